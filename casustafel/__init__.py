@@ -1,0 +1,39 @@
+"""casustafel: signals of ondermijning, from meldpunt to casustafel, with a log of who saw what."""
+
+import os
+
+from flask import Flask
+
+from config import CONFIGS, INSTANCE_DIR
+
+
+def create_app(config_class=None):
+    from casustafel import admin, audit, auth, cli, errors, keys, main, web
+    from casustafel.extensions import csrf, db, limiter, login_manager, migrate
+    from casustafel.main.views import healthz
+
+    config_class = config_class or CONFIGS[os.environ.get("CASUSTAFEL_ENV", "development")]
+    app = Flask(
+        __name__,
+        template_folder="../templates",
+        static_folder="../static",
+        instance_path=str(INSTANCE_DIR),
+    )
+    app.config.from_object(config_class)
+    os.makedirs(app.instance_path, exist_ok=True)
+    if hasattr(config_class, "check"):
+        config_class.check(app.config)
+    for ext in (db, csrf, login_manager, limiter):
+        ext.init_app(app)
+    migrate.init_app(app, db)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Log in om verder te gaan."
+    login_manager.session_protection = None  # our own revocable sessions replace it
+    keys.init_app(app)
+    for feature in (main, auth, admin, audit):
+        app.register_blueprint(feature.bp)
+    app.add_url_rule("/healthz", "healthz", healthz)
+    web.init_app(app)
+    errors.init_app(app)
+    cli.init_app(app)
+    return app

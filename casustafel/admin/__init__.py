@@ -1,0 +1,7 @@
+"""Functional administration: users, roles and departments. Never signal content."""
+
+from flask import Blueprint
+
+bp = Blueprint("admin", __name__, url_prefix="/beheer")
+
+from casustafel.admin import views  # noqa: E402,F401

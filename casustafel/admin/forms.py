@@ -1,0 +1,43 @@
+"""Admin forms. Each form lists exactly the fields an admin may set (no mass assignment)."""
+
+from wtforms import EmailField, HiddenField, IntegerField, SelectField, SelectMultipleField, StringField
+from wtforms.validators import DataRequired, Email, Length, Optional
+
+from casustafel.forms import Form
+from casustafel.permissions import ROLE_LABELS
+
+ROLE_CHOICES = [(role.value, label) for role, label in ROLE_LABELS.items()]
+
+class UserForm(Form):
+    display_name = StringField(
+        "Naam",
+        validators=[DataRequired("Vul de naam in."), Length(max=120, message="Gebruik hooguit 120 tekens.")],
+    )
+    department_id = SelectField("Afdeling", coerce=int, validators=[Optional()])
+    roles = SelectMultipleField(
+        "Rollen",
+        choices=ROLE_CHOICES,
+        validators=[DataRequired("Kies minstens één rol.")],
+    )
+    version = HiddenField()
+
+class NewUserForm(UserForm):
+    email = EmailField(
+        "E-mailadres",
+        validators=[
+            DataRequired("Vul het e-mailadres in."),
+            Email("Vul een geldig e-mailadres in, bijvoorbeeld naam@gemeente.nl."),
+            Length(max=254),
+        ],
+    )
+
+class DepartmentForm(Form):
+    name = StringField(
+        "Naam van de afdeling",
+        validators=[DataRequired("Vul de naam in."), Length(max=120, message="Gebruik hooguit 120 tekens.")],
+    )
+
+class VersionForm(Form):
+    """A bare form for POST buttons (CSRF plus the version seen)."""
+
+    version = IntegerField(validators=[Optional()])

@@ -1,0 +1,185 @@
+"""Admin pages for users and departments."""
+
+import uuid
+
+from flask import abort, flash, redirect, render_template, url_for
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm.exc import StaleDataError
+
+from casustafel.admin import bp, services
+from casustafel.admin.forms import DepartmentForm, NewUserForm, UserForm, VersionForm
+from casustafel.audit import record, record_denial
+from casustafel.auth.views import fresh_login_required
+from casustafel.extensions import db
+from casustafel.models import Department, User
+from casustafel.permissions import Role, role_required
+
+
+def _department_choices():
+    departments = db.session.scalars(
+        select(Department).where(Department.active.is_(True)).order_by(Department.name)
+    )
+    return [(0, "— geen afdeling —")] + [(d.id, d.name) for d in departments]
+
+
+def _get_user_or_404(user_id: uuid.UUID) -> User:
+    user = db.session.get(User, user_id)
+    if user is None:
+        record_denial(current_user, "user_account", user_id)
+        abort(404)
+    return user
+
+
+@bp.route("/gebruikers")
+@role_required(Role.ADMIN)
+def users():
+    rows = db.session.scalars(select(User).order_by(User.display_name)).all()
+    record(current_user, "user.listed", object_type="user_account", purpose="beheer")
+    db.session.commit()
+    return render_template("admin/users.html", users=rows)
+
+
+@bp.route("/gebruikers/nieuw", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+@fresh_login_required
+def user_new():
+    form = NewUserForm()
+    form.department_id.choices = _department_choices()
+    if form.validate_on_submit():
+        password = services.temporary_password()
+        try:
+            user = services.create_user(
+                current_user, form.email.data, form.display_name.data, form.roles.data,
+                password, department_id=form.department_id.data or None,
+            )
+        except services.UserError as error:
+            form.email.errors.append(str(error))
+        else:
+            db.session.commit()
+            return render_template("admin/password_issued.html", user=user, password=password)
+    return render_template("admin/user_form.html", form=form, user=None)
+
+
+@bp.route("/gebruikers/<uuid:user_id>", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+@fresh_login_required
+def user_edit(user_id):
+    user = _get_user_or_404(user_id)
+    form = UserForm(obj=None if _is_post() else user)
+    form.department_id.choices = _department_choices()
+    if not _is_post():
+        form.department_id.data = user.department_id or 0
+        form.roles.data = sorted(r.value for r in user.roles)
+        form.version.data = str(user.version)
+    if form.validate_on_submit():
+        if str(user.version) != form.version.data:
+            flash("Iemand anders heeft deze gebruiker intussen gewijzigd. Hieronder staat de nieuwe stand; "
+                  "uw wijzigingen zijn niet opgeslagen.", "warning")
+            return redirect(url_for("admin.user_edit", user_id=user.id))
+        try:
+            user.display_name = form.display_name.data.strip()
+            user.department_id = form.department_id.data or None
+            changed_roles = services.set_roles(current_user, user, form.roles.data)
+            record(current_user, "user.updated", user)
+            db.session.commit()
+        except services.UserError as error:
+            db.session.rollback()
+            form.roles.errors.append(str(error))
+        except StaleDataError:
+            db.session.rollback()
+            abort(409)
+        else:
+            flash("De gebruiker is bijgewerkt." + (" Lopende sessies zijn beëindigd." if changed_roles else ""),
+                  "success")
+            return redirect(url_for("admin.users"))
+    record(current_user, "user.viewed", user)
+    db.session.commit()
+    return render_template("admin/user_form.html", form=form, user=user, action_form=VersionForm())
+
+
+def _is_post() -> bool:
+    from flask import request
+
+    return request.method == "POST"
+
+
+def _user_action(user_id, action):
+    user = _get_user_or_404(user_id)
+    form = VersionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        result = action(user)
+        db.session.commit()
+    except services.UserError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return redirect(url_for("admin.user_edit", user_id=user.id))
+    return user, result
+
+
+@bp.route("/gebruikers/<uuid:user_id>/deactiveren", methods=["POST"])
+@role_required(Role.ADMIN)
+@fresh_login_required
+def user_deactivate(user_id):
+    outcome = _user_action(user_id, lambda u: services.set_active(current_user, u, False))
+    if isinstance(outcome, tuple):
+        flash("De gebruiker is gedeactiveerd; alle sessies zijn beëindigd.", "success")
+        return redirect(url_for("admin.users"))
+    return outcome
+
+
+@bp.route("/gebruikers/<uuid:user_id>/activeren", methods=["POST"])
+@role_required(Role.ADMIN)
+@fresh_login_required
+def user_activate(user_id):
+    outcome = _user_action(user_id, lambda u: services.set_active(current_user, u, True))
+    if isinstance(outcome, tuple):
+        flash("De gebruiker is weer actief.", "success")
+        return redirect(url_for("admin.users"))
+    return outcome
+
+
+@bp.route("/gebruikers/<uuid:user_id>/tweede-factor-herstellen", methods=["POST"])
+@role_required(Role.ADMIN)
+@fresh_login_required
+def user_reset_totp(user_id):
+    outcome = _user_action(user_id, lambda u: services.reset_second_factor(current_user, u))
+    if isinstance(outcome, tuple):
+        flash("De tweede factor is gewist. De gebruiker koppelt bij de volgende login opnieuw een app.",
+              "success")
+        return redirect(url_for("admin.user_edit", user_id=user_id))
+    return outcome
+
+
+@bp.route("/gebruikers/<uuid:user_id>/wachtwoord-herstellen", methods=["POST"])
+@role_required(Role.ADMIN)
+@fresh_login_required
+def user_reset_password(user_id):
+    outcome = _user_action(user_id, lambda u: services.reset_password(current_user, u))
+    if isinstance(outcome, tuple):
+        user, password = outcome
+        return render_template("admin/password_issued.html", user=user, password=password)
+    return outcome
+
+
+@bp.route("/afdelingen", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def departments():
+    form = DepartmentForm()
+    if form.validate_on_submit():
+        name = form.name.data.strip()
+        exists = db.session.scalar(select(Department).where(Department.name == name))
+        if exists:
+            form.name.errors.append("Deze afdeling bestaat al.")
+        else:
+            department = Department(name=name)
+            db.session.add(department)
+            db.session.flush()
+            record(current_user, "department.created", department)
+            db.session.commit()
+            flash(f"Afdeling ‘{name}’ is toegevoegd.", "success")
+            return redirect(url_for("admin.departments"))
+    rows = db.session.scalars(select(Department).order_by(Department.name)).all()
+    return render_template("admin/departments.html", form=form, departments=rows)

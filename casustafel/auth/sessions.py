@@ -1,0 +1,81 @@
+"""Revocable server-side sessions behind Flask-Login.
+
+The cookie carries a random token; the database keeps its SHA-256. Logout, deactivation,
+password and role changes revoke the rows, so a copied cookie stops working.
+"""
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import select, update
+
+from casustafel.extensions import db, login_manager
+from casustafel.models import User, UserSession
+from casustafel.models.base import utcnow
+
+TOUCH_INTERVAL = timedelta(seconds=60)
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def start_session(user: User) -> str:
+    """Create a new session row for `user` and return its token."""
+    token = secrets.token_urlsafe(32)
+    row = UserSession(token_hash=_hash(token), user_id=user.id)
+    db.session.add(row)
+    user.current_session_token = token
+    user.current_session = row
+    return token
+
+
+def revoke_session(token: str | None) -> None:
+    if token:
+        db.session.execute(
+            update(UserSession)
+            .where(UserSession.token_hash == _hash(token), UserSession.revoked_at.is_(None))
+            .values(revoked_at=utcnow())
+        )
+
+
+def revoke_all_sessions(user: User) -> None:
+    db.session.execute(
+        update(UserSession)
+        .where(UserSession.user_id == user.id, UserSession.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
+
+
+def is_fresh(user: User) -> bool:
+    row = user.current_session
+    window = current_app.config["FRESH_LOGIN_WINDOW"]
+    return row is not None and row.authenticated_at >= utcnow() - window
+
+
+@login_manager.user_loader
+def load_user(token: str) -> User | None:
+    """Return the user of a live session; None for revoked, idle or expired sessions."""
+    row = db.session.scalar(select(UserSession).where(UserSession.token_hash == _hash(token)))
+    if row is None or row.revoked_at is not None:
+        return None
+    now = utcnow()
+    config = current_app.config
+    if (
+        now - row.last_seen_at > config["SESSION_IDLE_TIMEOUT"]
+        or now - row.created_at > config["SESSION_ABSOLUTE_TIMEOUT"]
+    ):
+        row.revoked_at = now
+        db.session.commit()
+        return None
+    user = row.user
+    if not user.active:
+        return None
+    if now - row.last_seen_at > TOUCH_INTERVAL:
+        row.last_seen_at = now
+        db.session.commit()
+    user.current_session_token = token
+    user.current_session = row
+    return user

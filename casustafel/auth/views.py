@@ -1,0 +1,228 @@
+"""Login with password and TOTP, logout, re-authentication and the own account page."""
+
+import hashlib
+import time
+from functools import wraps
+from urllib.parse import urlsplit
+
+from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_user, logout_user
+from markupsafe import Markup
+from sqlalchemy import func, select
+
+from casustafel.audit import record
+from casustafel.audit.services import RESULT_FAILED
+from casustafel.auth import bp, passwords, sessions, totp
+from casustafel.auth.forms import ChangePasswordForm, CodeForm, LoginForm, ReauthenticateForm
+from casustafel.extensions import db, limiter
+from casustafel.models import User
+from casustafel.models.base import utcnow
+
+PENDING_KEY = "pending_login"
+PENDING_MAX_AGE = 300  # seconds between password and second factor
+LOGIN_FAILED = "E-mailadres of wachtwoord is onjuist."
+
+
+def _account_key() -> str:
+    email = (request.form.get("email") or "").strip().casefold()
+    return "login:" + hashlib.sha256(email.encode()).hexdigest()
+
+
+def _pending_key() -> str:
+    return "code:" + str((session.get(PENDING_KEY) or {}).get("uid"))
+
+
+def _safe_next(target: str | None) -> str:
+    """Follow `next` only to a path on this site."""
+    if target:
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//"):
+            return target
+    return url_for("main.home")
+
+
+def fresh_login_required(view):
+    """Ask for the password again when the login is older than FRESH_LOGIN_WINDOW."""
+
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        if not sessions.is_fresh(current_user):
+            flash("Bevestig eerst uw wachtwoord om verder te gaan.", "info")
+            return redirect(url_for("auth.reauthenticate", next=request.full_path))
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def _complete_login(user: User):
+    """Start a new session (rotating the cookie) and log the user in."""
+    target = (session.get(PENDING_KEY) or {}).get("next")
+    session.clear()
+    sessions.start_session(user)
+    login_user(user)
+    user.last_login_at = utcnow()
+    record(user, "auth.login", user)
+    db.session.commit()
+    return redirect(_safe_next(target))
+
+
+def _pending_user() -> User | None:
+    pending = session.get(PENDING_KEY)
+    if not pending or time.time() - pending.get("at", 0) > PENDING_MAX_AGE:
+        return None
+    user = db.session.get(User, _uuid(pending.get("uid")))
+    return user if user is not None and user.active else None
+
+
+def _uuid(value):
+    import uuid
+
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        return None
+
+
+@bp.route("/inloggen", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_IP"], methods=["POST"])
+@limiter.limit(
+    lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"], key_func=_account_key, methods=["POST"]
+)
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("main.home"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        email = form.email.data.strip().casefold()
+        user = db.session.scalar(select(User).where(func.lower(User.email) == email))
+        ok = passwords.verify_password(user.password_hash if user else None, form.password.data)
+        if not ok or not user.active:
+            record(None, "auth.login_failed", user, result=RESULT_FAILED)
+            db.session.commit()
+            form.form_errors.append(LOGIN_FAILED)
+            return render_template("auth/login.html", form=form), 200
+        if passwords.needs_rehash(user.password_hash):
+            user.password_hash = passwords.hash_password(form.password.data)
+        next_target = request.args.get("next")
+        session.clear()
+        session[PENDING_KEY] = {"uid": str(user.id), "at": time.time(), "next": next_target}
+        if user.totp_enabled:
+            db.session.commit()
+            return redirect(url_for("auth.second_factor"))
+        if current_app.config["REQUIRE_TOTP"]:
+            db.session.commit()
+            return redirect(url_for("auth.enrol_totp"))
+        return _complete_login(user)
+    return render_template("auth/login.html", form=form)
+
+
+@bp.route("/inloggen/code", methods=["GET", "POST"])
+@limiter.limit("10 per minute", key_func=_pending_key, methods=["POST"])
+def second_factor():
+    user = _pending_user()
+    if user is None or not user.totp_enabled:
+        session.pop(PENDING_KEY, None)
+        flash("Log opnieuw in.", "info")
+        return redirect(url_for("auth.login"))
+    form = CodeForm()
+    if form.validate_on_submit():
+        step = totp.accept_code(user.totp_secret, form.code.data, user.totp_last_step)
+        if step is None:
+            record(user, "auth.second_factor_failed", user, result=RESULT_FAILED)
+            db.session.commit()
+            form.code.errors.append("Deze code klopt niet of is al gebruikt. Probeer de volgende code.")
+            return render_template("auth/second_factor.html", form=form)
+        user.totp_last_step = step
+        return _complete_login(user)
+    return render_template("auth/second_factor.html", form=form)
+
+
+@bp.route("/inloggen/koppelen", methods=["GET", "POST"])
+@limiter.limit("10 per minute", key_func=_pending_key, methods=["POST"])
+def enrol_totp():
+    """Link an authenticator app: during login (when required) or from the account page."""
+    user = current_user if current_user.is_authenticated else _pending_user()
+    if user is None:
+        flash("Log opnieuw in.", "info")
+        return redirect(url_for("auth.login"))
+    if user.totp_enabled:
+        return redirect(url_for("main.home"))
+    if not user.totp_secret:
+        user.totp_secret = totp.new_secret()
+        db.session.commit()
+    form = CodeForm()
+    if form.validate_on_submit():
+        step = totp.accept_code(user.totp_secret, form.code.data, user.totp_last_step)
+        if step is None:
+            form.code.errors.append("Deze code klopt niet. Controleer de tijd op uw telefoon en probeer het opnieuw.")
+        else:
+            user.totp_enabled = True
+            user.totp_last_step = step
+            record(user, "auth.second_factor_enrolled", user)
+            if current_user.is_authenticated:
+                db.session.commit()
+                flash("Uw authenticator-app is gekoppeld.", "success")
+                return redirect(url_for("auth.account"))
+            return _complete_login(user)
+    secret = user.totp_secret
+    return render_template(
+        "auth/enrol_totp.html",
+        form=form,
+        qr=Markup(totp.qr_svg(totp.provisioning_uri(secret, user.email))),  # SVG made by segno  # noqa: S704  # nosec B704
+        secret=totp.format_secret(secret),
+    )
+
+
+@bp.route("/uitloggen", methods=["POST"])
+def logout():
+    user = current_user._get_current_object()
+    sessions.revoke_session(user.current_session_token)
+    record(user, "auth.logout", user)
+    db.session.commit()
+    logout_user()
+    session.clear()
+    flash("U bent uitgelogd.", "success")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/inloggen/bevestigen", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"], methods=["POST"])
+def reauthenticate():
+    form = ReauthenticateForm()
+    if form.validate_on_submit():
+        if passwords.verify_password(current_user.password_hash, form.password.data):
+            current_user.current_session.authenticated_at = utcnow()
+            record(current_user, "auth.reauthenticated", current_user)
+            db.session.commit()
+            return redirect(_safe_next(request.args.get("next")))
+        record(current_user, "auth.reauthenticate_failed", current_user, result=RESULT_FAILED)
+        db.session.commit()
+        form.password.errors.append("Dit wachtwoord klopt niet.")
+    return render_template("auth/reauthenticate.html", form=form)
+
+
+@bp.route("/account")
+def account():
+    return render_template("auth/account.html", user=current_user)
+
+
+@bp.route("/account/wachtwoord", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"], methods=["POST"])
+def change_password():
+    form = ChangePasswordForm()
+    form.email_for_policy = current_user.email
+    if form.validate_on_submit():
+        if not passwords.verify_password(current_user.password_hash, form.current_password.data):
+            form.current_password.errors.append("Uw huidige wachtwoord klopt niet.")
+            return render_template("auth/change_password.html", form=form)
+        user = current_user._get_current_object()
+        user.password_hash = passwords.hash_password(form.new_password.data)
+        user.must_change_password = False
+        sessions.revoke_all_sessions(user)
+        record(user, "auth.password_changed", user)
+        db.session.commit()
+        logout_user()
+        session.clear()
+        flash("Uw wachtwoord is gewijzigd. Log opnieuw in met uw nieuwe wachtwoord.", "success")
+        return redirect(url_for("auth.login"))
+    return render_template("auth/change_password.html", form=form)

@@ -1,0 +1,107 @@
+"""Roles and the rules of who may do what. Views and templates ask these functions.
+
+Deny by default: every endpoint needs a logged-in user unless it is in PUBLIC_ENDPOINTS,
+and every blueprint endpoint names its roles with role_required().
+"""
+
+from enum import StrEnum
+from functools import wraps
+
+from flask import abort, current_app, g, redirect, request, url_for
+from flask_login import current_user
+
+
+class Role(StrEnum):
+    REPORTER = "reporter"
+    MEMBER = "member"
+    COORDINATOR = "coordinator"
+    PRIVACY_OFFICER = "privacy_officer"
+    ADMIN = "admin"
+
+    @property
+    def label(self) -> str:
+        return ROLE_LABELS[self]
+
+
+ROLE_LABELS = {
+    Role.REPORTER: "Medewerker (melder)",
+    Role.MEMBER: "Deelnemer casustafel",
+    Role.COORDINATOR: "Regisseur / voorzitter",
+    Role.PRIVACY_OFFICER: "Privacyfunctionaris",
+    Role.ADMIN: "Functioneel beheerder",
+}
+
+# Endpoints anyone may reach without logging in.
+PUBLIC_ENDPOINTS = frozenset(
+    {
+        "static",
+        "healthz",
+        "auth.login",
+        "auth.second_factor",
+        "auth.enrol_totp",
+    }
+)
+
+# Endpoints a logged-in user of any role may reach (their own account, logout, home).
+ANY_ROLE_ENDPOINTS = frozenset(
+    {"main.home", "auth.logout", "auth.account", "auth.change_password", "auth.reauthenticate"}
+)
+
+
+def role_required(*roles: Role):
+    """Allow the view only for users holding one of `roles`; remember which one is active."""
+
+    def decorator(view):
+        view.allowed_roles = frozenset(roles)
+
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            if not current_user.is_authenticated:
+                return current_app.login_manager.unauthorized()
+            active = next((r for r in roles if current_user.has_role(r)), None)
+            if active is None:
+                from casustafel.audit import record_denial
+
+                record_denial(current_user, "endpoint", request.endpoint)
+                abort(403)
+            g.active_role = active
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def require_login() -> None:
+    """before_request: send anyone not logged in to the login page, except public endpoints."""
+    if request.endpoint in PUBLIC_ENDPOINTS or request.endpoint is None:
+        return None
+    if not current_user.is_authenticated:
+        return current_app.login_manager.unauthorized()
+    if current_user.must_change_password and request.endpoint not in (
+        "auth.change_password",
+        "auth.logout",
+    ):
+        return redirect(url_for("auth.change_password"))
+    return None
+
+
+def check_endpoint_declared() -> None:
+    """before_request: refuse (500) an endpoint that neither is public nor names its roles."""
+    endpoint = request.endpoint
+    if endpoint is None or endpoint in PUBLIC_ENDPOINTS or endpoint in ANY_ROLE_ENDPOINTS:
+        return
+    view = current_app.view_functions.get(endpoint)
+    if not getattr(view, "allowed_roles", None):
+        abort(500)
+
+
+# --- object policies -------------------------------------------------------------------
+
+
+def can_manage_users(user) -> bool:
+    return user.is_authenticated and user.has_role(Role.ADMIN)
+
+
+def can_read_audit_log(user) -> bool:
+    return user.is_authenticated and user.has_role(Role.PRIVACY_OFFICER)

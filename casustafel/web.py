@@ -1,0 +1,75 @@
+"""Request-wide rules: request ids, the login gate, security headers, SQLite pragmas."""
+
+import uuid
+
+from flask import abort, current_app, g, request
+from flask_login import current_user
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from casustafel.extensions import db
+from casustafel.permissions import check_endpoint_declared, require_login
+
+CSP = (
+    "default-src 'self'; object-src 'none'; base-uri 'none'; "
+    "frame-ancestors 'none'; form-action 'self'"
+)
+
+
+def assign_request_id() -> None:
+    g.request_id = str(uuid.uuid4())
+
+
+def refuse_without_keyring() -> None:
+    if current_app.extensions.get("casustafel_keyring") is None and request.endpoint not in (
+        "healthz",
+        "static",
+    ):
+        abort(503)
+
+
+def security_headers(response):
+    response.headers["Content-Security-Policy"] = CSP
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["X-Frame-Options"] = "DENY"
+    response.headers["Cross-Origin-Opener-Policy"] = "same-origin"
+    response.headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
+    if current_app.config.get("HSTS"):
+        response.headers["Strict-Transport-Security"] = "max-age=63072000; includeSubDomains"
+    if request.endpoint != "static":
+        response.headers["Cache-Control"] = "no-store"
+        response.headers["Pragma"] = "no-cache"
+    if "request_id" in g:
+        response.headers["X-Request-ID"] = g.request_id
+    return response
+
+
+def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
+    import sqlite3
+
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.close()
+
+
+def init_app(app) -> None:
+    hops = app.config.get("PROXY_FIX_HOPS", 0)
+    if hops:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+    app.before_request(assign_request_id)
+    app.before_request(refuse_without_keyring)
+    app.before_request(require_login)
+    app.before_request(check_endpoint_declared)
+    app.after_request(security_headers)
+    app.jinja_env.globals["current_user_roles"] = lambda: (
+        current_user.roles if current_user.is_authenticated else set()
+    )
+    if not event.contains(Engine, "connect", _sqlite_pragmas):
+        event.listen(Engine, "connect", _sqlite_pragmas)
+    with app.app_context():
+        db.engine  # noqa: B018 - create the engine now so the pragmas apply from the first query

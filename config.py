@@ -1,0 +1,115 @@
+"""Configuration: everything secret comes from the environment or files it names."""
+
+import os
+from datetime import timedelta
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = Path(os.environ.get("CASUSTAFEL_INSTANCE", BASE_DIR / "instance"))
+
+
+class Config:
+    ENV_NAME = "base"
+    SECRET_KEY = os.environ.get("SECRET_KEY")
+    SQLALCHEMY_DATABASE_URI = os.environ.get(
+        "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'casustafel.db'}"
+    )
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    SQLALCHEMY_ECHO = False
+    # Path of the keyring file (JSON, mode 0400). Production reads keys only from it.
+    CASUSTAFEL_KEYRING = os.environ.get("CASUSTAFEL_KEYRING", str(INSTANCE_DIR / "keyring.json"))
+    # Development/tests only: the keyring JSON itself in an environment variable.
+    CASUSTAFEL_KEYRING_JSON = os.environ.get("CASUSTAFEL_KEYRING_JSON")
+
+    # Accounts and sessions (SECURITY.md: idle ≤ 30 min, absolute ≤ 12 h).
+    REQUIRE_TOTP = os.environ.get("CASUSTAFEL_REQUIRE_TOTP", "0") == "1"
+    SESSION_IDLE_TIMEOUT = timedelta(minutes=30)
+    SESSION_ABSOLUTE_TIMEOUT = timedelta(hours=12)
+    FRESH_LOGIN_WINDOW = timedelta(minutes=10)
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
+    SESSION_COOKIE_NAME = "casustafel"
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_DURATION = timedelta(0)
+    ARGON2_PROFILE = "RFC_9106_LOW_MEMORY"
+    PASSWORD_MIN_LENGTH = 12
+    PASSWORD_MAX_BYTES = 1024
+
+    # Rate limits: memory per process; production uses Redis so all workers share counts.
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_HEADERS_ENABLED = False
+    LOGIN_LIMIT_PER_IP = "20 per minute;200 per hour"
+    LOGIN_LIMIT_PER_ACCOUNT = "5 per minute;30 per hour"
+
+    # Blind index truncation in bits (CipherSweet: 2 ≤ expected coincidences < √rows).
+    BLIND_INDEX_BITS = int(os.environ.get("CASUSTAFEL_BLIND_INDEX_BITS", "16"))
+
+    WTF_CSRF_TIME_LIMIT = 8 * 3600
+    WTF_I18N_ENABLED = False  # Dutch WTForms messages come from casustafel.forms.Form.Meta
+    MAX_CONTENT_LENGTH = 25 * 1024 * 1024
+    PROXY_FIX_HOPS = int(os.environ.get("CASUSTAFEL_PROXY_HOPS", "0"))
+    HSTS = False
+    MAIL_OUTBOX_ONLY = True
+
+
+class DevelopmentConfig(Config):
+    ENV_NAME = "development"
+    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-not-secret")
+
+
+class TestConfig(Config):
+    ENV_NAME = "testing"
+    TESTING = True
+    SECRET_KEY = "test-secret-key"  # tests only  # noqa: S105  # nosec B105
+    SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
+    if SQLALCHEMY_DATABASE_URI == "sqlite://":
+        # One shared in-memory database for the whole test session.
+        from sqlalchemy.pool import StaticPool
+
+        SQLALCHEMY_ENGINE_OPTIONS = {"poolclass": StaticPool, "connect_args": {"check_same_thread": False}}
+    ARGON2_PROFILE = "CHEAPEST"
+    RATELIMIT_ENABLED = True
+    RATELIMIT_STORAGE_URI = "memory://"
+    # Fixed test keys: 32 bytes each, never used outside tests.
+    CASUSTAFEL_KEYRING = None
+    CASUSTAFEL_KEYRING_JSON = (
+        '{"version": 1, "purposes": {'
+        '"enc": {"primary": 1, "keys": {"1": "ZW5jLXRlc3Qta2V5LTAwMDAwMDAwMDAwMDAwMDAwMDA="}},'
+        '"bidx": {"primary": 1, "keys": {"1": "YmlkeC10ZXN0LWtleS0wMDAwMDAwMDAwMDAwMDAwMDA="}},'
+        '"file": {"primary": 1, "keys": {"1": "ZmlsZS10ZXN0LWtleS0wMDAwMDAwMDAwMDAwMDAwMDA="}},'
+        '"audit": {"primary": 1, "keys": {"1": "YXVkaXQtdGVzdC1rZXktMDAwMDAwMDAwMDAwMDAwMDA="}}}}'
+    )
+
+
+class ProductionConfig(Config):
+    ENV_NAME = "production"
+    REQUIRE_TOTP = True
+    SESSION_COOKIE_SECURE = True
+    HSTS = True
+    PROXY_FIX_HOPS = int(os.environ.get("CASUSTAFEL_PROXY_HOPS", "1"))
+    MAIL_OUTBOX_ONLY = False
+
+    @classmethod
+    def check(cls, app_config) -> None:
+        """Refuse to start without secrets, with debug on, or with keys from the environment."""
+        problems = []
+        if not os.environ.get("SECRET_KEY"):
+            problems.append("SECRET_KEY ontbreekt")
+        if not os.environ.get("DATABASE_URL"):
+            problems.append("DATABASE_URL ontbreekt")
+        if not os.environ.get("CASUSTAFEL_KEYRING"):
+            problems.append("CASUSTAFEL_KEYRING (pad naar het sleutelbestand) ontbreekt")
+        if app_config.get("CASUSTAFEL_KEYRING_JSON"):
+            problems.append("sleutels in een omgevingsvariabele zijn in productie niet toegestaan")
+        if app_config.get("DEBUG"):
+            problems.append("debug staat aan")
+        if problems:
+            raise RuntimeError("Productieconfiguratie onvolledig: " + "; ".join(problems))
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "testing": TestConfig,
+    "production": ProductionConfig,
+}

@@ -1,0 +1,96 @@
+"""The role × endpoint table. Every endpoint of the app must appear here or in PUBLIC.
+
+Adding a route without a row here makes test_every_endpoint_is_in_the_table fail.
+"""
+
+import pytest
+
+from casustafel.permissions import ANY_ROLE_ENDPOINTS, PUBLIC_ENDPOINTS
+from tests.conftest import ROLES, csrf_from, login
+
+ANON = "anonymous"
+ALL = (ANON, *ROLES)
+
+
+def only(allowed_status, *roles, anon=302, other=403):
+    """Expected statuses: `allowed_status` for `roles`, `other` for other roles, `anon` for no login."""
+    return {ANON: anon, **{r: (allowed_status if r in roles else other) for r in ROLES}}
+
+
+def everyone(status, anon=302):
+    return {ANON: anon, **{r: status for r in ROLES}}
+
+
+# endpoint: (method, url template, expected status per role). {user} is another user's id.
+TABLE = {
+    "static": ("GET", "/static/css/app.css", {r: 200 for r in ALL}),
+    "healthz": ("GET", "/healthz", {r: 200 for r in ALL}),
+    "auth.login": ("GET", "/inloggen", {ANON: 200, **{r: 302 for r in ROLES}}),
+    "auth.second_factor": ("GET", "/inloggen/code", {r: 302 for r in ALL}),
+    "auth.enrol_totp": ("GET", "/inloggen/koppelen", {ANON: 302, **{r: 200 for r in ROLES}}),
+    "auth.logout": ("POST", "/uitloggen", everyone(302)),
+    "auth.account": ("GET", "/account", everyone(200)),
+    "auth.change_password": ("GET", "/account/wachtwoord", everyone(200)),
+    "auth.reauthenticate": ("GET", "/inloggen/bevestigen", everyone(200)),
+    "main.home": ("GET", "/", everyone(200)),
+    "audit.log": ("GET", "/logboek/", only(200, "privacy_officer")),
+    "admin.users": ("GET", "/beheer/gebruikers", only(200, "admin")),
+    "admin.user_new": ("GET", "/beheer/gebruikers/nieuw", only(200, "admin")),
+    "admin.user_edit": ("GET", "/beheer/gebruikers/{user}", only(200, "admin")),
+    "admin.user_deactivate": ("POST", "/beheer/gebruikers/{user}/deactiveren", only(302, "admin")),
+    "admin.user_activate": ("POST", "/beheer/gebruikers/{user}/activeren", only(302, "admin")),
+    "admin.user_reset_totp": (
+        "POST", "/beheer/gebruikers/{user}/tweede-factor-herstellen", only(302, "admin")
+    ),
+    "admin.user_reset_password": (
+        "POST", "/beheer/gebruikers/{user}/wachtwoord-herstellen", only(200, "admin")
+    ),
+    "admin.departments": ("GET", "/beheer/afdelingen", only(200, "admin")),
+}
+
+
+def test_every_endpoint_is_in_the_table(app):
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
+    missing = endpoints - set(TABLE)
+    assert not missing, f"endpoints without a row in the permissions table: {sorted(missing)}"
+    assert not set(TABLE) - endpoints, "table rows for endpoints that no longer exist"
+
+
+def test_every_non_public_endpoint_declares_its_roles(app):
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint in PUBLIC_ENDPOINTS | ANY_ROLE_ENDPOINTS:
+            continue
+        view = app.view_functions[rule.endpoint]
+        assert getattr(view, "allowed_roles", None), f"{rule.endpoint} has no role_required()"
+
+
+def test_an_endpoint_without_roles_is_refused_at_runtime(app, client, make_user, login_as):
+    """Deny by default: a view that forgot role_required() answers 500, never content."""
+    app.view_functions["admin.departments"].__dict__.pop("allowed_roles")
+    try:
+        login_as(make_user("admin"))
+        assert client.get("/beheer/afdelingen").status_code == 500
+    finally:
+        from casustafel.permissions import Role
+
+        app.view_functions["admin.departments"].allowed_roles = frozenset({Role.ADMIN})
+
+
+@pytest.mark.parametrize("role", ALL)
+@pytest.mark.parametrize("endpoint", sorted(TABLE))
+def test_role_endpoint_status(client, make_user, endpoint, role):
+    method, url, expected = TABLE[endpoint]
+    target = make_user("reporter", email="doel@gemeente.test")
+    if role != ANON:
+        user = make_user(role)
+        assert login(client, user.email).status_code == 200
+    url = url.format(user=target.id)
+    if method == "GET":
+        response = client.get(url)
+    else:
+        page = "/" if role != ANON else "/inloggen"
+        token = csrf_from(client.get(page, follow_redirects=True))
+        response = client.post(url, data={"csrf_token": token})
+    assert response.status_code == expected[role], (endpoint, role)
+    if response.status_code == 302 and role == ANON and endpoint not in PUBLIC_ENDPOINTS:
+        assert "/inloggen" in response.headers["Location"]
