@@ -1,7 +1,7 @@
 """Admin forms. Each form lists exactly the fields an admin may set (no mass assignment)."""
 
 from wtforms import EmailField, HiddenField, IntegerField, SelectField, SelectMultipleField, StringField
-from wtforms.validators import DataRequired, Email, Length, Optional
+from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from casustafel.forms import Form
 from casustafel.permissions import ROLE_LABELS
@@ -26,7 +26,8 @@ class NewUserForm(UserForm):
         "E-mailadres",
         validators=[
             DataRequired("Vul het e-mailadres in."),
-            Email("Vul een geldig e-mailadres in, bijvoorbeeld naam@gemeente.nl."),
+            # A plain shape check: internal domains (gemeente.local, .test) are valid here.
+            Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", message="Vul een geldig e-mailadres in, bijvoorbeeld naam@gemeente.nl."),
             Length(max=254),
         ],
     )

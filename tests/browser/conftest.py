@@ -1,0 +1,84 @@
+"""Real-browser fixtures: the app served on a local port, Debian's Chromium driven by Playwright.
+
+axe-core is loaded from the app's own static folder, so the pages keep their strict CSP.
+"""
+
+import shutil
+import threading
+
+import pytest
+from playwright.sync_api import sync_playwright
+from werkzeug.serving import make_server
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+
+@pytest.fixture(scope="session")
+def live_server(app):
+    # One request at a time: the in-memory SQLite test database has a single connection.
+    server = make_server("127.0.0.1", 0, app, threaded=False)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    executable = shutil.which("chromium") or "/usr/bin/chromium"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+class Browser:
+    """A page plus helpers: go to a path, fail on CSP violations, run axe-core."""
+
+    def __init__(self, page, origin):
+        self.page = page
+        self.origin = origin
+        self.csp_violations = []
+        page.on("console", self._console)
+
+    def _console(self, message):
+        if "Content Security Policy" in message.text:
+            self.csp_violations.append(message.text)
+
+    def goto(self, path):
+        response = self.page.goto(self.origin + path)
+        return response
+
+    def assert_accessible(self, name=""):
+        """Fail on any serious or critical axe-core violation (WCAG 2.1 A/AA) or CSP violation."""
+        self.page.add_script_tag(url=f"{self.origin}/static/vendor/axe/axe.min.js")
+        result = self.page.evaluate(
+            "async (tags) => await axe.run(document, {runOnly: {type: 'tag', values: tags}})",
+            WCAG_TAGS,
+        )
+        serious = [v for v in result["violations"] if v["impact"] in ("serious", "critical")]
+        details = [
+            f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
+            for v in serious
+        ]
+        assert not details, f"axe violations on {name or self.page.url}:\n" + "\n".join(details)
+        assert not self.csp_violations, self.csp_violations
+        return result
+
+
+@pytest.fixture
+def browser(chromium, live_server):
+    context = chromium.new_context(locale="nl-NL")
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    yield Browser(page, live_server)
+    context.close()

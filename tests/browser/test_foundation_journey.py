@@ -1,0 +1,98 @@
+"""Browser journeys of the foundation: login, second factor, start page, admin, logout."""
+
+import re
+import time
+
+import pyotp
+
+from casustafel.extensions import db
+from casustafel.models import User
+from tests.conftest import PASSWORD
+
+
+def _login(browser, email, password=PASSWORD):
+    browser.goto("/inloggen")
+    browser.page.get_by_label("E-mailadres").fill(email)
+    browser.page.get_by_label("Wachtwoord").fill(password)
+    browser.page.get_by_role("button", name="Inloggen").click()
+
+
+def test_login_page_start_page_and_logout_are_accessible(browser, make_user):
+    user = make_user("reporter", name="Mila Melder")
+    browser.goto("/")
+    assert "/inloggen" in browser.page.url  # deny by default
+    browser.assert_accessible("inloggen")
+
+    _login(browser, user.email, "verkeerd wachtwoord")
+    assert browser.page.get_by_text("E-mailadres of wachtwoord is onjuist.").is_visible()
+    assert browser.page.get_by_label("E-mailadres").input_value() == user.email  # input kept
+    browser.assert_accessible("inloggen met fout")
+
+    browser.page.get_by_label("Wachtwoord").fill(PASSWORD)
+    browser.page.get_by_role("button", name="Inloggen").click()
+    assert browser.page.get_by_role("heading", level=1).inner_text() == "Welkom, Mila Melder"
+    browser.assert_accessible("start")
+
+    browser.page.get_by_role("button", name="Uitloggen").click()
+    assert browser.page.get_by_text("U bent uitgelogd.").is_visible()
+    browser.goto("/")
+    assert "/inloggen" in browser.page.url
+
+
+def test_second_factor_enrolment_and_login(app, browser, make_user):
+    user = make_user("coordinator", name="Vera Voorzitter")
+    app.config["REQUIRE_TOTP"] = True
+    try:
+        _login(browser, user.email)
+        assert "/inloggen/koppelen" in browser.page.url
+        assert browser.page.locator("figure svg").count() == 1  # QR rendered locally
+        browser.assert_accessible("koppelen")
+        secret = browser.page.locator(".app-secret").inner_text().replace(" ", "")
+        browser.page.get_by_label("Code uit uw authenticator-app").fill("000000")
+        browser.page.get_by_role("button", name="Koppelen").click()
+        assert browser.page.get_by_text("Deze code klopt niet").first.is_visible()
+        browser.assert_accessible("koppelen met fout")
+        browser.page.get_by_label("Code uit uw authenticator-app").fill(pyotp.TOTP(secret).now())
+        browser.page.get_by_role("button", name="Koppelen").click()
+        assert "Welkom" in browser.page.get_by_role("heading", level=1).inner_text()
+
+        db.session.expire_all()
+        assert db.session.get(User, user.id).totp_enabled
+
+        browser.page.get_by_role("button", name="Uitloggen").click()
+        _login(browser, user.email)
+        assert "/inloggen/code" in browser.page.url
+        browser.assert_accessible("code invoeren")
+        next_code = pyotp.TOTP(secret).at(time.time() + 30)  # the current one was just used
+        browser.page.get_by_label("Code uit uw authenticator-app").fill(next_code)
+        browser.page.get_by_role("button", name="Controleren").click()
+        assert "Welkom" in browser.page.get_by_role("heading", level=1).inner_text()
+    finally:
+        app.config["REQUIRE_TOTP"] = False
+
+
+def test_admin_creates_a_user_and_sees_no_signal_content(browser, make_user):
+    admin = make_user("admin", name="Bo Beheer")
+    _login(browser, admin.email)
+    browser.page.get_by_role("link", name="Gebruikers").first.click()
+    browser.assert_accessible("gebruikers")
+    browser.page.get_by_role("link", name="Nieuwe gebruiker toevoegen").click()
+    browser.page.get_by_role("button", name="Opslaan").click()  # empty form
+    assert browser.page.get_by_role("heading", name="Controleer het formulier").is_visible()
+    browser.assert_accessible("nieuwe gebruiker met fouten")
+    browser.page.get_by_label("E-mailadres").fill("nieuw@gemeente.test")
+    browser.page.get_by_label("Naam", exact=True).fill("Nina Nieuw")
+    browser.page.get_by_label("Deelnemer casustafel").check()
+    browser.page.get_by_role("button", name="Opslaan").click()
+    password = browser.page.locator(".app-secret").inner_text()
+    assert re.fullmatch(r"\S{16}", password)
+    browser.assert_accessible("tijdelijk wachtwoord")
+
+
+def test_error_page_is_dutch_and_accessible(browser, make_user):
+    user = make_user("member")
+    _login(browser, user.email)
+    response = browser.goto("/bestaat-niet")
+    assert response.status == 404
+    assert browser.page.get_by_role("heading", level=1).inner_text() == "Pagina niet gevonden"
+    browser.assert_accessible("404")
