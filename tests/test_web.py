@@ -7,7 +7,7 @@ from sqlalchemy.exc import OperationalError
 from casustafel import create_app
 from casustafel.extensions import db
 from config import ProductionConfig, TestConfig
-from tests.conftest import csrf_from, post_form
+from tests.conftest import post_form
 
 
 def test_every_response_carries_the_security_headers(client):

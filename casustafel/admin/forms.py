@@ -27,7 +27,10 @@ class NewUserForm(UserForm):
         validators=[
             DataRequired("Vul het e-mailadres in."),
             # A plain shape check: internal domains (gemeente.local, .test) are valid here.
-            Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", message="Vul een geldig e-mailadres in, bijvoorbeeld naam@gemeente.nl."),
+            Regexp(
+                r"^[^@\s]+@[^@\s]+\.[^@\s]+$",
+                message="Vul een geldig e-mailadres in, bijvoorbeeld naam@gemeente.nl.",
+            ),
             Length(max=254),
         ],
     )
