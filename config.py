@@ -47,10 +47,20 @@ class Config:
 
     WTF_CSRF_TIME_LIMIT = 8 * 3600
     WTF_I18N_ENABLED = False  # Dutch WTForms messages come from casustafel.forms.Form.Meta
-    MAX_CONTENT_LENGTH = 25 * 1024 * 1024
+    # Uploads: each file at most MAX_ATTACHMENT_SIZE (checked with a field message); the whole
+    # request at most MAX_CONTENT_LENGTH (a 413 page beyond that).
+    MAX_ATTACHMENT_SIZE = int(os.environ.get("CASUSTAFEL_MAX_ATTACHMENT_MB", "20")) * 1024 * 1024
+    MAX_CONTENT_LENGTH = 110 * 1024 * 1024
+    MAX_FORM_MEMORY_SIZE = 2 * 1024 * 1024
     PROXY_FIX_HOPS = int(os.environ.get("CASUSTAFEL_PROXY_HOPS", "0"))
     HSTS = False
-    MAIL_OUTBOX_ONLY = True
+    # Notifications: SMTP when MAIL_SERVER is set; otherwise kept in the outbox and logged.
+    MAIL_SERVER = os.environ.get("MAIL_SERVER")
+    MAIL_PORT = int(os.environ.get("MAIL_PORT", "587"))
+    MAIL_STARTTLS = os.environ.get("MAIL_STARTTLS", "1") == "1"
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
+    MAIL_FROM = os.environ.get("MAIL_FROM", "casustafel@localhost")
 
 
 class DevelopmentConfig(Config):
@@ -88,7 +98,6 @@ class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = True
     HSTS = True
     PROXY_FIX_HOPS = int(os.environ.get("CASUSTAFEL_PROXY_HOPS", "1"))
-    MAIL_OUTBOX_ONLY = False
 
     @classmethod
     def check(cls, app_config) -> None:

@@ -8,7 +8,7 @@ from config import CONFIGS, INSTANCE_DIR
 
 
 def create_app(config_class=None):
-    from casustafel import admin, audit, auth, cli, errors, keys, main, web
+    from casustafel import admin, audit, auth, cli, errors, keys, main, signals, storage, web
     from casustafel.extensions import csrf, db, limiter, login_manager, migrate
     from casustafel.main.views import healthz
 
@@ -30,7 +30,8 @@ def create_app(config_class=None):
     login_manager.login_message = "Log in om verder te gaan."
     login_manager.session_protection = None  # our own revocable sessions replace it
     keys.init_app(app)
-    for feature in (main, auth, admin, audit):
+    storage.init_app(app)
+    for feature in (main, auth, signals, admin, audit):
         app.register_blueprint(feature.bp)
     app.add_url_rule("/healthz", "healthz", healthz)
     web.init_app(app)

@@ -7,7 +7,7 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 
-from casustafel.crypto import DecryptionError
+from casustafel.crypto import DecryptionError, KeyringError
 from casustafel.extensions import db
 
 log = logging.getLogger(__name__)
@@ -48,6 +48,12 @@ def handle_decryption_error(error: DecryptionError):
     return _render(500)
 
 
+def handle_keyring_error(error: KeyringError):
+    db.session.rollback()
+    log.error("key problem (request %s): %s", g.get("request_id"), error)
+    return _render(500)
+
+
 def handle_unexpected(error):
     db.session.rollback()
     log.exception("unexpected error (request %s)", g.get("request_id"))
@@ -61,5 +67,6 @@ def init_app(app) -> None:
     app.register_error_handler(StaleDataError, handle_stale)
     app.register_error_handler(OperationalError, handle_database_down)
     app.register_error_handler(DecryptionError, handle_decryption_error)
+    app.register_error_handler(KeyringError, handle_keyring_error)
     if not app.config.get("TESTING") or app.config.get("RENDER_500_IN_TESTS"):
         app.register_error_handler(Exception, handle_unexpected)

@@ -105,3 +105,17 @@ def can_manage_users(user) -> bool:
 
 def can_read_audit_log(user) -> bool:
     return user.is_authenticated and user.has_role(Role.PRIVACY_OFFICER)
+
+
+def can_view_own_signal(user, signal) -> bool:
+    """A reporter sees status and feedback of signals they reported themselves, nothing else."""
+    return user.is_authenticated and signal.reporter_id is not None and signal.reporter_id == user.id
+
+
+def can_view_signal_content(user, signal) -> bool:
+    """Only the coordinator sees the content of a signal (members and privacy checks: later rules)."""
+    return user.is_authenticated and user.has_role(Role.COORDINATOR)
+
+
+def can_see_reporter(user, signal) -> bool:
+    return user.is_authenticated and user.has_role(Role.COORDINATOR)

@@ -18,8 +18,19 @@ ROLES = ("reporter", "member", "coordinator", "privacy_officer", "admin")
 CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 
+SEEDED_TABLES = ("phenomenon", "indicator")  # default lists inserted by the migrations
+_seed_rows: dict[str, list[dict]] = {}
+
+
+def _snapshot_seeds() -> None:
+    with db.engine.connect() as conn:
+        for name in SEEDED_TABLES:
+            table = db.metadata.tables[name]
+            _seed_rows[name] = [dict(row._mapping) for row in conn.execute(table.select())]
+
+
 def _reset_database() -> None:
-    """Empty every table and reset the audit chain head, on SQLite and PostgreSQL."""
+    """Empty every table, restore the seeded lists and reset the audit chain head."""
     engine = db.engine
     with engine.begin() as conn:
         if engine.dialect.name == "postgresql":
@@ -30,6 +41,9 @@ def _reset_database() -> None:
             text("INSERT INTO audit_head (id, last_seq, last_mac) VALUES (1, 0, :mac)"),
             {"mac": "0" * 64},
         )
+        for table in db.metadata.sorted_tables:
+            if _seed_rows.get(table.name):
+                conn.execute(table.insert(), _seed_rows[table.name])
 
 
 class FreshContextClient(FlaskClient):
@@ -44,14 +58,21 @@ class FreshContextClient(FlaskClient):
 
 
 @pytest.fixture(scope="session")
-def app():
-    app = create_app(TestConfig)
+def app(tmp_path_factory):
+    files = tmp_path_factory.mktemp("files")
+
+    class SuiteConfig(TestConfig):
+        ATTACHMENT_DIR = str(files / "attachments")  # never the repository's instance/
+        UPLOAD_TMP_DIR = str(files / "uploads-tmp")
+
+    app = create_app(SuiteConfig)
     app.test_client_class = FreshContextClient
     with app.app_context():
         if db.engine.dialect.name == "postgresql":
             with db.engine.begin() as conn:
                 conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
         upgrade()
+        _snapshot_seeds()
         _reset_database()
     yield app
 
@@ -127,3 +148,45 @@ def login_as(client):
         return client
 
     return do
+
+
+@pytest.fixture
+def make_signal(app):
+    """Create a stored signal (with one person, one address and optionally an attachment)."""
+    import io
+
+    from casustafel import linking
+    from casustafel.models import Attachment, Location, Signal, Subject
+    from casustafel.signals.services import next_reference
+
+    def make(reporter=None, *, description="Beschrijving", person=("Jan Jansen", "1980-01-02"),
+             address=("1234 AB", "1"), attachment: bytes | None = None, channel="meldpunt", **fields):
+        signal = Signal(reference=next_reference(), channel=channel, status=fields.pop("status", "ingediend"))
+        signal.description = description
+        if reporter is not None:
+            signal.reporter_id = reporter.id
+            signal.registered_by_id = reporter.id
+        for key, value in fields.items():
+            setattr(signal, key, value)
+        if person:
+            subject = Subject(kind="persoon", role="vermoedelijk_betrokkene", position=0)
+            signal.subjects.append(subject)
+            subject.name, subject.birth_date = person
+            linking.index_subject(subject)
+        if address:
+            location = Location(position=0)
+            signal.locations.append(location)
+            location.postcode, location.house_number = address
+            linking.index_location(location)
+        if attachment is not None:
+            store = app.extensions["casustafel_store"]
+            item = Attachment(content_type="application/pdf", size=len(attachment))
+            item.filename = "bijlage.pdf"
+            stored = store.save(item.id, io.BytesIO(attachment), app.extensions["casustafel_keyring"])
+            item.wrapped_key, item.digest = stored.wrapped_key, stored.digest
+            signal.attachments.append(item)
+        db.session.add(signal)
+        db.session.commit()
+        return signal
+
+    return make

@@ -66,7 +66,8 @@ def is_logged_in(client) -> bool:
 
 def audit(action: str) -> list[AuditEvent]:
     db.session.expire_all()
-    return db.session.scalars(select(AuditEvent).where(AuditEvent.action == action)).all()
+    query = select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.seq)
+    return db.session.scalars(query).all()
 
 
 def submit_code(client, code, url="/inloggen/code"):
@@ -170,12 +171,23 @@ def test_login_rotates_the_session(app, client, make_user):
 def test_second_factor_rotates_the_session_again(app, client, totp_user):
     with freeze_time(T0):
         login(client, totp_user.email, follow=False)
-        pending = cookie(client)
         assert "_user_id" not in session_data(app, client)
+        with client.session_transaction() as sess:
+            sess["planted"] = "between password and code"
+        pending = cookie(client)
         submit_code(client, pyotp.TOTP(totp_user.totp_secret).now())
         assert cookie(client) != pending
-        assert "pending_login" not in session_data(app, client)
+        assert set(session_data(app, client)).isdisjoint({"planted", "pending_login"})
         assert is_logged_in(client)
+
+
+def test_session_cookie_is_httponly_lax_and_not_remembered(client, make_user):
+    login(client, make_user("reporter").email)
+    session_cookie = client.get_cookie(COOKIE)
+    assert session_cookie.http_only and session_cookie.same_site == "Lax"
+    assert session_cookie.expires is None  # ends with the browser
+    assert client.get_cookie("remember_token") is None
+    assert ProductionConfig.SESSION_COOKIE_SECURE is True
 
 
 @pytest.fixture
@@ -199,6 +211,9 @@ def test_logout_ends_a_copied_session(stolen):
 def test_deactivation_ends_a_copied_session(stolen):
     _, user, copy = stolen
     set_active(None, reload(user), False)
+    db.session.commit()
+    assert not is_logged_in(copy)
+    set_active(None, reload(user), True)  # reactivating must not revive the old session
     db.session.commit()
     assert not is_logged_in(copy)
 
@@ -230,7 +245,9 @@ def test_session_ends_after_30_minutes_idle(client, make_user):
         assert not is_logged_in(client)
 
 
-def test_session_ends_after_12_hours_even_when_active(client, make_user):
+def test_session_ends_after_12_hours_even_when_active(app, client, make_user, monkeypatch):
+    # Flask also refuses a session cookie signed > 12 h ago; lift that to test our own limit.
+    monkeypatch.setitem(app.config, "PERMANENT_SESSION_LIFETIME", timedelta(days=2))
     user = make_user("reporter")
     with freeze_time(T0) as frozen:
         login(client, user.email)

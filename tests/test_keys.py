@@ -192,11 +192,16 @@ def test_an_unreadable_key_file_refuses_start(tmp_path, populated):
 
 @pytest.fixture
 def keyless_app(tmp_path):
-    """A migrated, empty database and no key file yet."""
+    """A migrated, empty database and no key file yet.
+
+    Its app context is pushed for the test: the CLI runner reuses whatever app context is
+    current, and the autouse `_clean` fixture has pushed the session app's.
+    """
     app = start(tmp_path, keyring_path=tmp_path / "keyring.json")
     with app.app_context():
         upgrade()
-    yield app
+        yield app
+        db.session.remove()
     stop(app)
 
 
@@ -214,10 +219,12 @@ def test_keys_init_writes_a_read_only_key_file_that_loads(tmp_path, keyless_app)
         assert spelling not in result.output
 
     # The next start registers the new keys.
+    db.session.remove()
     app = start(tmp_path, keyring_path=path)
     with app.app_context():
         checks = db.session.scalars(select(KeyCheck)).all()
         assert sorted((c.purpose, c.kid) for c in checks) == sorted((p, 1) for p in PURPOSES)
+        assert app.extensions["casustafel_keyring"].to_json() == keyring.to_json()
     stop(app)
 
 

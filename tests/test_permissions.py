@@ -21,7 +21,9 @@ def everyone(status, anon=302):
     return {ANON: anon, **{r: status for r in ROLES}}
 
 
-# endpoint: (method, url template, expected status per role). {user} is another user's id.
+# endpoint: (method, url template, expected status per role). {user} is another user's id,
+# {signal} a signal reported by that other user, {attachment} an attachment of it: a
+# foreign object answers 404 to a role that may use the endpoint for its own objects.
 TABLE = {
     "static": ("GET", "/static/css/app.css", {r: 200 for r in ALL}),
     "healthz": ("GET", "/healthz", {r: 200 for r in ALL}),
@@ -46,6 +48,18 @@ TABLE = {
         "POST", "/beheer/gebruikers/{user}/wachtwoord-herstellen", only(200, "admin")
     ),
     "admin.departments": ("GET", "/beheer/afdelingen", only(200, "admin")),
+    "admin.catalogue": ("GET", "/beheer/lijsten", only(200, "admin")),
+    "admin.catalogue_toggle": ("POST", "/beheer/lijsten/indicator/1/wisselen", only(302, "admin")),
+    "signals.new": ("GET", "/meldpunt", only(200, "reporter", "coordinator")),
+    "signals.confirmation": (
+        "GET", "/mijn-meldingen/{signal}/bevestiging", only(404, "reporter", "coordinator")
+    ),
+    "signals.mine": ("GET", "/mijn-meldingen", only(200, "reporter", "coordinator")),
+    "signals.mine_detail": ("GET", "/mijn-meldingen/{signal}", only(404, "reporter", "coordinator")),
+    "signals.register": ("GET", "/meldingen/registreren", only(200, "coordinator")),
+    "signals.inbox": ("GET", "/meldingen", only(200, "coordinator")),
+    "signals.detail": ("GET", "/meldingen/{signal}", only(200, "coordinator")),
+    "signals.download": ("GET", "/meldingen/{signal}/bijlagen/{attachment}", only(200, "coordinator")),
 }
 
 
@@ -78,13 +92,18 @@ def test_an_endpoint_without_roles_is_refused_at_runtime(app, client, make_user,
 
 @pytest.mark.parametrize("role", ALL)
 @pytest.mark.parametrize("endpoint", sorted(TABLE))
-def test_role_endpoint_status(client, make_user, endpoint, role):
+def test_role_endpoint_status(client, make_user, make_signal, endpoint, role):
     method, url, expected = TABLE[endpoint]
     target = make_user("reporter", email="doel@gemeente.test")
+    signal = make_signal(target, attachment=b"%PDF-1.4 test") if "{signal}" in url else None
     if role != ANON:
         user = make_user(role)
         assert login(client, user.email).status_code == 200
-    url = url.format(user=target.id)
+    url = url.format(
+        user=target.id,
+        signal=signal.id if signal else "",
+        attachment=signal.attachments[0].id if signal else "",
+    )
     if method == "GET":
         response = client.get(url)
     else:

@@ -1,12 +1,13 @@
 """Admin forms. Each form lists exactly the fields an admin may set (no mass assignment)."""
 
 from wtforms import EmailField, HiddenField, IntegerField, SelectField, SelectMultipleField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from casustafel.forms import Form
 from casustafel.permissions import ROLE_LABELS
 
-ROLE_CHOICES = [(role.value, label) for role, label in ROLE_LABELS.items()]
+ROLE_CHOICES = [SelectChoice(role.value, label) for role, label in ROLE_LABELS.items()]
 
 class UserForm(Form):
     display_name = StringField(

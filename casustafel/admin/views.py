@@ -6,6 +6,7 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
+from wtforms.fields.choices import SelectChoice
 
 from casustafel.admin import bp, services
 from casustafel.admin.forms import DepartmentForm, NewUserForm, UserForm, VersionForm
@@ -20,7 +21,7 @@ def _department_choices():
     departments = db.session.scalars(
         select(Department).where(Department.active.is_(True)).order_by(Department.name)
     )
-    return [(0, "— geen afdeling —")] + [(d.id, d.name) for d in departments]
+    return [SelectChoice(0, "— geen afdeling —")] + [SelectChoice(d.id, d.name) for d in departments]
 
 
 def _get_user_or_404(user_id: uuid.UUID) -> User:

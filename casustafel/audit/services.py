@@ -126,6 +126,15 @@ def _chain_new_events(session, flush_context, instances) -> None:
     )
 
 
+def _entry_matches(keyring, ev: AuditEvent, prev_mac: str) -> bool:
+    """False for a wrong MAC, a MAC that is not hex, or a key id not in the keyring."""
+    try:
+        expected = bytes.fromhex(compute_mac(keyring, ev, prev_mac))
+        return crypto.constant_time_equal(bytes.fromhex(ev.mac), expected)
+    except (crypto.KeyringError, ValueError, TypeError):
+        return False
+
+
 @dataclass
 class ChainStatus:
     ok: bool
@@ -144,9 +153,7 @@ def verify_chain(keyring, batch_size: int = 5000, checkpoint: tuple[int, str] | 
             return ChainStatus(
                 False, count, prev_seq + 1, f"Regel {prev_seq + 1} ontbreekt in het logboek"
             )
-        if not crypto.constant_time_equal(
-            bytes.fromhex(ev.mac), bytes.fromhex(compute_mac(keyring, ev, prev_mac))
-        ):
+        if not _entry_matches(keyring, ev, prev_mac):
             return ChainStatus(False, count, ev.seq, f"Regel {ev.seq} is gewijzigd")
         prev_seq, prev_mac = ev.seq, ev.mac
         if count % batch_size == 0:

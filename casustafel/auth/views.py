@@ -29,14 +29,23 @@ def _account_key() -> str:
 
 
 def _pending_key() -> str:
-    return "code:" + str((session.get(PENDING_KEY) or {}).get("uid"))
+    uid = (session.get(PENDING_KEY) or {}).get("uid")
+    if uid is None and current_user.is_authenticated:
+        uid = current_user.id
+    return f"code:{uid}"
 
 
 def _safe_next(target: str | None) -> str:
     """Follow `next` only to a path on this site."""
     if target:
         parts = urlsplit(target)
-        if not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//"):
+        if (
+            not parts.scheme
+            and not parts.netloc
+            and target.startswith("/")
+            and not target.startswith("//")
+            and "\\" not in target
+        ):
             return target
     return url_for("main.home")
 
@@ -117,7 +126,7 @@ def login():
 
 
 @bp.route("/inloggen/code", methods=["GET", "POST"])
-@limiter.limit("10 per minute", key_func=_pending_key, methods=["POST"])
+@limiter.limit("10 per minute;30 per hour", key_func=_pending_key, methods=["POST"])
 def second_factor():
     user = _pending_user()
     if user is None or not user.totp_enabled:
@@ -138,7 +147,7 @@ def second_factor():
 
 
 @bp.route("/inloggen/koppelen", methods=["GET", "POST"])
-@limiter.limit("10 per minute", key_func=_pending_key, methods=["POST"])
+@limiter.limit("10 per minute;30 per hour", key_func=_pending_key, methods=["POST"])
 def enrol_totp():
     """Link an authenticator app: during login (when required) or from the account page."""
     user = current_user if current_user.is_authenticated else _pending_user()

@@ -1,0 +1,107 @@
+"""Admin pages for the lists the meldpunt uses: phenomena (two levels) and indicators."""
+
+from flask import flash, redirect, render_template, url_for
+from flask_login import current_user
+from sqlalchemy import func, select
+from wtforms import SelectField, StringField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
+
+from casustafel.admin import bp
+from casustafel.audit import record
+from casustafel.extensions import db
+from casustafel.forms import Form
+from casustafel.models import INDICATOR_GROUPS, Indicator, Phenomenon
+from casustafel.permissions import Role, role_required
+
+
+class PhenomenonForm(Form):
+    name = StringField("Naam", validators=[DataRequired("Vul de naam in."), Length(max=120)])
+    parent_id = SelectField("Valt onder", coerce=int, validators=[Optional()])
+
+
+class IndicatorForm(Form):
+    label = StringField("Omschrijving", validators=[DataRequired("Vul de omschrijving in."), Length(max=200)])
+    group = SelectField(
+        "Groep",
+        choices=[SelectChoice(k, v) for k, v in INDICATOR_GROUPS.items()],
+        validators=[InputRequired("Kies een groep.")],
+    )
+
+
+class ToggleForm(Form):
+    pass
+
+
+def _parent_choices():
+    parents = db.session.scalars(
+        select(Phenomenon).where(Phenomenon.parent_id.is_(None)).order_by(Phenomenon.position)
+    )
+    return [SelectChoice(0, "— hoofdfenomeen —")] + [SelectChoice(p.id, p.name) for p in parents]
+
+
+def _next_position(model) -> int:
+    return (db.session.scalar(select(func.max(model.position))) or 0) + 1
+
+
+@bp.route("/lijsten", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def catalogue():
+    phenomenon_form = PhenomenonForm(prefix="fenomeen")
+    phenomenon_form.parent_id.choices = _parent_choices()
+    indicator_form = IndicatorForm(prefix="indicator")
+    if phenomenon_form.name.data is not None and phenomenon_form.validate_on_submit():
+        item = Phenomenon(
+            name=phenomenon_form.name.data.strip(),
+            parent_id=phenomenon_form.parent_id.data or None,
+            position=_next_position(Phenomenon),
+        )
+        db.session.add(item)
+        db.session.flush()
+        record(current_user, "phenomenon.created", item, purpose="beheer")
+        db.session.commit()
+        flash(f"Fenomeen ‘{item.name}’ is toegevoegd.", "success")
+        return redirect(url_for("admin.catalogue"))
+    if indicator_form.label.data is not None and indicator_form.validate_on_submit():
+        item = Indicator(
+            label=indicator_form.label.data.strip(),
+            group=indicator_form.group.data,
+            position=_next_position(Indicator),
+        )
+        db.session.add(item)
+        db.session.flush()
+        record(current_user, "indicator.created", item, purpose="beheer")
+        db.session.commit()
+        flash(f"Indicator ‘{item.label}’ is toegevoegd.", "success")
+        return redirect(url_for("admin.catalogue"))
+    phenomena = db.session.scalars(
+        select(Phenomenon).where(Phenomenon.parent_id.is_(None)).order_by(Phenomenon.position)
+    ).all()
+    indicators = db.session.scalars(select(Indicator).order_by(Indicator.group, Indicator.position)).all()
+    return render_template(
+        "admin/catalogue.html",
+        phenomena=phenomena,
+        indicators=indicators,
+        groups=INDICATOR_GROUPS,
+        phenomenon_form=phenomenon_form,
+        indicator_form=indicator_form,
+        toggle_form=ToggleForm(),
+    )
+
+
+@bp.route("/lijsten/<kind>/<int:item_id>/wisselen", methods=["POST"])
+@role_required(Role.ADMIN)
+def catalogue_toggle(kind, item_id):
+    """Switch an item between in use and not in use; used items are never deleted."""
+    model = {"fenomeen": Phenomenon, "indicator": Indicator}.get(kind)
+    item = db.session.get(model, item_id) if model else None
+    if item is None or not ToggleForm().validate_on_submit():
+        from flask import abort
+
+        abort(404)
+    item.active = not item.active
+    record(current_user, f"{model.__tablename__}.{'activated' if item.active else 'deactivated'}", item,
+           purpose="beheer")
+    db.session.commit()
+    flash("De lijst is bijgewerkt.", "success")
+    return redirect(url_for("admin.catalogue"))

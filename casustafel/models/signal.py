@@ -1,0 +1,300 @@
+"""A signal (melding) with its subjects, locations, attachments and status history.
+
+Every personal-data and free-text field is an Encrypted() attribute over a `<name>_enc`
+column; blind-index columns hold truncated HMACs for "other signals about this ...".
+"""
+
+import uuid
+from datetime import date, datetime
+
+from sqlalchemy import BigInteger, Column, Date, ForeignKey, LargeBinary, String, Table, Uuid
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from casustafel.extensions import db
+from casustafel.models.base import Encrypted, new_uuid, utcnow
+from casustafel.models.catalogue import Indicator, Phenomenon
+from casustafel.models.user import Department, User
+
+CHANNELS = {
+    "meldpunt": "Meldpunt (intern formulier)",
+    "telefoon": "Telefoon",
+    "mma": "Meld Misdaad Anoniem",
+    "politie": "Politie",
+    "riec": "RIEC",
+    "eigen_waarneming": "Eigen waarneming",
+}
+
+STATUSES = {
+    "ingediend": "Ingediend",
+    "intake": "Intake",
+    "weging": "Weging",
+    "bronnenonderzoek": "Bronnenonderzoek",
+    "geagendeerd": "Geagendeerd",
+    "besproken": "Besproken",
+    "in_aanpak": "In aanpak",
+    "monitoring": "Monitoring",
+    "aanvulling_gevraagd": "Aanvulling gevraagd",
+    "doorgezet": "Doorgezet",
+    "afgesloten": "Afgesloten",
+}
+
+SUBJECT_KINDS = {"persoon": "Persoon", "organisatie": "Organisatie"}
+SUBJECT_ROLES = {
+    "vermoedelijk_betrokkene": "Vermoedelijk betrokkene",
+    "eigenaar": "Eigenaar",
+    "huurder": "Huurder",
+    "bestuurder": "Bestuurder",
+    "mogelijk_slachtoffer": "Mogelijk slachtoffer",
+}
+
+signal_indicator = Table(
+    "signal_indicator",
+    db.metadata,
+    Column("signal_id", ForeignKey("signal.id", ondelete="CASCADE"), primary_key=True),
+    Column("indicator_id", ForeignKey("indicator.id"), primary_key=True),
+)
+
+BlindIndex = BigInteger().with_variant(db.Integer, "sqlite")
+
+
+class ReferenceCounter(db.Model):
+    """The last reference number per year; its row lock keeps references unique."""
+
+    __tablename__ = "reference_counter"
+
+    year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    last_number: Mapped[int] = mapped_column(default=0)
+
+
+class Signal(db.Model):
+    __tablename__ = "signal"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_uuid)
+    reference: Mapped[str] = mapped_column(String(16), unique=True)
+    received_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    channel: Mapped[str] = mapped_column(String(32), index=True)
+    urgent: Mapped[bool] = mapped_column(default=False)
+    status: Mapped[str] = mapped_column(String(32), default="ingediend", index=True)
+    phenomenon_id: Mapped[int | None] = mapped_column(ForeignKey("phenomenon.id"), index=True)
+    observed_from: Mapped[date | None] = mapped_column(Date)
+    observed_until: Mapped[date | None] = mapped_column(Date)
+    description_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
+    indicator_explanation_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
+    reporter_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("user_account.id"), index=True)
+    reporter_department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"))
+    reporter_phone_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
+    reporter_unnamed: Mapped[bool] = mapped_column(default=False)
+    registered_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("user_account.id"))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    version: Mapped[int] = mapped_column(default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+    description = Encrypted()
+    indicator_explanation = Encrypted()
+    reporter_phone = Encrypted()
+
+    phenomenon: Mapped[Phenomenon | None] = relationship()
+    indicators: Mapped[list[Indicator]] = relationship(secondary=signal_indicator)
+    reporter: Mapped[User | None] = relationship(foreign_keys=[reporter_id])
+    reporter_department: Mapped[Department | None] = relationship()
+    registered_by: Mapped[User | None] = relationship(foreign_keys=[registered_by_id])
+    subjects: Mapped[list["Subject"]] = relationship(
+        back_populates="signal", cascade="all, delete-orphan", order_by="Subject.position"
+    )
+    locations: Mapped[list["Location"]] = relationship(
+        back_populates="signal", cascade="all, delete-orphan", order_by="Location.position"
+    )
+    attachments: Mapped[list["Attachment"]] = relationship(
+        back_populates="signal", cascade="all, delete-orphan", order_by="Attachment.created_at"
+    )
+    events: Mapped[list["SignalEvent"]] = relationship(
+        back_populates="signal", cascade="all, delete-orphan", order_by="SignalEvent.occurred_at"
+    )
+    feedback: Mapped[list["Feedback"]] = relationship(
+        back_populates="signal", cascade="all, delete-orphan", order_by="Feedback.sent_at"
+    )
+    questions: Mapped[list["InformationRequest"]] = relationship(
+        back_populates="signal", cascade="all, delete-orphan", order_by="InformationRequest.asked_at"
+    )
+
+    @property
+    def status_label(self) -> str:
+        return STATUSES.get(self.status, self.status)
+
+    @property
+    def channel_label(self) -> str:
+        return CHANNELS.get(self.channel, self.channel)
+
+
+class AddressMixin:
+    """Dutch address fields, each encrypted; postcode+huisnummer feed a blind index."""
+
+    postcode_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
+    house_number_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
+    house_number_addition_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
+    street_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
+    city_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
+    address_bidx: Mapped[int | None] = mapped_column(BlindIndex, index=True)
+
+    postcode = Encrypted()
+    house_number = Encrypted()
+    house_number_addition = Encrypted()
+    street = Encrypted()
+    city = Encrypted()
+
+    @property
+    def address_line(self) -> str:
+        number = " ".join(p for p in (self.house_number, self.house_number_addition) if p)
+        street = " ".join(p for p in (self.street, number) if p)
+        place = " ".join(p for p in (self.postcode, self.city) if p)
+        return ", ".join(p for p in (street, place) if p)
+
+
+class Subject(AddressMixin, db.Model):
+    """A person or organisation a signal is about (betrokkene)."""
+
+    __tablename__ = "subject"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_uuid)
+    signal_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("signal.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(default=0)
+    kind: Mapped[str] = mapped_column(String(16))
+    role: Mapped[str] = mapped_column(String(32))
+    name_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
+    birth_date_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
+    kvk_number_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
+    person_bidx: Mapped[int | None] = mapped_column(BlindIndex, index=True)
+    organisation_bidx: Mapped[int | None] = mapped_column(BlindIndex, index=True)
+    kvk_bidx: Mapped[int | None] = mapped_column(BlindIndex, index=True)
+
+    name = Encrypted()
+    birth_date = Encrypted()
+    kvk_number = Encrypted()
+
+    signal: Mapped[Signal] = relationship(back_populates="subjects")
+
+    @property
+    def kind_label(self) -> str:
+        return SUBJECT_KINDS.get(self.kind, self.kind)
+
+    @property
+    def role_label(self) -> str:
+        return SUBJECT_ROLES.get(self.role, self.role)
+
+
+class Location(AddressMixin, db.Model):
+    """Premises or an address involved in a signal (object / adres)."""
+
+    __tablename__ = "location"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_uuid)
+    signal_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("signal.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(default=0)
+    bag_id_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
+
+    bag_id = Encrypted()
+
+    signal: Mapped[Signal] = relationship(back_populates="locations")
+
+
+class Attachment(db.Model):
+    """A file with a signal: content in the encrypted store, name encrypted here."""
+
+    __tablename__ = "attachment"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_uuid)
+    signal_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("signal.id", ondelete="CASCADE"), index=True)
+    filename_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(BigInteger)
+    wrapped_key: Mapped[bytes] = mapped_column(LargeBinary)
+    digest: Mapped[str] = mapped_column(String(64))
+    uploaded_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    filename = Encrypted()
+
+    signal: Mapped[Signal] = relationship(back_populates="attachments")
+
+
+class SignalEvent(db.Model):
+    """One immutable step in a signal's history (status change, with actor and reason)."""
+
+    __tablename__ = "signal_event"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_uuid)
+    signal_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("signal.id", ondelete="CASCADE"), index=True)
+    occurred_at: Mapped[datetime] = mapped_column(default=utcnow)
+    actor_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("user_account.id"))
+    from_status: Mapped[str | None] = mapped_column(String(32))
+    to_status: Mapped[str] = mapped_column(String(32))
+    reason_code: Mapped[str | None] = mapped_column(String(64))
+    reason_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
+
+    reason = Encrypted()
+
+    signal: Mapped[Signal] = relationship(back_populates="events")
+    actor: Mapped[User | None] = relationship()
+
+
+FEEDBACK_MESSAGES = {
+    "ontvangen": "Uw melding is ontvangen.",
+    "in_behandeling": "Uw melding is in behandeling genomen.",
+    "afgesloten": "Uw melding is afgesloten — geen verdere actie.",
+    "doorgezet": "Uw melding is doorgezet naar een andere partij.",
+    "aanvullende_vraag": "Er is een aanvullende vraag over uw melding.",
+}
+
+
+class Feedback(db.Model):
+    """A standard message to the reporter (terugkoppeling). Never content about subjects."""
+
+    __tablename__ = "feedback"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_uuid)
+    signal_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("signal.id", ondelete="CASCADE"), index=True)
+    code: Mapped[str] = mapped_column(String(32))
+    sent_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("user_account.id"))
+
+    signal: Mapped[Signal] = relationship(back_populates="feedback")
+
+    @property
+    def message(self) -> str:
+        return FEEDBACK_MESSAGES.get(self.code, self.code)
+
+
+class InformationRequest(db.Model):
+    """A question from the coordinator to the reporter, and the reporter's answer."""
+
+    __tablename__ = "information_request"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_uuid)
+    signal_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("signal.id", ondelete="CASCADE"), index=True)
+    asked_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("user_account.id"))
+    asked_at: Mapped[datetime] = mapped_column(default=utcnow)
+    question_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
+    answer_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
+    answered_at: Mapped[datetime | None] = mapped_column()
+    previous_status: Mapped[str | None] = mapped_column(String(32))
+
+    question = Encrypted()
+    answer = Encrypted()
+
+    signal: Mapped[Signal] = relationship(back_populates="questions")
+
+
+class Notification(db.Model):
+    """An e-mail that says only that there is news: never what (the outbox)."""
+
+    __tablename__ = "notification"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_uuid)
+    recipient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("user_account.id"), index=True)
+    subject: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(String(2000))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column()
+
+    recipient: Mapped[User] = relationship()

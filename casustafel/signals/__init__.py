@@ -1,0 +1,7 @@
+"""The meldpunt: the intake form, Mijn meldingen, and the coordinator's list of signals."""
+
+from flask import Blueprint
+
+bp = Blueprint("signals", __name__)
+
+from casustafel.signals import attachments, inbox, views  # noqa: E402,F401

@@ -1,0 +1,213 @@
+"""The meldpunt form: one signal with repeatable subjects and locations.
+
+Every field has a Dutch message; a blank subject or location row is ignored, a half-filled
+one is explained next to its fields.
+"""
+
+import re
+from datetime import date
+
+from wtforms import (
+    BooleanField,
+    DateField,
+    FieldList,
+    FormField,
+    IntegerField,
+    MultipleFileField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms import (
+    Form as PlainForm,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
+
+from casustafel.forms import Form
+from casustafel.models import CHANNELS, SUBJECT_KINDS, SUBJECT_ROLES
+
+POSTCODE_RE = re.compile(r"^[1-9][0-9]{3} ?(?!SA|SD|SS)[A-Z]{2}$")
+MAX_ROWS = 20
+
+
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+def _upper_postcode(value):
+    return " ".join(value.upper().split()) if isinstance(value, str) else value
+
+
+def int_or_none(value):
+    return int(value) if value not in (None, "") else None
+
+
+def not_in_future(form, field):
+    if field.data and field.data > date.today():
+        raise ValidationError("Deze datum ligt in de toekomst. Vul een datum van vandaag of eerder in.")
+
+
+def valid_postcode(form, field):
+    if field.data and not POSTCODE_RE.match(field.data):
+        raise ValidationError("Vul een postcode in als 1234 AB.")
+
+
+class AddressFields(PlainForm):
+    """Shared address fields (subform, no CSRF of its own)."""
+
+    class Meta:
+        locales = ("nl_NL", "nl")
+
+    street = StringField("Straat", filters=[_strip], validators=[Optional(), Length(max=120)])
+    house_number = IntegerField(
+        "Huisnummer",
+        validators=[Optional(), NumberRange(1, 99999, "Vul een huisnummer in van 1 tot en met 99999.")],
+    )
+    house_number_addition = StringField(
+        "Toevoeging",
+        filters=[_strip],
+        validators=[
+            Optional(),
+            Length(max=6, message="Gebruik hooguit 6 tekens."),
+            Regexp(r"^[A-Za-z0-9 -]*$", message="Gebruik alleen letters en cijfers."),
+        ],
+    )
+    postcode = StringField("Postcode", filters=[_strip, _upper_postcode], validators=[Optional(), valid_postcode])
+    city = StringField("Plaats", filters=[_strip], validators=[Optional(), Length(max=80)])
+
+    ADDRESS_FIELDS = ("street", "house_number", "house_number_addition", "postcode", "city")
+
+    def has_address(self) -> bool:
+        return any(getattr(self, name).data not in (None, "") for name in self.ADDRESS_FIELDS)
+
+    def is_blank(self) -> bool:
+        return not self.has_address()
+
+    def validate_house_number(self, field):
+        if field.data is None and (self.postcode.data or self.street.data):
+            raise ValidationError("Vul ook het huisnummer in.")
+
+
+class SubjectForm(AddressFields):
+    kind = SelectField(
+        "Soort",
+        choices=[SelectChoice(k, v) for k, v in SUBJECT_KINDS.items()],
+        validators=[InputRequired("Kies persoon of organisatie.")],
+    )
+    role = SelectField(
+        "Rol in deze melding",
+        choices=[SelectChoice(k, v) for k, v in SUBJECT_ROLES.items()],
+        validators=[InputRequired("Kies een rol.")],
+    )
+    name = StringField("Naam", filters=[_strip], validators=[Optional(), Length(max=200)])
+    birth_date = DateField(
+        "Geboortedatum",
+        validators=[Optional(), not_in_future],
+        description="Alleen bij een persoon, als u die weet.",
+    )
+    kvk_number = StringField(
+        "KvK-nummer",
+        filters=[_strip],
+        validators=[Optional(), Regexp(r"^\d{8}$", message="Een KvK-nummer heeft 8 cijfers.")],
+    )
+
+    field_order = ("kind", "role", "name", "birth_date", "kvk_number", *AddressFields.ADDRESS_FIELDS)
+
+    def is_blank(self) -> bool:
+        return not (self.name.data or self.birth_date.data or self.kvk_number.data or self.has_address())
+
+    def validate_name(self, field):
+        if not field.data and not self.is_blank():
+            raise ValidationError("Vul de naam in.")
+
+    def validate_birth_date(self, field):
+        if field.data and self.kind.data == "organisatie":
+            raise ValidationError("Een organisatie heeft geen geboortedatum.")
+        if field.data and field.data.year < 1900:
+            raise ValidationError("Vul een geboortedatum na 1900 in.")
+
+    def validate_kvk_number(self, field):
+        if field.data and self.kind.data == "persoon":
+            raise ValidationError("Een KvK-nummer hoort bij een organisatie. Kies ‘Organisatie’.")
+
+
+class LocationForm(AddressFields):
+    field_order = AddressFields.ADDRESS_FIELDS
+
+    def validate_postcode(self, field):
+        if not field.data and self.has_address():
+            raise ValidationError("Vul de postcode in.")
+
+
+class SignalForm(Form):
+    phenomenon_id = SelectField(
+        "Fenomeen",
+        coerce=int_or_none,
+        validators=[DataRequired("Kies het fenomeen dat het best past. Twijfelt u? Kies ‘Overig’.")],
+    )
+    indicators_local = SelectMultipleField(
+        "Lokale verankering", coerce=int, validators=[Optional()]
+    )
+    indicators_signal = SelectMultipleField(
+        "Signalering (rode vlaggen)", coerce=int, validators=[Optional()]
+    )
+    indicator_explanation = TextAreaField(
+        "Toelichting bij de indicatoren",
+        filters=[_strip],
+        validators=[Optional(), Length(max=5000, message="Gebruik hooguit 5000 tekens.")],
+    )
+    description = TextAreaField(
+        "Wat heeft u gezien of gehoord?",
+        filters=[_strip],
+        validators=[
+            DataRequired("Beschrijf wat u heeft gezien of gehoord."),
+            Length(max=10000, message="Gebruik hooguit 10.000 tekens."),
+        ],
+    )
+    observed_from = DateField(
+        "Waargenomen op of vanaf", validators=[Optional(), not_in_future]
+    )
+    observed_until = DateField("Waargenomen tot en met", validators=[Optional(), not_in_future])
+    urgent = BooleanField("Dit is urgent")
+    subjects = FieldList(FormField(SubjectForm), min_entries=1, max_entries=MAX_ROWS)
+    locations = FieldList(FormField(LocationForm), min_entries=1, max_entries=MAX_ROWS)
+    attachments = MultipleFileField("Bijlagen")
+    reporter_unnamed = BooleanField("Ik wil anoniem blijven voor de deelnemers van de casustafel")
+    reporter_phone = StringField(
+        "Telefoonnummer voor vragen",
+        filters=[_strip],
+        validators=[
+            Optional(),
+            Regexp(r"^[0-9 +()-]{6,20}$", message="Vul een telefoonnummer in, bijvoorbeeld 06 12345678."),
+        ],
+    )
+
+    def validate_observed_until(self, field):
+        if field.data and self.observed_from.data and field.data < self.observed_from.data:
+            raise ValidationError("De einddatum ligt vóór de begindatum.")
+
+    def filled_subjects(self):
+        return [entry.form for entry in self.subjects if not entry.form.is_blank()]
+
+    def filled_locations(self):
+        return [entry.form for entry in self.locations if not entry.form.is_blank()]
+
+
+class RegisterSignalForm(SignalForm):
+    """The coordinator's variant: also records the channel the signal came through."""
+
+    channel = SelectField(
+        "Binnengekomen via",
+        choices=[SelectChoice(k, v) for k, v in CHANNELS.items() if k != "meldpunt"],
+        validators=[InputRequired("Kies hoe de melding binnenkwam.")],
+    )
+
+
+class AnswerForm(Form):
+    answer = TextAreaField(
+        "Uw antwoord",
+        filters=[_strip],
+        validators=[DataRequired("Vul uw antwoord in."), Length(max=5000, message="Gebruik hooguit 5000 tekens.")],
+    )

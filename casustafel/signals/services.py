@@ -1,0 +1,131 @@
+"""Creating signals. Services take the actor explicitly and never commit: the view does."""
+
+from datetime import UTC, datetime
+
+from flask import current_app
+from sqlalchemy import insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from casustafel import linking
+from casustafel.audit import record
+from casustafel.extensions import db
+from casustafel.models import (
+    Attachment,
+    Feedback,
+    Location,
+    ReferenceCounter,
+    Signal,
+    SignalEvent,
+    Subject,
+    User,
+    UserRole,
+)
+from casustafel.notifications import notify
+from casustafel.permissions import Role
+
+
+def next_reference(year: int | None = None) -> str:
+    """Allocate `SIG-YYYY-NNNN`, unique under concurrent submissions (row lock on the counter).
+
+    Call it before anything else in the transaction writes, so locks are always taken in
+    the same order (counter, then the audit head).
+    """
+    year = year or datetime.now(UTC).year
+    table = ReferenceCounter.__table__
+    bump = update(table).where(table.c.year == year).values(last_number=table.c.last_number + 1)
+    if db.session.execute(bump).rowcount == 0:
+        try:
+            with db.session.begin_nested():
+                db.session.execute(insert(table).values(year=year, last_number=1))
+        except IntegrityError:  # another submission created this year's row first
+            db.session.execute(bump)
+    number = db.session.scalar(select(table.c.last_number).where(table.c.year == year))
+    return f"SIG-{year}-{number:04d}"
+
+
+def _fill_address(target, form) -> None:
+    target.street = form.street.data
+    target.house_number = str(form.house_number.data) if form.house_number.data else None
+    target.house_number_addition = form.house_number_addition.data
+    target.postcode = form.postcode.data
+    target.city = form.city.data
+
+
+def build_signal(actor: User, form, channel: str = "meldpunt", store=None, files=(), saved=None) -> Signal:
+    """Create a signal with its subjects, locations and attachments from a validated form.
+
+    The id of every file written to the store is appended to `saved`, so the caller can
+    remove the files when the transaction fails.
+    """
+    signal = Signal(reference=next_reference(), channel=channel, status="ingediend")
+    signal.urgent = bool(form.urgent.data)
+    signal.phenomenon_id = form.phenomenon_id.data
+    signal.description = form.description.data
+    signal.indicator_explanation = form.indicator_explanation.data
+    signal.observed_from = form.observed_from.data
+    signal.observed_until = form.observed_until.data
+    signal.reporter_unnamed = bool(form.reporter_unnamed.data)
+    signal.reporter_phone = form.reporter_phone.data
+    if channel == "meldpunt" or channel == "eigen_waarneming":
+        signal.reporter_id = actor.id
+        signal.reporter_department_id = actor.department_id
+    signal.registered_by_id = actor.id
+    from casustafel.models import Indicator
+
+    chosen = set(form.indicators_local.data or []) | set(form.indicators_signal.data or [])
+    if chosen:
+        signal.indicators = list(db.session.scalars(select(Indicator).where(Indicator.id.in_(chosen))))
+    for position, entry in enumerate(form.filled_subjects()):
+        subject = Subject(position=position, kind=entry.kind.data, role=entry.role.data)
+        signal.subjects.append(subject)
+        subject.name = entry.name.data
+        subject.birth_date = entry.birth_date.data.isoformat() if entry.birth_date.data else None
+        subject.kvk_number = entry.kvk_number.data if entry.kind.data == "organisatie" else None
+        _fill_address(subject, entry)
+        linking.index_subject(subject)
+    for position, entry in enumerate(form.filled_locations()):
+        location = Location(position=position)
+        signal.locations.append(location)
+        _fill_address(location, entry)
+        linking.index_location(location)
+    db.session.add(signal)
+    db.session.add(SignalEvent(signal=signal, actor_id=actor.id, from_status=None, to_status="ingediend"))
+    if channel == "meldpunt":
+        db.session.add(Feedback(signal=signal, code="ontvangen", sent_by_id=None))
+    db.session.flush()
+    record(
+        actor,
+        "signal.created",
+        signal,
+        subjects=[str(s.id) for s in signal.subjects],
+        purpose="melding",
+    )
+    for upload in files:
+        add_attachment(actor, signal, upload, store, saved)
+    coordinators = db.session.scalars(
+        select(User).join(UserRole).where(UserRole.role == Role.COORDINATOR.value, User.active.is_(True))
+    )
+    for coordinator in coordinators:
+        notify(
+            coordinator,
+            "Nieuwe melding in casustafel",
+            "Er is een nieuwe melding binnengekomen in casustafel. Log in om deze te bekijken.",
+        )
+    return signal
+
+
+def add_attachment(actor: User, signal: Signal, upload, store, saved=None) -> Attachment:
+    """Store an already type-checked upload encrypted and link it to the signal."""
+    attachment = Attachment(content_type=upload.content_type, uploaded_by_id=actor.id)
+    attachment.filename = upload.filename
+    upload.stream.seek(0)
+    stored = store.save(attachment.id, upload.stream, current_app.extensions["casustafel_keyring"])
+    if saved is not None:
+        saved.append(attachment.id)
+    attachment.size = stored.size
+    attachment.wrapped_key = stored.wrapped_key
+    attachment.digest = stored.digest
+    signal.attachments.append(attachment)
+    db.session.flush()
+    record(actor, "attachment.uploaded", attachment, purpose="melding")
+    return attachment

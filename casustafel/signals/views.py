@@ -1,0 +1,166 @@
+"""The reporter's side: the meldpunt form, the confirmation and Mijn meldingen."""
+
+import uuid
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from casustafel.audit import record, record_denial
+from casustafel.extensions import db
+from casustafel.models import Indicator, InformationRequest, Phenomenon, Signal
+from casustafel.models.base import utcnow
+from casustafel.permissions import Role, can_view_own_signal, role_required
+from casustafel.signals import bp, services
+from casustafel.signals.forms import MAX_ROWS, AnswerForm, SignalForm
+from casustafel.signals.uploads import check_uploads
+
+
+def fill_choices(form) -> None:
+    """Load the admin-maintained lists into the form (phenomena grouped, indicators per group)."""
+    from wtforms.fields.choices import SelectChoice
+
+    parents = db.session.scalars(
+        select(Phenomenon).where(Phenomenon.parent_id.is_(None), Phenomenon.active.is_(True))
+        .order_by(Phenomenon.position)
+    ).all()
+    choices = [SelectChoice("", "— kies een fenomeen —")]
+    for parent in parents:
+        children = [c for c in parent.children if c.active]
+        if children:
+            choices += [SelectChoice(c.id, c.name, optgroup=parent.name) for c in children]
+        else:
+            choices.append(SelectChoice(parent.id, parent.name))
+    form.phenomenon_id.choices = choices
+    indicators = db.session.scalars(
+        select(Indicator).where(Indicator.active.is_(True)).order_by(Indicator.position)
+    ).all()
+    form.indicators_local.choices = [
+        SelectChoice(i.id, i.label) for i in indicators if i.group == "lokale_verankering"
+    ]
+    form.indicators_signal.choices = [SelectChoice(i.id, i.label) for i in indicators if i.group == "signalering"]
+
+
+def handle_row_buttons(form) -> bool:
+    """Add or remove a subject/location row without losing input. True when a button was used."""
+    action = request.form.get("rij")
+    if not action:
+        return False
+    lists = {"betrokkene": form.subjects, "adres": form.locations}
+    kind, _, what = action.partition(":")
+    target = lists.get(kind)
+    if target is None:
+        return False
+    if what == "toevoegen" and len(target) < MAX_ROWS:
+        target.append_entry()
+    elif what.startswith("verwijderen-"):
+        index = what.removeprefix("verwijderen-")
+        if index.isdigit() and int(index) < len(target) and len(target) > 1:
+            entries = [e.data for i, e in enumerate(target) if i != int(index)]
+            while len(target):
+                target.pop_entry()
+            for data in entries:
+                target.append_entry(data)
+    return True
+
+
+def submit_form(form, channel: str, template: str):
+    """Shared by the meldpunt and the coordinator's registration: validate, store, confirm."""
+    fill_choices(form)
+    if request.method == "POST" and handle_row_buttons(form):
+        return render_template(template, form=form, upload_problems=[], lost_files=_file_names())
+    if form.validate_on_submit():
+        uploads, problems = check_uploads(request.files.getlist(form.attachments.name))
+        if not problems:
+            store = current_app.extensions["casustafel_store"]
+            stored_ids = []
+            try:
+                signal = services.build_signal(
+                    current_user, form, channel=channel, store=store, files=uploads, saved=stored_ids
+                )
+                db.session.commit()
+            except Exception:
+                db.session.rollback()
+                for attachment_id in stored_ids:
+                    store.delete(attachment_id)
+                raise
+            flash("Uw melding is verstuurd." if channel == "meldpunt" else "De melding is geregistreerd.", "success")
+            return redirect(url_for("signals.confirmation", signal_id=signal.id))
+        form.attachments.errors = [*form.attachments.errors, *problems]
+    elif request.method == "POST":
+        record(current_user, "signal.submit_refused", object_type="signal", result="failed", purpose="melding")
+        db.session.commit()
+    return render_template(template, form=form, upload_problems=[], lost_files=_file_names())
+
+
+def _file_names() -> list[str]:
+    if request.method != "POST":
+        return []
+    return [f.filename for f in request.files.getlist("attachments") if f and f.filename]
+
+
+@bp.route("/meldpunt", methods=["GET", "POST"])
+@role_required(Role.REPORTER, Role.COORDINATOR)
+def new():
+    return submit_form(SignalForm(), "meldpunt", "signals/new.html")
+
+
+def get_own_signal_or_404(signal_id: uuid.UUID) -> Signal:
+    """Raise 404 (and log the denial) unless the current user reported this signal."""
+    signal = db.session.get(Signal, signal_id)
+    if signal is None or not can_view_own_signal(current_user, signal):
+        record_denial(current_user, "signal", signal_id)
+        abort(404)
+    return signal
+
+
+@bp.route("/mijn-meldingen/<uuid:signal_id>/bevestiging")
+@role_required(Role.REPORTER, Role.COORDINATOR)
+def confirmation(signal_id):
+    signal = db.session.get(Signal, signal_id)
+    if signal is None or signal.registered_by_id != current_user.id:
+        record_denial(current_user, "signal", signal_id)
+        abort(404)
+    record(current_user, "signal.status_viewed", signal, purpose="melding")
+    db.session.commit()
+    return render_template("signals/confirmation.html", signal=signal)
+
+
+@bp.route("/mijn-meldingen")
+@role_required(Role.REPORTER, Role.COORDINATOR)
+def mine():
+    signals = db.session.scalars(
+        select(Signal).where(Signal.reporter_id == current_user.id).order_by(Signal.received_at.desc())
+    ).all()
+    record(current_user, "signal.own_listed", object_type="signal", purpose="melding")
+    db.session.commit()
+    return render_template("signals/mine.html", signals=signals)
+
+
+@bp.route("/mijn-meldingen/<uuid:signal_id>", methods=["GET", "POST"])
+@role_required(Role.REPORTER, Role.COORDINATOR)
+def mine_detail(signal_id):
+    signal = get_own_signal_or_404(signal_id)
+    open_question = next((q for q in signal.questions if q.answered_at is None), None)
+    form = AnswerForm()
+    if open_question is not None and form.validate_on_submit():
+        answer_question(current_user, signal, open_question, form.answer.data)
+        db.session.commit()
+        flash("Uw antwoord is verstuurd. Dank u wel.", "success")
+        return redirect(url_for("signals.mine_detail", signal_id=signal.id))
+    record(current_user, "signal.status_viewed", signal, purpose="melding")
+    db.session.commit()
+    return render_template("signals/mine_detail.html", signal=signal, question=open_question, form=form)
+
+
+def answer_question(actor, signal: Signal, question: InformationRequest, answer: str) -> None:
+    """Store the reporter's answer and put the signal back in the status it had before."""
+    from casustafel.models import SignalEvent
+
+    question.answer = answer
+    question.answered_at = utcnow()
+    if signal.status == "aanvulling_gevraagd" and question.previous_status:
+        db.session.add(SignalEvent(signal=signal, actor_id=actor.id, from_status=signal.status,
+                                   to_status=question.previous_status, reason_code="aanvulling_ontvangen"))
+        signal.status = question.previous_status
+    record(actor, "signal.question_answered", question, purpose="melding")
