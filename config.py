@@ -51,6 +51,11 @@ class Config:
     # request at most MAX_CONTENT_LENGTH (a 413 page beyond that).
     MAX_ATTACHMENT_SIZE = int(os.environ.get("CASUSTAFEL_MAX_ATTACHMENT_MB", "20")) * 1024 * 1024
     MAX_CONTENT_LENGTH = 110 * 1024 * 1024
+    # Encrypted attachment store and upload spool; default: folders in instance/.
+    if os.environ.get("CASUSTAFEL_ATTACHMENT_DIR"):
+        ATTACHMENT_DIR = os.environ["CASUSTAFEL_ATTACHMENT_DIR"]
+    if os.environ.get("CASUSTAFEL_UPLOAD_TMP_DIR"):
+        UPLOAD_TMP_DIR = os.environ["CASUSTAFEL_UPLOAD_TMP_DIR"]
     MAX_FORM_MEMORY_SIZE = 2 * 1024 * 1024
     PROXY_FIX_HOPS = int(os.environ.get("CASUSTAFEL_PROXY_HOPS", "0"))
     HSTS = False

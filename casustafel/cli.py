@@ -15,6 +15,7 @@ from casustafel.keys import key_checks_in_use
 keys_cli = AppGroup("keys", help="Sleutelbeheer.")
 users_cli = AppGroup("users", help="Gebruikers.")
 audit_cli = AppGroup("audit", help="Logboek.")
+mail_cli = AppGroup("mail", help="E-mailberichten (alleen ‘er is nieuws’, nooit inhoud).")
 
 
 @keys_cli.command("init")
@@ -94,6 +95,17 @@ def audit_verify():
         sys.exit(1)
 
 
+@mail_cli.command("send")
+@click.option("--limit", default=100, show_default=True)
+def mail_send(limit):
+    """Deliver queued notifications (SMTP when MAIL_SERVER is set); run from a timer."""
+    from casustafel.notifications import deliver_pending
+
+    sent = deliver_pending(limit)
+    db.session.commit()
+    click.echo(f"{sent} bericht(en) verstuurd.")
+
+
 @click.command("demo")
 def demo():
     """Fill an empty database with demo data and one account per role; print the logins."""
@@ -107,5 +119,5 @@ def demo():
 
 
 def init_app(app) -> None:
-    for command in (keys_cli, users_cli, audit_cli, demo):
+    for command in (keys_cli, users_cli, audit_cli, mail_cli, demo):
         app.cli.add_command(command)

@@ -3,6 +3,7 @@
 import secrets
 
 from sqlalchemy import func, select
+from sqlalchemy.orm.attributes import flag_modified
 
 from casustafel.audit import record
 from casustafel.auth.passwords import hash_password
@@ -59,6 +60,7 @@ def set_roles(actor, user: User, roles) -> bool:
     if Role.ADMIN in user.roles and Role.ADMIN not in wanted and user.active and active_admin_count() <= 1:
         raise UserError("Er moet minstens één actieve functioneel beheerder blijven.")
     user.roles = wanted
+    flag_modified(user, "display_name")  # the user row itself gets a new version number
     revoke_all_sessions(user)
     record(actor, "user.roles_changed", user)
     return True
