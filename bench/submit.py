@@ -17,9 +17,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import database_url_from_env, make_app, seed_signals, summary  # noqa: E402
-from casustafel.admin.services import create_user  # noqa: E402
-from casustafel.extensions import db  # noqa: E402
+from bench.common import database_url_from_env, make_app, seed_signals, summary
+from casustafel.admin.services import create_user
+from casustafel.extensions import db
 
 PASSWORD = "bench password 2026"
 
