@@ -8,7 +8,7 @@ from config import CONFIGS, INSTANCE_DIR
 
 
 def create_app(config_class=None):
-    from casustafel import admin, audit, auth, cli, errors, keys, main, signals, storage, web
+    from casustafel import actions, admin, audit, auth, cli, errors, keys, main, meetings, privacy, signals, storage, web
     from casustafel.extensions import csrf, db, limiter, login_manager, migrate
     from casustafel.main.views import healthz
 
@@ -31,7 +31,7 @@ def create_app(config_class=None):
     login_manager.session_protection = None  # our own revocable sessions replace it
     keys.init_app(app)
     storage.init_app(app)
-    for feature in (main, auth, signals, admin, audit):
+    for feature in (main, auth, signals, meetings, actions, privacy, admin, audit):
         app.register_blueprint(feature.bp)
     app.add_url_rule("/healthz", "healthz", healthz)
     web.init_app(app)

@@ -113,9 +113,97 @@ def can_view_own_signal(user, signal) -> bool:
 
 
 def can_view_signal_content(user, signal) -> bool:
-    """Only the coordinator sees the content of a signal (members and privacy checks: later rules)."""
-    return user.is_authenticated and user.has_role(Role.COORDINATOR)
+    """The coordinator sees a signal's content; the privacy officer only while a privacy check
+    on it is open. Members see agenda items through can_view_agenda_item, never the signal."""
+    if not user.is_authenticated:
+        return False
+    return user.has_role(Role.COORDINATOR) or privacy_check_open_for(user, signal)
 
 
 def can_see_reporter(user, signal) -> bool:
     return user.is_authenticated and user.has_role(Role.COORDINATOR)
+
+
+# --- workflow policies (DOMAIN.md §3) ------------------------------------------------------
+# Each answers one question about one object, without side effects. Views and templates both
+# use them; a view that gets False answers 404 and logs a denial.
+
+
+def privacy_check_open_for(user, signal) -> bool:
+    """True while a privacy check on the signal waits for this privacy officer's decision."""
+    from sqlalchemy import select
+
+    from casustafel.extensions import db
+    from casustafel.models import PrivacyCheck
+
+    if not (user.is_authenticated and user.has_role(Role.PRIVACY_OFFICER)):
+        return False
+    return (
+        db.session.scalar(
+            select(PrivacyCheck.id)
+            .where(PrivacyCheck.signal_id == signal.id, PrivacyCheck.status == "open")
+            .limit(1)
+        )
+        is not None
+    )
+
+
+def can_read_signal_for_privacy_check(user, signal) -> bool:
+    return privacy_check_open_for(user, signal)
+
+
+def coordinator_records_privacy_checks() -> bool:
+    """The setting for small municipalities: the coordinator records the privacy checks."""
+    from casustafel.settings import get_setting
+
+    return get_setting("privacy_checks_by_coordinator") == "1"
+
+
+def can_decide_privacy_check(user, check) -> bool:
+    if not user.is_authenticated or check.status != "open":
+        return False
+    if user.has_role(Role.PRIVACY_OFFICER):
+        return True
+    return user.has_role(Role.COORDINATOR) and coordinator_records_privacy_checks()
+
+
+def can_manage_meetings(user) -> bool:
+    return user.is_authenticated and user.has_role(Role.COORDINATOR)
+
+
+def invitation(user, meeting):
+    """The user's invitation to the meeting, or None."""
+    return next((i for i in meeting.invitees if i.user_id == user.id), None)
+
+
+def can_view_agenda_item(user, item) -> bool:
+    """A member sees an item only of a meeting they are invited to, from publication until
+    the meeting is closed. The coordinator always."""
+    if not user.is_authenticated:
+        return False
+    if user.has_role(Role.COORDINATOR):
+        return True
+    meeting = item.meeting
+    return (
+        user.has_role(Role.MEMBER)
+        and meeting.status == "gepubliceerd"
+        and invitation(user, meeting) is not None
+    )
+
+
+def can_view_action(user, action) -> bool:
+    if not user.is_authenticated:
+        return False
+    if user.has_role(Role.COORDINATOR):
+        return True
+    if not user.has_role(Role.MEMBER):
+        return False
+    return action.owner_id == user.id or (
+        action.owner_id is None
+        and action.owner_department_id is not None
+        and action.owner_department_id == user.department_id
+    )
+
+
+def can_update_action(user, action) -> bool:
+    return can_view_action(user, action) and action.status != "afgerond"

@@ -85,6 +85,12 @@ class Signal(db.Model):
     reporter_phone_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
     reporter_unnamed: Mapped[bool] = mapped_column(default=False)
     registered_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("user_account.id"))
+    status_before_question: Mapped[str | None] = mapped_column(String(32))
+    closed_at: Mapped[datetime | None] = mapped_column(index=True)
+    closing_reason: Mapped[str | None] = mapped_column(String(64))
+    legal_hold: Mapped[bool] = mapped_column(default=False)
+    legal_hold_reason: Mapped[str | None] = mapped_column(String(32))
+    legal_hold_since: Mapped[datetime | None] = mapped_column()
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     version: Mapped[int] = mapped_column(default=1)
 
@@ -277,7 +283,6 @@ class InformationRequest(db.Model):
     question_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
     answer_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
     answered_at: Mapped[datetime | None] = mapped_column()
-    previous_status: Mapped[str | None] = mapped_column(String(32))
 
     question = Encrypted()
     answer = Encrypted()

@@ -155,12 +155,10 @@ def mine_detail(signal_id):
 
 def answer_question(actor, signal: Signal, question: InformationRequest, answer: str) -> None:
     """Store the reporter's answer and put the signal back in the status it had before."""
-    from casustafel.models import SignalEvent
+    from casustafel.signals.workflow import QUESTION, transition
 
     question.answer = answer
     question.answered_at = utcnow()
-    if signal.status == "aanvulling_gevraagd" and question.previous_status:
-        db.session.add(SignalEvent(signal=signal, actor_id=actor.id, from_status=signal.status,
-                                   to_status=question.previous_status, reason_code="aanvulling_ontvangen"))
-        signal.status = question.previous_status
+    if signal.status == QUESTION and signal.status_before_question:
+        transition(actor, signal, signal.status_before_question, reason_code="aanvulling_ontvangen")
     record(actor, "signal.question_answered", question, purpose="melding")

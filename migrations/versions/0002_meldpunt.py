@@ -184,7 +184,6 @@ def upgrade():
     sa.Column('question_enc', sa.LargeBinary(), nullable=True),
     sa.Column('answer_enc', sa.LargeBinary(), nullable=True),
     sa.Column('answered_at', sa.DateTime(), nullable=True),
-    sa.Column('previous_status', sa.String(length=32), nullable=True),
     sa.ForeignKeyConstraint(['asked_by_id'], ['user_account.id'], name=op.f('fk_information_request_asked_by_id_user_account')),
     sa.ForeignKeyConstraint(['signal_id'], ['signal.id'], name=op.f('fk_information_request_signal_id_signal'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_information_request'))

@@ -1,0 +1,3 @@
+"""Views of the actions feature."""
+
+from casustafel.actions import bp  # noqa: F401

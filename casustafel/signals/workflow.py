@@ -1,0 +1,89 @@
+"""The life of a signal (DOMAIN.md §4) as one explicit transition table.
+
+Every change is an immutable SignalEvent (who, when, from, to, reason) plus a log event.
+Closing needs a reason code; reopening a closed signal needs a written reason.
+"""
+
+from casustafel.audit import record
+from casustafel.extensions import db
+from casustafel.models import SignalEvent
+from casustafel.models.base import utcnow
+
+QUESTION = "aanvulling_gevraagd"
+CLOSED = "afgesloten"
+
+TRANSITIONS: dict[str, frozenset[str]] = {
+    "ingediend": frozenset({"intake"}),
+    "intake": frozenset({"weging", CLOSED}),
+    "weging": frozenset({"bronnenonderzoek", "doorgezet", CLOSED}),
+    "bronnenonderzoek": frozenset({"geagendeerd", "doorgezet", CLOSED}),
+    "geagendeerd": frozenset({"besproken"}),
+    "besproken": frozenset({"in_aanpak", "geagendeerd", "doorgezet", CLOSED}),
+    "in_aanpak": frozenset({"monitoring"}),
+    "monitoring": frozenset({CLOSED}),
+    "doorgezet": frozenset({CLOSED}),
+    CLOSED: frozenset({"intake"}),  # reopening, coordinator only, with a reason
+}
+
+# Reason codes for closing, and the states each may close from.
+CLOSING_REASONS: dict[str, tuple[str, frozenset[str]]] = {
+    "geen_ondermijning": ("Geen ondermijning", frozenset({"intake"})),
+    "geen_gemeentelijke_taak": ("Geen gemeentelijke taak", frozenset({"intake"})),
+    "buiten_gemeente": ("Buiten de gemeente", frozenset({"intake"})),
+    "geen_vervolg": ("Geen vervolg na weging", frozenset({"weging"})),
+    "geen_hit": ("Geen hit in het bronnenonderzoek", frozenset({"bronnenonderzoek"})),
+    "besproken_geen_actie": ("Besproken, geen actie", frozenset({"besproken"})),
+    "aanpak_afgerond": ("Aanpak en monitoring afgerond", frozenset({"monitoring"})),
+    "doorgezet_afgerond": ("Doorgezet; geen eigen rol meer", frozenset({"doorgezet"})),
+}
+
+OPEN_STATES = frozenset(TRANSITIONS) - {CLOSED} | {QUESTION}
+
+
+class TransitionError(ValueError):
+    """A refused status change, with a Dutch message for the user."""
+
+
+def next_states(signal) -> list[str]:
+    """The states a signal may move to now (the question state excluded)."""
+    if signal.status == QUESTION:
+        return [signal.status_before_question] if signal.status_before_question else []
+    return sorted(TRANSITIONS.get(signal.status, ()))
+
+
+def closing_reasons(status: str) -> dict[str, str]:
+    return {code: label for code, (label, states) in CLOSING_REASONS.items() if status in states}
+
+
+def transition(actor, signal, to_status: str, *, reason_code: str | None = None,
+               reason: str | None = None) -> SignalEvent:
+    """Move `signal` to `to_status` if the table allows it; record the event. Caller commits."""
+    current = signal.status
+    if to_status == QUESTION:
+        if current not in OPEN_STATES or current == QUESTION:
+            raise TransitionError("Voor deze melding kan nu geen aanvullende vraag worden gesteld.")
+        signal.status_before_question = current
+    elif current == QUESTION:
+        if to_status != signal.status_before_question:
+            raise TransitionError("Wacht eerst op het antwoord van de melder of trek de vraag in.")
+        signal.status_before_question = None
+    elif to_status not in TRANSITIONS.get(current, ()):
+        raise TransitionError(f"Van ‘{current}’ naar ‘{to_status}’ is geen toegestane stap.")
+    if to_status == CLOSED:
+        if reason_code not in closing_reasons(current):
+            raise TransitionError("Kies een reden om de melding af te sluiten.")
+        signal.closed_at = utcnow()
+        signal.closing_reason = reason_code
+    if current == CLOSED:
+        if not (reason or "").strip():
+            raise TransitionError("Geef aan waarom de melding wordt heropend.")
+        signal.closed_at = None
+        signal.closing_reason = None
+        reason_code = reason_code or "heropend"
+    event = SignalEvent(signal=signal, actor_id=getattr(actor, "id", None), from_status=current,
+                        to_status=to_status, reason_code=reason_code)
+    event.reason = reason
+    signal.status = to_status
+    db.session.add(event)
+    record(actor, "signal.status_changed", signal, reason_code=reason_code or to_status, purpose="casustafel")
+    return event
