@@ -44,6 +44,15 @@ def _next_position(model) -> int:
     return (db.session.scalar(select(func.max(model.position))) or 0) + 1
 
 
+def _add(item, message: str):
+    db.session.add(item)
+    db.session.flush()
+    record(current_user, f"{item.__tablename__}.created", item, purpose="beheer")
+    db.session.commit()
+    flash(message, "success")
+    return redirect(url_for("admin.catalogue"))
+
+
 @bp.route("/lijsten", methods=["GET", "POST"])
 @role_required(Role.ADMIN)
 def catalogue():
@@ -51,29 +60,13 @@ def catalogue():
     phenomenon_form.parent_id.choices = _parent_choices()
     indicator_form = IndicatorForm(prefix="indicator")
     if phenomenon_form.name.data is not None and phenomenon_form.validate_on_submit():
-        item = Phenomenon(
-            name=phenomenon_form.name.data.strip(),
-            parent_id=phenomenon_form.parent_id.data or None,
-            position=_next_position(Phenomenon),
-        )
-        db.session.add(item)
-        db.session.flush()
-        record(current_user, "phenomenon.created", item, purpose="beheer")
-        db.session.commit()
-        flash(f"Fenomeen ‘{item.name}’ is toegevoegd.", "success")
-        return redirect(url_for("admin.catalogue"))
+        name = phenomenon_form.name.data.strip()
+        return _add(Phenomenon(name=name, parent_id=phenomenon_form.parent_id.data or None,
+                               position=_next_position(Phenomenon)), f"Fenomeen ‘{name}’ is toegevoegd.")
     if indicator_form.label.data is not None and indicator_form.validate_on_submit():
-        item = Indicator(
-            label=indicator_form.label.data.strip(),
-            group=indicator_form.group.data,
-            position=_next_position(Indicator),
-        )
-        db.session.add(item)
-        db.session.flush()
-        record(current_user, "indicator.created", item, purpose="beheer")
-        db.session.commit()
-        flash(f"Indicator ‘{item.label}’ is toegevoegd.", "success")
-        return redirect(url_for("admin.catalogue"))
+        label = indicator_form.label.data.strip()
+        return _add(Indicator(label=label, group=indicator_form.group.data, position=_next_position(Indicator)),
+                    f"Indicator ‘{label}’ is toegevoegd.")
     phenomena = db.session.scalars(
         select(Phenomenon).where(Phenomenon.parent_id.is_(None)).order_by(Phenomenon.position)
     ).all()
