@@ -121,3 +121,5 @@ def demo():
 def init_app(app) -> None:
     for command in (keys_cli, users_cli, audit_cli, mail_cli, demo):
         app.cli.add_command(command)
+    from casustafel.actions.cli import actions_cli  # the command lives with its feature
+    app.cli.add_command(actions_cli)

@@ -3,8 +3,12 @@
 Adding a route without a row here makes test_every_endpoint_is_in_the_table fail.
 """
 
+from datetime import date
+
 import pytest
 
+from casustafel.actions.services import create_action
+from casustafel.extensions import db
 from casustafel.permissions import ANY_ROLE_ENDPOINTS, PUBLIC_ENDPOINTS
 from tests.conftest import ROLES, csrf_from, login
 
@@ -60,6 +64,10 @@ TABLE = {
     "signals.inbox": ("GET", "/meldingen", only(200, "coordinator")),
     "signals.detail": ("GET", "/meldingen/{signal}", only(200, "coordinator")),
     "signals.download": ("GET", "/meldingen/{signal}/bijlagen/{attachment}", only(200, "coordinator")),
+    "actions.mine": ("GET", "/acties/mijn", only(200, "member", "coordinator")),
+    "actions.index": ("GET", "/acties/", only(200, "coordinator")),
+    "actions.detail": ("GET", "/acties/{action}", {**only(404, "member"), "coordinator": 200}),
+    "actions.new": ("GET", "/acties/nieuw/{signal}", only(200, "coordinator")),
 }
 
 
@@ -95,7 +103,12 @@ def test_an_endpoint_without_roles_is_refused_at_runtime(app, client, make_user,
 def test_role_endpoint_status(client, make_user, make_signal, endpoint, role):
     method, url, expected = TABLE[endpoint]
     target = make_user("reporter", email="doel@gemeente.test")
-    signal = make_signal(target, attachment=b"%PDF-1.4 test") if "{signal}" in url else None
+    needs_signal = "{signal}" in url or "{action}" in url
+    signal = make_signal(target, attachment=b"%PDF-1.4 test") if needs_signal else None
+    action = None
+    if "{action}" in url:
+        action = create_action(None, signal, type="overig", deadline=date.today(), owner_id=target.id)
+        db.session.commit()
     if role != ANON:
         user = make_user(role)
         assert login(client, user.email).status_code == 200
@@ -103,6 +116,7 @@ def test_role_endpoint_status(client, make_user, make_signal, endpoint, role):
         user=target.id,
         signal=signal.id if signal else "",
         attachment=signal.attachments[0].id if signal else "",
+        action=action.id if action else "",
     )
     if method == "GET":
         response = client.get(url)

@@ -1,9 +1,30 @@
-"""Actions (interventies): creating and updating them. The caller commits."""
+"""Actions (interventies): creating, updating, finding and reminding. The caller commits.
+
+Notifications say only that there is something in casustafel, never what.
+"""
+
+from datetime import UTC, date, datetime, time, timedelta
+
+from sqlalchemy import Select, and_, or_, select, update
 
 from casustafel.audit import record
 from casustafel.extensions import db
-from casustafel.models import ACTION_TYPES, Action
+from casustafel.models import ACTION_TYPES, Action, PrivacyCheck, User, UserRole
 from casustafel.models.base import utcnow
+from casustafel.notifications import notify
+from casustafel.permissions import Role
+
+# The statuses an action may move to from each status: forward only.
+NEXT_STATUSES = {
+    "open": ("open", "in_uitvoering", "afgerond"),
+    "in_uitvoering": ("in_uitvoering", "afgerond"),
+    "afgerond": (),
+}
+
+OPEN_ACTION_SUBJECT = "Actie in casustafel"
+OPEN_ACTION_BODY = "Er staat een actie voor u open in casustafel"
+NEWS_SUBJECT = "Nieuws in casustafel"
+NEWS_BODY = "Er is nieuws over een actie voor u in casustafel"
 
 
 def create_action(actor, signal, *, type: str, deadline, owner_id=None, owner_department_id=None,
@@ -35,3 +56,151 @@ def update_action(actor, action: Action, *, status: str, result: str | None = No
         action.result = result
     action.completed_at = utcnow() if status == "afgerond" else None
     record(actor, "action.updated", action, purpose="casustafel")
+
+
+# --- who sees which action -------------------------------------------------------------
+
+
+def visible_to(user) -> Select:
+    """Actions assigned to the user, or to the user's department without a personal owner.
+
+    The query form of permissions.can_view_action for a member.
+    """
+    mine = Action.owner_id == user.id
+    if user.department_id is None:
+        return select(Action).where(mine)
+    department = and_(Action.owner_id.is_(None), Action.owner_department_id == user.department_id)
+    return select(Action).where(or_(mine, department))
+
+
+def owners(action: Action) -> list[User]:
+    """The people an action is for: its owner, or every active member of its department."""
+    if action.owner_id is not None:
+        owner = db.session.get(User, action.owner_id)
+        return [owner] if owner is not None and owner.active else []
+    if action.owner_department_id is None:
+        return []
+    return list(
+        db.session.scalars(
+            select(User)
+            .join(UserRole, UserRole.user_id == User.id)
+            .where(
+                User.department_id == action.owner_department_id,
+                User.active.is_(True),
+                UserRole.role == Role.MEMBER.value,
+            )
+            .order_by(User.display_name)
+        )
+    )
+
+
+def notify_owners(actor, action: Action, *, created: bool) -> int:
+    """Tell the owner(s), except the actor, that there is news; never what. Return the count."""
+    subject, body = (OPEN_ACTION_SUBJECT, OPEN_ACTION_BODY) if created else (NEWS_SUBJECT, NEWS_BODY)
+    recipients = [u for u in owners(action) if u.id != getattr(actor, "id", None)]
+    for user in recipients:
+        notify(user, subject, body)
+    return len(recipients)
+
+
+# --- privacy check 2B --------------------------------------------------------------------
+
+
+def needs_privacy_check(action: Action) -> bool:
+    """Data goes to a department or partner: privacy check 2B comes first (DOMAIN.md §4)."""
+    return action.owner_department_id is not None
+
+
+def privacy_check_2b(action: Action) -> PrivacyCheck | None:
+    """The most recent privacy check 2B asked for this action."""
+    return db.session.scalar(
+        select(PrivacyCheck)
+        .where(PrivacyCheck.action_id == action.id, PrivacyCheck.kind == "2B")
+        .order_by(PrivacyCheck.requested_at.desc())
+        .limit(1)
+    )
+
+
+def _status_line(check: PrivacyCheck | None) -> str:
+    if check is None:
+        return "Privacytoets 2B is nog niet aangevraagd"
+    if check.status == "open":
+        return "Wacht op privacytoets 2B"
+    if check.approved:
+        return "Privacytoets 2B: goedgekeurd"
+    return "Privacytoets 2B: afgewezen; de beschrijving wordt niet gedeeld"
+
+
+def privacy_status(action: Action) -> str | None:
+    """A Dutch line about privacy check 2B for this action, or None when it needs none."""
+    if not needs_privacy_check(action):
+        return None
+    return _status_line(privacy_check_2b(action))
+
+
+def privacy_statuses(actions) -> dict:
+    """privacy_status for many actions in one query: {action id: line or None}."""
+    ids = [a.id for a in actions if needs_privacy_check(a)]
+    latest = {}
+    if ids:
+        checks = db.session.scalars(
+            select(PrivacyCheck)
+            .where(PrivacyCheck.action_id.in_(ids), PrivacyCheck.kind == "2B")
+            .order_by(PrivacyCheck.requested_at)
+        )
+        latest = {c.action_id: c for c in checks}  # the newest wins
+    return {a.id: _status_line(latest.get(a.id)) if a.id in ids else None for a in actions}
+
+
+def description_released(user, action: Action) -> bool:
+    """The owner sees the description only after an approved 2B check (when one is needed).
+
+    The coordinator wrote it and always sees it.
+    """
+    if user.has_role(Role.COORDINATOR) or not needs_privacy_check(action):
+        return True
+    check = privacy_check_2b(action)
+    return check is not None and check.status != "open" and bool(check.approved)
+
+
+# --- reminders ---------------------------------------------------------------------------
+
+
+def start_of_day_utc(day: date) -> datetime:
+    """Local midnight of `day` as a naive UTC timestamp, to compare with stored times."""
+    return datetime.combine(day, time.min).astimezone(UTC).replace(tzinfo=None)
+
+
+def actions_to_remind(today: date, days: int) -> list[Action]:
+    """Unfinished actions due within `days` days (or overdue) not yet reminded today."""
+    since = start_of_day_utc(today)
+    return list(
+        db.session.scalars(
+            select(Action)
+            .where(
+                Action.status != "afgerond",
+                Action.deadline <= today + timedelta(days=days),
+                or_(Action.last_reminded_at.is_(None), Action.last_reminded_at < since),
+            )
+            .order_by(Action.deadline)
+        )
+    )
+
+
+def remind(actor, today: date, days: int = 3) -> tuple[int, int]:
+    """Queue a content-free reminder per owner; return (actions reminded, messages queued)."""
+    actions = actions_to_remind(today, days)
+    messages = 0
+    for action in actions:
+        for user in owners(action):
+            notify(user, OPEN_ACTION_SUBJECT, OPEN_ACTION_BODY)
+            messages += 1
+        record(actor, "action.reminded", action, purpose="casustafel")
+    if actions:
+        # Bookkeeping, not a change of the action: leave its version alone so an owner's
+        # open form does not turn stale because a reminder went out.
+        table = Action.__table__
+        db.session.execute(
+            update(table).where(table.c.id.in_([a.id for a in actions])).values(last_reminded_at=utcnow())
+        )
+    return len(actions), messages

@@ -1,3 +1,192 @@
-"""Views of the actions feature."""
+"""Mijn acties and an action's page for its owner; the coordinator's overview and new action."""
 
-from casustafel.actions import bp  # noqa: F401
+import uuid
+from datetime import date
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.exc import StaleDataError
+from wtforms.fields.choices import SelectChoice
+
+from casustafel.actions import bp, services
+from casustafel.actions.forms import FilterForm, NewActionForm, UpdateActionForm
+from casustafel.audit import record, record_denial
+from casustafel.extensions import db
+from casustafel.models import Action, Department, Signal, User, UserRole
+from casustafel.permissions import Role, can_update_action, can_view_action, can_view_signal_content, role_required
+from casustafel.privacy.services import request_privacy_check
+
+PAGE_SIZE = 50
+DONE_SHOWN = 20
+CONFLICT_MESSAGE = (
+    "Iemand anders heeft deze actie intussen gewijzigd. Hieronder ziet u de nieuwe stand; "
+    "uw tekst staat nog in het formulier. Controleer hem en sla opnieuw op."
+)
+
+_LOAD = (selectinload(Action.signal), selectinload(Action.owner), selectinload(Action.owner_department))
+
+
+def get_action_or_404(action_id: uuid.UUID) -> Action:
+    """Raise 404 (and log the denial) unless the user may see the action."""
+    action = db.session.get(Action, action_id)
+    if action is None or not can_view_action(current_user, action):
+        record_denial(current_user, "action", action_id)
+        abort(404)
+    return action
+
+
+def _get_signal_or_404(signal_id: uuid.UUID) -> Signal:
+    """Raise 404 (and log the denial) unless the user may see the signal's content."""
+    signal = db.session.get(Signal, signal_id)
+    if signal is None or not can_view_signal_content(current_user, signal):
+        record_denial(current_user, "signal", signal_id)
+        abort(404)
+    return signal
+
+
+@bp.route("/mijn")
+@role_required(Role.MEMBER, Role.COORDINATOR)
+def mine():
+    stmt = services.visible_to(current_user).options(*_LOAD)
+    open_actions = db.session.scalars(
+        stmt.where(Action.status != "afgerond").order_by(Action.deadline)
+    ).all()
+    done_actions = db.session.scalars(
+        stmt.where(Action.status == "afgerond").order_by(Action.completed_at.desc()).limit(DONE_SHOWN)
+    ).all()
+    record(current_user, "action.listed", object_type="action", purpose="casustafel")
+    db.session.commit()
+    return render_template(
+        "actions/mine.html", open_actions=open_actions, done_actions=done_actions, today=date.today()
+    )
+
+
+def _save(action: Action, form: UpdateActionForm) -> bool:
+    """Apply the owner's update and commit; False when someone else changed the action first."""
+    if form.version.data != str(action.version):
+        return False
+    try:
+        services.update_action(current_user, action, status=form.status.data, result=form.result.data)
+        services.notify_owners(current_user, action, created=False)
+        db.session.commit()
+    except StaleDataError:  # changed between our read and our write
+        db.session.rollback()
+        return False
+    return True
+
+
+@bp.route("/<uuid:action_id>", methods=["GET", "POST"])
+@role_required(Role.MEMBER, Role.COORDINATOR)
+def detail(action_id):
+    action = get_action_or_404(action_id)
+    form = UpdateActionForm()
+    form.set_statuses(services.NEXT_STATUSES[action.status])
+    conflict = False
+    if request.method == "POST" and not can_update_action(current_user, action):
+        flash("Deze actie is al afgerond en kan niet meer worden gewijzigd.", "warning")
+        return redirect(url_for("actions.detail", action_id=action.id))
+    if form.validate_on_submit():
+        if _save(action, form):
+            flash("De actie is bijgewerkt.", "success")
+            return redirect(url_for("actions.detail", action_id=action.id))
+        # Show the new state, keep what was typed, and let a second save go through.
+        conflict = True
+        form.set_statuses(services.NEXT_STATUSES[action.status])
+        form.version.data, form.version.raw_data = str(action.version), None
+    elif request.method == "GET":
+        form.status.data, form.result.data = action.status, action.result
+        form.version.data = str(action.version)
+    released = services.description_released(current_user, action)
+    subjects = [str(s.id) for s in action.signal.subjects] if released and action.description else None
+    record(current_user, "action.viewed", action, subjects=subjects, purpose="casustafel")
+    db.session.commit()
+    return render_template(
+        "actions/detail.html",
+        action=action,
+        form=form,
+        conflict=CONFLICT_MESSAGE if conflict else None,
+        released=released,
+        privacy_status=services.privacy_status(action),
+        may_update=can_update_action(current_user, action),
+        today=date.today(),
+    ), (409 if conflict else 200)
+
+
+@bp.route("/")
+@role_required(Role.COORDINATOR)
+def index():
+    form = FilterForm(request.args)
+    form.validate()
+    status, overdue, type_ = (f.data if not f.errors else "" for f in (form.status, form.overdue, form.type))
+    today = date.today()
+    stmt = select(Action)
+    stmt = stmt.where(Action.status == status) if status else stmt.where(Action.status != "afgerond")
+    if overdue:
+        stmt = stmt.where(Action.deadline < today, Action.status != "afgerond")
+    if type_:
+        stmt = stmt.where(Action.type == type_)
+    total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
+    pages = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
+    page = min(max(request.args.get("pagina", 1, type=int), 1), pages)
+    actions = db.session.scalars(
+        stmt.options(*_LOAD)
+        .order_by(Action.deadline, Action.created_at)
+        .limit(PAGE_SIZE)
+        .offset((page - 1) * PAGE_SIZE)
+    ).all()
+    record(current_user, "action.listed", object_type="action", purpose="casustafel")
+    db.session.commit()
+    filters = {"status": status, "overdue": overdue, "type": type_}
+    return render_template(
+        "actions/index.html", form=form, actions=actions, total=total, page=page, pages=pages,
+        filters={k: v for k, v in filters.items() if v}, privacy=services.privacy_statuses(actions), today=today,
+    )
+
+
+def _fill_owner_choices(form: NewActionForm) -> None:
+    members = db.session.scalars(
+        select(User)
+        .join(UserRole, UserRole.user_id == User.id)
+        .where(UserRole.role == Role.MEMBER.value, User.active.is_(True))
+        .options(selectinload(User.department))
+        .order_by(User.display_name)
+    ).all()
+    form.owner_id.choices = [SelectChoice("", "— geen persoon —")] + [
+        SelectChoice(str(u.id), f"{u.display_name} ({u.department.name})" if u.department else u.display_name)
+        for u in members
+    ]
+    departments = db.session.scalars(
+        select(Department).where(Department.active.is_(True)).order_by(Department.name)
+    ).all()
+    form.owner_department_id.choices = [SelectChoice("", "— geen afdeling —")] + [
+        SelectChoice(d.id, d.name) for d in departments
+    ]
+
+
+@bp.route("/nieuw/<uuid:signal_id>", methods=["GET", "POST"])
+@role_required(Role.COORDINATOR)
+def new(signal_id):
+    signal = _get_signal_or_404(signal_id)
+    form = NewActionForm()
+    _fill_owner_choices(form)
+    if form.validate_on_submit():
+        if signal.status == "afgesloten":
+            form.form_errors.append(
+                "Deze melding is afgesloten. Heropen de melding eerst om er een actie op te zetten."
+            )
+        else:
+            action = services.create_action(
+                current_user, signal, type=form.type.data, deadline=form.deadline.data,
+                owner_id=uuid.UUID(form.owner_id.data) if form.owner_id.data else None,
+                owner_department_id=form.owner_department_id.data, description=form.description.data,
+            )
+            if services.needs_privacy_check(action):
+                request_privacy_check(current_user, signal, "2B", action=action)
+            services.notify_owners(current_user, action, created=True)
+            db.session.commit()
+            flash("De actie is aangemaakt." + (" Privacytoets 2B is aangevraagd; de afdeling ziet de "
+                  "beschrijving pas na goedkeuring." if action.owner_department_id else ""), "success")
+            return redirect(url_for("actions.detail", action_id=action.id))
+    return render_template("actions/new.html", form=form, signal=signal)

@@ -1,17 +1,116 @@
-"""Start page per role, and /healthz for the load balancer."""
+"""Start page per role, and /healthz for the load balancer.
 
-from flask import jsonify, render_template
+The start page shows counts and links only: no content of signals and no personal data of
+subjects. The coordinator's list of overdue actions names the signal's reference and the
+owner (a colleague), nothing more.
+"""
+
+from datetime import date, datetime, time, timedelta
+
+from flask import current_app, jsonify, render_template
 from flask_login import current_user
-from sqlalchemy import text
+from sqlalchemy import func, select, text
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import selectinload
 
+from casustafel.actions.services import visible_to
 from casustafel.extensions import db
 from casustafel.main import bp
+from casustafel.models import Action, Meeting, MeetingInvitee, PrivacyCheck, Signal
+from casustafel.models.base import utcnow
+from casustafel.permissions import Role, coordinator_records_privacy_checks
+from casustafel.settings import get_setting
+
+OVERDUE_SHOWN = 20
+MEETINGS_SHOWN = 5
+
+
+# The privacy officer's list of checks, under the names it has had.
+PRIVACY_LIST_ENDPOINTS = ("privacy.index", "privacy.checks")
+
+
+def has_endpoint(name: str) -> bool:
+    """Link to another feature's page only once it exists."""
+    return name in current_app.view_functions
+
+
+def first_endpoint(*names: str) -> str | None:
+    return next((name for name in names if has_endpoint(name)), None)
+
+
+def _count(stmt) -> int:
+    return db.session.scalar(select(func.count()).select_from(stmt.subquery()))
+
+
+def waiting_days() -> int:
+    try:
+        return max(int(get_setting("waiting_too_long_days")), 0)
+    except ValueError:
+        return 10
+
+
+def coordinator_overview(today: date) -> dict:
+    days = waiting_days()
+    new = select(Signal.id).where(Signal.status == "ingediend")
+    unfinished = select(Action).where(Action.status != "afgerond")
+    overdue = unfinished.where(Action.deadline < today)
+    return {
+        "new_signals": _count(new),
+        "waiting_days": days,
+        "waiting_too_long": _count(new.where(Signal.received_at < utcnow() - timedelta(days=days))),
+        "open_actions": _count(unfinished),
+        "overdue_count": _count(overdue),
+        "overdue_actions": db.session.scalars(
+            overdue.options(
+                selectinload(Action.signal), selectinload(Action.owner), selectinload(Action.owner_department)
+            )
+            .order_by(Action.deadline)
+            .limit(OVERDUE_SHOWN)
+        ).all(),
+    }
+
+
+def member_overview(user, today: date) -> dict:
+    unfinished = visible_to(user).where(Action.status != "afgerond")
+    meetings = db.session.scalars(
+        select(Meeting)
+        .join(MeetingInvitee, MeetingInvitee.meeting_id == Meeting.id)
+        .where(
+            MeetingInvitee.user_id == user.id,
+            Meeting.status == "gepubliceerd",
+            # held_at is the wall-clock time the coordinator typed: compare with local midnight.
+            Meeting.held_at >= datetime.combine(today, time.min),
+        )
+        .order_by(Meeting.held_at)
+        .limit(MEETINGS_SHOWN)
+    ).all()
+    return {
+        "open_actions": _count(unfinished),
+        "overdue_actions": _count(unfinished.where(Action.deadline < today)),
+        "meetings": meetings,
+        "meetings_link": has_endpoint("meetings.mine"),
+    }
+
+
+def open_privacy_checks() -> int:
+    return _count(select(PrivacyCheck.id).where(PrivacyCheck.status == "open"))
 
 
 @bp.route("/")
 def home():
-    return render_template("main/home.html", user=current_user)
+    today = date.today()
+    user = current_user
+    context = {"user": user, "today": today, "privacy_endpoint": first_endpoint(*PRIVACY_LIST_ENDPOINTS)}
+    if user.has_role(Role.COORDINATOR):
+        context["coordinator"] = coordinator_overview(today)
+        # The coordinator opens the privacy checks only when the setting lets them decide.
+        if coordinator_records_privacy_checks():
+            context["coordinator"]["privacy_endpoint"] = context["privacy_endpoint"]
+    if user.has_role(Role.COORDINATOR, Role.PRIVACY_OFFICER):
+        context["open_privacy_checks"] = open_privacy_checks()
+    if user.has_role(Role.MEMBER):
+        context["member"] = member_overview(user, today)
+    return render_template("main/home.html", **context)
 
 
 def healthz():

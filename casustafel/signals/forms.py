@@ -12,7 +12,6 @@ from wtforms import (
     DateField,
     FieldList,
     FormField,
-    IntegerField,
     MultipleFileField,
     SelectField,
     SelectMultipleField,
@@ -23,7 +22,7 @@ from wtforms import (
     Form as PlainForm,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp, StopValidation, ValidationError
 
 from casustafel.forms import Form
 from casustafel.models import CHANNELS, SUBJECT_KINDS, SUBJECT_ROLES
@@ -49,6 +48,23 @@ def not_in_future(form, field):
         raise ValidationError("Deze datum ligt in de toekomst. Vul een datum van vandaag of eerder in.")
 
 
+class RequiredInFilledRow:
+    """Refuse an empty field when the rest of its row is filled in.
+
+    Put it before Optional(): Optional() ends the chain for an empty field, so a check
+    after it (or a `validate_<name>` method) never runs for the empty value it is about.
+    """
+
+    def __init__(self, row_is_filled, message):
+        self.row_is_filled = row_is_filled
+        self.message = message
+
+    def __call__(self, form, field):
+        empty = not field.raw_data or not str(field.raw_data[0]).strip()
+        if empty and self.row_is_filled(form):
+            raise StopValidation(self.message)
+
+
 def valid_postcode(form, field):
     if field.data and not POSTCODE_RE.match(field.data):
         raise ValidationError("Vul een postcode in als 1234 AB.")
@@ -61,9 +77,15 @@ class AddressFields(PlainForm):
         locales = ("nl_NL", "nl")
 
     street = StringField("Straat", filters=[_strip], validators=[Optional(), Length(max=120)])
-    house_number = IntegerField(
+    house_number = StringField(
         "Huisnummer",
-        validators=[Optional(), NumberRange(1, 99999, "Vul een huisnummer in van 1 tot en met 99999.")],
+        filters=[_strip],
+        render_kw={"inputmode": "numeric"},
+        validators=[
+            RequiredInFilledRow(lambda f: bool(f.postcode.data or f.street.data), "Vul ook het huisnummer in."),
+            Optional(),
+            Regexp(r"^[1-9][0-9]{0,4}$", message="Vul een huisnummer in van 1 tot en met 99999."),
+        ],
     )
     house_number_addition = StringField(
         "Toevoeging",
@@ -85,10 +107,6 @@ class AddressFields(PlainForm):
     def is_blank(self) -> bool:
         return not self.has_address()
 
-    def validate_house_number(self, field):
-        if field.data is None and (self.postcode.data or self.street.data):
-            raise ValidationError("Vul ook het huisnummer in.")
-
 
 class SubjectForm(AddressFields):
     kind = SelectField(
@@ -101,7 +119,11 @@ class SubjectForm(AddressFields):
         choices=[SelectChoice(k, v) for k, v in SUBJECT_ROLES.items()],
         validators=[InputRequired("Kies een rol.")],
     )
-    name = StringField("Naam", filters=[_strip], validators=[Optional(), Length(max=200)])
+    name = StringField(
+        "Naam",
+        filters=[_strip],
+        validators=[RequiredInFilledRow(lambda f: not f.is_blank(), "Vul de naam in."), Optional(), Length(max=200)],
+    )
     birth_date = DateField(
         "Geboortedatum",
         validators=[Optional(), not_in_future],
@@ -110,17 +132,13 @@ class SubjectForm(AddressFields):
     kvk_number = StringField(
         "KvK-nummer",
         filters=[_strip],
-        validators=[Optional(), Regexp(r"^\d{8}$", message="Een KvK-nummer heeft 8 cijfers.")],
+        validators=[Optional(), Regexp(r"^[0-9]{8}$", message="Een KvK-nummer heeft 8 cijfers.")],
     )
 
     field_order = ("kind", "role", "name", "birth_date", "kvk_number", *AddressFields.ADDRESS_FIELDS)
 
     def is_blank(self) -> bool:
         return not (self.name.data or self.birth_date.data or self.kvk_number.data or self.has_address())
-
-    def validate_name(self, field):
-        if not field.data and not self.is_blank():
-            raise ValidationError("Vul de naam in.")
 
     def validate_birth_date(self, field):
         if field.data and self.kind.data == "organisatie":
@@ -134,11 +152,13 @@ class SubjectForm(AddressFields):
 
 
 class LocationForm(AddressFields):
-    field_order = AddressFields.ADDRESS_FIELDS
+    postcode = StringField(
+        "Postcode",
+        filters=[_strip, _upper_postcode],
+        validators=[RequiredInFilledRow(lambda f: f.has_address(), "Vul de postcode in."), Optional(), valid_postcode],
+    )
 
-    def validate_postcode(self, field):
-        if not field.data and self.has_address():
-            raise ValidationError("Vul de postcode in.")
+    field_order = AddressFields.ADDRESS_FIELDS
 
 
 class SignalForm(Form):

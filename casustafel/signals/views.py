@@ -55,13 +55,26 @@ def handle_row_buttons(form) -> bool:
         target.append_entry()
     elif what.startswith("verwijderen-"):
         index = what.removeprefix("verwijderen-")
-        if index.isdigit() and int(index) < len(target) and len(target) > 1:
-            entries = [e.data for i, e in enumerate(target) if i != int(index)]
-            while len(target):
-                target.pop_entry()
-            for data in entries:
-                target.append_entry(data)
+        if index.isascii() and index.isdigit() and int(index) < len(target) and len(target) > 1:
+            _remove_row(target, int(index))
     return True
+
+
+def _remove_row(target, index: int) -> None:
+    """Drop row `index` and renumber the rows after it, from what was typed (raw input too)."""
+    from werkzeug.datastructures import MultiDict
+
+    prefix = f"{target.name}-"
+    renumbered = MultiDict()
+    for key, values in request.form.lists():
+        number, dash, rest = key.removeprefix(prefix).partition("-")
+        if key.startswith(prefix) and dash and number.isascii() and number.isdigit():
+            if int(number) == index:
+                continue
+            key = f"{prefix}{int(number) - (int(number) > index)}-{rest}"
+        renumbered.setlist(key, values)
+    target.entries, target.last_index = [], -1
+    target.process(renumbered)
 
 
 def submit_form(form, channel: str, template: str):

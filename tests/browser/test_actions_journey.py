@@ -1,0 +1,98 @@
+"""Browser journey of actions: the coordinator sets one, the dashboard shows what is overdue,
+the member finishes it from Mijn acties, and the dashboard follows. axe-core on every page."""
+
+from datetime import date, timedelta
+
+from sqlalchemy import select
+
+from casustafel.actions import services
+from casustafel.extensions import db
+from casustafel.models import Action
+from tests.conftest import PASSWORD
+
+
+def _login(browser, email):
+    browser.goto("/inloggen")
+    browser.page.get_by_label("E-mailadres").fill(email)
+    browser.page.get_by_label("Wachtwoord").fill(PASSWORD)
+    browser.page.get_by_role("button", name="Inloggen").click()
+    assert "Welkom" in browser.page.get_by_role("heading", level=1).inner_text()
+
+
+def _logout(browser):
+    browser.page.get_by_role("button", name="Uitloggen").click()
+
+
+def _overdue_table(browser):
+    return browser.page.get_by_role("region", name="Verlopen acties")
+
+
+def test_an_overdue_action_is_finished_by_its_owner_and_leaves_the_dashboard(browser, make_user, make_signal):
+    coordinator = make_user("coordinator", name="Vera Voorzitter")
+    member = make_user("member", name="Mo Deelnemer")
+    signal = make_signal(status="in_aanpak", description="Geheime beschrijving van de melding")
+
+    # The coordinator sets an action from the signal; a past deadline is refused.
+    _login(browser, coordinator.email)
+    browser.goto(f"/acties/nieuw/{signal.id}")
+    page = browser.page
+    page.get_by_label("Soort actie").select_option(label="Stopgesprek")
+    page.get_by_label("Uitvoerder: een persoon").select_option(label="Mo Deelnemer")
+    page.get_by_label("Uiterste datum").fill((date.today() - timedelta(days=1)).isoformat())
+    page.get_by_label("Beschrijving van de actie").fill("Gesprek met de exploitant voeren")
+    page.get_by_role("button", name="Actie aanmaken").click()
+    assert page.get_by_role("heading", name="Controleer het formulier").is_visible()
+    assert page.get_by_label("Beschrijving van de actie").input_value() == "Gesprek met de exploitant voeren"
+    browser.assert_accessible("nieuwe actie met fout")
+    page.get_by_label("Uiterste datum").fill((date.today() + timedelta(days=7)).isoformat())
+    page.get_by_role("button", name="Actie aanmaken").click()
+    assert page.get_by_text("De actie is aangemaakt.").is_visible()
+    assert page.get_by_role("heading", level=1).inner_text() == "Actie: Stopgesprek"
+    browser.assert_accessible("actie (regisseur)")
+
+    # An overdue action (a past deadline cannot be typed, so it is stored directly).
+    overdue = services.create_action(coordinator, signal, type="bibob", owner_id=member.id,
+                                     deadline=date.today() - timedelta(days=3), description="Bibob-vragenlijst")
+    db.session.commit()
+    browser.goto("/")
+    table = _overdue_table(browser)
+    assert "Bibob-toets" in table.inner_text() and signal.reference in table.inner_text()
+    assert "Mo Deelnemer" in table.inner_text() and "Stopgesprek" not in table.inner_text()
+    browser.assert_accessible("start (regisseur)")
+    browser.goto("/acties/")
+    assert page.get_by_role("region", name="Acties").get_by_role("link", name="Stopgesprek").is_visible()
+    page.get_by_label("Termijn").select_option(label="Alleen verlopen")
+    page.get_by_role("button", name="Filteren").click()
+    assert "overdue=1" in page.url
+    assert page.get_by_role("region", name="Acties").get_by_role("link", name="Stopgesprek").count() == 0
+    browser.assert_accessible("overzicht acties")
+    _logout(browser)
+
+    # The member finishes it from Mijn acties.
+    _login(browser, member.email)
+    assert "2 openstaande acties voor u" in page.get_by_role("main").inner_text()
+    browser.assert_accessible("start (deelnemer)")
+    page.get_by_role("link", name="2 openstaande acties voor u").click()
+    assert page.get_by_role("heading", level=1).inner_text() == "Mijn acties"
+    assert "verlopen" in page.get_by_role("region", name="Openstaande acties").inner_text()
+    browser.assert_accessible("mijn acties")
+    page.get_by_role("link", name="Bibob-toets").click()
+    assert "Geheime beschrijving" not in page.content()
+    assert page.get_by_text("Bibob-vragenlijst").is_visible()
+    browser.assert_accessible("actie (deelnemer)")
+    page.get_by_label("Status").select_option(label="Afgerond")
+    page.get_by_role("button", name="Opslaan").click()
+    assert page.get_by_text("Vul het resultaat in als de actie is afgerond.").first.is_visible()
+    browser.assert_accessible("actie met fout")
+    page.get_by_label("Resultaat").fill("Vragenlijst ontvangen en beoordeeld")
+    page.get_by_role("button", name="Opslaan").click()
+    assert page.get_by_text("De actie is bijgewerkt.").is_visible()
+    assert page.get_by_text("Vragenlijst ontvangen en beoordeeld").is_visible()
+    db.session.expire_all()
+    assert db.session.scalar(select(Action.status).where(Action.id == overdue.id)) == "afgerond"
+    _logout(browser)
+
+    # The coordinator's dashboard no longer lists it.
+    _login(browser, coordinator.email)
+    assert _overdue_table(browser).count() == 0
+    assert page.get_by_text("Er zijn geen verlopen acties.").is_visible()
