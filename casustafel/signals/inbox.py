@@ -1,23 +1,158 @@
-"""The coordinator's side of the meldpunt: registering signals from other channels, the list
-of incoming signals and the signal itself (content only for the coordinator).
+"""The coordinator's side of the meldpunt: registering signals from other channels and the
+inbox of incoming signals with filters, sorting and a marker for signals waiting too long.
 """
 
+import re
 import uuid
+from datetime import datetime, timedelta
 
 from flask import abort, render_template, request
 from flask_login import current_user
-from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import joinedload
+from wtforms import SelectField, StringField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import Optional, ValidationError
 
 from casustafel.audit import record, record_denial
 from casustafel.extensions import db
-from casustafel.models import Signal
+from casustafel.forms import Form
+from casustafel.models import CHANNELS, STATUSES, Phenomenon, Signal
+from casustafel.models.base import utcnow
 from casustafel.permissions import Role, can_view_signal_content, role_required
+from casustafel.settings import DEFAULTS, get_setting
 from casustafel.signals import bp
 from casustafel.signals.forms import RegisterSignalForm
 from casustafel.signals.views import submit_form
+from casustafel.signals.workflow import CLOSED
 
 PAGE_SIZE = 25
+MAX_DAYS = 3650
+WAITING_STATES = ("ingediend", "intake")
+OPEN = "open"
+SORTS = {
+    "nieuwste": ("Ontvangen: nieuwste eerst", (Signal.received_at.desc(),)),
+    "oudste": ("Ontvangen: oudste eerst", (Signal.received_at.asc(),)),
+    "status": (
+        "Status (volgorde van de werkwijze)",
+        (case({code: n for n, code in enumerate(STATUSES)}, value=Signal.status), Signal.received_at.asc()),
+    ),
+    "urgentie": ("Urgent eerst, dan oudste eerst", (Signal.urgent.desc(), Signal.received_at.asc())),
+}
+URGENCIES = {"urgent": "Alleen urgent", "niet_urgent": "Alleen niet urgent"}
+
+
+class AnyValue(Optional):
+    """Optional without the "(niet verplicht)" label: in a filter form every field is."""
+
+    def __init__(self):
+        super().__init__()
+        self.field_flags = {}
+
+
+def whole_days(form, field):
+    if not re.fullmatch(r"[0-9]{1,4}", field.data) or int(field.data) > MAX_DAYS:
+        raise ValidationError(f"Vul een aantal dagen in van 0 tot en met {MAX_DAYS}.")
+
+
+class InboxFilterForm(Form):
+    """The inbox filters: a GET form, so no CSRF token and nothing changes."""
+
+    class Meta:
+        csrf = False
+
+    status = SelectField("Status", validators=[AnyValue()])
+    phenomenon = SelectField("Fenomeen", name="fenomeen", validators=[AnyValue()])
+    channel = SelectField(
+        "Kanaal",
+        name="kanaal",
+        choices=[SelectChoice("", "Alle kanalen"), *(SelectChoice(k, v) for k, v in CHANNELS.items())],
+        validators=[AnyValue()],
+    )
+    urgency = SelectField(
+        "Urgentie",
+        name="urgentie",
+        choices=[SelectChoice("", "Urgent en niet urgent"), *(SelectChoice(k, v) for k, v in URGENCIES.items())],
+        validators=[AnyValue()],
+    )
+    older_than = StringField(
+        "Ontvangen meer dan … dagen geleden",
+        name="ouder_dan",
+        filters=[lambda v: v.strip() if isinstance(v, str) else v],
+        validators=[AnyValue(), whole_days],
+    )
+    sort = SelectField(
+        "Sorteren",
+        name="sorteren",
+        choices=[SelectChoice(k, label) for k, (label, _) in SORTS.items()],
+        default="nieuwste",
+        validators=[AnyValue()],
+    )
+
+    def fill_choices(self) -> None:
+        self.status.choices = [
+            SelectChoice("", "Alle statussen"),
+            SelectChoice(OPEN, "Alle open meldingen (niet afgesloten)"),
+            *(SelectChoice(k, v) for k, v in STATUSES.items()),
+        ]
+        phenomena = db.session.scalars(
+            select(Phenomenon).options(joinedload(Phenomenon.parent)).order_by(Phenomenon.position)
+        ).all()
+        choices = [SelectChoice("", "Alle fenomenen")]
+        for parent in (p for p in phenomena if p.parent_id is None):
+            children = [p for p in phenomena if p.parent_id == parent.id]
+            label = f"{parent.name} (alle)" if children else parent.name
+            choices.append(SelectChoice(str(parent.id), label))
+            choices += [SelectChoice(str(c.id), c.full_name) for c in children]
+        self.phenomenon.choices = choices
+
+    def value(self, name: str):
+        """A filter's value, or None when it is empty or was refused."""
+        f = getattr(self, name)
+        return None if f.errors or f.data in (None, "") else f.data
+
+    def query_args(self) -> dict:
+        """The valid filters as query-string arguments, for the page links."""
+        args = {f.name: self.value(attr) for attr, f in self._fields.items()}
+        return {k: v for k, v in args.items() if v is not None}
+
+
+def filtered(form: InboxFilterForm):
+    """The select for the inbox with every valid filter applied (no sorting, no paging)."""
+    stmt = select(Signal)
+    status = form.value("status")
+    if status == OPEN:
+        stmt = stmt.where(Signal.status != CLOSED)
+    elif status:
+        stmt = stmt.where(Signal.status == status)
+    if phenomenon := form.value("phenomenon"):
+        family = select(Phenomenon.id).where(
+            (Phenomenon.id == int(phenomenon)) | (Phenomenon.parent_id == int(phenomenon))
+        )
+        stmt = stmt.where(Signal.phenomenon_id.in_(family))
+    if channel := form.value("channel"):
+        stmt = stmt.where(Signal.channel == channel)
+    if urgency := form.value("urgency"):
+        stmt = stmt.where(Signal.urgent.is_(urgency == "urgent"))
+    if (days := form.value("older_than")) is not None:
+        stmt = stmt.where(Signal.received_at < utcnow() - timedelta(days=int(days)))
+    return stmt
+
+
+def waiting_days() -> int:
+    try:
+        return max(int(get_setting("waiting_too_long_days")), 0)
+    except ValueError:  # a setting that is not a number must not take the inbox down
+        return int(DEFAULTS["waiting_too_long_days"])
+
+
+def waiting_since(days: int | None = None) -> datetime:
+    """Signals received before this moment and still new or in intake wait too long."""
+    return utcnow() - timedelta(days=waiting_days() if days is None else days)
+
+
+def waits_too_long(signal: Signal, threshold: datetime) -> bool:
+    return signal.status in WAITING_STATES and signal.received_at < threshold
 
 
 @bp.route("/meldingen/registreren", methods=["GET", "POST"])
@@ -31,19 +166,37 @@ def register():
 @bp.route("/meldingen")
 @role_required(Role.COORDINATOR)
 def inbox():
-    page = max(request.args.get("pagina", 1, type=int), 1)
-    total = db.session.scalar(select(func.count()).select_from(Signal))
+    form = InboxFilterForm(request.args)
+    form.fill_choices()
+    form.validate()
+    stmt = filtered(form)
+    total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
+    pages = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
+    page = min(max(request.args.get("pagina", 1, type=int), 1), pages)
     signals = db.session.scalars(
-        select(Signal)
-        .options(selectinload(Signal.phenomenon))
-        .order_by(Signal.received_at.desc())
+        stmt.options(joinedload(Signal.phenomenon).joinedload(Phenomenon.parent))
+        .order_by(*SORTS[form.value("sort") or "nieuwste"][1], Signal.reference)
         .limit(PAGE_SIZE)
         .offset((page - 1) * PAGE_SIZE)
     ).all()
+    days = waiting_days()
+    threshold = waiting_since(days)
+    page_html = render_template(
+        "signals/inbox.html",
+        form=form,
+        signals=signals,
+        waiting={s.id for s in signals if waits_too_long(s, threshold)},
+        waiting_days=days,
+        filters=form.query_args(),
+        page=page,
+        pages=pages,
+        total=total,
+    )
+    # Rendered before the log event is added, so the page needs no reloads after the commit;
+    # it leaves only when the event is stored.
     record(current_user, "signal.listed", object_type="signal", purpose="casustafel")
     db.session.commit()
-    pages = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
-    return render_template("signals/inbox.html", signals=signals, page=page, pages=pages, total=total)
+    return page_html
 
 
 def get_signal_or_404(signal_id: uuid.UUID) -> Signal:
@@ -53,13 +206,3 @@ def get_signal_or_404(signal_id: uuid.UUID) -> Signal:
         record_denial(current_user, "signal", signal_id)
         abort(404)
     return signal
-
-
-@bp.route("/meldingen/<uuid:signal_id>")
-@role_required(Role.COORDINATOR)
-def detail(signal_id):
-    signal = get_signal_or_404(signal_id)
-    record(current_user, "signal.viewed", signal, subjects=[str(s.id) for s in signal.subjects],
-           purpose="casustafel")
-    db.session.commit()
-    return render_template("signals/detail.html", signal=signal)

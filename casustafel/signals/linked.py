@@ -1,0 +1,113 @@
+"""Other signals about the same person, organisation, KvK number or address (DOMAIN.md §6).
+
+Candidates are fetched by blind index, one query per index kind, then decrypted and compared
+on the normalised value, so a blind-index collision never links two different people.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from casustafel import linking
+from casustafel.audit import record
+from casustafel.extensions import db
+from casustafel.models import Location, Signal, Subject
+
+# kind → (column on the entity, wording after "N andere meldingen").
+KINDS = {
+    "person": ("person_bidx", "over deze persoon"),
+    "organisation": ("organisation_bidx", "over deze organisatie"),
+    "kvk": ("kvk_bidx", "met dit KvK-nummer"),
+    "address": ("address_bidx", "op dit adres"),
+}
+
+
+@dataclass
+class Link:
+    """The other signals sharing one kind of value with one subject or location."""
+
+    kind: str
+    signals: list[Signal] = field(default_factory=list)
+    subject_ids: dict = field(default_factory=lambda: defaultdict(list))  # signal id → matched subject ids
+
+    @property
+    def wording(self) -> str:
+        return KINDS[self.kind][1]
+
+    @property
+    def summary(self) -> str:
+        count = len(self.signals)
+        return f"{count} {'andere melding' if count == 1 else 'andere meldingen'} {self.wording}"
+
+
+def exact_key(kind: str, entity):
+    """The normalised value the blind index of `kind` was made from, or None."""
+    if kind == "person":
+        return linking.person_key(entity.name, entity.birth_date) if entity.kind == "persoon" else None
+    if kind == "organisation":
+        return linking.organisation_key(entity.name) if entity.kind == "organisatie" else None
+    if kind == "kvk":
+        return linking.kvk_key(entity.kvk_number) if entity.kind == "organisatie" else None
+    return linking.address_key(entity.postcode, entity.house_number, entity.house_number_addition)
+
+
+def _kinds_of(entity) -> tuple[str, ...]:
+    return tuple(KINDS) if isinstance(entity, Subject) else ("address",)
+
+
+def _candidates(model, column: str, values: set[int], signal_id) -> list:
+    if not values:
+        return []
+    return db.session.scalars(
+        select(model)
+        .options(joinedload(model.signal))
+        .where(getattr(model, column).in_(values), model.signal_id != signal_id)
+    ).all()
+
+
+def find_linked(signal: Signal) -> dict:
+    """Map each subject and location id of `signal` to its Links (only kinds with matches)."""
+    entities = [*signal.subjects, *signal.locations]
+    wanted: dict[str, dict] = {kind: defaultdict(list) for kind in KINDS}  # kind → bidx → [(entity, key)]
+    for entity in entities:
+        for kind in _kinds_of(entity):
+            bidx = getattr(entity, KINDS[kind][0])
+            key = exact_key(kind, entity) if bidx is not None else None
+            if key is not None:
+                wanted[kind][bidx].append((entity, key))
+
+    links: dict = defaultdict(dict)  # entity id → kind → Link
+    for kind, by_index in wanted.items():
+        column = KINDS[kind][0]
+        candidates = _candidates(Subject, column, set(by_index), signal.id)
+        if kind == "address":
+            candidates += _candidates(Location, column, set(by_index), signal.id)
+        for candidate in candidates:
+            key = exact_key(kind, candidate)
+            for entity, wanted_key in by_index[getattr(candidate, column)]:
+                if key != wanted_key:
+                    continue  # a blind-index collision: a different value
+                link = links[entity.id].setdefault(kind, Link(kind))
+                if candidate.signal not in link.signals:
+                    link.signals.append(candidate.signal)
+                if isinstance(candidate, Subject):
+                    link.subject_ids[candidate.signal.id].append(candidate.id)
+    for by_kind in links.values():
+        for link in by_kind.values():
+            link.signals.sort(key=lambda s: s.received_at, reverse=True)
+    return {entity_id: list(by_kind.values()) for entity_id, by_kind in links.items()}
+
+
+def record_linked_viewed(actor, linked: dict) -> None:
+    """Log one `signal.linked_viewed` per other signal shown, with its matched subjects."""
+    shown: dict = {}
+    subjects: dict = defaultdict(set)
+    for link in (link for links in linked.values() for link in links):
+        for other in link.signals:
+            shown[other.id] = other
+            subjects[other.id].update(str(i) for i in link.subject_ids.get(other.id, ()))
+    for other_id, other in shown.items():
+        record(actor, "signal.linked_viewed", other, subjects=sorted(subjects[other_id]) or None,
+               purpose="casustafel")

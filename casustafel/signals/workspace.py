@@ -1,0 +1,316 @@
+"""The coordinator's workspace for one signal: its content, linked signals and history, and
+the actions on it: status changes, legal hold, a question to the reporter, feedback.
+
+Every change form carries the signal's version: a form from before someone else's change
+gets a conflict message and changes nothing.
+"""
+
+from flask import flash, redirect, render_template, url_for
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+from wtforms import HiddenField, RadioField, SelectField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
+
+from casustafel.audit import record
+from casustafel.extensions import db
+from casustafel.forms import Form
+from casustafel.models import FEEDBACK_MESSAGES, STATUSES, Feedback, InformationRequest, Signal, SignalEvent
+from casustafel.models.base import utcnow
+from casustafel.notifications import notify
+from casustafel.permissions import Role, role_required
+from casustafel.signals import bp
+from casustafel.signals.inbox import get_signal_or_404, waiting_since, waits_too_long
+from casustafel.signals.linked import find_linked, record_linked_viewed
+from casustafel.signals.workflow import (
+    CLOSED,
+    CLOSING_REASONS,
+    QUESTION,
+    TransitionError,
+    closing_reasons,
+    next_states,
+    transition,
+)
+
+LEGAL_HOLD_REASONS = {"inzageverzoek": "Inzageverzoek", "bezwaar": "Bezwaar", "beroep": "Beroep", "overig": "Overig"}
+# Feedback the coordinator picks; the question message goes only with a question.
+FEEDBACK_CHOICES = {code: text for code, text in FEEDBACK_MESSAGES.items() if code != "aanvullende_vraag"}
+REASON_LABELS = {
+    **{code: label for code, (label, _) in CLOSING_REASONS.items()},
+    "heropend": "Heropend",
+    "aanvullende_vraag": "Aanvullende vraag aan de melder",
+    "aanvulling_ontvangen": "Antwoord van de melder ontvangen",
+    "vraag_ingetrokken": "Vraag aan de melder ingetrokken",
+}
+CONFLICT = ("Iemand anders heeft deze melding intussen gewijzigd. Uw wijziging is niet opgeslagen. "
+            "Bekijk de nieuwe stand hieronder en probeer het zo nodig opnieuw.")
+STALE_PAGE = "Deze pagina is verouderd. Laad de melding opnieuw."
+NO_REPORTER = "Deze melding heeft geen melder binnen de gemeente; er kan geen bericht naartoe."
+
+
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+# Forms ---------------------------------------------------------------------------------------
+
+
+class VersionedForm(Form):
+    version = HiddenField(validators=[InputRequired(STALE_PAGE)])
+
+    def is_stale(self, signal: Signal) -> bool:
+        return bool(self.version.data) and self.version.data != str(signal.version)
+
+
+class StatusForm(VersionedForm):
+    to_status = RadioField("Nieuwe status", validators=[InputRequired("Kies de nieuwe status.")])
+    closing_reason = SelectField("Reden van afsluiten", validate_choice=False)  # checked below, when closing
+    reason = TextAreaField(
+        "Toelichting", filters=[_strip], validators=[Length(max=2000, message="Gebruik hooguit 2000 tekens.")]
+    )
+
+    def __init__(self, signal: Signal, **kwargs):
+        super().__init__(prefix="status", **kwargs)
+        self.signal = signal
+        back = signal.status == QUESTION
+        self.to_status.choices = [
+            SelectChoice(s, f"Vraag intrekken, terug naar ‘{STATUSES[s]}’" if back else STATUSES.get(s, s))
+            for s in next_states(signal)
+        ]
+        self.closing_reason.choices = [
+            SelectChoice("", "— kies een reden —"),
+            *(SelectChoice(k, v) for k, v in closing_reasons(signal.status).items()),
+        ]
+        if self.version.data is None:
+            self.version.data = str(signal.version)
+
+    def validate_closing_reason(self, field):
+        if self.to_status.data != CLOSED:
+            return
+        if not field.data:
+            raise ValidationError("Kies een reden om de melding af te sluiten.")
+        if field.data not in closing_reasons(self.signal.status):
+            raise ValidationError("Kies een van de redenen uit de lijst.")
+
+    def validate_reason(self, field):
+        if self.signal.status == CLOSED and not field.data:
+            raise ValidationError("Geef aan waarom de melding wordt heropend.")
+
+
+class LegalHoldForm(VersionedForm):
+    reason = SelectField(
+        "Reden",
+        choices=[SelectChoice("", "— kies een reden —"), *(SelectChoice(k, v) for k, v in LEGAL_HOLD_REASONS.items())],
+        validate_choice=False,  # checked below: only when setting the hold
+    )
+
+    def __init__(self, signal: Signal, **kwargs):
+        super().__init__(prefix="legal-hold", **kwargs)
+        self.signal = signal
+        if self.version.data is None:
+            self.version.data = str(signal.version)
+
+    def validate_reason(self, field):
+        if self.signal.legal_hold:
+            return
+        if not field.data:
+            raise ValidationError("Kies waarom de bewaartermijnen worden stilgezet.")
+        if field.data not in LEGAL_HOLD_REASONS:
+            raise ValidationError("Kies een van de redenen uit de lijst.")
+
+
+class QuestionForm(VersionedForm):
+    question = TextAreaField(
+        "Uw vraag aan de melder",
+        filters=[_strip],
+        validators=[DataRequired("Vul uw vraag in."), Length(max=5000, message="Gebruik hooguit 5000 tekens.")],
+    )
+
+    def __init__(self, signal: Signal, **kwargs):
+        super().__init__(prefix="vraag", **kwargs)
+        self.signal = signal
+        if self.version.data is None:
+            self.version.data = str(signal.version)
+
+    def validate_question(self, field):
+        if self.signal.reporter_id is None:
+            raise ValidationError(NO_REPORTER)
+
+
+class FeedbackForm(Form):
+    code = RadioField(
+        "Standaardbericht",
+        choices=[SelectChoice(k, v) for k, v in FEEDBACK_CHOICES.items()],
+        validators=[InputRequired("Kies een bericht.")],
+    )
+
+    def __init__(self, signal: Signal, **kwargs):
+        super().__init__(prefix="terugkoppeling", **kwargs)
+        self.signal = signal
+
+    def validate_code(self, field):
+        if self.signal.reporter_id is None:
+            raise ValidationError(NO_REPORTER)
+        if field.data == "afgesloten" and self.signal.status != CLOSED:
+            raise ValidationError("De melding is nog niet afgesloten. Sluit haar eerst af.")
+
+
+# Services: take the actor, never commit ------------------------------------------------------
+
+
+def _tell_reporter(signal: Signal) -> None:
+    notify(signal.reporter, "Nieuws over uw melding",
+           "Er is nieuws over een melding die u heeft gedaan. Log in bij casustafel en kijk bij Mijn meldingen.")
+
+
+def send_feedback(actor, signal: Signal, code: str) -> Feedback:
+    """Send a standard message (never content) and tell the reporter there is news."""
+    feedback = Feedback(signal=signal, code=code, sent_by_id=actor.id)
+    db.session.add(feedback)
+    _tell_reporter(signal)
+    db.session.flush()
+    record(actor, "feedback.sent", feedback, reason_code=code, purpose="casustafel")
+    return feedback
+
+
+def ask_question(actor, signal: Signal, text: str) -> InformationRequest:
+    """Put the signal on hold for the reporter's answer (TransitionError when it cannot be)."""
+    transition(actor, signal, QUESTION, reason_code="aanvullende_vraag")
+    question = InformationRequest(signal=signal, asked_by_id=actor.id)
+    question.question = text
+    db.session.add(question)
+    send_feedback(actor, signal, "aanvullende_vraag")
+    record(actor, "signal.question_asked", question, purpose="casustafel")
+    return question
+
+
+def set_legal_hold(actor, signal: Signal, reason_code: str) -> None:
+    signal.legal_hold, signal.legal_hold_reason, signal.legal_hold_since = True, reason_code, utcnow()
+    record(actor, "signal.legal_hold_set", signal, reason_code=reason_code, purpose="casustafel")
+
+
+def release_legal_hold(actor, signal: Signal) -> None:
+    reason_code = signal.legal_hold_reason
+    signal.legal_hold, signal.legal_hold_reason, signal.legal_hold_since = False, None, None
+    record(actor, "signal.legal_hold_released", signal, reason_code=reason_code, purpose="casustafel")
+
+
+# Views -----------------------------------------------------------------------------------------
+
+
+def render_workspace(signal: Signal, code: int = 200, conflict: str | None = None, **forms):
+    """Show the workspace (logging the read of the signal and its linked signals) and commit."""
+    forms = {
+        "status_form": StatusForm(signal, formdata=None),
+        "hold_form": LegalHoldForm(signal, formdata=None),
+        "question_form": QuestionForm(signal, formdata=None),
+        "feedback_form": FeedbackForm(signal, formdata=None),
+        **forms,
+    }
+    events = db.session.scalars(
+        select(SignalEvent).options(joinedload(SignalEvent.actor))
+        .where(SignalEvent.signal_id == signal.id).order_by(SignalEvent.occurred_at)
+    ).all()
+    linked = find_linked(signal)
+    page = render_template(
+        "signals/detail.html", signal=signal, events=events, linked=linked, conflict=conflict,
+        reason_labels=REASON_LABELS, legal_hold_reasons=LEGAL_HOLD_REASONS, statuses=STATUSES,
+        waits_too_long=waits_too_long(signal, waiting_since()), **forms,
+    )
+    # Logged after rendering (nothing is reloaded after the commit); the page leaves only
+    # once the events are stored.
+    record(current_user, "signal.viewed", signal, subjects=[str(s.id) for s in signal.subjects],
+           purpose="casustafel")
+    record_linked_viewed(current_user, linked)
+    db.session.commit()
+    return page, code
+
+
+def _conflict(signal: Signal, **forms):
+    return render_workspace(signal, 409, conflict=CONFLICT, **forms)
+
+
+@bp.route("/meldingen/<uuid:signal_id>")
+@role_required(Role.COORDINATOR)
+def detail(signal_id):
+    return render_workspace(get_signal_or_404(signal_id))
+
+
+@bp.route("/meldingen/<uuid:signal_id>/status", methods=["POST"])
+@role_required(Role.COORDINATOR)
+def change_status(signal_id):
+    signal = get_signal_or_404(signal_id)
+    form = StatusForm(signal)
+    if form.is_stale(signal):
+        return _conflict(signal, status_form=StatusForm(signal, formdata=None))
+    if form.validate_on_submit():
+        to_status = form.to_status.data
+        reason_code = None
+        if to_status == CLOSED:
+            reason_code = form.closing_reason.data
+        elif signal.status == QUESTION:
+            reason_code = "vraag_ingetrokken"
+        try:
+            transition(current_user, signal, to_status, reason_code=reason_code, reason=form.reason.data or None)
+        except TransitionError as error:
+            db.session.rollback()
+            form.to_status.errors.append(str(error))
+        else:
+            db.session.commit()
+            flash(f"De status is gewijzigd in ‘{STATUSES[to_status]}’.", "success")
+            return redirect(url_for("signals.detail", signal_id=signal.id))
+    return render_workspace(signal, status_form=form)
+
+
+@bp.route("/meldingen/<uuid:signal_id>/legal-hold", methods=["POST"])
+@role_required(Role.COORDINATOR)
+def legal_hold(signal_id):
+    signal = get_signal_or_404(signal_id)
+    form = LegalHoldForm(signal)
+    if form.is_stale(signal):
+        return _conflict(signal)
+    if not form.validate_on_submit():
+        return render_workspace(signal, hold_form=form)
+    if signal.legal_hold:
+        release_legal_hold(current_user, signal)
+        message = "De legal hold is opgeheven; de bewaartermijnen lopen weer."
+    else:
+        set_legal_hold(current_user, signal, form.reason.data)
+        message = "Legal hold ingesteld: de bewaartermijnen van deze melding staan stil."
+    db.session.commit()
+    flash(message, "success")
+    return redirect(url_for("signals.detail", signal_id=signal.id))
+
+
+@bp.route("/meldingen/<uuid:signal_id>/vraag", methods=["POST"])
+@role_required(Role.COORDINATOR)
+def ask(signal_id):
+    signal = get_signal_or_404(signal_id)
+    form = QuestionForm(signal)
+    if form.is_stale(signal):
+        return _conflict(signal, question_form=QuestionForm(signal, formdata=None, question=form.question.data))
+    if form.validate_on_submit():
+        try:
+            ask_question(current_user, signal, form.question.data)
+        except TransitionError as error:
+            db.session.rollback()
+            form.question.errors.append(str(error))
+        else:
+            db.session.commit()
+            flash("Uw vraag is naar de melder gestuurd. De melding wacht op het antwoord.", "success")
+            return redirect(url_for("signals.detail", signal_id=signal.id))
+    return render_workspace(signal, question_form=form)
+
+
+@bp.route("/meldingen/<uuid:signal_id>/terugkoppeling", methods=["POST"])
+@role_required(Role.COORDINATOR)
+def feedback(signal_id):
+    signal = get_signal_or_404(signal_id)
+    form = FeedbackForm(signal)
+    if not form.validate_on_submit():
+        return render_workspace(signal, feedback_form=form)
+    send_feedback(current_user, signal, form.code.data)
+    db.session.commit()
+    flash("Het bericht is naar de melder gestuurd.", "success")
+    return redirect(url_for("signals.detail", signal_id=signal.id))
