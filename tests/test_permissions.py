@@ -9,6 +9,7 @@ import pytest
 
 from casustafel.actions.services import create_action
 from casustafel.extensions import db
+from casustafel.privacy.services import request_privacy_check
 from casustafel.permissions import ANY_ROLE_ENDPOINTS, PUBLIC_ENDPOINTS
 from tests.conftest import ROLES, csrf_from, login
 
@@ -68,6 +69,14 @@ TABLE = {
     "signals.legal_hold": ("POST", "/meldingen/{signal}/legal-hold", only(200, "coordinator")),
     "signals.ask": ("POST", "/meldingen/{signal}/vraag", only(200, "coordinator")),
     "signals.feedback": ("POST", "/meldingen/{signal}/terugkoppeling", only(200, "coordinator")),
+    "signals.assessment": ("POST", "/meldingen/{signal}/weging/intake", only(200, "coordinator")),
+    "signals.privacy_check_request": ("POST", "/meldingen/{signal}/privacytoets", only(302, "coordinator")),
+    "signals.source_query": ("POST", "/meldingen/{signal}/bronnen", only(302, "coordinator")),
+    "privacy.checks": ("GET", "/privacy/", only(200, "privacy_officer")),
+    "privacy.check": (
+        "GET", "/privacy/toetsen/{privacy_check}", {**only(200, "privacy_officer"), "coordinator": 404}
+    ),
+    "admin.settings": ("GET", "/beheer/instellingen", only(200, "admin")),
     "actions.mine": ("GET", "/acties/mijn", only(200, "member", "coordinator")),
     "actions.index": ("GET", "/acties/", only(200, "coordinator")),
     "actions.detail": ("GET", "/acties/{action}", {**only(404, "member"), "coordinator": 200}),
@@ -107,9 +116,12 @@ def test_an_endpoint_without_roles_is_refused_at_runtime(app, client, make_user,
 def test_role_endpoint_status(client, make_user, make_signal, endpoint, role):
     method, url, expected = TABLE[endpoint]
     target = make_user("reporter", email="doel@gemeente.test")
-    needs_signal = "{signal}" in url or "{action}" in url
+    needs_signal = any(p in url for p in ("{signal}", "{action}", "{privacy_check}"))
     signal = make_signal(target, attachment=b"%PDF-1.4 test") if needs_signal else None
-    action = None
+    action = check = None
+    if "{privacy_check}" in url:
+        check = request_privacy_check(None, signal, "1")
+        db.session.commit()
     if "{action}" in url:
         action = create_action(None, signal, type="overig", deadline=date.today(), owner_id=target.id)
         db.session.commit()
@@ -121,6 +133,7 @@ def test_role_endpoint_status(client, make_user, make_signal, endpoint, role):
         signal=signal.id if signal else "",
         attachment=signal.attachments[0].id if signal else "",
         action=action.id if action else "",
+        privacy_check=check.id if check else "",
     )
     if method == "GET":
         response = client.get(url)

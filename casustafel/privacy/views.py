@@ -1,3 +1,111 @@
-"""Views of the privacy feature."""
+"""The privacy officer's pages: open privacy checks and the decision on one of them.
 
-from casustafel.privacy import bp  # noqa: F401
+The signal's content is shown only while the check is open for the user deciding it; once
+decided, the page shows the decision and nothing of the signal. By setting, a small
+municipality lets the coordinator decide instead.
+"""
+
+import uuid
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from casustafel.audit import record, record_denial
+from casustafel.extensions import db
+from casustafel.models import REGISTERS, SHAREABLE_FIELDS, Action, Meeting, PrivacyCheck, SourceQuery
+from casustafel.permissions import Role, can_decide_privacy_check, coordinator_records_privacy_checks, role_required
+from casustafel.privacy import bp
+from casustafel.privacy.decisions import DecisionError, decide_privacy_check, invited_departments
+from casustafel.privacy.forms import decision_form
+
+RECENT = 20
+
+
+def may_decide_privacy_checks(user) -> bool:
+    """The privacy officer decides, or the coordinator when the setting says so."""
+    return user.has_role(Role.PRIVACY_OFFICER) or (
+        user.has_role(Role.COORDINATOR) and coordinator_records_privacy_checks()
+    )
+
+
+def may_open_check(user, check: PrivacyCheck) -> bool:
+    """An open check for whoever may decide it; a decided one only for the user who decided it."""
+    return can_decide_privacy_check(user, check) or (
+        check.status == "besloten" and check.decided_by_id == user.id and may_decide_privacy_checks(user)
+    )
+
+
+def get_check_or_404(check_id: uuid.UUID) -> PrivacyCheck:
+    """Raise 404 (and log the denial) unless the user may open this check."""
+    check = db.session.get(PrivacyCheck, check_id)
+    if check is None or not may_open_check(current_user, check):
+        record_denial(current_user, "privacy_check", check_id)
+        abort(404)
+    return check
+
+
+@bp.route("/")
+@role_required(Role.PRIVACY_OFFICER, Role.COORDINATOR)
+def checks():
+    if not may_decide_privacy_checks(current_user):
+        record_denial(current_user, "endpoint", request.endpoint)
+        abort(403)
+    open_checks = db.session.scalars(
+        select(PrivacyCheck).options(selectinload(PrivacyCheck.signal))
+        .where(PrivacyCheck.status == "open").order_by(PrivacyCheck.requested_at)
+    ).all()
+    decided = db.session.scalars(
+        select(PrivacyCheck).options(selectinload(PrivacyCheck.signal))
+        .where(PrivacyCheck.status == "besloten", PrivacyCheck.decided_by_id == current_user.id)
+        .order_by(PrivacyCheck.decided_at.desc()).limit(RECENT)
+    ).all()
+    record(current_user, "privacy_check.listed", object_type="privacy_check", purpose="privacytoets")
+    db.session.commit()
+    return render_template("privacy/checks.html", open_checks=open_checks, decided=decided)
+
+
+@bp.route("/toetsen/<uuid:check_id>", methods=["GET", "POST"])
+@role_required(Role.PRIVACY_OFFICER, Role.COORDINATOR)
+def check(check_id):
+    check = get_check_or_404(check_id)
+    if not can_decide_privacy_check(current_user, check):
+        return _decided(check)
+    departments = invited_departments(check) if check.kind == "2A" else []
+    form = decision_form(check, departments)
+    if form.validate_on_submit():
+        try:
+            decide_privacy_check(current_user, check, **form.decision())
+        except DecisionError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+            return redirect(url_for("privacy.check", check_id=check.id))
+        db.session.commit()
+        flash("Het besluit is vastgelegd. De inhoud van de melding is voor u niet meer zichtbaar.", "success")
+        return redirect(url_for("privacy.check", check_id=check.id))
+    signal = check.signal
+    record(current_user, "signal.viewed", signal, subjects=[str(s.id) for s in signal.subjects],
+           purpose="privacytoets")
+    db.session.commit()
+    return render_template(
+        "privacy/check.html", check=check, signal=signal, form=form, departments=departments,
+        meeting=db.session.get(Meeting, check.meeting_id) if check.meeting_id else None,
+        action=db.session.get(Action, check.action_id) if check.action_id else None,
+        queries=db.session.scalars(
+            select(SourceQuery).where(SourceQuery.signal_id == signal.id).order_by(SourceQuery.queried_at)
+        ).all(),
+    )
+
+
+def _decided(check: PrivacyCheck):
+    """The decision alone: nothing of the signal's content."""
+    if request.method == "POST":
+        flash("Over deze privacytoets is al besloten.", "error")
+        return redirect(url_for("privacy.check", check_id=check.id))
+    record(current_user, "privacy_check.viewed", check, purpose="privacytoets")
+    db.session.commit()
+    return render_template(
+        "privacy/decided.html", check=check, registers=REGISTERS, fields=SHAREABLE_FIELDS,
+        department_names={d.id: d.name for d in invited_departments(check)},
+    )

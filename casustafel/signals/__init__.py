@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("signals", __name__)
 
-from casustafel.signals import attachments, inbox, views, workspace  # noqa: E402,F401
+from casustafel.signals import assessments, attachments, inbox, views, workspace  # noqa: E402,F401

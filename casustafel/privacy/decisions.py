@@ -1,0 +1,126 @@
+"""Deciding privacy checks 1, 2A and 2B. The caller commits.
+
+A check is decided once: the first decision wins, a later one is refused. After the decision
+the privacy officer no longer reads the signal through this check.
+"""
+
+from sqlalchemy import select, update
+
+from casustafel.audit import record
+from casustafel.extensions import db
+from casustafel.models import REGISTERS, SHAREABLE_FIELDS, Department, MeetingInvitee, PrivacyCheck, User
+from casustafel.models.base import utcnow
+from casustafel.notifications import notify
+from casustafel.permissions import Role, coordinator_records_privacy_checks
+
+NEED_REGISTER = "Kies bij goedkeuring minstens één bron die mag worden geraadpleegd."
+NEED_FIELD = "Kies bij goedkeuring minstens één gegeven dat mag worden gedeeld."
+CONTENT_NOT_ALLOWED = "Inhoud kan alleen worden toegestaan voor bronnen die ook mogen worden geraadpleegd."
+
+
+class DecisionError(ValueError):
+    """A refused decision, with a Dutch message for the user."""
+
+
+def invited_departments(check: PrivacyCheck) -> list[Department]:
+    """The distinct departments invited to the meeting of a check 2A, by name."""
+    if check.meeting_id is None:
+        return []
+    return list(
+        db.session.scalars(
+            select(Department)
+            .where(
+                Department.id.in_(
+                    select(MeetingInvitee.department_id).where(MeetingInvitee.meeting_id == check.meeting_id)
+                )
+            )
+            .order_by(Department.name)
+        )
+    )
+
+
+def _codes(values, allowed: dict, what: str) -> list[str]:
+    values = list(values or [])
+    unknown = [v for v in values if v not in allowed]
+    if unknown:
+        raise DecisionError(f"Onbekende {what}: {', '.join(map(str, unknown))}.")
+    return [code for code in allowed if code in values]  # canonical order, no duplicates
+
+
+def decide_privacy_check(actor, check: PrivacyCheck, *, approved: bool, rationale: str,
+                         allowed_registers=(), content_registers=(), field_rules=None,
+                         allowed_fields=()) -> PrivacyCheck:
+    """Record the decision on an open check and tell the coordinator that there is news.
+
+    Check 1: registers that may be consulted, and those of them that may yield content.
+    Check 2A: per invited department the fields its members may see. Check 2B: the fields
+    that may go to the department or partner. A refusal allows nothing.
+    """
+    if not (rationale or "").strip():
+        raise DecisionError("Vul de onderbouwing van het besluit in.")
+    registers = _codes(allowed_registers, REGISTERS, "bron")
+    with_content = _codes(content_registers, REGISTERS, "bron")
+    if not set(with_content) <= set(registers):
+        raise DecisionError(CONTENT_NOT_ALLOWED)
+    fields = _codes(allowed_fields, SHAREABLE_FIELDS, "gegevens")
+    if approved and check.kind == "1" and not registers:
+        raise DecisionError(NEED_REGISTER)
+    if approved and check.kind == "2B" and not fields:
+        raise DecisionError(NEED_FIELD)
+    invited = {str(d.id) for d in invited_departments(check)}
+    rules = {}
+    for department_id, codes in (field_rules or {}).items():
+        if str(department_id) not in invited:
+            raise DecisionError("Een afdeling in het besluit is niet voor dit overleg uitgenodigd.")
+        rules[str(department_id)] = _codes(codes, SHAREABLE_FIELDS, "gegevens")
+
+    # Claim the check first: of two simultaneous decisions only one finds it still open.
+    claimed = db.session.execute(
+        update(PrivacyCheck)
+        .where(PrivacyCheck.id == check.id, PrivacyCheck.status == "open")
+        .values(status="besloten")
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:
+        db.session.refresh(check)
+        raise DecisionError("Over deze privacytoets is al besloten.")
+
+    check.status = "besloten"
+    check.approved = approved
+    check.decided_by_id = actor.id
+    check.decided_at = utcnow()
+    check.rationale = rationale.strip()
+    if check.kind == "1":
+        check.allowed_registers = registers if approved else []
+        check.content_registers = with_content if approved else []
+    elif check.kind == "2A":
+        check.field_rules = {d: rules.get(d, []) for d in sorted(invited)} if approved else {}
+    else:
+        check.allowed_fields = fields if approved else []
+    record(actor, "privacy_check.decided", check, purpose="privacytoets",
+           reason_code="goedgekeurd" if approved else "afgewezen")
+    for user in _coordinators_to_tell(actor, check):
+        notify(user, "Besluit over een privacytoets",
+               "Er is een besluit genomen over een privacytoets die u hebt aangevraagd.")
+    return check
+
+
+def _coordinators_to_tell(actor, check: PrivacyCheck) -> list[User]:
+    """The coordinator who asked, or every active coordinator when that one is gone."""
+    requester = db.session.get(User, check.requested_by_id) if check.requested_by_id else None
+    if requester is not None and requester.active and requester.has_role(Role.COORDINATOR):
+        users = [requester]
+    else:
+        users = [u for u in db.session.scalars(select(User).where(User.active.is_(True)))
+                 if u.has_role(Role.COORDINATOR)]
+    return [u for u in users if u.id != actor.id]
+
+
+def notify_privacy_officers(actor) -> None:
+    """Tell the privacy officers that a check waits: never which signal or what it is about.
+    Nobody is told when the coordinator records the checks (the setting)."""
+    if coordinator_records_privacy_checks():
+        return
+    for user in db.session.scalars(select(User).where(User.active.is_(True))):
+        if user.has_role(Role.PRIVACY_OFFICER) and user.id != actor.id:
+            notify(user, "Nieuwe privacytoets", "Er staat een privacytoets voor u klaar.")

@@ -1,0 +1,171 @@
+"""Forms of the coordinator's workflow on a signal: weighings, asking privacy check 1 and
+logging a source check. Each form lists exactly the fields the coordinator may set.
+"""
+
+from typing import NamedTuple
+
+from wtforms import RadioField, SelectField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, Optional, ValidationError
+
+from casustafel.forms import Form
+from casustafel.models import ASSESSMENT_CRITERIA, REGISTERS
+from casustafel.signals.workflow import CLOSED, closing_reasons
+
+YES_NO = [SelectChoice("ja", "Ja"), SelectChoice("nee", "Nee")]
+MAX_TEXT = 5000
+
+
+class Outcome(NamedTuple):
+    label: str
+    to_status: str
+    reason_code: str | None = None  # fixed closing reason; None: the coordinator picks one
+
+
+# The outcomes of each weighing and the status each one leads to.
+OUTCOMES: dict[str, dict[str, Outcome]] = {
+    "intake": {
+        "verder_naar_weging": Outcome("Verder naar de weging", "weging"),
+        "afsluiten": Outcome("Afsluiten", CLOSED),
+    },
+    "weging": {
+        "bronnenonderzoek": Outcome("Bronnenonderzoek starten", "bronnenonderzoek"),
+        "doorzetten": Outcome("Doorzetten naar een afdeling of partner", "doorgezet"),
+        "afsluiten": Outcome("Afsluiten: geen vervolg", CLOSED, "geen_vervolg"),
+    },
+}
+
+KIND_LABELS = {"intake": "Intake (weging 1 en 2)", "weging": "Weging 3"}
+
+# The statuses in which each weighing can be recorded.
+WEIGHING_STATUSES = {"intake": ("ingediend", "intake"), "weging": ("weging",)}
+
+NO_BLOCKS_WEIGHING = (
+    "Bij een ‘nee’ op een van de vragen kan de melding niet door naar de weging. "
+    "Kies ‘Afsluiten’ met een reden."
+)
+
+
+def required_radio(label: str, choices: list[SelectChoice], message: str) -> RadioField:
+    """A radio group with one Dutch message whether nothing or something unknown is chosen."""
+    return RadioField(label, choices=choices, validate_choice=False,
+                      validators=[InputRequired(message), AnyOf([c.value for c in choices], message=message)])
+
+
+def outcome_label(kind: str, code: str) -> str:
+    outcome = OUTCOMES.get(kind, {}).get(code)
+    return outcome.label if outcome else code
+
+
+class WeighingForm(Form):
+    """Base of the two weighing forms; the criteria are added per kind below."""
+
+    kind = ""
+
+    @property
+    def title(self) -> str:
+        return f"{KIND_LABELS[self.kind]} vastleggen"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, prefix=self.kind, **kwargs)
+        self.outcome.choices = [SelectChoice("", "— kies een uitkomst —")] + [
+            SelectChoice(code, outcome.label) for code, outcome in OUTCOMES[self.kind].items()
+        ]
+        if "closing_reason" in self:
+            self.closing_reason.choices = [SelectChoice("", "— kies een reden —")] + [
+                SelectChoice(code, label) for code, label in closing_reasons(self.kind).items()
+            ]
+
+    def criteria_fields(self):
+        return [self[f"c_{code}"] for code in ASSESSMENT_CRITERIA[self.kind]]
+
+    def answers(self) -> dict[str, bool]:
+        return {code: self[f"c_{code}"].data == "ja" for code in ASSESSMENT_CRITERIA[self.kind]}
+
+    def needs_closing_reason(self) -> bool:
+        outcome = OUTCOMES[self.kind].get(self.outcome.data)
+        return outcome is not None and outcome.to_status == CLOSED and outcome.reason_code is None
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        if self.needs_closing_reason() and not self.closing_reason.data:
+            self.closing_reason.errors.append("Kies een reden om de melding af te sluiten.")
+            valid = False
+        said_no = any(f.data == "nee" for f in self.criteria_fields())
+        if self.kind == "intake" and self.outcome.data == "verder_naar_weging" and said_no:
+            self.outcome.errors.append(NO_BLOCKS_WEIGHING)
+            valid = False
+        return valid
+
+
+def _weighing_form_class(kind: str) -> type[WeighingForm]:
+    criteria = {
+        f"c_{code}": required_radio(question, YES_NO, "Beantwoord deze vraag met ja of nee.")
+        for code, question in ASSESSMENT_CRITERIA[kind].items()
+    }
+    # Created after the criteria so the form (and its error summary) keeps the page order.
+    fields = {
+        "outcome": SelectField("Uitkomst", default="", validators=[InputRequired("Kies een uitkomst.")]),
+        "rationale": TextAreaField(
+            "Onderbouwing",
+            validators=[
+                DataRequired("Vul de onderbouwing in."),
+                Length(max=MAX_TEXT, message=f"Gebruik hooguit {MAX_TEXT} tekens."),
+            ],
+        ),
+    }
+    if any(o.to_status == CLOSED and o.reason_code is None for o in OUTCOMES[kind].values()):
+        fields["closing_reason"] = SelectField("Reden van afsluiten", default="")
+    return type(f"{kind.capitalize()}WeighingForm", (WeighingForm,), {"kind": kind, **criteria, **fields})
+
+
+WEIGHING_FORMS = {kind: _weighing_form_class(kind) for kind in ASSESSMENT_CRITERIA}
+
+
+def weighing_form(kind: str, **kwargs) -> WeighingForm:
+    return WEIGHING_FORMS[kind](**kwargs)
+
+
+class PrivacyCheckRequestForm(Form):
+    note = TextAreaField(
+        "Toelichting voor de privacyfunctionaris",
+        validators=[Optional(), Length(max=2000, message="Gebruik hooguit 2000 tekens.")],
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, prefix="toets", **kwargs)
+
+
+ONLY_HIT = "Voor deze bron is alleen hit / no hit toegestaan."
+
+
+class SourceQueryForm(Form):
+    """A source check in one of the registers privacy check 1 allowed; a summary only where
+    the check allowed content."""
+
+    register = SelectField("Bron", default="", validators=[InputRequired("Kies een bron.")],
+                           invalid_choice_message="Deze bron is in de privacytoets niet toegestaan.")
+    hit = required_radio(
+        "Uitkomst",
+        [SelectChoice("ja", "Hit: er is iets gevonden"), SelectChoice("nee", "No hit: niets gevonden")],
+        "Kies hit of no hit.",
+    )
+    summary = TextAreaField(
+        "Samenvatting van wat de bron laat zien",
+        validators=[Optional(), Length(max=MAX_TEXT, message=f"Gebruik hooguit {MAX_TEXT} tekens.")],
+    )
+
+    def __init__(self, check, *args, **kwargs):
+        super().__init__(*args, prefix="bron", **kwargs)
+        self.allowed = [code for code in REGISTERS if code in (check.allowed_registers or [])]
+        self.with_content = [code for code in self.allowed if code in (check.content_registers or [])]
+        self.register.choices = [SelectChoice("", "— kies een bron —")] + [
+            SelectChoice(code, REGISTERS[code]) for code in self.allowed
+        ]
+
+    def with_content_labels(self) -> str:
+        return ", ".join(REGISTERS[code] for code in self.with_content)
+
+    def validate_summary(self, field):
+        if (field.data or "").strip() and self.register.data not in self.with_content:
+            raise ValidationError(ONLY_HIT)

@@ -1,0 +1,236 @@
+"""The coordinator's workflow on a signal: the weighings (CCV weging 1-3), asking privacy
+check 1, and logging source checks in the registers that check allowed.
+
+Each step is one transaction: the row, the status change and the log event together. The
+workspace shows all of it through `workflow_panel(signal)` (templates/signals/_workflow_panels.html).
+"""
+
+from dataclasses import dataclass
+
+from flask import abort, flash, redirect, render_template, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from casustafel.audit import record
+from casustafel.extensions import db
+from casustafel.models import (
+    ASSESSMENT_CRITERIA,
+    REGISTERS,
+    SHAREABLE_FIELDS,
+    Assessment,
+    Department,
+    PrivacyCheck,
+    SourceQuery,
+    User,
+)
+from casustafel.permissions import Role, can_view_signal_content, coordinator_records_privacy_checks, role_required
+from casustafel.privacy.decisions import notify_privacy_officers
+from casustafel.privacy.services import latest_decision, open_check, request_privacy_check
+from casustafel.signals import bp
+from casustafel.signals.assessment_forms import (
+    KIND_LABELS,
+    NO_BLOCKS_WEIGHING,
+    OUTCOMES,
+    WEIGHING_STATUSES,
+    PrivacyCheckRequestForm,
+    SourceQueryForm,
+    outcome_label,
+    weighing_form,
+)
+from casustafel.signals.inbox import get_signal_or_404
+from casustafel.signals.workflow import CLOSED, TransitionError, transition
+
+# Privacy check 1 can be asked once the weighing is under way.
+REQUEST_STATUSES = ("weging", "bronnenonderzoek")
+
+
+class SourceQueryError(ValueError):
+    """A refused source check, with a Dutch message for the user."""
+
+
+# --- services (take the actor, never commit) ---------------------------------------------
+
+
+def record_assessment(actor, signal, kind: str, *, answers: dict[str, bool], outcome: str,
+                      rationale: str, closing_reason: str | None = None) -> Assessment:
+    """Record a weighing and move the signal on. A 'no' at intake cannot lead to the weging."""
+    step = OUTCOMES[kind][outcome]
+    if kind == "intake" and step.to_status == "weging" and not all(answers.values()):
+        raise TransitionError(NO_BLOCKS_WEIGHING)
+    if signal.status not in WEIGHING_STATUSES[kind]:
+        raise TransitionError(f"Een {KIND_LABELS[kind].lower()} past niet bij de status ‘{signal.status_label}’.")
+    if signal.status == "ingediend":
+        transition(actor, signal, "intake")
+    assessment = Assessment(signal_id=signal.id, kind=kind, answers=answers, outcome=outcome,
+                            assessed_by_id=actor.id)
+    assessment.rationale = rationale.strip()
+    db.session.add(assessment)
+    db.session.flush()
+    transition(actor, signal, step.to_status,
+               reason_code=(step.reason_code or closing_reason) if step.to_status == CLOSED else None)
+    record(actor, "assessment.recorded", assessment, purpose="casustafel", reason_code=outcome)
+    return assessment
+
+
+def approved_check_1(signal) -> PrivacyCheck | None:
+    """The latest decided privacy check 1, if it approved consulting sources."""
+    check = latest_decision(signal, "1")
+    return check if check is not None and check.approved else None
+
+
+def record_source_query(actor, signal, *, register: str, hit: bool, summary: str | None) -> SourceQuery:
+    """Log a hit / no hit in a register privacy check 1 allowed; content only where it allowed content."""
+    check = approved_check_1(signal)
+    if signal.status != "bronnenonderzoek":
+        raise SourceQueryError("Bronnen raadplegen kan alleen als de melding in het bronnenonderzoek is.")
+    if check is None:
+        raise SourceQueryError("Er is nog geen goedgekeurde privacytoets 1 voor deze melding.")
+    if register not in (check.allowed_registers or []):
+        raise SourceQueryError("Deze bron is in de privacytoets niet toegestaan.")
+    summary = (summary or "").strip() or None
+    if summary and register not in (check.content_registers or []):
+        raise SourceQueryError("Voor deze bron is alleen hit / no hit toegestaan.")
+    query = SourceQuery(signal_id=signal.id, privacy_check_id=check.id, register=register, hit=hit,
+                        queried_by_id=actor.id)
+    query.summary = summary
+    db.session.add(query)
+    db.session.flush()
+    record(actor, "source_query.recorded", query, purpose="casustafel", reason_code=register)
+    return query
+
+
+# --- views ---------------------------------------------------------------------------------
+
+
+def _back(signal, anchor: str):
+    return redirect(url_for("signals.detail", signal_id=signal.id, _anchor=anchor))
+
+
+@bp.route("/meldingen/<uuid:signal_id>/weging/<kind>", methods=["POST"])
+@role_required(Role.COORDINATOR)
+def assessment(signal_id, kind):
+    signal = get_signal_or_404(signal_id)
+    if kind not in ASSESSMENT_CRITERIA:
+        abort(404)
+    if signal.status not in WEIGHING_STATUSES[kind]:
+        flash(f"Een {KIND_LABELS[kind].lower()} past niet bij de status ‘{signal.status_label}’.", "error")
+        return _back(signal, "wegingen")
+    form = weighing_form(kind)
+    if not form.validate_on_submit():
+        return render_template("signals/assessment_retry.html", signal=signal, step="weighing", form=form)
+    try:
+        record_assessment(current_user, signal, kind, answers=form.answers(), outcome=form.outcome.data,
+                          rationale=form.rationale.data,
+                          closing_reason=form.closing_reason.data if "closing_reason" in form else None)
+    except TransitionError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return _back(signal, "wegingen")
+    db.session.commit()
+    flash(f"De {KIND_LABELS[kind].lower()} is vastgelegd. Status: {signal.status_label}.", "success")
+    return _back(signal, "wegingen")
+
+
+@bp.route("/meldingen/<uuid:signal_id>/privacytoets", methods=["POST"])
+@role_required(Role.COORDINATOR)
+def privacy_check_request(signal_id):
+    signal = get_signal_or_404(signal_id)
+    if signal.status not in REQUEST_STATUSES:
+        flash("Privacytoets 1 kan worden aangevraagd tijdens de weging of het bronnenonderzoek.", "error")
+        return _back(signal, "privacytoetsen")
+    if open_check(signal, "1") is not None:
+        flash("Er loopt al een privacytoets 1 voor deze melding.", "info")
+        return _back(signal, "privacytoetsen")
+    form = PrivacyCheckRequestForm()
+    if not form.validate_on_submit():
+        return render_template("signals/assessment_retry.html", signal=signal, step="privacy", form=form)
+    request_privacy_check(current_user, signal, "1", note=(form.note.data or "").strip() or None)
+    notify_privacy_officers(current_user)
+    db.session.commit()
+    flash("Privacytoets 1 is aangevraagd.", "success")
+    return _back(signal, "privacytoetsen")
+
+
+@bp.route("/meldingen/<uuid:signal_id>/bronnen", methods=["POST"])
+@role_required(Role.COORDINATOR)
+def source_query(signal_id):
+    signal = get_signal_or_404(signal_id)
+    check = approved_check_1(signal)
+    if signal.status != "bronnenonderzoek" or check is None:
+        flash("Bronnen raadplegen kan pas in het bronnenonderzoek, na een goedgekeurde privacytoets 1.", "error")
+        return _back(signal, "bronnenonderzoek")
+    form = SourceQueryForm(check)
+    if not form.validate_on_submit():
+        return render_template("signals/assessment_retry.html", signal=signal, step="source", form=form)
+    try:
+        record_source_query(current_user, signal, register=form.register.data, hit=form.hit.data == "ja",
+                            summary=form.summary.data)
+    except SourceQueryError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return _back(signal, "bronnenonderzoek")
+    db.session.commit()
+    flash("Het resultaat van de bron is vastgelegd.", "success")
+    return _back(signal, "bronnenonderzoek")
+
+
+# --- the workspace panel -------------------------------------------------------------------
+
+
+@dataclass
+class WorkflowPanel:
+    """What the workspace shows of the workflow, and the forms for the next step."""
+
+    signal: object
+    assessments: list
+    checks: list
+    queries: list
+    department_names: dict
+    names: dict
+    weighing_form: object = None
+    request_form: object = None
+    source_form: object = None
+    check_1: object = None
+    open_check_1: object = None
+    decide_here: bool = False
+
+    kinds = KIND_LABELS
+    criteria = ASSESSMENT_CRITERIA
+    registers = REGISTERS
+    fields = SHAREABLE_FIELDS
+
+    def outcome_label(self, assessment) -> str:
+        return outcome_label(assessment.kind, assessment.outcome)
+
+
+def workflow_panel(signal) -> WorkflowPanel | None:
+    """The panel for the coordinator's workspace; None for anyone else."""
+    if not (current_user.is_authenticated and current_user.has_role(Role.COORDINATOR)
+            and can_view_signal_content(current_user, signal)):
+        return None
+    by_signal = {"signal_id": signal.id}
+    assessments = db.session.scalars(select(Assessment).filter_by(**by_signal).order_by(Assessment.assessed_at))
+    checks = db.session.scalars(select(PrivacyCheck).filter_by(**by_signal).order_by(PrivacyCheck.requested_at))
+    queries = db.session.scalars(select(SourceQuery).filter_by(**by_signal).order_by(SourceQuery.queried_at))
+    queries = list(queries)
+    user_ids = {q.queried_by_id for q in queries if q.queried_by_id}
+    names = dict(db.session.execute(select(User.id, User.display_name).where(User.id.in_(user_ids))).all())
+    departments = dict(db.session.execute(select(Department.id, Department.name)).all())
+    panel = WorkflowPanel(signal=signal, assessments=list(assessments), checks=list(checks), queries=queries,
+                          department_names=departments, names=names)
+    kind = next((k for k, statuses in WEIGHING_STATUSES.items() if signal.status in statuses), None)
+    if kind:
+        panel.weighing_form = weighing_form(kind, formdata=None)
+    panel.open_check_1 = open_check(signal, "1")
+    panel.check_1 = latest_decision(signal, "1")
+    if signal.status in REQUEST_STATUSES and panel.open_check_1 is None:
+        panel.request_form = PrivacyCheckRequestForm(formdata=None)
+    if signal.status == "bronnenonderzoek" and panel.check_1 is not None and panel.check_1.approved:
+        panel.source_form = SourceQueryForm(panel.check_1, formdata=None)
+    panel.decide_here = coordinator_records_privacy_checks()
+    return panel
+
+
+@bp.app_context_processor
+def _workflow_helpers():
+    return {"workflow_panel": workflow_panel}

@@ -1,0 +1,143 @@
+"""Browser journey of the weighings, privacy check 1 and the source checks.
+
+The coordinator records the intake and weging 3, asks privacy check 1; the privacy officer
+decides it (BRP and BAG, BAG with content) and then no longer sees the signal; the
+coordinator logs a BRP no hit and a BAG hit with a summary. axe-core runs on every page.
+"""
+
+from sqlalchemy import select
+
+from casustafel.extensions import db
+from casustafel.models import Signal, SourceQuery
+from tests.conftest import PASSWORD
+
+DESCRIPTION = "Afgeplakte ramen en een sterke hennepgeur."
+
+
+def _login(browser, email):
+    browser.goto("/inloggen")
+    browser.page.get_by_label("E-mailadres").fill(email)
+    browser.page.get_by_label("Wachtwoord").fill(PASSWORD)
+    browser.page.get_by_role("button", name="Inloggen").click()
+    assert "Welkom" in browser.page.get_by_role("heading", level=1).inner_text()
+
+
+def _logout(browser):
+    browser.page.get_by_role("button", name="Uitloggen").click()
+
+
+def _weigh(page, form_name, questions, outcome, rationale):
+    form = page.get_by_role("form", name=form_name)
+    for question in questions:
+        form.get_by_role("group", name=question).get_by_label("Ja", exact=True).check()
+    form.get_by_label("Uitkomst").select_option(label=outcome)
+    form.get_by_label("Onderbouwing").fill(rationale)
+    form.get_by_role("button", name="Weging vastleggen").click()
+
+
+def test_weighings_privacy_check_1_and_source_checks(browser, make_user, make_signal):
+    coordinator = make_user("coordinator", name="Ruud Regisseur")
+    officer = make_user("privacy_officer", name="Paula Privacy")
+    signal = make_signal(description=DESCRIPTION, person=("Jan de Vries", "1980-05-17"))
+    page = browser.page
+
+    _login(browser, coordinator.email)
+    browser.goto(f"/meldingen/{signal.id}")
+    assert page.get_by_role("heading", name="Wegingen", level=2).is_visible()
+    browser.assert_accessible("werkruimte met intake")
+
+    # A "no" cannot lead to the weging: the message sits next to the field, input is kept.
+    intake = page.get_by_role("form", name="Intake (weging 1 en 2) vastleggen")
+    intake.get_by_role("group", name="Speelt het zich af op het grondgebied van de gemeente?") \
+        .get_by_label("Nee", exact=True).check()
+    intake.get_by_label("Uitkomst").select_option(label="Verder naar de weging")
+    intake.get_by_label("Onderbouwing").fill("Pand in de gemeente, geen vergunning.")
+    intake.get_by_role("button", name="Weging vastleggen").click()
+    assert page.get_by_role("heading", name="Controleer het formulier").is_visible()
+    assert "niet door naar de weging" in page.locator("#intake-outcome-error").inner_text()
+    assert page.get_by_label("Onderbouwing").input_value() == "Pand in de gemeente, geen vergunning."
+    browser.assert_accessible("intake met fout")
+
+    browser.goto(f"/meldingen/{signal.id}")
+    _weigh(page, "Intake (weging 1 en 2) vastleggen",
+           ["Is er minstens één indicator van lokale verankering én een rode vlag?",
+            "Gaat het over een taak of bevoegdheid van de gemeente?",
+            "Speelt het zich af op het grondgebied van de gemeente?"],
+           "Verder naar de weging", "Pand in de gemeente, geen vergunning.")
+    assert page.get_by_text("De intake (weging 1 en 2) is vastgelegd. Status: Weging.").is_visible()
+    _weigh(page, "Weging 3 vastleggen",
+           ["Is het signaal voldoende concreet?", "Is het signaal recent?",
+            "Past het in een trend of fenomeen dat extra aandacht vraagt?"],
+           "Bronnenonderzoek starten", "Concreet en recent; past in het hennepbeeld.")
+    assert page.get_by_text("Status: Bronnenonderzoek.").is_visible()
+    request = page.get_by_role("form", name="Privacytoets 1 aanvragen")
+    request.get_by_label("Toelichting voor de privacyfunctionaris").fill("Graag BRP en BAG.")
+    request.get_by_role("button", name="Privacytoets 1 aanvragen").click()
+    assert page.get_by_text("Privacytoets 1 is aangevraagd.").is_visible()
+    assert page.get_by_text("Wacht op besluit").is_visible()
+    browser.assert_accessible("werkruimte, toets aangevraagd")
+    _logout(browser)
+
+    _login(browser, officer.email)
+    browser.goto("/privacy/")
+    assert page.get_by_role("heading", name="Privacytoetsen", level=1).is_visible()
+    assert DESCRIPTION not in page.content()
+    browser.assert_accessible("open privacytoetsen")
+    page.get_by_role("link", name=signal.reference).click()
+    assert page.get_by_text(DESCRIPTION).is_visible()
+    browser.assert_accessible("privacytoets 1 beoordelen")
+
+    page.get_by_role("button", name="Besluit vastleggen").click()  # empty: explained
+    assert page.get_by_role("heading", name="Controleer het formulier").is_visible()
+    browser.assert_accessible("privacytoets met fouten")
+    page.get_by_label("Goedgekeurd").check()
+    allowed = page.get_by_role("group", name="Bronnen die mogen worden geraadpleegd")
+    allowed.get_by_label("BRP (personen)").check()
+    allowed.get_by_label("BAG (adressen en gebouwen)").check()
+    page.get_by_role("group", name="Bronnen waarvan ook een samenvatting") \
+        .get_by_label("BAG (adressen en gebouwen)").check()
+    page.get_by_label("Onderbouwing").fill("Noodzakelijk voor de weging van het adres.")
+    page.get_by_role("button", name="Besluit vastleggen").click()
+    assert page.get_by_text("Het besluit is vastgelegd.").is_visible()
+    assert DESCRIPTION not in page.content() and "Jan de Vries" not in page.content()
+    browser.assert_accessible("besluit zonder inhoud")
+    _logout(browser)
+
+    _login(browser, coordinator.email)
+    browser.goto(f"/meldingen/{signal.id}")
+    source = page.get_by_role("form", name="Bron raadplegen")
+    source.get_by_label("Bron", exact=True).select_option(label="BRP (personen)")
+    source.get_by_label("No hit: niets gevonden").check()
+    source.get_by_role("button", name="Resultaat vastleggen").click()
+    source = page.get_by_role("form", name="Bron raadplegen")
+    source.get_by_label("Bron", exact=True).select_option(label="BAG (adressen en gebouwen)")
+    source.get_by_label("Hit: er is iets gevonden").check()
+    source.get_by_label("Samenvatting van wat de bron laat zien").fill("Bedrijfspand, geen woonfunctie.")
+    source.get_by_role("button", name="Resultaat vastleggen").click()
+    table = page.get_by_role("table", name="Geraadpleegde bronnen")
+    assert table.get_by_role("row").count() == 3
+    assert "No hit" in table.get_by_role("row").nth(1).inner_text()
+    assert "Bedrijfspand, geen woonfunctie." in table.get_by_role("row").nth(2).inner_text()
+    browser.assert_accessible("werkruimte met bronnenonderzoek")
+
+    db.session.expire_all()
+    assert db.session.get(Signal, signal.id).status == "bronnenonderzoek"
+    done = db.session.scalars(select(SourceQuery).order_by(SourceQuery.queried_at))
+    assert [(q.register, q.hit) for q in done] == [("brp", False), ("bag", True)]
+
+
+def test_the_admin_settings_page_is_accessible_and_explains_bad_input(browser, make_user):
+    admin = make_user("admin", name="Bo Beheer")
+    page = browser.page
+    _login(browser, admin.email)
+    browser.goto("/beheer/instellingen")
+    browser.assert_accessible("instellingen")
+    page.get_by_label("Een melding wacht te lang na (dagen)").fill("400")
+    page.get_by_role("button", name="Opslaan").click()
+    assert "van 1 tot en met 365" in page.locator("#waiting_too_long_days-error").inner_text()
+    browser.assert_accessible("instellingen met fout")
+    page.get_by_label("Een melding wacht te lang na (dagen)").fill("14")
+    page.get_by_label("De regisseur legt de privacytoetsen vast (kleine gemeente)").check()
+    page.get_by_role("button", name="Opslaan").click()
+    assert page.get_by_text("De instellingen zijn opgeslagen.").is_visible()
+    assert page.get_by_label("De regisseur legt de privacytoetsen vast (kleine gemeente)").is_checked()

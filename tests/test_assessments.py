@@ -1,0 +1,256 @@
+"""Weighings on a signal: intake (CCV weging 1-2) and weging 3, and the workspace panel.
+
+DOMAIN.md §4 (the life of a signal), STYLE.md (one transaction: row, status change and log
+event together). Helpers here are shared by test_privacy_checks.py and test_source_checks.py.
+"""
+
+import uuid
+
+import pytest
+from flask import has_request_context, request
+from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
+
+from casustafel.extensions import db
+from casustafel.models import Assessment, AuditEvent, Signal, SignalEvent
+from casustafel.signals.assessments import record_assessment
+from casustafel.signals.workflow import TransitionError
+from tests.conftest import csrf_from
+
+RATIONALE = "Onderbouwing-7c1e: lokale verankering via het pand."
+INTAKE_YES = {"c_ondermijning": "ja", "c_gemeentelijke_taak": "ja", "c_grondgebied": "ja"}
+WEGING_YES = {"c_concreet": "ja", "c_recent": "ja", "c_trend": "ja"}
+
+
+# Shared helpers -------------------------------------------------------------------------------
+
+
+def post_prefixed(client, url, prefix, data):
+    """POST a form whose fields (and CSRF token) carry `prefix-`."""
+    token = csrf_from(client.get("/"))
+    payload = {f"{prefix}-csrf_token": token, **{f"{prefix}-{k}": v for k, v in data.items()}}
+    return client.post(url, data=payload)
+
+
+def events(action, object_id=None):
+    stmt = select(AuditEvent).where(AuditEvent.action == action)
+    if object_id is not None:
+        stmt = stmt.where(AuditEvent.object_id == str(object_id))
+    return db.session.scalars(stmt).all()
+
+
+def reload(model, id_):
+    db.session.expire_all()
+    return db.session.get(model, id_)
+
+
+def fail_commit_with(monkeypatch, action):
+    """Make the commit that would store the first `action` log event fail, after flushing.
+
+    Were the change committed apart from its event, that earlier commit would pass and the
+    test would find the row."""
+    original = db.session.commit
+    state = {"failed": False}
+
+    def commit():
+        if not state["failed"] and has_request_context() and request.method == "POST":
+            if db.session.scalar(select(AuditEvent.seq).where(AuditEvent.action == action).limit(1)):
+                state["failed"] = True
+                raise OperationalError("COMMIT", {}, Exception("database gone"))
+        return original()
+
+    monkeypatch.setattr(db.session, "commit", commit)
+    return state
+
+
+def weigh(client, signal, kind, answers, outcome, rationale=RATIONALE, **extra):
+    return post_prefixed(client, f"/meldingen/{signal.id}/weging/{kind}", kind,
+                         {**answers, "outcome": outcome, "rationale": rationale, **extra})
+
+
+@pytest.fixture
+def coordinator(make_user, login_as):
+    user = make_user("coordinator", name="Cora Regisseur")
+    login_as(user)
+    return user
+
+
+# Intake ---------------------------------------------------------------------------------------
+
+
+def test_intake_on_a_new_signal_moves_it_through_intake_to_weging(client, coordinator, make_signal):
+    signal = make_signal()
+    response = weigh(client, signal, "intake", INTAKE_YES, "verder_naar_weging")
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(f"/meldingen/{signal.id}#wegingen")
+
+    assert reload(Signal, signal.id).status == "weging"
+    steps = db.session.scalars(select(SignalEvent).where(SignalEvent.signal_id == signal.id)
+                               .order_by(SignalEvent.occurred_at)).all()
+    assert [(e.from_status, e.to_status) for e in steps] == [("ingediend", "intake"), ("intake", "weging")]
+    assessment = db.session.scalars(select(Assessment)).one()
+    assert assessment.kind == "intake" and assessment.outcome == "verder_naar_weging"
+    assert assessment.answers == {"ondermijning": True, "gemeentelijke_taak": True, "grondgebied": True}
+    assert assessment.assessed_by_id == coordinator.id
+    assert assessment.rationale == RATIONALE
+    assert b"7c1e" not in assessment.rationale_enc
+
+
+def test_recording_a_weighing_writes_one_log_event_without_the_rationale(client, coordinator, make_signal):
+    signal = make_signal(status="intake")
+    weigh(client, signal, "intake", INTAKE_YES, "verder_naar_weging")
+    assessment = db.session.scalars(select(Assessment)).one()
+    [event] = events("assessment.recorded", assessment.id)
+    assert event.actor_id == coordinator.id and event.purpose == "casustafel"
+    assert event.reason_code == "verder_naar_weging"
+    for ev in db.session.scalars(select(AuditEvent)):
+        assert "7c1e" not in " ".join(str(v) for v in vars(ev).values())
+
+
+def test_a_no_at_intake_cannot_lead_to_the_weging(client, coordinator, make_signal):
+    signal = make_signal(status="intake")
+    answers = {**INTAKE_YES, "c_grondgebied": "nee"}
+    response = weigh(client, signal, "intake", answers, "verder_naar_weging")
+    body = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "kan de melding niet door naar de weging" in body
+    assert 'id="intake-outcome-error"' in body  # the message sits next to the field
+    assert "7c1e" in body  # what was typed is kept
+    assert reload(Signal, signal.id).status == "intake"
+    assert db.session.scalars(select(Assessment)).all() == []
+    assert events("assessment.recorded") == []
+
+
+def test_the_service_refuses_a_no_at_intake_that_leads_to_the_weging(coordinator, make_signal):
+    signal = make_signal(status="intake")
+    with pytest.raises(TransitionError, match="niet door naar de weging"):
+        record_assessment(coordinator, signal, "intake", answers={"ondermijning": False, "gemeentelijke_taak": True,
+                                                                   "grondgebied": True},
+                          outcome="verder_naar_weging", rationale="r")
+    db.session.rollback()
+
+
+def test_intake_closes_the_signal_with_the_chosen_reason(client, coordinator, make_signal):
+    signal = make_signal()
+    answers = {**INTAKE_YES, "c_grondgebied": "nee"}
+    weigh(client, signal, "intake", answers, "afsluiten", closing_reason="buiten_gemeente")
+    signal = reload(Signal, signal.id)
+    assert (signal.status, signal.closing_reason) == ("afgesloten", "buiten_gemeente")
+    assert db.session.scalars(select(Assessment)).one().answers["grondgebied"] is False
+
+
+def test_closing_at_intake_needs_a_reason(client, coordinator, make_signal):
+    signal = make_signal(status="intake")
+    response = weigh(client, signal, "intake", INTAKE_YES, "afsluiten")
+    assert "Kies een reden om de melding af te sluiten." in response.get_data(as_text=True)
+    assert reload(Signal, signal.id).status == "intake"
+
+
+def test_every_criterion_and_the_rationale_are_required(client, coordinator, make_signal):
+    signal = make_signal(status="intake")
+    response = weigh(client, signal, "intake", {}, "verder_naar_weging", rationale="  ")
+    body = response.get_data(as_text=True)
+    assert body.count("Beantwoord deze vraag met ja of nee.") == 2 * 3  # summary and field
+    assert "Vul de onderbouwing in." in body
+    assert db.session.scalars(select(Assessment)).all() == []
+
+
+def test_an_outcome_of_the_other_weighing_is_refused(client, coordinator, make_signal):
+    signal = make_signal(status="intake")
+    response = weigh(client, signal, "intake", INTAKE_YES, "bronnenonderzoek")
+    assert response.status_code == 200 and "Controleer het formulier" in response.get_data(as_text=True)
+    assert reload(Signal, signal.id).status == "intake"
+
+
+# Weging 3 -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("outcome", "status", "reason"), [
+    ("bronnenonderzoek", "bronnenonderzoek", None),
+    ("doorzetten", "doorgezet", None),
+    ("afsluiten", "afgesloten", "geen_vervolg"),
+])
+def test_each_weging_outcome_leads_to_its_status(client, coordinator, make_signal, outcome, status, reason):
+    signal = make_signal(status="weging")
+    weigh(client, signal, "weging", {**WEGING_YES, "c_trend": "nee"}, outcome)
+    signal = reload(Signal, signal.id)
+    assert (signal.status, signal.closing_reason) == (status, reason)
+    assessment = db.session.scalars(select(Assessment)).one()
+    assert (assessment.kind, assessment.outcome) == ("weging", outcome)
+    assert assessment.answers == {"concreet": True, "recent": True, "trend": False}
+
+
+@pytest.mark.parametrize(("kind", "status"), [("intake", "weging"), ("weging", "intake"),
+                                              ("weging", "bronnenonderzoek"), ("intake", "afgesloten")])
+def test_a_weighing_that_does_not_fit_the_status_is_refused(client, coordinator, make_signal, kind, status):
+    signal = make_signal(status=status)
+    answers = INTAKE_YES if kind == "intake" else WEGING_YES
+    outcome = "verder_naar_weging" if kind == "intake" else "doorzetten"
+    response = client.get(weigh(client, signal, kind, answers, outcome).headers["Location"])
+    assert "past niet bij de status" in response.get_data(as_text=True)
+    assert reload(Signal, signal.id).status == status
+    assert db.session.scalars(select(Assessment)).all() == []
+
+
+def test_an_unknown_weighing_kind_is_not_found(client, coordinator, make_signal):
+    signal = make_signal()
+    assert weigh(client, signal, "weging4", {}, "x").status_code == 404
+
+
+def test_a_weighing_on_an_unknown_signal_is_404_and_logged_as_denied(client, coordinator):
+    missing = uuid.uuid4()
+    response = post_prefixed(client, f"/meldingen/{missing}/weging/intake", "intake", INTAKE_YES)
+    assert response.status_code == 404
+    [denial] = events("access.denied", missing)
+    assert denial.result == "denied" and denial.actor_id == coordinator.id
+
+
+@pytest.mark.parametrize("role", ["reporter", "member", "privacy_officer", "admin"])
+def test_only_the_coordinator_records_a_weighing(client, make_user, login_as, make_signal, role):
+    user = make_user(role)
+    signal = make_signal(user)
+    login_as(user)
+    assert weigh(client, signal, "intake", INTAKE_YES, "verder_naar_weging").status_code == 403
+    assert reload(Signal, signal.id).status == "ingediend"
+
+
+def test_a_weighing_and_its_log_event_fail_together(client, coordinator, make_signal, monkeypatch):
+    signal = make_signal()
+    state = fail_commit_with(monkeypatch, "assessment.recorded")
+    response = weigh(client, signal, "intake", INTAKE_YES, "verder_naar_weging")
+    assert state["failed"] and response.status_code == 503
+    monkeypatch.undo()
+    assert reload(Signal, signal.id).status == "ingediend"
+    assert db.session.scalars(select(Assessment)).all() == []
+    assert db.session.scalars(select(SignalEvent)).all() == []
+    assert events("assessment.recorded") == [] and events("signal.status_changed") == []
+
+
+# The workspace panel --------------------------------------------------------------------------
+
+
+def test_the_workspace_offers_the_intake_for_a_new_signal(client, coordinator, make_signal):
+    signal = make_signal()
+    body = client.get(f"/meldingen/{signal.id}").get_data(as_text=True)
+    assert '<h2 class="utrecht-heading-2" id="wegingen">Wegingen</h2>' in body
+    assert "Intake (weging 1 en 2) vastleggen" in body
+    assert f'action="/meldingen/{signal.id}/weging/intake"' in body
+    assert "Weging 3 vastleggen" not in body and "Privacytoets 1 aanvragen" not in body
+
+
+def test_the_workspace_shows_recorded_weighings_and_offers_the_next_step(client, coordinator, make_signal):
+    signal = make_signal()
+    weigh(client, signal, "intake", INTAKE_YES, "verder_naar_weging")
+    body = client.get(f"/meldingen/{signal.id}").get_data(as_text=True)
+    assert "Is er minstens één indicator van lokale verankering" in body
+    assert "Verder naar de weging" in body and "7c1e" in body and "Cora Regisseur" in body
+    assert "Intake (weging 1 en 2) vastleggen" not in body
+    assert "Weging 3 vastleggen" in body
+    assert "Privacytoets 1 aanvragen" in body  # can be asked during the weging
+
+
+def test_the_workspace_offers_no_weighing_once_closed(client, coordinator, make_signal):
+    signal = make_signal(status="afgesloten")
+    body = client.get(f"/meldingen/{signal.id}").get_data(as_text=True)
+    assert "Er is nog geen weging vastgelegd." in body
+    assert "vastleggen</h3>" not in body
