@@ -20,13 +20,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import database_url_from_env, make_app, seed_signals, summary  # noqa: E402
-from casustafel import crypto, linking  # noqa: E402
-from casustafel.admin.services import create_user  # noqa: E402
-from casustafel.audit import services as audit_services  # noqa: E402
-from casustafel.extensions import db  # noqa: E402
-from casustafel.models import Location, Signal, Subject  # noqa: E402
-from casustafel.signals.services import next_reference  # noqa: E402
+from bench.common import database_url_from_env, make_app, seed_signals, summary
+from casustafel import crypto, linking
+from casustafel.admin.services import create_user
+from casustafel.audit import services as audit_services
+from casustafel.extensions import db
+from casustafel.models import Location, Signal, Subject
+from casustafel.signals.services import next_reference
 
 PASSWORD = "bench password 2026"
 
