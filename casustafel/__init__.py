@@ -8,7 +8,21 @@ from config import CONFIGS, INSTANCE_DIR
 
 
 def create_app(config_class=None):
-    from casustafel import actions, admin, audit, auth, cli, errors, keys, main, meetings, privacy, signals, storage, web
+    from casustafel import (
+        actions,
+        admin,
+        audit,
+        auth,
+        cli,
+        errors,
+        keys,
+        main,
+        meetings,
+        privacy,
+        signals,
+        storage,
+        web,
+    )
     from casustafel.extensions import csrf, db, limiter, login_manager, migrate
     from casustafel.main.views import healthz
 

@@ -53,10 +53,14 @@ def fail_commit_with(monkeypatch, action):
     state = {"failed": False}
 
     def commit():
-        if not state["failed"] and has_request_context() and request.method == "POST":
-            if db.session.scalar(select(AuditEvent.seq).where(AuditEvent.action == action).limit(1)):
-                state["failed"] = True
-                raise OperationalError("COMMIT", {}, Exception("database gone"))
+        if (
+            not state["failed"]
+            and has_request_context()
+            and request.method == "POST"
+            and db.session.scalar(select(AuditEvent.seq).where(AuditEvent.action == action).limit(1))
+        ):
+            state["failed"] = True
+            raise OperationalError("COMMIT", {}, Exception("database gone"))
         return original()
 
     monkeypatch.setattr(db.session, "commit", commit)

@@ -9,8 +9,8 @@ import pytest
 
 from casustafel.actions.services import create_action
 from casustafel.extensions import db
-from casustafel.privacy.services import request_privacy_check
 from casustafel.permissions import ANY_ROLE_ENDPOINTS, PUBLIC_ENDPOINTS
+from casustafel.privacy.services import request_privacy_check
 from tests.conftest import ROLES, csrf_from, login
 
 ANON = "anonymous"
