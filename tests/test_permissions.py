@@ -3,12 +3,13 @@
 Adding a route without a row here makes test_every_endpoint_is_in_the_table fail.
 """
 
-from datetime import date
+from datetime import date, datetime
 
 import pytest
 
 from casustafel.actions.services import create_action
 from casustafel.extensions import db
+from casustafel.models import AgendaItem, Meeting
 from casustafel.permissions import ANY_ROLE_ENDPOINTS, PUBLIC_ENDPOINTS
 from casustafel.privacy.services import request_privacy_check
 from tests.conftest import ROLES, csrf_from, login
@@ -77,6 +78,32 @@ TABLE = {
         "GET", "/privacy/toetsen/{privacy_check}", {**only(200, "privacy_officer"), "coordinator": 404}
     ),
     "admin.settings": ("GET", "/beheer/instellingen", only(200, "admin")),
+    "meetings.index": ("GET", "/overleggen/", only(200, "coordinator")),
+    "meetings.new": ("GET", "/overleggen/nieuw", only(200, "coordinator")),
+    "meetings.detail": ("GET", "/overleggen/{meeting}", only(200, "coordinator")),
+    "meetings.edit": ("GET", "/overleggen/{meeting}/wijzigen", only(200, "coordinator")),
+    "meetings.invite": ("POST", "/overleggen/{meeting}/deelnemers", only(200, "coordinator")),
+    "meetings.uninvite": (
+        "POST", "/overleggen/{meeting}/deelnemers/{user}/verwijderen", only(404, "coordinator")
+    ),
+    "meetings.publish": ("POST", "/overleggen/{meeting}/publiceren", only(302, "coordinator")),
+    "meetings.close": ("POST", "/overleggen/{meeting}/sluiten", only(302, "coordinator")),
+    "meetings.add_item": ("POST", "/overleggen/{meeting}/agendapunten", only(200, "coordinator")),
+    "meetings.item": ("GET", "/overleggen/{meeting}/agendapunten/{item}", only(200, "coordinator")),
+    "meetings.item_notes": (
+        "POST", "/overleggen/{meeting}/agendapunten/{item}/aantekeningen", only(200, "coordinator")
+    ),
+    "meetings.item_decision": (
+        "POST", "/overleggen/{meeting}/agendapunten/{item}/besluit", only(200, "coordinator")
+    ),
+    "meetings.item_action": ("POST", "/overleggen/{meeting}/agendapunten/{item}/acties", only(200, "coordinator")),
+    "meetings.mine": ("GET", "/overleggen/mijn", only(200, "member")),
+    # Not invited (members) or unpublished: 404 even for a member.
+    "meetings.agenda": ("GET", "/overleggen/{meeting}/agenda", only(404, "member")),
+    "meetings.agenda_pdf": (
+        "GET", "/overleggen/{meeting}/agenda.pdf", {**only(404, "member", "coordinator"), "coordinator": 200}
+    ),
+    "meetings.minutes_pdf": ("GET", "/overleggen/{meeting}/verslag.pdf", only(200, "coordinator")),
     "actions.mine": ("GET", "/acties/mijn", only(200, "member", "coordinator")),
     "actions.index": ("GET", "/acties/", only(200, "coordinator")),
     "actions.detail": ("GET", "/acties/{action}", {**only(404, "member"), "coordinator": 200}),
@@ -116,9 +143,14 @@ def test_an_endpoint_without_roles_is_refused_at_runtime(app, client, make_user,
 def test_role_endpoint_status(client, make_user, make_signal, endpoint, role):
     method, url, expected = TABLE[endpoint]
     target = make_user("reporter", email="doel@gemeente.test")
-    needs_signal = any(p in url for p in ("{signal}", "{action}", "{privacy_check}"))
+    needs_signal = any(p in url for p in ("{signal}", "{action}", "{privacy_check}", "{meeting}"))
     signal = make_signal(target, attachment=b"%PDF-1.4 test") if needs_signal else None
-    action = check = None
+    action = check = meeting = None
+    if "{meeting}" in url:
+        meeting = Meeting(held_at=datetime(2030, 3, 5, 10), kind="regulier", agenda_cutoff=date(2030, 3, 1))
+        meeting.items.append(AgendaItem(signal_id=signal.id, position=1))
+        db.session.add(meeting)
+        db.session.commit()
     if "{privacy_check}" in url:
         check = request_privacy_check(None, signal, "1")
         db.session.commit()
@@ -134,6 +166,8 @@ def test_role_endpoint_status(client, make_user, make_signal, endpoint, role):
         attachment=signal.attachments[0].id if signal else "",
         action=action.id if action else "",
         privacy_check=check.id if check else "",
+        meeting=meeting.id if meeting else "",
+        item=meeting.items[0].id if meeting else "",
     )
     if method == "GET":
         response = client.get(url)

@@ -1,3 +1,260 @@
-"""Views of the meetings feature."""
+"""The coordinator's meetings: the list, planning, invitations, publishing and closing.
 
-from casustafel.meetings import bp  # noqa: F401
+The agenda items live in agenda.py, the members' view in member.py, the PDFs in pdf.py.
+"""
+
+import uuid
+from datetime import date, datetime
+
+from flask import abort, flash, redirect, render_template, url_for
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm.exc import StaleDataError
+
+from casustafel.audit import record, record_denial
+from casustafel.extensions import db
+from casustafel.meetings import bp, services
+from casustafel.meetings.forms import AddItemForm, InviteForm, MeetingForm
+from casustafel.models import AgendaItem, Department, Meeting, User, UserRole
+from casustafel.permissions import Role, can_manage_meetings, role_required
+
+MONTHS = ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september",
+          "oktober", "november", "december")
+WEEKDAYS = ("maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag")
+CONFLICT = ("Iemand anders heeft dit intussen gewijzigd. Uw invoer staat hieronder nog; bekijk de "
+            "nieuwe versie en sla opnieuw op als u uw wijziging wilt bewaren.")
+
+
+def nl_date(value, *, weekday=False, time=False) -> str:
+    """'dinsdag 3 maart 2026 om 09:30' (as far as asked)."""
+    if value is None:
+        return "—"
+    text = f"{value.day} {MONTHS[value.month - 1]} {value.year}"
+    if weekday:
+        text = f"{WEEKDAYS[value.weekday()]} {text}"
+    if time and isinstance(value, datetime):
+        text += f" om {value:%H:%M}"
+    return text
+
+
+@bp.context_processor
+def _helpers():
+    return {"nl_date": nl_date}
+
+
+# --- loading with the object rules ------------------------------------------------------
+
+
+def get_meeting_or_404(meeting_id: uuid.UUID) -> Meeting:
+    """Raise 404 (and log the denial) unless the user manages meetings and it exists."""
+    meeting = db.session.get(Meeting, meeting_id)
+    if meeting is None or not can_manage_meetings(current_user):
+        record_denial(current_user, "meeting", meeting_id)
+        abort(404)
+    return meeting
+
+
+def get_item_or_404(meeting: Meeting, item_id: uuid.UUID) -> AgendaItem:
+    item = db.session.get(AgendaItem, item_id)
+    if item is None or item.meeting_id != meeting.id:
+        record_denial(current_user, "agenda_item", item_id)
+        abort(404)
+    return item
+
+
+def active_with_role(role: Role) -> list[User]:
+    return list(
+        db.session.scalars(
+            select(User).join(UserRole, UserRole.user_id == User.id)
+            .where(UserRole.role == role.value, User.active.is_(True))
+            .order_by(User.display_name)
+        )
+    )
+
+
+def active_departments() -> list[Department]:
+    return list(db.session.scalars(select(Department).where(Department.active.is_(True)).order_by(Department.name)))
+
+
+def parse_uuid(value) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(str(value))
+    except (TypeError, ValueError):
+        return None
+
+
+def commit_or_conflict() -> bool:
+    """Commit; False (after a rollback) when someone else saved the same row in between."""
+    try:
+        db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        return False
+    return True
+
+
+# --- the list and planning ---------------------------------------------------------------
+
+
+@bp.route("/")
+@role_required(Role.COORDINATOR)
+def index():
+    meetings = db.session.scalars(select(Meeting).order_by(Meeting.held_at.desc())).all()
+    record(current_user, "meeting.listed", object_type="meeting", purpose=services.PURPOSE)
+    db.session.commit()
+    current = [m for m in meetings if m.status != "gesloten"][::-1]
+    closed = [m for m in meetings if m.status == "gesloten"]
+    return render_template("meetings/index.html", current=current, closed=closed)
+
+
+def _meeting_values(form: MeetingForm) -> dict:
+    return {
+        "held_at": datetime.combine(form.held_on.data, form.held_time.data),
+        "kind": form.kind.data,
+        "chair_id": parse_uuid(form.chair_id.data),
+        "agenda_cutoff": form.agenda_cutoff.data,
+    }
+
+
+@bp.route("/nieuw", methods=["GET", "POST"])
+@role_required(Role.COORDINATOR)
+def new():
+    form = MeetingForm()
+    form.fill(active_with_role(Role.COORDINATOR))
+    if form.validate_on_submit():
+        meeting = services.create_meeting(current_user, **_meeting_values(form))
+        db.session.commit()
+        carried = len(meeting.items)
+        flash("Het overleg is aangemaakt." + (f" {carried} open agendapunt(en) zijn overgebracht." if carried else ""),
+              "success")
+        return redirect(url_for("meetings.detail", meeting_id=meeting.id))
+    if not form.is_submitted():
+        form.chair_id.data = str(current_user.id)
+    return render_template("meetings/form.html", form=form, meeting=None)
+
+
+@bp.route("/<uuid:meeting_id>/wijzigen", methods=["GET", "POST"])
+@role_required(Role.COORDINATOR)
+def edit(meeting_id):
+    meeting = get_meeting_or_404(meeting_id)
+    if meeting.status == "gesloten":
+        flash("Dit overleg is gesloten en kan niet meer worden gewijzigd.", "error")
+        return redirect(url_for("meetings.detail", meeting_id=meeting.id))
+    form = MeetingForm(obj=meeting)
+    form.fill(active_with_role(Role.COORDINATOR))
+    if not form.is_submitted():
+        form.held_on.data, form.held_time.data = meeting.held_at.date(), meeting.held_at.time()
+        form.chair_id.data = str(meeting.chair_id) if meeting.chair_id else ""
+        form.version.data = str(meeting.version)
+    elif form.validate_on_submit():
+        if form.version.data == str(meeting.version):
+            services.update_meeting(current_user, meeting, **_meeting_values(form))
+            if commit_or_conflict():
+                flash("De gegevens van het overleg zijn opgeslagen.", "success")
+                return redirect(url_for("meetings.detail", meeting_id=meeting.id))
+            meeting = get_meeting_or_404(meeting_id)
+        form.version.data = str(meeting.version)
+        return render_template("meetings/form.html", form=form, meeting=meeting, conflict=CONFLICT), 409
+    return render_template("meetings/form.html", form=form, meeting=meeting)
+
+
+def render_detail(meeting: Meeting, *, invite_form=None, item_form=None, status=200):
+    """The coordinator's page of one meeting; forms passed in keep what was typed."""
+    invited = {i.user_id for i in meeting.invitees}
+    invite_form = invite_form or InviteForm(prefix="invite")
+    invite_form.fill([u for u in active_with_role(Role.MEMBER) if u.id not in invited], active_departments())
+    item_form = item_form or AddItemForm(prefix="item")
+    item_form.fill(services.agenda_candidates())
+    checks = {item.id: services.privacy_check_2a(item) for item in meeting.items}
+    record(current_user, "meeting.viewed", meeting, purpose=services.PURPOSE)
+    db.session.commit()
+    return render_template(
+        "meetings/detail.html", meeting=meeting, invite_form=invite_form, item_form=item_form, checks=checks,
+        overdue=services.overdue_actions(meeting, date.today()), today=date.today(),
+    ), status
+
+
+@bp.route("/<uuid:meeting_id>")
+@role_required(Role.COORDINATOR)
+def detail(meeting_id):
+    return render_detail(get_meeting_or_404(meeting_id))
+
+
+# --- invitations ------------------------------------------------------------------------
+
+
+@bp.route("/<uuid:meeting_id>/deelnemers", methods=["POST"])
+@role_required(Role.COORDINATOR)
+def invite(meeting_id):
+    meeting = get_meeting_or_404(meeting_id)
+    form = InviteForm(prefix="invite")
+    form.fill(active_with_role(Role.MEMBER), active_departments())
+    if form.validate_on_submit():
+        user = db.session.get(User, parse_uuid(form.user_id.data))
+        department_id = int(form.department_id.data) if form.department_id.data else None
+        try:
+            services.invite(current_user, meeting, user, department_id)
+        except services.MeetingError as error:
+            db.session.rollback()
+            form.user_id.errors = [*form.user_id.errors, str(error)]
+        else:
+            db.session.commit()
+            flash(f"{user.display_name} is uitgenodigd.", "success")
+            return redirect(url_for("meetings.detail", meeting_id=meeting.id, _anchor="deelnemers"))
+    return render_detail(meeting, invite_form=form)
+
+
+@bp.route("/<uuid:meeting_id>/deelnemers/<uuid:user_id>/verwijderen", methods=["POST"])
+@role_required(Role.COORDINATOR)
+def uninvite(meeting_id, user_id):
+    meeting = get_meeting_or_404(meeting_id)
+    invitee = next((i for i in meeting.invitees if i.user_id == user_id), None)
+    if invitee is None:
+        record_denial(current_user, "meeting_invitee", user_id)
+        abort(404)
+    try:
+        services.uninvite(current_user, meeting, invitee)
+    except services.MeetingError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+    else:
+        db.session.commit()
+        flash("De uitnodiging is ingetrokken.", "success")
+    return redirect(url_for("meetings.detail", meeting_id=meeting.id, _anchor="deelnemers"))
+
+
+# --- publishing and closing -------------------------------------------------------------
+
+
+@bp.route("/<uuid:meeting_id>/publiceren", methods=["POST"])
+@role_required(Role.COORDINATOR)
+def publish(meeting_id):
+    meeting = get_meeting_or_404(meeting_id)
+    try:
+        services.publish(current_user, meeting)
+    except services.MeetingError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+    else:
+        db.session.commit()
+        flash("De agenda is gepubliceerd. De deelnemers hebben een bericht gekregen.", "success")
+    return redirect(url_for("meetings.detail", meeting_id=meeting_id))
+
+
+@bp.route("/<uuid:meeting_id>/sluiten", methods=["POST"])
+@role_required(Role.COORDINATOR)
+def close(meeting_id):
+    meeting = get_meeting_or_404(meeting_id)
+    try:
+        moved = services.close(current_user, meeting)
+    except services.MeetingError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+    else:
+        db.session.commit()
+        flash("Het overleg is gesloten. Deelnemers zien de agenda niet meer."
+              + (f" {moved} open agendapunt(en) staan op het volgende overleg." if moved else ""), "success")
+    return redirect(url_for("meetings.detail", meeting_id=meeting_id))
+
+
+from casustafel.meetings import agenda, member, pdf  # noqa: E402,F401  (register their routes)

@@ -1,0 +1,143 @@
+"""Agenda items, for the coordinator: adding signals, and per item the notes, the decision and
+the actions. Members see items only through member.py."""
+
+from datetime import date
+
+from flask import flash, redirect, render_template, url_for
+from flask_login import current_user
+
+from casustafel.audit import record
+from casustafel.extensions import db
+from casustafel.meetings import bp, services
+from casustafel.meetings.forms import ActionForm, AddItemForm, DecisionForm, NotesForm
+from casustafel.meetings.views import (
+    CONFLICT,
+    active_departments,
+    commit_or_conflict,
+    get_item_or_404,
+    get_meeting_or_404,
+    parse_uuid,
+    render_detail,
+)
+from casustafel.models import SHAREABLE_FIELDS, Signal
+from casustafel.permissions import Role, role_required
+from casustafel.signals.workflow import TransitionError
+
+REFUSED = (services.MeetingError, TransitionError)
+
+
+@bp.route("/<uuid:meeting_id>/agendapunten", methods=["POST"])
+@role_required(Role.COORDINATOR)
+def add_item(meeting_id):
+    meeting = get_meeting_or_404(meeting_id)
+    form = AddItemForm(prefix="item")
+    form.fill(services.agenda_candidates())
+    if form.validate_on_submit():
+        signal = db.session.get(Signal, parse_uuid(form.signal_id.data))
+        try:
+            services.add_item(current_user, meeting, signal, date.today())
+        except REFUSED as error:
+            db.session.rollback()
+            form.signal_id.errors = [*form.signal_id.errors, str(error)]
+        else:
+            db.session.commit()
+            flash(f"Melding {signal.reference} staat op de agenda. Privacytoets 2A is aangevraagd.", "success")
+            return redirect(url_for("meetings.detail", meeting_id=meeting.id, _anchor="agenda"))
+    return render_detail(meeting, item_form=form)
+
+
+def render_item(meeting, item, *, notes_form=None, decision_form=None, action_form=None, conflict=None,
+                status=200):
+    """The coordinator's page of one item: the signal as shared, notes, decision, actions."""
+    view = services.item_view(item, frozenset(SHAREABLE_FIELDS))
+    notes_form = notes_form or NotesForm(formdata=None, prefix="notes",
+                                         data={"notes": item.notes, "version": str(item.version)})
+    decision_form = decision_form or DecisionForm(formdata=None, prefix="decision")
+    action_form = action_form or ActionForm(formdata=None, prefix="action")
+    action_form.fill(meeting.invitees, active_departments())
+    record(current_user, "agenda_item.viewed", item, subjects=view.subject_ids or None, purpose=services.PURPOSE)
+    db.session.commit()
+    return render_template(
+        "meetings/item.html", meeting=meeting, item=item, view=view, notes_form=notes_form,
+        decision_form=decision_form, action_form=action_form, conflict=conflict,
+        actions=services.actions_of(item), check=services.privacy_check_2a(item), today=date.today(),
+        shareable=SHAREABLE_FIELDS,
+    ), status
+
+
+@bp.route("/<uuid:meeting_id>/agendapunten/<uuid:item_id>")
+@role_required(Role.COORDINATOR)
+def item(meeting_id, item_id):
+    meeting = get_meeting_or_404(meeting_id)
+    return render_item(meeting, get_item_or_404(meeting, item_id))
+
+
+@bp.route("/<uuid:meeting_id>/agendapunten/<uuid:item_id>/aantekeningen", methods=["POST"])
+@role_required(Role.COORDINATOR)
+def item_notes(meeting_id, item_id):
+    meeting = get_meeting_or_404(meeting_id)
+    item = get_item_or_404(meeting, item_id)
+    form = NotesForm(prefix="notes")
+    if not form.validate_on_submit():
+        return render_item(meeting, item, notes_form=form)
+    if form.version.data == str(item.version):
+        try:
+            services.record_notes(current_user, item, form.notes.data)
+        except services.MeetingError as error:
+            db.session.rollback()
+            form.notes.errors = [*form.notes.errors, str(error)]
+            return render_item(meeting, item, notes_form=form)
+        if commit_or_conflict():
+            flash("De aantekeningen zijn opgeslagen.", "success")
+            return redirect(url_for("meetings.item", meeting_id=meeting.id, item_id=item.id))
+        meeting = get_meeting_or_404(meeting_id)
+        item = get_item_or_404(meeting, item_id)
+    # Someone saved in between: keep what was typed, show theirs, let the next save win.
+    form.version.data = str(item.version)
+    return render_item(meeting, item, notes_form=form, conflict=CONFLICT, status=409)
+
+
+@bp.route("/<uuid:meeting_id>/agendapunten/<uuid:item_id>/besluit", methods=["POST"])
+@role_required(Role.COORDINATOR)
+def item_decision(meeting_id, item_id):
+    meeting = get_meeting_or_404(meeting_id)
+    item = get_item_or_404(meeting, item_id)
+    form = DecisionForm(prefix="decision")
+    if form.validate_on_submit():
+        try:
+            services.record_decision(current_user, item, form.decision.data, form.rationale.data)
+        except REFUSED as error:
+            db.session.rollback()
+            form.form_errors.append(str(error))
+        else:
+            if commit_or_conflict():
+                flash(f"Het besluit is vastgelegd. Melding {item.signal.reference} heeft nu de status "
+                      f"‘{item.signal.status_label.lower()}’.", "success")
+                return redirect(url_for("meetings.item", meeting_id=meeting.id, item_id=item.id))
+            form.form_errors.append(CONFLICT)
+    return render_item(meeting, item, decision_form=form)
+
+
+@bp.route("/<uuid:meeting_id>/agendapunten/<uuid:item_id>/acties", methods=["POST"])
+@role_required(Role.COORDINATOR)
+def item_action(meeting_id, item_id):
+    meeting = get_meeting_or_404(meeting_id)
+    item = get_item_or_404(meeting, item_id)
+    form = ActionForm(prefix="action")
+    form.fill(meeting.invitees, active_departments())
+    if form.validate_on_submit():
+        try:
+            services.add_action(
+                current_user, item, type=form.type.data, deadline=form.deadline.data,
+                owner_id=parse_uuid(form.owner_id.data) if form.owner_id.data else None,
+                owner_department_id=int(form.owner_department_id.data) if form.owner_department_id.data else None,
+                description=form.description.data,
+            )
+        except services.MeetingError as error:
+            db.session.rollback()
+            form.form_errors.append(str(error))
+        else:
+            db.session.commit()
+            flash("De actie is vastgelegd. De eigenaar krijgt een bericht zonder inhoud.", "success")
+            return redirect(url_for("meetings.item", meeting_id=meeting.id, item_id=item.id, _anchor="acties"))
+    return render_item(meeting, item, action_form=form)

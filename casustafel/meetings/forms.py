@@ -1,0 +1,129 @@
+"""Meeting forms. Each lists exactly the fields the coordinator may set; choices are filled
+by the view from the database, so a posted value outside them is refused."""
+
+from datetime import date
+
+from wtforms import DateField, HiddenField, RadioField, SelectField, TextAreaField, TimeField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+
+from casustafel.forms import Form
+from casustafel.models import ACTION_TYPES, DECISIONS, MEETING_KINDS
+
+TEXT_MAX = 20_000
+STALE_FORM = "Dit formulier is niet compleet. Open de pagina opnieuw en probeer het nog eens."
+
+
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+class MeetingForm(Form):
+    held_on = DateField("Datum", validators=[InputRequired("Vul de datum van het overleg in.")],
+                        render_kw={"autocomplete": "off"})
+    held_time = TimeField("Begintijd", validators=[InputRequired("Vul de begintijd in, bijvoorbeeld 09:30.")],
+                          render_kw={"autocomplete": "off"})
+    kind = RadioField(
+        "Soort overleg",
+        choices=[SelectChoice(code, label) for code, label in MEETING_KINDS.items()],
+        default="regulier",
+        validators=[InputRequired("Kies het soort overleg.")],
+    )
+    chair_id = SelectField("Voorzitter", validators=[InputRequired("Kies de voorzitter.")])
+    agenda_cutoff = DateField(
+        "Sluitingsdatum agenda", validators=[InputRequired("Vul de sluitingsdatum van de agenda in.")]
+    )
+    version = HiddenField()  # required when editing; the view checks it
+
+    def fill(self, coordinators) -> None:
+        self.chair_id.choices = [SelectChoice("", "— kies de voorzitter —")] + [
+            SelectChoice(str(u.id), u.display_name) for u in coordinators
+        ]
+
+    def validate_agenda_cutoff(self, field):
+        if field.data and self.held_on.data and field.data > self.held_on.data:
+            raise ValidationError(
+                f"De sluitingsdatum ligt na de datum van het overleg. Kies {self.held_on.data:%d-%m-%Y} of eerder."
+            )
+
+
+class InviteForm(Form):
+    user_id = SelectField("Deelnemer", validators=[InputRequired("Kies een deelnemer.")])
+    department_id = SelectField("Afdeling of discipline", validators=[Optional()])
+
+    def fill(self, members, departments) -> None:
+        self.user_id.choices = [SelectChoice("", "— kies een deelnemer —")] + [
+            SelectChoice(str(u.id), u.display_name + (f" ({u.department.name})" if u.department else ""))
+            for u in members
+        ]
+        self.department_id.choices = [SelectChoice("", "De afdeling van de deelnemer")] + [
+            SelectChoice(str(d.id), d.name) for d in departments
+        ]
+
+
+class AddItemForm(Form):
+    signal_id = SelectField("Melding", validators=[InputRequired("Kies een melding.")])
+
+    def fill(self, signals) -> None:
+        self.signal_id.choices = [SelectChoice("", "— kies een melding —")] + [
+            SelectChoice(str(s.id), f"{s.reference} ({s.status_label.lower()}"
+                         + (f", {s.phenomenon.full_name}" if s.phenomenon else "") + ")")
+            for s in signals
+        ]
+
+
+class NotesForm(Form):
+    notes = TextAreaField("Aantekeningen", filters=[_strip],
+                          validators=[Optional(), Length(max=TEXT_MAX, message="Gebruik hooguit 20.000 tekens.")])
+    version = HiddenField(validators=[DataRequired(STALE_FORM)])
+
+
+class DecisionForm(Form):
+    decision = RadioField(
+        "Besluit",
+        choices=[SelectChoice(code, label) for code, label in DECISIONS.items()],
+        validators=[InputRequired("Kies een besluit.")],
+    )
+    rationale = TextAreaField(
+        "Onderbouwing",
+        filters=[_strip],
+        validators=[DataRequired("Vul de onderbouwing van het besluit in."),
+                    Length(max=TEXT_MAX, message="Gebruik hooguit 20.000 tekens.")],
+    )
+
+
+class ActionForm(Form):
+    type = SelectField(
+        "Soort actie",
+        choices=[SelectChoice("", "— kies een soort actie —")]
+        + [SelectChoice(code, label) for code, label in ACTION_TYPES.items()],
+        validators=[InputRequired("Kies de soort actie.")],
+    )
+    owner_id = SelectField("Eigenaar (deelnemer)", validators=[Optional()])
+    owner_department_id = SelectField("Of: afdeling", validators=[Optional()])
+    deadline = DateField("Uiterste datum", validators=[InputRequired("Vul de uiterste datum in.")])
+    description = TextAreaField(
+        "Omschrijving",
+        filters=[_strip],
+        validators=[Optional(), Length(max=TEXT_MAX, message="Gebruik hooguit 20.000 tekens.")],
+    )
+
+    def fill(self, invitees, departments) -> None:
+        self.owner_id.choices = [SelectChoice("", "— geen persoon —")] + [
+            SelectChoice(str(i.user_id), i.user.display_name) for i in invitees
+        ]
+        self.owner_department_id.choices = [SelectChoice("", "— geen afdeling —")] + [
+            SelectChoice(str(d.id), d.name) for d in departments
+        ]
+
+    def validate_deadline(self, field):
+        if field.data and field.data < date.today():
+            raise ValidationError("Deze datum ligt in het verleden. Kies vandaag of later.")
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        if not self.owner_id.data and not self.owner_department_id.data:
+            self.owner_department_id.errors = [*self.owner_department_id.errors,
+                                               "Kies een deelnemer of een afdeling als eigenaar."]
+            return False
+        return valid

@@ -1,0 +1,63 @@
+"""The members' side: their meetings, and the agenda limited to what privacy check 2A allowed.
+
+Need-to-know (DOMAIN.md §3): a member sees the items of a meeting they are invited to, from
+publication until the meeting closes, each only with the fields opened to their department.
+Anything else answers 404 and logs a denial.
+"""
+
+import uuid
+from datetime import date
+
+from flask import abort, render_template
+from flask_login import current_user
+
+from casustafel.audit import record, record_denial
+from casustafel.extensions import db
+from casustafel.meetings import bp, services
+from casustafel.models import Meeting
+from casustafel.permissions import Role, can_view_action, can_view_agenda_item, invitation, role_required
+
+
+def may_see_agenda(user, meeting: Meeting) -> bool:
+    """Invited member, agenda published, meeting not closed; every item passes the policy."""
+    return (
+        user.has_role(Role.MEMBER)
+        and meeting.status == "gepubliceerd"
+        and invitation(user, meeting) is not None
+        and all(can_view_agenda_item(user, item) for item in meeting.items)
+    )
+
+
+def get_member_meeting_or_404(meeting_id: uuid.UUID) -> Meeting:
+    meeting = db.session.get(Meeting, meeting_id)
+    if meeting is None or not may_see_agenda(current_user, meeting):
+        record_denial(current_user, "meeting", meeting_id)
+        abort(404)
+    return meeting
+
+
+def own_overdue_actions(user, meeting: Meeting) -> list:
+    return [a for a in services.overdue_actions(meeting, date.today()) if can_view_action(user, a)]
+
+
+@bp.route("/mijn")
+@role_required(Role.MEMBER)
+def mine():
+    meetings = services.meetings_for_member(current_user)
+    record(current_user, "meeting.own_listed", object_type="meeting", purpose=services.PURPOSE)
+    db.session.commit()
+    return render_template("meetings/mine.html", meetings=meetings)
+
+
+@bp.route("/<uuid:meeting_id>/agenda")
+@role_required(Role.MEMBER)
+def agenda(meeting_id):
+    meeting = get_member_meeting_or_404(meeting_id)
+    views = services.member_views(current_user, meeting)
+    for view in views:
+        record(current_user, "agenda_item.viewed", view.item, subjects=view.subject_ids or None,
+               purpose=services.PURPOSE)
+    overdue = own_overdue_actions(current_user, meeting)
+    db.session.commit()
+    return render_template("meetings/agenda.html", meeting=meeting, views=views, overdue=overdue,
+                           invitee=invitation(current_user, meeting))

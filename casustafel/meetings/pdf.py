@@ -1,0 +1,79 @@
+"""Agenda and minutes as PDF (WeasyPrint), watermarked with the downloader's name and the time.
+
+Every download is logged. WeasyPrint fetches nothing: the templates embed their CSS and the
+URL fetcher refuses every URL, so a name or note can never make the server load a resource.
+"""
+
+from datetime import UTC, date, datetime
+
+from flask import Response, current_app, render_template
+from flask_login import current_user
+from weasyprint import HTML
+from weasyprint.urls import URLFetcher
+
+from casustafel.audit import record
+from casustafel.auth.views import fresh_login_required
+from casustafel.extensions import db
+from casustafel.meetings import bp, services
+from casustafel.meetings.member import get_member_meeting_or_404, own_overdue_actions
+from casustafel.meetings.views import get_meeting_or_404, nl_date
+from casustafel.permissions import Role, can_manage_meetings, invitation, role_required
+
+
+class NoFetching(URLFetcher):
+    """Refuse every external resource (images, fonts, stylesheets, file:// paths)."""
+
+    def fetch(self, url, headers=None):
+        raise ValueError("casustafel PDFs load no external resources")
+
+
+def render_pdf(template: str, **context) -> bytes:
+    html = render_template(template, **context)
+    return HTML(string=html, base_url=current_app.static_folder, url_fetcher=NoFetching()).write_pdf()
+
+
+def watermark(user) -> str:
+    now = datetime.now(UTC)
+    return f"Gedownload door {user.display_name} op {now:%d-%m-%Y} om {now:%H:%M} UTC"
+
+
+def pdf_response(content: bytes, filename: str) -> Response:
+    response = Response(content, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Content-Length"] = str(len(content))
+    return response
+
+
+@bp.route("/<uuid:meeting_id>/agenda.pdf")
+@role_required(Role.COORDINATOR, Role.MEMBER)
+@fresh_login_required
+def agenda_pdf(meeting_id):
+    """The coordinator gets every field; a member exactly what check 2A opened to them."""
+    if can_manage_meetings(current_user):
+        meeting = get_meeting_or_404(meeting_id)
+        views, overdue = services.full_views(meeting), services.overdue_actions(meeting, date.today())
+        reader = None
+    else:
+        meeting = get_member_meeting_or_404(meeting_id)
+        views, overdue = services.member_views(current_user, meeting), own_overdue_actions(current_user, meeting)
+        reader = invitation(current_user, meeting)
+    subjects = sorted({s for view in views for s in view.subject_ids})
+    content = render_pdf("meetings/pdf_agenda.html", meeting=meeting, views=views, overdue=overdue,
+                         reader=reader, watermark=watermark(current_user), nl_date=nl_date)
+    record(current_user, "meeting.agenda_downloaded", meeting, subjects=subjects or None, purpose=services.PURPOSE)
+    db.session.commit()
+    return pdf_response(content, f"agenda-casustafel-{meeting.held_at:%Y-%m-%d}.pdf")
+
+
+@bp.route("/<uuid:meeting_id>/verslag.pdf")
+@role_required(Role.COORDINATOR)
+@fresh_login_required
+def minutes_pdf(meeting_id):
+    meeting = get_meeting_or_404(meeting_id)
+    items = [(item, services.actions_of(item)) for item in meeting.items]
+    content = render_pdf("meetings/pdf_minutes.html", meeting=meeting, items=items,
+                         watermark=watermark(current_user), nl_date=nl_date)
+    record(current_user, "meeting.minutes_downloaded", meeting, purpose=services.PURPOSE)
+    db.session.commit()
+    return pdf_response(content, f"verslag-casustafel-{meeting.held_at:%Y-%m-%d}.pdf")

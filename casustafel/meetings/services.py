@@ -1,0 +1,425 @@
+"""Meetings: planning, the agenda, publication, decisions, closing and carrying items over.
+
+Services take the actor explicitly and never commit: the view commits once, so a change, the
+signal's status events and the log events succeed or fail together. Every signal status change
+goes through the transition table (casustafel.signals.workflow.transition).
+"""
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy import func, select
+
+from casustafel.actions import services as actions
+from casustafel.audit import record
+from casustafel.extensions import db
+from casustafel.models import (
+    SHAREABLE_FIELDS,
+    Action,
+    AgendaItem,
+    Meeting,
+    MeetingInvitee,
+    PrivacyCheck,
+    Signal,
+    SourceQuery,
+    User,
+)
+from casustafel.models.base import utcnow
+from casustafel.notifications import notify
+from casustafel.permissions import Role, invitation
+from casustafel.privacy.decisions import notify_privacy_officers
+from casustafel.privacy.services import latest_decision, request_privacy_check
+from casustafel.signals.workflow import CLOSED, transition
+
+PURPOSE = "casustafel"
+
+# Signals the coordinator may put on an agenda.
+AGENDA_STATES = ("bronnenonderzoek", "besproken")
+
+# Where a decision takes the signal after geagendeerd → besproken: (status, reason code).
+DECISION_OUTCOMES: dict[str, tuple[str | None, str | None]] = {
+    "geen_actie": (CLOSED, "besproken_geen_actie"),
+    "monitoren": ("in_aanpak", None),
+    "gemeentelijke_aanpak": ("in_aanpak", None),
+    "intern_doorzetten": ("doorgezet", None),
+    "riec": ("doorgezet", None),
+    "politie": ("doorgezet", None),
+    "zorg_en_veiligheidshuis": ("doorgezet", None),
+    "volgende_keer": (None, None),
+}
+CARRY_OVER = "volgende_keer"
+
+AGENDA_NOTICE_SUBJECT = "Nieuwe agenda casustafel"
+AGENDA_NOTICE_BODY = "Er staat een nieuwe agenda voor u klaar."
+
+
+class MeetingError(ValueError):
+    """A refused meeting change, with a Dutch message for the user."""
+
+
+# --- planning ---------------------------------------------------------------------------
+
+
+def create_meeting(actor, *, held_at: datetime, kind: str, chair_id, agenda_cutoff: date) -> Meeting:
+    """Plan a meeting; open items of closed meetings that wait for a next meeting move onto it."""
+    meeting = Meeting(held_at=held_at, kind=kind, chair_id=chair_id, agenda_cutoff=agenda_cutoff,
+                      status="concept")
+    db.session.add(meeting)
+    db.session.flush()
+    record(actor, "meeting.created", meeting, purpose=PURPOSE)
+    carry_over_pending(actor, meeting)
+    return meeting
+
+
+def update_meeting(actor, meeting: Meeting, *, held_at: datetime, kind: str, chair_id,
+                   agenda_cutoff: date) -> None:
+    ensure_open(meeting)
+    meeting.held_at, meeting.kind, meeting.chair_id = held_at, kind, chair_id
+    meeting.agenda_cutoff = agenda_cutoff
+    record(actor, "meeting.updated", meeting, purpose=PURPOSE)
+
+
+def ensure_open(meeting: Meeting) -> None:
+    if meeting.status == "gesloten":
+        raise MeetingError("Dit overleg is gesloten en kan niet meer worden gewijzigd.")
+
+
+def invite(actor, meeting: Meeting, user: User, department_id: int | None = None) -> MeetingInvitee:
+    """Invite a member with a department (default: the member's own). A member invited after
+    publication is told at once that there is an agenda, without its content."""
+    ensure_open(meeting)
+    if not (user.active and user.has_role(Role.MEMBER)):
+        raise MeetingError("Alleen actieve deelnemers van de casustafel kunnen worden uitgenodigd.")
+    if invitation(user, meeting) is not None:
+        raise MeetingError(f"{user.display_name} is al uitgenodigd.")
+    invitee = MeetingInvitee(user_id=user.id, department_id=department_id or user.department_id)
+    meeting.invitees.append(invitee)
+    record(actor, "meeting.member_invited", meeting, purpose=PURPOSE)
+    if meeting.status == "gepubliceerd":
+        notify(user, AGENDA_NOTICE_SUBJECT, AGENDA_NOTICE_BODY)
+    return invitee
+
+
+def uninvite(actor, meeting: Meeting, invitee: MeetingInvitee) -> None:
+    """Withdraw an invitation; from then on the member no longer sees the agenda."""
+    ensure_open(meeting)
+    meeting.invitees.remove(invitee)
+    record(actor, "meeting.member_uninvited", meeting, purpose=PURPOSE)
+
+
+# --- the agenda -------------------------------------------------------------------------
+
+
+def agenda_candidates() -> list[Signal]:
+    """Signals that may go on an agenda: in bronnenonderzoek or besproken."""
+    return list(
+        db.session.scalars(
+            select(Signal).where(Signal.status.in_(AGENDA_STATES)).order_by(Signal.received_at)
+        )
+    )
+
+
+def _next_position(meeting: Meeting) -> int:
+    current = db.session.scalar(
+        select(func.max(AgendaItem.position)).where(AgendaItem.meeting_id == meeting.id)
+    )
+    return (current or 0) + 1
+
+
+def add_item(actor, meeting: Meeting, signal: Signal, today: date) -> AgendaItem:
+    """Put a signal on a concept agenda (→ geagendeerd) and ask for privacy check 2A."""
+    if meeting.status != "concept":
+        raise MeetingError("De agenda is al gepubliceerd; er kunnen geen punten meer bij.")
+    if meeting.agenda_cutoff is not None and today > meeting.agenda_cutoff:
+        raise MeetingError(
+            f"De agenda is gesloten sinds {meeting.agenda_cutoff:%d-%m-%Y}. Wijzig de sluitingsdatum "
+            "van de agenda als u toch nog een punt wilt toevoegen."
+        )
+    if signal.status not in AGENDA_STATES:
+        raise MeetingError(
+            f"Melding {signal.reference} kan niet worden geagendeerd: alleen meldingen in "
+            "bronnenonderzoek of besproken."
+        )
+    transition(actor, signal, "geagendeerd", reason_code="geagendeerd")
+    item = AgendaItem(signal_id=signal.id, position=_next_position(meeting))
+    meeting.items.append(item)
+    db.session.flush()
+    request_privacy_check(actor, signal, "2A", meeting=meeting)
+    notify_privacy_officers(actor)
+    record(actor, "agenda_item.added", item, purpose=PURPOSE)
+    return item
+
+
+def privacy_check_2a(item: AgendaItem) -> PrivacyCheck | None:
+    """The latest privacy check 2A for this item's signal at this meeting, open or decided."""
+    return db.session.scalar(
+        select(PrivacyCheck)
+        .where(PrivacyCheck.signal_id == item.signal_id, PrivacyCheck.kind == "2A",
+               PrivacyCheck.meeting_id == item.meeting_id)
+        .order_by(PrivacyCheck.requested_at.desc())
+        .limit(1)
+    )
+
+
+def undecided_items(meeting: Meeting) -> list[AgendaItem]:
+    """Items whose privacy check 2A for this meeting is not decided yet."""
+    return [i for i in meeting.items if latest_decision(i.signal, "2A", meeting=meeting) is None]
+
+
+def publish(actor, meeting: Meeting) -> None:
+    """Publish the agenda once every item's check 2A is decided; tell each invitee there is
+    an agenda, never what is on it."""
+    if meeting.status != "concept":
+        raise MeetingError("De agenda van dit overleg is al gepubliceerd.")
+    if not meeting.items:
+        raise MeetingError("Zet eerst minstens één melding op de agenda.")
+    if not meeting.invitees:
+        raise MeetingError("Nodig eerst deelnemers uit.")
+    waiting = undecided_items(meeting)
+    if waiting:
+        references = ", ".join(i.signal.reference for i in waiting)
+        raise MeetingError(
+            f"De agenda kan nog niet worden gepubliceerd: privacytoets 2A is nog niet besloten voor {references}."
+        )
+    meeting.status = "gepubliceerd"
+    meeting.published_at = utcnow()
+    for invitee in meeting.invitees:
+        if invitee.user.active:
+            notify(invitee.user, AGENDA_NOTICE_SUBJECT, AGENDA_NOTICE_BODY)
+    record(actor, "meeting.published", meeting, purpose=PURPOSE)
+
+
+# --- during the meeting -----------------------------------------------------------------
+
+
+def record_notes(actor, item: AgendaItem, notes: str | None) -> None:
+    ensure_open(item.meeting)
+    item.notes = notes
+    record(actor, "agenda_item.notes_recorded", item, purpose=PURPOSE)
+
+
+def record_decision(actor, item: AgendaItem, decision: str, rationale: str) -> None:
+    """Record the decision once; the signal moves geagendeerd → besproken → the outcome."""
+    meeting = item.meeting
+    if meeting.status != "gepubliceerd":
+        raise MeetingError(
+            "Een besluit legt u vast nadat de agenda is gepubliceerd en voordat het overleg is gesloten."
+        )
+    if item.decision is not None:
+        raise MeetingError("Voor dit agendapunt is al een besluit vastgelegd.")
+    if decision not in DECISION_OUTCOMES:
+        raise MeetingError("Kies een besluit uit de lijst.")
+    signal = item.signal
+    transition(actor, signal, "besproken", reason_code=decision)
+    outcome, reason_code = DECISION_OUTCOMES[decision]
+    if outcome is not None:
+        transition(actor, signal, outcome, reason_code=reason_code or decision)
+    item.decision = decision
+    item.decision_rationale = rationale
+    item.decided_at = utcnow()
+    record(actor, "agenda_item.decided", item, reason_code=decision, purpose=PURPOSE)
+
+
+def add_action(actor, item: AgendaItem, *, type: str, deadline: date, owner_id=None,
+               owner_department_id=None, description: str | None = None) -> Action:
+    """Create an action from an item, for an invited member or a department; tell the owners
+    there is news (never what)."""
+    if item.meeting.status != "gepubliceerd":
+        raise MeetingError(
+            "Een actie legt u vast nadat de agenda is gepubliceerd en voordat het overleg is gesloten."
+        )
+    if owner_id is not None and not any(i.user_id == owner_id for i in item.meeting.invitees):
+        raise MeetingError("Kies als eigenaar een deelnemer die voor dit overleg is uitgenodigd.")
+    action = actions.create_action(
+        actor, item.signal, type=type, deadline=deadline, owner_id=owner_id,
+        owner_department_id=owner_department_id, description=description, agenda_item=item,
+    )
+    if actions.needs_privacy_check(action):  # data goes to a department: check 2B first
+        request_privacy_check(actor, item.signal, "2B", action=action)
+        notify_privacy_officers(actor)
+    actions.notify_owners(actor, action, created=True)
+    return action
+
+
+def actions_of(item: AgendaItem) -> list[Action]:
+    return list(
+        db.session.scalars(select(Action).where(Action.agenda_item_id == item.id).order_by(Action.created_at))
+    )
+
+
+def overdue_actions(meeting: Meeting, today: date) -> list[Action]:
+    """Unfinished actions past their deadline on the signals of this agenda."""
+    signal_ids = [i.signal_id for i in meeting.items]
+    if not signal_ids:
+        return []
+    return list(
+        db.session.scalars(
+            select(Action)
+            .where(Action.signal_id.in_(signal_ids), Action.status != "afgerond", Action.deadline < today)
+            .order_by(Action.deadline)
+        )
+    )
+
+
+# --- closing and carrying over ----------------------------------------------------------
+
+
+def close(actor, meeting: Meeting) -> int:
+    """Close the meeting (members lose access); carry its open items to the next concept
+    meeting if there is one, else to the next one created. Return how many moved now."""
+    if meeting.status != "gepubliceerd":
+        raise MeetingError("Alleen een overleg met een gepubliceerde agenda kan worden gesloten.")
+    meeting.status = "gesloten"
+    meeting.closed_at = utcnow()
+    record(actor, "meeting.closed", meeting, purpose=PURPOSE)
+    db.session.flush()
+    target = next_concept_meeting(exclude=meeting)
+    return carry_over_pending(actor, target) if target is not None else 0
+
+
+def next_concept_meeting(exclude: Meeting | None = None) -> Meeting | None:
+    stmt = select(Meeting).where(Meeting.status == "concept").order_by(Meeting.held_at)
+    if exclude is not None:
+        stmt = stmt.where(Meeting.id != exclude.id)
+    return db.session.scalars(stmt.limit(1)).first()
+
+
+def pending_carry_over() -> list[AgendaItem]:
+    """Items of closed meetings without a decision or with 'volgende keer', whose signal has
+    not been on any agenda since and is still waiting for discussion."""
+    candidates = db.session.scalars(
+        select(AgendaItem)
+        .join(Meeting, AgendaItem.meeting_id == Meeting.id)
+        .join(Signal, AgendaItem.signal_id == Signal.id)
+        .where(
+            Meeting.status == "gesloten",
+            (AgendaItem.decision.is_(None)) | (AgendaItem.decision == CARRY_OVER),
+            Signal.status.in_(("geagendeerd", "besproken")),
+        )
+        .order_by(Meeting.held_at, AgendaItem.position)
+    ).all()
+    pending = []
+    for item in candidates:
+        later = db.session.scalar(
+            select(AgendaItem.id)
+            .join(Meeting, AgendaItem.meeting_id == Meeting.id)
+            .where(
+                AgendaItem.signal_id == item.signal_id,
+                AgendaItem.id != item.id,
+                (Meeting.status != "gesloten") | (Meeting.held_at > item.meeting.held_at)
+                | (AgendaItem.carried_from_id == item.id),
+            )
+            .limit(1)
+        )
+        if later is None:
+            pending.append(item)
+    return pending
+
+
+def carry_over_pending(actor, target: Meeting) -> int:
+    """Move every pending open item onto `target` (a concept meeting); return the count."""
+    if target.status != "concept":
+        return 0
+    moved = 0
+    for old in pending_carry_over():
+        signal = old.signal
+        if signal.status == "besproken":
+            transition(actor, signal, "geagendeerd", reason_code="overgebracht")
+        item = AgendaItem(signal_id=signal.id, position=_next_position(target), carried_from_id=old.id)
+        target.items.append(item)
+        db.session.flush()
+        request_privacy_check(actor, signal, "2A", meeting=target)
+        record(actor, "agenda_item.carried_over", item, purpose=PURPOSE)
+        moved += 1
+    if moved:
+        notify_privacy_officers(actor)
+    return moved
+
+
+# --- what a member may see --------------------------------------------------------------
+
+
+SUBJECT_LIST_FIELDS = frozenset({"betrokkenen", "geboortedata", "kvk"})
+
+
+@dataclass
+class ItemView:
+    """One agenda item as a reader may see it: the fields check 2A opened, nothing more."""
+
+    item: AgendaItem
+    fields: frozenset[str]
+    sources: list[SourceQuery] = field(default_factory=list)
+
+    @property
+    def signal(self) -> Signal:
+        return self.item.signal
+
+    def shows(self, code: str) -> bool:
+        return code in self.fields
+
+    @property
+    def shows_subject_list(self) -> bool:
+        return bool(self.fields & SUBJECT_LIST_FIELDS)
+
+    @property
+    def shows_subjects(self) -> bool:
+        """Any data of a subject is shown (for the access log)."""
+        return bool(self.fields & (SUBJECT_LIST_FIELDS | {"adressen"}))
+
+    @property
+    def addresses(self) -> list[str]:
+        """Addresses of premises, plus the subjects' own when no subject list shows them."""
+        lines = [loc.address_line for loc in self.signal.locations if loc.address_line]
+        if not self.shows_subject_list:
+            lines += [s.address_line for s in self.signal.subjects if s.address_line]
+        return lines
+
+    @property
+    def subject_ids(self) -> list[str]:
+        """Pseudonyms for the access log: the subjects whose data this view shows."""
+        return [str(s.id) for s in self.signal.subjects] if self.shows_subjects else []
+
+
+def member_fields(item: AgendaItem, invitee: MeetingInvitee | None) -> frozenset[str]:
+    """The field codes the latest decided check 2A opened to the invitee's department."""
+    if invitee is None or invitee.department_id is None:
+        return frozenset()
+    check = latest_decision(item.signal, "2A", meeting=item.meeting)
+    if check is None or not check.approved:
+        return frozenset()
+    allowed = (check.field_rules or {}).get(str(invitee.department_id)) or []
+    return frozenset(code for code in allowed if code in SHAREABLE_FIELDS)
+
+
+def item_view(item: AgendaItem, fields: frozenset[str]) -> ItemView:
+    sources = []
+    if "bronnen" in fields:
+        sources = list(
+            db.session.scalars(
+                select(SourceQuery).where(SourceQuery.signal_id == item.signal_id).order_by(SourceQuery.queried_at)
+            )
+        )
+    return ItemView(item=item, fields=fields, sources=sources)
+
+
+def member_views(user, meeting: Meeting) -> list[ItemView]:
+    invitee = invitation(user, meeting)
+    return [item_view(item, member_fields(item, invitee)) for item in meeting.items]
+
+
+def full_views(meeting: Meeting) -> list[ItemView]:
+    """The coordinator's view: every shareable field (never the reporter)."""
+    everything = frozenset(SHAREABLE_FIELDS)
+    return [item_view(item, everything) for item in meeting.items]
+
+
+def meetings_for_member(user) -> list[Meeting]:
+    """Published, not yet closed meetings the user is invited to."""
+    return list(
+        db.session.scalars(
+            select(Meeting)
+            .join(MeetingInvitee, MeetingInvitee.meeting_id == Meeting.id)
+            .where(MeetingInvitee.user_id == user.id, Meeting.status == "gepubliceerd")
+            .order_by(Meeting.held_at)
+        )
+    )

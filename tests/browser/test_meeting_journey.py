@@ -1,0 +1,131 @@
+"""Browser journey of a casustafel meeting: the coordinator plans it, invites a member, puts a
+signal on the agenda and publishes once check 2A is decided; the member sees only the fields
+allowed; the coordinator records notes, a decision and an action and closes the meeting; the
+member then gets 404. axe-core runs on every page."""
+
+from datetime import date, timedelta
+
+from playwright.sync_api import expect
+
+from casustafel.extensions import db
+from casustafel.models import Action, AgendaItem, Meeting, Signal
+from tests.conftest import PASSWORD
+from tests.test_meetings import decide_2a, department
+
+
+def _login(browser, email):
+    browser.goto("/inloggen")
+    browser.page.get_by_label("E-mailadres").fill(email)
+    browser.page.get_by_label("Wachtwoord").fill(PASSWORD)
+    browser.page.get_by_role("button", name="Inloggen").click()
+    assert "Welkom" in browser.page.get_by_role("heading", level=1).inner_text()
+
+
+def _logout(browser):
+    browser.page.get_by_role("button", name="Uitloggen").click()
+
+
+def _flash(browser, text):
+    expect(browser.page.locator(".app-flashes")).to_contain_text(text)
+
+
+def test_meeting_from_planning_to_closing(browser, make_user, make_signal):
+    dept = department("Vergunningen")
+    coordinator = make_user("coordinator", name="Regie Rianne")
+    member = make_user("member", name="Deelnemer Daan", department_id=dept.id)
+    signal = make_signal(status="bronnenonderzoek", description="Afgeplakte ramen en hennepgeur",
+                         person=("Karel Kwekers", "1970-01-01"))
+    page = browser.page
+    day = date.today() + timedelta(days=10)
+
+    # The coordinator plans the meeting.
+    _login(browser, coordinator.email)
+    browser.goto("/overleggen/")
+    browser.assert_accessible("overleggen")
+    page.get_by_role("link", name="Nieuw overleg plannen").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Nieuw overleg")
+    page.get_by_label("Voorzitter").select_option(label="— kies de voorzitter —")
+    page.get_by_role("button", name="Opslaan").click()  # empty: Dutch messages
+    expect(page.get_by_role("heading", name="Controleer het formulier")).to_be_visible()
+    browser.assert_accessible("nieuw overleg met fouten")
+    page.get_by_label("Datum", exact=True).fill(day.isoformat())
+    page.get_by_label("Begintijd").fill("10:00")
+    page.get_by_label("Voorzitter").select_option(label="Regie Rianne")
+    page.get_by_label("Sluitingsdatum agenda").fill((day - timedelta(days=3)).isoformat())
+    page.get_by_role("button", name="Opslaan").click()
+    _flash(browser, "Het overleg is aangemaakt.")
+    browser.assert_accessible("overleg")
+    meeting = db.session.query(Meeting).one()
+
+    # Invites the member and puts the signal on the agenda.
+    page.get_by_label("Deelnemer", exact=True).select_option(label="Deelnemer Daan (Vergunningen)")
+    page.get_by_role("button", name="Uitnodigen").click()
+    _flash(browser, "Deelnemer Daan is uitgenodigd.")
+    page.get_by_label("Melding", exact=True).select_option(value=str(signal.id))
+    page.get_by_role("button", name="Op de agenda zetten").click()
+    _flash(browser, f"Melding {signal.reference} staat op de agenda.")
+    expect(page.get_by_role("cell", name="wacht op besluit")).to_be_visible()
+
+    # Publishing waits for privacy check 2A.
+    page.get_by_role("button", name="Agenda publiceren").click()
+    _flash(browser, "privacytoets 2A is nog niet besloten")
+    browser.assert_accessible("publiceren geweigerd")
+    db.session.expire_all()
+    decide_2a(db.session.get(Signal, signal.id), db.session.get(Meeting, meeting.id), {dept.id: ["beschrijving"]})
+    page.get_by_role("button", name="Agenda publiceren").click()
+    _flash(browser, "De agenda is gepubliceerd.")
+    _logout(browser)
+
+    # The member sees the description and nothing else.
+    _login(browser, member.email)
+    browser.goto("/overleggen/mijn")
+    browser.assert_accessible("mijn overleggen")
+    page.get_by_role("link", name="Agenda van").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Agenda casustafel")
+    body = page.locator("main").inner_text()
+    assert "Afgeplakte ramen en hennepgeur" in body
+    assert "Karel Kwekers" not in body and "1234 AB" not in body
+    browser.assert_accessible("agenda voor deelnemer")
+    agenda_path = page.url.removeprefix(browser.origin)
+    _logout(browser)
+
+    # The coordinator records notes, a decision and an action, and closes the meeting.
+    _login(browser, coordinator.email)
+    browser.goto(f"/overleggen/{meeting.id}")
+    page.get_by_role("link", name=signal.reference).click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text(f"Agendapunt 1: {signal.reference}")
+    browser.assert_accessible("agendapunt")
+    page.get_by_label("Aantekeningen").fill("Pand is bekend bij handhaving.")
+    page.get_by_role("button", name="Aantekeningen opslaan").click()
+    _flash(browser, "De aantekeningen zijn opgeslagen.")
+    page.get_by_role("button", name="Besluit vastleggen").click()  # nothing chosen
+    expect(page.get_by_role("heading", name="Controleer het formulier")).to_be_visible()
+    browser.assert_accessible("besluit met fouten")
+    page.get_by_label("Gemeentelijke casusaanpak").check()
+    page.get_by_label("Onderbouwing").fill("Meerdere signalen over hetzelfde pand.")
+    page.get_by_role("button", name="Besluit vastleggen").click()
+    _flash(browser, "heeft nu de status ‘in aanpak’")
+    page.get_by_label("Soort actie").select_option(label="Bibob-toets")
+    page.get_by_label("Eigenaar (deelnemer)").select_option(label="Deelnemer Daan")
+    page.get_by_label("Uiterste datum").fill((date.today() + timedelta(days=30)).isoformat())
+    page.get_by_label("Omschrijving").fill("Bibob-toets exploitatievergunning")
+    page.get_by_role("button", name="Actie vastleggen").click()
+    _flash(browser, "De actie is vastgelegd.")
+    browser.assert_accessible("agendapunt met besluit en actie")
+    db.session.expire_all()
+    item = db.session.query(AgendaItem).one()
+    assert item.decision == "gemeentelijke_aanpak" and item.notes == "Pand is bekend bij handhaving."
+    assert db.session.get(Signal, signal.id).status == "in_aanpak"
+    assert db.session.query(Action).one().owner_id == member.id
+    page.get_by_role("link", name="Terug naar het overleg").click()
+    page.get_by_role("button", name="Overleg sluiten").click()
+    _flash(browser, "Het overleg is gesloten.")
+    browser.assert_accessible("gesloten overleg")
+    _logout(browser)
+
+    # After closing, the member's agenda is gone.
+    _login(browser, member.email)
+    response = browser.goto(agenda_path)
+    assert response.status == 404
+    assert "Afgeplakte ramen" not in page.content()
+    browser.assert_accessible("404 na sluiten")
