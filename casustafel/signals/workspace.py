@@ -5,6 +5,8 @@ Every change form carries the signal's version: a form from before someone else'
 gets a conflict message and changes nothing.
 """
 
+from datetime import date
+
 from flask import flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import select
@@ -16,7 +18,15 @@ from wtforms.validators import DataRequired, InputRequired, Length, ValidationEr
 from casustafel.audit import record
 from casustafel.extensions import db
 from casustafel.forms import Form
-from casustafel.models import FEEDBACK_MESSAGES, STATUSES, Feedback, InformationRequest, Signal, SignalEvent
+from casustafel.models import (
+    FEEDBACK_MESSAGES,
+    STATUSES,
+    Action,
+    Feedback,
+    InformationRequest,
+    Signal,
+    SignalEvent,
+)
 from casustafel.models.base import utcnow
 from casustafel.notifications import notify
 from casustafel.permissions import Role, role_required
@@ -213,8 +223,13 @@ def render_workspace(signal: Signal, code: int = 200, conflict: str | None = Non
         .where(SignalEvent.signal_id == signal.id).order_by(SignalEvent.occurred_at)
     ).all()
     linked = find_linked(signal)
+    actions = db.session.scalars(
+        select(Action).options(joinedload(Action.owner), joinedload(Action.owner_department))
+        .where(Action.signal_id == signal.id).order_by(Action.deadline)
+    ).all()
     page = render_template(
-        "signals/detail.html", signal=signal, events=events, linked=linked, conflict=conflict,
+        "signals/detail.html", signal=signal, events=events, linked=linked, conflict=conflict, actions=actions,
+        today=date.today(),
         reason_labels=REASON_LABELS, legal_hold_reasons=LEGAL_HOLD_REASONS, statuses=STATUSES,
         waits_too_long=waits_too_long(signal, waiting_since()), **forms,
     )
