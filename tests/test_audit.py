@@ -88,6 +88,15 @@ def test_events_get_consecutive_sequence_numbers_from_1_and_the_chain_verifies(a
     assert status.message == "Logboek intact: 5 regels"
 
 
+def test_verify_reads_the_log_in_pages_and_still_names_a_change_in_a_later_page(app):
+    append(10)
+    assert verify_chain(keyring(), batch_size=3).ok
+    assert verify_chain(keyring(), batch_size=3).count == 10
+    as_attacker(update(EVENTS).where(EVENTS.c.seq == 8).values(action="x"))
+    status = verify_chain(keyring(), batch_size=3)
+    assert (status.ok, status.first_broken_seq) == (False, 8)
+
+
 def test_events_recorded_in_one_transaction_are_chained_in_order(app):
     for n in range(3):
         record(None, f"test.batch{n}")

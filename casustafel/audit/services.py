@@ -146,18 +146,23 @@ class ChainStatus:
 def verify_chain(keyring, batch_size: int = 5000, checkpoint: tuple[int, str] | None = None):
     """Recompute every MAC in order; name the first entry that does not match."""
     prev_seq, prev_mac, count = 0, GENESIS_MAC, 0
-    stmt = select(AuditEvent).order_by(AuditEvent.seq).execution_options(yield_per=batch_size)
-    for ev in db.session.scalars(stmt):
-        count += 1
-        if ev.seq != prev_seq + 1:
-            return ChainStatus(
-                False, count, prev_seq + 1, f"Regel {prev_seq + 1} ontbreekt in het logboek"
-            )
-        if not _entry_matches(keyring, ev, prev_mac):
-            return ChainStatus(False, count, ev.seq, f"Regel {ev.seq} is gewijzigd")
-        prev_seq, prev_mac = ev.seq, ev.mac
-        if count % batch_size == 0:
-            db.session.expunge_all()
+    while True:  # keyset pages, so memory stays flat over millions of events
+        batch = db.session.scalars(
+            select(AuditEvent).where(AuditEvent.seq > prev_seq).order_by(AuditEvent.seq).limit(batch_size)
+        ).all()
+        if not batch:
+            break
+        for ev in batch:
+            count += 1
+            if ev.seq != prev_seq + 1:
+                return ChainStatus(
+                    False, count, prev_seq + 1, f"Regel {prev_seq + 1} ontbreekt in het logboek"
+                )
+            if not _entry_matches(keyring, ev, prev_mac):
+                return ChainStatus(False, count, ev.seq, f"Regel {ev.seq} is gewijzigd")
+            prev_seq, prev_mac = ev.seq, ev.mac
+        for ev in batch:
+            db.session.expunge(ev)
     head = db.session.get(AuditHead, 1)
     if head is not None and (head.last_seq, head.last_mac) != (prev_seq, prev_mac):
         return ChainStatus(
