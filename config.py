@@ -1,6 +1,7 @@
 """Configuration: everything secret comes from the environment or files it names."""
 
 import os
+import secrets
 from datetime import timedelta
 from pathlib import Path
 
@@ -58,6 +59,8 @@ class Config:
         UPLOAD_TMP_DIR = os.environ["CASUSTAFEL_UPLOAD_TMP_DIR"]
     MAX_FORM_MEMORY_SIZE = 2 * 1024 * 1024
     PROXY_FIX_HOPS = int(os.environ.get("CASUSTAFEL_PROXY_HOPS", "0"))
+    # The address users reach the app at; e-mail links use it, never the request's Host header.
+    PUBLIC_URL = os.environ.get("CASUSTAFEL_PUBLIC_URL")
     HSTS = False
     # Notifications: SMTP when MAIL_SERVER is set; otherwise kept in the outbox and logged.
     MAIL_SERVER = os.environ.get("MAIL_SERVER")
@@ -70,7 +73,8 @@ class Config:
 
 class DevelopmentConfig(Config):
     ENV_NAME = "development"
-    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-not-secret")
+    # A new random key per process unless set: never a known key, even in development.
+    SECRET_KEY = os.environ.get("SECRET_KEY") or secrets.token_hex(32)
 
 
 class TestConfig(Config):
@@ -114,6 +118,10 @@ class ProductionConfig(Config):
             problems.append("DATABASE_URL ontbreekt")
         if not os.environ.get("CASUSTAFEL_KEYRING"):
             problems.append("CASUSTAFEL_KEYRING (pad naar het sleutelbestand) ontbreekt")
+        if not app_config.get("PUBLIC_URL"):
+            problems.append("CASUSTAFEL_PUBLIC_URL (het adres van de applicatie) ontbreekt")
+        if app_config.get("RATELIMIT_STORAGE_URI", "memory://").startswith("memory://"):
+            problems.append("RATELIMIT_STORAGE_URI moet gedeeld zijn (redis://…), anders telt elke worker apart")
         if app_config.get("CASUSTAFEL_KEYRING_JSON"):
             problems.append("sleutels in een omgevingsvariabele zijn in productie niet toegestaan")
         if app_config.get("DEBUG"):

@@ -26,7 +26,8 @@ def create_app(config_class=None):
     from casustafel.extensions import csrf, db, limiter, login_manager, migrate
     from casustafel.main.views import healthz
 
-    config_class = config_class or CONFIGS[os.environ.get("CASUSTAFEL_ENV", "development")]
+    # Production unless told otherwise: a forgotten setting must not mean a weaker app.
+    config_class = config_class or CONFIGS[os.environ.get("CASUSTAFEL_ENV", "production")]
     app = Flask(
         __name__,
         template_folder="../templates",

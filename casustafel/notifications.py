@@ -16,10 +16,12 @@ from casustafel.models.base import utcnow
 
 
 def notify(recipient, subject: str, body: str) -> Notification:
-    try:
-        link = url_for("main.home", _external=True)
-    except RuntimeError:  # outside a request (CLI)
-        link = current_app.config.get("PUBLIC_URL", "")
+    link = current_app.config.get("PUBLIC_URL")
+    if not link and current_app.config.get("ENV_NAME") != "production":
+        try:  # development only: production requires PUBLIC_URL, never trusting the Host header
+            link = url_for("main.home", _external=True)
+        except RuntimeError:  # outside a request (CLI)
+            link = ""
     message = Notification(recipient_id=recipient.id, subject=subject, body=f"{body}\n\n{link}".strip())
     db.session.add(message)
     return message

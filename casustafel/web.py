@@ -60,7 +60,8 @@ def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
 def init_app(app) -> None:
     hops = app.config.get("PROXY_FIX_HOPS", 0)
     if hops:
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+        # Client address and scheme from the proxy; never the Host (links use PUBLIC_URL).
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
     app.before_request(assign_request_id)
     app.before_request(refuse_without_keyring)
     app.before_request(require_login)

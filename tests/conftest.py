@@ -18,7 +18,7 @@ ROLES = ("reporter", "member", "coordinator", "privacy_officer", "admin")
 CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 
-SEEDED_TABLES = ("phenomenon", "indicator")  # default lists inserted by the migrations
+SEEDED_TABLES = ("phenomenon", "indicator", "partner")  # default lists inserted by the migrations
 _seed_rows: dict[str, list[dict]] = {}
 
 

@@ -149,3 +149,31 @@ def test_admin_never_reaches_signal_content(client, make_user, make_signal, logi
         response = client.get(url)
         assert response.status_code in (403, 404)
         assert "GEHEIM-INHOUD" not in response.get_data(as_text=True)
+
+
+def test_an_admin_cannot_give_themselves_a_role_that_sees_signal_content(client, make_user, login_as):
+    admin = make_user("admin")
+    make_user("admin")  # not the last admin, so only the content rule can refuse
+    login_as(admin)
+    db.session.expire_all()
+    response = post_form(
+        client, f"/beheer/gebruikers/{admin.id}",
+        {"display_name": "Beheer", "department_id": "0", "roles": ["reporter", "coordinator"],
+         "version": str(db.session.get(User, admin.id).version)},
+        from_url=f"/beheer/gebruikers/{admin.id}",
+    )
+    assert "U kunt uzelf geen rol geven waarmee u meldingen kunt inzien." in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert {r.value for r in db.session.get(User, admin.id).roles} == {"admin"}
+
+
+def test_no_account_is_both_admin_and_coordinator(client, make_user, login_as):
+    login_as(make_user("admin"))
+    response = post_form(
+        client, "/beheer/gebruikers/nieuw",
+        {"email": "beide@gemeente.test", "display_name": "Beide", "department_id": "0",
+         "roles": ["admin", "coordinator"]},
+        from_url="/beheer/gebruikers/nieuw",
+    )
+    assert "beheer en inhoud blijven gescheiden" in response.get_data(as_text=True)
+    assert db.session.scalar(select(User).where(User.email == "beide@gemeente.test")) is None

@@ -471,3 +471,15 @@ def test_other_roles_cannot_open_the_log(client, make_user, login_as, role):
     assert "user.created" not in response.get_data(as_text=True)
     denied = db.session.scalars(select(AuditEvent).where(AuditEvent.result == "denied")).all()
     assert [(e.action, e.object_id) for e in denied] == [("access.denied", "audit.log")]
+
+
+def test_the_log_page_does_not_reveal_who_reported_a_signal(app, client, make_user, make_signal, login_as):
+    reporter = make_user("reporter", name="Geheime Melder")
+    signal = make_signal(reporter)
+    record(reporter, "signal.created", signal, role="reporter")
+    db.session.commit()
+    login_as(make_user("privacy_officer"))
+    body = client.get("/logboek/").get_data(as_text=True)
+    assert "signal.created" in body
+    assert "melder (afgeschermd)" in body
+    assert "Geheime Melder" not in body

@@ -366,7 +366,7 @@ def test_pending_login_expires_after_five_minutes(client, totp_user):
 
 @pytest.mark.parametrize("page", ["/", "/account", "/beheer/gebruikers", "/logboek/"])
 def test_must_change_password_redirects_every_page(client, make_user, page):
-    user = make_user("admin", "privacy_officer", must_change_password=True)
+    user = make_user("admin", "reporter", must_change_password=True)
     login(client, user.email)
     response = client.get(page)
     assert response.status_code == 302
@@ -519,3 +519,24 @@ def test_logout_requires_csrf_token(client, make_user):
     assert client.post("/uitloggen").status_code == 400
     assert is_logged_in(client)
 
+
+
+def test_a_forged_pending_login_cookie_does_not_skip_the_password(app, client, make_user):
+    """The signed cookie names no user: only a server-side row made at the password step counts."""
+    user = make_user("coordinator")
+    with client.session_transaction() as cookie:
+        cookie["pending_login"] = {"uid": str(user.id), "token": "made-up", "at": 1e12}
+    assert "/inloggen" in client.get("/inloggen/koppelen").headers["Location"]
+    assert "/inloggen" in client.get("/inloggen/code").headers["Location"]
+    db.session.expire_all()
+    assert db.session.get(User, user.id).totp_secret is None
+
+
+def test_a_pending_login_row_is_not_a_session(app, client, make_user):
+    """Between password and second factor the user is not logged in, whatever the cookie says."""
+    user = make_user("coordinator", totp_secret="JBSWY3DPEHPK3PXP", totp_enabled=True)
+    first = login(client, user.email, follow=False)
+    assert first.headers["Location"].endswith("/inloggen/code")
+    token = client.get_cookie("casustafel")
+    assert token is not None
+    assert "/inloggen" in client.get("/").headers["Location"]

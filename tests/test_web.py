@@ -136,3 +136,27 @@ def test_without_a_keyring_every_page_answers_503(tmp_path):
     client = keyless.test_client()
     assert client.get("/inloggen").status_code == 503
     assert client.get("/healthz").status_code in (200, 503)
+
+
+def test_production_config_requires_a_public_url_and_shared_rate_limits(monkeypatch, tmp_path):
+    monkeypatch.setenv("SECRET_KEY", "x" * 40)
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'p.db'}")
+    monkeypatch.setenv("CASUSTAFEL_KEYRING", str(tmp_path / "keyring.json"))
+    with pytest.raises(RuntimeError) as refused:
+        create_app(ProductionConfig)
+    assert "CASUSTAFEL_PUBLIC_URL" in str(refused.value)
+    assert "RATELIMIT_STORAGE_URI" in str(refused.value)
+
+
+def test_notification_links_use_the_public_url_not_the_host_header(app, make_user):
+    from casustafel.notifications import notify
+
+    coordinator = make_user("coordinator")
+    app.config["PUBLIC_URL"] = "https://casustafel.gemeente.test/"
+    try:
+        with app.test_request_context("/meldpunt", headers={"Host": "evil.example"}):
+            message = notify(coordinator, "Nieuwe melding in casustafel", "Er is nieuws.")
+    finally:
+        app.config["PUBLIC_URL"] = None
+    assert "https://casustafel.gemeente.test/" in message.body
+    assert "evil.example" not in message.body

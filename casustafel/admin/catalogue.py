@@ -1,6 +1,6 @@
 """Admin pages for the lists the meldpunt uses: phenomena (two levels) and indicators."""
 
-from flask import flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
 from wtforms import SelectField, StringField
@@ -8,7 +8,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from casustafel.admin import bp
-from casustafel.audit import record
+from casustafel.audit import record, record_denial
 from casustafel.extensions import db
 from casustafel.forms import Form
 from casustafel.models import INDICATOR_GROUPS, Indicator, Phenomenon
@@ -88,10 +88,11 @@ def catalogue_toggle(kind, item_id):
     """Switch an item between in use and not in use; used items are never deleted."""
     model = {"fenomeen": Phenomenon, "indicator": Indicator}.get(kind)
     item = db.session.get(model, item_id) if model else None
-    if item is None or not ToggleForm().validate_on_submit():
-        from flask import abort
-
+    if item is None:
+        record_denial(current_user, kind, item_id)
         abort(404)
+    if not ToggleForm().validate_on_submit():
+        abort(400)
     item.active = not item.active
     record(current_user, f"{model.__tablename__}.{'activated' if item.active else 'deactivated'}", item,
            purpose="beheer")

@@ -14,7 +14,27 @@ from casustafel.permissions import Role
 
 
 class UserError(ValueError):
-    """A refused change, with a Dutch message for the form."""
+    """A refused change, with a Dutch message for the form field it concerns."""
+
+    def __init__(self, message: str, field: str = "email"):
+        super().__init__(message)
+        self.field = field
+
+
+# Roles that see signal content. An admin never does (DOMAIN.md §3), so no account holds
+# both, and nobody grants themselves one.
+CONTENT_ROLES = frozenset({Role.COORDINATOR, Role.PRIVACY_OFFICER})
+
+
+def check_role_combination(actor, user, wanted: set) -> None:
+    if Role.ADMIN in wanted and wanted & CONTENT_ROLES:
+        raise UserError(
+            "Een functioneel beheerder kan niet ook regisseur of privacyfunctionaris zijn: "
+            "beheer en inhoud blijven gescheiden.",
+            field="roles",
+        )
+    if actor is not None and user is not None and actor.id == user.id and (wanted - user.roles) & CONTENT_ROLES:
+        raise UserError("U kunt uzelf geen rol geven waarmee u meldingen kunt inzien.", field="roles")
 
 
 def temporary_password() -> str:
@@ -29,6 +49,7 @@ def create_user(actor, email: str, display_name: str, roles, password: str,
                 department_id: int | None = None, must_change_password: bool = True) -> User:
     if find_user_by_email(email):
         raise UserError("Er bestaat al een account met dit e-mailadres.")
+    check_role_combination(actor, None, {Role(r) for r in roles})
     user = User(
         email=email.strip().casefold(),
         display_name=display_name.strip(),
@@ -57,6 +78,7 @@ def set_roles(actor, user: User, roles) -> bool:
     wanted = {Role(r) for r in roles}
     if wanted == user.roles:
         return False
+    check_role_combination(actor, user, wanted)
     if Role.ADMIN in user.roles and Role.ADMIN not in wanted and user.active and active_admin_count() <= 1:
         raise UserError("Er moet minstens één actieve functioneel beheerder blijven.")
     user.roles = wanted

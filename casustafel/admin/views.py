@@ -55,7 +55,7 @@ def user_new():
                 password, department_id=form.department_id.data or None,
             )
         except services.UserError as error:
-            form.email.errors.append(str(error))
+            form[error.field].errors.append(str(error))
         else:
             db.session.commit()
             return render_template("admin/password_issued.html", user=user, password=password)

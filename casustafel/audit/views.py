@@ -17,7 +17,7 @@ PAGE_SIZE = 50
 @bp.route("/")
 @role_required(Role.PRIVACY_OFFICER)
 def log():
-    page = max(request.args.get("pagina", 1, type=int), 1)
+    page = min(max(request.args.get("pagina", 1, type=int), 1), 100_000)
     status = verify_chain(keyring())
     total = db.session.scalar(select(func.count()).select_from(AuditEvent))
     events = db.session.scalars(
@@ -26,7 +26,9 @@ def log():
         .limit(PAGE_SIZE)
         .offset((page - 1) * PAGE_SIZE)
     ).all()
-    actor_ids = {e.actor_id for e in events if e.actor_id}
+    # Who reported a signal is for the coordinator only (DOMAIN.md §3): events recorded in
+    # the reporter role show neither the name nor the origin here.
+    actor_ids = {e.actor_id for e in events if e.actor_id and e.actor_role != Role.REPORTER.value}
     actors = {
         u.id: u for u in db.session.scalars(select(User).where(User.id.in_(actor_ids)))
     } if actor_ids else {}

@@ -32,6 +32,31 @@ def start_session(user: User) -> str:
     return token
 
 
+def start_pending(user: User) -> str:
+    """Record that `user` gave the right password and now owes the second factor.
+
+    The cookie gets only the random token; who is logging in is known from the database,
+    so a forged cookie cannot skip the password step.
+    """
+    token = secrets.token_urlsafe(32)
+    db.session.add(UserSession(token_hash=_hash(token), user_id=user.id, second_factor_pending=True))
+    return token
+
+
+def pending_user(token: str | None, max_age: timedelta) -> User | None:
+    """The user of a live pending login, or None."""
+    if not token:
+        return None
+    row = db.session.scalar(
+        select(UserSession).where(
+            UserSession.token_hash == _hash(token), UserSession.second_factor_pending.is_(True)
+        )
+    )
+    if row is None or row.revoked_at is not None or utcnow() - row.created_at > max_age:
+        return None
+    return row.user if row.user.active else None
+
+
 def revoke_session(token: str | None) -> None:
     if token:
         db.session.execute(
@@ -59,7 +84,7 @@ def is_fresh(user: User) -> bool:
 def load_user(token: str) -> User | None:
     """Return the user of a live session; None for revoked, idle or expired sessions."""
     row = db.session.scalar(select(UserSession).where(UserSession.token_hash == _hash(token)))
-    if row is None or row.revoked_at is not None:
+    if row is None or row.revoked_at is not None or row.second_factor_pending:
         return None
     now = utcnow()
     config = current_app.config

@@ -1,7 +1,7 @@
 """Login with password and TOTP, logout, re-authentication and the own account page."""
 
 import hashlib
-import time
+from datetime import timedelta
 from functools import wraps
 from urllib.parse import urlsplit
 
@@ -29,10 +29,8 @@ def _account_key() -> str:
 
 
 def _pending_key() -> str:
-    uid = (session.get(PENDING_KEY) or {}).get("uid")
-    if uid is None and current_user.is_authenticated:
-        uid = current_user.id
-    return f"code:{uid}"
+    user = _pending_user() or (current_user if current_user.is_authenticated else None)
+    return f"code:{getattr(user, 'id', None)}"
 
 
 def _safe_next(target: str | None) -> str:
@@ -65,7 +63,9 @@ def fresh_login_required(view):
 
 def _complete_login(user: User):
     """Start a new session (rotating the cookie) and log the user in."""
-    target = (session.get(PENDING_KEY) or {}).get("next")
+    pending = session.get(PENDING_KEY) or {}
+    target = pending.get("next")
+    sessions.revoke_session(pending.get("token"))
     session.clear()
     sessions.start_session(user)
     login_user(user)
@@ -76,20 +76,9 @@ def _complete_login(user: User):
 
 
 def _pending_user() -> User | None:
-    pending = session.get(PENDING_KEY)
-    if not pending or time.time() - pending.get("at", 0) > PENDING_MAX_AGE:
-        return None
-    user = db.session.get(User, _uuid(pending.get("uid")))
-    return user if user is not None and user.active else None
-
-
-def _uuid(value):
-    import uuid
-
-    try:
-        return uuid.UUID(str(value))
-    except ValueError:
-        return None
+    """The user between password and second factor, known from the server-side row."""
+    token = (session.get(PENDING_KEY) or {}).get("token")
+    return sessions.pending_user(token, timedelta(seconds=PENDING_MAX_AGE))
 
 
 @bp.route("/inloggen", methods=["GET", "POST"])
@@ -114,7 +103,7 @@ def login():
             user.password_hash = passwords.hash_password(form.password.data)
         next_target = request.args.get("next")
         session.clear()
-        session[PENDING_KEY] = {"uid": str(user.id), "at": time.time(), "next": next_target}
+        session[PENDING_KEY] = {"token": sessions.start_pending(user), "next": next_target}
         if user.totp_enabled:
             db.session.commit()
             return redirect(url_for("auth.second_factor"))
@@ -156,8 +145,12 @@ def enrol_totp():
         return redirect(url_for("auth.login"))
     if user.totp_enabled:
         return redirect(url_for("main.home"))
+    if current_user.is_authenticated and not sessions.is_fresh(user):
+        flash("Bevestig eerst uw wachtwoord om verder te gaan.", "info")
+        return redirect(url_for("auth.reauthenticate", next=request.full_path))
     if not user.totp_secret:
         user.totp_secret = totp.new_secret()
+        record(user, "auth.second_factor_secret_issued", user)
         db.session.commit()
     form = CodeForm()
     if form.validate_on_submit():
@@ -194,8 +187,13 @@ def logout():
     return redirect(url_for("auth.login"))
 
 
+def _current_user_key() -> str:
+    return f"reauth:{getattr(current_user, 'id', None)}"
+
+
 @bp.route("/inloggen/bevestigen", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"], methods=["POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_IP"], methods=["POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"], key_func=_current_user_key, methods=["POST"])
 def reauthenticate():
     form = ReauthenticateForm()
     if form.validate_on_submit():

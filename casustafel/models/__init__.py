@@ -2,6 +2,14 @@
 
 from casustafel.models.audit import AuditEvent, AuditHead
 from casustafel.models.catalogue import INDICATOR_GROUPS, Indicator, Phenomenon
+from casustafel.models.referral import (
+    LEGAL_GROUNDS,
+    REFERRAL_CHANNELS,
+    REFERRAL_STATUSES,
+    Partner,
+    PoliceInformation,
+    Referral,
+)
 from casustafel.models.signal import (
     CHANNELS,
     FEEDBACK_MESSAGES,
@@ -47,9 +55,12 @@ __all__ = [
     "DECISIONS",
     "FEEDBACK_MESSAGES",
     "INDICATOR_GROUPS",
+    "LEGAL_GROUNDS",
     "MEETING_KINDS",
     "MEETING_STATUSES",
     "PRIVACY_CHECK_KINDS",
+    "REFERRAL_CHANNELS",
+    "REFERRAL_STATUSES",
     "REGISTERS",
     "SHAREABLE_FIELDS",
     "STATUSES",
@@ -70,9 +81,12 @@ __all__ = [
     "Meeting",
     "MeetingInvitee",
     "Notification",
+    "Partner",
     "Phenomenon",
+    "PoliceInformation",
     "PrivacyCheck",
     "ReferenceCounter",
+    "Referral",
     "Setting",
     "Signal",
     "SignalEvent",

@@ -96,6 +96,8 @@ class UserSession(db.Model):
     authenticated_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column()
+    # True between the password and the second factor: such a row never logs anyone in.
+    second_factor_pending: Mapped[bool] = mapped_column(default=False)
 
     user: Mapped[User] = relationship()
 

@@ -95,6 +95,7 @@ class PrivacyCheck(db.Model):
     status: Mapped[str] = mapped_column(String(16), default="open", index=True)
     meeting_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("meeting.id"))
     action_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("action.id"))
+    referral_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("referral.id"))
     requested_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("user_account.id"))
     requested_at: Mapped[datetime] = mapped_column(default=utcnow)
     request_note_enc: Mapped[bytes | None] = mapped_column(LargeBinary)

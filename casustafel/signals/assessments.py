@@ -11,7 +11,7 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
-from casustafel.audit import record
+from casustafel.audit import record, record_denial
 from casustafel.extensions import db
 from casustafel.models import (
     ASSESSMENT_CRITERIA,
@@ -111,6 +111,7 @@ def _back(signal, anchor: str):
 def assessment(signal_id, kind):
     signal = get_signal_or_404(signal_id)
     if kind not in ASSESSMENT_CRITERIA:
+        record_denial(current_user, "assessment", kind)
         abort(404)
     if signal.status not in WEIGHING_STATUSES[kind]:
         flash(f"Een {KIND_LABELS[kind].lower()} past niet bij de status ‘{signal.status_label}’.", "error")

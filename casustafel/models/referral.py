@@ -1,0 +1,123 @@
+"""Referrals (verstrekkingen) to partners, and information received from the police.
+
+A referral records to whom, what, on which legal ground, approved by which privacy check 2B,
+and what came back. Its package (PDF) lies encrypted in the attachment store with its
+SHA-256. Police information is marked as such: it never goes into a package and is deleted
+when the case closes.
+"""
+
+import uuid
+from datetime import date, datetime
+
+from sqlalchemy import JSON, BigInteger, Date, ForeignKey, LargeBinary, String, Uuid
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from casustafel.extensions import db
+from casustafel.models.base import Encrypted, new_uuid, utcnow
+from casustafel.models.signal import Signal
+from casustafel.models.user import User
+
+LEGAL_GROUNDS = {
+    "avg_6_1_e_riec": "Art. 6 lid 1 sub e AVG en het RIEC-convenant",
+    "avg_6_1_c": "Art. 6 lid 1 sub c AVG (wettelijke verplichting)",
+    "wpg_aangifte": "Aangifte of melding bij politie/OM (art. 6 lid 1 sub e AVG, Wpg)",
+    "bibob": "Wet Bibob",
+    "jeugdwet_wmo": "Sectorale wet sociaal domein (Jeugdwet, Wmo, Participatiewet)",
+    "zvh_convenant": "Convenant Zorg- en Veiligheidshuis",
+    "overig": "Anders (toelichting verplicht)",
+}
+
+REFERRAL_CHANNELS = {
+    "beveiligde_mail": "Beveiligde e-mail",
+    "riec_portaal": "RIEC-portaal / iKGO",
+    "persoonlijk": "Persoonlijk overhandigd",
+    "brief": "Brief",
+    "telefoon": "Telefonisch",
+}
+
+REFERRAL_STATUSES = {
+    "concept": "Concept",
+    "verstuurd": "Verstuurd",
+    "ontvangen": "Ontvangen door partner",
+    "in_behandeling": "In behandeling bij partner",
+    "afgerond": "Afgerond",
+}
+
+
+class Partner(db.Model):
+    """A recipient of referrals: police, RIEC, OM, … or an internal department (admin list)."""
+
+    __tablename__ = "partner"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    internal: Mapped[bool] = mapped_column(default=False)
+    position: Mapped[int] = mapped_column(default=0)
+    active: Mapped[bool] = mapped_column(default=True)
+
+
+class Referral(db.Model):
+    __tablename__ = "referral"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_uuid)
+    signal_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("signal.id", ondelete="CASCADE"), index=True)
+    partner_id: Mapped[int] = mapped_column(ForeignKey("partner.id"), index=True)
+    status: Mapped[str] = mapped_column(String(16), default="concept", index=True)
+    purpose_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
+    legal_ground: Mapped[str] = mapped_column(String(32))
+    legal_ground_note_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
+    data_categories: Mapped[list] = mapped_column(JSON)
+    channel: Mapped[str | None] = mapped_column(String(32))
+    sent_on: Mapped[date | None] = mapped_column(Date, index=True)
+    recipient_reference_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
+    feedback_due: Mapped[date | None] = mapped_column(Date, index=True)
+    answer_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
+    answered_on: Mapped[date | None] = mapped_column(Date)
+    package_wrapped_key: Mapped[bytes | None] = mapped_column(LargeBinary)
+    package_digest: Mapped[str | None] = mapped_column(String(64))
+    package_sha256: Mapped[str | None] = mapped_column(String(64))
+    package_size: Mapped[int | None] = mapped_column(BigInteger)
+    created_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_reminded_at: Mapped[datetime | None] = mapped_column()
+    version: Mapped[int] = mapped_column(default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+    purpose = Encrypted()
+    legal_ground_note = Encrypted()
+    recipient_reference = Encrypted()
+    answer = Encrypted()
+
+    signal: Mapped[Signal] = relationship()
+    partner: Mapped[Partner] = relationship()
+    created_by: Mapped[User | None] = relationship()
+
+    @property
+    def status_label(self) -> str:
+        return REFERRAL_STATUSES.get(self.status, self.status)
+
+    @property
+    def legal_ground_label(self) -> str:
+        return LEGAL_GROUNDS.get(self.legal_ground, self.legal_ground)
+
+    @property
+    def channel_label(self) -> str | None:
+        return REFERRAL_CHANNELS.get(self.channel, self.channel) if self.channel else None
+
+
+class PoliceInformation(db.Model):
+    """Information received from the police: never passed on, deleted when the case closes."""
+
+    __tablename__ = "police_information"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_uuid)
+    signal_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("signal.id", ondelete="CASCADE"), index=True)
+    received_on: Mapped[date] = mapped_column(Date)
+    content_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
+    police_reference_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
+    recorded_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    content = Encrypted()
+    police_reference = Encrypted()
