@@ -123,3 +123,5 @@ def init_app(app) -> None:
         app.cli.add_command(command)
     from casustafel.actions.cli import actions_cli  # the command lives with its feature
     app.cli.add_command(actions_cli)
+    from casustafel.referrals.cli import referrals_cli
+    app.cli.add_command(referrals_cli)

@@ -9,9 +9,10 @@ import pytest
 
 from casustafel.actions.services import create_action
 from casustafel.extensions import db
-from casustafel.models import AgendaItem, Meeting
+from casustafel.models import AgendaItem, Meeting, Partner
 from casustafel.permissions import ANY_ROLE_ENDPOINTS, PUBLIC_ENDPOINTS
 from casustafel.privacy.services import request_privacy_check
+from casustafel.referrals.services import create_referral
 from tests.conftest import ROLES, csrf_from, login
 
 ANON = "anonymous"
@@ -104,6 +105,21 @@ TABLE = {
         "GET", "/overleggen/{meeting}/agenda.pdf", {**only(404, "member", "coordinator"), "coordinator": 200}
     ),
     "meetings.minutes_pdf": ("GET", "/overleggen/{meeting}/verslag.pdf", only(200, "coordinator")),
+    "referrals.register": ("GET", "/verstrekkingen/", only(200, "coordinator")),
+    "referrals.export": ("GET", "/verstrekkingen/export.csv", only(200, "coordinator")),
+    "referrals.new": ("GET", "/verstrekkingen/nieuw/{signal}", only(200, "coordinator")),
+    "referrals.police_new": ("GET", "/verstrekkingen/politie-informatie/{signal}", only(200, "coordinator")),
+    "referrals.detail": ("GET", "/verstrekkingen/{referral}", only(200, "coordinator")),
+    "referrals.send": ("POST", "/verstrekkingen/{referral}/versturen", only(302, "coordinator")),
+    # A concept referral has no package yet; a progress update on a concept shows a message.
+    "referrals.package": ("GET", "/verstrekkingen/{referral}/pakket.pdf", only(404, "coordinator")),
+    "referrals.progress": ("POST", "/verstrekkingen/{referral}/voortgang", only(200, "coordinator")),
+    "admin.partners": ("GET", "/beheer/verstrekkingspartners", only(200, "admin")),
+    "admin.partner_toggle": ("POST", "/beheer/verstrekkingspartners/1/in-gebruik", only(302, "admin")),
+    "admin.partner_internal": ("POST", "/beheer/verstrekkingspartners/1/intern", only(302, "admin")),
+    "reports.index": ("GET", "/cijfers/", only(200, "coordinator")),
+    "reports.export": ("GET", "/cijfers/export.csv", only(200, "coordinator")),
+    "reports.yearly_pdf": ("GET", "/cijfers/jaaroverzicht-2025.pdf", only(200, "coordinator")),
     "actions.mine": ("GET", "/acties/mijn", only(200, "member", "coordinator")),
     "actions.index": ("GET", "/acties/", only(200, "coordinator")),
     "actions.detail": ("GET", "/acties/{action}", {**only(404, "member"), "coordinator": 200}),
@@ -143,9 +159,15 @@ def test_an_endpoint_without_roles_is_refused_at_runtime(app, client, make_user,
 def test_role_endpoint_status(client, make_user, make_signal, endpoint, role):
     method, url, expected = TABLE[endpoint]
     target = make_user("reporter", email="doel@gemeente.test")
-    needs_signal = any(p in url for p in ("{signal}", "{action}", "{privacy_check}", "{meeting}"))
+    needs_signal = any(p in url for p in ("{signal}", "{action}", "{privacy_check}", "{meeting}", "{referral}"))
     signal = make_signal(target, attachment=b"%PDF-1.4 test") if needs_signal else None
-    action = check = meeting = None
+    action = check = meeting = referral = None
+    if "{referral}" in url:
+        referral = create_referral(
+            None, signal, partner=db.session.get(Partner, 1), purpose="Doel", legal_ground="avg_6_1_e_riec",
+            legal_ground_note=None, data_categories=["beschrijving"], channel="brief", feedback_due=None,
+        )
+        db.session.commit()
     if "{meeting}" in url:
         meeting = Meeting(held_at=datetime(2030, 3, 5, 10), kind="regulier", agenda_cutoff=date(2030, 3, 1))
         meeting.items.append(AgendaItem(signal_id=signal.id, position=1))
@@ -167,6 +189,7 @@ def test_role_endpoint_status(client, make_user, make_signal, endpoint, role):
         action=action.id if action else "",
         privacy_check=check.id if check else "",
         meeting=meeting.id if meeting else "",
+        referral=referral.id if referral else "",
         item=meeting.items[0].id if meeting else "",
     )
     if method == "GET":

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("admin", __name__, url_prefix="/beheer")
 
-from casustafel.admin import catalogue, settings, views  # noqa: E402,F401
+from casustafel.admin import catalogue, partners, settings, views  # noqa: E402,F401

@@ -7,7 +7,7 @@ from casustafel.extensions import db
 from casustafel.models import PRIVACY_CHECK_KINDS, PrivacyCheck
 
 
-def open_check(signal, kind: str, *, meeting=None, action=None) -> PrivacyCheck | None:
+def open_check(signal, kind: str, *, meeting=None, action=None, referral=None) -> PrivacyCheck | None:
     stmt = select(PrivacyCheck).where(
         PrivacyCheck.signal_id == signal.id, PrivacyCheck.kind == kind, PrivacyCheck.status == "open"
     )
@@ -15,15 +15,17 @@ def open_check(signal, kind: str, *, meeting=None, action=None) -> PrivacyCheck 
         stmt = stmt.where(PrivacyCheck.meeting_id == meeting.id)
     if action is not None:
         stmt = stmt.where(PrivacyCheck.action_id == action.id)
+    if referral is not None:
+        stmt = stmt.where(PrivacyCheck.referral_id == referral.id)
     return db.session.scalar(stmt.limit(1))
 
 
-def request_privacy_check(actor, signal, kind: str, *, meeting=None, action=None,
+def request_privacy_check(actor, signal, kind: str, *, meeting=None, action=None, referral=None,
                           note: str | None = None) -> PrivacyCheck:
     """Ask for a privacy check; an identical open request is reused instead of duplicated."""
     if kind not in PRIVACY_CHECK_KINDS:
         raise ValueError(f"unknown privacy check {kind!r}")
-    existing = open_check(signal, kind, meeting=meeting, action=action)
+    existing = open_check(signal, kind, meeting=meeting, action=action, referral=referral)
     if existing is not None:
         return existing
     check = PrivacyCheck(
@@ -32,6 +34,7 @@ def request_privacy_check(actor, signal, kind: str, *, meeting=None, action=None
         status="open",
         meeting_id=getattr(meeting, "id", None),
         action_id=getattr(action, "id", None),
+        referral_id=getattr(referral, "id", None),
         requested_by_id=getattr(actor, "id", None),
     )
     check.request_note = note

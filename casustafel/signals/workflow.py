@@ -86,4 +86,8 @@ def transition(actor, signal, to_status: str, *, reason_code: str | None = None,
     signal.status = to_status
     db.session.add(event)
     record(actor, "signal.status_changed", signal, reason_code=reason_code or to_status, purpose="casustafel")
+    if to_status == CLOSED:
+        from casustafel.referrals.services import delete_police_information  # lazy: referrals imports signals
+
+        delete_police_information(actor, signal)  # police information lives until the case closes
     return event

@@ -1,0 +1,19 @@
+"""`flask referrals remind`: a daily reminder to coordinators when a partner's feedback is overdue."""
+
+from datetime import date
+
+import click
+from flask.cli import AppGroup
+
+from casustafel.extensions import db
+from casustafel.referrals.services import remind
+
+referrals_cli = AppGroup("referrals", help="Verstrekkingen aan partners.")
+
+
+@referrals_cli.command("remind")
+def referrals_remind():
+    """Queue a content-free reminder to the coordinators; at most once a day per referral. Run from a timer."""
+    reminded, messages = remind(None, date.today())
+    db.session.commit()
+    click.echo(f"{reminded} verstrekking(en) met verlopen terugkoppeling, {messages} bericht(en) klaargezet.")

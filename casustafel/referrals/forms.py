@@ -1,0 +1,132 @@
+"""Referral forms: each lists exactly the fields the coordinator may set (no mass assignment)."""
+
+from datetime import date
+
+from wtforms import DateField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+
+from casustafel.forms import Form
+from casustafel.models import LEGAL_GROUNDS, REFERRAL_CHANNELS, REFERRAL_STATUSES, SHAREABLE_FIELDS
+
+TEXT_MAX = 4000
+
+
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+def _int_or_none(value):
+    return int(value) if value not in (None, "") else None
+
+
+def not_in_past(form, field):
+    if field.data and field.data < date.today():
+        raise ValidationError("Deze datum ligt in het verleden. Kies vandaag of een latere datum.")
+
+
+def not_in_future(form, field):
+    if field.data and field.data > date.today():
+        raise ValidationError("Deze datum ligt in de toekomst.")
+
+
+class AnyValue(Optional):
+    """Optional without the "(niet verplicht)" label: in a filter form every field is."""
+
+    def __init__(self):
+        super().__init__()
+        self.field_flags = {}
+
+
+class ReferralForm(Form):
+    partner_id = SelectField("Ontvanger", coerce=_int_or_none, validators=[InputRequired("Kies de ontvanger.")])
+    purpose = TextAreaField(
+        "Doel van de verstrekking", filters=[_strip],
+        validators=[DataRequired("Vul het doel van de verstrekking in."),
+                    Length(max=TEXT_MAX, message=f"Gebruik hooguit {TEXT_MAX} tekens.")],
+    )
+    legal_ground = SelectField(
+        "Grondslag",
+        choices=[SelectChoice("", "— kies een grondslag —")]
+        + [SelectChoice(code, label) for code, label in LEGAL_GROUNDS.items()],
+        validators=[InputRequired("Kies de grondslag.")],
+    )
+    # No Optional(): it would stop validate_legal_ground_note, which needs the note for "overig".
+    legal_ground_note = TextAreaField(
+        "Toelichting op de grondslag", filters=[_strip],
+        validators=[Length(max=TEXT_MAX, message=f"Gebruik hooguit {TEXT_MAX} tekens.")],
+    )
+    data_categories = SelectMultipleField(
+        "Gegevens die u wilt verstrekken",
+        choices=[SelectChoice(code, label) for code, label in SHAREABLE_FIELDS.items()],
+        validators=[DataRequired("Kies minstens één soort gegevens.")],
+    )
+    channel = SelectField(
+        "Kanaal",
+        choices=[SelectChoice("", "— kies een kanaal —")]
+        + [SelectChoice(code, label) for code, label in REFERRAL_CHANNELS.items()],
+        validators=[InputRequired("Kies het kanaal.")],
+    )
+    feedback_due = DateField("Terugkoppeling gevraagd uiterlijk", validators=[Optional(), not_in_past])
+
+    def validate_legal_ground_note(self, field):
+        if self.legal_ground.data == "overig" and not field.data:
+            raise ValidationError("Licht de grondslag toe als u ‘Anders’ kiest.")
+
+
+class SendForm(Form):
+    pass
+
+
+class ProgressForm(Form):
+    status = SelectField("Status", validators=[InputRequired("Kies een status.")])
+    recipient_reference = StringField(
+        "Kenmerk van de ontvanger", filters=[_strip],
+        validators=[Optional(), Length(max=200, message="Gebruik hooguit 200 tekens.")],
+    )
+    # No Optional(): it would stop validate_answer, which needs the answer for "afgerond".
+    answer = TextAreaField(
+        "Antwoord van de ontvanger", filters=[_strip],
+        validators=[Length(max=TEXT_MAX, message=f"Gebruik hooguit {TEXT_MAX} tekens.")],
+    )
+
+    def set_statuses(self, allowed) -> None:
+        self.status.choices = [SelectChoice(code, REFERRAL_STATUSES[code]) for code in allowed]
+
+    def validate_answer(self, field):
+        if self.status.data == "afgerond" and not field.data and not getattr(self, "has_answer", False):
+            raise ValidationError("Vul het antwoord van de ontvanger in om de verstrekking af te ronden.")
+
+
+class RegisterFilterForm(Form):
+    """The register's filters: a GET form, so no CSRF token and nothing changes."""
+
+    class Meta:
+        csrf = False
+
+    partner = SelectField("Ontvanger", coerce=_int_or_none, validators=[AnyValue()])
+    sent_from = DateField("Verstuurd vanaf", validators=[AnyValue()])
+    sent_until = DateField("Verstuurd tot en met", validators=[AnyValue()])
+    status = SelectField(
+        "Status",
+        choices=[SelectChoice("", "Alle statussen")]
+        + [SelectChoice(code, label) for code, label in REFERRAL_STATUSES.items()],
+        validators=[AnyValue()],
+    )
+
+    def validate_sent_until(self, field):
+        if field.data and self.sent_from.data and field.data < self.sent_from.data:
+            raise ValidationError("De einddatum ligt voor de begindatum.")
+
+
+class PoliceInformationForm(Form):
+    received_on = DateField("Ontvangen op", validators=[DataRequired("Vul een geldige datum in."), not_in_future])
+    police_reference = StringField(
+        "Kenmerk van de politie", filters=[_strip],
+        validators=[Optional(), Length(max=200, message="Gebruik hooguit 200 tekens.")],
+    )
+    content = TextAreaField(
+        "Ontvangen informatie", filters=[_strip],
+        validators=[DataRequired("Vul de ontvangen informatie in."),
+                    Length(max=TEXT_MAX, message=f"Gebruik hooguit {TEXT_MAX} tekens.")],
+    )

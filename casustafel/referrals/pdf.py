@@ -1,0 +1,85 @@
+"""The referral package as PDF (WeasyPrint), holding only the approved data categories.
+
+WeasyPrint fetches nothing: the template embeds its CSS and the URL fetcher refuses every
+URL, so no text in a signal can make the server load a resource. The template gets a
+`PackageView` that exposes only the allowed categories: never the reporter, never police
+information.
+"""
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from flask import current_app, render_template
+from sqlalchemy import select
+from weasyprint import HTML
+
+from casustafel.extensions import db
+from casustafel.meetings.pdf import NoFetching
+from casustafel.models import SHAREABLE_FIELDS, SourceQuery
+
+
+@dataclass(frozen=True)
+class SubjectLine:
+    kind: str
+    role: str
+    name: str | None
+    birth_date: str | None
+    kvk_number: str | None
+    address: str | None
+
+
+@dataclass(frozen=True)
+class PackageView:
+    """What a package may hold: plain values copied from the signal, per allowed category."""
+
+    signal_reference: str
+    categories: list[str]
+    phenomenon: str | None = None
+    indicators: tuple[str, ...] = ()
+    description: str | None = None
+    subjects: tuple[SubjectLine, ...] = ()
+    addresses: tuple[str, ...] = ()
+    sources: tuple[tuple[str, bool], ...] = ()
+
+    @property
+    def category_labels(self) -> list[str]:
+        return [SHAREABLE_FIELDS[c] for c in self.categories]
+
+
+def package_view(referral, categories) -> PackageView:
+    signal = referral.signal
+    shown = set(categories)
+    data = {"signal_reference": signal.reference, "categories": list(categories)}
+    if "fenomeen" in shown:
+        data["phenomenon"] = signal.phenomenon.full_name if signal.phenomenon else None
+        data["indicators"] = tuple(f"{i.group_label}: {i.label}" for i in signal.indicators)
+    if "beschrijving" in shown:
+        data["description"] = signal.description
+    if shown & {"betrokkenen", "geboortedata", "kvk"}:
+        data["subjects"] = tuple(
+            SubjectLine(
+                kind=s.kind_label, role=s.role_label,
+                name=s.name if "betrokkenen" in shown else None,
+                birth_date=str(s.birth_date) if "geboortedata" in shown and s.birth_date else None,
+                kvk_number=s.kvk_number if "kvk" in shown else None,
+                address=s.address_line if "adressen" in shown else None,
+            )
+            for s in signal.subjects
+        )
+    if "adressen" in shown:
+        lines = [loc.address_line for loc in signal.locations if loc.address_line]
+        if not data.get("subjects"):
+            lines += [s.address_line for s in signal.subjects if s.address_line]
+        data["addresses"] = tuple(lines)
+    if "bronnen" in shown:
+        queries = db.session.scalars(
+            select(SourceQuery).where(SourceQuery.signal_id == signal.id).order_by(SourceQuery.queried_at)
+        )
+        data["sources"] = tuple((q.register_label, q.hit) for q in queries)
+    return PackageView(**data)
+
+
+def render_package(referral, categories) -> bytes:
+    html = render_template("referrals/pdf_package.html", referral=referral, view=package_view(referral, categories),
+                           generated_at=datetime.now(UTC))
+    return HTML(string=html, base_url=current_app.static_folder, url_fetcher=NoFetching()).write_pdf()

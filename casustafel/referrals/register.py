@@ -1,0 +1,104 @@
+"""The register of disclosures (verstrekkingenregister): every referral, filtered, exported.
+
+The register and its export hold no personal data: no names, no purpose or answer text.
+Exporting needs a fresh login and is logged.
+"""
+
+from datetime import date
+
+from flask import Response, render_template, request
+from flask_login import current_user
+from sqlalchemy.orm import selectinload
+from wtforms.fields.choices import SelectChoice
+
+from casustafel.audit import record
+from casustafel.auth.views import fresh_login_required
+from casustafel.exports import to_csv, to_xlsx
+from casustafel.extensions import db
+from casustafel.models import SHAREABLE_FIELDS, Partner, Referral
+from casustafel.permissions import Role, role_required
+from casustafel.referrals import bp, services
+from casustafel.referrals.forms import RegisterFilterForm
+
+PAGE_SIZE = 50
+EXPORT_HEADER = ["Kenmerk melding", "Ontvanger", "Verstuurd op", "Grondslag", "Gegevens", "Status",
+                 "Terugkoppeling uiterlijk", "Beantwoord op"]
+FORMATS = {
+    "csv": ("text/csv; charset=utf-8", to_csv),
+    "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+             lambda header, rows: to_xlsx(header, rows, title="Verstrekkingen")),
+}
+
+
+def _filters():
+    """The filter form and the filters it validly gives (an invalid filter is ignored)."""
+    form = RegisterFilterForm(request.args)
+    partners = db.session.scalars(db.select(Partner).order_by(Partner.position, Partner.name)).all()
+    form.partner.choices = [SelectChoice("", "Alle ontvangers")] + [SelectChoice(p.id, p.name) for p in partners]
+    form.validate()
+    values = {name: (getattr(form, name).data if not getattr(form, name).errors else None)
+              for name in ("partner", "sent_from", "sent_until", "status")}
+    if form.sent_until.errors:
+        values["sent_until"] = None
+    return form, values
+
+
+def _query(values):
+    return services.register_query(partner_id=values["partner"], sent_from=values["sent_from"],
+                                   sent_until=values["sent_until"], status=values["status"] or None)
+
+
+def _order(stmt):
+    return stmt.order_by(Referral.sent_on.desc().nulls_first(), Referral.created_at.desc())
+
+
+def _date(value: date | None) -> str:
+    return value.strftime("%d-%m-%Y") if value else ""
+
+
+@bp.route("/")
+@role_required(Role.COORDINATOR)
+def register():
+    form, values = _filters()
+    stmt = _query(values)
+    total = services.count(stmt)
+    pages = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
+    page = min(max(request.args.get("pagina", 1, type=int), 1), pages)
+    referrals = db.session.scalars(
+        _order(stmt.options(selectinload(Referral.partner), selectinload(Referral.signal)))
+        .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
+    ).all()
+    record(current_user, "referral.listed", object_type="referral", purpose=services.PURPOSE)
+    db.session.commit()
+    args = {k: v for k, v in request.args.items() if k != "pagina" and v}
+    return render_template("referrals/register.html", form=form, referrals=referrals, total=total, page=page,
+                           pages=pages, args=args, fields=SHAREABLE_FIELDS, today=date.today())
+
+
+def export_rows(referrals) -> list[list]:
+    return [
+        [r.signal.reference, r.partner.name, _date(r.sent_on), r.legal_ground_label,
+         ", ".join(SHAREABLE_FIELDS.get(c, c) for c in r.data_categories or []), r.status_label,
+         _date(r.feedback_due), _date(r.answered_on)]
+        for r in referrals
+    ]
+
+
+@bp.route("/export.<any(csv, xlsx):fmt>")
+@role_required(Role.COORDINATOR)
+@fresh_login_required
+def export(fmt):
+    _, values = _filters()
+    referrals = db.session.scalars(
+        _order(_query(values).options(selectinload(Referral.partner), selectinload(Referral.signal)))
+    ).all()
+    mimetype, writer = FORMATS[fmt]
+    content = writer(EXPORT_HEADER, export_rows(referrals))
+    record(current_user, "referral.register_exported", object_type="referral", purpose=services.PURPOSE,
+           reason_code=fmt)
+    db.session.commit()
+    response = Response(content, mimetype=mimetype)
+    filename = f"verstrekkingenregister-{date.today():%Y-%m-%d}.{fmt}"
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response

@@ -1,0 +1,257 @@
+"""Referrals: creating, sending (the package), following up, reminding; police information.
+
+Services take the actor explicitly and never commit. A package holds only the data categories
+that the coordinator chose and an approved privacy check 2B allowed: never the reporter,
+never information received from the police.
+"""
+
+import hashlib
+import io
+from datetime import UTC, date, datetime, time
+
+from sqlalchemy import delete, func, or_, select, update
+
+from casustafel.audit import record
+from casustafel.extensions import db
+from casustafel.models import SHAREABLE_FIELDS, Partner, PoliceInformation, PrivacyCheck, Referral, User
+from casustafel.models.base import utcnow
+from casustafel.notifications import notify
+from casustafel.permissions import Role
+from casustafel.privacy.decisions import notify_privacy_officers
+from casustafel.privacy.services import request_privacy_check
+
+PURPOSE = "verstrekking"
+
+# The statuses a referral may move to by hand once it is sent: forward only.
+NEXT_STATUSES = {
+    "concept": (),
+    "verstuurd": ("verstuurd", "ontvangen", "in_behandeling", "afgerond"),
+    "ontvangen": ("ontvangen", "in_behandeling", "afgerond"),
+    "in_behandeling": ("in_behandeling", "afgerond"),
+    "afgerond": (),
+}
+AWAITING_ANSWER = ("verstuurd", "ontvangen", "in_behandeling")
+
+REMINDER_SUBJECT = "Terugkoppeling van een partner verlopen"
+REMINDER_BODY = "Voor een verstrekking in casustafel is de gevraagde terugkoppeling van de partner verlopen."
+
+
+class ReferralError(ValueError):
+    """A refused referral change, with a Dutch message for the user."""
+
+
+def active_partners() -> list[Partner]:
+    return list(db.session.scalars(
+        select(Partner).where(Partner.active.is_(True)).order_by(Partner.position, Partner.name)
+    ))
+
+
+def referrals_of(signal) -> list[Referral]:
+    return list(db.session.scalars(
+        select(Referral).where(Referral.signal_id == signal.id).order_by(Referral.created_at)
+    ))
+
+
+def create_referral(actor, signal, *, partner: Partner, purpose: str, legal_ground: str,
+                    legal_ground_note: str | None, data_categories, channel: str,
+                    feedback_due: date | None) -> Referral:
+    """Record a concept referral and ask privacy check 2B for it."""
+    if signal.status == "afgesloten":
+        raise ReferralError("Deze melding is afgesloten. Heropen de melding eerst om iets te verstrekken.")
+    if not partner.active:
+        raise ReferralError("Deze partner is niet meer in gebruik.")
+    categories = [code for code in SHAREABLE_FIELDS if code in set(data_categories)]
+    if not categories:
+        raise ReferralError("Kies minstens één soort gegevens.")
+    referral = Referral(signal_id=signal.id, partner_id=partner.id, status="concept", legal_ground=legal_ground,
+                        data_categories=categories, channel=channel, feedback_due=feedback_due,
+                        created_by_id=getattr(actor, "id", None))
+    referral.purpose = purpose
+    referral.legal_ground_note = legal_ground_note or None
+    db.session.add(referral)
+    db.session.flush()
+    record(actor, "referral.created", referral, purpose=PURPOSE)
+    request_privacy_check(actor, signal, "2B", referral=referral)
+    if actor is not None:  # notify_privacy_officers leaves out the actor, so it needs one
+        notify_privacy_officers(actor)
+    return referral
+
+
+def privacy_check(referral: Referral) -> PrivacyCheck | None:
+    """The most recent privacy check 2B asked for this referral."""
+    return db.session.scalar(
+        select(PrivacyCheck)
+        .where(PrivacyCheck.referral_id == referral.id, PrivacyCheck.kind == "2B")
+        .order_by(PrivacyCheck.requested_at.desc())
+        .limit(1)
+    )
+
+
+def approved_categories(referral: Referral) -> list[str]:
+    """Chosen ∩ allowed by a decided, approved check 2B; empty when there is none."""
+    check = privacy_check(referral)
+    if check is None or check.status != "besloten" or not check.approved:
+        return []
+    allowed = set(check.allowed_fields or []) & set(SHAREABLE_FIELDS)
+    return [code for code in SHAREABLE_FIELDS if code in allowed and code in set(referral.data_categories or [])]
+
+
+def privacy_status(referral: Referral) -> str:
+    check = privacy_check(referral)
+    if check is None:
+        return "Privacytoets 2B is nog niet aangevraagd"
+    if check.status == "open":
+        return "Wacht op privacytoets 2B"
+    if not check.approved:
+        return "Privacytoets 2B: afgewezen; er mag niets worden verstrekt"
+    if not approved_categories(referral):
+        return "Privacytoets 2B: geen van de gekozen gegevens is toegestaan"
+    return "Privacytoets 2B: goedgekeurd"
+
+
+def send_referral(actor, referral: Referral, *, store, keyring, render, today: date) -> None:
+    """Generate the package, store it encrypted with its SHA-256 and mark the referral sent.
+
+    `render(referral, categories)` returns the PDF bytes. Refused unless the referral is a
+    concept with an approved check 2B that allows at least one chosen category.
+    """
+    if referral.status != "concept":
+        raise ReferralError("Deze verstrekking is al verstuurd.")
+    categories = approved_categories(referral)
+    if not categories:
+        raise ReferralError("Verstrekken kan pas na een goedgekeurde privacytoets 2B die minstens één van "
+                            "de gekozen gegevens toestaat.")
+    content = render(referral, categories)
+    store.delete(referral.id)  # a concept has no package; a file left by a failed attempt is stale
+    stored = store.save(referral.id, io.BytesIO(content), keyring)
+    referral.package_wrapped_key = stored.wrapped_key
+    referral.package_digest = stored.digest
+    referral.package_sha256 = hashlib.sha256(content).hexdigest()
+    referral.package_size = stored.size
+    referral.status = "verstuurd"
+    referral.sent_on = today
+    record(actor, "referral.sent", referral, purpose=PURPOSE, subjects=subject_ids(referral, categories))
+
+
+def subject_ids(referral: Referral, categories) -> list[str] | None:
+    """Pseudonyms of the subjects whose data a package with these categories holds."""
+    if not set(categories) & {"betrokkenen", "geboortedata", "kvk", "adressen"}:
+        return None
+    return [str(s.id) for s in referral.signal.subjects] or None
+
+
+def update_progress(actor, referral: Referral, *, status: str, recipient_reference: str | None,
+                    answer: str | None, today: date) -> None:
+    """Record the partner's reference, the status and the answer; afgerond needs the answer."""
+    if status not in NEXT_STATUSES.get(referral.status, ()):
+        raise ReferralError("Deze stap is voor deze verstrekking niet mogelijk.")
+    if status == "afgerond" and not (answer or referral.answer):
+        raise ReferralError("Vul het antwoord van de ontvanger in om de verstrekking af te ronden.")
+    if recipient_reference:
+        referral.recipient_reference = recipient_reference
+    if answer:
+        referral.answer = answer
+        referral.answered_on = referral.answered_on or today
+    referral.status = status
+    record(actor, "referral.updated", referral, purpose=PURPOSE, reason_code=status)
+
+
+def read_package(referral: Referral, *, store, keyring) -> bytes:
+    """The package's bytes, after checking the stored file and the recorded SHA-256."""
+    if not referral.package_digest or not store.verify(referral.id, referral.package_digest):
+        raise ReferralError("Het pakket is niet intact.")
+    content = b"".join(store.open(referral.id, referral.package_wrapped_key, keyring))
+    if hashlib.sha256(content).hexdigest() != referral.package_sha256:
+        raise ReferralError("Het pakket is niet intact.")
+    return content
+
+
+# --- the register --------------------------------------------------------------------------
+
+
+def register_query(*, partner_id=None, sent_from=None, sent_until=None, status=None):
+    stmt = select(Referral)
+    if partner_id:
+        stmt = stmt.where(Referral.partner_id == partner_id)
+    if sent_from:
+        stmt = stmt.where(Referral.sent_on >= sent_from)
+    if sent_until:
+        stmt = stmt.where(Referral.sent_on <= sent_until)
+    if status:
+        stmt = stmt.where(Referral.status == status)
+    return stmt
+
+
+def count(stmt) -> int:
+    return db.session.scalar(select(func.count()).select_from(stmt.subquery()))
+
+
+# --- police information --------------------------------------------------------------------
+
+
+def police_information_of(signal) -> list[PoliceInformation]:
+    return list(db.session.scalars(
+        select(PoliceInformation).where(PoliceInformation.signal_id == signal.id)
+        .order_by(PoliceInformation.received_on, PoliceInformation.created_at)
+    ))
+
+
+def add_police_information(actor, signal, *, received_on: date, content: str,
+                           police_reference: str | None) -> PoliceInformation:
+    if signal.status == "afgesloten":
+        raise ReferralError("Deze melding is afgesloten: informatie van de politie wordt niet meer bewaard.")
+    item = PoliceInformation(signal_id=signal.id, received_on=received_on, recorded_by_id=getattr(actor, "id", None))
+    item.content = content
+    item.police_reference = police_reference or None
+    db.session.add(item)
+    db.session.flush()
+    record(actor, "police_information.recorded", item, purpose="casustafel")
+    return item
+
+
+def delete_police_information(actor, signal) -> int:
+    """Delete the police information of a signal (at closing); log it once. Return the count."""
+    ids = list(db.session.scalars(select(PoliceInformation.id).where(PoliceInformation.signal_id == signal.id)))
+    if not ids:
+        return 0
+    db.session.execute(delete(PoliceInformation).where(PoliceInformation.id.in_(ids))
+                       .execution_options(synchronize_session="fetch"))
+    record(actor, "police_information.deleted", signal, purpose="bewaartermijn", reason_code="melding_afgesloten")
+    return len(ids)
+
+
+# --- reminders -----------------------------------------------------------------------------
+
+
+def start_of_day_utc(day: date) -> datetime:
+    return datetime.combine(day, time.min).astimezone(UTC).replace(tzinfo=None)
+
+
+def overdue_referrals(today: date) -> list[Referral]:
+    """Sent referrals whose feedback is overdue and unanswered, not yet reminded today."""
+    return list(db.session.scalars(
+        select(Referral).where(
+            Referral.status.in_(AWAITING_ANSWER),
+            Referral.answered_on.is_(None),
+            Referral.feedback_due < today,
+            or_(Referral.last_reminded_at.is_(None), Referral.last_reminded_at < start_of_day_utc(today)),
+        ).order_by(Referral.feedback_due)
+    ))
+
+
+def remind(actor, today: date) -> tuple[int, int]:
+    """Queue one content-free message per active coordinator; return (referrals, messages)."""
+    referrals = overdue_referrals(today)
+    if not referrals:
+        return 0, 0
+    coordinators = [u for u in db.session.scalars(select(User).where(User.active.is_(True)))
+                    if u.has_role(Role.COORDINATOR)]
+    for user in coordinators:
+        notify(user, REMINDER_SUBJECT, REMINDER_BODY)
+    for referral in referrals:
+        record(actor, "referral.reminded", referral, purpose=PURPOSE)
+    # Bookkeeping, not a change: leave the version alone so an open form does not turn stale.
+    table = Referral.__table__
+    db.session.execute(update(table).where(table.c.id.in_([r.id for r in referrals]))
+                       .values(last_reminded_at=utcnow()))
+    return len(referrals), len(coordinators)

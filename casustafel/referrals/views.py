@@ -1,0 +1,168 @@
+"""A referral's pages for the coordinator: new, detail, sending, the package, progress.
+
+The workspace of a signal lists its referrals and police information through the context
+processor below, so the signals feature needs no import of this one.
+"""
+
+import uuid
+from datetime import date
+
+from flask import Response, abort, current_app, flash, redirect, render_template, url_for
+from flask_login import current_user
+from wtforms.fields.choices import SelectChoice
+
+from casustafel.audit import record, record_denial
+from casustafel.auth.views import fresh_login_required
+from casustafel.extensions import db
+from casustafel.models import SHAREABLE_FIELDS, Partner, Referral
+from casustafel.permissions import Role, role_required
+from casustafel.referrals import bp, services
+from casustafel.referrals.forms import ProgressForm, ReferralForm, SendForm
+from casustafel.referrals.pdf import render_package
+from casustafel.signals.inbox import get_signal_or_404
+
+
+def get_referral_or_404(referral_id: uuid.UUID) -> Referral:
+    """Raise 404 (and log the denial) unless the referral exists; only coordinators get here."""
+    referral = db.session.get(Referral, referral_id)
+    if referral is None:
+        record_denial(current_user, "referral", referral_id)
+        abort(404)
+    return referral
+
+
+@bp.app_context_processor
+def referral_helpers():
+    """Functions for the workspace and the privacy check page (they query only when called)."""
+
+    def referral_of_check(check):
+        return db.session.get(Referral, check.referral_id) if getattr(check, "referral_id", None) else None
+
+    return {
+        "referrals_of": services.referrals_of,
+        "police_information_of": services.police_information_of,
+        "referral_of_check": referral_of_check,
+        "shareable_fields": SHAREABLE_FIELDS,
+    }
+
+
+@bp.route("/nieuw/<uuid:signal_id>", methods=["GET", "POST"])
+@role_required(Role.COORDINATOR)
+def new(signal_id):
+    signal = get_signal_or_404(signal_id)
+    form = ReferralForm()
+    form.partner_id.choices = [SelectChoice("", "— kies een ontvanger —")] + [
+        SelectChoice(p.id, p.name + (" (intern)" if p.internal else "")) for p in services.active_partners()
+    ]
+    if form.validate_on_submit():
+        try:
+            referral = services.create_referral(
+                current_user, signal, partner=db.session.get(Partner, form.partner_id.data),
+                purpose=form.purpose.data, legal_ground=form.legal_ground.data,
+                legal_ground_note=form.legal_ground_note.data, data_categories=form.data_categories.data,
+                channel=form.channel.data, feedback_due=form.feedback_due.data,
+            )
+        except services.ReferralError as error:
+            db.session.rollback()
+            form.form_errors.append(str(error))
+        else:
+            db.session.commit()
+            flash("De verstrekking is vastgelegd als concept. Privacytoets 2B is aangevraagd; pas na "
+                  "goedkeuring kunt u het pakket maken en versturen.", "success")
+            return redirect(url_for("referrals.detail", referral_id=referral.id))
+    return render_template("referrals/new.html", form=form, signal=signal)
+
+
+def _progress_form(referral: Referral) -> ProgressForm:
+    form = ProgressForm()
+    form.set_statuses(services.NEXT_STATUSES.get(referral.status, ()))
+    form.has_answer = bool(referral.answer_enc)
+    if form.status.data is None:
+        form.status.data = referral.status
+    return form
+
+
+def _detail(referral: Referral, progress_form=None, status=200):
+    record(current_user, "referral.viewed", referral, purpose=services.PURPOSE)
+    db.session.commit()
+    return render_template(
+        "referrals/detail.html", referral=referral, signal=referral.signal, check=services.privacy_check(referral),
+        privacy_status=services.privacy_status(referral), approved=services.approved_categories(referral),
+        fields=SHAREABLE_FIELDS, today=date.today(), send_form=SendForm(),
+        progress_form=progress_form or _progress_form(referral),
+    ), status
+
+
+@bp.route("/<uuid:referral_id>")
+@role_required(Role.COORDINATOR)
+def detail(referral_id):
+    return _detail(get_referral_or_404(referral_id))
+
+
+@bp.route("/<uuid:referral_id>/versturen", methods=["POST"])
+@role_required(Role.COORDINATOR)
+def send(referral_id):
+    referral = get_referral_or_404(referral_id)
+    if not SendForm().validate_on_submit():
+        abort(400)
+    try:
+        services.send_referral(
+            current_user, referral, store=current_app.extensions["casustafel_store"],
+            keyring=current_app.extensions["casustafel_keyring"], render=render_package, today=date.today(),
+        )
+        db.session.commit()
+    except services.ReferralError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return redirect(url_for("referrals.detail", referral_id=referral_id))
+    except BaseException:
+        db.session.rollback()
+        current_app.extensions["casustafel_store"].delete(referral_id)  # no package without its record
+        raise
+    flash("Het pakket is gemaakt en versleuteld opgeslagen. De verstrekking staat op ‘verstuurd’.", "success")
+    return redirect(url_for("referrals.detail", referral_id=referral.id))
+
+
+@bp.route("/<uuid:referral_id>/pakket.pdf")
+@role_required(Role.COORDINATOR)
+@fresh_login_required
+def package(referral_id):
+    referral = get_referral_or_404(referral_id)
+    if not referral.package_digest:
+        abort(404)
+    try:
+        content = services.read_package(referral, store=current_app.extensions["casustafel_store"],
+                                        keyring=current_app.extensions["casustafel_keyring"])
+    except services.ReferralError:
+        current_app.logger.error("referral package %s failed its integrity check", referral.id)
+        abort(500)
+    record(current_user, "referral.package_downloaded", referral, purpose=services.PURPOSE)
+    db.session.commit()
+    response = Response(content, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'attachment; filename="verstrekking-{referral.signal.reference}.pdf"'
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Content-Length"] = str(len(content))
+    return response
+
+
+@bp.route("/<uuid:referral_id>/voortgang", methods=["POST"])
+@role_required(Role.COORDINATOR)
+def progress(referral_id):
+    referral = get_referral_or_404(referral_id)
+    form = _progress_form(referral)
+    if referral.status == "concept":
+        form.form_errors.append("Leg de voortgang vast nadat de verstrekking is verstuurd.")
+        return _detail(referral, form, status=200)
+    if form.validate_on_submit():
+        try:
+            services.update_progress(current_user, referral, status=form.status.data,
+                                     recipient_reference=form.recipient_reference.data,
+                                     answer=form.answer.data, today=date.today())
+        except services.ReferralError as error:
+            db.session.rollback()
+            form.form_errors.append(str(error))
+        else:
+            db.session.commit()
+            flash("De voortgang van de verstrekking is vastgelegd.", "success")
+            return redirect(url_for("referrals.detail", referral_id=referral.id))
+    return _detail(referral, form)

@@ -1,0 +1,83 @@
+"""The coordinator's management information page and its aggregate-only export."""
+
+from datetime import date
+
+from flask import Response, abort, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from casustafel.audit import record
+from casustafel.auth.views import fresh_login_required
+from casustafel.exports import to_csv, to_xlsx
+from casustafel.extensions import db
+from casustafel.permissions import Role, role_required
+from casustafel.reports import bp, services
+from casustafel.reports.charts import bar_chart
+from casustafel.reports.forms import PeriodForm, default_period
+
+FORMATS = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+def period_from_request() -> tuple[PeriodForm, tuple[date, date] | None]:
+    """The period in the query string, or the current year when none is given."""
+    form = PeriodForm(request.args)
+    if "start" not in request.args and "end" not in request.args:
+        form.start.data, form.end.data = default_period(date.today())
+        return form, (form.start.data, form.end.data)
+    if not form.validate():
+        return form, None
+    return form, (form.start.data, form.end.data)
+
+
+def charts_for(report: services.Report) -> dict:
+    def pairs(items):
+        return [(i.label, i.count) for i in items]
+
+    return {
+        "phenomena": bar_chart("Meldingen per fenomeen", pairs(report.phenomena)),
+        "channels": bar_chart("Meldingen per kanaal", pairs(report.channels)),
+        "departments": bar_chart("Meldingen per afdeling van de melder", pairs(report.departments)),
+        "outcomes": bar_chart("Meldingen per uitkomst", pairs(report.outcomes)),
+        "months": bar_chart("Meldingen per maand", pairs(report.months)),
+        "lead_phenomena": bar_chart("Mediane doorlooptijd per fenomeen (dagen)",
+                                    [(t.label, t.median) for t in report.lead_by_phenomenon], unit="dagen"),
+        "referrals": bar_chart("Verstrekkingen per partner",
+                               [(name, total) for name, _, total in report.referrals.rows], unit="verstrekkingen"),
+    }
+
+
+@bp.route("/")
+@role_required(Role.COORDINATOR)
+def index():
+    form, period = period_from_request()
+    report = services.build_report(*period, date.today()) if period else None
+    record(current_user, "report.viewed", object_type="report", purpose=services.PURPOSE)
+    db.session.commit()
+    return render_template(
+        "reports/index.html", form=form, report=report, charts=charts_for(report) if report else None,
+        period_args={"start": period[0].isoformat(), "end": period[1].isoformat()} if period else None,
+        this_year=date.today().year,
+    )
+
+
+@bp.route("/export.<fmt>")
+@role_required(Role.COORDINATOR)
+@fresh_login_required
+def export(fmt):
+    if fmt not in FORMATS:
+        abort(404)
+    _form, period = period_from_request()
+    if period is None:
+        return redirect(url_for("reports.index", **request.args))
+    report = services.build_report(*period, date.today())
+    header, rows = services.export_rows(report)
+    content = to_csv(header, rows) if fmt == "csv" else to_xlsx(header, rows, title="Cijfers")
+    record(current_user, "report.exported", object_type="report", purpose=services.PURPOSE, reason_code=fmt)
+    db.session.commit()
+    response = Response(content, mimetype=FORMATS[fmt])
+    name = f"cijfers-casustafel-{period[0]:%Y%m%d}-{period[1]:%Y%m%d}.{fmt}"
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response

@@ -1,0 +1,98 @@
+"""Browser journey of a referral to the RIEC: the coordinator records it, the privacy officer
+approves two data categories in check 2B, the coordinator sends the package, records the
+answer and closes it, and the register lists it. axe-core on the referral pages and the register."""
+
+import io
+
+from pypdf import PdfReader
+from sqlalchemy import select
+
+from casustafel.extensions import db
+from casustafel.models import PrivacyCheck, Referral
+from tests.conftest import PASSWORD
+
+
+def _login(browser, email):
+    browser.goto("/inloggen")
+    browser.page.get_by_label("E-mailadres").fill(email)
+    browser.page.get_by_label("Wachtwoord").fill(PASSWORD)
+    browser.page.get_by_role("button", name="Inloggen").click()
+    assert "Welkom" in browser.page.get_by_role("heading", level=1).inner_text()
+
+
+def _logout(browser):
+    browser.page.get_by_role("button", name="Uitloggen").click()
+
+
+def test_a_referral_to_the_riec_from_concept_to_the_register(browser, make_user, make_signal):
+    coordinator = make_user("coordinator", name="Ruud Regisseur")
+    officer = make_user("privacy_officer", name="Paula Privacy")
+    signal = make_signal(description="Contante betalingen DESCRMARK", person=("Jan PERSONMARK Jansen", "1980-01-02"),
+                         status="doorgezet")
+
+    _login(browser, coordinator.email)
+    page = browser.page
+    browser.goto(f"/meldingen/{signal.id}")
+    page.get_by_role("link", name="Verstrekking toevoegen").click()
+    browser.assert_accessible("nieuwe verstrekking")
+    page.get_by_label("Ontvanger").select_option(label="RIEC")
+    page.get_by_label("Doel van de verstrekking").fill("Signaal aanbrengen bij het RIEC")
+    page.get_by_label("Grondslag", exact=True).select_option(label="Anders (toelichting verplicht)")
+    for label in ("Beschrijving van de melding", "Namen en rol van betrokkenen", "Geboortedata"):
+        page.get_by_label(label).check()
+    page.get_by_label("Kanaal").select_option(label="RIEC-portaal / iKGO")
+    page.get_by_role("button", name="Verstrekking vastleggen").click()
+    assert page.get_by_role("heading", name="Controleer het formulier").is_visible()
+    assert page.get_by_label("Doel van de verstrekking").input_value() == "Signaal aanbrengen bij het RIEC"
+    browser.assert_accessible("nieuwe verstrekking met fout")
+    page.get_by_label("Grondslag", exact=True).select_option(label="Art. 6 lid 1 sub e AVG en het RIEC-convenant")
+    page.get_by_role("button", name="Verstrekking vastleggen").click()
+    assert page.get_by_text("Privacytoets 2B is aangevraagd").is_visible()
+    assert page.get_by_text("Wacht op privacytoets 2B").is_visible()
+    browser.assert_accessible("verstrekking (concept)")
+    _logout(browser)
+
+    referral = db.session.scalars(select(Referral)).one()
+    check = db.session.scalar(select(PrivacyCheck).where(PrivacyCheck.referral_id == referral.id))
+    _login(browser, officer.email)
+    browser.goto(f"/privacy/toetsen/{check.id}")
+    assert page.get_by_text("Signaal aanbrengen bij het RIEC").is_visible()
+    browser.assert_accessible("privacytoets 2B voor een verstrekking")
+    page.get_by_label("Goedgekeurd").check()
+    page.get_by_label("Beschrijving van de melding").check()
+    page.get_by_label("Namen en rol van betrokkenen").check()
+    page.get_by_label("Onderbouwing").fill("Past binnen het RIEC-convenant")
+    page.get_by_role("button", name="Besluit vastleggen").click()
+    assert page.get_by_text("Het besluit is vastgelegd").is_visible()
+    _logout(browser)
+
+    _login(browser, coordinator.email)
+    browser.goto(f"/verstrekkingen/{referral.id}")
+    assert page.get_by_text("Privacytoets 2B: goedgekeurd").is_visible()
+    page.get_by_role("button", name="Pakket maken en als verstuurd vastleggen").click()
+    assert page.get_by_text("Het pakket is gemaakt").is_visible()
+    browser.assert_accessible("verstrekking (verstuurd)")
+    with page.expect_download() as info:
+        page.get_by_role("link", name="Pakket downloaden").click()
+    content = info.value.path().read_bytes()
+    text = " ".join(" ".join(p.extract_text().split()) for p in PdfReader(io.BytesIO(content)).pages)
+    assert "DESCRMARK" in text and "PERSONMARK" in text and "1980" not in text
+
+    page.get_by_label("Status").select_option(label="Afgerond")
+    page.get_by_label("Kenmerk van de ontvanger").fill("RIEC-2026-7")
+    page.get_by_role("button", name="Voortgang vastleggen").click()
+    assert page.get_by_role("heading", name="Controleer het formulier").is_visible()
+    browser.assert_accessible("voortgang met fout")
+    page.get_by_label("Status").select_option(label="Afgerond")
+    page.get_by_label("Antwoord van de ontvanger").fill("Opgenomen in het RIEC-casusoverleg")
+    page.get_by_role("button", name="Voortgang vastleggen").click()
+    assert page.get_by_text("De voortgang van de verstrekking is vastgelegd.").is_visible()
+    assert "Afgerond" in page.get_by_role("paragraph").filter(has_text="Status:").inner_text()
+
+    page.get_by_role("link", name="Naar het verstrekkingenregister").click()
+    page.get_by_label("Ontvanger").select_option(label="RIEC")
+    page.get_by_label("Status").select_option(label="Afgerond")
+    page.get_by_role("button", name="Filteren").click()
+    table = page.get_by_role("region", name="Verstrekkingen")
+    assert signal.reference in table.inner_text() and "Afgerond" in table.inner_text()
+    browser.assert_accessible("verstrekkingenregister")
