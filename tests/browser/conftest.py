@@ -10,6 +10,8 @@ import pytest
 from playwright.sync_api import sync_playwright
 from werkzeug.serving import make_server
 
+from tests.conftest import PASSWORD
+
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -57,6 +59,13 @@ class Browser:
     def goto(self, path):
         response = self.page.goto(self.origin + path)
         return response
+
+    def log_in(self, email, password=PASSWORD):
+        """Fill in and send the login form (the page after it is the caller's to check)."""
+        self.goto("/inloggen")
+        self.page.get_by_label("E-mailadres").fill(email)
+        self.page.get_by_label("Wachtwoord").fill(password)
+        self.page.get_by_role("button", name="Inloggen").click()
 
     def assert_accessible(self, name=""):
         """Fail on any serious or critical axe-core violation (WCAG 2.1 A/AA) or CSP violation."""

@@ -11,10 +11,7 @@ from tests.conftest import PASSWORD
 
 
 def _login(browser, email, password=PASSWORD):
-    browser.goto("/inloggen")
-    browser.page.get_by_label("E-mailadres").fill(email)
-    browser.page.get_by_label("Wachtwoord").fill(password)
-    browser.page.get_by_role("button", name="Inloggen").click()
+    browser.log_in(email, password)
 
 
 def test_login_page_start_page_and_logout_are_accessible(browser, make_user):

@@ -15,10 +15,7 @@ PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>
 
 
 def _login(browser, email, password=PASSWORD):
-    browser.goto("/inloggen")
-    browser.page.get_by_label("E-mailadres").fill(email)
-    browser.page.get_by_label("Wachtwoord").fill(password)
-    browser.page.get_by_role("button", name="Inloggen").click()
+    browser.log_in(email, password)
     assert "Welkom" in browser.page.get_by_role("heading", level=1).inner_text()
 
 

@@ -15,10 +15,7 @@ ANSWER = "Op maandag en donderdag, rond middernacht."
 
 
 def _login(browser, email):
-    browser.goto("/inloggen")
-    browser.page.get_by_label("E-mailadres").fill(email)
-    browser.page.get_by_label("Wachtwoord").fill(PASSWORD)
-    browser.page.get_by_role("button", name="Inloggen").click()
+    browser.log_in(email, PASSWORD)
     assert "Welkom" in browser.page.get_by_role("heading", level=1).inner_text()
 
 
