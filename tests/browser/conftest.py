@@ -7,6 +7,7 @@ import shutil
 import threading
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import sync_playwright
 from werkzeug.serving import make_server
 
@@ -69,11 +70,7 @@ class Browser:
 
     def assert_accessible(self, name=""):
         """Fail on any serious or critical axe-core violation (WCAG 2.1 A/AA) or CSP violation."""
-        self.page.add_script_tag(url=f"{self.origin}/static/vendor/axe/axe.min.js")
-        result = self.page.evaluate(
-            "async (tags) => await axe.run(document, {runOnly: {type: 'tag', values: tags}})",
-            WCAG_TAGS,
-        )
+        result = self._run_axe()
         serious = [v for v in result["violations"] if v["impact"] in ("serious", "critical")]
         details = [
             f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
@@ -83,11 +80,29 @@ class Browser:
         assert not self.csp_violations, self.csp_violations
         return result
 
+    def _run_axe(self, attempts=3):
+        """Inject and run axe on the loaded page. A click may still be navigating: then the old
+        document disappears under the script, so wait for the new one and run again."""
+        for attempt in range(attempts):
+            try:
+                self.page.wait_for_load_state("load")
+                self.page.add_script_tag(url=f"{self.origin}/static/vendor/axe/axe.min.js")
+                return self.page.evaluate(
+                    "async (tags) => await axe.run(document, {runOnly: {type: 'tag', values: tags}})",
+                    WCAG_TAGS,
+                )
+            except PlaywrightError:
+                if attempt == attempts - 1:
+                    raise
+                self.page.wait_for_load_state("load")
+        raise AssertionError("unreachable")
+
 
 @pytest.fixture
 def browser(chromium, live_server):
     context = chromium.new_context(locale="nl-NL")
     page = context.new_page()
-    page.set_default_timeout(10_000)
+    page.set_default_timeout(30_000)  # generous: a loaded 2-core CI machine is slow, not broken
+    page.set_default_navigation_timeout(30_000)
     yield Browser(page, live_server)
     context.close()

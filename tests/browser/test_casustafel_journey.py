@@ -53,7 +53,8 @@ def open_browser(chromium, live_server):
         context = chromium.new_context(locale="nl-NL")
         contexts.append(context)
         page = context.new_page()
-        page.set_default_timeout(10_000)
+        page.set_default_timeout(30_000)
+        page.set_default_navigation_timeout(30_000)
         return Browser(page, live_server)
 
     yield open_
