@@ -159,12 +159,24 @@ def coordinator_records_privacy_checks() -> bool:
     return get_setting("privacy_checks_by_coordinator") == "1"
 
 
-def can_decide_privacy_check(user, check) -> bool:
-    if not user.is_authenticated or check.status != "open":
+def can_decide_privacy_checks(user) -> bool:
+    """The privacy officer decides privacy checks, or the coordinator when the setting says so."""
+    if not user.is_authenticated:
         return False
-    if user.has_role(Role.PRIVACY_OFFICER):
-        return True
-    return user.has_role(Role.COORDINATOR) and coordinator_records_privacy_checks()
+    return user.has_role(Role.PRIVACY_OFFICER) or (
+        user.has_role(Role.COORDINATOR) and coordinator_records_privacy_checks()
+    )
+
+
+def can_decide_privacy_check(user, check) -> bool:
+    return check.status == "open" and can_decide_privacy_checks(user)
+
+
+def can_open_privacy_check(user, check) -> bool:
+    """An open check for whoever may decide it; a decided one only for the user who decided it."""
+    return can_decide_privacy_check(user, check) or (
+        check.status == "besloten" and check.decided_by_id == user.id and can_decide_privacy_checks(user)
+    )
 
 
 def can_manage_meetings(user) -> bool:
@@ -188,6 +200,16 @@ def can_view_agenda_item(user, item) -> bool:
         user.has_role(Role.MEMBER)
         and meeting.status == "gepubliceerd"
         and invitation(user, meeting) is not None
+    )
+
+
+def can_view_meeting_agenda(user, meeting) -> bool:
+    """Invited member, agenda published, meeting not closed; every item passes the policy."""
+    return (
+        user.has_role(Role.MEMBER)
+        and meeting.status == "gepubliceerd"
+        and invitation(user, meeting) is not None
+        and all(can_view_agenda_item(user, item) for item in meeting.items)
     )
 
 

@@ -9,14 +9,10 @@ from wtforms import DateField, HiddenField, SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
-from casustafel.forms import Form
+from casustafel.forms import Form, strip_text
 from casustafel.models import ACTION_STATUSES, ACTION_TYPES
 
 TEXT_MAX = 4000
-
-
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
 
 
 def _int_or_none(value):
@@ -44,7 +40,7 @@ class NewActionForm(Form):
     )
     description = TextAreaField(
         "Beschrijving van de actie",
-        filters=[_strip],
+        filters=[strip_text],
         validators=[Optional(), Length(max=TEXT_MAX, message=f"Gebruik hooguit {TEXT_MAX} tekens.")],
     )
 
@@ -63,7 +59,7 @@ class UpdateActionForm(Form):
     # No Optional(): it would stop validate_result, which needs the result for "afgerond".
     result = TextAreaField(
         "Resultaat",
-        filters=[_strip],
+        filters=[strip_text],
         validators=[Length(max=TEXT_MAX, message=f"Gebruik hooguit {TEXT_MAX} tekens.")],
     )
     version = HiddenField()

@@ -3,14 +3,14 @@
 Notifications say only that there is something in casustafel, never what.
 """
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, timedelta
 
 from sqlalchemy import Select, and_, or_, select, update
 
 from casustafel.audit import record
 from casustafel.extensions import db
 from casustafel.models import ACTION_TYPES, Action, PrivacyCheck, User, UserRole
-from casustafel.models.base import utcnow
+from casustafel.models.base import start_of_day_utc, utcnow
 from casustafel.notifications import notify
 from casustafel.permissions import Role
 
@@ -164,11 +164,6 @@ def description_released(user, action: Action) -> bool:
 
 
 # --- reminders ---------------------------------------------------------------------------
-
-
-def start_of_day_utc(day: date) -> datetime:
-    """Local midnight of `day` as a naive UTC timestamp, to compare with stored times."""
-    return datetime.combine(day, time.min).astimezone(UTC).replace(tzinfo=None)
 
 
 def actions_to_remind(today: date, days: int) -> list[Action]:

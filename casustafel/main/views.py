@@ -5,7 +5,7 @@ subjects. The coordinator's list of overdue actions names the signal's reference
 owner (a colleague), nothing more.
 """
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 
 from flask import current_app, jsonify, render_template
 from flask_login import current_user
@@ -17,9 +17,8 @@ from casustafel.actions.services import visible_to
 from casustafel.extensions import db
 from casustafel.main import bp
 from casustafel.models import Action, Meeting, MeetingInvitee, PrivacyCheck, Signal
-from casustafel.models.base import utcnow
 from casustafel.permissions import Role, coordinator_records_privacy_checks
-from casustafel.settings import get_setting
+from casustafel.signals.inbox import WAITING_STATES, waiting_days, waiting_since
 
 OVERDUE_SHOWN = 20
 MEETINGS_SHOWN = 5
@@ -42,22 +41,17 @@ def _count(stmt) -> int:
     return db.session.scalar(select(func.count()).select_from(stmt.subquery()))
 
 
-def waiting_days() -> int:
-    try:
-        return max(int(get_setting("waiting_too_long_days")), 0)
-    except ValueError:
-        return 10
-
-
 def coordinator_overview(today: date) -> dict:
     days = waiting_days()
     new = select(Signal.id).where(Signal.status == "ingediend")
+    waiting = select(Signal.id).where(Signal.status.in_(WAITING_STATES))
     unfinished = select(Action).where(Action.status != "afgerond")
     overdue = unfinished.where(Action.deadline < today)
     return {
         "new_signals": _count(new),
         "waiting_days": days,
-        "waiting_too_long": _count(new.where(Signal.received_at < utcnow() - timedelta(days=days))),
+        # The same rule as the inbox's marker: new or in intake, received before the threshold.
+        "waiting_too_long": _count(waiting.where(Signal.received_at < waiting_since(days))),
         "open_actions": _count(unfinished),
         "overdue_count": _count(overdue),
         "overdue_actions": db.session.scalars(

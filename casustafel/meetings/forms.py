@@ -7,15 +7,11 @@ from wtforms import DateField, HiddenField, RadioField, SelectField, TextAreaFie
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
-from casustafel.forms import Form
+from casustafel.forms import Form, strip_text
 from casustafel.models import ACTION_TYPES, DECISIONS, MEETING_KINDS
 
 TEXT_MAX = 20_000
 STALE_FORM = "Dit formulier is niet compleet. Open de pagina opnieuw en probeer het nog eens."
-
-
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
 
 
 class MeetingForm(Form):
@@ -73,7 +69,7 @@ class AddItemForm(Form):
 
 
 class NotesForm(Form):
-    notes = TextAreaField("Aantekeningen", filters=[_strip],
+    notes = TextAreaField("Aantekeningen", filters=[strip_text],
                           validators=[Optional(), Length(max=TEXT_MAX, message="Gebruik hooguit 20.000 tekens.")])
     version = HiddenField(validators=[DataRequired(STALE_FORM)])
 
@@ -86,7 +82,7 @@ class DecisionForm(Form):
     )
     rationale = TextAreaField(
         "Onderbouwing",
-        filters=[_strip],
+        filters=[strip_text],
         validators=[DataRequired("Vul de onderbouwing van het besluit in."),
                     Length(max=TEXT_MAX, message="Gebruik hooguit 20.000 tekens.")],
     )
@@ -104,7 +100,7 @@ class ActionForm(Form):
     deadline = DateField("Uiterste datum", validators=[InputRequired("Vul de uiterste datum in.")])
     description = TextAreaField(
         "Omschrijving",
-        filters=[_strip],
+        filters=[strip_text],
         validators=[Optional(), Length(max=TEXT_MAX, message="Gebruik hooguit 20.000 tekens.")],
     )
 

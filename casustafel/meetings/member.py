@@ -15,22 +15,12 @@ from casustafel.audit import record, record_denial
 from casustafel.extensions import db
 from casustafel.meetings import bp, services
 from casustafel.models import Meeting
-from casustafel.permissions import Role, can_view_action, can_view_agenda_item, invitation, role_required
-
-
-def may_see_agenda(user, meeting: Meeting) -> bool:
-    """Invited member, agenda published, meeting not closed; every item passes the policy."""
-    return (
-        user.has_role(Role.MEMBER)
-        and meeting.status == "gepubliceerd"
-        and invitation(user, meeting) is not None
-        and all(can_view_agenda_item(user, item) for item in meeting.items)
-    )
+from casustafel.permissions import Role, can_view_action, can_view_meeting_agenda, invitation, role_required
 
 
 def get_member_meeting_or_404(meeting_id: uuid.UUID) -> Meeting:
     meeting = db.session.get(Meeting, meeting_id)
-    if meeting is None or not may_see_agenda(current_user, meeting):
+    if meeting is None or not can_view_meeting_agenda(current_user, meeting):
         record_denial(current_user, "meeting", meeting_id)
         abort(404)
     return meeting

@@ -1,7 +1,7 @@
 """Shared model helpers: UUID keys, timestamps and encrypted attributes."""
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time
 
 from flask import current_app
 
@@ -10,6 +10,11 @@ from casustafel import crypto
 
 def utcnow() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
+
+
+def start_of_day_utc(day) -> datetime:
+    """Local midnight of `day` as a naive UTC timestamp, to compare with stored times."""
+    return datetime.combine(day, time.min).astimezone(UTC).replace(tzinfo=None)
 
 
 def new_uuid() -> uuid.UUID:

@@ -15,7 +15,13 @@ from sqlalchemy.orm import selectinload
 from casustafel.audit import record, record_denial
 from casustafel.extensions import db
 from casustafel.models import REGISTERS, SHAREABLE_FIELDS, Action, Meeting, PrivacyCheck, SourceQuery
-from casustafel.permissions import Role, can_decide_privacy_check, coordinator_records_privacy_checks, role_required
+from casustafel.permissions import (
+    Role,
+    can_decide_privacy_check,
+    can_decide_privacy_checks,
+    can_open_privacy_check,
+    role_required,
+)
 from casustafel.privacy import bp
 from casustafel.privacy.decisions import DecisionError, decide_privacy_check, invited_departments
 from casustafel.privacy.forms import decision_form
@@ -23,24 +29,10 @@ from casustafel.privacy.forms import decision_form
 RECENT = 20
 
 
-def may_decide_privacy_checks(user) -> bool:
-    """The privacy officer decides, or the coordinator when the setting says so."""
-    return user.has_role(Role.PRIVACY_OFFICER) or (
-        user.has_role(Role.COORDINATOR) and coordinator_records_privacy_checks()
-    )
-
-
-def may_open_check(user, check: PrivacyCheck) -> bool:
-    """An open check for whoever may decide it; a decided one only for the user who decided it."""
-    return can_decide_privacy_check(user, check) or (
-        check.status == "besloten" and check.decided_by_id == user.id and may_decide_privacy_checks(user)
-    )
-
-
 def get_check_or_404(check_id: uuid.UUID) -> PrivacyCheck:
     """Raise 404 (and log the denial) unless the user may open this check."""
     check = db.session.get(PrivacyCheck, check_id)
-    if check is None or not may_open_check(current_user, check):
+    if check is None or not can_open_privacy_check(current_user, check):
         record_denial(current_user, "privacy_check", check_id)
         abort(404)
     return check
@@ -49,7 +41,7 @@ def get_check_or_404(check_id: uuid.UUID) -> PrivacyCheck:
 @bp.route("/")
 @role_required(Role.PRIVACY_OFFICER, Role.COORDINATOR)
 def checks():
-    if not may_decide_privacy_checks(current_user):
+    if not can_decide_privacy_checks(current_user):
         record_denial(current_user, "endpoint", request.endpoint)
         abort(403)
     open_checks = db.session.scalars(

@@ -6,14 +6,10 @@ from wtforms import DateField, SelectField, SelectMultipleField, StringField, Te
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
-from casustafel.forms import Form
+from casustafel.forms import Form, strip_text
 from casustafel.models import LEGAL_GROUNDS, REFERRAL_CHANNELS, REFERRAL_STATUSES, SHAREABLE_FIELDS
 
 TEXT_MAX = 4000
-
-
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
 
 
 def _int_or_none(value):
@@ -41,7 +37,7 @@ class AnyValue(Optional):
 class ReferralForm(Form):
     partner_id = SelectField("Ontvanger", coerce=_int_or_none, validators=[InputRequired("Kies de ontvanger.")])
     purpose = TextAreaField(
-        "Doel van de verstrekking", filters=[_strip],
+        "Doel van de verstrekking", filters=[strip_text],
         validators=[DataRequired("Vul het doel van de verstrekking in."),
                     Length(max=TEXT_MAX, message=f"Gebruik hooguit {TEXT_MAX} tekens.")],
     )
@@ -53,7 +49,7 @@ class ReferralForm(Form):
     )
     # No Optional(): it would stop validate_legal_ground_note, which needs the note for "overig".
     legal_ground_note = TextAreaField(
-        "Toelichting op de grondslag", filters=[_strip],
+        "Toelichting op de grondslag", filters=[strip_text],
         validators=[Length(max=TEXT_MAX, message=f"Gebruik hooguit {TEXT_MAX} tekens.")],
     )
     data_categories = SelectMultipleField(
@@ -81,12 +77,12 @@ class SendForm(Form):
 class ProgressForm(Form):
     status = SelectField("Status", validators=[InputRequired("Kies een status.")])
     recipient_reference = StringField(
-        "Kenmerk van de ontvanger", filters=[_strip],
+        "Kenmerk van de ontvanger", filters=[strip_text],
         validators=[Optional(), Length(max=200, message="Gebruik hooguit 200 tekens.")],
     )
     # No Optional(): it would stop validate_answer, which needs the answer for "afgerond".
     answer = TextAreaField(
-        "Antwoord van de ontvanger", filters=[_strip],
+        "Antwoord van de ontvanger", filters=[strip_text],
         validators=[Length(max=TEXT_MAX, message=f"Gebruik hooguit {TEXT_MAX} tekens.")],
     )
 
@@ -122,11 +118,11 @@ class RegisterFilterForm(Form):
 class PoliceInformationForm(Form):
     received_on = DateField("Ontvangen op", validators=[DataRequired("Vul een geldige datum in."), not_in_future])
     police_reference = StringField(
-        "Kenmerk van de politie", filters=[_strip],
+        "Kenmerk van de politie", filters=[strip_text],
         validators=[Optional(), Length(max=200, message="Gebruik hooguit 200 tekens.")],
     )
     content = TextAreaField(
-        "Ontvangen informatie", filters=[_strip],
+        "Ontvangen informatie", filters=[strip_text],
         validators=[DataRequired("Vul de ontvangen informatie in."),
                     Length(max=TEXT_MAX, message=f"Gebruik hooguit {TEXT_MAX} tekens.")],
     )

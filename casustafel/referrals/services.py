@@ -7,14 +7,14 @@ never information received from the police.
 
 import hashlib
 import io
-from datetime import UTC, date, datetime, time
+from datetime import date
 
 from sqlalchemy import delete, func, or_, select, update
 
 from casustafel.audit import record
 from casustafel.extensions import db
 from casustafel.models import SHAREABLE_FIELDS, Partner, PoliceInformation, PrivacyCheck, Referral, User
-from casustafel.models.base import utcnow
+from casustafel.models.base import start_of_day_utc, utcnow
 from casustafel.notifications import notify
 from casustafel.permissions import Role
 from casustafel.privacy.decisions import notify_privacy_officers
@@ -221,10 +221,6 @@ def delete_police_information(actor, signal) -> int:
 
 
 # --- reminders -----------------------------------------------------------------------------
-
-
-def start_of_day_utc(day: date) -> datetime:
-    return datetime.combine(day, time.min).astimezone(UTC).replace(tzinfo=None)
 
 
 def overdue_referrals(today: date) -> list[Referral]:

@@ -24,15 +24,11 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp, StopValidation, ValidationError
 
-from casustafel.forms import Form
+from casustafel.forms import Form, strip_text
 from casustafel.models import CHANNELS, SUBJECT_KINDS, SUBJECT_ROLES
 
 POSTCODE_RE = re.compile(r"^[1-9][0-9]{3} ?(?!SA|SD|SS)[A-Z]{2}$")
 MAX_ROWS = 20
-
-
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
 
 
 def _upper_postcode(value):
@@ -76,10 +72,10 @@ class AddressFields(PlainForm):
     class Meta:
         locales = ("nl_NL", "nl")
 
-    street = StringField("Straat", filters=[_strip], validators=[Optional(), Length(max=120)])
+    street = StringField("Straat", filters=[strip_text], validators=[Optional(), Length(max=120)])
     house_number = StringField(
         "Huisnummer",
-        filters=[_strip],
+        filters=[strip_text],
         render_kw={"inputmode": "numeric"},
         validators=[
             RequiredInFilledRow(lambda f: bool(f.postcode.data or f.street.data), "Vul ook het huisnummer in."),
@@ -89,15 +85,15 @@ class AddressFields(PlainForm):
     )
     house_number_addition = StringField(
         "Toevoeging",
-        filters=[_strip],
+        filters=[strip_text],
         validators=[
             Optional(),
             Length(max=6, message="Gebruik hooguit 6 tekens."),
             Regexp(r"^[A-Za-z0-9 -]*$", message="Gebruik alleen letters en cijfers."),
         ],
     )
-    postcode = StringField("Postcode", filters=[_strip, _upper_postcode], validators=[Optional(), valid_postcode])
-    city = StringField("Plaats", filters=[_strip], validators=[Optional(), Length(max=80)])
+    postcode = StringField("Postcode", filters=[strip_text, _upper_postcode], validators=[Optional(), valid_postcode])
+    city = StringField("Plaats", filters=[strip_text], validators=[Optional(), Length(max=80)])
 
     ADDRESS_FIELDS = ("street", "house_number", "house_number_addition", "postcode", "city")
 
@@ -121,7 +117,7 @@ class SubjectForm(AddressFields):
     )
     name = StringField(
         "Naam",
-        filters=[_strip],
+        filters=[strip_text],
         validators=[RequiredInFilledRow(lambda f: not f.is_blank(), "Vul de naam in."), Optional(), Length(max=200)],
     )
     birth_date = DateField(
@@ -131,7 +127,7 @@ class SubjectForm(AddressFields):
     )
     kvk_number = StringField(
         "KvK-nummer",
-        filters=[_strip],
+        filters=[strip_text],
         validators=[Optional(), Regexp(r"^[0-9]{8}$", message="Een KvK-nummer heeft 8 cijfers.")],
     )
 
@@ -154,7 +150,7 @@ class SubjectForm(AddressFields):
 class LocationForm(AddressFields):
     postcode = StringField(
         "Postcode",
-        filters=[_strip, _upper_postcode],
+        filters=[strip_text, _upper_postcode],
         validators=[RequiredInFilledRow(lambda f: f.has_address(), "Vul de postcode in."), Optional(), valid_postcode],
     )
 
@@ -175,12 +171,12 @@ class SignalForm(Form):
     )
     indicator_explanation = TextAreaField(
         "Toelichting bij de indicatoren",
-        filters=[_strip],
+        filters=[strip_text],
         validators=[Optional(), Length(max=5000, message="Gebruik hooguit 5000 tekens.")],
     )
     description = TextAreaField(
         "Wat heeft u gezien of gehoord?",
-        filters=[_strip],
+        filters=[strip_text],
         validators=[
             DataRequired("Beschrijf wat u heeft gezien of gehoord."),
             Length(max=10000, message="Gebruik hooguit 10.000 tekens."),
@@ -197,7 +193,7 @@ class SignalForm(Form):
     reporter_unnamed = BooleanField("Ik wil anoniem blijven voor de deelnemers van de casustafel")
     reporter_phone = StringField(
         "Telefoonnummer voor vragen",
-        filters=[_strip],
+        filters=[strip_text],
         validators=[
             Optional(),
             Regexp(r"^[0-9 +()-]{6,20}$", message="Vul een telefoonnummer in, bijvoorbeeld 06 12345678."),
@@ -228,6 +224,6 @@ class RegisterSignalForm(SignalForm):
 class AnswerForm(Form):
     answer = TextAreaField(
         "Uw antwoord",
-        filters=[_strip],
+        filters=[strip_text],
         validators=[DataRequired("Vul uw antwoord in."), Length(max=5000, message="Gebruik hooguit 5000 tekens.")],
     )

@@ -17,7 +17,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, ValidationEr
 
 from casustafel.audit import record
 from casustafel.extensions import db
-from casustafel.forms import Form
+from casustafel.forms import Form, strip_text
 from casustafel.models import (
     FEEDBACK_MESSAGES,
     STATUSES,
@@ -59,10 +59,6 @@ STALE_PAGE = "Deze pagina is verouderd. Laad de melding opnieuw."
 NO_REPORTER = "Deze melding heeft geen melder binnen de gemeente; er kan geen bericht naartoe."
 
 
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
-
-
 # Forms ---------------------------------------------------------------------------------------
 
 
@@ -77,7 +73,7 @@ class StatusForm(VersionedForm):
     to_status = RadioField("Nieuwe status", validators=[InputRequired("Kies de nieuwe status.")])
     closing_reason = SelectField("Reden van afsluiten", validate_choice=False)  # checked below, when closing
     reason = TextAreaField(
-        "Toelichting", filters=[_strip], validators=[Length(max=2000, message="Gebruik hooguit 2000 tekens.")]
+        "Toelichting", filters=[strip_text], validators=[Length(max=2000, message="Gebruik hooguit 2000 tekens.")]
     )
 
     def __init__(self, signal: Signal, **kwargs):
@@ -133,7 +129,7 @@ class LegalHoldForm(VersionedForm):
 class QuestionForm(VersionedForm):
     question = TextAreaField(
         "Uw vraag aan de melder",
-        filters=[_strip],
+        filters=[strip_text],
         validators=[DataRequired("Vul uw vraag in."), Length(max=5000, message="Gebruik hooguit 5000 tekens.")],
     )
 
