@@ -65,3 +65,39 @@ def index_location(location) -> None:
     location.address_bidx = blind_index(
         "address", location.postcode, location.house_number, location.house_number_addition
     )
+
+
+def lookup_indexes(kind: str, *values) -> list[int]:
+    """Every blind index a stored value of `kind` may carry (one per key in use).
+
+    Key rotation extends this to the old and the new `bidx` key while re-indexing runs.
+    """
+    index = blind_index(kind, *values)
+    return [index] if index is not None else []
+
+
+def find_entities(kind: str, *values) -> list:
+    """Subjects (and, for addresses, locations) whose value of `kind` equals `values` exactly.
+
+    Candidates come by blind index; each is decrypted and compared on the normalised value,
+    so a blind-index collision never returns someone else. Used for data-subject requests
+    and the privacy officer's log search; callers log the lookup with its purpose.
+    """
+    from sqlalchemy import select
+
+    from casustafel.extensions import db
+    from casustafel.models import Location, Subject
+    from casustafel.signals.linked import KINDS, exact_key
+
+    wanted = KEYS[kind](*values)
+    indexes = lookup_indexes(kind, *values)
+    if wanted is None or not indexes:
+        return []
+    column = KINDS[kind][0]
+    models = (Subject, Location) if kind == "address" else (Subject,)
+    found = []
+    for model in models:
+        for entity in db.session.scalars(select(model).where(getattr(model, column).in_(indexes))):
+            if exact_key(kind, entity) == wanted:
+                found.append(entity)
+    return found

@@ -229,3 +229,42 @@ def can_view_action(user, action) -> bool:
 
 def can_update_action(user, action) -> bool:
     return can_view_action(user, action) and action.status != "afgerond"
+
+
+# --- privacy officer, break-glass, retention (DOMAIN.md §3, §10, §11) ---------------------
+
+
+def can_review_audit_log(user) -> bool:
+    """Filters, timelines, anomalies and their sign-off, CSV export: the privacy officer."""
+    return can_read_audit_log(user)
+
+
+def can_handle_subject_requests(user) -> bool:
+    return user.is_authenticated and user.has_role(Role.PRIVACY_OFFICER)
+
+
+def can_view_retention(user) -> bool:
+    """What is due, what was destroyed, dry runs, runs and the verklaring van vernietiging."""
+    return user.is_authenticated and user.has_role(Role.PRIVACY_OFFICER)
+
+
+def can_configure_retention(user) -> bool:
+    """The retention terms are settings of the functional admin (DOMAIN.md §3)."""
+    return user.is_authenticated and user.has_role(Role.ADMIN)
+
+
+def can_request_break_glass(user) -> bool:
+    """Any role may ask for time-limited content access with a stated reason; it is logged,
+    shown as a warning and flagged for the privacy officer."""
+    return user.is_authenticated and bool(user.roles)
+
+
+def can_use_break_glass(user, grant, now) -> bool:
+    """The grant is the user's own, not ended and not expired."""
+    return (
+        user.is_authenticated
+        and grant.user_id == user.id
+        and grant.ended_at is None
+        and grant.expires_at > now
+        and grant.signal_id is not None
+    )

@@ -13,6 +13,7 @@ from casustafel.models import AgendaItem, Meeting, Partner
 from casustafel.permissions import ANY_ROLE_ENDPOINTS, PUBLIC_ENDPOINTS
 from casustafel.privacy.services import request_privacy_check
 from casustafel.referrals.services import create_referral
+from tests import permission_rows
 from tests.conftest import ROLES, csrf_from, login
 
 ANON = "anonymous"
@@ -125,6 +126,7 @@ TABLE = {
     "actions.detail": ("GET", "/acties/{action}", {**only(404, "member"), "coordinator": 200}),
     "actions.new": ("GET", "/acties/nieuw/{signal}", only(200, "coordinator")),
 }
+TABLE.update(permission_rows.ROWS)  # the privacy officer's features, one module each
 
 
 def test_every_endpoint_is_in_the_table(app):
@@ -159,7 +161,10 @@ def test_an_endpoint_without_roles_is_refused_at_runtime(app, client, make_user,
 def test_role_endpoint_status(client, make_user, make_signal, endpoint, role):
     method, url, expected = TABLE[endpoint]
     target = make_user("reporter", email="doel@gemeente.test")
-    needs_signal = any(p in url for p in ("{signal}", "{action}", "{privacy_check}", "{meeting}", "{referral}"))
+    needs_signal = any(
+        p in url for p in ("{signal}", "{action}", "{privacy_check}", "{meeting}", "{referral}",
+                           *permission_rows.NEEDS_SIGNAL)
+    )
     signal = make_signal(target, attachment=b"%PDF-1.4 test") if needs_signal else None
     action = check = meeting = referral = None
     if "{referral}" in url:
@@ -182,7 +187,9 @@ def test_role_endpoint_status(client, make_user, make_signal, endpoint, role):
     if role != ANON:
         user = make_user(role)
         assert login(client, user.email).status_code == 200
+    extra = permission_rows.prepare(url, signal=signal, target=target)
     url = url.format(
+        **extra,
         user=target.id,
         signal=signal.id if signal else "",
         attachment=signal.attachments[0].id if signal else "",

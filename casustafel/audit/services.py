@@ -9,12 +9,12 @@ import json
 from dataclasses import dataclass
 
 from flask import g, has_request_context, request
-from sqlalchemy import event, select, update
+from sqlalchemy import event, or_, select, update
 from sqlalchemy.orm import Session
 
 from casustafel import crypto
 from casustafel.extensions import db
-from casustafel.models import AuditEvent, AuditHead
+from casustafel.models import AuditEvent, AuditHead, AuditPruned
 from casustafel.models.base import keyring as current_keyring
 from casustafel.models.base import utcnow
 
@@ -141,41 +141,164 @@ class ChainStatus:
     count: int
     first_broken_seq: int | None = None
     message: str = ""
+    last_seq: int = 0
+    last_mac: str = GENESIS_MAC
 
 
-def verify_chain(keyring, batch_size: int = 5000, checkpoint: tuple[int, str] | None = None):
-    """Recompute every MAC in order; name the first entry that does not match."""
-    prev_seq, prev_mac, count = 0, GENESIS_MAC, 0
-    while True:  # keyset pages, so memory stays flat over millions of events
-        batch = db.session.scalars(
+SECURITY_ACTION_PREFIXES = ("auth.",)  # the login/security log (6 months), DOMAIN.md §11
+
+
+def _seal(keyring, kid: int, label: bytes, *parts) -> str:
+    payload = json.dumps([str(p) for p in parts], separators=(",", ":")).encode()
+    return crypto.audit_mac(keyring, kid, label, payload).hex()
+
+
+def base_seal(keyring, kid: int, seq: int, mac: str) -> str:
+    return _seal(keyring, kid, b"casustafel/audit-base", seq, mac)
+
+
+def stub_seal(keyring, kid: int, seq: int, mac: str, occurred_at, category: str) -> str:
+    return _seal(keyring, kid, b"casustafel/audit-pruned", seq, mac,
+                 occurred_at.isoformat(timespec="microseconds"), category)
+
+
+def _sealed(keyring, kid, seal, expected) -> bool:
+    try:
+        return seal is not None and crypto.constant_time_equal(
+            bytes.fromhex(seal), bytes.fromhex(expected(keyring, kid))
+        )
+    except (crypto.KeyringError, ValueError, TypeError):
+        return False
+
+
+def chain_base(keyring) -> tuple[int, str] | ChainStatus:
+    """Where verification starts: (0, genesis), or the sealed anchor left by log retention."""
+    head = db.session.get(AuditHead, 1)
+    if head is None or not head.base_seq:
+        return 0, GENESIS_MAC
+    if not _sealed(keyring, head.base_key_id, head.base_seal,
+                   lambda k, kid: base_seal(k, kid, head.base_seq, head.base_mac)):
+        return ChainStatus(False, 0, head.base_seq, "Het beginpunt van het logboek is gewijzigd")
+    return head.base_seq, head.base_mac
+
+
+def _entries_after(prev_seq: int, batch_size: int):
+    """Events and pruned stubs in sequence order, in keyset pages (flat memory)."""
+    while True:
+        events = db.session.scalars(
             select(AuditEvent).where(AuditEvent.seq > prev_seq).order_by(AuditEvent.seq).limit(batch_size)
         ).all()
-        if not batch:
-            break
-        for ev in batch:
-            count += 1
-            if ev.seq != prev_seq + 1:
-                return ChainStatus(
-                    False, count, prev_seq + 1, f"Regel {prev_seq + 1} ontbreekt in het logboek"
-                )
-            if not _entry_matches(keyring, ev, prev_mac):
-                return ChainStatus(False, count, ev.seq, f"Regel {ev.seq} is gewijzigd")
-            prev_seq, prev_mac = ev.seq, ev.mac
-        for ev in batch:
-            db.session.expunge(ev)
+        upper = events[-1].seq if len(events) == batch_size else None
+        stubs_q = select(AuditPruned).where(AuditPruned.seq > prev_seq)
+        if upper is not None:
+            stubs_q = stubs_q.where(AuditPruned.seq < upper)
+        stubs = db.session.scalars(stubs_q.order_by(AuditPruned.seq).limit(batch_size)).all()
+        if stubs and len(stubs) == batch_size:  # many stubs in a row: page through them first
+            events = [e for e in events if e.seq < stubs[-1].seq]
+        merged = sorted([*events, *stubs], key=lambda e: e.seq)
+        if not merged:
+            return
+        yield from merged
+        prev_seq = merged[-1].seq
+        for obj in merged:
+            db.session.expunge(obj)
+
+
+def verify_chain(keyring, batch_size: int = 5000, checkpoint: tuple[int, str] | None = None,
+                 since: tuple[int, str] | None = None):
+    """Recompute every MAC in order; name the first entry that does not match.
+
+    `since` = (seq, mac) of a stored checkpoint that was verified before: only what came
+    after it is recomputed. `checkpoint` = (seq, mac) kept outside the application: the
+    chain must still reach it with the same MAC (detects removal of the newest entries).
+    """
+    base = chain_base(keyring)
+    if isinstance(base, ChainStatus):
+        return base
+    prev_seq, prev_mac = base
+    if since is not None and since[0] > prev_seq:
+        prev_seq, prev_mac = since
+        anchor = db.session.get(AuditEvent, prev_seq)
+        if anchor is not None and anchor.mac != prev_mac:
+            return ChainStatus(False, 0, prev_seq, f"Regel {prev_seq} wijkt af van het controlepunt")
+    count = 0
+    for ev in _entries_after(prev_seq, batch_size):
+        count += 1
+        if ev.seq != prev_seq + 1:
+            return ChainStatus(False, count, prev_seq + 1, f"Regel {prev_seq + 1} ontbreekt in het logboek")
+        if isinstance(ev, AuditPruned):
+            if not _sealed(keyring, ev.key_id, ev.seal,
+                           lambda k, kid, ev=ev: stub_seal(k, kid, ev.seq, ev.mac, ev.occurred_at, ev.category)):
+                return ChainStatus(False, count, ev.seq, f"Regel {ev.seq} (opgeschoond) is gewijzigd")
+        elif not _entry_matches(keyring, ev, prev_mac):
+            return ChainStatus(False, count, ev.seq, f"Regel {ev.seq} is gewijzigd")
+        prev_seq, prev_mac = ev.seq, ev.mac
     head = db.session.get(AuditHead, 1)
     if head is not None and (head.last_seq, head.last_mac) != (prev_seq, prev_mac):
-        return ChainStatus(
-            False, count, prev_seq + 1, f"Regels na {prev_seq} zijn verwijderd"
-        )
+        return ChainStatus(False, count, prev_seq + 1, f"Regels na {prev_seq} zijn verwijderd")
     if checkpoint is not None:
         cp_seq, cp_mac = checkpoint
         if cp_seq > prev_seq:
             return ChainStatus(
                 False, count, prev_seq + 1, f"Regels na {prev_seq} ontbreken (controlepunt {cp_seq})"
             )
-        # The checkpoint's entry must still carry the same MAC.
-        ev = db.session.get(AuditEvent, cp_seq)
-        if ev is None or ev.mac != cp_mac:
-            return ChainStatus(False, count, cp_seq, f"Regel {cp_seq} wijkt af van het controlepunt")
-    return ChainStatus(True, count, None, f"Logboek intact: {count} regels")
+        base_seq = base[0]
+        if cp_seq > base_seq:  # older checkpoints point into the part retention removed
+            entry = db.session.get(AuditEvent, cp_seq) or db.session.get(AuditPruned, cp_seq)
+            if entry is None or entry.mac != cp_mac:
+                return ChainStatus(False, count, cp_seq, f"Regel {cp_seq} wijkt af van het controlepunt")
+    return ChainStatus(True, count, None, f"Logboek intact: {count} regels",
+                       last_seq=prev_seq, last_mac=prev_mac)
+
+
+def prune_log(now, access_cutoff, security_cutoff, batch_size: int = 5000) -> dict:
+    """Log retention that keeps the chain verifiable (DOMAIN.md §11).
+
+    Events older than `access_cutoff` form a prefix that is removed; the MAC of its last entry
+    becomes the sealed anchor in audit_head. Security events (login and the like) older than
+    `security_cutoff` are replaced by a sealed stub holding only sequence number, time and
+    MAC. The caller commits. Returns counts.
+    """
+    keyring = current_keyring()
+    kid = keyring.primary_kid("audit")
+    conn = db.session.connection()
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql("SET LOCAL casustafel.audit_retention = 'on'")
+    # Lock the head first, as appends do.
+    conn.execute(update(AuditHead.__table__).where(AuditHead.id == 1)
+                 .values(last_seq=AuditHead.__table__.c.last_seq))
+    head = db.session.get(AuditHead, 1)
+    db.session.refresh(head)
+    first_young = db.session.scalar(
+        select(AuditEvent.seq).where(AuditEvent.occurred_at >= access_cutoff).order_by(AuditEvent.seq).limit(1)
+    )
+    prefix_end = (first_young - 1) if first_young is not None else head.last_seq
+    removed_prefix = stubbed = 0
+    if prefix_end > head.base_seq:
+        last = db.session.get(AuditEvent, prefix_end) or db.session.get(AuditPruned, prefix_end)
+        if last is not None:
+            removed_prefix = db.session.execute(
+                AuditEvent.__table__.delete().where(AuditEvent.seq <= prefix_end)
+            ).rowcount
+            db.session.execute(AuditPruned.__table__.delete().where(AuditPruned.seq <= prefix_end))
+            head.base_seq, head.base_mac, head.base_key_id = prefix_end, last.mac, kid
+            head.base_seal = base_seal(keyring, kid, prefix_end, last.mac)
+    security = or_(*(AuditEvent.action.startswith(p) for p in SECURITY_ACTION_PREFIXES))
+    while True:
+        batch = db.session.scalars(
+            select(AuditEvent).where(security, AuditEvent.occurred_at < security_cutoff)
+            .order_by(AuditEvent.seq).limit(batch_size)
+        ).all()
+        if not batch:
+            break
+        for ev in batch:
+            db.session.add(AuditPruned(
+                seq=ev.seq, occurred_at=ev.occurred_at, category="beveiliging", mac=ev.mac, key_id=kid,
+                seal=stub_seal(keyring, kid, ev.seq, ev.mac, ev.occurred_at, "beveiliging"),
+            ))
+        db.session.flush()
+        seqs = [ev.seq for ev in batch]
+        for ev in batch:
+            db.session.expunge(ev)
+        stubbed += db.session.execute(AuditEvent.__table__.delete().where(AuditEvent.seq.in_(seqs))).rowcount
+    return {"log_removed": removed_prefix, "security_stubbed": stubbed}

@@ -1,7 +1,16 @@
 """All models, imported here so Alembic and the app see the whole schema."""
 
-from casustafel.models.audit import AuditEvent, AuditHead
+from casustafel.models.audit import AnomalyReview, AuditCheckpoint, AuditEvent, AuditHead, AuditPruned
 from casustafel.models.catalogue import INDICATOR_GROUPS, Indicator, Phenomenon
+from casustafel.models.privacy import (
+    SUBJECT_REQUEST_STATUSES,
+    SUBJECT_REQUEST_TYPES,
+    BreakGlass,
+    DestructionRecord,
+    RetentionRun,
+    SubjectRequest,
+    SubjectRequestSignal,
+)
 from casustafel.models.referral import (
     LEGAL_GROUNDS,
     REFERRAL_CHANNELS,
@@ -48,6 +57,16 @@ from casustafel.models.workflow import (
 )
 
 __all__ = [
+    "SUBJECT_REQUEST_TYPES",
+    "SUBJECT_REQUEST_STATUSES",
+    "SubjectRequestSignal",
+    "SubjectRequest",
+    "RetentionRun",
+    "DestructionRecord",
+    "BreakGlass",
+    "AuditPruned",
+    "AuditCheckpoint",
+    "AnomalyReview",
     "ACTION_STATUSES",
     "ACTION_TYPES",
     "ASSESSMENT_CRITERIA",

@@ -3,11 +3,11 @@
 import uuid
 from datetime import datetime
 
-from sqlalchemy import BigInteger, String, Text, Uuid
+from sqlalchemy import BigInteger, ForeignKey, LargeBinary, String, Text, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from casustafel.extensions import db
-from casustafel.models.base import utcnow
+from casustafel.models.base import Encrypted, new_uuid, utcnow
 
 
 class AuditEvent(db.Model):
@@ -41,3 +41,56 @@ class AuditHead(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     last_seq: Mapped[int] = mapped_column(BigInteger().with_variant(db.Integer, "sqlite"))
     last_mac: Mapped[str] = mapped_column(String(64))
+    # The anchor after log retention removed the oldest events: verification starts at
+    # base_seq + 1 with base_mac as the previous MAC. base_seal = HMAC(audit key base_key_id)
+    # over both, so the anchor cannot be moved without the key.
+    base_seq: Mapped[int] = mapped_column(BigInteger().with_variant(db.Integer, "sqlite"),
+                                          default=0, server_default="0")
+    base_mac: Mapped[str] = mapped_column(String(64), default="0" * 64, server_default="0" * 64)
+    base_key_id: Mapped[int | None] = mapped_column()
+    base_seal: Mapped[str | None] = mapped_column(String(64))
+
+
+class AuditPruned(db.Model):
+    """A stub for an event removed early by retention (the 6-month security log): its MAC
+    keeps the chain verifiable; seal = HMAC(audit key) over seq, MAC, time and category."""
+
+    __tablename__ = "audit_pruned"
+
+    seq: Mapped[int] = mapped_column(BigInteger().with_variant(db.Integer, "sqlite"),
+                                     primary_key=True, autoincrement=False)
+    occurred_at: Mapped[datetime] = mapped_column()
+    category: Mapped[str] = mapped_column(String(16))
+    mac: Mapped[str] = mapped_column(String(64))
+    key_id: Mapped[int] = mapped_column()
+    seal: Mapped[str] = mapped_column(String(64))
+
+
+class AuditCheckpoint(db.Model):
+    """A verified point of the chain (sequence number and MAC). The viewer verifies only
+    what came after the newest one; `flask audit checkpoint` also prints it for storage
+    outside the application, where removing the newest entries cannot reach it."""
+
+    __tablename__ = "audit_checkpoint"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger().with_variant(db.Integer, "sqlite"), index=True)
+    mac: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    source: Mapped[str] = mapped_column(String(16))  # "cli", "viewer", "verify"
+
+
+class AnomalyReview(db.Model):
+    """The privacy officer's sign-off of one anomaly (who, when, comment)."""
+
+    __tablename__ = "anomaly_review"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_uuid)
+    anomaly_key: Mapped[str] = mapped_column(String(128), unique=True)
+    kind: Mapped[str] = mapped_column(String(32), index=True)
+    reviewed_by_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("user_account.id"))
+    reviewed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    outcome: Mapped[str] = mapped_column(String(32))  # "verklaard", "onderzoek", "melding_datalek"
+    comment_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
+    comment = Encrypted()

@@ -91,6 +91,9 @@ class Signal(db.Model):
     legal_hold: Mapped[bool] = mapped_column(default=False)
     legal_hold_reason: Mapped[str | None] = mapped_column(String(32))
     legal_hold_since: Mapped[datetime | None] = mapped_column()
+    # Set by retention: content, attachments and blind indexes are gone; the row is a
+    # tombstone (reference, phenomenon, dates, outcome) for statistics.
+    destroyed_at: Mapped[datetime | None] = mapped_column(index=True)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     version: Mapped[int] = mapped_column(default=1)
 

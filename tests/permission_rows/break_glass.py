@@ -1,0 +1,3 @@
+"""Role × endpoint rows of this feature (see tests/permission_rows/__init__.py)."""
+
+ROWS = {}
