@@ -13,6 +13,7 @@ def create_app(config_class=None):
         admin,
         audit,
         auth,
+        breakglass,
         cli,
         errors,
         keys,
@@ -48,7 +49,8 @@ def create_app(config_class=None):
     login_manager.session_protection = None  # our own revocable sessions replace it
     keys.init_app(app)
     storage.init_app(app)
-    for feature in (main, auth, signals, meetings, actions, privacy, admin, audit, reports, referrals):
+    for feature in (main, auth, signals, meetings, actions, privacy, admin, audit, reports, referrals,
+                    breakglass):
         app.register_blueprint(feature.bp)
     app.add_url_rule("/healthz", "healthz", healthz)
     web.init_app(app)

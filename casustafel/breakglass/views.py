@@ -1,0 +1,117 @@
+"""Break-glass pages: request access, read the signal while the grant lasts, end it early.
+
+Every role may ask (can_request_break_glass); a grant page answers only its own user while
+the grant runs (can_use_break_glass): anything else is a 404 with a denial in the log.
+"""
+
+import uuid
+
+from flask import abort, flash, g, redirect, render_template, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from casustafel.audit import record_denial
+from casustafel.breakglass import bp, services
+from casustafel.breakglass.forms import RequestForm
+from casustafel.extensions import db
+from casustafel.forms import Form
+from casustafel.models import STATUSES, BreakGlass, Signal, SignalEvent
+from casustafel.models.base import utcnow
+from casustafel.permissions import Role, can_request_break_glass, can_use_break_glass, role_required
+
+ANY_ROLE = (Role.REPORTER, Role.MEMBER, Role.COORDINATOR, Role.PRIVACY_OFFICER, Role.ADMIN)
+UNKNOWN_SIGNAL = "Er is geen melding met dit kenmerk die u kunt openen. Controleer het kenmerk."
+
+
+class EndForm(Form):
+    pass
+
+
+@bp.app_context_processor
+def break_glass_banner():
+    """For the banner in base.html: the user's running grants, queried only when asked."""
+
+    def active_break_glass():
+        if not current_user.is_authenticated:
+            return []
+        return services.active_grants(current_user, utcnow())
+
+    return {"active_break_glass": active_break_glass, "break_glass_time": services.local_time}
+
+
+def _grant_or_404(grant_id: uuid.UUID) -> tuple[BreakGlass, Signal]:
+    """Raise 404 (and log the denial) unless the grant is the user's own and still running."""
+    grant = db.session.get(BreakGlass, grant_id)
+    signal = db.session.get(Signal, grant.signal_id) if grant and grant.signal_id else None
+    if (grant is None or signal is None or signal.destroyed_at is not None
+            or not can_use_break_glass(current_user, grant, utcnow())):
+        record_denial(current_user, "break_glass", grant_id)
+        abort(404)
+    return grant, signal
+
+
+@bp.route("/", methods=["GET", "POST"])
+@role_required(*ANY_ROLE)
+def request_access():
+    if not can_request_break_glass(current_user):
+        abort(403)
+    form = RequestForm()
+    if form.validate_on_submit():
+        now = utcnow()
+        signal = services.find_signal(form.signal_reference.data)
+        existing = services.active_grant_for(current_user, signal, now) if signal else None
+        if signal is None:
+            form.signal_reference.errors.append(UNKNOWN_SIGNAL)
+        elif existing is not None:
+            form.signal_reference.errors.append(
+                f"U hebt al noodtoegang tot deze melding, tot {services.local_time(existing.expires_at)}."
+            )
+        else:
+            grant = services.grant_access(current_user, g.active_role, signal, form.reason.data,
+                                          form.duration.data, now)
+            db.session.commit()
+            flash(f"Noodtoegang tot {grant.signal_reference} geregistreerd, tot "
+                  f"{services.local_time(grant.expires_at)}. De privacyfunctionaris is op de hoogte gebracht.",
+                  "warning")
+            return redirect(url_for("breakglass.grant", grant_id=grant.id))
+    now = utcnow()
+    grants = services.grants_of(current_user)
+    return render_template(
+        "breakglass/request.html", form=form, grants=grants, now=now, is_active=services.is_active,
+        local_time=services.local_time, end_form=EndForm(),
+    )
+
+
+@bp.route("/<uuid:grant_id>")
+@role_required(*ANY_ROLE)
+def grant(grant_id):
+    grant, signal = _grant_or_404(grant_id)
+    events = db.session.scalars(
+        select(SignalEvent).where(SignalEvent.signal_id == signal.id).order_by(SignalEvent.occurred_at)
+    ).all()
+    page = render_template(
+        "breakglass/grant.html", grant=grant, signal=signal, events=events, statuses=STATUSES,
+        local_time=services.local_time, end_form=EndForm(),
+    )
+    # Logged after rendering (nothing reloads after the commit); the page leaves only once stored.
+    services.record_signal_viewed(current_user, grant, signal)
+    db.session.commit()
+    return page
+
+
+@bp.route("/<uuid:grant_id>/beeindigen", methods=["POST"])
+@role_required(*ANY_ROLE)
+def end(grant_id):
+    grant = db.session.get(BreakGlass, grant_id)
+    if grant is None or grant.user_id != current_user.id:
+        record_denial(current_user, "break_glass", grant_id)
+        abort(404)
+    if not EndForm().validate_on_submit():
+        abort(400)
+    if not can_use_break_glass(current_user, grant, utcnow()):
+        flash("Deze noodtoegang was al afgelopen.", "info")
+        return redirect(url_for("breakglass.request_access"))
+    services.end_access(current_user, grant, utcnow())
+    db.session.commit()
+    flash(f"De noodtoegang tot {grant.signal_reference} is beëindigd.", "success")
+    return redirect(url_for("breakglass.request_access"))
