@@ -1,6 +1,8 @@
 """Request-wide rules: request ids, the login gate, security headers, SQLite pragmas."""
 
 import uuid
+from datetime import UTC
+from zoneinfo import ZoneInfo
 
 from flask import abort, current_app, g, request
 from flask_login import current_user
@@ -57,6 +59,16 @@ def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
         cursor.close()
 
 
+LOCAL_ZONE = ZoneInfo("Europe/Amsterdam")
+
+
+def local_time(moment, fmt: str = "%d-%m-%Y %H:%M") -> str:
+    """A stored UTC timestamp (naive) as Dutch local time, for display only."""
+    if moment is None:
+        return ""
+    return moment.replace(tzinfo=UTC).astimezone(LOCAL_ZONE).strftime(fmt)
+
+
 def init_app(app) -> None:
     hops = app.config.get("PROXY_FIX_HOPS", 0)
     if hops:
@@ -67,6 +79,7 @@ def init_app(app) -> None:
     app.before_request(require_login)
     app.before_request(check_endpoint_declared)
     app.after_request(security_headers)
+    app.jinja_env.filters["lokaal"] = local_time
     app.jinja_env.globals["current_user_roles"] = lambda: (
         current_user.roles if current_user.is_authenticated else set()
     )

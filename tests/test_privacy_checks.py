@@ -25,6 +25,7 @@ from casustafel.permissions import can_view_signal_content
 from casustafel.privacy.decisions import DecisionError, decide_privacy_check
 from casustafel.privacy.services import request_privacy_check
 from casustafel.settings import get_setting, set_setting
+from casustafel.web import local_time
 from tests.conftest import login, post_form
 from tests.test_assessments import events, fail_commit_with, post_prefixed, reload
 
@@ -123,7 +124,7 @@ def test_the_list_shows_open_checks_without_content(client, login_as, people, si
     login_as(people.officer)
     body = client.get("/privacy/").get_data(as_text=True)
     assert signal.reference in body and "Privacytoets 1" in body
-    assert check.requested_at.strftime("%d-%m-%Y %H:%M") in body
+    assert local_time(check.requested_at) in body
     assert "5d2a" not in body and "9b4f" not in body
     assert len(events("privacy_check.listed")) == 1
 
