@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from wtforms import DateField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import DateField, HiddenField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
@@ -70,11 +70,29 @@ class ReferralForm(Form):
             raise ValidationError("Licht de grondslag toe als u ‘Anders’ kiest.")
 
 
-class SendForm(Form):
+class VersionedForm(Form):
+    """Carries the referral's version: a form from before someone else's change is refused.
+
+    Our pages always send it; a post without one is only protected by the versioned UPDATE
+    (a save at the same moment), as before the field existed.
+    """
+
+    version = HiddenField(validators=[AnyValue()])
+
+    def for_referral(self, referral):
+        if self.version.data is None:
+            self.version.data = str(referral.version)
+        return self
+
+    def is_stale(self, referral) -> bool:
+        return bool(self.version.data) and self.version.data != str(referral.version)
+
+
+class SendForm(VersionedForm):
     pass
 
 
-class ProgressForm(Form):
+class ProgressForm(VersionedForm):
     status = SelectField("Status", validators=[InputRequired("Kies een status.")])
     recipient_reference = StringField(
         "Kenmerk van de ontvanger", filters=[strip_text],

@@ -122,14 +122,17 @@ def send_referral(actor, referral: Referral, *, store, keyring, render, today: d
         raise ReferralError("Verstrekken kan pas na een goedgekeurde privacytoets 2B die minstens één van "
                             "de gekozen gegevens toestaat.")
     content = render(referral, categories)
+    # Claim the referral before touching its file: the versioned UPDATE waits for (or fails
+    # with StaleDataError against) anyone sending it at the same moment, so their package stays.
+    referral.status = "verstuurd"
+    referral.sent_on = today
+    db.session.flush()
     store.delete(referral.id)  # a concept has no package; a file left by a failed attempt is stale
     stored = store.save(referral.id, io.BytesIO(content), keyring)
     referral.package_wrapped_key = stored.wrapped_key
     referral.package_digest = stored.digest
     referral.package_sha256 = hashlib.sha256(content).hexdigest()
     referral.package_size = stored.size
-    referral.status = "verstuurd"
-    referral.sent_on = today
     record(actor, "referral.sent", referral, purpose=PURPOSE, subjects=subject_ids(referral, categories))
 
 

@@ -9,6 +9,7 @@ from datetime import date
 
 from flask import Response, abort, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user
+from sqlalchemy.orm.exc import StaleDataError
 from wtforms.fields.choices import SelectChoice
 
 from casustafel.audit import record, record_denial
@@ -73,8 +74,12 @@ def new(signal_id):
     return render_template("referrals/new.html", form=form, signal=signal)
 
 
-def _progress_form(referral: Referral) -> ProgressForm:
-    form = ProgressForm()
+CONFLICT = ("Iemand anders heeft deze verstrekking intussen gewijzigd. Uw wijziging is niet opgeslagen. "
+            "Bekijk de nieuwe stand hieronder en probeer het zo nodig opnieuw.")
+
+
+def _progress_form(referral: Referral, **kwargs) -> ProgressForm:
+    form = ProgressForm(**kwargs).for_referral(referral)
     form.set_statuses(services.NEXT_STATUSES.get(referral.status, ()))
     form.has_answer = bool(referral.answer_enc)
     if form.status.data is None:
@@ -88,7 +93,7 @@ def _detail(referral: Referral, progress_form=None, status=200):
     return render_template(
         "referrals/detail.html", referral=referral, signal=referral.signal, check=services.privacy_check(referral),
         privacy_status=services.privacy_status(referral), approved=services.approved_categories(referral),
-        fields=SHAREABLE_FIELDS, today=date.today(), send_form=SendForm(),
+        fields=SHAREABLE_FIELDS, today=date.today(), send_form=SendForm(formdata=None).for_referral(referral),
         progress_form=progress_form or _progress_form(referral),
     ), status
 
@@ -103,14 +108,19 @@ def detail(referral_id):
 @role_required(Role.COORDINATOR)
 def send(referral_id):
     referral = get_referral_or_404(referral_id)
-    if not SendForm().validate_on_submit():
+    form = SendForm()
+    if not form.validate_on_submit():
         abort(400)
+    if form.is_stale(referral):
+        return _conflict(referral, "referral.sent")
     try:
         services.send_referral(
             current_user, referral, store=current_app.extensions["casustafel_store"],
             keyring=current_app.extensions["casustafel_keyring"], render=render_package, today=date.today(),
         )
         db.session.commit()
+    except StaleDataError:  # someone else sent it at the same moment: their package stays
+        return _conflict(referral, "referral.sent")
     except services.ReferralError as error:
         db.session.rollback()
         flash(str(error), "error")
@@ -150,6 +160,8 @@ def package(referral_id):
 def progress(referral_id):
     referral = get_referral_or_404(referral_id)
     form = _progress_form(referral)
+    if form.is_stale(referral):
+        return _conflict(referral, "referral.updated", form)
     if referral.status == "concept":
         form.form_errors.append("Leg de voortgang vast nadat de verstrekking is verstuurd.")
         return _detail(referral, form, status=200)
@@ -162,7 +174,25 @@ def progress(referral_id):
             db.session.rollback()
             form.form_errors.append(str(error))
         else:
-            db.session.commit()
+            try:
+                db.session.commit()
+            except StaleDataError:  # a change committed between our read and our write
+                return _conflict(referral, "referral.updated", form)
             flash("De voortgang van de verstrekking is vastgelegd.", "success")
             return redirect(url_for("referrals.detail", referral_id=referral.id))
     return _detail(referral, form)
+
+
+def _conflict(referral: Referral, action: str, submitted: ProgressForm | None = None):
+    """409: nothing of this attempt is saved, the attempt is logged, what was typed is kept."""
+    db.session.rollback()
+    referral = db.session.get(Referral, referral.id)
+    record(current_user, action, referral, result="failed", reason_code="conflict", purpose=services.PURPOSE)
+    form = _progress_form(referral, formdata=None)
+    if submitted is not None:
+        form.recipient_reference.data = submitted.recipient_reference.data
+        form.answer.data = submitted.answer.data
+        if any(choice.value == submitted.status.data for choice in form.status.choices or []):
+            form.status.data = submitted.status.data
+    form.form_errors.append(CONFLICT)
+    return _detail(referral, form, status=409)

@@ -2,11 +2,12 @@
 
 import uuid
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
 from casustafel.audit import record, record_denial
+from casustafel.errors import DISK_FULL
 from casustafel.extensions import db
 from casustafel.models import Indicator, InformationRequest, Phenomenon, Signal
 from casustafel.models.base import utcnow
@@ -14,6 +15,10 @@ from casustafel.permissions import Role, can_view_own_signal, role_required
 from casustafel.signals import bp, services
 from casustafel.signals.forms import MAX_ROWS, AnswerForm, SignalForm
 from casustafel.signals.uploads import check_uploads
+
+DISK_FULL_MESSAGE = ("De bijlagen konden niet worden opgeslagen, omdat er op dit moment geen opslagruimte is. "
+                     "Uw melding is nog niet verstuurd. Probeer het later opnieuw, of verstuur de melding "
+                     "zonder bijlagen en lever ze later na.")
 
 
 def fill_choices(form) -> None:
@@ -92,11 +97,17 @@ def submit_form(form, channel: str, template: str):
                     current_user, form, channel=channel, store=store, files=uploads, saved=stored_ids
                 )
                 db.session.commit()
-            except Exception:
+            except Exception as error:
                 db.session.rollback()
                 for attachment_id in stored_ids:
                     store.delete(attachment_id)
-                raise
+                if not (isinstance(error, OSError) and error.errno in DISK_FULL):
+                    raise
+                # Disk full: nothing is saved; say so next to the files and keep what was typed.
+                current_app.logger.critical("ALERT disk full while storing an attachment (request %s)",
+                                            g.get("request_id"))
+                form.attachments.errors = [*form.attachments.errors, DISK_FULL_MESSAGE]
+                return render_template(template, form=form, upload_problems=[], lost_files=_file_names()), 503
             flash("Uw melding is verstuurd." if channel == "meldpunt" else "De melding is geregistreerd.", "success")
             return redirect(url_for("signals.confirmation", signal_id=signal.id))
         form.attachments.errors = [*form.attachments.errors, *problems]

@@ -239,6 +239,9 @@ def render_workspace(signal: Signal, code: int = 200, conflict: str | None = Non
 
 
 def _conflict(signal: Signal, **forms):
+    # The refused attempt is logged too (R5: both attempts are audited); it changed nothing.
+    record(current_user, "signal.change_refused", signal, result="failed", reason_code="conflict",
+           purpose="casustafel")
     return render_workspace(signal, 409, conflict=CONFLICT, **forms)
 
 
