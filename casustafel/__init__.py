@@ -22,8 +22,10 @@ def create_app(config_class=None):
         privacy,
         referrals,
         reports,
+        retention,
         signals,
         storage,
+        subject_requests,
         web,
     )
     from casustafel.extensions import csrf, db, limiter, login_manager, migrate
@@ -50,7 +52,7 @@ def create_app(config_class=None):
     keys.init_app(app)
     storage.init_app(app)
     for feature in (main, auth, signals, meetings, actions, privacy, admin, audit, reports, referrals,
-                    breakglass):
+                    breakglass, retention, subject_requests):
         app.register_blueprint(feature.bp)
     app.add_url_rule("/healthz", "healthz", healthz)
     web.init_app(app)

@@ -1,6 +1,10 @@
 """Load the keyring at start-up and refuse to start with a missing or wrong key."""
 
+import contextlib
 import logging
+import os
+import secrets
+from pathlib import Path
 
 from sqlalchemy import inspect, select
 from sqlalchemy.exc import IntegrityError
@@ -21,11 +25,36 @@ def load_keyring(config) -> crypto.Keyring | None:
     try:
         return crypto.Keyring.load(path)
     except crypto.KeyringError:
-        from pathlib import Path
-
         if not Path(path).exists():
             return None
         raise
+
+
+def write_keyring_file(path, keyring: crypto.Keyring) -> None:
+    """Replace the keyring file atomically: a new file (mode 0400) in the same folder, renamed.
+
+    A reader sees the old or the new file, never half of one; a crash leaves at most a
+    `.keyring-*.tmp` file, which holds keys and must be removed by the operator.
+    """
+    target = Path(path)
+    temp = target.parent / f".keyring-{secrets.token_hex(8)}.tmp"
+    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o400)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(keyring.to_json())
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temp, target)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            temp.unlink()
+        raise
+    with contextlib.suppress(OSError):
+        folder = os.open(target.parent, os.O_RDONLY)
+        try:
+            os.fsync(folder)
+        finally:
+            os.close(folder)
 
 
 def key_checks_in_use() -> list:

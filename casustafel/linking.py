@@ -8,8 +8,8 @@ from casustafel import crypto
 from casustafel.models.base import keyring
 
 
-def _index(name: str, *parts: str) -> int:
-    return crypto.blind_index(keyring(), name, *parts, bits=current_app.config["BLIND_INDEX_BITS"])
+def _index(name: str, *parts: str, kid: int | None = None) -> int:
+    return crypto.blind_index(keyring(), name, *parts, bits=current_app.config["BLIND_INDEX_BITS"], kid=kid)
 
 
 def person_key(name: str | None, birth_date: str | None) -> tuple[str, str] | None:
@@ -40,40 +40,75 @@ KEYS = {
 }
 
 
-def blind_index(kind: str, *values) -> int | None:
-    """Return the blind index of `kind` for raw values, or None when a part is missing."""
+def blind_index(kind: str, *values, kid: int | None = None) -> int | None:
+    """Return the blind index of `kind` for raw values, or None when a part is missing.
+
+    Under the primary `bidx` key unless `kid` names another (key rotation).
+    """
     key = KEYS[kind](*values)
-    return _index(kind, *key) if key else None
+    if not key:
+        return None
+    return _index(kind, *key) if kid is None else _index(kind, *key, kid=kid)
+
+
+def subject_indexes(subject, kid: int | None = None) -> dict[str, int | None]:
+    """The blind-index columns of a subject, computed from its decrypted fields."""
+    person = subject.kind == "persoon"
+    return {
+        "person_bidx": blind_index("person", subject.name, subject.birth_date, kid=kid) if person else None,
+        "organisation_bidx": None if person else blind_index("organisation", subject.name, kid=kid),
+        "kvk_bidx": None if person else blind_index("kvk", subject.kvk_number, kid=kid),
+        "address_bidx": blind_index(
+            "address", subject.postcode, subject.house_number, subject.house_number_addition, kid=kid
+        ),
+    }
+
+
+def location_indexes(location, kid: int | None = None) -> dict[str, int | None]:
+    """The blind-index column of a location, computed from its decrypted address."""
+    return {
+        "address_bidx": blind_index(
+            "address", location.postcode, location.house_number, location.house_number_addition, kid=kid
+        ),
+    }
+
+
+# table → function computing its blind-index columns; key rotation re-indexes exactly these.
+INDEXED_TABLES = {"subject": subject_indexes, "location": location_indexes}
 
 
 def index_subject(subject) -> None:
-    """Set every blind-index column of a subject from its decrypted fields."""
-    if subject.kind == "persoon":
-        subject.person_bidx = blind_index("person", subject.name, subject.birth_date)
-        subject.organisation_bidx = None
-        subject.kvk_bidx = None
-    else:
-        subject.person_bidx = None
-        subject.organisation_bidx = blind_index("organisation", subject.name)
-        subject.kvk_bidx = blind_index("kvk", subject.kvk_number)
-    subject.address_bidx = blind_index(
-        "address", subject.postcode, subject.house_number, subject.house_number_addition
-    )
+    """Set every blind-index column of a subject from its decrypted fields (primary key)."""
+    for column, value in subject_indexes(subject).items():
+        setattr(subject, column, value)
 
 
 def index_location(location) -> None:
-    location.address_bidx = blind_index(
-        "address", location.postcode, location.house_number, location.house_number_addition
-    )
+    for column, value in location_indexes(location).items():
+        setattr(location, column, value)
+
+
+def key_indexes(kind: str, key: tuple | None) -> list[int]:
+    """Every blind index a normalised value of `kind` may carry: one per `bidx` key, primary first.
+
+    While a `bidx` rotation runs, rows carry the index under the old or the new key; looking
+    up under every key in the keyring finds both. Empty for a missing value.
+    """
+    if not key:
+        return []
+    ring = keyring()
+    primary = ring.primary_kid("bidx")
+    indexes: list[int] = []
+    for kid in (None, *(k for k in ring.kids("bidx") if k != primary)):  # None: the primary
+        index = _index(kind, *key) if kid is None else _index(kind, *key, kid=kid)
+        if index not in indexes:
+            indexes.append(index)
+    return indexes
 
 
 def lookup_indexes(kind: str, *values) -> list[int]:
-    """Every blind index a stored value of `kind` may carry (one per key in use).
-
-    Key rotation extends this to the old and the new `bidx` key while re-indexing runs.
-    """
-    index = blind_index(kind, *values)
-    return [index] if index is not None else []
+    """Every blind index a stored value of `kind` (raw values) may carry, primary key first."""
+    return key_indexes(kind, KEYS[kind](*values))
 
 
 def find_entities(kind: str, *values) -> list:

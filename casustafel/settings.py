@@ -8,11 +8,27 @@ DEFAULTS = {
     "privacy_checks_by_coordinator": "0",
     # A new signal waiting longer than this many days is marked in the coordinator's inbox.
     "waiting_too_long_days": "10",
+    # Log anomalies: more content reads per user per hour than this; reads outside office hours
+    # (local time, whole hours, start inclusive, end exclusive; weekends are outside too).
+    "audit_bulk_reads_per_hour": "100",
+    "audit_office_hours_start": "7",
+    "audit_office_hours_end": "19",
+    # Retention terms in months (DOMAIN.md §11); labels and checks live in casustafel/retention.
+    "retention_closed_months": "12",
+    "retention_referred_months": "12",
+    "retention_referral_record_months": "60",
+    "retention_case_months": "60",
+    "retention_meeting_months": "12",
+    "retention_access_log_months": "60",
+    "retention_security_log_months": "6",
 }
 
 LABELS = {
     "privacy_checks_by_coordinator": "De regisseur legt de privacytoetsen vast (kleine gemeente)",
     "waiting_too_long_days": "Een melding wacht te lang na (dagen)",
+    "audit_bulk_reads_per_hour": "Logboek: meer inzagen per gebruiker per uur dan dit is een afwijking",
+    "audit_office_hours_start": "Logboek: kantoortijd begint om (uur)",
+    "audit_office_hours_end": "Logboek: kantoortijd eindigt om (uur)",
 }
 
 

@@ -1,44 +1,189 @@
-"""The privacy officer's view of the access log: metadata only, never content."""
+"""The privacy officer's view of the access log: metadata only, never content.
 
-from flask import render_template, request
+Filters (user, signal reference, data subject, action, result, period), keyset pages,
+timelines per signal and per user, and the CSV export (fresh login, logged).
+"""
+
+import uuid
+from datetime import date
+
+from flask import Response, abort, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import select
+from wtforms.fields.choices import SelectChoice
 
-from casustafel.audit import bp
-from casustafel.audit.services import record, verify_chain
+from casustafel.audit import bp, checkpoints, queries
+from casustafel.audit.forms import FilterForm
+from casustafel.audit.services import record, record_denial
+from casustafel.auth.views import fresh_login_required
+from casustafel.exports import to_csv
 from casustafel.extensions import db
-from casustafel.models import AuditEvent, User
-from casustafel.models.base import keyring
-from casustafel.permissions import Role, role_required
+from casustafel.models import Signal, User, UserRole
+from casustafel.permissions import Role, can_read_audit_log, can_review_audit_log, role_required
 
-PAGE_SIZE = 50
+PURPOSE = "toezicht"
+EXPORT_LIMIT = 100_000
+EXPORT_HEADER = ["Nr.", "Tijd (UTC)", "Gebruiker", "Rol", "Handeling", "Objecttype", "Object", "Betrokkenen",
+                 "Doel", "Resultaat", "Reden", "Verzoek", "Herkomst"]
+TIMELINE_SIZE = 100
+
+
+def guard(policy) -> None:
+    if not policy(current_user):
+        record_denial(current_user, "endpoint", request.endpoint)
+        abort(403)
+
+
+def _seq_arg(name: str) -> int | None:
+    value = request.args.get(name, type=int)
+    return value if value is not None and 0 < value < 2**63 else None
+
+
+def _filter_form() -> tuple[FilterForm, queries.LogFilter, list[Signal], str | None]:
+    """The filter form and the filter it validly gives; an invalid field filters nothing."""
+    form = FilterForm(request.args)
+    # Events in the reporter role are never found by user, so accounts that only report are not listed.
+    users = db.session.scalars(
+        select(User).where(User.id.in_(select(UserRole.user_id).where(UserRole.role != queries.REPORTER)))
+        .order_by(User.display_name)
+    ).all()
+    form.gebruiker.choices = [SelectChoice("", "Alle gebruikers")] + [SelectChoice(str(u.id), u.display_name)
+                                                                      for u in users]
+    form.validate()
+    ok = {name: getattr(form, name).data if not getattr(form, name).errors else None
+          for name in ("gebruiker", "kenmerk", "handeling", "resultaat", "van", "tot")}
+    f = queries.LogFilter(action=ok["handeling"] or None, result=ok["resultaat"] or None,
+                          date_from=ok["van"], date_until=ok["tot"])
+    if ok["gebruiker"]:
+        f.actor_id = uuid.UUID(ok["gebruiker"])
+    notice, signals = None, []
+    object_sets = []
+    if ok["kenmerk"]:
+        signal = queries.signal_by_reference(ok["kenmerk"])
+        if signal is None:
+            notice = "Er is geen melding met dit kenmerk."
+            object_sets.append(set())
+        else:
+            object_sets.append(set(queries.signal_object_ids([signal.id])))
+    subject_ids = request.args.getlist("betrokkene")[:50]
+    if subject_ids:
+        ids, signals = queries.subject_object_ids(subject_ids)
+        object_sets.append(set(ids))
+    if object_sets:
+        f.object_ids = sorted(set.intersection(*object_sets))
+    return form, f, signals, notice
+
+
+def _references(events) -> dict[str, str]:
+    """Signal references for events about a signal (references are not personal data)."""
+    ids = set()
+    for e in events:
+        if e.object_type == "signal" and e.object_id:
+            try:
+                ids.add(uuid.UUID(e.object_id))
+            except ValueError:
+                continue
+    if not ids:
+        return {}
+    return {str(i): ref for i, ref in db.session.execute(select(Signal.id, Signal.reference).where(Signal.id.in_(ids)))}
+
+
+def _args(**drop) -> dict:
+    """The current query arguments minus paging, for links to other pages and the export."""
+    args = request.args.to_dict(flat=False)
+    for name in ("voor", "na", *drop):
+        args.pop(name, None)
+    return {k: v for k, v in args.items() if any(v)}
 
 
 @bp.route("/")
 @role_required(Role.PRIVACY_OFFICER)
 def log():
-    page = min(max(request.args.get("pagina", 1, type=int), 1), 100_000)
-    status = verify_chain(keyring())
-    total = db.session.scalar(select(func.count()).select_from(AuditEvent))
-    events = db.session.scalars(
-        select(AuditEvent)
-        .order_by(AuditEvent.seq.desc())
-        .limit(PAGE_SIZE)
-        .offset((page - 1) * PAGE_SIZE)
-    ).all()
-    # Who reported a signal is for the coordinator only (DOMAIN.md §3): events recorded in
-    # the reporter role show neither the name nor the origin here.
-    actor_ids = {e.actor_id for e in events if e.actor_id and e.actor_role != Role.REPORTER.value}
-    actors = {
-        u.id: u for u in db.session.scalars(select(User).where(User.id.in_(actor_ids)))
-    } if actor_ids else {}
-    record(current_user, "audit.viewed", object_type="audit_event", purpose="toezicht")
+    guard(can_read_audit_log)
+    form, f, subject_signals, notice = _filter_form()
+    status, since = checkpoints.verify_since_newest(current_user, "viewer")
+    events, next_before = queries.page(f, before=_seq_arg("voor"))
+    actors = queries.actors_for(events)
+    references = _references(events)
+    record(current_user, "audit.viewed", object_type="audit_event", purpose=PURPOSE)
     db.session.commit()
     return render_template(
-        "audit/log.html",
-        events=events,
-        actors=actors,
-        page=page,
-        pages=max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1),
-        status=status,
+        "audit/log.html", form=form, events=events, actors=actors, references=references, status=status,
+        since=since, next_before=next_before, first_page="voor" in request.args, args=_args(),
+        subject_signals=subject_signals, notice=notice, queries=queries,
     )
+
+
+@bp.route("/export.csv")
+@role_required(Role.PRIVACY_OFFICER)
+@fresh_login_required
+def export():
+    guard(can_review_audit_log)
+    _, f, _, _ = _filter_form()
+    rows = []
+    for _ in range(0, EXPORT_LIMIT, 5000):
+        events, _ = queries.page(f, before=rows[-1][0] if rows else None, size=5000)
+        actors = queries.actors_for(events)
+        rows += [
+            [e.seq, e.occurred_at.strftime("%Y-%m-%d %H:%M:%S"), queries.actor_label(e, actors), e.actor_role or "",
+             e.action, e.object_type or "", e.object_id or "", e.subject_pseudonyms or "", e.purpose or "",
+             queries.RESULT_LABELS.get(e.result, e.result), e.reason_code or "", e.request_id or "",
+             queries.origin_label(e)]
+            for e in events
+        ]
+        if len(events) < 5000:
+            break
+    record(current_user, "audit.exported", object_type="audit_event", purpose=PURPOSE, reason_code="csv")
+    db.session.commit()
+    response = Response(to_csv(EXPORT_HEADER, rows[:EXPORT_LIMIT]), mimetype="text/csv; charset=utf-8")
+    response.headers["Content-Disposition"] = f'attachment; filename="logboek-{date.today():%Y-%m-%d}.csv"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/melding/<reference>")
+@role_required(Role.PRIVACY_OFFICER)
+def signal_timeline(reference):
+    guard(can_review_audit_log)
+    signal = queries.signal_by_reference(reference) if len(reference) <= 16 else None
+    if signal is None:
+        abort(404)
+    f = queries.LogFilter(object_ids=queries.signal_object_ids([signal.id]))
+    events, next_after = queries.page(f, after=_seq_arg("na"), newest_first=False, size=TIMELINE_SIZE)
+    actors = queries.actors_for(events)
+    record(current_user, "audit.timeline_viewed", signal, purpose=PURPOSE)
+    db.session.commit()
+    return render_template(
+        "audit/timeline.html", title=f"Tijdlijn van melding {signal.reference}", events=events, actors=actors,
+        references={str(signal.id): signal.reference}, queries=queries,
+        next_url=url_for("audit.signal_timeline", reference=signal.reference, na=next_after) if next_after else None,
+        log_url=url_for("audit.log", kenmerk=signal.reference),
+    )
+
+
+@bp.route("/gebruiker/<uuid:user_id>")
+@role_required(Role.PRIVACY_OFFICER)
+def user_timeline(user_id):
+    guard(can_review_audit_log)
+    user = db.session.get(User, user_id)
+    if user is None:
+        abort(404)
+    form = FilterForm(request.args)
+    form.gebruiker.choices = [SelectChoice("", "")]
+    form.validate()
+    f = queries.LogFilter(involving_user=user.id, date_from=form.van.data if not form.van.errors else None,
+                          date_until=form.tot.data if not form.tot.errors else None)
+    events, next_after = queries.page(f, after=_seq_arg("na"), newest_first=False, size=TIMELINE_SIZE)
+    actors = queries.actors_for(events)
+    record(current_user, "audit.timeline_viewed", user, purpose=PURPOSE)
+    db.session.commit()
+    period = {k: v for k, v in (("van", request.args.get("van")), ("tot", request.args.get("tot"))) if v}
+    return render_template(
+        "audit/timeline.html", title=f"Tijdlijn van {user.display_name}", events=events, actors=actors,
+        references=_references(events), queries=queries, period_form=form, user=user,
+        next_url=url_for("audit.user_timeline", user_id=user.id, na=next_after, **period) if next_after else None,
+        log_url=url_for("audit.log", gebruiker=user.id, **period),
+    )
+
+
+from casustafel.audit import review  # noqa: E402,F401  (subject lookup and anomalies)

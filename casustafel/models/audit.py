@@ -3,7 +3,7 @@
 import uuid
 from datetime import datetime
 
-from sqlalchemy import BigInteger, ForeignKey, LargeBinary, String, Text, Uuid
+from sqlalchemy import BigInteger, ForeignKey, Index, LargeBinary, String, Text, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from casustafel.extensions import db
@@ -14,15 +14,20 @@ class AuditEvent(db.Model):
     """One log entry. Never holds field values or search terms: only ids and pseudonyms."""
 
     __tablename__ = "audit_event"
+    # The privacy officer's viewer: one user over a period, one object's history (revision 0006).
+    __table_args__ = (
+        Index("ix_audit_event_actor_id_occurred_at", "actor_id", "occurred_at"),
+        Index("ix_audit_event_object_id_seq", "object_id", "seq"),
+    )
 
     seq: Mapped[int] = mapped_column(BigInteger().with_variant(db.Integer, "sqlite"),
                                      primary_key=True, autoincrement=False)
     occurred_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
-    actor_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, index=True)
+    actor_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     actor_role: Mapped[str | None] = mapped_column(String(32))
     action: Mapped[str] = mapped_column(String(64), index=True)
     object_type: Mapped[str | None] = mapped_column(String(32))
-    object_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    object_id: Mapped[str | None] = mapped_column(String(64))
     subject_pseudonyms: Mapped[str | None] = mapped_column(Text)
     purpose: Mapped[str | None] = mapped_column(String(64))
     result: Mapped[str] = mapped_column(String(16))

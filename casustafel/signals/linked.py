@@ -73,9 +73,10 @@ def find_linked(signal: Signal) -> dict:
     wanted: dict[str, dict] = {kind: defaultdict(list) for kind in KINDS}  # kind → bidx → [(entity, key)]
     for entity in entities:
         for kind in _kinds_of(entity):
-            bidx = getattr(entity, KINDS[kind][0])
-            key = exact_key(kind, entity) if bidx is not None else None
-            if key is not None:
+            key = exact_key(kind, entity)
+            # Every index the value may carry (one per bidx key), not the entity's own stored
+            # one: during a bidx rotation two rows with the same value may use different keys.
+            for bidx in linking.key_indexes(kind, key):
                 wanted[kind][bidx].append((entity, key))
 
     links: dict = defaultdict(dict)  # entity id → kind → Link

@@ -1,4 +1,5 @@
-"""Retention (additions): schema changes of this feature beyond revision 0005, if any.
+"""Retention (additions): none. Revision 0005 already holds retention_run, destruction_record,
+Signal.destroyed_at and the legal-hold columns; the terms are rows in `setting`.
 
 Revision ID: 0008
 Revises: 0007

@@ -1,0 +1,247 @@
+"""Anomalies in the access log, computed from the events of a period (DOMAIN.md §10).
+
+Kinds: many content reads by one user in one hour (bulk), content reads outside office
+hours, denials, denials of a member for meetings and actions not theirs (outside their
+assignment), and every break-glass grant. Each anomaly has a stable key, so the privacy
+officer's sign-off (AnomalyReview) stays attached to it. Thresholds are settings.
+"""
+
+import re
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, not_, or_, select
+
+from casustafel.audit.services import record
+from casustafel.extensions import db
+from casustafel.models import AnomalyReview, AuditEvent
+from casustafel.permissions import Role
+from casustafel.settings import get_setting
+
+LOCAL_ZONE = ZoneInfo("Europe/Amsterdam")
+KINDS = {
+    "bulk": "Veel inzagen in één uur",
+    "buiten_uren": "Inzage buiten kantoortijd",
+    "toewijzing": "Toegang buiten eigen overleggen of acties",
+    "geweigerd": "Geweigerde toegang",
+    "break_glass": "Noodtoegang (break-glass)",
+}
+OUTCOMES = {
+    "verklaard": "Verklaard, geen actie nodig",
+    "onderzoek": "Nader onderzoek nodig",
+    "melding_datalek": "Gemeld als (mogelijk) datalek",
+}
+MASKED = "melder"  # actor part of a key for events in the reporter role (never the user's id)
+ANONYMOUS = "anoniem"
+ASSIGNMENT_OBJECTS = ("meeting", "agenda_item", "action", "signal")
+KEY_RE = re.compile(
+    r"^(?P<kind>bulk|buiten_uren|toewijzing|geweigerd):(?P<actor>[0-9a-f-]{36}|melder|anoniem)"
+    r":(?P<when>\d{4}-\d{2}-\d{2}(T\d{2})?)$|^break_glass:(?P<seq>\d{1,19})$"
+)
+
+
+@dataclass
+class Anomaly:
+    key: str
+    kind: str
+    actor_id: uuid.UUID | None
+    masked: bool
+    first_at: datetime
+    last_at: datetime
+    count: int
+    object_id: str | None = None
+    review: AnomalyReview | None = None
+
+    @property
+    def label(self) -> str:
+        return KINDS[self.kind]
+
+
+def content_read():
+    """Reading content: views, downloads, exports (not the log itself, not logins)."""
+    action = AuditEvent.action
+    return (or_(action.like("%viewed"), action.like("%downloaded"), action.like("%exported"))
+            & not_(action.startswith("audit.")) & not_(action.startswith("auth.")))
+
+
+def _actor_part(actor_id, role) -> str:
+    if role == Role.REPORTER.value:
+        return MASKED
+    return str(actor_id) if actor_id else ANONYMOUS
+
+
+def _uuid(part: str) -> uuid.UUID | None:
+    return uuid.UUID(part) if part not in (MASKED, ANONYMOUS) else None
+
+
+def thresholds() -> tuple[int, int, int]:
+    return (int(get_setting("audit_bulk_reads_per_hour")), int(get_setting("audit_office_hours_start")),
+            int(get_setting("audit_office_hours_end")))
+
+
+def off_hours(at_utc: datetime, start: int, end: int) -> bool:
+    local = at_utc.replace(tzinfo=ZoneInfo("UTC")).astimezone(LOCAL_ZONE)
+    return local.weekday() >= 5 or not (start <= local.hour < end)
+
+
+def _bulk(start, end, limit, actor_id=None) -> list[Anomaly]:
+    if db.engine.dialect.name == "postgresql":
+        hour = func.date_trunc("hour", AuditEvent.occurred_at)
+    else:
+        hour = func.strftime("%Y-%m-%d %H:00:00", AuditEvent.occurred_at)
+    stmt = (
+        select(AuditEvent.actor_id, hour, func.count(), func.min(AuditEvent.occurred_at),
+               func.max(AuditEvent.occurred_at))
+        .where(AuditEvent.occurred_at >= start, AuditEvent.occurred_at < end, content_read(),
+               AuditEvent.actor_id.is_not(None),
+               or_(AuditEvent.actor_role.is_(None), AuditEvent.actor_role != Role.REPORTER.value))
+        .group_by(AuditEvent.actor_id, hour)
+        .having(func.count() > limit)
+    )
+    if actor_id is not None:
+        stmt = stmt.where(AuditEvent.actor_id == actor_id)
+    found = []
+    for actor, _, count, first, last in db.session.execute(stmt):
+        found.append(Anomaly(f"bulk:{actor}:{first:%Y-%m-%dT%H}", "bulk", actor, False, first, last, count))
+    return found
+
+
+def _per_day(rows, kind_of, day_of) -> list[Anomaly]:
+    groups = {}
+    for actor_id, role, at, object_type in rows:
+        kind = kind_of(role, object_type)
+        if kind is None:
+            continue
+        key = f"{kind}:{_actor_part(actor_id, role)}:{day_of(at):%Y-%m-%d}"
+        if key not in groups:
+            masked = role == Role.REPORTER.value
+            groups[key] = Anomaly(key, kind, None if masked else actor_id, masked, at, at, 0)
+        item = groups[key]
+        item.count += 1
+        item.first_at, item.last_at = min(item.first_at, at), max(item.last_at, at)
+    return list(groups.values())
+
+
+def _off_hours(start, end, office_start, office_end, actor_id=None) -> list[Anomaly]:
+    stmt = (
+        select(AuditEvent.actor_id, AuditEvent.actor_role, AuditEvent.occurred_at, AuditEvent.object_type)
+        .where(AuditEvent.occurred_at >= start, AuditEvent.occurred_at < end, content_read(),
+               AuditEvent.actor_id.is_not(None),
+               or_(AuditEvent.actor_role.is_(None), AuditEvent.actor_role != Role.REPORTER.value))
+    )
+    if actor_id is not None:
+        stmt = stmt.where(AuditEvent.actor_id == actor_id)
+    rows = (r for r in db.session.execute(stmt.execution_options(yield_per=10_000))
+            if off_hours(r[2], office_start, office_end))
+    return _per_day(rows, lambda role, _: "buiten_uren",
+                    lambda at: at.replace(tzinfo=ZoneInfo("UTC")).astimezone(LOCAL_ZONE).date())
+
+
+def _denials(start, end) -> list[Anomaly]:
+    stmt = (
+        select(AuditEvent.actor_id, AuditEvent.actor_role, AuditEvent.occurred_at, AuditEvent.object_type)
+        .where(AuditEvent.occurred_at >= start, AuditEvent.occurred_at < end, AuditEvent.result == "denied")
+    )
+
+    def kind_of(role, object_type):
+        member = role == Role.MEMBER.value
+        return "toewijzing" if member and object_type in ASSIGNMENT_OBJECTS else "geweigerd"
+
+    return _per_day(db.session.execute(stmt.execution_options(yield_per=10_000)), kind_of, lambda at: at.date())
+
+
+def _break_glass(start, end) -> list[Anomaly]:
+    events = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.occurred_at >= start, AuditEvent.occurred_at < end,
+                                 AuditEvent.action == "break_glass.granted")
+    )
+    return [
+        Anomaly(f"break_glass:{e.seq}", "break_glass", None if e.actor_role == Role.REPORTER.value else e.actor_id,
+                e.actor_role == Role.REPORTER.value, e.occurred_at, e.occurred_at, 1, e.object_id)
+        for e in events
+    ]
+
+
+def detect(start: datetime, end: datetime) -> list[Anomaly]:
+    """Every anomaly with events in [start, end) (UTC), newest first, with its review."""
+    limit, office_start, office_end = thresholds()
+    found = (_bulk(start, end, limit) + _off_hours(start, end, office_start, office_end)
+             + _denials(start, end) + _break_glass(start, end))
+    attach_reviews(found)
+    return sorted(found, key=lambda a: (a.last_at, a.key), reverse=True)
+
+
+def attach_reviews(anomalies) -> None:
+    keys = [a.key for a in anomalies]
+    reviews = {}
+    for chunk in range(0, len(keys), 500):
+        reviews.update({r.anomaly_key: r for r in db.session.scalars(
+            select(AnomalyReview).where(AnomalyReview.anomaly_key.in_(keys[chunk:chunk + 500])))})
+    for a in anomalies:
+        a.review = reviews.get(a.key)
+
+
+def local_day_window(day: date) -> tuple[datetime, datetime]:
+    """A local calendar day as a UTC window."""
+    utc = ZoneInfo("UTC")
+    start = datetime.combine(day, time.min, LOCAL_ZONE).astimezone(utc).replace(tzinfo=None)
+    end = datetime.combine(day + timedelta(days=1), time.min, LOCAL_ZONE).astimezone(utc).replace(tzinfo=None)
+    return start, end
+
+
+def find(key: str) -> Anomaly | None:
+    """Recompute the one anomaly named by `key`; None when it does not exist (any more)."""
+    match = KEY_RE.match(key or "")
+    if match is None:
+        return None
+    if match["seq"]:
+        event = db.session.get(AuditEvent, int(match["seq"]))
+        if event is None or event.action != "break_glass.granted":
+            return None
+        found = _break_glass(event.occurred_at, event.occurred_at + timedelta(microseconds=1))
+    else:
+        kind, actor = match["kind"], match["actor"]
+        try:
+            actor_id = _uuid(actor)
+            when = datetime.fromisoformat(match["when"] + (":00" if "T" in match["when"] else ""))
+        except ValueError:
+            return None
+        limit, office_start, office_end = thresholds()
+        if kind == "bulk":
+            found = _bulk(when, when + timedelta(hours=1), limit, actor_id) if actor_id else []
+        elif kind == "buiten_uren":
+            start, end = local_day_window(when.date())
+            found = _off_hours(start, end, office_start, office_end, actor_id) if actor_id else []
+        else:
+            found = _denials(when, when + timedelta(days=1))
+    found = [a for a in found if a.key == key]
+    attach_reviews(found)
+    return found[0] if found else None
+
+
+def review(actor, anomaly: Anomaly, outcome: str, comment: str | None) -> AnomalyReview:
+    """Sign an anomaly off (who, when, outcome, comment); logged. The caller commits."""
+    item = AnomalyReview(id=uuid.uuid4(), anomaly_key=anomaly.key, kind=anomaly.kind,
+                         reviewed_by_id=actor.id, outcome=outcome)
+    item.comment = comment or None
+    db.session.add(item)
+    record(actor, "audit.anomaly_reviewed", object_type="anomaly", object_id=anomaly.key,
+           purpose="toezicht", reason_code=outcome)
+    return item
+
+
+def period_window(date_from: date | None, date_until: date | None, default_days: int = 7):
+    """UTC window of a period of whole days (until inclusive); default the last week."""
+    until = date_until or datetime.now(LOCAL_ZONE).date()
+    start = date_from or until - timedelta(days=default_days - 1)
+    return datetime.combine(start, time.min), datetime.combine(until + timedelta(days=1), time.min)
+
+
+def counts_by_kind(anomalies) -> dict:
+    counts = defaultdict(int)
+    for a in anomalies:
+        counts[a.kind] += 1
+    return counts

@@ -1,0 +1,124 @@
+"""Forms of the privacy officer's log tools. Filters are GET forms without CSRF; the subject
+lookup and the sign-off are POST forms (search values never go into a URL or the log)."""
+
+from flask_wtf import FlaskForm
+from wtforms import DateField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp, ValidationError
+
+from casustafel.audit.anomalies import KINDS, OUTCOMES
+from casustafel.audit.queries import RESULT_LABELS
+from casustafel.forms import Form, strip_text
+
+PURPOSES = {
+    "inzageverzoek": "Verzoek van een betrokkene (inzage, AVG art. 15)",
+    "datalek": "Onderzoek naar een (mogelijk) datalek",
+    "klacht": "Klacht of signaal over onrechtmatige inzage",
+    "toezicht": "Periodiek toezicht",
+}
+LOOKUP_KINDS = {
+    "person": "Persoon (naam en geboortedatum)",
+    "organisation": "Organisatie (naam)",
+    "kvk": "KvK-nummer",
+    "address": "Adres (postcode en huisnummer)",
+}
+
+
+def _too_long(n: int) -> str:
+    return f"Gebruik hooguit {n} tekens."
+
+
+class AnyValue(Optional):
+    """Optional without the "(niet verplicht)" label: in a filter form every field is."""
+
+    def __init__(self):
+        super().__init__()
+        self.field_flags = {}
+
+
+class FilterForm(FlaskForm):
+    class Meta:
+        csrf = False
+        locales = ("nl_NL", "nl")
+
+    gebruiker = SelectField("Gebruiker", validators=[AnyValue()])
+    kenmerk = StringField("Kenmerk van de melding", filters=[strip_text],
+                          validators=[AnyValue(), Length(max=16, message="Een kenmerk is hooguit 16 tekens.")])
+    handeling = StringField("Handeling", filters=[strip_text],
+                            validators=[AnyValue(), Regexp(r"^[a-z_.]{0,64}$",
+                                                           message="Gebruik een code zoals signal.viewed of signal.")])
+    resultaat = SelectField("Resultaat", validators=[AnyValue()],
+                            choices=[SelectChoice("", "Alle resultaten")]
+                            + [SelectChoice(k, v) for k, v in RESULT_LABELS.items()])
+    van = DateField("Van", validators=[AnyValue()])
+    tot = DateField("Tot en met", validators=[AnyValue()])
+
+    def validate_tot(self, field):
+        if field.data and self.van.data and field.data < self.van.data:
+            raise ValidationError("Deze datum ligt voor de begindatum.")
+
+
+class AnomalyFilterForm(FlaskForm):
+    class Meta:
+        csrf = False
+        locales = ("nl_NL", "nl")
+
+    soort = SelectField("Soort", validators=[AnyValue()],
+                        choices=[SelectChoice("", "Alle soorten")] + [SelectChoice(k, v) for k, v in KINDS.items()])
+    status = SelectField("Beoordeling", validators=[AnyValue()],
+                         choices=[SelectChoice("", "Alle"), SelectChoice("open", "Nog niet beoordeeld"),
+                                  SelectChoice("beoordeeld", "Beoordeeld")])
+    van = DateField("Van", validators=[AnyValue()])
+    tot = DateField("Tot en met", validators=[AnyValue()])
+
+    def validate_tot(self, field):
+        if field.data and self.van.data and field.data < self.van.data:
+            raise ValidationError("Deze datum ligt voor de begindatum.")
+
+
+class SubjectLookupForm(Form):
+    soort = RadioField("Wat zoekt u?", choices=[SelectChoice(k, v) for k, v in LOOKUP_KINDS.items()],
+                       validators=[InputRequired("Kies wat u zoekt.")])
+    naam = StringField("Naam", filters=[strip_text], validators=[Length(max=200, message=_too_long(200))])
+    geboortedatum = DateField("Geboortedatum", validators=[AnyValue()])
+    kvk = StringField("KvK-nummer", filters=[strip_text], validators=[Length(max=20, message=_too_long(20))])
+    postcode = StringField("Postcode", filters=[strip_text], validators=[Length(max=10, message=_too_long(10))])
+    huisnummer = StringField("Huisnummer", filters=[strip_text], validators=[Length(max=10, message=_too_long(10))])
+    toevoeging = StringField("Toevoeging", filters=[strip_text], validators=[Length(max=10, message=_too_long(10))])
+    doel = SelectField("Doel van deze zoekvraag", choices=[SelectChoice("", "— kies een doel —")]
+                       + [SelectChoice(k, v) for k, v in PURPOSES.items()],
+                       validators=[InputRequired("Kies het doel van deze zoekvraag.")])
+
+    REQUIRED = {
+        "person": (("naam", "Vul de naam in."), ("geboortedatum", "Vul de geboortedatum in.")),
+        "organisation": (("naam", "Vul de naam van de organisatie in."),),
+        "kvk": (("kvk", "Vul het KvK-nummer in."),),
+        "address": (("postcode", "Vul de postcode in."), ("huisnummer", "Vul het huisnummer in.")),
+    }
+
+    def validate(self, extra_validators=None):
+        ok = super().validate(extra_validators)
+        for name, message in self.REQUIRED.get(self.soort.data, ()):
+            field = getattr(self, name)
+            if not field.data and not field.errors:
+                field.errors = [*field.errors, message]
+                ok = False
+        return ok
+
+    def values(self) -> tuple:
+        kind = self.soort.data
+        if kind == "person":
+            return (self.naam.data, self.geboortedatum.data.isoformat())
+        if kind == "organisation":
+            return (self.naam.data,)
+        if kind == "kvk":
+            return (self.kvk.data,)
+        return (self.postcode.data, self.huisnummer.data, self.toevoeging.data or None)
+
+
+class ReviewForm(Form):
+    outcome = RadioField("Uitkomst", choices=[SelectChoice(k, v) for k, v in OUTCOMES.items()],
+                          validators=[InputRequired("Kies een uitkomst.")])
+    comment = TextAreaField("Toelichting", filters=[strip_text],
+                            validators=[DataRequired("Licht uw beoordeling toe."),
+                                        Length(max=4000, message="Gebruik hooguit 4000 tekens.")])

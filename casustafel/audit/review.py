@@ -1,0 +1,112 @@
+"""Finding a data subject in the log, and the anomalies with their sign-off.
+
+The subject lookup goes through the blind indexes (casustafel.linking.find_entities); the
+lookup is logged with its purpose, never with what was searched for.
+"""
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from casustafel import linking
+from casustafel.audit import anomalies, bp
+from casustafel.audit.forms import PURPOSES, AnomalyFilterForm, ReviewForm, SubjectLookupForm
+from casustafel.audit.queries import subject_object_ids
+from casustafel.audit.services import record
+from casustafel.audit.views import PURPOSE, guard
+from casustafel.extensions import db
+from casustafel.models import Signal, User
+from casustafel.permissions import Role, can_review_audit_log, role_required
+
+ANOMALY_LIMIT = 500
+
+
+@bp.route("/betrokkene", methods=["GET", "POST"])
+@role_required(Role.PRIVACY_OFFICER)
+def subject_lookup():
+    guard(can_review_audit_log)
+    form = SubjectLookupForm()
+    found = signals = None
+    if form.validate_on_submit():
+        entities = linking.find_entities(form.soort.data, *form.values())
+        found = [str(e.id) for e in entities]
+        _, signals = subject_object_ids(found)
+        record(current_user, "audit.subject_lookup", object_type="subject", purpose=form.doel.data,
+               reason_code=form.soort.data, subjects=found or None)
+        db.session.commit()
+        form = SubjectLookupForm(formdata=None, doel=form.doel.data)  # keep no search values on the page
+    return render_template("audit/subject_lookup.html", form=form, found=found, signals=signals,
+                           purposes=PURPOSES)
+
+
+def _period_filter():
+    form = AnomalyFilterForm(request.args)
+    form.validate()
+    date_from = form.van.data if not form.van.errors else None
+    date_until = form.tot.data if not form.tot.errors else None
+    return form, date_from, date_until
+
+
+@bp.route("/afwijkingen")
+@role_required(Role.PRIVACY_OFFICER)
+def anomaly_list():
+    guard(can_review_audit_log)
+    form, date_from, date_until = _period_filter()
+    start, end = anomalies.period_window(date_from, date_until)
+    found = anomalies.detect(start, end)
+    counts = anomalies.counts_by_kind(found)
+    if form.soort.data and not form.soort.errors:
+        found = [a for a in found if a.kind == form.soort.data]
+    if form.status.data == "open":
+        found = [a for a in found if a.review is None]
+    elif form.status.data == "beoordeeld":
+        found = [a for a in found if a.review is not None]
+    shown = found[:ANOMALY_LIMIT]
+    users = _users(shown)
+    record(current_user, "audit.anomalies_viewed", object_type="audit_event", purpose=PURPOSE)
+    db.session.commit()
+    return render_template("audit/anomalies.html", form=form, anomalies=shown, total=len(found), counts=counts,
+                           kinds=anomalies.KINDS, outcomes=anomalies.OUTCOMES, users=users, start=start,
+                           end=end, limit=ANOMALY_LIMIT)
+
+
+def _users(items) -> dict:
+    ids = {a.actor_id for a in items if a.actor_id} | {a.review.reviewed_by_id for a in items if a.review}
+    return {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(ids)))} if ids else {}
+
+
+@bp.route("/afwijkingen/<anomaly_key>", methods=["GET", "POST"])
+@role_required(Role.PRIVACY_OFFICER)
+def anomaly(anomaly_key):
+    guard(can_review_audit_log)
+    item = anomalies.find(anomaly_key)
+    if item is None:
+        abort(404)
+    form = ReviewForm()
+    if item.review is None and form.validate_on_submit():
+        anomalies.review(current_user, item, form.outcome.data, form.comment.data)
+        try:
+            db.session.commit()
+        except IntegrityError:  # signed off by someone else a moment ago
+            db.session.rollback()
+            flash("Deze afwijking is intussen al beoordeeld.", "info")
+            return redirect(url_for("audit.anomaly", anomaly_key=item.key))
+        flash("De beoordeling is vastgelegd.", "success")
+        return redirect(url_for("audit.anomaly", anomaly_key=item.key))
+    signal = None
+    if item.object_id and item.kind == "break_glass":
+        signal = db.session.scalar(select(Signal).where(Signal.id == _uuid_or_none(item.object_id)))
+    record(current_user, "audit.anomaly_viewed", object_type="anomaly", object_id=item.key, purpose=PURPOSE)
+    db.session.commit()
+    return render_template("audit/anomaly.html", item=item, form=form, users=_users([item]),
+                           outcomes=anomalies.OUTCOMES, signal=signal, local=anomalies.LOCAL_ZONE)
+
+
+def _uuid_or_none(value):
+    import uuid
+
+    try:
+        return uuid.UUID(value)
+    except (ValueError, TypeError):
+        return None

@@ -1,0 +1,149 @@
+"""Privacy officer pages (what is due, legal holds, runs, destruction records, dry run, the
+verklaring van vernietiging) and the admin page with the retention terms.
+
+Only references, categories, dates and counts appear here: no personal data. A real run is
+started from the command line (`flask retention run`): long runs do not belong in a request.
+"""
+
+from datetime import UTC, datetime
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from weasyprint import HTML
+from wtforms import IntegerField
+from wtforms.validators import InputRequired, NumberRange
+
+from casustafel.audit import record, record_denial
+from casustafel.auth.views import fresh_login_required
+from casustafel.extensions import db
+from casustafel.forms import Form
+from casustafel.meetings.pdf import NoFetching, pdf_response
+from casustafel.models import RetentionRun, User
+from casustafel.models.base import utcnow
+from casustafel.permissions import Role, can_configure_retention, can_view_retention, role_required
+from casustafel.retention import bp, services
+from casustafel.settings import get_setting, set_setting
+from casustafel.signals.workspace import LEGAL_HOLD_REASONS
+
+STATEMENT_LIST_LIMIT = 1000  # references listed in the PDF; the count covers all
+
+
+class DryRunForm(Form):
+    pass
+
+
+class TermsForm(Form):
+    pass
+
+
+for _key, (_label, _low, _high) in services.TERMS.items():
+    setattr(TermsForm, _key, IntegerField(_label, validators=[
+        InputRequired("Vul een aantal maanden in."),
+        NumberRange(min=_low, max=_high, message=f"Vul een aantal maanden van {_low} tot en met {_high} in."),
+    ]))
+
+
+def local(moment: datetime | None) -> str:
+    if moment is None:
+        return ""
+    return moment.replace(tzinfo=UTC).astimezone().strftime("%d-%m-%Y %H:%M")
+
+
+def _run_or_404(run_id) -> RetentionRun:
+    run = db.session.get(RetentionRun, run_id)
+    if run is None:
+        record_denial(current_user, "retention_run", run_id)
+        abort(404)
+    return run
+
+
+def _actor_name(run: RetentionRun) -> str:
+    if run.actor_id is None:
+        return "Systeem (opdrachtregel)"
+    user = db.session.get(User, run.actor_id)
+    return user.display_name if user else "Onbekend"
+
+
+@bp.route("/bewaren/")
+@role_required(Role.PRIVACY_OFFICER)
+def index():
+    if not can_view_retention(current_user):
+        abort(403)
+    data = services.overview(utcnow())
+    record(current_user, "retention.viewed", object_type="retention", purpose=services.PURPOSE)
+    db.session.commit()
+    return render_template("retention/index.html", data=data, runs=services.recent_runs(),
+                           records=services.recent_records(), form=DryRunForm(), local=local,
+                           categories=services.CATEGORIES, hold_reasons=LEGAL_HOLD_REASONS)
+
+
+@bp.route("/bewaren/proefrun", methods=["POST"])
+@role_required(Role.PRIVACY_OFFICER)
+def dry_run():
+    if not can_view_retention(current_user):
+        abort(403)
+    form = DryRunForm()
+    if not form.validate_on_submit():
+        flash("De proefrun is niet gestart. Probeer het opnieuw.", "error")
+        return redirect(url_for("retention.index"))
+    result = services.run_retention(current_user, utcnow(), dry_run=True, origin="web")
+    flash("Proefrun klaar: er is niets vernietigd.", "success")
+    return redirect(url_for("retention.run", run_id=result.run.id))
+
+
+@bp.route("/bewaren/runs/<uuid:run_id>")
+@role_required(Role.PRIVACY_OFFICER)
+def run(run_id):
+    if not can_view_retention(current_user):
+        abort(403)
+    item = _run_or_404(run_id)
+    record(current_user, "retention.run_viewed", item, purpose=services.PURPOSE)
+    db.session.commit()
+    return render_template("retention/run.html", run=item, summary=services.run_summary(item),
+                           counts=services.record_counts_of(item.id), records=services.records_of(item.id, 500),
+                           actor=_actor_name(item), local=local, categories=services.CATEGORIES)
+
+
+@bp.route("/bewaren/runs/<uuid:run_id>/verklaring.pdf")
+@role_required(Role.PRIVACY_OFFICER)
+@fresh_login_required
+def statement(run_id):
+    if not can_view_retention(current_user):
+        abort(403)
+    item = _run_or_404(run_id)
+    if item.dry_run:
+        flash("Van een proefrun is geen verklaring van vernietiging te maken: er is niets vernietigd.", "info")
+        return redirect(url_for("retention.run", run_id=item.id))
+    counts = services.record_counts_of(item.id)
+    records = services.records_of(item.id, STATEMENT_LIST_LIMIT)
+    html = render_template("retention/pdf_statement.html", run=item, counts=counts, records=records,
+                           total=sum(counts.values()), actor=_actor_name(item), local=local,
+                           categories=services.CATEGORIES, made_by=current_user.display_name,
+                           made_at=local(utcnow()), limit=STATEMENT_LIST_LIMIT)
+    content = HTML(string=html, base_url=current_app.static_folder, url_fetcher=NoFetching()).write_pdf()
+    record(current_user, "retention.statement_exported", item, purpose=services.PURPOSE)
+    db.session.commit()
+    return pdf_response(content, f"verklaring-van-vernietiging-{item.started_at:%Y%m%d-%H%M}.pdf")
+
+
+@bp.route("/beheer/bewaartermijnen", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+@fresh_login_required
+def terms():
+    if not can_configure_retention(current_user):
+        abort(403)
+    form = TermsForm()
+    if request.method == "GET":
+        for key in services.TERMS:
+            getattr(form, key).data = int(get_setting(key))
+    if form.validate_on_submit():
+        changed = [(key, str(getattr(form, key).data)) for key in services.TERMS
+                   if get_setting(key) != str(getattr(form, key).data)]
+        for key, value in changed:
+            set_setting(key, value)
+            record(current_user, "retention.settings_changed", object_type="setting", object_id=key,
+                   purpose="beheer")
+        db.session.commit()
+        flash("De bewaartermijnen zijn opgeslagen." if changed else "Er is niets gewijzigd.", "success")
+        return redirect(url_for("retention.terms"))
+    return render_template("retention/terms.html", form=form, keys=list(services.TERMS))

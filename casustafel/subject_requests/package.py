@@ -1,0 +1,147 @@
+"""The answer package of a data-subject request as PDF (WeasyPrint, no external resources).
+
+What goes in, per art. 15 AVG, and what never does:
+- per signal: reference, received date, phenomenon (the purpose it was recorded for), status,
+  the subject's **own** recorded data (only the subjects/addresses that matched the request,
+  never other people on the signal), the source described generally, the retention term;
+- recipients: referrals that were sent, with partner, date, legal ground and data categories;
+- a log summary: per day and purpose how many entries, no staff names (CJEU C-579/21);
+- the restriction applied (art. 41 UAVG).
+Never: the reporter (name, department, contact, whether they asked to stay unnamed), the
+description of the suspicion (the reporter's own account), attachments, information received
+from the police, notes of weighings or meetings. With a partial restriction the recipients and
+the log summary are withheld; with a full restriction the package says only that the request
+was handled and that art. 41 UAVG was applied on the named ground, not whether data exists.
+"""
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+
+from flask import current_app, render_template
+from weasyprint import HTML
+
+from casustafel.meetings.pdf import NoFetching
+from casustafel.models import SUBJECT_REQUEST_TYPES, Location
+from casustafel.retention.services import CASE_REASON, REFERRED_REASON, SHORT_REASONS, TERMS, months, term_text
+from casustafel.subject_requests import services
+
+GENERAL_PURPOSE = ("Het registreren, wegen en opvolgen van signalen van ondermijning door de gemeente "
+                   "(taak van algemeen belang, art. 6 lid 1 sub e AVG), volgens het Modelprotocol ondermijning "
+                   "van het CCV.")
+
+
+@dataclass(frozen=True)
+class DataLine:
+    role: str
+    values: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class SignalSection:
+    reference: str
+    received: date
+    phenomenon: str
+    status: str
+    source: str
+    retention: str
+    data: tuple[DataLine, ...]
+
+
+@dataclass(frozen=True)
+class Recipient:
+    partner: str
+    sent_on: date
+    legal_ground: str
+    categories: str
+    signal_reference: str
+
+
+@dataclass
+class AnswerPackage:
+    number: str
+    type_label: str
+    received_on: date
+    due_on: date
+    restriction: str
+    restriction_label: str
+    ground_label: str | None
+    signals: list[SignalSection] = field(default_factory=list)
+    recipients: list[Recipient] | None = None  # None: withheld
+    log: list[tuple[date, str, int]] | None = None  # None: withheld
+    terms: list[tuple[str, int]] = field(default_factory=list)
+
+    @property
+    def full(self) -> bool:
+        return self.restriction == "volledig"
+
+
+def _own_data(match: services.Match) -> DataLine:
+    entity = match.entity
+    if isinstance(entity, Location):
+        return DataLine(match.role_label, (("Adres", entity.address_line or "—"),))
+    values = [("Naam", entity.name or "—")]
+    if entity.kind == "persoon":
+        values.append(("Geboortedatum", _nl_date(entity.birth_date)))
+    elif entity.kvk_number:
+        values.append(("KvK-nummer", entity.kvk_number))
+    if entity.address_line:
+        values.append(("Adres", entity.address_line))
+    return DataLine(match.role_label, tuple(values))
+
+
+def _nl_date(value: str | None) -> str:
+    if not value:
+        return "—"
+    try:
+        return date.fromisoformat(value).strftime("%d-%m-%Y")
+    except ValueError:
+        return value
+
+
+def _retention(signal) -> str:
+    if signal.status != "afgesloten":
+        return "Zolang de melding in behandeling is; daarna geldt de bewaartermijn die hoort bij de afloop."
+    if signal.closing_reason in SHORT_REASONS:
+        return term_text("afgesloten")
+    if signal.closing_reason == REFERRED_REASON:
+        return term_text("doorgezet")
+    if signal.closing_reason == CASE_REASON:
+        return term_text("aanpak")
+    return "Volgens de bewaartermijnen hieronder."
+
+
+def build(request, findings: list[services.Finding]) -> AnswerPackage:
+    package = AnswerPackage(
+        number=request.number, type_label=SUBJECT_REQUEST_TYPES.get(request.type, request.type),
+        received_on=request.received_on, due_on=request.due_on, restriction=request.restriction or "geen",
+        restriction_label=services.RESTRICTIONS.get(request.restriction or "geen"),
+        ground_label=services.RESTRICTION_GROUNDS.get(request.restriction_ground or ""),
+    )
+    if package.full:
+        return package  # art. 41 UAVG: not even whether there is data
+    for finding in findings:
+        signal = finding.signal
+        package.signals.append(SignalSection(
+            reference=signal.reference, received=signal.received_at.date(),
+            phenomenon=signal.phenomenon.full_name if signal.phenomenon else "Nog niet vastgesteld",
+            status="Afgesloten" if signal.status == "afgesloten" else "In behandeling",
+            source=services.source_text(signal), retention=_retention(signal),
+            data=tuple(_own_data(m) for m in finding.matches),
+        ))
+    package.terms = [(label, months(key)) for key, (label, _low, _high) in TERMS.items()
+                     if key != "retention_security_log_months"]
+    if package.restriction == "gedeeltelijk":
+        return package
+    package.recipients = [
+        Recipient(partner=r.partner.name, sent_on=r.sent_on, legal_ground=r.legal_ground_label,
+                  categories=services.category_labels(r.data_categories), signal_reference=r.signal.reference)
+        for r in services.referrals_of(findings)
+    ]
+    package.log = services.log_summary(findings)
+    return package
+
+
+def render(package: AnswerPackage) -> bytes:
+    html = render_template("subject_requests/pdf_answer.html", package=package, purpose=GENERAL_PURPOSE,
+                           generated_at=datetime.now(UTC))
+    return HTML(string=html, base_url=current_app.static_folder, url_fetcher=NoFetching()).write_pdf()
