@@ -344,28 +344,50 @@ def test_the_workspace_shows_the_decision(client, login_as, people, signal):
 
 # The admin settings page --------------------------------------------------------------------
 
+LOG_SETTINGS = {"audit_bulk_reads_per_hour": "100", "audit_office_hours_start": "7", "audit_office_hours_end": "19"}
+
 
 def test_the_admin_changes_the_settings_and_each_change_is_logged(client, make_user, login_as):
     login_as(make_user("admin"))
     body = client.get("/beheer/instellingen").get_data(as_text=True)
     assert 'value="10"' in body
     response = post_form(client, "/beheer/instellingen",
-                         {"privacy_checks_by_coordinator": "y", "waiting_too_long_days": "10"})
+                         {"privacy_checks_by_coordinator": "y", "waiting_too_long_days": "10", **LOG_SETTINGS})
     assert response.status_code == 302
     assert get_setting("privacy_checks_by_coordinator") == "1"
     assert [e.object_id for e in events("setting.changed")] == ["privacy_checks_by_coordinator"]
-    post_form(client, "/beheer/instellingen", {"waiting_too_long_days": "30"})
+    post_form(client, "/beheer/instellingen", {"waiting_too_long_days": "30", **LOG_SETTINGS})
     db.session.expire_all()
     assert (get_setting("privacy_checks_by_coordinator"), get_setting("waiting_too_long_days")) == ("0", "30")
     assert len(events("setting.changed")) == 3
     assert "checked" not in client.get("/beheer/instellingen").get_data(as_text=True).split("privacy_checks")[1][:200]
 
 
+def test_the_admin_sets_the_anomaly_thresholds_and_bad_hours_keep_the_input(client, make_user, login_as):
+    login_as(make_user("admin"))
+    response = post_form(client, "/beheer/instellingen", {
+        "waiting_too_long_days": "10", "audit_bulk_reads_per_hour": "250",
+        "audit_office_hours_start": "8", "audit_office_hours_end": "18",
+    })
+    assert response.status_code == 302
+    assert [get_setting(k) for k in LOG_SETTINGS] == ["250", "8", "18"]
+    response = post_form(client, "/beheer/instellingen", {
+        "waiting_too_long_days": "10", "audit_bulk_reads_per_hour": "250",
+        "audit_office_hours_start": "18", "audit_office_hours_end": "9",
+    })
+    body = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "Het einde van de kantoortijd moet na het begin liggen." in body
+    assert 'value="18"' in body and 'value="9"' in body  # what was typed stays
+    db.session.expire_all()
+    assert get_setting("audit_office_hours_end") == "18"  # nothing saved
+
+
 def test_a_setting_and_its_log_event_fail_together(client, make_user, login_as, monkeypatch):
     login_as(make_user("admin"))
     state = fail_commit_with(monkeypatch, "setting.changed")
     response = post_form(client, "/beheer/instellingen",
-                         {"privacy_checks_by_coordinator": "y", "waiting_too_long_days": "20"})
+                         {"privacy_checks_by_coordinator": "y", "waiting_too_long_days": "20", **LOG_SETTINGS})
     assert state["failed"] and response.status_code == 503
     monkeypatch.undo()
     db.session.expire_all()

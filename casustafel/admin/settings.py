@@ -3,7 +3,7 @@
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from wtforms import BooleanField, IntegerField
-from wtforms.validators import InputRequired, NumberRange
+from wtforms.validators import InputRequired, NumberRange, ValidationError
 
 from casustafel.admin import bp
 from casustafel.audit import record
@@ -24,10 +24,45 @@ class SettingsForm(Form):
         ],
     )
 
+    audit_bulk_reads_per_hour = IntegerField(
+        LABELS["audit_bulk_reads_per_hour"],
+        validators=[
+            InputRequired("Vul een aantal inzagen in."),
+            NumberRange(min=1, max=100_000, message="Vul een aantal van 1 tot en met 100.000 in."),
+        ],
+    )
+    audit_office_hours_start = IntegerField(
+        LABELS["audit_office_hours_start"],
+        validators=[
+            InputRequired("Vul een uur in."),
+            NumberRange(min=0, max=23, message="Vul een uur van 0 tot en met 23 in."),
+        ],
+    )
+    audit_office_hours_end = IntegerField(
+        LABELS["audit_office_hours_end"],
+        validators=[
+            InputRequired("Vul een uur in."),
+            NumberRange(min=1, max=24, message="Vul een uur van 1 tot en met 24 in."),
+        ],
+    )
+
+    NUMBERS = ("waiting_too_long_days", "audit_bulk_reads_per_hour", "audit_office_hours_start",
+               "audit_office_hours_end")
+
+    def validate_audit_office_hours_end(self, field):
+        start = self.audit_office_hours_start.data
+        if field.data is not None and start is not None and field.data <= start:
+            raise ValidationError("Het einde van de kantoortijd moet na het begin liggen.")
+
+    def load(self) -> None:
+        self.privacy_checks_by_coordinator.data = get_setting("privacy_checks_by_coordinator") == "1"
+        for key in self.NUMBERS:
+            getattr(self, key).data = int(get_setting(key))
+
     def values(self) -> dict[str, str]:
         return {
             "privacy_checks_by_coordinator": "1" if self.privacy_checks_by_coordinator.data else "0",
-            "waiting_too_long_days": str(self.waiting_too_long_days.data),
+            **{key: str(getattr(self, key).data) for key in self.NUMBERS},
         }
 
 
@@ -37,8 +72,7 @@ class SettingsForm(Form):
 def settings():
     form = SettingsForm()
     if request.method == "GET":
-        form.privacy_checks_by_coordinator.data = get_setting("privacy_checks_by_coordinator") == "1"
-        form.waiting_too_long_days.data = int(get_setting("waiting_too_long_days"))
+        form.load()
     if form.validate_on_submit():
         changed = [(key, value) for key, value in form.values().items() if get_setting(key) != value]
         for key, value in changed:
