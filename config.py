@@ -43,10 +43,17 @@ class Config:
     LOGIN_LIMIT_PER_IP = "20 per minute;200 per hour"
     LOGIN_LIMIT_PER_ACCOUNT = "5 per minute;30 per hour"
 
-    # Blind index truncation in bits (CipherSweet: 2 ≤ expected coincidences < √rows).
-    BLIND_INDEX_BITS = int(os.environ.get("CASUSTAFEL_BLIND_INDEX_BITS", "16"))
+    # Blind index truncation in bits (CipherSweet: 2 ≤ expected coincidences C < √R, with
+    # C = R / 2^bits for R indexed rows). 12 bits: C ≈ 2.4 at 10,000 subjects (a municipality
+    # over five years), C ≈ 24 at 100,000. On a database in use every blind index must then be
+    # recomputed.
+    BLIND_INDEX_BITS = int(os.environ.get("CASUSTAFEL_BLIND_INDEX_BITS", "12"))
 
     WTF_CSRF_TIME_LIMIT = 8 * 3600
+    # Flask-WTF's HTTPS referrer check needs a Referer header, which browsers never send under
+    # our `Referrer-Policy: no-referrer` (every POST over HTTPS would be a 400). The CSRF token
+    # (per session, signed) and SameSite=Lax cookies remain the defence.
+    WTF_CSRF_SSL_STRICT = False
     WTF_I18N_ENABLED = False  # Dutch WTForms messages come from casustafel.forms.Form.Meta
     # Uploads: each file at most MAX_ATTACHMENT_SIZE (checked with a field message); the whole
     # request at most MAX_CONTENT_LENGTH (a 413 page beyond that).

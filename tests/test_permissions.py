@@ -3,6 +3,8 @@
 Adding a route without a row here makes test_every_endpoint_is_in_the_table fail.
 """
 
+import re
+import uuid
 from datetime import date, datetime
 
 import pytest
@@ -13,6 +15,7 @@ from casustafel.models import AgendaItem, Meeting, Partner
 from casustafel.permissions import ANY_ROLE_ENDPOINTS, PUBLIC_ENDPOINTS
 from casustafel.privacy.services import request_privacy_check
 from casustafel.referrals.services import create_referral
+from casustafel.web import CSP
 from tests import permission_rows
 from tests.conftest import ROLES, csrf_from, login
 
@@ -206,5 +209,36 @@ def test_role_endpoint_status(client, make_user, make_signal, endpoint, role):
         token = csrf_from(client.get(page, follow_redirects=True))
         response = client.post(url, data={"csrf_token": token})
     assert response.status_code == expected[role], (endpoint, role)
+    # SECURITY.md "Input, output, headers": every response of every endpoint, for every role.
+    assert response.headers["Content-Security-Policy"] == CSP, (endpoint, role)
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Referrer-Policy"] == "no-referrer"
+    assert response.headers["X-Frame-Options"] == "DENY"
+    if endpoint != "static":
+        assert "no-store" in response.headers["Cache-Control"], (endpoint, role)
     if response.status_code == 302 and role == ANON and endpoint not in PUBLIC_ENDPOINTS:
         assert "/inloggen" in response.headers["Location"]
+
+
+
+def test_every_route_that_accepts_post_refuses_it_without_csrf_token(app, make_user):
+    """Walks app.url_map: every route accepting POST (forms on GET pages included), as a role
+    that may use it (anonymous for the public ones), answers 400 to a POST without token."""
+    clients, refused = {}, {}
+    for rule in app.url_map.iter_rules():
+        if "POST" not in rule.methods:
+            continue
+        expected = TABLE[rule.endpoint][2]
+        role = next((r for r in ROLES if expected[r] not in (403, 405)), ANON)
+        if rule.endpoint in PUBLIC_ENDPOINTS:
+            role = ANON
+        if role not in clients:
+            clients[role] = app.test_client()
+            if role != ANON:
+                assert login(clients[role], make_user(role).email).status_code == 200
+        url = re.sub(r"<([^>]+)>", lambda m: "1" if m.group(1).startswith("int:") else str(uuid.uuid4()),
+                     rule.rule)
+        status = clients[role].post(url, data={}).status_code
+        if status != 400:
+            refused[rule.endpoint] = (role, status)
+    assert refused == {}

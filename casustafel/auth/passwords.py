@@ -1,5 +1,6 @@
 """Password hashing (argon2id) and the password policy."""
 
+import threading
 from functools import cache
 from pathlib import Path
 
@@ -25,8 +26,15 @@ def common_passwords() -> frozenset[str]:
     return frozenset(line.strip().casefold() for line in lines if line.strip())
 
 
+# argon2id needs 64 MiB and most of a core per hash. Threads of one worker hashing at the same
+# time only slow each other down (and multiply memory), so each process hashes one at a time;
+# a login storm then queues instead of thrashing (bench/login_storm.py).
+_hashing = threading.BoundedSemaphore(1)
+
+
 def hash_password(password: str) -> str:
-    return hasher().hash(password)
+    with _hashing:
+        return hasher().hash(password)
 
 
 @cache
@@ -40,7 +48,8 @@ def verify_password(password_hash: str | None, password: str) -> bool:
         return False
     target = password_hash or _dummy_hash(current_app.config["ARGON2_PROFILE"])
     try:
-        return hasher().verify(target, password) and password_hash is not None
+        with _hashing:
+            return hasher().verify(target, password) and password_hash is not None
     except (VerificationError, InvalidHashError):
         return False
 
