@@ -478,3 +478,20 @@ def test_the_admin_sets_the_terms_with_checks_and_a_log_event(client, make_user,
     db.session.expire_all()
     assert services.months("retention_closed_months") == 18
     assert [e.object_id for e in events("retention.settings_changed")] == ["retention_closed_months"]
+
+
+def test_a_tombstone_says_it_was_destroyed_and_cannot_be_reopened(client, make_signal, make_user, login_as):
+    from casustafel.signals.workflow import TransitionError, transition
+
+    signal = closed(make_signal)
+    run()
+    login_as(make_user("coordinator"))
+    page = client.get(f"/meldingen/{signal.id}").get_data(as_text=True)
+    assert "De bewaartermijn van deze melding is verlopen" in page
+    assert "(vernietigd)" in client.get("/meldingen?status=afgesloten").get_data(as_text=True)
+    db.session.expire_all()
+    tomb = db.session.get(Signal, signal.id)
+    with pytest.raises(TransitionError, match="vernietigd"):
+        transition(None, tomb, "intake", reason="Toch weer openen")
+    db.session.rollback()
+    assert db.session.get(Signal, signal.id).status == "afgesloten"

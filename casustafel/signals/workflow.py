@@ -59,6 +59,8 @@ def transition(actor, signal, to_status: str, *, reason_code: str | None = None,
                reason: str | None = None) -> SignalEvent:
     """Move `signal` to `to_status` if the table allows it; record the event. Caller commits."""
     current = signal.status
+    if signal.destroyed_at is not None:
+        raise TransitionError("De inhoud van deze melding is vernietigd; de status kan niet meer veranderen.")
     if to_status == QUESTION:
         if current not in OPEN_STATES or current == QUESTION:
             raise TransitionError("Voor deze melding kan nu geen aanvullende vraag worden gesteld.")
