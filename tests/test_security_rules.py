@@ -56,14 +56,30 @@ def test_a_request_over_the_size_limit_gets_the_413_page_and_stores_nothing(app,
     assert not [p for p in spool.iterdir() if p.is_file()] if spool.exists() else True
 
 
-def test_a_fresh_database_has_no_accounts_and_demo_data_is_refused_in_production(app, monkeypatch):
-    assert db.session.scalar(select(func.count()).select_from(User)) == 0  # migrations create no users
-    from casustafel.demo import load_demo
+def test_a_fresh_database_has_no_accounts_and_demo_data_is_refused_in_production(app, tmp_path, monkeypatch):
+    """A database made by the migrations alone (not the suite's emptied one) has no account."""
+    from flask_migrate import upgrade
 
-    monkeypatch.setitem(app.config, "ENV_NAME", "production")
-    with pytest.raises(RuntimeError, match="productie"):
-        load_demo()
-    assert db.session.scalar(select(func.count()).select_from(User)) == 0
+    from casustafel import create_app
+    from casustafel.demo import load_demo
+    from config import TestConfig
+
+    class FreshConfig(TestConfig):
+        SQLALCHEMY_DATABASE_URI = f"sqlite:///{tmp_path / 'fresh.db'}"
+        SQLALCHEMY_ENGINE_OPTIONS = {}
+        ATTACHMENT_DIR = str(tmp_path / "attachments")
+        UPLOAD_TMP_DIR = str(tmp_path / "uploads")
+
+    fresh = create_app(FreshConfig)
+    with fresh.app_context():
+        upgrade()
+        assert db.session.scalar(select(func.count()).select_from(User)) == 0
+        monkeypatch.setitem(fresh.config, "ENV_NAME", "production")
+        with pytest.raises(RuntimeError, match="productie"):
+            load_demo()
+        assert db.session.scalar(select(func.count()).select_from(User)) == 0
+        db.session.remove()
+        db.engine.dispose()
 
 
 def _imports(path: Path) -> set[str]:
