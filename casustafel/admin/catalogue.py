@@ -89,7 +89,7 @@ def catalogue_toggle(kind, item_id):
     model = {"fenomeen": Phenomenon, "indicator": Indicator}.get(kind)
     item = db.session.get(model, item_id) if model else None
     if item is None:
-        record_denial(current_user, kind, item_id)
+        record_denial(current_user, kind if model else "lijst", item_id)  # never an unknown typed value
         abort(404)
     if not ToggleForm().validate_on_submit():
         abort(400)

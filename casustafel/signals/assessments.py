@@ -111,7 +111,7 @@ def _back(signal, anchor: str):
 def assessment(signal_id, kind):
     signal = get_signal_or_404(signal_id)
     if kind not in ASSESSMENT_CRITERIA:
-        record_denial(current_user, "assessment", kind)
+        record_denial(current_user, "signal", signal.id)  # never the typed URL value
         abort(404)
     if signal.status not in WEIGHING_STATUSES[kind]:
         flash(f"Een {KIND_LABELS[kind].lower()} past niet bij de status ‘{signal.status_label}’.", "error")
