@@ -1,8 +1,6 @@
 """Request-wide rules: request ids, the login gate, security headers, SQLite pragmas."""
 
 import uuid
-from datetime import UTC
-from zoneinfo import ZoneInfo
 
 from flask import abort, current_app, g, request
 from flask_login import current_user
@@ -11,6 +9,7 @@ from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from casustafel.extensions import db
+from casustafel.models.base import local_time
 from casustafel.permissions import check_endpoint_declared, require_login
 
 CSP = (
@@ -57,16 +56,6 @@ def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
         cursor.execute("PRAGMA busy_timeout=10000")
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.close()
-
-
-LOCAL_ZONE = ZoneInfo("Europe/Amsterdam")
-
-
-def local_time(moment, fmt: str = "%d-%m-%Y %H:%M") -> str:
-    """A stored UTC timestamp (naive) as Dutch local time, for display only."""
-    if moment is None:
-        return ""
-    return moment.replace(tzinfo=UTC).astimezone(LOCAL_ZONE).strftime(fmt)
 
 
 def init_app(app) -> None:

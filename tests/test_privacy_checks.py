@@ -21,11 +21,11 @@ from casustafel.models import (
     PrivacyCheck,
     Setting,
 )
+from casustafel.models.base import local_time
 from casustafel.permissions import can_view_signal_content
 from casustafel.privacy.decisions import DecisionError, decide_privacy_check
 from casustafel.privacy.services import request_privacy_check
 from casustafel.settings import get_setting, set_setting
-from casustafel.web import local_time
 from tests.conftest import login, post_form
 from tests.test_assessments import events, fail_commit_with, post_prefixed, reload
 

@@ -18,10 +18,10 @@ from sqlalchemy import func, not_, or_, select
 from casustafel.audit.services import record
 from casustafel.extensions import db
 from casustafel.models import AnomalyReview, AuditEvent
+from casustafel.models.base import LOCAL_ZONE
 from casustafel.permissions import Role
 from casustafel.settings import get_setting
 
-LOCAL_ZONE = ZoneInfo("Europe/Amsterdam")
 KINDS = {
     "bulk": "Veel inzagen in één uur",
     "buiten_uren": "Inzage buiten kantoortijd",

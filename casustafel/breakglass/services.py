@@ -2,29 +2,27 @@
 explicitly and never commit: the view commits the grant and its log event together."""
 
 import re
-from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
 from casustafel.audit import record
 from casustafel.extensions import db
-from casustafel.models import BreakGlass, Signal, User
+from casustafel.models import BreakGlass, Signal, User, base
 from casustafel.notifications import notify
 from casustafel.permissions import Role
 
 PURPOSE = "noodtoegang"
 DURATIONS = (15, 30, 60)  # minutes
 REFERENCE_RE = re.compile(r"^SIG-\d{4}-\d{4,}$")
-LOCAL_ZONE = ZoneInfo("Europe/Amsterdam")
 NOTICE_SUBJECT = "Noodtoegang gebruikt in casustafel"
 NOTICE_BODY = ("Iemand heeft noodtoegang tot een melding gekregen. Beoordeel dit in de afwijkingen "
                "van het logboek in casustafel.")
 
 
 def local_time(moment: datetime, fmt: str = "%H:%M") -> str:
-    """A stored naive UTC time as Amsterdam wall-clock text."""
-    return moment.replace(tzinfo=UTC).astimezone(LOCAL_ZONE).strftime(fmt)
+    """A stored naive UTC time as Amsterdam wall-clock text (the time of day by default)."""
+    return base.local_time(moment, fmt)
 
 
 def normalise_reference(value: str | None) -> str:

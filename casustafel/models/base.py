@@ -2,10 +2,20 @@
 
 import uuid
 from datetime import UTC, datetime, time
+from zoneinfo import ZoneInfo
 
 from flask import current_app
 
 from casustafel import crypto
+
+LOCAL_ZONE = ZoneInfo("Europe/Amsterdam")  # what users see; everything is stored in UTC
+
+
+def local_time(moment, fmt: str = "%d-%m-%Y %H:%M") -> str:
+    """A stored UTC timestamp (naive) as Dutch local time, for display only."""
+    if moment is None:
+        return ""
+    return moment.replace(tzinfo=UTC).astimezone(LOCAL_ZONE).strftime(fmt)
 
 
 def utcnow() -> datetime:
