@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from casustafel import crypto, linking
+from casustafel import linking
 from casustafel.extensions import db
 from casustafel.models import Signal, User
 from tests.conftest import csrf_from
