@@ -801,6 +801,28 @@ def test_every_active_coordinator_gets_a_notification_without_content(client, re
 # Mijn meldingen -----------------------------------------------------------------------------
 
 
+def test_mijn_meldingen_takes_the_same_few_queries_for_3_or_30_signals(client, reporter, make_signal):
+    """No query per signal (the list once loaded each signal's messages one by one)."""
+    from sqlalchemy import event
+
+    def queries_for_page():
+        seen = []
+        listener = lambda *args: seen.append(args[2])  # noqa: E731
+        event.listen(db.engine, "before_cursor_execute", listener)
+        try:
+            assert client.get("/mijn-meldingen").status_code == 200
+        finally:
+            event.remove(db.engine, "before_cursor_execute", listener)
+        return len(seen)
+
+    for _ in range(3):
+        make_signal(reporter)
+    few = queries_for_page()
+    for _ in range(27):
+        make_signal(reporter)
+    assert queries_for_page() == few
+
+
 def test_mijn_meldingen_lists_only_own_signals_with_status_and_standard_feedback(client, reporter, make_user):
     submit(client, signal_form(description="Eigen melding één"))
     submit(client, signal_form(description="Eigen melding twee"))

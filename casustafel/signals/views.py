@@ -5,6 +5,7 @@ import uuid
 from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import load_only, selectinload
 
 from casustafel.audit import record, record_denial
 from casustafel.errors import DISK_FULL
@@ -154,11 +155,17 @@ def confirmation(signal_id):
 @role_required(Role.REPORTER, Role.COORDINATOR)
 def mine():
     signals = db.session.scalars(
-        select(Signal).where(Signal.reporter_id == current_user.id).order_by(Signal.received_at.desc())
+        select(Signal)
+        .options(load_only(Signal.reference, Signal.received_at, Signal.status), selectinload(Signal.feedback))
+        .where(Signal.reporter_id == current_user.id)
+        .order_by(Signal.received_at.desc())
     ).all()
+    # Rendered before the log event (nothing reloads after the commit); the page leaves only
+    # when the event is stored.
+    page = render_template("signals/mine.html", signals=signals)
     record(current_user, "signal.own_listed", object_type="signal", purpose="melding")
     db.session.commit()
-    return render_template("signals/mine.html", signals=signals)
+    return page
 
 
 @bp.route("/mijn-meldingen/<uuid:signal_id>", methods=["GET", "POST"])
