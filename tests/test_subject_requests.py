@@ -473,7 +473,8 @@ def test_the_subject_fields_of_a_request_are_not_in_a_database_dump(client, offi
     assert number in dump  # the dump is real and holds the request's row
     for marker in (name, note):
         assert_no_marker(dump, marker, where)
-    for plaintext in ("24681357", "1234 AB", "12A"):
+    # ("12A" and "1234AB" are too short to test: a hex dump of ciphertext may hold them by chance)
+    for plaintext in ("24681357", "1234 AB"):
         assert plaintext not in dump
     request = only_request()
     assert request.name == f"Bakkerij {name}" and request.restriction_note == f"Notitie {note}"
