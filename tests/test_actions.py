@@ -57,7 +57,7 @@ def make_action(make_signal, make_user):
 
 def events(action_name):
     db.session.expire_all()
-    return db.session.scalars(select(AuditEvent).where(AuditEvent.action == action_name)).all()
+    return db.session.scalars(select(AuditEvent).where(AuditEvent.action == action_name).order_by(AuditEvent.seq)).all()
 
 
 def post(client, url, data):

@@ -11,7 +11,7 @@ from tests.conftest import login, post_form
 
 
 def _events(action):
-    return db.session.scalars(select(AuditEvent).where(AuditEvent.action == action)).all()
+    return db.session.scalars(select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.seq)).all()
 
 
 def test_admin_creates_a_user_who_must_choose_a_password_at_first_login(client, make_user, login_as, app):

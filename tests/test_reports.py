@@ -24,7 +24,7 @@ MARKERS = ("MARKERDESC", "Markeerpersoon", "Geheimstraat")
 
 
 def events(action: str) -> list[AuditEvent]:
-    return list(db.session.scalars(select(AuditEvent).where(AuditEvent.action == action)))
+    return list(db.session.scalars(select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.seq)))
 
 
 def logged_in(app, user):

@@ -63,7 +63,7 @@ def run(now=NOW, dry_run=False, **kwargs):
 
 
 def events(action):
-    return db.session.scalars(select(AuditEvent).where(AuditEvent.action == action)).all()
+    return db.session.scalars(select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.seq)).all()
 
 
 # --- the categories and their terms ------------------------------------------------------------
