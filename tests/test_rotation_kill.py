@@ -13,6 +13,7 @@ runs are children forked from one pre-started app (see Zygote); the final rerun 
 purpose is a plain `flask keys rotate` process.
 """
 
+import contextlib
 import os
 import random
 import re
@@ -254,7 +255,8 @@ class Zygote:
                 due = due or working >= target
             if due and pid is not None:
                 time.sleep(rng.uniform(0, 0.005))
-                os.kill(pid, signal.SIGKILL)
+                with contextlib.suppress(ProcessLookupError):  # it may just have finished the job
+                    os.kill(pid, signal.SIGKILL)
                 pid = None  # the exit line follows
 
     def close(self):
@@ -321,11 +323,11 @@ def test_a_rotation_killed_at_random_points_keeps_every_row_readable_and_a_rerun
 
     assert not reader.problems, reader.problems[:5]
     assert reader.passes > KILLS
-    # Runs are killed until the job is done; once a run finishes, every later run finds nothing
-    # left and finishes too. On a fast machine the job may end before the last kills.
+    # Runs are killed at random points; on a fast machine the job may end before the last kills
+    # (later runs find nothing left, or are killed while starting). A run that was not killed
+    # must have finished cleanly.
     killed = outcomes.count("killed")
-    assert outcomes == ["killed"] * killed + outcomes[killed:], outcomes
-    assert all(o.startswith("finished (0)") for o in outcomes[killed:]), outcomes
+    assert all(o == "killed" or o == "finished (0)" for o in outcomes), outcomes
     assert killed >= KILLS // 2, outcomes
     # Committed batches survive the kills; normally work is left for the rerun (on a fast
     # machine the last kills may find the job done, which the rerun then confirms).
