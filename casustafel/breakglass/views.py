@@ -36,7 +36,7 @@ def break_glass_banner():
             return []
         return services.active_grants(current_user, utcnow())
 
-    return {"active_break_glass": active_break_glass, "break_glass_time": services.local_time}
+    return {"active_break_glass": active_break_glass}
 
 
 def _grant_or_404(grant_id: uuid.UUID) -> tuple[BreakGlass, Signal]:
@@ -78,7 +78,7 @@ def request_access():
     grants = services.grants_of(current_user)
     return render_template(
         "breakglass/request.html", form=form, grants=grants, now=now, is_active=services.is_active,
-        local_time=services.local_time, end_form=EndForm(),
+        end_form=EndForm(),
     )
 
 
@@ -91,7 +91,7 @@ def grant(grant_id):
     ).all()
     page = render_template(
         "breakglass/grant.html", grant=grant, signal=signal, events=events, statuses=STATUSES,
-        local_time=services.local_time, end_form=EndForm(),
+        end_form=EndForm(),
     )
     # Logged after rendering (nothing reloads after the commit); the page leaves only once stored.
     services.record_signal_viewed(current_user, grant, signal)

@@ -56,6 +56,7 @@ from casustafel.models import (
     SubjectRequest,
     SubjectRequestSignal,
 )
+from casustafel.models.base import add_months
 from casustafel.settings import get_setting
 
 PURPOSE = "bewaartermijnen"
@@ -102,15 +103,7 @@ def months(key: str) -> int:
 
 def months_before(moment: datetime, count: int) -> datetime:
     """The same moment `count` calendar months earlier (the 31st becomes the month's last day)."""
-    month_index = moment.year * 12 + moment.month - 1 - count
-    year, month = divmod(month_index, 12)
-    month += 1
-    day = moment.day
-    while True:
-        try:
-            return moment.replace(year=year, month=month, day=day)
-        except ValueError:
-            day -= 1
+    return add_months(moment, -count)
 
 
 def term_text(category: str) -> str:

@@ -8,7 +8,6 @@ those signals are on legal hold until the request is closed (the links stay, for
 """
 
 import re
-from calendar import monthrange
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -30,7 +29,7 @@ from casustafel.models import (
     SubjectRequest,
     SubjectRequestSignal,
 )
-from casustafel.models.base import utcnow
+from casustafel.models.base import add_months, utcnow
 from casustafel.permissions import ROLE_LABELS, Role
 
 PURPOSE = "rechten_betrokkene"
@@ -85,8 +84,7 @@ class SubjectRequestError(ValueError):
 
 def due_date(received: date) -> date:
     """One calendar month later (art. 12 lid 3 AVG); the 31st becomes the month's last day."""
-    year, month = (received.year + 1, 1) if received.month == 12 else (received.year, received.month + 1)
-    return date(year, month, min(received.day, monthrange(year, month)[1]))
+    return add_months(received, 1)
 
 
 def _next_number(year: int) -> str:
