@@ -10,9 +10,10 @@ from datetime import timedelta
 from sqlalchemy import insert, text
 
 from casustafel import create_app, crypto, linking
+from casustafel.dates import utcnow
 from casustafel.extensions import db
 from casustafel.models import Location, ReferenceCounter, Signal, Subject
-from casustafel.models.base import keyring, utcnow
+from casustafel.models.base import keyring
 from config import TestConfig
 
 FIRST = ["Jan", "Fatima", "Piet", "Sanne", "Mohamed", "Eva", "Kees", "Lotte", "Ahmed", "Noor"]

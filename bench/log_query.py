@@ -27,9 +27,9 @@ from sqlalchemy import select, text
 from bench.common import database_url_from_env, make_app, summary
 from casustafel.admin.services import create_user
 from casustafel.audit import anomalies, queries
+from casustafel.dates import utcnow
 from casustafel.extensions import db
 from casustafel.models import AuditCheckpoint, User
-from casustafel.models.base import utcnow
 
 PASSWORD = "bench password 2026"  # nosec B105 - a throwaway account in the bench database
 ACTORS = 500

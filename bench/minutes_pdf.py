@@ -22,10 +22,10 @@ from sqlalchemy import select
 
 from bench.common import database_url_from_env, make_app, seed_signals, summary
 from casustafel.admin.services import create_user
+from casustafel.dates import utcnow
 from casustafel.extensions import db
 from casustafel.meetings import services
 from casustafel.models import Department, PrivacyCheck, Signal
-from casustafel.models.base import utcnow
 
 PASSWORD = "bench password 2026"
 NOTES = ("Besproken met vergunningen, handhaving en belastingen. Het pand staat op naam van een "

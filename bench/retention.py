@@ -30,9 +30,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sqlalchemy import func, insert, select, update
 
 from bench.common import database_url_from_env, make_app, seed_signals
+from casustafel.dates import utcnow
 from casustafel.extensions import db
 from casustafel.models import Attachment, DestructionRecord, Location, Signal, Subject
-from casustafel.models.base import utcnow
 from casustafel.retention.services import run_retention
 
 

@@ -51,6 +51,7 @@ def create_app(config_class=None):
     login_manager.session_protection = None  # our own revocable sessions replace it
     keys.init_app(app)
     storage.init_app(app)
+    web.init_url_map(app)
     for feature in (main, auth, signals, meetings, actions, privacy, admin, audit, reports, referrals,
                     breakglass, retention, subject_requests):
         app.register_blueprint(feature.bp)

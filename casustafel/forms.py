@@ -1,6 +1,21 @@
-"""The base form: Dutch default messages from WTForms' own translations."""
+"""The base forms and the bounded fields every form uses.
 
+Input is bounded in one place: dates between 1900 and 2100, integers within the column they
+go into, no NUL character in any text. What is out of bounds gets a Dutch message next to
+its field, never a 500 further down (a year 9999 plus one day, an id beyond BIGINT).
+"""
+
+from flask import request
 from flask_wtf import FlaskForm
+from wtforms import fields
+from wtforms.validators import Optional
+
+from casustafel import dates
+
+NUL_MESSAGE = ("Dit veld bevatte een onzichtbaar teken (NUL) dat niet is toegestaan. Wij hebben het "
+               "weggehaald; controleer de tekst en verstuur opnieuw.")
+INT32_MAX = 2**31 - 1  # INTEGER columns on PostgreSQL
+INT64_MAX = 2**63 - 1  # BIGINT columns, and the largest integer SQLite stores
 
 
 def strip_text(value):
@@ -8,6 +23,94 @@ def strip_text(value):
     return value.strip() if isinstance(value, str) else value
 
 
+def _with_nul(field) -> bool:
+    return any(isinstance(v, str) and "\x00" in v for v in (field.raw_data or ()))
+
+
+def _leaf_fields(form):
+    for field in form:
+        if isinstance(field, fields.FormField):
+            yield from _leaf_fields(field.form)
+        elif isinstance(field, fields.FieldList):
+            for entry in field.entries:
+                if isinstance(entry, fields.FormField):
+                    yield from _leaf_fields(entry.form)
+                else:
+                    yield entry
+        else:
+            yield field
+
+
+def refuse_nul(form) -> bool:
+    """Give every field that received a NUL character a message and drop the character from
+    what is shown again. Return whether the form was free of them."""
+    clean = True
+    for field in _leaf_fields(form):
+        if _with_nul(field):
+            clean = False
+            field.errors = [*field.errors, NUL_MESSAGE]
+            field.raw_data = [v.replace("\x00", "") if isinstance(v, str) else v for v in field.raw_data]
+            if isinstance(field.data, str):
+                field.data = field.data.replace("\x00", "")
+    return clean
+
+
 class Form(FlaskForm):
+    """Every POST form: CSRF, Dutch messages, and no NUL characters."""
+
     class Meta:
         locales = ("nl_NL", "nl")
+
+    def validate(self, extra_validators=None):
+        ok = super().validate(extra_validators)
+        return refuse_nul(self) and ok
+
+
+class FilterForm(Form):
+    """A GET form of filters: no CSRF token (nothing changes) and every field optional."""
+
+    class Meta:
+        csrf = False
+
+
+class AnyValue(Optional):
+    """Optional without the "(niet verplicht)" label: in a filter form every field is."""
+
+    def __init__(self):
+        super().__init__()
+        self.field_flags = {}
+
+
+class DateField(fields.DateField):
+    """A date between 1900 and 2100; anything else is a field error, not a value."""
+
+    def __init__(self, label=None, validators=None, range_message=None, **kwargs):
+        kwargs.setdefault("invalid_value_message", "Vul een geldige datum in, bijvoorbeeld 31-01-2026.")
+        self.range_message = range_message or f"Vul een datum in tussen {dates.EARLIEST:%Y} en {dates.LATEST:%Y}."
+        super().__init__(label, validators, **kwargs)
+
+    def process_formdata(self, valuelist):
+        super().process_formdata(valuelist)
+        if self.data is not None and not dates.in_range(self.data):
+            self.data = None
+            raise ValueError(self.range_message)
+
+
+class IntegerField(fields.IntegerField):
+    """An integer that fits its column (32-bit unless told otherwise)."""
+
+    def __init__(self, label=None, validators=None, maximum: int = INT32_MAX, **kwargs):
+        self.maximum = maximum
+        super().__init__(label, validators, **kwargs)
+
+    def process_formdata(self, valuelist):
+        super().process_formdata(valuelist)
+        if self.data is not None and not -self.maximum <= self.data <= self.maximum:
+            self.data = None
+            raise ValueError("Dit getal is te groot.")
+
+
+def int_arg(name: str, default: int | None = None, *, minimum: int = 1, maximum: int = INT64_MAX) -> int | None:
+    """An integer query parameter within bounds; `default` when absent, malformed or out of them."""
+    value = request.args.get(name, type=int)
+    return value if value is not None and minimum <= value <= maximum else default

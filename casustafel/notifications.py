@@ -10,9 +10,9 @@ from email.message import EmailMessage
 from flask import current_app, url_for
 from sqlalchemy import select
 
+from casustafel.dates import utcnow
 from casustafel.extensions import db
 from casustafel.models import Notification
-from casustafel.models.base import utcnow
 
 
 def notify(recipient, subject: str, body: str) -> Notification:

@@ -229,9 +229,16 @@ _UTF8_BOM = b"\xef\xbb\xbf"
 _MAIL_START = re.compile(rb"(?:From |[\x21-\x39\x3b-\x7e]+:)")
 
 
-def _extension(filename: str) -> str:
+def base_name(filename: str | None, fallback: str = "bijlage") -> str:
+    """The last part of an uploaded file's name, without folders, control characters or
+    leading dots: what is stored and what a download offers (`../../x.pdf` → `x.pdf`)."""
     name = (filename or "").replace("\\", "/").rsplit("/", 1)[-1]
-    return os.path.splitext(name)[1].lower()
+    name = "".join(c for c in name if c.isprintable()).strip().lstrip(".").strip()
+    return name[:200] or fallback
+
+
+def _extension(filename: str) -> str:
+    return os.path.splitext(base_name(filename, ""))[1].lower()
 
 
 def _looks_like_markup(head: bytes) -> bool:

@@ -2,20 +2,46 @@
 
 import uuid
 
-from flask import abort, current_app, g, request
+from flask import abort, current_app, g, render_template, request
 from flask_login import current_user
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
+from casustafel import dates
 from casustafel.extensions import db
-from casustafel.models.base import local_time
+from casustafel.forms import INT32_MAX
 from casustafel.permissions import check_endpoint_declared, require_login
 
 CSP = (
     "default-src 'self'; object-src 'none'; base-uri 'none'; "
     "frame-ancestors 'none'; form-action 'self'"
 )
+
+
+class BoundedIntegerConverter(IntegerConverter):
+    """`<int:…>` in a URL: beyond a 32-bit id there is no such row, so 404 instead of an
+    overflow in the database driver (`/lijsten/fenomeen/<30 digits>/wisselen`)."""
+
+    def __init__(self, map, fixed_digits=0, min=None, max=INT32_MAX, signed=False):
+        super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+
+def render_logged(template: str, **context) -> str:
+    """Render a page, then commit the access-log events recorded for it: a page that fails to
+    render leaves no event of a view that never happened, and a log write that fails returns
+    no data. Rendering does not flush the pending event, so the chain head is locked only for
+    the commit, not while the page renders."""
+    with db.session.no_autoflush:
+        html = render_template(template, **context)
+    db.session.commit()
+    return html
+
+
+def init_url_map(app) -> None:
+    """Converters, before any blueprint adds its rules."""
+    app.url_map.converters["int"] = BoundedIntegerConverter
 
 
 def assign_request_id() -> None:
@@ -68,7 +94,7 @@ def init_app(app) -> None:
     app.before_request(require_login)
     app.before_request(check_endpoint_declared)
     app.after_request(security_headers)
-    app.jinja_env.filters["lokaal"] = local_time
+    dates.init_app(app)
     app.jinja_env.globals["current_user_roles"] = lambda: (
         current_user.roles if current_user.is_authenticated else set()
     )

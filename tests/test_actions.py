@@ -14,9 +14,9 @@ from freezegun import freeze_time
 from sqlalchemy import select
 
 from casustafel.actions import services
+from casustafel.dates import utcnow
 from casustafel.extensions import db
 from casustafel.models import Action, AuditEvent, Department, Notification, PrivacyCheck
-from casustafel.models.base import utcnow
 from tests.conftest import csrf_from
 
 TODAY = date.today()

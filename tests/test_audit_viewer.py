@@ -296,23 +296,41 @@ def test_export_needs_a_fresh_login_and_is_logged_with_the_filtered_rows(client,
 # Chain status and checkpoints ------------------------------------------------------------
 
 
-def test_the_viewer_verifies_only_after_the_newest_checkpoint_and_stores_a_new_one(client, make_user, login_as):
+def test_the_viewer_verifies_only_after_the_newest_checkpoint_and_stores_none(client, make_user, login_as):
     login_as(make_user("privacy_officer"))
 
     first = page_of(client, "/logboek/")
     assert "Keten gecontroleerd: Logboek intact: 2 regels, tot en met regel 2." in first
-    stored = db.session.scalars(select(AuditCheckpoint)).all()
-    assert [(c.seq, c.source) for c in stored] == [(2, "viewer")]
+    assert db.session.scalars(select(AuditCheckpoint)).all() == []  # a GET changes nothing
 
-    second = page_of(client, "/logboek/")  # only audit.viewed (seq 3) is new
-    assert "Logboek intact: 1 regels na controlepunt 2, tot en met regel 3" in second
-    assert db.session.scalar(select(AuditCheckpoint.seq).order_by(AuditCheckpoint.seq.desc()).limit(1)) == 3
+    # post_form reads the CSRF token from the log (audit.viewed 4), then stores up to 4
+    response = post_form(client, "/logboek/controlepunt", from_url="/logboek/")
+    assert response.status_code == 302
+    stored = db.session.scalars(select(AuditCheckpoint)).all()
+    assert [(c.seq, c.source) for c in stored] == [(4, "viewer")]
+    assert last_event().action == "audit.checkpoint_stored"
+
+    second = page_of(client, "/logboek/")  # only the checkpoint's own event (5) is new when it verifies
+    assert "Logboek intact: 1 regels na controlepunt 4, tot en met regel 5" in second
+
+
+def test_no_checkpoint_is_stored_from_a_broken_chain(client, make_user, login_as):
+    actor = make_user("coordinator")
+    login_as(make_user("privacy_officer"))
+    record(actor, "signal.viewed", object_type="signal", object_id="x", role="coordinator")
+    db.session.commit()
+    seq = last_event().seq
+    as_attacker(update(EVENTS).where(EVENTS.c.seq == seq).values(result="denied"))
+
+    post_form(client, "/logboek/controlepunt", from_url="/logboek/")
+
+    assert db.session.scalars(select(AuditCheckpoint)).all() == []
 
 
 def test_the_viewer_names_a_change_after_the_checkpoint(client, make_user, login_as):
     actor = make_user("coordinator")
     login_as(make_user("privacy_officer"))
-    page_of(client, "/logboek/")  # checkpoint at 3
+    post_form(client, "/logboek/controlepunt", from_url="/logboek/")
     record(actor, "signal.viewed", object_type="signal", object_id="x", role="coordinator")
     db.session.commit()
     seq = last_event().seq
@@ -328,7 +346,7 @@ def test_the_viewer_names_a_change_after_the_checkpoint(client, make_user, login
 def test_the_viewer_detects_removal_of_the_newest_entries_behind_its_checkpoint(client, make_user, login_as):
     login_as(make_user("privacy_officer"))
     page_of(client, "/logboek/")
-    page_of(client, "/logboek/")  # checkpoint at the newest event before this view
+    post_form(client, "/logboek/controlepunt", from_url="/logboek/")
     checkpoint = db.session.scalar(select(AuditCheckpoint).order_by(AuditCheckpoint.seq.desc()).limit(1))
     keep = db.session.get(AuditEvent, checkpoint.seq - 2)
     as_attacker(delete(EVENTS).where(EVENTS.c.seq > keep.seq),

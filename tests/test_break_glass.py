@@ -9,9 +9,9 @@ import pytest
 from freezegun import freeze_time
 from sqlalchemy import select
 
+from casustafel.dates import utcnow
 from casustafel.extensions import db
 from casustafel.models import AuditEvent, BreakGlass, Notification
-from casustafel.models.base import utcnow
 from tests.conftest import ROLES, login, post_form
 from tests.test_encryption_at_rest import assert_no_marker, new_marker, postgresql_dump, sqlite_dump
 

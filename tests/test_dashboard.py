@@ -10,9 +10,9 @@ from datetime import date, datetime, timedelta
 import pytest
 
 from casustafel.actions import services
+from casustafel.dates import long_date, utcnow
 from casustafel.extensions import db
 from casustafel.models import Meeting, MeetingInvitee, PrivacyCheck
-from casustafel.models.base import utcnow
 from casustafel.settings import set_setting
 from tests.conftest import csrf_from
 
@@ -122,8 +122,8 @@ def test_a_member_sees_their_open_actions_and_upcoming_published_meetings(client
     text = text_of(page)
     assert "2 openstaande acties voor u, waarvan 1 verlopen" in text
     assert 'href="/acties/mijn"' in page
-    dates = re.findall(r"\d\d-\d\d-\d{4} 14:00", text)
-    assert dates == [upcoming.held_at.strftime("%d-%m-%Y %H:%M")]
+    dates = re.findall(r"\d{1,2} \w+ \d{4} om 14:00", text)
+    assert dates == [long_date(upcoming.held_at, time=True)]
     assert "Regie" not in text  # no coordinator section
 
 

@@ -8,9 +8,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import event, select
 
+from casustafel.dates import utcnow
 from casustafel.extensions import db
 from casustafel.models import AuditEvent, Phenomenon
-from casustafel.models.base import utcnow
 from casustafel.settings import set_setting
 
 REF_RE = re.compile(r'href="/meldingen/[0-9a-f-]+">(SIG-\d{4}-\d{4})</a>')

@@ -16,7 +16,7 @@ from casustafel.models import UserSession
 from tests.test_meeting_access import MARKERS, REPORTER, assert_only, marked_scene
 from tests.test_meetings import ALL_FIELDS, TODAY, add, decide_2a, events, logged_in, published_scene
 
-STAMP = re.compile(r"Gedownload door (.+?) op \d{2}-\d{2}-\d{4} om \d{2}:\d{2} UTC")
+STAMP = re.compile(r"Gedownload door (.+?) op \d{2}-\d{2}-\d{4} om \d{2}:\d{2}")
 
 
 def pages_of(response) -> list[str]:

@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from casustafel.actions.services import create_action
+from casustafel.dates import utcnow
 from casustafel.extensions import db
 from casustafel.meetings import services
 from casustafel.models import (
@@ -26,7 +27,6 @@ from casustafel.models import (
     Signal,
     SignalEvent,
 )
-from casustafel.models.base import utcnow
 from casustafel.privacy.services import open_check
 from tests.conftest import csrf_from, login
 

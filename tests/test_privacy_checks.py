@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import select, update
 
 from casustafel.actions.services import create_action
+from casustafel.dates import local_time
 from casustafel.extensions import db
 from casustafel.models import (
     Department,
@@ -21,7 +22,6 @@ from casustafel.models import (
     PrivacyCheck,
     Setting,
 )
-from casustafel.models.base import local_time
 from casustafel.permissions import can_view_signal_content
 from casustafel.privacy.decisions import DecisionError, decide_privacy_check
 from casustafel.privacy.services import request_privacy_check

@@ -5,13 +5,14 @@ every view and download is logged."""
 
 import io
 import re
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from openpyxl import load_workbook
 from pypdf import PdfReader
 from sqlalchemy import select
 
+from casustafel.dates import LOCAL_ZONE, day_start_utc, to_local
 from casustafel.extensions import db
 from casustafel.models import Action, AuditEvent, Department, Phenomenon, Signal, UserSession
 from casustafel.models.referral import Partner, Referral
@@ -53,7 +54,8 @@ def scene(make_user, make_signal):
     db.session.commit()
 
     def at(month, day, hour=12, minute=0, second=0):
-        return datetime(Y, month, day, hour, minute, second)
+        """A Dutch wall-clock moment as the naive UTC time the database stores."""
+        return datetime(Y, month, day, hour, minute, second, tzinfo=LOCAL_ZONE).astimezone(UTC).replace(tzinfo=None)
 
     def add(phenomenon, dept, received, channel="meldpunt", closed_days=None, reason=None):
         n = len(s.signals)
@@ -132,7 +134,7 @@ def test_counts_per_breakdown_equal_the_known_distribution(scene):
 def test_counts_equal_a_direct_count_over_the_signals(scene):
     report = services.build_report(date(Y, 3, 1), date(Y, 4, 30), date.today())
     in_period = [s for s in db.session.scalars(select(Signal))
-                 if datetime(Y, 3, 1) <= s.received_at < datetime(Y, 5, 1)]
+                 if date(Y, 3, 1) <= to_local(s.received_at).date() < date(Y, 5, 1)]
     by_channel: dict[str, int] = {}
     for s in in_period:
         by_channel[s.channel] = by_channel.get(s.channel, 0) + 1
@@ -198,8 +200,9 @@ def test_months_without_signals_are_shown_as_zero(scene):
 
 def test_the_default_period_is_the_current_year(app, make_user, make_signal):
     coordinator = make_user("coordinator")
-    make_signal(received_at=datetime(date.today().year, 1, 1, 0, 0, 1))
-    make_signal(received_at=datetime(date.today().year - 1, 12, 31, 23, 59))
+    year = to_local(datetime.now(UTC)).year
+    make_signal(received_at=day_start_utc(date(year, 1, 1)) + timedelta(seconds=1))  # 00:00:01 Dutch time
+    make_signal(received_at=day_start_utc(date(year, 1, 1)) - timedelta(minutes=1))  # 23:59 the day before
     html = logged_in(app, coordinator).get("/cijfers/").get_data(as_text=True)
     assert f"1 meldingen van 01-01-{date.today().year} tot en met 31-12-{date.today().year}" in html
     assert f'value="{date.today().year}-01-01"' in html

@@ -12,6 +12,7 @@ from sqlalchemy import select, text
 
 from casustafel.audit import record
 from casustafel.audit.services import verify_chain
+from casustafel.dates import utcnow
 from casustafel.extensions import db
 from casustafel.models import (
     Action,
@@ -35,7 +36,7 @@ from casustafel.models import (
     SubjectRequest,
     SubjectRequestSignal,
 )
-from casustafel.models.base import Encrypted, utcnow
+from casustafel.models.base import Encrypted
 from casustafel.retention import services
 from casustafel.settings import set_setting
 from tests.conftest import csrf_from

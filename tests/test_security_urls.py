@@ -27,9 +27,9 @@ IDENTIFIERS = {
     **{name: {"UUIDConverter"} for name in (
         "action_id", "attachment_id", "check_id", "grant_id", "meeting_id", "referral_id", "request_id",
         "run_id", "signal_id", "user_id")},
-    "item_id": {"UUIDConverter", "IntegerConverter"},  # agenda item (UUID), catalogue item (int)
-    "partner_id": {"IntegerConverter"},
-    "year": {"IntegerConverter"},
+    "item_id": {"UUIDConverter", "BoundedIntegerConverter"},  # agenda item (UUID), catalogue item (int)
+    "partner_id": {"BoundedIntegerConverter"},
+    "year": {"BoundedIntegerConverter"},
 }
 # String variables, per endpoint: what they hold; the view answers 404 to anything else.
 STRING_VARIABLES = {

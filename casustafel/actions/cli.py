@@ -1,10 +1,10 @@
 """`flask actions remind`: a daily reminder to the owners of actions that are due or overdue."""
 
-from datetime import date
 
 import click
 from flask.cli import AppGroup
 
+from casustafel import dates
 from casustafel.actions.services import remind
 from casustafel.extensions import db
 
@@ -16,6 +16,6 @@ actions_cli = AppGroup("actions", help="Acties (interventies).")
               help="Herinner aan acties die binnen zoveel dagen verlopen (en aan verlopen acties).")
 def actions_remind(days):
     """Queue a reminder without content per owner; at most once a day per action. Run from a timer."""
-    reminded, messages = remind(None, date.today(), days)
+    reminded, messages = remind(None, dates.today(), days)
     db.session.commit()
     click.echo(f"{reminded} actie(s) herinnerd, {messages} bericht(en) klaargezet.")

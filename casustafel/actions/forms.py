@@ -3,13 +3,13 @@
 Each form lists exactly the fields its role may set (no mass assignment).
 """
 
-from datetime import date
 
-from wtforms import DateField, HiddenField, SelectField, TextAreaField
+from wtforms import HiddenField, SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
-from casustafel.forms import Form, strip_text
+from casustafel import dates
+from casustafel.forms import DateField, FilterForm, Form, strip_text
 from casustafel.models import ACTION_STATUSES, ACTION_TYPES
 
 TEXT_MAX = 4000
@@ -20,7 +20,7 @@ def _int_or_none(value):
 
 
 def not_in_past(form, field):
-    if field.data and field.data < date.today():
+    if field.data and field.data < dates.today():
         raise ValidationError("Deze datum ligt in het verleden. Kies vandaag of een latere datum.")
 
 
@@ -72,11 +72,8 @@ class UpdateActionForm(Form):
             raise ValidationError("Vul het resultaat in als de actie is afgerond.")
 
 
-class FilterForm(Form):
+class ActionFilterForm(FilterForm):
     """The overview's filters: a GET form, so no CSRF token and nothing changes."""
-
-    class Meta:
-        csrf = False
 
     status = SelectField(
         "Status",

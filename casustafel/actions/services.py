@@ -8,9 +8,9 @@ from datetime import date, timedelta
 from sqlalchemy import Select, and_, or_, select, update
 
 from casustafel.audit import record
+from casustafel.dates import day_start_utc, utcnow
 from casustafel.extensions import db
 from casustafel.models import ACTION_TYPES, Action, PrivacyCheck, User, UserRole
-from casustafel.models.base import start_of_day_utc, utcnow
 from casustafel.notifications import notify
 from casustafel.permissions import Role
 
@@ -168,7 +168,7 @@ def description_released(user, action: Action) -> bool:
 
 def actions_to_remind(today: date, days: int) -> list[Action]:
     """Unfinished actions due within `days` days (or overdue) not yet reminded today."""
-    since = start_of_day_utc(today)
+    since = day_start_utc(today)
     return list(
         db.session.scalars(
             select(Action)

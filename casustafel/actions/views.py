@@ -1,7 +1,6 @@
 """Mijn acties and an action's page for its owner; the coordinator's overview and new action."""
 
 import uuid
-from datetime import date
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -10,13 +9,16 @@ from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 from wtforms.fields.choices import SelectChoice
 
+from casustafel import dates
 from casustafel.actions import bp, services
-from casustafel.actions.forms import FilterForm, NewActionForm, UpdateActionForm
+from casustafel.actions.forms import ActionFilterForm, NewActionForm, UpdateActionForm
 from casustafel.audit import record, record_denial
 from casustafel.extensions import db
+from casustafel.forms import int_arg
 from casustafel.models import Action, Department, Signal, User, UserRole
 from casustafel.permissions import Role, can_update_action, can_view_action, can_view_signal_content, role_required
 from casustafel.privacy.services import request_privacy_check
+from casustafel.web import render_logged
 
 PAGE_SIZE = 50
 DONE_SHOWN = 20
@@ -57,9 +59,8 @@ def mine():
         stmt.where(Action.status == "afgerond").order_by(Action.completed_at.desc()).limit(DONE_SHOWN)
     ).all()
     record(current_user, "action.listed", object_type="action", purpose="casustafel")
-    db.session.commit()
-    return render_template(
-        "actions/mine.html", open_actions=open_actions, done_actions=done_actions, today=date.today()
+    return render_logged(
+        "actions/mine.html", open_actions=open_actions, done_actions=done_actions, today=dates.today()
     )
 
 
@@ -101,8 +102,7 @@ def detail(action_id):
     released = services.description_released(current_user, action)
     subjects = [str(s.id) for s in action.signal.subjects] if released and action.description else None
     record(current_user, "action.viewed", action, subjects=subjects, purpose="casustafel")
-    db.session.commit()
-    return render_template(
+    return render_logged(
         "actions/detail.html",
         action=action,
         form=form,
@@ -110,17 +110,17 @@ def detail(action_id):
         released=released,
         privacy_status=services.privacy_status(action),
         may_update=can_update_action(current_user, action),
-        today=date.today(),
+        today=dates.today(),
     ), (409 if conflict else 200)
 
 
 @bp.route("/")
 @role_required(Role.COORDINATOR)
 def index():
-    form = FilterForm(request.args)
+    form = ActionFilterForm(request.args)
     form.validate()
     status, overdue, type_ = (f.data if not f.errors else "" for f in (form.status, form.overdue, form.type))
-    today = date.today()
+    today = dates.today()
     stmt = select(Action)
     stmt = stmt.where(Action.status == status) if status else stmt.where(Action.status != "afgerond")
     if overdue:
@@ -129,7 +129,7 @@ def index():
         stmt = stmt.where(Action.type == type_)
     total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
     pages = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
-    page = min(max(request.args.get("pagina", 1, type=int), 1), pages)
+    page = min(int_arg("pagina", 1), pages)
     actions = db.session.scalars(
         stmt.options(*_LOAD)
         .order_by(Action.deadline, Action.created_at)
@@ -137,9 +137,8 @@ def index():
         .offset((page - 1) * PAGE_SIZE)
     ).all()
     record(current_user, "action.listed", object_type="action", purpose="casustafel")
-    db.session.commit()
     filters = {"status": status, "overdue": overdue, "type": type_}
-    return render_template(
+    return render_logged(
         "actions/index.html", form=form, actions=actions, total=total, page=page, pages=pages,
         filters={k: v for k, v in filters.items() if v}, privacy=services.privacy_statuses(actions), today=today,
     )

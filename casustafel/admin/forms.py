@@ -1,10 +1,10 @@
 """Admin forms. Each form lists exactly the fields an admin may set (no mass assignment)."""
 
-from wtforms import EmailField, HiddenField, IntegerField, SelectField, SelectMultipleField, StringField
+from wtforms import EmailField, HiddenField, SelectField, SelectMultipleField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
-from casustafel.forms import Form
+from casustafel.forms import Form, IntegerField
 from casustafel.permissions import ROLE_LABELS
 
 ROLE_CHOICES = [SelectChoice(role.value, label) for role, label in ROLE_LABELS.items()]

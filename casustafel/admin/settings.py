@@ -2,14 +2,14 @@
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from wtforms import BooleanField, IntegerField
+from wtforms import BooleanField
 from wtforms.validators import InputRequired, NumberRange, ValidationError
 
 from casustafel.admin import bp
 from casustafel.audit import record
 from casustafel.auth.views import fresh_login_required
 from casustafel.extensions import db
-from casustafel.forms import Form
+from casustafel.forms import Form, IntegerField
 from casustafel.permissions import Role, role_required
 from casustafel.settings import LABELS, get_setting, set_setting
 

@@ -15,6 +15,7 @@ from casustafel.auth.views import fresh_login_required
 from casustafel.extensions import db
 from casustafel.models import Department, User
 from casustafel.permissions import Role, role_required
+from casustafel.web import render_logged
 
 
 def _department_choices():
@@ -37,8 +38,7 @@ def _get_user_or_404(user_id: uuid.UUID) -> User:
 def users():
     rows = db.session.scalars(select(User).order_by(User.display_name)).all()
     record(current_user, "user.listed", object_type="user_account", purpose="beheer")
-    db.session.commit()
-    return render_template("admin/users.html", users=rows)
+    return render_logged("admin/users.html", users=rows)
 
 
 @bp.route("/gebruikers/nieuw", methods=["GET", "POST"])
@@ -57,8 +57,7 @@ def user_new():
         except services.UserError as error:
             form[error.field].errors.append(str(error))
         else:
-            db.session.commit()
-            return render_template("admin/password_issued.html", user=user, password=password)
+            return render_logged("admin/password_issued.html", user=user, password=password)
     return render_template("admin/user_form.html", form=form, user=None)
 
 
@@ -95,8 +94,7 @@ def user_edit(user_id):
                   "success")
             return redirect(url_for("admin.users"))
     record(current_user, "user.viewed", user)
-    db.session.commit()
-    return render_template("admin/user_form.html", form=form, user=user, action_form=VersionForm())
+    return render_logged("admin/user_form.html", form=form, user=user, action_form=VersionForm())
 
 
 def _is_post() -> bool:

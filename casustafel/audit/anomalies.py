@@ -10,15 +10,15 @@ import re
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, not_, or_, select
 
+from casustafel import dates
 from casustafel.audit.services import record
 from casustafel.extensions import db
+from casustafel.forms import INT64_MAX
 from casustafel.models import AnomalyReview, AuditEvent
-from casustafel.models.base import LOCAL_ZONE
 from casustafel.permissions import Role
 from casustafel.settings import get_setting
 
@@ -83,7 +83,7 @@ def thresholds() -> tuple[int, int, int]:
 
 
 def off_hours(at_utc: datetime, start: int, end: int) -> bool:
-    local = at_utc.replace(tzinfo=ZoneInfo("UTC")).astimezone(LOCAL_ZONE)
+    local = dates.to_local(at_utc)
     return local.weekday() >= 5 or not (start <= local.hour < end)
 
 
@@ -137,7 +137,7 @@ def _off_hours(start, end, office_start, office_end, actor_id=None) -> list[Anom
     rows = (r for r in db.session.execute(stmt.execution_options(yield_per=10_000))
             if off_hours(r[2], office_start, office_end))
     return _per_day(rows, lambda role, _: "buiten_uren",
-                    lambda at: at.replace(tzinfo=ZoneInfo("UTC")).astimezone(LOCAL_ZONE).date())
+                    lambda at: dates.to_local(at).date())
 
 
 def _denials(start, end) -> list[Anomaly]:
@@ -184,21 +184,14 @@ def attach_reviews(anomalies) -> None:
         a.review = reviews.get(a.key)
 
 
-def local_day_window(day: date) -> tuple[datetime, datetime]:
-    """A local calendar day as a UTC window."""
-    utc = ZoneInfo("UTC")
-    start = datetime.combine(day, time.min, LOCAL_ZONE).astimezone(utc).replace(tzinfo=None)
-    end = datetime.combine(day + timedelta(days=1), time.min, LOCAL_ZONE).astimezone(utc).replace(tzinfo=None)
-    return start, end
-
-
 def find(key: str) -> Anomaly | None:
     """Recompute the one anomaly named by `key`; None when it does not exist (any more)."""
     match = KEY_RE.match(key or "")
     if match is None:
         return None
     if match["seq"]:
-        event = db.session.get(AuditEvent, int(match["seq"]))
+        seq = int(match["seq"])
+        event = db.session.get(AuditEvent, seq) if seq <= INT64_MAX else None
         if event is None or event.action != "break_glass.granted":
             return None
         found = _break_glass(event.occurred_at, event.occurred_at + timedelta(microseconds=1))
@@ -209,11 +202,13 @@ def find(key: str) -> Anomaly | None:
             when = datetime.fromisoformat(match["when"] + (":00" if "T" in match["when"] else ""))
         except ValueError:
             return None
+        if not dates.in_range(when.date()):
+            return None
         limit, office_start, office_end = thresholds()
         if kind == "bulk":
             found = _bulk(when, when + timedelta(hours=1), limit, actor_id) if actor_id else []
         elif kind == "buiten_uren":
-            start, end = local_day_window(when.date())
+            start, end = dates.day_window(when.date(), when.date())
             found = _off_hours(start, end, office_start, office_end, actor_id) if actor_id else []
         else:
             found = _denials(when, when + timedelta(days=1))
@@ -233,11 +228,10 @@ def review(actor, anomaly: Anomaly, outcome: str, comment: str | None) -> Anomal
     return item
 
 
-def period_window(date_from: date | None, date_until: date | None, default_days: int = 7):
-    """UTC window of a period of whole days (until inclusive); default the last week."""
-    until = date_until or datetime.now(LOCAL_ZONE).date()
-    start = date_from or until - timedelta(days=default_days - 1)
-    return datetime.combine(start, time.min), datetime.combine(until + timedelta(days=1), time.min)
+def period_days(date_from: date | None, date_until: date | None, default_days: int = 7) -> tuple[date, date]:
+    """The Dutch calendar days of a period (until inclusive); default the last week."""
+    until = date_until or dates.today()
+    return date_from or until - timedelta(days=default_days - 1), until
 
 
 def counts_by_kind(anomalies) -> dict:

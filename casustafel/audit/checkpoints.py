@@ -6,9 +6,10 @@ import json
 from sqlalchemy import select
 
 from casustafel.audit.services import ChainStatus, verify_chain
+from casustafel.dates import utcnow
 from casustafel.extensions import db
 from casustafel.models import AuditCheckpoint
-from casustafel.models.base import keyring, utcnow
+from casustafel.models.base import keyring
 
 
 def newest() -> AuditCheckpoint | None:
@@ -16,12 +17,13 @@ def newest() -> AuditCheckpoint | None:
                                                               AuditCheckpoint.id.desc()).limit(1))
 
 
-def verify_since_newest(actor, source: str) -> tuple[ChainStatus, AuditCheckpoint | None]:
-    """Verify after the newest stored checkpoint; store a new one when the chain is intact
-    and grew. The caller commits. Returns the status and the checkpoint it started from."""
+def verify_since_newest(actor=None, source: str | None = None) -> tuple[ChainStatus, AuditCheckpoint | None]:
+    """Verify after the newest stored checkpoint. With a `source`, also store a new checkpoint
+    when the chain is intact and grew (the caller commits); without one nothing is written, so
+    the viewer can verify on a GET. Returns the status and the checkpoint it started from."""
     start = newest()
     status = verify_chain(keyring(), since=(start.seq, start.mac) if start else None)
-    if status.ok and status.last_seq and (start is None or status.last_seq > start.seq):
+    if source and status.ok and status.last_seq and (start is None or status.last_seq > start.seq):
         store(actor, status, source)
     return status, start
 

@@ -1,14 +1,13 @@
 """Forms of the privacy officer's log tools. Filters are GET forms without CSRF; the subject
 lookup and the sign-off are POST forms (search values never go into a URL or the log)."""
 
-from flask_wtf import FlaskForm
-from wtforms import DateField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, Regexp, ValidationError
 
 from casustafel.audit.anomalies import KINDS, OUTCOMES
 from casustafel.audit.queries import RESULT_LABELS
-from casustafel.forms import Form, strip_text
+from casustafel.forms import AnyValue, DateField, FilterForm, Form, strip_text
 
 PURPOSES = {
     "inzageverzoek": "Verzoek van een betrokkene (inzage, AVG art. 15)",
@@ -28,19 +27,7 @@ def _too_long(n: int) -> str:
     return f"Gebruik hooguit {n} tekens."
 
 
-class AnyValue(Optional):
-    """Optional without the "(niet verplicht)" label: in a filter form every field is."""
-
-    def __init__(self):
-        super().__init__()
-        self.field_flags = {}
-
-
-class FilterForm(FlaskForm):
-    class Meta:
-        csrf = False
-        locales = ("nl_NL", "nl")
-
+class LogFilterForm(FilterForm):
     gebruiker = SelectField("Gebruiker", validators=[AnyValue()])
     kenmerk = StringField("Kenmerk van de melding", filters=[strip_text],
                           validators=[AnyValue(), Length(max=16, message="Een kenmerk is hooguit 16 tekens.")])
@@ -58,11 +45,7 @@ class FilterForm(FlaskForm):
             raise ValidationError("Deze datum ligt voor de begindatum.")
 
 
-class AnomalyFilterForm(FlaskForm):
-    class Meta:
-        csrf = False
-        locales = ("nl_NL", "nl")
-
+class AnomalyFilterForm(FilterForm):
     soort = SelectField("Soort", validators=[AnyValue()],
                         choices=[SelectChoice("", "Alle soorten")] + [SelectChoice(k, v) for k, v in KINDS.items()])
     status = SelectField("Beoordeling", validators=[AnyValue()],

@@ -7,10 +7,11 @@ of a filter by user: who reported a signal is for the coordinator only (DOMAIN.m
 
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date
 
 from sqlalchemy import or_, select, tuple_
 
+from casustafel import dates
 from casustafel.extensions import db
 from casustafel.models import AuditEvent, Location, Signal, Subject, User
 from casustafel.permissions import Role
@@ -54,9 +55,9 @@ def conditions(f: LogFilter) -> list:
     if f.result:
         where.append(AuditEvent.result == f.result)
     if f.date_from:
-        where.append(AuditEvent.occurred_at >= datetime.combine(f.date_from, time.min))
+        where.append(AuditEvent.occurred_at >= dates.day_start_utc(f.date_from))
     if f.date_until:
-        where.append(AuditEvent.occurred_at < datetime.combine(f.date_until + timedelta(days=1), time.min))
+        where.append(AuditEvent.occurred_at < dates.day_window(f.date_until, f.date_until)[1])
     return where
 
 

@@ -4,12 +4,12 @@ The subject lookup goes through the blind indexes (casustafel.linking.find_entit
 lookup is logged with its purpose, never with what was searched for.
 """
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from casustafel import linking
+from casustafel import dates, linking
 from casustafel.audit import anomalies, bp
 from casustafel.audit.forms import PURPOSES, AnomalyFilterForm, ReviewForm, SubjectLookupForm
 from casustafel.audit.queries import subject_object_ids
@@ -18,6 +18,7 @@ from casustafel.audit.views import PURPOSE, guard
 from casustafel.extensions import db
 from casustafel.models import Signal, User
 from casustafel.permissions import Role, can_review_audit_log, role_required
+from casustafel.web import render_logged
 
 ANOMALY_LIMIT = 500
 
@@ -34,9 +35,8 @@ def subject_lookup():
         _, signals = subject_object_ids(found)
         record(current_user, "audit.subject_lookup", object_type="subject", purpose=form.doel.data,
                reason_code=form.soort.data, subjects=found or None)
-        db.session.commit()
         form = SubjectLookupForm(formdata=None, doel=form.doel.data)  # keep no search values on the page
-    return render_template("audit/subject_lookup.html", form=form, found=found, signals=signals,
+    return render_logged("audit/subject_lookup.html", form=form, found=found, signals=signals,
                            purposes=PURPOSES)
 
 
@@ -53,7 +53,8 @@ def _period_filter():
 def anomaly_list():
     guard(can_review_audit_log)
     form, date_from, date_until = _period_filter()
-    start, end = anomalies.period_window(date_from, date_until)
+    first, last = anomalies.period_days(date_from, date_until)
+    start, end = dates.day_window(first, last)
     found = anomalies.detect(start, end)
     counts = anomalies.counts_by_kind(found)
     if form.soort.data and not form.soort.errors:
@@ -65,10 +66,9 @@ def anomaly_list():
     shown = found[:ANOMALY_LIMIT]
     users = _users(shown)
     record(current_user, "audit.anomalies_viewed", object_type="audit_event", purpose=PURPOSE)
-    db.session.commit()
-    return render_template("audit/anomalies.html", form=form, anomalies=shown, total=len(found), counts=counts,
-                           kinds=anomalies.KINDS, outcomes=anomalies.OUTCOMES, users=users, start=start,
-                           end=end, limit=ANOMALY_LIMIT)
+    return render_logged("audit/anomalies.html", form=form, anomalies=shown, total=len(found), counts=counts,
+                           kinds=anomalies.KINDS, outcomes=anomalies.OUTCOMES, users=users, first=first,
+                           last=last, limit=ANOMALY_LIMIT)
 
 
 def _users(items) -> dict:
@@ -98,9 +98,8 @@ def anomaly(anomaly_key):
     if item.object_id and item.kind == "break_glass":
         signal = db.session.scalar(select(Signal).where(Signal.id == _uuid_or_none(item.object_id)))
     record(current_user, "audit.anomaly_viewed", object_type="anomaly", object_id=item.key, purpose=PURPOSE)
-    db.session.commit()
-    return render_template("audit/anomaly.html", item=item, form=form, users=_users([item]),
-                           outcomes=anomalies.OUTCOMES, signal=signal, local=anomalies.LOCAL_ZONE)
+    return render_logged("audit/anomaly.html", item=item, form=form, users=_users([item]),
+                           outcomes=anomalies.OUTCOMES, signal=signal)
 
 
 def _uuid_or_none(value):

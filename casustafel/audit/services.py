@@ -13,10 +13,10 @@ from sqlalchemy import event, or_, select, update
 from sqlalchemy.orm import Session
 
 from casustafel import crypto
+from casustafel.dates import utcnow
 from casustafel.extensions import db
 from casustafel.models import AuditEvent, AuditHead, AuditPruned
 from casustafel.models.base import keyring as current_keyring
-from casustafel.models.base import utcnow
 
 GENESIS_MAC = "0" * 64
 _order = itertools.count()

@@ -5,21 +5,23 @@ timelines per signal and per user, and the CSV export (fresh login, logged).
 """
 
 import uuid
-from datetime import date
 
-from flask import Response, abort, render_template, request, url_for
+from flask import Response, abort, flash, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
+from casustafel import dates
 from casustafel.audit import bp, checkpoints, queries
-from casustafel.audit.forms import FilterForm
+from casustafel.audit.forms import LogFilterForm
 from casustafel.audit.services import record, record_denial
 from casustafel.auth.views import fresh_login_required
 from casustafel.exports import to_csv
 from casustafel.extensions import db
+from casustafel.forms import Form, int_arg
 from casustafel.models import Signal, User, UserRole
 from casustafel.permissions import Role, can_read_audit_log, can_review_audit_log, role_required
+from casustafel.web import render_logged
 
 PURPOSE = "toezicht"
 EXPORT_LIMIT = 100_000
@@ -34,14 +36,9 @@ def guard(policy) -> None:
         abort(403)
 
 
-def _seq_arg(name: str) -> int | None:
-    value = request.args.get(name, type=int)
-    return value if value is not None and 0 < value < 2**63 else None
-
-
-def _filter_form() -> tuple[FilterForm, queries.LogFilter, list[Signal], str | None]:
+def _filter_form() -> tuple[LogFilterForm, queries.LogFilter, list[Signal], str | None]:
     """The filter form and the filter it validly gives; an invalid field filters nothing."""
-    form = FilterForm(request.args)
+    form = LogFilterForm(request.args)
     # Events in the reporter role are never found by user, so accounts that only report are not listed.
     users = db.session.scalars(
         select(User).where(User.id.in_(select(UserRole.user_id).where(UserRole.role != queries.REPORTER)))
@@ -101,17 +98,34 @@ def _args(**drop) -> dict:
 def log():
     guard(can_read_audit_log)
     form, f, subject_signals, notice = _filter_form()
-    status, since = checkpoints.verify_since_newest(current_user, "viewer")
-    events, next_before = queries.page(f, before=_seq_arg("voor"))
+    status, since = checkpoints.verify_since_newest()
+    events, next_before = queries.page(f, before=int_arg("voor"))
     actors = queries.actors_for(events)
     references = _references(events)
     record(current_user, "audit.viewed", object_type="audit_event", purpose=PURPOSE)
-    db.session.commit()
-    return render_template(
+    return render_logged(
         "audit/log.html", form=form, events=events, actors=actors, references=references, status=status,
         since=since, next_before=next_before, first_page="voor" in request.args, args=_args(),
-        subject_signals=subject_signals, notice=notice, queries=queries,
+        subject_signals=subject_signals, notice=notice, queries=queries, checkpoint_form=Form(),
     )
+
+
+@bp.route("/controlepunt", methods=["POST"])
+@role_required(Role.PRIVACY_OFFICER)
+def checkpoint():
+    """Verify the chain and store a checkpoint now (the daily timer does the same)."""
+    guard(can_review_audit_log)
+    if not Form().validate_on_submit():
+        abort(400)
+    status, _ = checkpoints.verify_since_newest(current_user, "viewer")
+    if status.ok:
+        record(current_user, "audit.checkpoint_stored", object_type="audit_event", purpose=PURPOSE)
+        db.session.commit()
+        flash(f"Keten gecontroleerd en controlepunt vastgelegd tot en met regel {status.last_seq}.", "success")
+    else:
+        db.session.rollback()
+        flash(f"Geen controlepunt vastgelegd: het logboek is niet intact ({status.message}).", "error")
+    return redirect(url_for("audit.log"))
 
 
 @bp.route("/export.csv")
@@ -136,7 +150,7 @@ def export():
     record(current_user, "audit.exported", object_type="audit_event", purpose=PURPOSE, reason_code="csv")
     db.session.commit()
     response = Response(to_csv(EXPORT_HEADER, rows[:EXPORT_LIMIT]), mimetype="text/csv; charset=utf-8")
-    response.headers["Content-Disposition"] = f'attachment; filename="logboek-{date.today():%Y-%m-%d}.csv"'
+    response.headers["Content-Disposition"] = f'attachment; filename="logboek-{dates.today():%Y-%m-%d}.csv"'
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -149,11 +163,10 @@ def signal_timeline(reference):
     if signal is None:
         abort(404)
     f = queries.LogFilter(object_ids=queries.signal_object_ids([signal.id]))
-    events, next_after = queries.page(f, after=_seq_arg("na"), newest_first=False, size=TIMELINE_SIZE)
+    events, next_after = queries.page(f, after=int_arg("na"), newest_first=False, size=TIMELINE_SIZE)
     actors = queries.actors_for(events)
     record(current_user, "audit.timeline_viewed", signal, purpose=PURPOSE)
-    db.session.commit()
-    return render_template(
+    return render_logged(
         "audit/timeline.html", title=f"Tijdlijn van melding {signal.reference}", events=events, actors=actors,
         references={str(signal.id): signal.reference}, queries=queries,
         next_url=url_for("audit.signal_timeline", reference=signal.reference, na=next_after) if next_after else None,
@@ -168,17 +181,16 @@ def user_timeline(user_id):
     user = db.session.get(User, user_id)
     if user is None:
         abort(404)
-    form = FilterForm(request.args)
+    form = LogFilterForm(request.args)
     form.gebruiker.choices = [SelectChoice("", "")]
     form.validate()
     f = queries.LogFilter(involving_user=user.id, date_from=form.van.data if not form.van.errors else None,
                           date_until=form.tot.data if not form.tot.errors else None)
-    events, next_after = queries.page(f, after=_seq_arg("na"), newest_first=False, size=TIMELINE_SIZE)
+    events, next_after = queries.page(f, after=int_arg("na"), newest_first=False, size=TIMELINE_SIZE)
     actors = queries.actors_for(events)
     record(current_user, "audit.timeline_viewed", user, purpose=PURPOSE)
-    db.session.commit()
     period = {k: v for k, v in (("van", request.args.get("van")), ("tot", request.args.get("tot"))) if v}
-    return render_template(
+    return render_logged(
         "audit/timeline.html", title=f"Tijdlijn van {user.display_name}", events=events, actors=actors,
         references=_references(events), queries=queries, period_form=form, user=user,
         next_url=url_for("audit.user_timeline", user_id=user.id, na=next_after, **period) if next_after else None,

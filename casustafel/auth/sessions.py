@@ -11,9 +11,9 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy import select, update
 
+from casustafel.dates import utcnow
 from casustafel.extensions import db, login_manager
 from casustafel.models import User, UserSession
-from casustafel.models.base import utcnow
 
 TOUCH_INTERVAL = timedelta(seconds=60)
 

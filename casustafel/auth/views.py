@@ -14,9 +14,10 @@ from casustafel.audit import record
 from casustafel.audit.services import RESULT_FAILED
 from casustafel.auth import bp, passwords, sessions, totp
 from casustafel.auth.forms import ChangePasswordForm, CodeForm, LoginForm, ReauthenticateForm
+from casustafel.dates import utcnow
 from casustafel.extensions import db, limiter
+from casustafel.forms import Form
 from casustafel.models import User
-from casustafel.models.base import utcnow
 
 PENDING_KEY = "pending_login"
 PENDING_MAX_AGE = 300  # seconds between password and second factor
@@ -108,6 +109,7 @@ def login():
             db.session.commit()
             return redirect(url_for("auth.second_factor"))
         if current_app.config["REQUIRE_TOTP"]:
+            _issue_totp_secret(user)
             db.session.commit()
             return redirect(url_for("auth.enrol_totp"))
         return _complete_login(user)
@@ -135,6 +137,13 @@ def second_factor():
     return render_template("auth/second_factor.html", form=form)
 
 
+def _issue_totp_secret(user: User) -> None:
+    """Give the user a secret to link (once); only ever on a POST, so a GET changes nothing."""
+    if not user.totp_secret:
+        user.totp_secret = totp.new_secret()
+        record(user, "auth.second_factor_secret_issued", user)
+
+
 @bp.route("/inloggen/koppelen", methods=["GET", "POST"])
 @limiter.limit("10 per minute;30 per hour", key_func=_pending_key, methods=["POST"])
 def enrol_totp():
@@ -149,9 +158,12 @@ def enrol_totp():
         flash("Bevestig eerst uw wachtwoord om verder te gaan.", "info")
         return redirect(url_for("auth.reauthenticate", next=request.full_path))
     if not user.totp_secret:
-        user.totp_secret = totp.new_secret()
-        record(user, "auth.second_factor_secret_issued", user)
-        db.session.commit()
+        start = Form()
+        if start.validate_on_submit():
+            _issue_totp_secret(user)
+            db.session.commit()
+            return redirect(url_for("auth.enrol_totp"))
+        return render_template("auth/enrol_totp.html", start=start)
     form = CodeForm()
     if form.validate_on_submit():
         step = totp.accept_code(user.totp_secret, form.code.data, user.totp_last_step)

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from casustafel.audit import record
 from casustafel.extensions import db
-from casustafel.models import BreakGlass, Signal, User, base
+from casustafel.models import BreakGlass, Signal, User
 from casustafel.notifications import notify
 from casustafel.permissions import Role
 
@@ -18,11 +18,6 @@ REFERENCE_RE = re.compile(r"^SIG-\d{4}-\d{4,}$")
 NOTICE_SUBJECT = "Noodtoegang gebruikt in casustafel"
 NOTICE_BODY = ("Iemand heeft noodtoegang tot een melding gekregen. Beoordeel dit in de afwijkingen "
                "van het logboek in casustafel.")
-
-
-def local_time(moment: datetime, fmt: str = "%H:%M") -> str:
-    """A stored naive UTC time as Amsterdam wall-clock text (the time of day by default)."""
-    return base.local_time(moment, fmt)
 
 
 def normalise_reference(value: str | None) -> str:

@@ -13,10 +13,10 @@ from sqlalchemy import select
 from casustafel.audit import record_denial
 from casustafel.breakglass import bp, services
 from casustafel.breakglass.forms import RequestForm
+from casustafel.dates import local_time, utcnow
 from casustafel.extensions import db
 from casustafel.forms import Form
 from casustafel.models import STATUSES, BreakGlass, Signal, SignalEvent
-from casustafel.models.base import utcnow
 from casustafel.permissions import Role, can_request_break_glass, can_use_break_glass, role_required
 
 ANY_ROLE = (Role.REPORTER, Role.MEMBER, Role.COORDINATOR, Role.PRIVACY_OFFICER, Role.ADMIN)
@@ -64,14 +64,14 @@ def request_access():
             form.signal_reference.errors.append(UNKNOWN_SIGNAL)
         elif existing is not None:
             form.signal_reference.errors.append(
-                f"U hebt al noodtoegang tot deze melding, tot {services.local_time(existing.expires_at)}."
+                f"U hebt al noodtoegang tot deze melding, tot {local_time(existing.expires_at, '%H:%M')}."
             )
         else:
             grant = services.grant_access(current_user, g.active_role, signal, form.reason.data,
                                           form.duration.data, now)
             db.session.commit()
             flash(f"Noodtoegang tot {grant.signal_reference} geregistreerd, tot "
-                  f"{services.local_time(grant.expires_at)}. De privacyfunctionaris is op de hoogte gebracht.",
+                  f"{local_time(grant.expires_at, '%H:%M')}. De privacyfunctionaris is op de hoogte gebracht.",
                   "warning")
             return redirect(url_for("breakglass.grant", grant_id=grant.id))
     now = utcnow()

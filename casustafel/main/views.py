@@ -13,6 +13,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import selectinload
 
+from casustafel import dates
 from casustafel.actions.services import visible_to
 from casustafel.extensions import db
 from casustafel.main import bp
@@ -92,7 +93,7 @@ def open_privacy_checks() -> int:
 
 @bp.route("/")
 def home():
-    today = date.today()
+    today = dates.today()
     user = current_user
     context = {"user": user, "today": today, "privacy_endpoint": first_endpoint(*PRIVACY_LIST_ENDPOINTS)}
     if user.has_role(Role.COORDINATOR):

@@ -1,11 +1,11 @@
 """Agenda items, for the coordinator: adding signals, and per item the notes, the decision and
 the actions. Members see items only through member.py."""
 
-from datetime import date
 
-from flask import flash, redirect, render_template, url_for
+from flask import flash, redirect, url_for
 from flask_login import current_user
 
+from casustafel import dates
 from casustafel.audit import record
 from casustafel.extensions import db
 from casustafel.meetings import bp, services
@@ -22,6 +22,7 @@ from casustafel.meetings.views import (
 from casustafel.models import SHAREABLE_FIELDS, Signal
 from casustafel.permissions import Role, role_required
 from casustafel.signals.workflow import TransitionError
+from casustafel.web import render_logged
 
 REFUSED = (services.MeetingError, TransitionError)
 
@@ -35,7 +36,7 @@ def add_item(meeting_id):
     if form.validate_on_submit():
         signal = db.session.get(Signal, parse_uuid(form.signal_id.data))
         try:
-            services.add_item(current_user, meeting, signal, date.today())
+            services.add_item(current_user, meeting, signal, dates.today())
         except REFUSED as error:
             db.session.rollback()
             form.signal_id.errors = [*form.signal_id.errors, str(error)]
@@ -56,11 +57,10 @@ def render_item(meeting, item, *, notes_form=None, decision_form=None, action_fo
     action_form = action_form or ActionForm(formdata=None, prefix="action")
     action_form.fill(meeting.invitees, active_departments())
     record(current_user, "agenda_item.viewed", item, subjects=view.subject_ids or None, purpose=services.PURPOSE)
-    db.session.commit()
-    return render_template(
+    return render_logged(
         "meetings/item.html", meeting=meeting, item=item, view=view, notes_form=notes_form,
         decision_form=decision_form, action_form=action_form, conflict=conflict,
-        actions=services.actions_of(item), check=services.privacy_check_2a(item), today=date.today(),
+        actions=services.actions_of(item), check=services.privacy_check_2a(item), today=dates.today(),
         shareable=SHAREABLE_FIELDS,
     ), status
 

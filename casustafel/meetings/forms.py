@@ -1,13 +1,13 @@
 """Meeting forms. Each lists exactly the fields the coordinator may set; choices are filled
 by the view from the database, so a posted value outside them is refused."""
 
-from datetime import date
 
-from wtforms import DateField, HiddenField, RadioField, SelectField, TextAreaField, TimeField
+from wtforms import HiddenField, RadioField, SelectField, TextAreaField, TimeField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
-from casustafel.forms import Form, strip_text
+from casustafel import dates
+from casustafel.forms import DateField, Form, strip_text
 from casustafel.models import ACTION_TYPES, DECISIONS, MEETING_KINDS
 
 TEXT_MAX = 20_000
@@ -113,7 +113,7 @@ class ActionForm(Form):
         ]
 
     def validate_deadline(self, field):
-        if field.data and field.data < date.today():
+        if field.data and field.data < dates.today():
             raise ValidationError("Deze datum ligt in het verleden. Kies vandaag of later.")
 
     def validate(self, extra_validators=None) -> bool:

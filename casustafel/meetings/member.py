@@ -6,16 +6,17 @@ Anything else answers 404 and logs a denial.
 """
 
 import uuid
-from datetime import date
 
-from flask import abort, render_template
+from flask import abort
 from flask_login import current_user
 
+from casustafel import dates
 from casustafel.audit import record, record_denial
 from casustafel.extensions import db
 from casustafel.meetings import bp, services
 from casustafel.models import Meeting
 from casustafel.permissions import Role, can_view_action, can_view_meeting_agenda, invitation, role_required
+from casustafel.web import render_logged
 
 
 def get_member_meeting_or_404(meeting_id: uuid.UUID) -> Meeting:
@@ -27,7 +28,7 @@ def get_member_meeting_or_404(meeting_id: uuid.UUID) -> Meeting:
 
 
 def own_overdue_actions(user, meeting: Meeting) -> list:
-    return [a for a in services.overdue_actions(meeting, date.today()) if can_view_action(user, a)]
+    return [a for a in services.overdue_actions(meeting, dates.today()) if can_view_action(user, a)]
 
 
 @bp.route("/mijn")
@@ -35,8 +36,7 @@ def own_overdue_actions(user, meeting: Meeting) -> list:
 def mine():
     meetings = services.meetings_for_member(current_user)
     record(current_user, "meeting.own_listed", object_type="meeting", purpose=services.PURPOSE)
-    db.session.commit()
-    return render_template("meetings/mine.html", meetings=meetings)
+    return render_logged("meetings/mine.html", meetings=meetings)
 
 
 @bp.route("/<uuid:meeting_id>/agenda")
@@ -48,6 +48,5 @@ def agenda(meeting_id):
         record(current_user, "agenda_item.viewed", view.item, subjects=view.subject_ids or None,
                purpose=services.PURPOSE)
     overdue = own_overdue_actions(current_user, meeting)
-    db.session.commit()
-    return render_template("meetings/agenda.html", meeting=meeting, views=views, overdue=overdue,
+    return render_logged("meetings/agenda.html", meeting=meeting, views=views, overdue=overdue,
                            invitee=invitation(current_user, meeting))

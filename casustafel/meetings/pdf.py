@@ -4,19 +4,19 @@ Every download is logged. WeasyPrint fetches nothing: the templates embed their 
 URL fetcher refuses every URL, so a name or note can never make the server load a resource.
 """
 
-from datetime import UTC, date, datetime
 
 from flask import Response, current_app, render_template
 from flask_login import current_user
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher
 
+from casustafel import dates
 from casustafel.audit import record
 from casustafel.auth.views import fresh_login_required
 from casustafel.extensions import db
 from casustafel.meetings import bp, services
 from casustafel.meetings.member import get_member_meeting_or_404, own_overdue_actions
-from casustafel.meetings.views import get_meeting_or_404, nl_date
+from casustafel.meetings.views import get_meeting_or_404
 from casustafel.permissions import Role, can_manage_meetings, invitation, role_required
 
 
@@ -30,11 +30,6 @@ class NoFetching(URLFetcher):
 def render_pdf(template: str, **context) -> bytes:
     html = render_template(template, **context)
     return HTML(string=html, base_url=current_app.static_folder, url_fetcher=NoFetching()).write_pdf()
-
-
-def watermark(user) -> str:
-    now = datetime.now(UTC)
-    return f"Gedownload door {user.display_name} op {now:%d-%m-%Y} om {now:%H:%M} UTC"
 
 
 def pdf_response(content: bytes, filename: str) -> Response:
@@ -52,7 +47,7 @@ def agenda_pdf(meeting_id):
     """The coordinator gets every field; a member exactly what check 2A opened to them."""
     if can_manage_meetings(current_user):
         meeting = get_meeting_or_404(meeting_id)
-        views, overdue = services.full_views(meeting), services.overdue_actions(meeting, date.today())
+        views, overdue = services.full_views(meeting), services.overdue_actions(meeting, dates.today())
         reader = None
     else:
         meeting = get_member_meeting_or_404(meeting_id)
@@ -60,7 +55,7 @@ def agenda_pdf(meeting_id):
         reader = invitation(current_user, meeting)
     subjects = sorted({s for view in views for s in view.subject_ids})
     content = render_pdf("meetings/pdf_agenda.html", meeting=meeting, views=views, overdue=overdue,
-                         reader=reader, watermark=watermark(current_user), nl_date=nl_date)
+                         reader=reader, watermark=dates.watermark(current_user.display_name))
     record(current_user, "meeting.agenda_downloaded", meeting, subjects=subjects or None, purpose=services.PURPOSE)
     db.session.commit()
     return pdf_response(content, f"agenda-casustafel-{meeting.held_at:%Y-%m-%d}.pdf")
@@ -73,7 +68,7 @@ def minutes_pdf(meeting_id):
     meeting = get_meeting_or_404(meeting_id)
     items = [(item, services.actions_of(item)) for item in meeting.items]
     content = render_pdf("meetings/pdf_minutes.html", meeting=meeting, items=items,
-                         watermark=watermark(current_user), nl_date=nl_date)
+                         watermark=dates.watermark(current_user.display_name))
     record(current_user, "meeting.minutes_downloaded", meeting, purpose=services.PURPOSE)
     db.session.commit()
     return pdf_response(content, f"verslag-casustafel-{meeting.held_at:%Y-%m-%d}.pdf")

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from casustafel.actions import services as actions
 from casustafel.audit import record
+from casustafel.dates import utcnow
 from casustafel.extensions import db
 from casustafel.models import (
     SHAREABLE_FIELDS,
@@ -24,7 +25,6 @@ from casustafel.models import (
     SourceQuery,
     User,
 )
-from casustafel.models.base import utcnow
 from casustafel.notifications import notify
 from casustafel.permissions import Role, invitation
 from casustafel.privacy.decisions import notify_privacy_officers

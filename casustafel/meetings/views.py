@@ -4,42 +4,24 @@ The agenda items live in agenda.py, the members' view in member.py, the PDFs in 
 """
 
 import uuid
-from datetime import date, datetime
+from datetime import datetime
 
 from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
+from casustafel import dates
 from casustafel.audit import record, record_denial
 from casustafel.extensions import db
 from casustafel.meetings import bp, services
 from casustafel.meetings.forms import AddItemForm, InviteForm, MeetingForm
 from casustafel.models import AgendaItem, Department, Meeting, User, UserRole
 from casustafel.permissions import Role, can_manage_meetings, role_required
+from casustafel.web import render_logged
 
-MONTHS = ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september",
-          "oktober", "november", "december")
-WEEKDAYS = ("maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag")
 CONFLICT = ("Iemand anders heeft dit intussen gewijzigd. Uw invoer staat hieronder nog; bekijk de "
             "nieuwe versie en sla opnieuw op als u uw wijziging wilt bewaren.")
-
-
-def nl_date(value, *, weekday=False, time=False) -> str:
-    """'dinsdag 3 maart 2026 om 09:30' (as far as asked)."""
-    if value is None:
-        return "—"
-    text = f"{value.day} {MONTHS[value.month - 1]} {value.year}"
-    if weekday:
-        text = f"{WEEKDAYS[value.weekday()]} {text}"
-    if time and isinstance(value, datetime):
-        text += f" om {value:%H:%M}"
-    return text
-
-
-@bp.context_processor
-def _helpers():
-    return {"nl_date": nl_date}
 
 
 # --- loading with the object rules ------------------------------------------------------
@@ -101,10 +83,9 @@ def commit_or_conflict() -> bool:
 def index():
     meetings = db.session.scalars(select(Meeting).order_by(Meeting.held_at.desc())).all()
     record(current_user, "meeting.listed", object_type="meeting", purpose=services.PURPOSE)
-    db.session.commit()
     current = [m for m in meetings if m.status != "gesloten"][::-1]
     closed = [m for m in meetings if m.status == "gesloten"]
-    return render_template("meetings/index.html", current=current, closed=closed)
+    return render_logged("meetings/index.html", current=current, closed=closed)
 
 
 def _meeting_values(form: MeetingForm) -> dict:
@@ -167,10 +148,9 @@ def render_detail(meeting: Meeting, *, invite_form=None, item_form=None, status=
     item_form.fill(services.agenda_candidates())
     checks = {item.id: services.privacy_check_2a(item) for item in meeting.items}
     record(current_user, "meeting.viewed", meeting, purpose=services.PURPOSE)
-    db.session.commit()
-    return render_template(
+    return render_logged(
         "meetings/detail.html", meeting=meeting, invite_form=invite_form, item_form=item_form, checks=checks,
-        overdue=services.overdue_actions(meeting, date.today()), today=date.today(),
+        overdue=services.overdue_actions(meeting, dates.today()), today=dates.today(),
     ), status
 
 

@@ -6,8 +6,9 @@ from datetime import datetime
 from sqlalchemy import BigInteger, ForeignKey, Index, LargeBinary, String, Text, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
+from casustafel.dates import utcnow
 from casustafel.extensions import db
-from casustafel.models.base import Encrypted, new_uuid, utcnow
+from casustafel.models.base import Encrypted, new_uuid
 
 
 class AuditEvent(db.Model):

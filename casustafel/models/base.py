@@ -1,39 +1,10 @@
 """Shared model helpers: UUID keys, timestamps and encrypted attributes."""
 
 import uuid
-from calendar import monthrange
-from datetime import UTC, datetime, time
-from zoneinfo import ZoneInfo
 
 from flask import current_app
 
 from casustafel import crypto
-
-LOCAL_ZONE = ZoneInfo("Europe/Amsterdam")  # what users see; everything is stored in UTC
-
-
-def local_time(moment, fmt: str = "%d-%m-%Y %H:%M") -> str:
-    """A stored UTC timestamp (naive) as Dutch local time, for display only."""
-    if moment is None:
-        return ""
-    return moment.replace(tzinfo=UTC).astimezone(LOCAL_ZONE).strftime(fmt)
-
-
-def add_months(moment, count: int):
-    """The same date (or moment) `count` calendar months later or earlier; a day that month
-    lacks becomes its last day (31 January + 1 → 28/29 February)."""
-    index = moment.year * 12 + moment.month - 1 + count
-    year, month = index // 12, index % 12 + 1
-    return moment.replace(year=year, month=month, day=min(moment.day, monthrange(year, month)[1]))
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
-
-
-def start_of_day_utc(day) -> datetime:
-    """Local midnight of `day` as a naive UTC timestamp, to compare with stored times."""
-    return datetime.combine(day, time.min).astimezone(UTC).replace(tzinfo=None)
 
 
 def new_uuid() -> uuid.UUID:

@@ -6,8 +6,9 @@ from datetime import date, datetime
 from sqlalchemy import BigInteger, Date, ForeignKey, LargeBinary, String, Text, Uuid
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from casustafel.dates import utcnow
 from casustafel.extensions import db
-from casustafel.models.base import Encrypted, new_uuid, utcnow
+from casustafel.models.base import Encrypted, new_uuid
 from casustafel.models.user import User
 
 BlindIndex = BigInteger().with_variant(db.Integer, "sqlite")

@@ -12,8 +12,9 @@ from datetime import date, datetime
 from sqlalchemy import JSON, BigInteger, Date, ForeignKey, LargeBinary, String, Uuid
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from casustafel.dates import utcnow
 from casustafel.extensions import db
-from casustafel.models.base import Encrypted, new_uuid, utcnow
+from casustafel.models.base import Encrypted, new_uuid
 from casustafel.models.signal import Signal
 from casustafel.models.user import User
 

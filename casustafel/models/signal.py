@@ -10,8 +10,9 @@ from datetime import date, datetime
 from sqlalchemy import BigInteger, Column, Date, ForeignKey, LargeBinary, String, Table, Uuid
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from casustafel.dates import utcnow
 from casustafel.extensions import db
-from casustafel.models.base import Encrypted, new_uuid, utcnow
+from casustafel.models.base import Encrypted, new_uuid
 from casustafel.models.catalogue import Indicator, Phenomenon
 from casustafel.models.user import Department, User
 

@@ -7,8 +7,9 @@ from flask_login import UserMixin
 from sqlalchemy import ForeignKey, LargeBinary, String, Uuid
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from casustafel.dates import utcnow
 from casustafel.extensions import db
-from casustafel.models.base import Encrypted, new_uuid, utcnow
+from casustafel.models.base import Encrypted, new_uuid
 from casustafel.permissions import Role
 
 

@@ -7,9 +7,9 @@ the privacy officer no longer reads the signal through this check.
 from sqlalchemy import select, update
 
 from casustafel.audit import record
+from casustafel.dates import utcnow
 from casustafel.extensions import db
 from casustafel.models import REGISTERS, SHAREABLE_FIELDS, Department, MeetingInvitee, PrivacyCheck, User
-from casustafel.models.base import utcnow
 from casustafel.notifications import notify
 from casustafel.permissions import Role, coordinator_records_privacy_checks
 

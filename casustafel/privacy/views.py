@@ -7,7 +7,7 @@ municipality lets the coordinator decide instead.
 
 import uuid
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -25,6 +25,7 @@ from casustafel.permissions import (
 from casustafel.privacy import bp
 from casustafel.privacy.decisions import DecisionError, decide_privacy_check, invited_departments
 from casustafel.privacy.forms import decision_form
+from casustafel.web import render_logged
 
 RECENT = 20
 
@@ -54,8 +55,7 @@ def checks():
         .order_by(PrivacyCheck.decided_at.desc()).limit(RECENT)
     ).all()
     record(current_user, "privacy_check.listed", object_type="privacy_check", purpose="privacytoets")
-    db.session.commit()
-    return render_template("privacy/checks.html", open_checks=open_checks, decided=decided)
+    return render_logged("privacy/checks.html", open_checks=open_checks, decided=decided)
 
 
 @bp.route("/toetsen/<uuid:check_id>", methods=["GET", "POST"])
@@ -79,8 +79,7 @@ def check(check_id):
     signal = check.signal
     record(current_user, "signal.viewed", signal, subjects=[str(s.id) for s in signal.subjects],
            purpose="privacytoets")
-    db.session.commit()
-    return render_template(
+    return render_logged(
         "privacy/check.html", check=check, signal=signal, form=form, departments=departments,
         meeting=db.session.get(Meeting, check.meeting_id) if check.meeting_id else None,
         action=db.session.get(Action, check.action_id) if check.action_id else None,
@@ -96,8 +95,7 @@ def _decided(check: PrivacyCheck):
         flash("Over deze privacytoets is al besloten.", "error")
         return redirect(url_for("privacy.check", check_id=check.id))
     record(current_user, "privacy_check.viewed", check, purpose="privacytoets")
-    db.session.commit()
-    return render_template(
+    return render_logged(
         "privacy/decided.html", check=check, registers=REGISTERS, fields=SHAREABLE_FIELDS,
         department_names={d.id: d.name for d in invited_departments(check)},
     )

@@ -1,10 +1,10 @@
 """`flask referrals remind`: a daily reminder to coordinators when a partner's feedback is overdue."""
 
-from datetime import date
 
 import click
 from flask.cli import AppGroup
 
+from casustafel import dates
 from casustafel.extensions import db
 from casustafel.referrals.services import remind
 
@@ -14,6 +14,6 @@ referrals_cli = AppGroup("referrals", help="Verstrekkingen aan partners.")
 @referrals_cli.command("remind")
 def referrals_remind():
     """Queue a content-free reminder to the coordinators; at most once a day per referral. Run from a timer."""
-    reminded, messages = remind(None, date.today())
+    reminded, messages = remind(None, dates.today())
     db.session.commit()
     click.echo(f"{reminded} verstrekking(en) met verlopen terugkoppeling, {messages} bericht(en) klaargezet.")

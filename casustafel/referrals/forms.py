@@ -1,12 +1,12 @@
 """Referral forms: each lists exactly the fields the coordinator may set (no mass assignment)."""
 
-from datetime import date
 
-from wtforms import DateField, HiddenField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import HiddenField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
-from casustafel.forms import Form, strip_text
+from casustafel import dates
+from casustafel.forms import AnyValue, DateField, FilterForm, Form, strip_text
 from casustafel.models import LEGAL_GROUNDS, REFERRAL_CHANNELS, REFERRAL_STATUSES, SHAREABLE_FIELDS
 
 TEXT_MAX = 4000
@@ -17,21 +17,13 @@ def _int_or_none(value):
 
 
 def not_in_past(form, field):
-    if field.data and field.data < date.today():
+    if field.data and field.data < dates.today():
         raise ValidationError("Deze datum ligt in het verleden. Kies vandaag of een latere datum.")
 
 
 def not_in_future(form, field):
-    if field.data and field.data > date.today():
+    if field.data and field.data > dates.today():
         raise ValidationError("Deze datum ligt in de toekomst.")
-
-
-class AnyValue(Optional):
-    """Optional without the "(niet verplicht)" label: in a filter form every field is."""
-
-    def __init__(self):
-        super().__init__()
-        self.field_flags = {}
 
 
 class ReferralForm(Form):
@@ -112,11 +104,8 @@ class ProgressForm(VersionedForm):
             raise ValidationError("Vul het antwoord van de ontvanger in om de verstrekking af te ronden.")
 
 
-class RegisterFilterForm(Form):
+class RegisterFilterForm(FilterForm):
     """The register's filters: a GET form, so no CSRF token and nothing changes."""
-
-    class Meta:
-        csrf = False
 
     partner = SelectField("Ontvanger", coerce=_int_or_none, validators=[AnyValue()])
     sent_from = DateField("Verstuurd vanaf", validators=[AnyValue()])

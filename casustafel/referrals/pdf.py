@@ -7,12 +7,12 @@ information.
 """
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 from flask import current_app, render_template
 from sqlalchemy import select
 from weasyprint import HTML
 
+from casustafel import dates
 from casustafel.extensions import db
 from casustafel.meetings.pdf import NoFetching
 from casustafel.models import SHAREABLE_FIELDS, SourceQuery
@@ -81,5 +81,5 @@ def package_view(referral, categories) -> PackageView:
 
 def render_package(referral, categories) -> bytes:
     html = render_template("referrals/pdf_package.html", referral=referral, view=package_view(referral, categories),
-                           generated_at=datetime.now(UTC))
+                           generated_at=dates.today())
     return HTML(string=html, base_url=current_app.static_folder, url_fetcher=NoFetching()).write_pdf()

@@ -6,19 +6,22 @@ Exporting needs a fresh login and is logged.
 
 from datetime import date
 
-from flask import Response, render_template, request
+from flask import Response, request
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 from wtforms.fields.choices import SelectChoice
 
+from casustafel import dates
 from casustafel.audit import record
 from casustafel.auth.views import fresh_login_required
 from casustafel.exports import to_csv, to_xlsx
 from casustafel.extensions import db
+from casustafel.forms import int_arg
 from casustafel.models import SHAREABLE_FIELDS, Partner, Referral
 from casustafel.permissions import Role, role_required
 from casustafel.referrals import bp, services
 from casustafel.referrals.forms import RegisterFilterForm
+from casustafel.web import render_logged
 
 PAGE_SIZE = 50
 EXPORT_HEADER = ["Kenmerk melding", "Ontvanger", "Verstuurd op", "Grondslag", "Gegevens", "Status",
@@ -63,16 +66,15 @@ def register():
     stmt = _query(values)
     total = services.count(stmt)
     pages = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
-    page = min(max(request.args.get("pagina", 1, type=int), 1), pages)
+    page = min(int_arg("pagina", 1), pages)
     referrals = db.session.scalars(
         _order(stmt.options(selectinload(Referral.partner), selectinload(Referral.signal)))
         .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
     ).all()
     record(current_user, "referral.listed", object_type="referral", purpose=services.PURPOSE)
-    db.session.commit()
     args = {k: v for k, v in request.args.items() if k != "pagina" and v}
-    return render_template("referrals/register.html", form=form, referrals=referrals, total=total, page=page,
-                           pages=pages, args=args, fields=SHAREABLE_FIELDS, today=date.today())
+    return render_logged("referrals/register.html", form=form, referrals=referrals, total=total, page=page,
+                           pages=pages, args=args, fields=SHAREABLE_FIELDS, today=dates.today())
 
 
 def export_rows(referrals) -> list[list]:
@@ -98,7 +100,7 @@ def export(fmt):
            reason_code=fmt)
     db.session.commit()
     response = Response(content, mimetype=mimetype)
-    filename = f"verstrekkingenregister-{date.today():%Y-%m-%d}.{fmt}"
+    filename = f"verstrekkingenregister-{dates.today():%Y-%m-%d}.{fmt}"
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -12,9 +12,9 @@ from datetime import date
 from sqlalchemy import delete, func, or_, select, update
 
 from casustafel.audit import record
+from casustafel.dates import day_start_utc, utcnow
 from casustafel.extensions import db
 from casustafel.models import SHAREABLE_FIELDS, Partner, PoliceInformation, PrivacyCheck, Referral, User
-from casustafel.models.base import start_of_day_utc, utcnow
 from casustafel.notifications import notify
 from casustafel.permissions import Role
 from casustafel.privacy.decisions import notify_privacy_officers
@@ -233,7 +233,7 @@ def overdue_referrals(today: date) -> list[Referral]:
             Referral.status.in_(AWAITING_ANSWER),
             Referral.answered_on.is_(None),
             Referral.feedback_due < today,
-            or_(Referral.last_reminded_at.is_(None), Referral.last_reminded_at < start_of_day_utc(today)),
+            or_(Referral.last_reminded_at.is_(None), Referral.last_reminded_at < day_start_utc(today)),
         ).order_by(Referral.feedback_due)
     ))
 

@@ -5,13 +5,13 @@ processor below, so the signals feature needs no import of this one.
 """
 
 import uuid
-from datetime import date
 
 from flask import Response, abort, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 from wtforms.fields.choices import SelectChoice
 
+from casustafel import dates
 from casustafel.audit import record, record_denial
 from casustafel.auth.views import fresh_login_required
 from casustafel.extensions import db
@@ -21,6 +21,7 @@ from casustafel.referrals import bp, services
 from casustafel.referrals.forms import ProgressForm, ReferralForm, SendForm
 from casustafel.referrals.pdf import render_package
 from casustafel.signals.inbox import get_signal_or_404
+from casustafel.web import render_logged
 
 
 def get_referral_or_404(referral_id: uuid.UUID) -> Referral:
@@ -89,11 +90,10 @@ def _progress_form(referral: Referral, **kwargs) -> ProgressForm:
 
 def _detail(referral: Referral, progress_form=None, status=200):
     record(current_user, "referral.viewed", referral, purpose=services.PURPOSE)
-    db.session.commit()
-    return render_template(
+    return render_logged(
         "referrals/detail.html", referral=referral, signal=referral.signal, check=services.privacy_check(referral),
         privacy_status=services.privacy_status(referral), approved=services.approved_categories(referral),
-        fields=SHAREABLE_FIELDS, today=date.today(), send_form=SendForm(formdata=None).for_referral(referral),
+        fields=SHAREABLE_FIELDS, today=dates.today(), send_form=SendForm(formdata=None).for_referral(referral),
         progress_form=progress_form or _progress_form(referral),
     ), status
 
@@ -116,7 +116,7 @@ def send(referral_id):
     try:
         services.send_referral(
             current_user, referral, store=current_app.extensions["casustafel_store"],
-            keyring=current_app.extensions["casustafel_keyring"], render=render_package, today=date.today(),
+            keyring=current_app.extensions["casustafel_keyring"], render=render_package, today=dates.today(),
         )
         db.session.commit()
     except StaleDataError:  # someone else sent it at the same moment: their package stays
@@ -169,7 +169,7 @@ def progress(referral_id):
         try:
             services.update_progress(current_user, referral, status=form.status.data,
                                      recipient_reference=form.recipient_reference.data,
-                                     answer=form.answer.data, today=date.today())
+                                     answer=form.answer.data, today=dates.today())
         except services.ReferralError as error:
             db.session.rollback()
             form.form_errors.append(str(error))

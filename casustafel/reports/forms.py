@@ -2,18 +2,14 @@
 
 from datetime import date
 
-from wtforms import DateField
 from wtforms.validators import DataRequired, ValidationError
 
-from casustafel.forms import Form
+from casustafel.forms import DateField, FilterForm
 
 MAX_DAYS = 366 * 10
 
 
-class PeriodForm(Form):
-    class Meta:
-        csrf = False
-
+class PeriodForm(FilterForm):
     start = DateField("Van", validators=[DataRequired("Vul een geldige begindatum in, bijvoorbeeld 01-01-2025.")])
     end = DateField("Tot en met", validators=[DataRequired("Vul een geldige einddatum in, bijvoorbeeld 31-12-2025.")])
 

@@ -11,6 +11,7 @@ from flask import abort, current_app, render_template
 from flask_login import current_user
 from weasyprint import HTML
 
+from casustafel import dates
 from casustafel.audit import record
 from casustafel.auth.views import fresh_login_required
 from casustafel.extensions import db
@@ -24,9 +25,9 @@ FIRST_YEAR = 2000
 
 def render_yearly(year: int) -> bytes:
     start, end = date(year, 1, 1), date(year, 12, 31)
-    report = services.build_report(start, end, date.today())
+    report = services.build_report(start, end, dates.today())
     html = render_template("reports/pdf_yearly.html", year=year, report=report, charts=charts_for(report),
-                           made_on=date.today())
+                           made_on=dates.today())
     return HTML(string=html, base_url=current_app.static_folder, url_fetcher=NoFetching()).write_pdf()
 
 
@@ -34,7 +35,7 @@ def render_yearly(year: int) -> bytes:
 @role_required(Role.COORDINATOR)
 @fresh_login_required
 def yearly_pdf(year):
-    if not FIRST_YEAR <= year <= date.today().year:
+    if not FIRST_YEAR <= year <= dates.today().year:
         abort(404)
     content = render_yearly(year)
     record(current_user, "report.yearly_downloaded", object_type="report", object_id=year,

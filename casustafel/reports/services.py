@@ -8,10 +8,11 @@ in days, median) are chosen by `db.engine.dialect.name`.
 
 import statistics
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 
 from sqlalchemy import case, func, select
 
+from casustafel import dates
 from casustafel.extensions import db
 from casustafel.models import CHANNELS, Action, Department, Phenomenon, Signal
 from casustafel.models.referral import Partner, Referral
@@ -75,10 +76,12 @@ def _dialect() -> str:
     return db.engine.dialect.name
 
 
-def month_bucket(column):
+def hour_bucket(column):
+    """The UTC hour of a timestamp; its Dutch month is worked out in Python (the zone's
+    offsets are whole hours, and SQLite knows no zones)."""
     if _dialect() == "postgresql":
-        return func.date_trunc("month", column)  # cheaper than to_char; formatted in Python
-    return func.strftime("%Y-%m", column)
+        return func.date_trunc("hour", column)
+    return func.strftime("%Y-%m-%d %H:00:00", column)
 
 
 def year_bucket(column):
@@ -116,8 +119,8 @@ def _names(model, attr="name") -> dict:
 # --- breakdowns --------------------------------------------------------------------------
 
 def _window(start: date, end: date):
-    return (Signal.received_at >= datetime.combine(start, time.min),
-            Signal.received_at < datetime.combine(end + timedelta(days=1), time.min))
+    start_utc, end_utc = dates.day_window(start, end)
+    return Signal.received_at >= start_utc, Signal.received_at < end_utc
 
 
 def _counts(raw: dict, label_of) -> list[Count]:
@@ -136,8 +139,11 @@ def _outcome_expr():
     return case((Signal.status == CLOSED, func.coalesce(Signal.closing_reason, "")), else_=OPEN_OUTCOME)
 
 
-def _month_key(value) -> str:
-    return f"{value:%Y-%m}" if isinstance(value, datetime | date) else str(value)
+def _month_key(hour) -> str:
+    """The Dutch calendar month of a UTC hour bucket."""
+    if not isinstance(hour, datetime):
+        hour = datetime.fromisoformat(str(hour))
+    return f"{dates.to_local(hour):%Y-%m}"
 
 
 def _months_of(start: date, end: date) -> list[str]:
@@ -151,11 +157,12 @@ def _months_of(start: date, end: date) -> list[str]:
 def signal_breakdowns(start: date, end: date) -> dict[str, list[Count]]:
     """Signals received in the period per phenomenon, channel, department, outcome and month.
 
-    One GROUP BY over all five dimensions (a single scan of the signal table, a few thousand
-    groups at most), summed per breakdown here: five separate scans cost five times as much.
+    One GROUP BY over all five dimensions (a single scan of the signal table; never more
+    groups than signals), summed per breakdown here: five separate scans cost five times as
+    much. Months are Dutch calendar months, so a signal at 00:30 on 1 April counts in April.
     """
     dims = (_first_level(), Signal.channel, Signal.reporter_department_id, _outcome_expr(),
-            month_bucket(Signal.received_at))
+            hour_bucket(Signal.received_at))
     stmt = (select(*dims, func.count()).select_from(Signal).outerjoin(*_PHENOMENON_JOIN)
             .where(*_window(start, end)).group_by(*dims))
     sums: list[dict] = [{}, {}, {}, {}, {}]

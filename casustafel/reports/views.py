@@ -2,9 +2,10 @@
 
 from datetime import date
 
-from flask import Response, abort, redirect, render_template, request, url_for
+from flask import Response, abort, redirect, request, url_for
 from flask_login import current_user
 
+from casustafel import dates
 from casustafel.audit import record
 from casustafel.auth.views import fresh_login_required
 from casustafel.exports import to_csv, to_xlsx
@@ -13,6 +14,7 @@ from casustafel.permissions import Role, role_required
 from casustafel.reports import bp, services
 from casustafel.reports.charts import bar_chart
 from casustafel.reports.forms import PeriodForm, default_period
+from casustafel.web import render_logged
 
 FORMATS = {
     "csv": "text/csv; charset=utf-8",
@@ -24,7 +26,7 @@ def period_from_request() -> tuple[PeriodForm, tuple[date, date] | None]:
     """The period in the query string, or the current year when none is given."""
     form = PeriodForm(request.args)
     if "start" not in request.args and "end" not in request.args:
-        form.start.data, form.end.data = default_period(date.today())
+        form.start.data, form.end.data = default_period(dates.today())
         return form, (form.start.data, form.end.data)
     if not form.validate():
         return form, None
@@ -52,13 +54,12 @@ def charts_for(report: services.Report) -> dict:
 @role_required(Role.COORDINATOR)
 def index():
     form, period = period_from_request()
-    report = services.build_report(*period, date.today()) if period else None
+    report = services.build_report(*period, dates.today()) if period else None
     record(current_user, "report.viewed", object_type="report", purpose=services.PURPOSE)
-    db.session.commit()
-    return render_template(
+    return render_logged(
         "reports/index.html", form=form, report=report, charts=charts_for(report) if report else None,
         period_args={"start": period[0].isoformat(), "end": period[1].isoformat()} if period else None,
-        this_year=date.today().year,
+        this_year=dates.today().year,
     )
 
 
@@ -71,7 +72,7 @@ def export(fmt):
     _form, period = period_from_request()
     if period is None:
         return redirect(url_for("reports.index", **request.args))
-    report = services.build_report(*period, date.today())
+    report = services.build_report(*period, dates.today())
     header, rows = services.export_rows(report)
     content = to_csv(header, rows) if fmt == "csv" else to_xlsx(header, rows, title="Cijfers")
     record(current_user, "report.exported", object_type="report", purpose=services.PURPOSE, reason_code=fmt)

@@ -3,7 +3,7 @@
 import click
 from flask.cli import AppGroup
 
-from casustafel.models.base import utcnow
+from casustafel.dates import utcnow
 from casustafel.retention.services import run_retention
 
 retention_cli = AppGroup("retention", help="Bewaartermijnen en vernietiging.")

@@ -32,6 +32,7 @@ from sqlalchemy import and_, delete, exists, func, insert, not_, or_, select, up
 
 from casustafel.audit import record
 from casustafel.audit.services import SECURITY_ACTION_PREFIXES, prune_log
+from casustafel.dates import add_months
 from casustafel.extensions import db
 from casustafel.models import (
     Action,
@@ -56,7 +57,6 @@ from casustafel.models import (
     SubjectRequest,
     SubjectRequestSignal,
 )
-from casustafel.models.base import add_months
 from casustafel.settings import get_setting
 
 PURPOSE = "bewaartermijnen"
@@ -349,7 +349,7 @@ def run_retention(actor, now: datetime, *, dry_run: bool, origin: str, batch_siz
 
 
 def _clock() -> datetime:
-    from casustafel.models.base import utcnow
+    from casustafel.dates import utcnow
 
     return utcnow()
 

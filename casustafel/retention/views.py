@@ -5,25 +5,24 @@ Only references, categories, dates and counts appear here: no personal data. A r
 started from the command line (`flask retention run`): long runs do not belong in a request.
 """
 
-from datetime import UTC, datetime
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from weasyprint import HTML
-from wtforms import IntegerField
 from wtforms.validators import InputRequired, NumberRange
 
 from casustafel.audit import record, record_denial
 from casustafel.auth.views import fresh_login_required
+from casustafel.dates import local_time, utcnow
 from casustafel.extensions import db
-from casustafel.forms import Form
+from casustafel.forms import Form, IntegerField
 from casustafel.meetings.pdf import NoFetching, pdf_response
 from casustafel.models import RetentionRun, User
-from casustafel.models.base import utcnow
 from casustafel.permissions import Role, can_configure_retention, can_view_retention, role_required
 from casustafel.retention import bp, services
 from casustafel.settings import get_setting, set_setting
 from casustafel.signals.workspace import LEGAL_HOLD_REASONS
+from casustafel.web import render_logged
 
 STATEMENT_LIST_LIMIT = 1000  # references listed in the PDF; the count covers all
 
@@ -41,12 +40,6 @@ for _key, (_label, _low, _high) in services.TERMS.items():
         InputRequired("Vul een aantal maanden in."),
         NumberRange(min=_low, max=_high, message=f"Vul een aantal maanden van {_low} tot en met {_high} in."),
     ]))
-
-
-def local(moment: datetime | None) -> str:
-    if moment is None:
-        return ""
-    return moment.replace(tzinfo=UTC).astimezone().strftime("%d-%m-%Y %H:%M")
 
 
 def _run_or_404(run_id) -> RetentionRun:
@@ -71,9 +64,8 @@ def index():
         abort(403)
     data = services.overview(utcnow())
     record(current_user, "retention.viewed", object_type="retention", purpose=services.PURPOSE)
-    db.session.commit()
-    return render_template("retention/index.html", data=data, runs=services.recent_runs(),
-                           records=services.recent_records(), form=DryRunForm(), local=local,
+    return render_logged("retention/index.html", data=data, runs=services.recent_runs(),
+                           records=services.recent_records(), form=DryRunForm(),
                            categories=services.CATEGORIES, hold_reasons=LEGAL_HOLD_REASONS)
 
 
@@ -98,10 +90,9 @@ def run(run_id):
         abort(403)
     item = _run_or_404(run_id)
     record(current_user, "retention.run_viewed", item, purpose=services.PURPOSE)
-    db.session.commit()
-    return render_template("retention/run.html", run=item, summary=services.run_summary(item),
+    return render_logged("retention/run.html", run=item, summary=services.run_summary(item),
                            counts=services.record_counts_of(item.id), records=services.records_of(item.id, 500),
-                           actor=_actor_name(item), local=local, categories=services.CATEGORIES)
+                           actor=_actor_name(item), categories=services.CATEGORIES)
 
 
 @bp.route("/bewaren/runs/<uuid:run_id>/verklaring.pdf")
@@ -117,9 +108,9 @@ def statement(run_id):
     counts = services.record_counts_of(item.id)
     records = services.records_of(item.id, STATEMENT_LIST_LIMIT)
     html = render_template("retention/pdf_statement.html", run=item, counts=counts, records=records,
-                           total=sum(counts.values()), actor=_actor_name(item), local=local,
+                           total=sum(counts.values()), actor=_actor_name(item),
                            categories=services.CATEGORIES, made_by=current_user.display_name,
-                           made_at=local(utcnow()), limit=STATEMENT_LIST_LIMIT)
+                           made_at=local_time(utcnow()), limit=STATEMENT_LIST_LIMIT)
     content = HTML(string=html, base_url=current_app.static_folder, url_fetcher=NoFetching()).write_pdf()
     record(current_user, "retention.statement_exported", item, purpose=services.PURPOSE)
     db.session.commit()

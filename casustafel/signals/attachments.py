@@ -1,5 +1,7 @@
 """Downloading an attachment: only through this view, only for who may see the signal."""
 
+from urllib.parse import quote
+
 from flask import Response, abort, current_app
 from flask_login import current_user
 
@@ -9,6 +11,7 @@ from casustafel.models import Attachment
 from casustafel.permissions import Role, role_required
 from casustafel.signals import bp
 from casustafel.signals.inbox import get_signal_or_404
+from casustafel.storage import base_name
 
 
 @bp.route("/meldingen/<uuid:signal_id>/bijlagen/<uuid:attachment_id>")
@@ -39,7 +42,8 @@ def download(signal_id, attachment_id):
 
 
 def _disposition(filename: str) -> str:
-    from urllib.parse import quote
-
-    ascii_name = "".join(c if (c.isascii() and c.isalnum()) or c in ".-_" else "_" for c in filename) or "bijlage"
-    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"
+    """Offer the file under its base name only: no folder part, nothing a browser could
+    resolve outside its download folder."""
+    name = base_name(filename)
+    ascii_name = "".join(c if (c.isascii() and c.isalnum()) or c in ".-_" else "_" for c in name)
+    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name, safe='')}"

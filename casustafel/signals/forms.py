@@ -5,11 +5,9 @@ one is explained next to its fields.
 """
 
 import re
-from datetime import date
 
 from wtforms import (
     BooleanField,
-    DateField,
     FieldList,
     FormField,
     MultipleFileField,
@@ -18,16 +16,17 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms import (
-    Form as PlainForm,
-)
+from wtforms import Form as PlainForm
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp, StopValidation, ValidationError
 
-from casustafel.forms import Form, strip_text
+from casustafel import dates
+from casustafel.forms import DateField, Form, strip_text
 from casustafel.models import CHANNELS, SUBJECT_KINDS, SUBJECT_ROLES
 
 POSTCODE_RE = re.compile(r"^[1-9][0-9]{3} ?(?!SA|SD|SS)[A-Z]{2}$")
+# "12a", "12 A", "12-a", "12-3": a number with its addition typed in one field.
+HOUSE_NUMBER_WITH_ADDITION_RE = re.compile(r"^([1-9][0-9]{0,4})\s*-?\s*([A-Za-z0-9]{1,6})$")
 MAX_ROWS = 20
 
 
@@ -40,7 +39,7 @@ def int_or_none(value):
 
 
 def not_in_future(form, field):
-    if field.data and field.data > date.today():
+    if field.data and field.data > dates.today():
         raise ValidationError("Deze datum ligt in de toekomst. Vul een datum van vandaag of eerder in.")
 
 
@@ -97,6 +96,22 @@ class AddressFields(PlainForm):
 
     ADDRESS_FIELDS = ("street", "house_number", "house_number_addition", "postcode", "city")
 
+    def validate(self, extra_validators=None):
+        self.split_house_number()
+        return super().validate(extra_validators)
+
+    def split_house_number(self) -> None:
+        """Move an addition typed after the number into its own field (`12a` → 12 and A),
+        as long as the addition field is empty; otherwise the number gets its message."""
+        typed = self.house_number.data or ""
+        match = HOUSE_NUMBER_WITH_ADDITION_RE.match(typed)
+        if match is None or self.house_number_addition.data:
+            return
+        number, addition = match.groups()
+        if addition.isdigit() and "-" not in typed:  # "123" is a number, "12-3" has an addition
+            return
+        self.house_number.data, self.house_number_addition.data = number, addition.upper()
+
     def has_address(self) -> bool:
         return any(getattr(self, name).data not in (None, "") for name in self.ADDRESS_FIELDS)
 
@@ -122,6 +137,7 @@ class SubjectForm(AddressFields):
     )
     birth_date = DateField(
         "Geboortedatum",
+        range_message="Vul een geboortedatum na 1900 in.",
         validators=[Optional(), not_in_future],
         description="Alleen bij een persoon, als u die weet.",
     )

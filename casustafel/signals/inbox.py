@@ -12,13 +12,13 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import joinedload
 from wtforms import SelectField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import Optional, ValidationError
+from wtforms.validators import ValidationError
 
 from casustafel.audit import record, record_denial
+from casustafel.dates import utcnow
 from casustafel.extensions import db
-from casustafel.forms import Form
+from casustafel.forms import AnyValue, FilterForm, int_arg
 from casustafel.models import CHANNELS, STATUSES, Phenomenon, Signal
-from casustafel.models.base import utcnow
 from casustafel.permissions import Role, can_view_signal_content, role_required
 from casustafel.settings import DEFAULTS, get_setting
 from casustafel.signals import bp
@@ -42,24 +42,13 @@ SORTS = {
 URGENCIES = {"urgent": "Alleen urgent", "niet_urgent": "Alleen niet urgent"}
 
 
-class AnyValue(Optional):
-    """Optional without the "(niet verplicht)" label: in a filter form every field is."""
-
-    def __init__(self):
-        super().__init__()
-        self.field_flags = {}
-
-
 def whole_days(form, field):
     if not re.fullmatch(r"[0-9]{1,4}", field.data) or int(field.data) > MAX_DAYS:
         raise ValidationError(f"Vul een aantal dagen in van 0 tot en met {MAX_DAYS}.")
 
 
-class InboxFilterForm(Form):
+class InboxFilterForm(FilterForm):
     """The inbox filters: a GET form, so no CSRF token and nothing changes."""
-
-    class Meta:
-        csrf = False
 
     status = SelectField("Status", validators=[AnyValue()])
     phenomenon = SelectField("Fenomeen", name="fenomeen", validators=[AnyValue()])
@@ -172,7 +161,7 @@ def inbox():
     stmt = filtered(form)
     total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
     pages = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
-    page = min(max(request.args.get("pagina", 1, type=int), 1), pages)
+    page = min(int_arg("pagina", 1), pages)
     signals = db.session.scalars(
         stmt.options(joinedload(Signal.phenomenon).joinedload(Phenomenon.parent))
         .order_by(*SORTS[form.value("sort") or "nieuwste"][1], Signal.reference)

@@ -22,6 +22,7 @@ from casustafel.models import (
 )
 from casustafel.notifications import notify
 from casustafel.permissions import Role
+from casustafel.storage import base_name
 
 
 def next_reference(year: int | None = None) -> str:
@@ -117,7 +118,7 @@ def build_signal(actor: User, form, channel: str = "meldpunt", store=None, files
 def add_attachment(actor: User, signal: Signal, upload, store, saved=None) -> Attachment:
     """Store an already type-checked upload encrypted and link it to the signal."""
     attachment = Attachment(content_type=upload.content_type, uploaded_by_id=actor.id)
-    attachment.filename = upload.filename
+    attachment.filename = base_name(upload.filename)
     upload.stream.seek(0)
     stored = store.save(attachment.id, upload.stream, current_app.extensions["casustafel_keyring"])
     if saved is not None:

@@ -8,14 +8,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import load_only, selectinload
 
 from casustafel.audit import record, record_denial
+from casustafel.dates import utcnow
 from casustafel.errors import DISK_FULL
 from casustafel.extensions import db
 from casustafel.models import Indicator, InformationRequest, Phenomenon, Signal
-from casustafel.models.base import utcnow
 from casustafel.permissions import Role, can_view_own_signal, role_required
 from casustafel.signals import bp, services
 from casustafel.signals.forms import MAX_ROWS, AnswerForm, SignalForm
 from casustafel.signals.uploads import check_uploads
+from casustafel.web import render_logged
 
 DISK_FULL_MESSAGE = ("De bijlagen konden niet worden opgeslagen, omdat er op dit moment geen opslagruimte is. "
                      "Uw melding is nog niet verstuurd. Probeer het later opnieuw, of verstuur de melding "
@@ -114,8 +115,7 @@ def submit_form(form, channel: str, template: str):
         form.attachments.errors = [*form.attachments.errors, *problems]
     elif request.method == "POST":
         record(current_user, "signal.submit_refused", object_type="signal", result="failed", purpose="melding")
-        db.session.commit()
-    return render_template(template, form=form, upload_problems=[], lost_files=_file_names())
+    return render_logged(template, form=form, upload_problems=[], lost_files=_file_names())
 
 
 def _file_names() -> list[str]:
@@ -147,8 +147,7 @@ def confirmation(signal_id):
         record_denial(current_user, "signal", signal_id)
         abort(404)
     record(current_user, "signal.status_viewed", signal, purpose="melding")
-    db.session.commit()
-    return render_template("signals/confirmation.html", signal=signal)
+    return render_logged("signals/confirmation.html", signal=signal)
 
 
 @bp.route("/mijn-meldingen")
@@ -180,8 +179,7 @@ def mine_detail(signal_id):
         flash("Uw antwoord is verstuurd. Dank u wel.", "success")
         return redirect(url_for("signals.mine_detail", signal_id=signal.id))
     record(current_user, "signal.status_viewed", signal, purpose="melding")
-    db.session.commit()
-    return render_template("signals/mine_detail.html", signal=signal, question=open_question, form=form)
+    return render_logged("signals/mine_detail.html", signal=signal, question=open_question, form=form)
 
 
 def answer_question(actor, signal: Signal, question: InformationRequest, answer: str) -> None:

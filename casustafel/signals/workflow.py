@@ -5,9 +5,9 @@ Closing needs a reason code; reopening a closed signal needs a written reason.
 """
 
 from casustafel.audit import record
+from casustafel.dates import utcnow
 from casustafel.extensions import db
 from casustafel.models import SignalEvent
-from casustafel.models.base import utcnow
 
 QUESTION = "aanvulling_gevraagd"
 CLOSED = "afgesloten"

@@ -5,7 +5,6 @@ Every change form carries the signal's version: a form from before someone else'
 gets a conflict message and changes nothing.
 """
 
-from datetime import date
 
 from flask import flash, redirect, render_template, url_for
 from flask_login import current_user
@@ -15,7 +14,9 @@ from wtforms import HiddenField, RadioField, SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
+from casustafel import dates
 from casustafel.audit import record
+from casustafel.dates import utcnow
 from casustafel.extensions import db
 from casustafel.forms import Form, strip_text
 from casustafel.models import (
@@ -27,7 +28,6 @@ from casustafel.models import (
     Signal,
     SignalEvent,
 )
-from casustafel.models.base import utcnow
 from casustafel.notifications import notify
 from casustafel.permissions import Role, role_required
 from casustafel.signals import bp
@@ -225,7 +225,7 @@ def render_workspace(signal: Signal, code: int = 200, conflict: str | None = Non
     ).all()
     page = render_template(
         "signals/detail.html", signal=signal, events=events, linked=linked, conflict=conflict, actions=actions,
-        today=date.today(),
+        today=dates.today(),
         reason_labels=REASON_LABELS, legal_hold_reasons=LEGAL_HOLD_REASONS, statuses=STATUSES,
         waits_too_long=waits_too_long(signal, waiting_since()), **forms,
     )

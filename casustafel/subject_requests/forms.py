@@ -1,12 +1,12 @@
 """Forms of data-subject requests: each lists exactly the fields the privacy officer may set."""
 
-from datetime import date
 
-from wtforms import DateField, HiddenField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import HiddenField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp, ValidationError
 
-from casustafel.forms import Form, strip_text
+from casustafel import dates
+from casustafel.forms import DateField, Form, strip_text
 from casustafel.models import SUBJECT_REQUEST_TYPES
 from casustafel.signals.forms import POSTCODE_RE
 from casustafel.subject_requests.services import RESTRICTION_GROUNDS, RESTRICTIONS, split_house_number
@@ -46,13 +46,13 @@ class RequestForm(Form):
                                validators=[NoLabelMark()])
 
     def validate_received_on(self, field):
-        if field.data and field.data > date.today():
+        if field.data and field.data > dates.today():
             raise ValidationError("Deze datum ligt in de toekomst. Vul de datum in waarop het verzoek binnenkwam.")
         if field.data and field.data.year < 2000:
             raise ValidationError("Vul een datum na 2000 in.")
 
     def validate_birth_date(self, field):
-        if field.data and field.data > date.today():
+        if field.data and field.data > dates.today():
             raise ValidationError("Deze datum ligt in de toekomst.")
         if field.data and field.data.year < 1900:
             raise ValidationError("Vul een geboortedatum na 1900 in.")

@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from casustafel import linking
 from casustafel.audit import record
 from casustafel.audit.queries import signal_object_ids
+from casustafel.dates import add_months, utcnow
 from casustafel.extensions import db
 from casustafel.models import (
     LEGAL_GROUNDS,
@@ -29,7 +30,6 @@ from casustafel.models import (
     SubjectRequest,
     SubjectRequestSignal,
 )
-from casustafel.models.base import add_months, utcnow
 from casustafel.permissions import ROLE_LABELS, Role
 
 PURPOSE = "rechten_betrokkene"

@@ -1,12 +1,12 @@
 """The privacy officer's pages for data-subject requests: list, new, detail (with the lookup),
 the restriction decision, the answer package and closing. Every page logs what it showed."""
 
-from datetime import date
 
 from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 
+from casustafel import dates
 from casustafel.audit import record, record_denial
 from casustafel.auth.views import fresh_login_required
 from casustafel.extensions import db
@@ -15,6 +15,7 @@ from casustafel.models import SUBJECT_REQUEST_STATUSES, SUBJECT_REQUEST_TYPES, S
 from casustafel.permissions import Role, can_handle_subject_requests, role_required
 from casustafel.subject_requests import bp, package, services
 from casustafel.subject_requests.forms import CloseForm, DecisionForm, RequestForm
+from casustafel.web import render_logged
 
 CONFLICT = ("Iemand anders heeft dit verzoek intussen gewijzigd. Uw wijziging is niet opgeslagen. "
             "Bekijk de nieuwe stand hieronder en probeer het zo nodig opnieuw.")
@@ -45,8 +46,7 @@ def index():
     _guard()
     requests = services.ordered_requests()
     record(current_user, "subject_request.listed", object_type="subject_request", purpose=services.PURPOSE)
-    db.session.commit()
-    return render_template("subject_requests/index.html", requests=requests, today=date.today(),
+    return render_logged("subject_requests/index.html", requests=requests, today=dates.today(),
                            types=SUBJECT_REQUEST_TYPES, statuses=SUBJECT_REQUEST_STATUSES,
                            overdue=services.is_overdue)
 
@@ -57,7 +57,7 @@ def new():
     _guard()
     form = RequestForm()
     if not form.is_submitted():
-        form.received_on.data = date.today()
+        form.received_on.data = dates.today()
     if form.validate_on_submit():
         request = services.create_request(
             current_user, type=form.type.data, received_on=form.received_on.data,
@@ -77,19 +77,18 @@ def _detail(request: SubjectRequest, decision_form=None, status=200):
     findings = services.lookup(current_user, request)
     subjects = [s for f in findings for s in f.subject_ids]
     record(current_user, "subject_request.viewed", request, purpose=services.PURPOSE, subjects=subjects or None)
-    db.session.commit()
     if decision_form is None:
         decision_form = DecisionForm(formdata=None).for_request(request)
         decision_form.restriction.data = request.restriction
         decision_form.ground.data = request.restriction_ground or ""
         decision_form.note.data = request.restriction_note
-    return render_template(
+    return render_logged(
         "subject_requests/detail.html", request_=request, findings=findings,
         referrals=services.referrals_of(findings), log=services.log_entries(findings), log_limit=services.LOG_LIMIT,
         decision_form=decision_form, close_form=CloseForm(formdata=None).for_request(request),
-        today=date.today(), types=SUBJECT_REQUEST_TYPES, statuses=SUBJECT_REQUEST_STATUSES,
+        today=dates.today(), types=SUBJECT_REQUEST_TYPES, statuses=SUBJECT_REQUEST_STATUSES,
         restrictions=services.RESTRICTIONS, grounds=services.RESTRICTION_GROUNDS, svc=services,
-        overdue=services.is_overdue(request, date.today()),
+        overdue=services.is_overdue(request, dates.today()),
     ), status
 
 

@@ -25,10 +25,10 @@ import pytest
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import RequestRedirect
 
+from casustafel.dates import utcnow
 from casustafel.demo import DEMO_PASSWORD, load_demo
 from casustafel.extensions import db
 from casustafel.models import Partner, Signal, User
-from casustafel.models.base import utcnow
 
 STATIC_CACHE = {}
 # Pages that look the same for every role: checked once per test session, not once per role.

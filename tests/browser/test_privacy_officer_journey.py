@@ -12,9 +12,9 @@ from pypdf import PdfReader
 from sqlalchemy import select
 
 from casustafel.audit.services import verify_chain
+from casustafel.dates import utcnow
 from casustafel.extensions import db
 from casustafel.models import AnomalyReview, AuditEvent, Signal, SubjectRequest
-from casustafel.models.base import utcnow
 from tests.conftest import PASSWORD
 
 

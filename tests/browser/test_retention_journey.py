@@ -4,9 +4,9 @@ nightly run reads the destruction records. axe-core on every retention page."""
 
 from datetime import timedelta
 
+from casustafel.dates import utcnow
 from casustafel.extensions import db
 from casustafel.models import Signal
-from casustafel.models.base import utcnow
 from casustafel.retention.services import run_retention
 from tests.conftest import PASSWORD
 

@@ -5,9 +5,9 @@ coordinator moves the signal to intake and sends feedback. axe-core on every pag
 
 from datetime import timedelta
 
+from casustafel.dates import utcnow
 from casustafel.extensions import db
 from casustafel.models import Signal
-from casustafel.models.base import utcnow
 from tests.conftest import PASSWORD
 
 QUESTION = "Op welke dagen zag u de busjes bij de loods?"

@@ -12,6 +12,7 @@ def only(allowed_status, *roles, anon=302, other=403):
 
 
 ROWS = {
+    "audit.checkpoint": ("POST", "/logboek/controlepunt", only(302, "privacy_officer")),
     "audit.export": ("GET", "/logboek/export.csv", only(200, "privacy_officer")),
     "audit.signal_timeline": ("GET", "/logboek/melding/{signal_reference}", only(200, "privacy_officer")),
     "audit.user_timeline": ("GET", "/logboek/gebruiker/{user}", only(200, "privacy_officer")),

@@ -7,9 +7,9 @@ ANOTHER user (the target) on the target's signal: it answers 404 to everyone.
 
 from datetime import timedelta
 
+from casustafel.dates import utcnow
 from casustafel.extensions import db
 from casustafel.models import BreakGlass
-from casustafel.models.base import utcnow
 from tests.conftest import ROLES
 
 ANON = "anonymous"

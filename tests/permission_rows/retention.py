@@ -4,9 +4,9 @@ The privacy officer sees what is due, runs a dry run and downloads the verklarin
 vernietiging; the admin sets the terms. {run} is a finished real run.
 """
 
+from casustafel.dates import utcnow
 from casustafel.extensions import db
 from casustafel.models import RetentionRun
-from casustafel.models.base import utcnow
 from tests.conftest import ROLES
 
 ANON = "anonymous"
