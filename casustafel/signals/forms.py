@@ -23,6 +23,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Re
 from casustafel import dates
 from casustafel.forms import DateField, Form, strip_text
 from casustafel.models import CHANNELS, SUBJECT_KINDS, SUBJECT_ROLES
+from casustafel.signals.services import AddressInput, SignalInput, SubjectInput
 
 POSTCODE_RE = re.compile(r"^[1-9][0-9]{3} ?(?!SA|SD|SS)[A-Z]{2}$")
 # "12a", "12 A", "12-a", "12-3": a number with its addition typed in one field.
@@ -225,6 +226,28 @@ class SignalForm(Form):
 
     def filled_locations(self):
         return [entry.form for entry in self.locations if not entry.form.is_blank()]
+
+    def to_input(self) -> SignalInput:
+        """The validated form as plain data for `build_signal`."""
+        return SignalInput(
+            description=self.description.data,
+            phenomenon_id=self.phenomenon_id.data,
+            indicator_ids=sorted(set(self.indicators_local.data or []) | set(self.indicators_signal.data or [])),
+            indicator_explanation=self.indicator_explanation.data or None,
+            observed_from=self.observed_from.data,
+            observed_until=self.observed_until.data,
+            urgent=bool(self.urgent.data),
+            reporter_unnamed=bool(self.reporter_unnamed.data),
+            reporter_phone=self.reporter_phone.data or None,
+            subjects=[SubjectInput(kind=s.kind.data, role=s.role.data, name=s.name.data or None,
+                                   birth_date=s.birth_date.data, kvk_number=s.kvk_number.data or None,
+                                   **_address(s)) for s in self.filled_subjects()],
+            locations=[AddressInput(**_address(loc)) for loc in self.filled_locations()],
+        )
+
+
+def _address(form: AddressFields) -> dict:
+    return {name: getattr(form, name).data or None for name in AddressFields.ADDRESS_FIELDS}
 
 
 class RegisterSignalForm(SignalForm):

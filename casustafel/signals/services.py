@@ -1,6 +1,11 @@
-"""Creating signals. Services take the actor explicitly and never commit: the view does."""
+"""Creating signals. Services take the actor explicitly and never commit: the view does.
 
-from datetime import UTC, datetime
+They take plain data (`SignalInput`), so the meldpunt form, the coordinator's registration,
+the demo and the test fixtures all create signals through the same code.
+"""
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
 
 from flask import current_app
 from sqlalchemy import insert, select, update
@@ -44,47 +49,82 @@ def next_reference(year: int | None = None) -> str:
     return f"SIG-{year}-{number:04d}"
 
 
-def _fill_address(target, form) -> None:
-    target.street = form.street.data
-    target.house_number = str(form.house_number.data) if form.house_number.data else None
-    target.house_number_addition = form.house_number_addition.data
-    target.postcode = form.postcode.data
-    target.city = form.city.data
+@dataclass
+class AddressInput:
+    street: str | None = None
+    house_number: str | None = None
+    house_number_addition: str | None = None
+    postcode: str | None = None
+    city: str | None = None
 
 
-def build_signal(actor: User, form, channel: str = "meldpunt", store=None, files=(), saved=None) -> Signal:
-    """Create a signal with its subjects, locations and attachments from a validated form.
+@dataclass
+class SubjectInput(AddressInput):
+    kind: str = "persoon"
+    role: str = "vermoedelijk_betrokkene"
+    name: str | None = None
+    birth_date: date | None = None
+    kvk_number: str | None = None
+
+
+@dataclass
+class SignalInput:
+    """A validated signal as plain data: what the meldpunt form (or anything else) gives."""
+
+    description: str
+    phenomenon_id: int | None = None
+    indicator_ids: list[int] = field(default_factory=list)
+    indicator_explanation: str | None = None
+    observed_from: date | None = None
+    observed_until: date | None = None
+    urgent: bool = False
+    reporter_unnamed: bool = False
+    reporter_phone: str | None = None
+    subjects: list[SubjectInput] = field(default_factory=list)
+    locations: list[AddressInput] = field(default_factory=list)
+
+
+def _fill_address(target, data: AddressInput) -> None:
+    target.street = data.street
+    target.house_number = str(data.house_number) if data.house_number else None
+    target.house_number_addition = data.house_number_addition
+    target.postcode = data.postcode
+    target.city = data.city
+
+
+def build_signal(actor: User, data: SignalInput, channel: str = "meldpunt", store=None, files=(),
+                 saved=None) -> Signal:
+    """Create a signal with its subjects, locations and attachments from validated data.
 
     The id of every file written to the store is appended to `saved`, so the caller can
     remove the files when the transaction fails.
     """
+    from casustafel.models import Indicator
+
     signal = Signal(reference=next_reference(), channel=channel, status="ingediend")
-    signal.urgent = bool(form.urgent.data)
-    signal.phenomenon_id = form.phenomenon_id.data
-    signal.description = form.description.data
-    signal.indicator_explanation = form.indicator_explanation.data
-    signal.observed_from = form.observed_from.data
-    signal.observed_until = form.observed_until.data
-    signal.reporter_unnamed = bool(form.reporter_unnamed.data)
-    signal.reporter_phone = form.reporter_phone.data
+    signal.urgent = bool(data.urgent)
+    signal.phenomenon_id = data.phenomenon_id
+    signal.description = data.description
+    signal.indicator_explanation = data.indicator_explanation
+    signal.observed_from = data.observed_from
+    signal.observed_until = data.observed_until
+    signal.reporter_unnamed = bool(data.reporter_unnamed)
+    signal.reporter_phone = data.reporter_phone
     if channel == "meldpunt" or channel == "eigen_waarneming":
         signal.reporter_id = actor.id
         signal.reporter_department_id = actor.department_id
     signal.registered_by_id = actor.id
-    from casustafel.models import Indicator
-
-    chosen = set(form.indicators_local.data or []) | set(form.indicators_signal.data or [])
-    if chosen:
-        signal.indicators = list(db.session.scalars(select(Indicator).where(Indicator.id.in_(chosen))))
-    for position, entry in enumerate(form.filled_subjects()):
-        subject = Subject(position=position, kind=entry.kind.data, role=entry.role.data)
+    if data.indicator_ids:
+        signal.indicators = list(db.session.scalars(select(Indicator).where(Indicator.id.in_(data.indicator_ids))))
+    for position, entry in enumerate(data.subjects):
+        subject = Subject(position=position, kind=entry.kind, role=entry.role)
         signal.subjects.append(subject)
-        subject.name = entry.name.data
-        subject.birth_date = entry.birth_date.data.isoformat() if entry.birth_date.data else None
-        subject.kvk_number = entry.kvk_number.data if entry.kind.data == "organisatie" else None
+        subject.name = entry.name
+        subject.birth_date = entry.birth_date.isoformat() if entry.birth_date else None
+        subject.kvk_number = entry.kvk_number if entry.kind == "organisatie" else None
         _fill_address(subject, entry)
         linking.index_subject(subject)
-    for position, entry in enumerate(form.filled_locations()):
+    for position, entry in enumerate(data.locations):
         location = Location(position=position)
         signal.locations.append(location)
         _fill_address(location, entry)

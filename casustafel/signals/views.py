@@ -96,7 +96,7 @@ def submit_form(form, channel: str, template: str):
             stored_ids = []
             try:
                 signal = services.build_signal(
-                    current_user, form, channel=channel, store=store, files=uploads, saved=stored_ids
+                    current_user, form.to_input(), channel=channel, store=store, files=uploads, saved=stored_ids
                 )
                 db.session.commit()
             except Exception as error:
