@@ -112,7 +112,8 @@ def privacy_status(referral: Referral) -> str:
 def send_referral(actor, referral: Referral, *, store, keyring, render, today: date) -> None:
     """Generate the package, store it encrypted with its SHA-256 and mark the referral sent.
 
-    `render(referral, categories)` returns the PDF bytes. Refused unless the referral is a
+    `render(referral, categories)` returns the PDF bytes; the referral records exactly those
+    categories as sent, which is what the register states. Refused unless the referral is a
     concept with an approved check 2B that allows at least one chosen category.
     """
     if referral.status != "concept":
@@ -126,6 +127,7 @@ def send_referral(actor, referral: Referral, *, store, keyring, render, today: d
     # with StaleDataError against) anyone sending it at the same moment, so their package stays.
     referral.status = "verstuurd"
     referral.sent_on = today
+    referral.sent_categories = list(categories)  # the register's record of what left
     db.session.flush()
     store.delete(referral.id)  # a concept has no package; a file left by a failed attempt is stale
     stored = store.save(referral.id, io.BytesIO(content), keyring)
