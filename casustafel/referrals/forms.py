@@ -124,7 +124,7 @@ class RegisterFilterForm(Form):
     status = SelectField(
         "Status",
         choices=[SelectChoice("", "Alle statussen")]
-        + [SelectChoice(code, label) for code, label in REFERRAL_STATUSES.items()],
+        + [SelectChoice(code, label) for code, label in REFERRAL_STATUSES.items() if code != "concept"],
         validators=[AnyValue()],
     )
 

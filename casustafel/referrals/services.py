@@ -175,7 +175,8 @@ def read_package(referral: Referral, *, store, keyring) -> bytes:
 
 
 def register_query(*, partner_id=None, sent_from=None, sent_until=None, status=None):
-    stmt = select(Referral)
+    """The register of disclosures: sent referrals only, since a concept disclosed nothing."""
+    stmt = select(Referral).where(Referral.sent_on.is_not(None))
     if partner_id:
         stmt = stmt.where(Referral.partner_id == partner_id)
     if sent_from:
@@ -185,6 +186,14 @@ def register_query(*, partner_id=None, sent_from=None, sent_until=None, status=N
     if status:
         stmt = stmt.where(Referral.status == status)
     return stmt
+
+
+def concepts_query(*, partner_id=None):
+    """Referrals not sent yet, newest first: work in progress, not part of the register."""
+    stmt = select(Referral).where(Referral.sent_on.is_(None))
+    if partner_id:
+        stmt = stmt.where(Referral.partner_id == partner_id)
+    return stmt.order_by(Referral.created_at.desc())
 
 
 def count(stmt) -> int:
