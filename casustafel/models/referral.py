@@ -137,7 +137,6 @@ class Referral(db.Model):
         return [code for code in self.data_categories or [] if code not in self.sent_categories]
 
 
-
 class PoliceInformation(db.Model):
     """Information received from the police: never passed on, deleted when the case closes."""
 
