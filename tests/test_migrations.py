@@ -239,3 +239,52 @@ def test_flask_db_check_is_clean(fresh_app):
     db.session.execute(text("ALTER TABLE phenomenon ADD COLUMN stray INTEGER"))
     db.session.commit()
     assert fresh_app.test_cli_runner().invoke(args=["db", "check"]).exit_code != 0
+
+
+def test_0007_backfills_sent_referrals_with_what_their_package_held(fresh_app):
+    """Chosen ∩ allowed by the latest approved check 2B, in package order; nothing is guessed."""
+    upgrade(revision="0006")
+    _fill_empty_tables(0)
+    meta = MetaData()
+    meta.reflect(bind=db.engine, only=["referral", "privacy_check"])
+    referral, check = meta.tables["referral"], meta.tables["privacy_check"]
+
+    def key(value: uuid.UUID):
+        return value.hex if db.engine.dialect.name == "sqlite" else value
+
+    chosen = ["adressen", "betrokkenen", "beschrijving"]
+    cases = {  # name: (sent_on, check 2B as (status, approved, allowed) or None, expected sent_categories)
+        "approved": (_dt.date(2026, 3, 4), ("besloten", True, ["betrokkenen", "adressen", "geboortedata"]),
+                     ["betrokkenen", "adressen"]),
+        "concept": (None, ("besloten", True, ["betrokkenen"]), None),
+        "refused": (_dt.date(2026, 3, 4), ("besloten", False, []), None),
+        "open_check": (_dt.date(2026, 3, 4), ("open", None, None), None),
+        "no_check": (_dt.date(2026, 3, 4), None, None),
+    }
+    ids = {}
+    with db.engine.begin() as conn:
+        base = dict(conn.execute(referral.select()).first()._mapping)
+        base_check = dict(conn.execute(check.select()).first()._mapping)
+        for name, (sent_on, decision, _) in cases.items():
+            ids[name] = uuid.uuid4()
+            conn.execute(referral.insert().values({
+                **base, "id": key(ids[name]), "sent_on": sent_on, "data_categories": chosen,
+                "status": "verstuurd" if sent_on else "concept",
+            }))
+            if decision is not None:
+                status, approved, allowed = decision
+                conn.execute(check.insert().values({
+                    **base_check, "id": key(uuid.uuid4()), "kind": "2B", "status": status, "approved": approved,
+                    "allowed_fields": allowed, "referral_id": key(ids[name]),
+                }))
+    upgrade(revision="0007")
+    meta = MetaData()
+    meta.reflect(bind=db.engine, only=["referral"])
+    referral = meta.tables["referral"]
+    with db.engine.connect() as conn:
+        for name, (_, _, expected) in cases.items():
+            row = select_first(referral.c.sent_categories).where(referral.c.id == key(ids[name]))
+            stored = conn.execute(row).scalar()
+            assert stored == expected, name
+    downgrade(revision="0006")
+    assert "sent_categories" not in {c["name"] for c in inspect(db.engine).get_columns("referral")}

@@ -4,7 +4,9 @@ to the partner's answer, the register with filters and a formula-safe export, re
 
 import csv
 import hashlib
+import html
 import io
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -148,6 +150,88 @@ def test_a_riec_referral_with_two_approved_categories_is_sent_answered_closed_an
     assert "PURPOSEMARK" not in page and "ANSWERMARK" not in page and "PERSONMARK" not in page
     other = client.get(f"/verstrekkingen/?partner={partner('Politie').id}").get_data(as_text=True)
     assert signal.reference not in other
+
+
+SENT_LABELS = "Beschrijving van de melding, Namen en rol van betrokkenen"
+REFUSED_LABEL = "Adressen en panden"
+
+
+def plain(response) -> str:
+    return " ".join(re.sub(r"<[^>]+>", " ", html.unescape(response.get_data(as_text=True))).split())
+
+
+def send_through_the_pages(app, scene, approved) -> Referral:
+    """Request descriptions, names and addresses; check 2B allows `approved`; send from the referral page."""
+    coordinator, officer, signal = scene
+    referral = create(app, coordinator, signal, data_categories=["betrokkenen", "adressen", "beschrijving"])
+    decide_2b(referral, approved, officer=officer)
+    client = client_for(app, coordinator)
+    assert post(client, f"/verstrekkingen/{referral.id}/versturen",
+                from_url=f"/verstrekkingen/{referral.id}").status_code == 302
+    db.session.refresh(referral)
+    assert referral.status == "verstuurd"
+    return referral
+
+
+def test_register_lists_only_categories_the_package_contained(app, scene):
+    referral = send_through_the_pages(app, scene, ["beschrijving", "betrokkenen", "geboortedata"])
+    assert referral.sent_categories == ["beschrijving", "betrokkenen"]
+    assert referral.data_categories == ["beschrijving", "betrokkenen", "adressen"]  # what was asked stays
+    reference = scene[2].reference
+    client = client_for(app, scene[0])
+
+    page = plain(client.get("/verstrekkingen/"))
+    assert "Verstrekte gegevens" in page
+    assert f"RIEC {date.today():%d-%m-%Y} Art. 6 lid 1 sub e AVG en het RIEC-convenant {SENT_LABELS} Verstuurd" in page
+    assert REFUSED_LABEL not in page
+
+    response = client.get("/verstrekkingen/export.csv")
+    rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig")), delimiter=";"))
+    assert rows[0][4] == "Verstrekte gegevens"
+    assert rows[1][0] == reference and rows[1][4] == SENT_LABELS
+    assert REFUSED_LABEL not in response.data.decode("utf-8-sig")
+
+    sheet = load_workbook(io.BytesIO(client.get("/verstrekkingen/export.xlsx").data)).active
+    cells = [[cell.value for cell in row] for row in sheet.iter_rows()]
+    assert cells[0][4] == "Verstrekte gegevens"
+    assert cells[1][0] == reference and cells[1][4] == SENT_LABELS
+    assert not any(REFUSED_LABEL in str(value) for row in cells for value in row)
+
+    # The referral page states what left; the refused category only as asked for, not sent.
+    page = plain(client.get(f"/verstrekkingen/{referral.id}"))
+    assert f"Verstrekte gegevens (in het pakket) {SENT_LABELS} Gevraagd maar niet verstrekt {REFUSED_LABEL}" in page
+    assert page.count(REFUSED_LABEL) == 1
+
+
+def test_the_package_holds_exactly_the_categories_stored_as_sent(app, scene):
+    markers = {"beschrijving": "DESCRMARK", "betrokkenen": "PERSONMARK", "adressen": "9876 ZX",
+               "geboortedata": "1980-01-02"}
+    referral = send_through_the_pages(app, scene, ["betrokkenen", "adressen", "geboortedata"])
+    assert referral.sent_categories == ["betrokkenen", "adressen"]
+    response = client_for(app, scene[0]).get(f"/verstrekkingen/{referral.id}/pakket.pdf")
+    text = pdf_text(response.data)
+    assert f"Verstrekte gegevens {referral.disclosed_label} " in text
+    assert referral.disclosed_label == "Namen en rol van betrokkenen, Adressen en panden"
+    for category, marker in markers.items():
+        assert (marker in text) == (category in referral.sent_categories), category
+
+
+def test_a_concept_is_not_in_the_register_and_is_shown_as_requested_only(app, scene):
+    coordinator, _, signal = scene
+    referral = create(app, coordinator, signal)
+    client = client_for(app, coordinator)
+    page = plain(client.get("/verstrekkingen/"))
+    register, concepts = page.split("Concepten: nog niet verstuurd")
+    assert "Geen verstrekkingen gevonden" in register and signal.reference not in register
+    assert f"{signal.reference} aan RIEC RIEC" in concepts
+    assert "Gevraagd: Beschrijving van de melding, Namen en rol van betrokkenen, Adressen en panden" in concepts
+    rows = list(csv.reader(io.StringIO(client.get("/verstrekkingen/export.csv").data.decode("utf-8-sig")),
+                           delimiter=";"))
+    assert len(rows) == 1  # the header only
+    page = plain(client.get(f"/verstrekkingen/{referral.id}"))
+    assert ("Gevraagde gegevens Beschrijving van de melding, Namen en rol van betrokkenen, Adressen en panden "
+            "(nog niet verstuurd: er is niets verstrekt)") in page
+    assert "Verstrekte gegevens" not in page
 
 
 def test_a_rejected_check_2b_allows_no_package(app, scene):

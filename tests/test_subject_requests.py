@@ -7,6 +7,7 @@ import re
 from datetime import date, timedelta
 
 import pytest
+from flask import current_app
 from pypdf import PdfReader
 from sqlalchemy import select
 
@@ -17,6 +18,7 @@ from casustafel.models import (
     AuditEvent,
     Partner,
     PoliceInformation,
+    PrivacyCheck,
     Referral,
     Signal,
     Subject,
@@ -24,6 +26,8 @@ from casustafel.models import (
     SubjectRequestSignal,
     UserSession,
 )
+from casustafel.privacy.decisions import decide_privacy_check
+from casustafel.referrals.services import create_referral, send_referral
 from casustafel.retention.services import on_hold
 from casustafel.subject_requests import services
 from casustafel.subject_requests.services import due_date
@@ -347,9 +351,32 @@ def test_a_restriction_needs_a_ground_and_a_stale_decision_gets_a_conflict(clien
 # --- the answer package ---------------------------------------------------------------------------
 
 
+REQUESTED = ["beschrijving", "betrokkenen", "adressen"]
+APPROVED = ["beschrijving", "betrokkenen", "geboortedata"]  # check 2B refuses the addresses
+SENT_LABELS = "Beschrijving van de melding, Namen en rol van betrokkenen"
+REFUSED_LABEL = "Adressen en panden"
+
+
+def send_to_riec(coordinator, officer, signal) -> Referral:
+    """Referral to the RIEC through the real services: requested, partly approved by 2B, sent on 3 Feb 2026."""
+    riec = db.session.scalar(select(Partner).where(Partner.name == "RIEC"))
+    referral = create_referral(coordinator, signal, partner=riec, purpose="Doel PURPOSEMARK",
+                               legal_ground="avg_6_1_e_riec", legal_ground_note=None, data_categories=REQUESTED,
+                               channel="riec_portaal", feedback_due=None)
+    db.session.commit()
+    check = db.session.scalar(select(PrivacyCheck).where(PrivacyCheck.referral_id == referral.id))
+    decide_privacy_check(officer, check, approved=True, rationale="Afgewogen", allowed_fields=APPROVED)
+    send_referral(coordinator, referral, store=current_app.extensions["casustafel_store"],
+                  keyring=current_app.extensions["casustafel_keyring"], render=lambda r, c: b"%PDF-1.4 pakket",
+                  today=date(2026, 2, 3))
+    db.session.commit()
+    return referral
+
+
 @pytest.fixture
 def answered(client, officer, make_user, make_signal):
-    """A request about Jan Jansen, whose signal was reported, referred to the RIEC and holds police information."""
+    """A request about Jan Jansen, whose signal was reported, referred to the RIEC (without the addresses
+    check 2B refused) and holds police information."""
     reporter = make_user("reporter", name="Rita REPORTERMARK Melder")
     signal = make_signal(reporter, person=("Jan Jansen", "1980-01-02"), address=("1234 AB", "1"),
                          description="Beschrijving DESCRMARK", status="in_aanpak")
@@ -357,17 +384,13 @@ def answered(client, officer, make_user, make_signal):
     signal.subjects.append(neighbour)
     neighbour.name, neighbour.birth_date = "Piet OTHERMARK Puk", "1975-05-05"
     linking.index_subject(neighbour)
-    riec = db.session.scalar(select(Partner).where(Partner.name == "RIEC"))
-    referral = Referral(signal_id=signal.id, partner_id=riec.id, status="verstuurd", legal_ground="avg_6_1_e_riec",
-                        data_categories=["beschrijving", "betrokkenen"], channel="riec_portaal",
-                        sent_on=date(2026, 2, 3))
-    referral.purpose = "Doel PURPOSEMARK"
     police = PoliceInformation(signal_id=signal.id, received_on=date(2026, 2, 1))
     police.content = "Politie POLICEMARK informatie"
     police.police_reference = "PL-POLREFMARK"
-    db.session.add_all([referral, police])
+    db.session.add(police)
     record(reporter, "signal.submitted", signal, purpose="melding", role="reporter")
     db.session.commit()
+    send_to_riec(make_user("coordinator"), officer, signal)
     new_request(client, name="Jan Jansen", birth_date="1980-01-02")
     return only_request(), signal
 
@@ -403,6 +426,20 @@ def test_the_package_names_recipients_and_legal_ground_but_never_the_reporter_or
     assert len(exported) == 1 and exported[0].reason_code == "geen"
     assert str(signal.subjects[0].id) in exported[0].subject_pseudonyms
     assert str(signal.subjects[1].id) not in exported[0].subject_pseudonyms
+
+
+def test_the_request_lists_only_the_categories_the_package_contained(client, answered):
+    request, signal = answered
+    referral = db.session.scalars(select(Referral)).one()
+    assert referral.data_categories == REQUESTED and referral.sent_categories == ["beschrijving", "betrokkenen"]
+    page = plain(client.get(f"/verzoeken/{request.id}"))
+    assert "Verstrekte gegevens" in page
+    assert (f"{signal.reference} RIEC 03-02-2026 Art. 6 lid 1 sub e AVG en het RIEC-convenant {SENT_LABELS}"
+            in page)
+    assert REFUSED_LABEL not in page
+    text = decide_and_export(client, request, "geen")
+    assert "Verstrekte gegevens" in text and SENT_LABELS in text
+    assert REFUSED_LABEL not in text
 
 
 def test_a_partial_restriction_withholds_recipients_and_the_log(client, answered):

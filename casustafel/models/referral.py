@@ -17,6 +17,7 @@ from casustafel.extensions import db
 from casustafel.models.base import Encrypted, new_uuid
 from casustafel.models.signal import Signal
 from casustafel.models.user import User
+from casustafel.models.workflow import SHAREABLE_FIELDS
 
 LEGAL_GROUNDS = {
     "avg_6_1_e_riec": "Art. 6 lid 1 sub e AVG en het RIEC-convenant",
@@ -45,6 +46,10 @@ REFERRAL_STATUSES = {
 }
 
 
+def category_labels(codes) -> str:
+    return ", ".join(SHAREABLE_FIELDS.get(code, code) for code in codes or []) or "geen"
+
+
 class Partner(db.Model):
     """A recipient of referrals: police, RIEC, OM, … or an internal department (admin list)."""
 
@@ -67,7 +72,9 @@ class Referral(db.Model):
     purpose_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
     legal_ground: Mapped[str] = mapped_column(String(32))
     legal_ground_note_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
-    data_categories: Mapped[list] = mapped_column(JSON)
+    data_categories: Mapped[list] = mapped_column(JSON)  # requested by the coordinator
+    # What left: exactly the categories the package was rendered with; None until it is sent.
+    sent_categories: Mapped[list | None] = mapped_column(JSON)
     channel: Mapped[str | None] = mapped_column(String(32))
     sent_on: Mapped[date | None] = mapped_column(Date, index=True)
     recipient_reference_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
@@ -105,6 +112,30 @@ class Referral(db.Model):
     @property
     def channel_label(self) -> str | None:
         return REFERRAL_CHANNELS.get(self.channel, self.channel) if self.channel else None
+
+    @property
+    def is_sent(self) -> bool:
+        return self.sent_on is not None
+
+    @property
+    def requested_label(self) -> str:
+        return category_labels(self.data_categories)
+
+    @property
+    def disclosed_label(self) -> str:
+        """What the municipality disclosed: the package's categories, never the requested ones."""
+        if not self.is_sent:
+            return "Niets: nog niet verstuurd"
+        if self.sent_categories is None:
+            return "Niet vastgelegd bij het versturen"
+        return category_labels(self.sent_categories)
+
+    @property
+    def withheld_categories(self) -> list[str]:
+        """Requested but not in the package (check 2B refused them); empty while unknown."""
+        if self.sent_categories is None:
+            return []
+        return [code for code in self.data_categories or [] if code not in self.sent_categories]
 
 
 class PoliceInformation(db.Model):

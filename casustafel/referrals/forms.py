@@ -113,7 +113,7 @@ class RegisterFilterForm(FilterForm):
     status = SelectField(
         "Status",
         choices=[SelectChoice("", "Alle statussen")]
-        + [SelectChoice(code, label) for code, label in REFERRAL_STATUSES.items()],
+        + [SelectChoice(code, label) for code, label in REFERRAL_STATUSES.items() if code != "concept"],
         validators=[AnyValue()],
     )
 

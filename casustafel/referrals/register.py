@@ -1,7 +1,9 @@
-"""The register of disclosures (verstrekkingenregister): every referral, filtered, exported.
+"""The register of disclosures (verstrekkingenregister): every sent referral, filtered, exported.
 
-The register and its export hold no personal data: no names, no purpose or answer text.
-Exporting needs a fresh login and is logged.
+It states what left the municipality: the categories the package held, never the ones asked
+for. Concepts disclosed nothing, so they are not in the register or its export; the page lists
+them apart, labelled as not sent. The register and its export hold no personal data: no names,
+no purpose or answer text. Exporting needs a fresh login and is logged.
 """
 
 from datetime import date
@@ -17,14 +19,14 @@ from casustafel.auth.views import fresh_login_required
 from casustafel.exports import to_csv, to_xlsx
 from casustafel.extensions import db
 from casustafel.forms import int_arg
-from casustafel.models import SHAREABLE_FIELDS, Partner, Referral
+from casustafel.models import Partner, Referral
 from casustafel.permissions import Role, role_required
 from casustafel.referrals import bp, services
 from casustafel.referrals.forms import RegisterFilterForm
 from casustafel.web import render_logged
 
 PAGE_SIZE = 50
-EXPORT_HEADER = ["Kenmerk melding", "Ontvanger", "Verstuurd op", "Grondslag", "Gegevens", "Status",
+EXPORT_HEADER = ["Kenmerk melding", "Ontvanger", "Verstuurd op", "Grondslag", "Verstrekte gegevens", "Status",
                  "Terugkoppeling uiterlijk", "Beantwoord op"]
 FORMATS = {
     "csv": ("text/csv; charset=utf-8", to_csv),
@@ -71,16 +73,20 @@ def register():
         _order(stmt.options(selectinload(Referral.partner), selectinload(Referral.signal)))
         .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
     ).all()
+    concepts_stmt = services.concepts_query(partner_id=values["partner"])
+    concepts = db.session.scalars(
+        concepts_stmt.options(selectinload(Referral.partner), selectinload(Referral.signal)).limit(PAGE_SIZE)
+    ).all()
     record(current_user, "referral.listed", object_type="referral", purpose=services.PURPOSE)
     args = {k: v for k, v in request.args.items() if k != "pagina" and v}
     return render_logged("referrals/register.html", form=form, referrals=referrals, total=total, page=page,
-                           pages=pages, args=args, fields=SHAREABLE_FIELDS, today=dates.today())
+                         pages=pages, args=args, concepts=concepts, concept_total=services.count(concepts_stmt),
+                         today=dates.today())
 
 
 def export_rows(referrals) -> list[list]:
     return [
-        [r.signal.reference, r.partner.name, _date(r.sent_on), r.legal_ground_label,
-         ", ".join(SHAREABLE_FIELDS.get(c, c) for c in r.data_categories or []), r.status_label,
+        [r.signal.reference, r.partner.name, _date(r.sent_on), r.legal_ground_label, r.disclosed_label, r.status_label,
          _date(r.feedback_due), _date(r.answered_on)]
         for r in referrals
     ]

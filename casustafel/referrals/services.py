@@ -112,7 +112,8 @@ def privacy_status(referral: Referral) -> str:
 def send_referral(actor, referral: Referral, *, store, keyring, render, today: date) -> None:
     """Generate the package, store it encrypted with its SHA-256 and mark the referral sent.
 
-    `render(referral, categories)` returns the PDF bytes. Refused unless the referral is a
+    `render(referral, categories)` returns the PDF bytes; the referral records exactly those
+    categories as sent, which is what the register states. Refused unless the referral is a
     concept with an approved check 2B that allows at least one chosen category.
     """
     if referral.status != "concept":
@@ -126,6 +127,7 @@ def send_referral(actor, referral: Referral, *, store, keyring, render, today: d
     # with StaleDataError against) anyone sending it at the same moment, so their package stays.
     referral.status = "verstuurd"
     referral.sent_on = today
+    referral.sent_categories = list(categories)  # the register's record of what left
     db.session.flush()
     store.delete(referral.id)  # a concept has no package; a file left by a failed attempt is stale
     stored = store.save(referral.id, io.BytesIO(content), keyring)
@@ -173,7 +175,8 @@ def read_package(referral: Referral, *, store, keyring) -> bytes:
 
 
 def register_query(*, partner_id=None, sent_from=None, sent_until=None, status=None):
-    stmt = select(Referral)
+    """The register of disclosures: sent referrals only, since a concept disclosed nothing."""
+    stmt = select(Referral).where(Referral.sent_on.is_not(None))
     if partner_id:
         stmt = stmt.where(Referral.partner_id == partner_id)
     if sent_from:
@@ -183,6 +186,14 @@ def register_query(*, partner_id=None, sent_from=None, sent_until=None, status=N
     if status:
         stmt = stmt.where(Referral.status == status)
     return stmt
+
+
+def concepts_query(*, partner_id=None):
+    """Referrals not sent yet, newest first: work in progress, not part of the register."""
+    stmt = select(Referral).where(Referral.sent_on.is_(None))
+    if partner_id:
+        stmt = stmt.where(Referral.partner_id == partner_id)
+    return stmt.order_by(Referral.created_at.desc())
 
 
 def count(stmt) -> int:

@@ -5,7 +5,7 @@ Categories and where their term starts:
   (closing reasons in SHORT_REASONS): term from closing.
 - "doorgezet": closed as "doorgezet_afgerond" (referred, no own municipal case): term from the
   latest referral sent, or from closing when none was sent. The referral record (partner,
-  date, legal ground, categories; no content, no package) is kept for its own term.
+  date, legal ground, the categories sent; no content, no package) is kept for its own term.
 - "aanpak": closed as "aanpak_afgerond" (municipal approach, after monitoring): from closing.
 - "verstrekking": the kept referral record of a destroyed signal: from its send date.
 - "overleg": notes and decision rationales of a meeting's agenda items: from the meeting.

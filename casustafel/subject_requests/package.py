@@ -4,7 +4,8 @@ What goes in, per art. 15 AVG, and what never does:
 - per signal: reference, received date, phenomenon (the purpose it was recorded for), status,
   the subject's **own** recorded data (only the subjects/addresses that matched the request,
   never other people on the signal), the source described generally, the retention term;
-- recipients: referrals that were sent, with partner, date, legal ground and data categories;
+- recipients: referrals that were sent, with partner, date, legal ground and the data categories
+  their package held (not those asked for);
 - a log summary: per day and purpose how many entries, no staff names (CJEU C-579/21);
 - the restriction applied (art. 41 UAVG).
 Never: the reporter (name, department, contact, whether they asked to stay unnamed), the
@@ -135,7 +136,7 @@ def build(request, findings: list[services.Finding]) -> AnswerPackage:
         return package
     package.recipients = [
         Recipient(partner=r.partner.name, sent_on=r.sent_on, legal_ground=r.legal_ground_label,
-                  categories=services.category_labels(r.data_categories), signal_reference=r.signal.reference)
+                  categories=r.disclosed_label, signal_reference=r.signal.reference)
         for r in services.referrals_of(findings)
     ]
     package.log = services.log_summary(findings)

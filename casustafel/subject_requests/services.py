@@ -21,7 +21,6 @@ from casustafel.dates import add_months, utcnow
 from casustafel.extensions import db
 from casustafel.models import (
     LEGAL_GROUNDS,
-    SHAREABLE_FIELDS,
     AuditEvent,
     Location,
     Referral,
@@ -254,10 +253,6 @@ def referrals_of(findings: list[Finding]) -> list[Referral]:
         select(Referral).where(Referral.signal_id.in_(ids), Referral.sent_on.is_not(None))
         .order_by(Referral.sent_on, Referral.created_at)
     ))
-
-
-def category_labels(codes) -> str:
-    return ", ".join(SHAREABLE_FIELDS.get(c, c) for c in codes or []) or "—"
 
 
 def legal_ground_label(code: str) -> str:
