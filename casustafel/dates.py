@@ -47,10 +47,16 @@ def local_time(moment: datetime | None, fmt: str = SHORT_MOMENT) -> str:
     return to_local(moment).strftime(fmt)
 
 
-def short_date(value: date | datetime | None) -> str:
-    """`03-12-2026`; a timestamp gives its Dutch calendar day."""
-    if value is None:
+def short_date(value: date | datetime | str | None) -> str:
+    """`03-12-2026`; a timestamp gives its Dutch calendar day, an ISO text (a stored birth
+    date) its date, and any other text is shown as it is."""
+    if value is None or value == "":
         return ""
+    if isinstance(value, str):
+        try:
+            value = date.fromisoformat(value)
+        except ValueError:
+            return value
     if isinstance(value, datetime):
         value = to_local(value).date()
     return value.strftime(SHORT_DATE)

@@ -1,11 +1,24 @@
-"""Demo data for a trial run: departments and one account per role. Never in production."""
+"""Demo data for a trial run: departments, one account per role and a municipality's month of
+work. Never in production.
+
+Everything is made through the same services the pages use, and every optional field is
+filled somewhere (observed periods, organisations with KvK, several subjects and addresses,
+BAG ids, attachments, police information, a referral whose check 2B refused a category,
+meetings with items, decisions and actions, a question answered, a data-subject request), so
+each page of the product can be seen in its full state.
+"""
+
+import io
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
 
 from flask import current_app
 from sqlalchemy import select
 
+from casustafel import dates
 from casustafel.admin.services import create_user, find_user_by_email
 from casustafel.extensions import db
-from casustafel.models import Department
+from casustafel.models import Department, Indicator, Partner, Phenomenon, Signal
 from casustafel.permissions import ROLE_LABELS, Role
 
 DEMO_PASSWORD = "demo-casustafel-2026"  # printed demo login, refused in production  # noqa: S105  # nosec B105
@@ -28,61 +41,266 @@ ACCOUNTS = [
     ("privacy@casustafel.test", "Pim Privacy", ["privacy_officer"], "Juridische zaken"),
     ("beheer@casustafel.test", "Bo Beheer", ["admin"], None),
 ]
-
-
-DEMO_SIGNALS = [
-    {
-        "phenomenon": "Hennepteelt",
-        "description": "Bij een controle van de afvalinzameling viel op dat de ramen van de bovenwoning zijn "
-        "afgeplakt en dat er een sterke hennepgeur hangt. Er komen 's avonds steeds andere auto's.",
-        "subjects": [("persoon", "vermoedelijk_betrokkene", "Kees de Boer", "1979-05-14", None)],
-        "location": ("3511 AB", "12", "A", "Voorbeeldstraat", "Voorbeeldstad"),
-        "urgent": False,
-    },
-    {
-        "phenomenon": "Woon- en adresfraude, overbewoning",
-        "description": "Op één adres staan volgens de balie veertien personen en drie bedrijven ingeschreven. "
-        "Het pand is een eengezinswoning.",
-        "subjects": [("organisatie", "eigenaar", "Vastgoed Voorbeeld B.V.", None, "12345678")],
-        "location": ("3511 AB", "12", "A", "Voorbeeldstraat", "Voorbeeldstad"),
-        "urgent": False,
-    },
+# Colleagues who make the data realistic: a second department at the table, a second reporter.
+EXTRA_ACCOUNTS = [
+    ("sociaal@casustafel.test", "Saïda El Amrani-van ’t Hoff", ["member"], "Sociaal domein"),
+    ("belastingen@casustafel.test", "Zoë Çelik-Ødegård", ["reporter"], "Belastingen"),
 ]
 
+# A one-page PDF and a 1×1 PNG: real files of the allowed types, small enough for any demo.
+DEMO_PDF = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>"
+            b"endobj\n3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 200 200]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n")
+DEMO_PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c6360000000000200017e7b5b3d0000000049454e44ae426082"
+)
 
-def _demo_signals(reporter_email: str) -> None:
-    """Two signals on the same address, so the coordinator sees linked signals."""
-    from casustafel import linking
-    from casustafel.audit import record
-    from casustafel.models import Feedback, Location, Phenomenon, Signal, SignalEvent, Subject
-    from casustafel.signals.services import next_reference
 
-    reporter = find_user_by_email(reporter_email)
-    if db.session.scalar(select(Signal).where(Signal.reporter_id == reporter.id).limit(1)):
-        return
-    for item in DEMO_SIGNALS:
-        phenomenon = db.session.scalar(select(Phenomenon).where(Phenomenon.name == item["phenomenon"]))
-        signal = Signal(reference=next_reference(), channel="meldpunt", status="ingediend",
-                        urgent=item["urgent"], phenomenon_id=phenomenon.id if phenomenon else None,
-                        reporter_id=reporter.id, registered_by_id=reporter.id,
-                        reporter_department_id=reporter.department_id)
-        signal.description = item["description"]
-        for position, (kind, role, name, birth_date, kvk) in enumerate(item["subjects"]):
-            subject = Subject(kind=kind, role=role, position=position)
-            signal.subjects.append(subject)
-            subject.name, subject.birth_date, subject.kvk_number = name, birth_date, kvk
-            linking.index_subject(subject)
-        postcode, number, addition, street, city = item["location"]
-        location = Location(position=0)
-        signal.locations.append(location)
-        location.postcode, location.house_number, location.house_number_addition = postcode, number, addition
-        location.street, location.city = street, city
-        linking.index_location(location)
-        db.session.add(signal)
-        db.session.add(SignalEvent(signal=signal, actor_id=reporter.id, to_status="ingediend"))
-        db.session.add(Feedback(signal=signal, code="ontvangen"))
-        db.session.flush()
-        record(reporter, "signal.created", signal, purpose="demo")
+@dataclass
+class Upload:
+    """An already checked file, shaped like the uploads the meldpunt form passes on."""
+
+    filename: str
+    content_type: str
+    data: bytes
+
+    @property
+    def stream(self):
+        return io.BytesIO(self.data)
+
+
+def _phenomenon(name: str) -> int | None:
+    return db.session.scalar(select(Phenomenon.id).where(Phenomenon.name == name))
+
+
+def _indicators(*groups: str, each: int = 2) -> list[int]:
+    ids = []
+    for group in groups:
+        ids += list(db.session.scalars(select(Indicator.id).where(Indicator.group == group, Indicator.active.is_(True))
+                                       .order_by(Indicator.position, Indicator.id).limit(each)))
+    return ids
+
+
+def _local(day: date, hour: int, minute: int = 0) -> datetime:
+    """A meeting time as typed by the chair (meetings keep the time as typed)."""
+    return datetime.combine(day, time(hour, minute))
+
+
+def _world(users: dict) -> None:
+    """A month of a municipality's work, through the real services."""
+    from casustafel.actions.services import update_action
+    from casustafel.breakglass.services import end_access, grant_access
+    from casustafel.meetings import services as meetings
+    from casustafel.privacy.decisions import decide_privacy_check
+    from casustafel.privacy.services import open_check, request_privacy_check
+    from casustafel.referrals.pdf import render_package
+    from casustafel.referrals.services import (
+        add_police_information,
+        create_referral,
+        privacy_check,
+        send_referral,
+        update_progress,
+    )
+    from casustafel.retention.services import run_retention
+    from casustafel.signals.assessments import record_assessment, record_source_query
+    from casustafel.signals.services import (
+        LocationInput,
+        SignalInput,
+        SubjectInput,
+        build_signal,
+    )
+    from casustafel.signals.views import answer_question
+    from casustafel.signals.workspace import ask_question, send_feedback, set_legal_hold
+    from casustafel.subject_requests import services as requests
+
+    reporter, colleague = users["melder@casustafel.test"], users["belastingen@casustafel.test"]
+    coordinator, officer = users["voorzitter@casustafel.test"], users["privacy@casustafel.test"]
+    member, social = users["deelnemer@casustafel.test"], users["sociaal@casustafel.test"]
+    store, keyring = current_app.extensions["casustafel_store"], current_app.extensions["casustafel_keyring"]
+    today = dates.today()
+
+    def weigh_to_sources(signal, registers=("brp", "bag", "kvk"), content=("brp",)):
+        record_assessment(coordinator, signal, "intake", outcome="verder_naar_weging",
+                          answers={"ondermijning": True, "gemeentelijke_taak": True, "grondgebied": True},
+                          rationale="Lokale verankering (pand in onze gemeente) en meerdere rode vlaggen.")
+        record_assessment(coordinator, signal, "weging", outcome="bronnenonderzoek",
+                          answers={"concreet": True, "recent": True, "trend": True},
+                          rationale="Concreet en recent; past in de trend van hennepteelt in bovenwoningen.")
+        check = request_privacy_check(coordinator, signal, "1", note="Graag BRP, BAG en KvK raadplegen.")
+        decide_privacy_check(officer, check, approved=True, rationale="Noodzakelijk voor de weging; BRP met inhoud.",
+                             allowed_registers=registers, content_registers=content)
+        record_source_query(coordinator, signal, register="brp", hit=True,
+                            summary="Op het adres staan vier personen ingeschreven, twee sinds vorige maand.")
+        record_source_query(coordinator, signal, register="kvk", hit=False, summary=None)
+
+    # 1. The full case: hemp growing above a shop, reported by a colleague of Burgerzaken.
+    hemp = build_signal(reporter, SignalInput(
+        description=("Bij een controle van de afvalinzameling viel op dat de ramen van de bovenwoning zijn "
+                     "afgeplakt en dat er een sterke hennepgeur hangt. ’s Avonds komen steeds andere auto’s, "
+                     "vaak met Belgisch kenteken. De winkel beneden is overdag gesloten.\n\n"
+                     "De bewoner betaalde vorige week € 4.850 aan gemeentelijke belastingen contant."),
+        phenomenon_id=_phenomenon("Hennepteelt"),
+        indicator_ids=_indicators("lokale_verankering", "signalering"),
+        indicator_explanation="Afgeplakte ramen, geur, veel wisselend bezoek en contante betalingen.",
+        observed_from=today - timedelta(days=40), observed_until=today - timedelta(days=3),
+        urgent=False, reporter_unnamed=False, reporter_phone="06 12345678",
+        subjects=[
+            SubjectInput(kind="persoon", role="vermoedelijk_betrokkene", name="Kees de Boer",
+                         birth_date=date(1979, 5, 14), street="Voorbeeldstraat", house_number="12",
+                         house_number_addition="A", postcode="3511 AB", city="Voorbeeldstad"),
+            SubjectInput(kind="organisatie", role="eigenaar", name="Vastgoed Voorbeeld B.V.", kvk_number="12345678",
+                         street="Havenweg", house_number="200", postcode="3512 CD", city="Voorbeeldstad"),
+            SubjectInput(kind="persoon", role="huurder", name="Anouk Jansen-Müller", birth_date=date(1991, 11, 2)),
+        ],
+        locations=[
+            LocationInput(street="Voorbeeldstraat", house_number="12", house_number_addition="A",
+                          postcode="3511 AB", city="Voorbeeldstad", bag_id="0344010000123456"),
+            LocationInput(street="Voorbeeldstraat", house_number="12", house_number_addition="3",
+                          postcode="3511 AB", city="Voorbeeldstad"),
+        ],
+    ), store=store, files=[Upload("foto-ramen-bovenwoning.png", "image/png", DEMO_PNG),
+                           Upload("kassabon belastingen.pdf", "application/pdf", DEMO_PDF)])
+    db.session.flush()
+    weigh_to_sources(hemp)
+    add_police_information(coordinator, hemp, received_on=today - timedelta(days=10),
+                           content="Bij de politie is het pand bekend van een melding over stroomdiefstal in 2024.",
+                           police_reference="PL0900-2024123456")
+
+    # 2. Same address, an organisation with a KvK number; urgent, the reporter stays unnamed.
+    build_signal(colleague, SignalInput(
+        description="Op één adres staan volgens de balie veertien personen en drie bedrijven ingeschreven. "
+                    "Het pand is een eengezinswoning.",
+        phenomenon_id=_phenomenon("Woon- en adresfraude, overbewoning"),
+        indicator_ids=_indicators("signalering", each=1), urgent=True, reporter_unnamed=True,
+        observed_from=today - timedelta(days=2),
+        subjects=[SubjectInput(kind="organisatie", role="eigenaar", name="Vastgoed Voorbeeld B.V.",
+                               kvk_number="12345678", postcode="3511 AB", house_number="12",
+                               house_number_addition="A", street="Voorbeeldstraat", city="Voorbeeldstad")],
+        locations=[LocationInput(street="Voorbeeldstraat", house_number="12", house_number_addition="A",
+                                 postcode="3511 AB", city="Voorbeeldstad")],
+    ))
+
+    # 3. A possible victim of labour exploitation, with names as people really write them.
+    exploitation = build_signal(colleague, SignalInput(
+        description="Een nagelsalon waar medewerkers lijken te wonen. " + "Er slapen mensen in de achterkamer. " * 12,
+        phenomenon_id=_phenomenon("Arbeidsuitbuiting"),
+        indicator_ids=_indicators("lokale_verankering", "signalering", each=1),
+        observed_from=today - timedelta(days=20),
+        subjects=[SubjectInput(kind="persoon", role="mogelijk_slachtoffer", name="Nguyễn Thị Hương",
+                               birth_date=date(2001, 2, 28)),
+                  SubjectInput(kind="organisatie", role="bestuurder", name="Nails & Beauty ’t Centrum V.O.F.",
+                               kvk_number="87654321", street="Marktplein", house_number="7",
+                               postcode="3513 EF", city="Voorbeeldstad")],
+        locations=[LocationInput(street="Marktplein", house_number="7", postcode="3513 EF", city="Voorbeeldstad",
+                                 bag_id="0344010000654321")],
+    ))
+    weigh_to_sources(exploitation, registers=("brp", "kvk", "sociaal_domein"), content=("brp", "kvk"))
+
+    # 4. A question to the reporter, answered; the reporter is told the signal is being handled.
+    question = build_signal(reporter, SignalInput(
+        description="Een kapperszaak die nooit klanten heeft maar wel elke maand een nieuwe eigenaar.",
+        phenomenon_id=_phenomenon("Witwassen en financieel-economische criminaliteit"),
+        observed_from=today - timedelta(days=90),
+        subjects=[SubjectInput(kind="organisatie", role="eigenaar", name="Kapsalon Voorbeeld",
+                               kvk_number="11223344")],
+    ))
+    asked = ask_question(coordinator, question, "Weet u sinds wanneer de zaak zo weinig klanten heeft?")
+    answer_question(reporter, question, asked, "Sinds de zomer; daarvoor was het een drukke zaak.")
+    send_feedback(coordinator, question, "in_behandeling")
+
+    # 5. Closed at intake, with the standard message to the reporter.
+    closed = build_signal(reporter, SignalInput(description="Een buurman houdt veel kippen in de tuin.",
+                                                phenomenon_id=_phenomenon("Overig")))
+    record_assessment(coordinator, closed, "intake", outcome="afsluiten", closing_reason="geen_ondermijning",
+                      answers={"ondermijning": False, "gemeentelijke_taak": True, "grondgebied": True},
+                      rationale="Geen aanwijzingen voor ondermijning.")
+    send_feedback(coordinator, closed, "afgesloten")
+
+    # 6. Registered by the coordinator after a phone call; on hold for an objection.
+    phoned = build_signal(coordinator, SignalInput(
+        description="Telefonische melding van de wijkagent over een loods met veel nachtelijk verkeer.",
+        phenomenon_id=_phenomenon("Synthetische drugs en drugsafval"),
+        subjects=[SubjectInput(kind="persoon", role="vermoedelijk_betrokkene", name="Jan-Willem van den Berg",
+                               birth_date=date(1968, 1, 31), postcode="3514 GH", house_number="1", city="Voorbeeldstad",
+                               street="Industrieweg")],
+        locations=[LocationInput(street="Industrieweg", house_number="1", postcode="3514 GH", city="Voorbeeldstad")],
+    ), channel="telefoon")
+    weigh_to_sources(phoned)
+    set_legal_hold(coordinator, phoned, "bezwaar")
+    db.session.flush()
+
+    # Meetings: one held last week (closed, with decisions and actions), one published for next
+    # week (members see its agenda), one in concept (check 2A still open).
+    def meeting(days: int, hour: int, cutoff_days: int):
+        planned = meetings.create_meeting(coordinator, held_at=_local(today + timedelta(days=days), hour, 30),
+                                          kind="regulier", chair_id=coordinator.id,
+                                          agenda_cutoff=today + timedelta(days=cutoff_days))
+        meetings.invite(coordinator, planned, member, department_id=member.department_id)
+        meetings.invite(coordinator, planned, social, department_id=social.department_id)
+        return planned
+
+    held = meeting(-7, 9, -7)
+    item = meetings.add_item(coordinator, held, hemp, held.agenda_cutoff)
+    decide_privacy_check(officer, open_check(hemp, "2A", meeting=held), approved=True,
+                         rationale="Handhaving ziet de adressen, sociaal domein alleen fenomeen en beschrijving.",
+                         field_rules={member.department_id: ["fenomeen", "beschrijving", "adressen", "bronnen"],
+                                      social.department_id: ["fenomeen", "beschrijving"]})
+    meetings.publish(coordinator, held)
+    meetings.record_notes(coordinator, item, "Handhaving kent het pand. Eerst een integrale controle, dan 13b.")
+    meetings.record_decision(coordinator, item, "gemeentelijke_aanpak",
+                             "Voldoende aanwijzingen voor een gemeentelijke aanpak met een 13b-traject.")
+    action = meetings.add_action(coordinator, item, type="13b_opiumwet", deadline=today + timedelta(days=21),
+                                 owner_department_id=member.department_id,
+                                 description="Voorbereiden besluit sluiting op grond van art. 13b Opiumwet.")
+    check_2b = open_check(hemp, "2B", action=action)
+    decide_privacy_check(officer, check_2b, approved=True, rationale="Nodig voor het 13b-besluit.",
+                         allowed_fields=["beschrijving", "adressen"])
+    control = meetings.add_action(coordinator, item, type="integrale_controle", deadline=today - timedelta(days=1),
+                                  owner_id=member.id, description="Integrale controle met politie en Enexis.")
+    update_action(member, control, status="in_uitvoering", result="Controle gepland, netbeheerder gaat mee.")
+    meetings.close(coordinator, held)
+
+    upcoming = meeting(7, 14, 5)
+    upcoming_item = meetings.add_item(coordinator, upcoming, exploitation, today)
+    decide_privacy_check(officer, open_check(exploitation, "2A", meeting=upcoming), approved=True,
+                         rationale="Sociaal domein ziet de betrokkenen vanwege mogelijk slachtofferschap.",
+                         field_rules={member.department_id: ["fenomeen", "beschrijving", "kvk", "adressen"],
+                                      social.department_id: ["fenomeen", "beschrijving", "betrokkenen",
+                                                             "geboortedata"]})
+    meetings.publish(coordinator, upcoming)
+    meetings.record_notes(coordinator, upcoming_item, "Voorbereiding: contact met het Zorg- en Veiligheidshuis.")
+
+    later = meeting(42, 9, 40)
+    meetings.add_item(coordinator, later, phoned, today)  # check 2A waits for the privacy officer
+
+    # The RIEC referral: asked for description, names and addresses; 2B refused the addresses.
+    riec = db.session.scalar(select(Partner).where(Partner.name.like("RIEC%")))
+    referral = create_referral(coordinator, hemp, partner=riec, purpose="Signaal aanbrengen bij het RIEC voor "
+                               "een integrale analyse van het netwerk rond het pand.",
+                               legal_ground="avg_6_1_e_riec", legal_ground_note="RIEC-convenant 2024, art. 5.",
+                               data_categories=["beschrijving", "betrokkenen", "adressen"], channel="riec_portaal",
+                               feedback_due=today + timedelta(days=28))
+    decide_privacy_check(officer, privacy_check(referral), approved=True,
+                         rationale="Beschrijving en namen zijn nodig; adressen kent het RIEC al.",
+                         allowed_fields=["beschrijving", "betrokkenen"])
+    send_referral(coordinator, referral, store=store, keyring=keyring, render=render_package, today=today)
+    update_progress(coordinator, referral, status="ontvangen", recipient_reference="RIEC-MN-2026-0117",
+                    answer=None, today=today)
+
+    # The privacy officer: a data-subject request about the person on the hemp case, an ended
+    # break-glass grant to sign off, and a retention dry run.
+    subject_request = requests.create_request(officer, type="inzage", received_on=today - timedelta(days=5),
+                                              name="Kees de Boer", birth_date=date(1979, 5, 14))
+    requests.lookup(officer, subject_request)
+    requests.decide(officer, subject_request, restriction="gedeeltelijk", ground="opsporing",
+                    note="Het lopende 13b-traject weegt zwaarder dan volledige inzage.")
+    now = dates.utcnow()
+    grant = grant_access(member, Role.MEMBER.value, exploitation,
+                         "Spoed: controle vanavond, geen regisseur bereikbaar.", 15, now)
+    db.session.flush()
+    end_access(member, grant, now + timedelta(minutes=5))
+    db.session.flush()
+    run_retention(officer, now, dry_run=True, origin="demo")
 
 
 def load_demo() -> list[tuple[str, str, str]]:
@@ -97,13 +315,17 @@ def load_demo() -> list[tuple[str, str, str]]:
             db.session.add(department)
             db.session.flush()
         departments[name] = department.id
-    result = []
-    for email, name, roles, department in ACCOUNTS:
-        if find_user_by_email(email) is None:
-            create_user(None, email, name, roles, DEMO_PASSWORD,
-                        department_id=departments.get(department), must_change_password=False)
-        result.append((email, ", ".join(ROLE_LABELS[Role(r)] for r in roles), DEMO_PASSWORD))
+    result, users = [], {}
+    for email, name, roles, department in ACCOUNTS + EXTRA_ACCOUNTS:
+        user = find_user_by_email(email)
+        if user is None:
+            user = create_user(None, email, name, roles, DEMO_PASSWORD,
+                               department_id=departments.get(department), must_change_password=False)
+        users[email] = user
+        if (email, name, roles, department) in ACCOUNTS:
+            result.append((email, ", ".join(ROLE_LABELS[Role(r)] for r in roles), DEMO_PASSWORD))
     db.session.flush()
-    _demo_signals("melder@casustafel.test")
+    if db.session.scalar(select(Signal.id).limit(1)) is None:
+        _world(users)
     db.session.commit()
     return result

@@ -23,7 +23,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Re
 from casustafel import dates
 from casustafel.forms import DateField, Form, strip_text
 from casustafel.models import CHANNELS, SUBJECT_KINDS, SUBJECT_ROLES
-from casustafel.signals.services import AddressInput, SignalInput, SubjectInput
+from casustafel.signals.services import LocationInput, SignalInput, SubjectInput
 
 POSTCODE_RE = re.compile(r"^[1-9][0-9]{3} ?(?!SA|SD|SS)[A-Z]{2}$")
 # "12a", "12 A", "12-a", "12-3": a number with its addition typed in one field.
@@ -170,8 +170,18 @@ class LocationForm(AddressFields):
         filters=[strip_text, _upper_postcode],
         validators=[RequiredInFilledRow(lambda f: f.has_address(), "Vul de postcode in."), Optional(), valid_postcode],
     )
+    bag_id = StringField(
+        "BAG-id",
+        filters=[strip_text],
+        description="Het nummer van 16 cijfers uit de BAG (verblijfsobject), als u het weet.",
+        render_kw={"inputmode": "numeric"},
+        validators=[Optional(), Regexp(r"^[0-9]{16}$", message="Een BAG-id heeft 16 cijfers.")],
+    )
 
-    field_order = AddressFields.ADDRESS_FIELDS
+    field_order = (*AddressFields.ADDRESS_FIELDS, "bag_id")
+
+    def has_address(self) -> bool:
+        return super().has_address() or bool(self.bag_id.data)
 
 
 class SignalForm(Form):
@@ -242,7 +252,8 @@ class SignalForm(Form):
             subjects=[SubjectInput(kind=s.kind.data, role=s.role.data, name=s.name.data or None,
                                    birth_date=s.birth_date.data, kvk_number=s.kvk_number.data or None,
                                    **_address(s)) for s in self.filled_subjects()],
-            locations=[AddressInput(**_address(loc)) for loc in self.filled_locations()],
+            locations=[LocationInput(bag_id=loc.bag_id.data or None, **_address(loc))
+                       for loc in self.filled_locations()],
         )
 
 

@@ -68,6 +68,11 @@ class SubjectInput(AddressInput):
 
 
 @dataclass
+class LocationInput(AddressInput):
+    bag_id: str | None = None
+
+
+@dataclass
 class SignalInput:
     """A validated signal as plain data: what the meldpunt form (or anything else) gives."""
 
@@ -81,7 +86,7 @@ class SignalInput:
     reporter_unnamed: bool = False
     reporter_phone: str | None = None
     subjects: list[SubjectInput] = field(default_factory=list)
-    locations: list[AddressInput] = field(default_factory=list)
+    locations: list[LocationInput] = field(default_factory=list)
 
 
 def _fill_address(target, data: AddressInput) -> None:
@@ -128,6 +133,7 @@ def build_signal(actor: User, data: SignalInput, channel: str = "meldpunt", stor
         location = Location(position=position)
         signal.locations.append(location)
         _fill_address(location, entry)
+        location.bag_id = entry.bag_id
         linking.index_location(location)
     db.session.add(signal)
     db.session.add(SignalEvent(signal=signal, actor_id=actor.id, from_status=None, to_status="ingediend"))

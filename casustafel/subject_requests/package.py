@@ -83,21 +83,12 @@ def _own_data(match: services.Match) -> DataLine:
         return DataLine(match.role_label, (("Adres", entity.address_line or "—"),))
     values = [("Naam", entity.name or "—")]
     if entity.kind == "persoon":
-        values.append(("Geboortedatum", _nl_date(entity.birth_date)))
+        values.append(("Geboortedatum", dates.short_date(entity.birth_date) or "—"))
     elif entity.kvk_number:
         values.append(("KvK-nummer", entity.kvk_number))
     if entity.address_line:
         values.append(("Adres", entity.address_line))
     return DataLine(match.role_label, tuple(values))
-
-
-def _nl_date(value: str | None) -> str:
-    if not value:
-        return "—"
-    try:
-        return date.fromisoformat(value).strftime("%d-%m-%Y")
-    except ValueError:
-        return value
 
 
 def _retention(signal) -> str:

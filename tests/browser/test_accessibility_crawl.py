@@ -16,7 +16,6 @@ import mimetypes
 import re
 import time
 from collections import deque
-from datetime import date, datetime, timedelta
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
@@ -28,7 +27,7 @@ from werkzeug.routing import RequestRedirect
 from casustafel.dates import utcnow
 from casustafel.demo import DEMO_PASSWORD, load_demo
 from casustafel.extensions import db
-from casustafel.models import Partner, Signal, User
+from casustafel.models import Signal, User
 
 STATIC_CACHE = {}
 # Pages that look the same for every role: checked once per test session, not once per role.
@@ -165,75 +164,15 @@ def page_problems(page):
 
 
 def _demo_with_cases():
-    """Demo data plus one meeting with an agenda item, an action for the member and a referral."""
-    from casustafel.actions.services import create_action
-    from casustafel.meetings.services import add_item, create_meeting, invite, publish
-    from casustafel.privacy.services import open_check
-    from casustafel.referrals.services import create_referral
-    from casustafel.signals.services import next_reference
+    """The demo data (every page in its full state) plus an active break-glass grant for the
+    member, so its warning banner shows on every page the member opens."""
+    from casustafel.breakglass.services import grant_access
 
     load_demo()
-    by_email = {u.email: u for u in db.session.scalars(db.select(User))}
-    coordinator, member = by_email["voorzitter@casustafel.test"], by_email["deelnemer@casustafel.test"]
-    reporter = by_email["melder@casustafel.test"]
-    first, second = db.session.scalars(db.select(Signal).order_by(Signal.reference)).all()[:2]
-
-    def new_signal(status):
-        signal = Signal(reference=next_reference(), channel="meldpunt", status=status, reporter_id=reporter.id,
-                        registered_by_id=reporter.id, phenomenon_id=first.phenomenon_id)
-        signal.description = f"Demo-melding in status {status}."
-        db.session.add(signal)
-        db.session.flush()
-        return signal
-
-    today = date.today()
-
-    def meeting(days):
-        held = datetime.combine(today + timedelta(days=days), datetime.min.time()).replace(hour=10)
-        planned = create_meeting(coordinator, held_at=held, kind="regulier", chair_id=coordinator.id,
-                                 agenda_cutoff=today + timedelta(days=days - 2))
-        invite(coordinator, planned, member, department_id=member.department_id)
-        return planned
-
-    published = meeting(7)  # agenda out: the member sees it
-    first.status = "bronnenonderzoek"
-    add_item(coordinator, published, first, today)
-    check = open_check(first, "2A", meeting=published)
-    check.status, check.approved, check.decided_at = "besloten", True, utcnow()
-    check.field_rules = {str(member.department_id): ["beschrijving"]}
-    publish(coordinator, published)
-    add_item(coordinator, meeting(14), new_signal("bronnenonderzoek"), today)  # concept, check 2A open
-    create_action(coordinator, new_signal("in_aanpak"), type="handhaving", deadline=today + timedelta(days=14),
-                  owner_id=member.id, description="Controle ter plaatse.")
-    create_referral(coordinator, new_signal("doorgezet"), partner=db.session.get(Partner, 1),
-                    purpose="Signaal aanbrengen", legal_ground="avg_6_1_e_riec", legal_ground_note=None,
-                    data_categories=["beschrijving"], channel="brief", feedback_due=None)
+    member = db.session.scalar(db.select(User).where(User.email == "deelnemer@casustafel.test"))
+    signal = db.session.scalars(db.select(Signal).order_by(Signal.reference)).first()
+    grant_access(member, "member", signal, "Spoed: controle vanavond", 60, utcnow())
     db.session.commit()
-    _issue_6_cases(coordinator, member, by_email["privacy@casustafel.test"], second)
-
-
-def _issue_6_cases(coordinator, member, officer, signal):
-    """Where the privacy blueprints are there: an active break-glass grant for the member (its
-    warning banner then shows on every page the member opens), a retention dry run and a
-    data-subject request. Each is skipped while its blueprint has not landed."""
-    from importlib import import_module
-
-    now = utcnow()
-
-    def attempt(module, make):
-        try:
-            services = import_module(module)
-        except ImportError:
-            return
-        make(services)
-        db.session.commit()
-
-    attempt("casustafel.breakglass.services", lambda s: s.grant_access(
-        member, "member", signal, "Spoed: controle vanavond", 60, now))
-    attempt("casustafel.retention.services", lambda s: s.run_retention(
-        officer, now, dry_run=True, origin="demo"))
-    attempt("casustafel.subject_requests.services", lambda s: s.create_request(
-        officer, type="inzage", received_on=date.today(), name="Kees de Boer", birth_date=date(1979, 5, 14)))
 
 
 class Crawler:
