@@ -27,11 +27,12 @@ MARKERS = {
     "fenomeen": "Hennepteelt",
     "beschrijving": "Beschrijvingsmarker-Q7",
     "betrokkenen": "Naam-Markeerling",
-    "geboortedata": "1971-07-13",
+    "geboortedata": "13-07-1971",  # as shown; stored as BIRTH_DATE
     "kvk": "87654321",
     "adressen": "9999 ZZ",
     "bronnen": "BAG (adressen en gebouwen)",
 }
+BIRTH_DATE = "1971-07-13"
 REPORTER = "Melder Geheimhouder"
 
 
@@ -41,7 +42,7 @@ def marked_scene(make_user, make_signal, fields, *, publish=True):
     hennep = db.session.scalar(select(Phenomenon.id).where(Phenomenon.name == "Hennepteelt"))
     scene = published_scene(
         make_user, make_signal, fields=fields, publish=False, reporter=reporter,
-        description=MARKERS["beschrijving"], person=("Naam-Markeerling", MARKERS["geboortedata"]),
+        description=MARKERS["beschrijving"], person=("Naam-Markeerling", BIRTH_DATE),
         address=("9999 ZZ", "77"), phenomenon_id=hennep,
     )
     organisation = Subject(kind="organisatie", role="eigenaar", position=1)
@@ -64,6 +65,7 @@ def assert_only(body: str, fields) -> None:
             assert marker in body, f"{code} should be shown"
         else:
             assert marker not in body, f"{code} leaked"
+    assert BIRTH_DATE not in body
     assert REPORTER not in body
 
 

@@ -985,7 +985,7 @@ def test_the_inbox_lists_signals_and_the_detail_shows_the_content(app, client, m
     assert events("signal.listed")
 
     detail = page(client.get(f"/meldingen/{signal.id}"))
-    for shown in ("Truus Tulp", "geboren 1980-05-17", "Tulp Holding", "KvK 12345678", "Woerden", "06 11112222",
+    for shown in ("Truus Tulp", "geboren 17-05-1980", "Tulp Holding", "KvK 12345678", "Woerden", "06 11112222",
                   "Rik Rapport", "plattegrond.pdf", "Bij acuut gevaar: bel 112", "Afgeplakte ramen"):
         assert shown in detail, shown
     (viewed,) = events("signal.viewed")

@@ -118,7 +118,7 @@ def test_the_workspace_shows_content_reporter_and_history_to_the_coordinator(cli
     response = client.get(f"/meldingen/{signal.id}")
     page = text_of(response)
     assert response.status_code == 200
-    for shown in (DESCRIPTION, "Jan Jansen", "geboren 1980-01-02", "1234 AB", "bijlage.pdf",
+    for shown in (DESCRIPTION, "Jan Jansen", "geboren 02-01-1980", "1234 AB", "bijlage.pdf",
                   "Rik Rapport", "Belastingen", "rik@gemeente.test", "06 12345678"):
         assert shown in page, shown
     assert "anoniem te blijven" not in page
