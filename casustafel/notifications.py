@@ -104,7 +104,7 @@ def deliver_pending(limit: int = 100) -> DeliveryReport:
                 report.stopped = str(problem)
                 break
             except MessageRefusedError as refusal:
-                _count_refusal(message, str(refusal), config.get("MAIL_MAX_ATTEMPTS", 10), report)
+                _count_refusal(message, str(refusal), config["MAIL_MAX_ATTEMPTS"], report)
             else:
                 message.sent_at = utcnow()
                 report.sent += 1
@@ -171,16 +171,21 @@ class SmtpConnection:
         self.smtp: smtplib.SMTP | None = None
 
     def send(self, email: EmailMessage) -> None:
-        try:
-            if self.smtp is None:
+        if self.smtp is None:
+            try:
                 self.smtp = self._open()
+            except OSError as error:  # smtplib's and ssl's exceptions are OSErrors too
+                raise MailServerUnusableError(_server_reason(error)) from error
+        try:
             self.smtp.send_message(email)
         except smtplib.SMTPRecipientsRefused as error:
             code = min(reply[0] for reply in error.recipients.values())
             self._refused(f"ontvanger geweigerd ({code})", code)
         except smtplib.SMTPDataError as error:
             self._refused(f"bericht geweigerd ({error.smtp_code})", error.smtp_code)
-        except OSError as error:  # smtplib's and ssl's exceptions are OSErrors too
+        except smtplib.SMTPNotSupportedError as error:  # only this address needs it
+            raise MessageRefusedError("het adres vraagt SMTPUTF8, dat de mailserver niet biedt") from error
+        except OSError as error:
             self.close()
             raise MailServerUnusableError(_server_reason(error)) from error
 

@@ -163,7 +163,7 @@ def smtp_server(app, certificates, monkeypatch):
     """Start a server that requires STARTTLS and AUTH; point the app's mail settings at it."""
     controllers = []
 
-    def start(*, starttls=True, exclude_mechanism=()) -> Mailbox:
+    def start(*, starttls=True, exclude_mechanism=(), smtputf8=True) -> Mailbox:
         mailbox = Mailbox()
         tls_context = None
         if starttls:
@@ -173,7 +173,7 @@ def smtp_server(app, certificates, monkeypatch):
             mailbox, hostname="127.0.0.1", port=0, server_hostname="mail.test", ready_timeout=60,
             tls_context=tls_context, require_starttls=starttls,
             auth_required=True, auth_require_tls=starttls, authenticator=mailbox.authenticate,
-            auth_exclude_mechanism=list(exclude_mechanism),
+            auth_exclude_mechanism=list(exclude_mechanism), enable_SMTPUTF8=smtputf8,
         )
         controller.start()
         controllers.append(controller)
@@ -455,6 +455,25 @@ def test_one_refused_recipient_does_not_hold_up_the_others(app, make_user, smtp_
     mailbox.rcpt_refusals.clear()
     assert mail_send(app).output == "1 bericht(en) verstuurd.\n"
     assert sorted(m.rcpt_tos for m in mailbox.received) == sorted((u.email,) for u in users)
+
+
+def test_an_address_the_server_cannot_take_is_refused_for_that_message_alone(app, make_user, smtp_server):
+    mailbox = smtp_server(smtputf8=False)
+    plain, accented = make_user("coordinator"), make_user("coordinator", email="coördinator@gemeente.test")
+    queue_for([plain, accented])
+
+    result = mail_send(app)
+
+    assert result.exit_code == 1
+    assert "1 bericht(en) verstuurd." in result.output
+    assert "1 bericht(en) geweigerd: het adres vraagt SMTPUTF8, dat de mailserver niet biedt." in result.output
+    assert_nothing_personal(result.output, [plain, accented])
+    assert [m.rcpt_tos for m in mailbox.received] == [(plain.email,)]
+    assert [n.attempts for n in outbox() if n.recipient_id == accented.id] == [1]
+
+    capable = smtp_server()
+    assert mail_send(app).output == "1 bericht(en) verstuurd.\n"
+    assert [m.rcpt_tos for m in capable.received] == [(accented.email,)]
 
 
 def test_a_message_refused_on_every_run_is_given_up_kept_visible_and_can_be_retried(
