@@ -76,6 +76,11 @@ class Config:
     MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
     MAIL_FROM = os.environ.get("MAIL_FROM", "casustafel@localhost")
+    # CA certificates (PEM) that sign the mail server's certificate; unset: the system store.
+    # The certificate and host name are always verified.
+    MAIL_CA_FILE = os.environ.get("MAIL_CA_FILE")
+    # Refusals of one message (RCPT or DATA) before it is given up; outages do not count.
+    MAIL_MAX_ATTEMPTS = int(os.environ.get("MAIL_MAX_ATTEMPTS", "10"))
 
 
 class DevelopmentConfig(Config):

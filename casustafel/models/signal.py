@@ -305,5 +305,11 @@ class Notification(db.Model):
     body: Mapped[str] = mapped_column(String(2000))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column()
+    # Refusals by the mail server for this message (not outages): after MAIL_MAX_ATTEMPTS the
+    # message is given up (failed_at) and waits for `flask mail retry`.
+    attempts: Mapped[int] = mapped_column(default=0, server_default="0")
+    last_attempt_at: Mapped[datetime | None] = mapped_column()
+    last_error: Mapped[str | None] = mapped_column(String(200))  # our Dutch reason and the SMTP code only
+    failed_at: Mapped[datetime | None] = mapped_column()
 
     recipient: Mapped[User] = relationship()
