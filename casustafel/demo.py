@@ -86,13 +86,33 @@ def _local(day: date, hour: int, minute: int = 0) -> datetime:
     return datetime.combine(day, time(hour, minute))
 
 
+def weigh_to_sources(coordinator, officer, signal, registers=("brp", "bag", "kvk"), content=("brp",)) -> None:
+    """Intake and weging 3 passed, check 1 decided by the privacy officer, two source checks."""
+    from casustafel.privacy.decisions import decide_privacy_check
+    from casustafel.privacy.services import request_privacy_check
+    from casustafel.signals.assessments import record_assessment, record_source_query
+
+    record_assessment(coordinator, signal, "intake", outcome="verder_naar_weging",
+                      answers={"ondermijning": True, "gemeentelijke_taak": True, "grondgebied": True},
+                      rationale="Lokale verankering (pand in onze gemeente) en meerdere rode vlaggen.")
+    record_assessment(coordinator, signal, "weging", outcome="bronnenonderzoek",
+                      answers={"concreet": True, "recent": True, "trend": True},
+                      rationale="Concreet en recent; past in de trend van hennepteelt in bovenwoningen.")
+    check = request_privacy_check(coordinator, signal, "1", note="Graag BRP, BAG en KvK raadplegen.")
+    decide_privacy_check(officer, check, approved=True, rationale="Noodzakelijk voor de weging; BRP met inhoud.",
+                         allowed_registers=registers, content_registers=content)
+    record_source_query(coordinator, signal, register="brp", hit=True,
+                        summary="Op het adres staan vier personen ingeschreven, twee sinds vorige maand.")
+    record_source_query(coordinator, signal, register="kvk", hit=False, summary=None)
+
+
 def _world(users: dict) -> None:
     """A month of a municipality's work, through the real services."""
     from casustafel.actions.services import update_action
     from casustafel.breakglass.services import end_access, grant_access
     from casustafel.meetings import services as meetings
     from casustafel.privacy.decisions import decide_privacy_check
-    from casustafel.privacy.services import open_check, request_privacy_check
+    from casustafel.privacy.services import open_check
     from casustafel.referrals.pdf import render_package
     from casustafel.referrals.services import (
         add_police_information,
@@ -102,7 +122,7 @@ def _world(users: dict) -> None:
         update_progress,
     )
     from casustafel.retention.services import run_retention
-    from casustafel.signals.assessments import record_assessment, record_source_query
+    from casustafel.signals.assessments import record_assessment
     from casustafel.signals.services import (
         LocationInput,
         SignalInput,
@@ -118,20 +138,6 @@ def _world(users: dict) -> None:
     member, social = users["deelnemer@casustafel.test"], users["sociaal@casustafel.test"]
     store, keyring = current_app.extensions["casustafel_store"], current_app.extensions["casustafel_keyring"]
     today = dates.today()
-
-    def weigh_to_sources(signal, registers=("brp", "bag", "kvk"), content=("brp",)):
-        record_assessment(coordinator, signal, "intake", outcome="verder_naar_weging",
-                          answers={"ondermijning": True, "gemeentelijke_taak": True, "grondgebied": True},
-                          rationale="Lokale verankering (pand in onze gemeente) en meerdere rode vlaggen.")
-        record_assessment(coordinator, signal, "weging", outcome="bronnenonderzoek",
-                          answers={"concreet": True, "recent": True, "trend": True},
-                          rationale="Concreet en recent; past in de trend van hennepteelt in bovenwoningen.")
-        check = request_privacy_check(coordinator, signal, "1", note="Graag BRP, BAG en KvK raadplegen.")
-        decide_privacy_check(officer, check, approved=True, rationale="Noodzakelijk voor de weging; BRP met inhoud.",
-                             allowed_registers=registers, content_registers=content)
-        record_source_query(coordinator, signal, register="brp", hit=True,
-                            summary="Op het adres staan vier personen ingeschreven, twee sinds vorige maand.")
-        record_source_query(coordinator, signal, register="kvk", hit=False, summary=None)
 
     # 1. The full case: hemp growing above a shop, reported by a colleague of Burgerzaken.
     hemp = build_signal(reporter, SignalInput(
@@ -161,7 +167,7 @@ def _world(users: dict) -> None:
     ), store=store, files=[Upload("foto-ramen-bovenwoning.png", "image/png", DEMO_PNG),
                            Upload("kassabon belastingen.pdf", "application/pdf", DEMO_PDF)])
     db.session.flush()
-    weigh_to_sources(hemp)
+    weigh_to_sources(coordinator, officer, hemp)
     add_police_information(coordinator, hemp, received_on=today - timedelta(days=10),
                            content="Bij de politie is het pand bekend van een melding over stroomdiefstal in 2024.",
                            police_reference="PL0900-2024123456")
@@ -194,7 +200,8 @@ def _world(users: dict) -> None:
         locations=[LocationInput(street="Marktplein", house_number="7", postcode="3513 EF", city="Voorbeeldstad",
                                  bag_id="0344010000654321")],
     ))
-    weigh_to_sources(exploitation, registers=("brp", "kvk", "sociaal_domein"), content=("brp", "kvk"))
+    weigh_to_sources(coordinator, officer, exploitation, registers=("brp", "kvk", "sociaal_domein"),
+                     content=("brp", "kvk"))
 
     # 4. A question to the reporter, answered; the reporter is told the signal is being handled.
     question = build_signal(reporter, SignalInput(
@@ -225,7 +232,7 @@ def _world(users: dict) -> None:
                                street="Industrieweg")],
         locations=[LocationInput(street="Industrieweg", house_number="1", postcode="3514 GH", city="Voorbeeldstad")],
     ), channel="telefoon")
-    weigh_to_sources(phoned)
+    weigh_to_sources(coordinator, officer, phoned)
     set_legal_hold(coordinator, phoned, "bezwaar")
     db.session.flush()
 

@@ -1,12 +1,13 @@
 """Fixtures: an app on SQLite (or TEST_DATABASE_URL), clean tables per test, users per role."""
 
 import contextvars
+import os
 import re
 
 import pytest
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from casustafel import create_app
 from casustafel.extensions import db, limiter
@@ -190,3 +191,110 @@ def make_signal(app):
         return signal
 
     return make
+
+
+# --- complete, hostile data ----------------------------------------------------------------
+
+HOSTILE_TEXT = ("Zoë’s café <script>alert('x')</script> <b>vet</b> \"><img src=x> =HYPERLINK(\"http://x\") "
+                "+31 @som -1 מידע עברית نص عربي 漢字 👩‍👩‍👧 e\u0301 zero\u200bwidth ")
+
+
+ROLES_OF_SUBJECTS = ("vermoedelijk_betrokkene", "eigenaar", "huurder", "bestuurder", "mogelijk_slachtoffer")
+
+
+def build_complete_signal(reporter, coordinator, officer, *, subjects: int = 20, locations: int = 20):
+    """A signal with every optional field filled at its limits, made through the real
+    services: long unicode text with markup and formulas, edge dates, 20 subjects and 20
+    addresses (house numbers with additions, BAG ids), then weighed and source-checked."""
+    from datetime import date
+
+    from casustafel.demo import weigh_to_sources
+    from casustafel.models import Indicator, Phenomenon
+    from casustafel.signals.services import LocationInput, SignalInput, SubjectInput, build_signal
+
+    people = [
+        SubjectInput(kind="persoon" if n % 2 == 0 else "organisatie",
+                     role=ROLES_OF_SUBJECTS[n % len(ROLES_OF_SUBJECTS)],
+                     name=(f"{n} Ŝøren-Ægir van ’t Veld-Ğüneş <i>{n}</i> " * 6)[:200],
+                     birth_date=date(1900, 1, 1) if n % 2 == 0 else None,
+                     kvk_number=None if n % 2 == 0 else f"{10000000 + n}",
+                     street=("Burgemeester van Heemstraweg" * 5)[:120], house_number=str(99999 - n),
+                     house_number_addition=("A", "3", "bis", "ZW", "1-2")[n % 5], postcode=f"{1000 + n} AB",
+                     city=("’s-Hertogenbosch " * 6)[:80])
+        for n in range(subjects)
+    ]
+    places = [LocationInput(street=f"Straat {n}", house_number=str(n + 1), house_number_addition="a" if n % 2 else None,
+                            postcode=f"{9999 - n} ZZ", city="Ĳsselstein", bag_id=f"{n + 1:016d}")
+              for n in range(locations)]
+    phenomenon = db.session.scalar(select(Phenomenon.id).where(Phenomenon.name == "Hennepteelt"))
+    signal = build_signal(reporter, SignalInput(
+        description=(HOSTILE_TEXT * 200)[:10000],
+        phenomenon_id=phenomenon,
+        indicator_ids=list(db.session.scalars(select(Indicator.id))),
+        indicator_explanation=(HOSTILE_TEXT * 100)[:5000],
+        observed_from=date(1900, 1, 1), observed_until=date.today(),
+        urgent=True, reporter_unnamed=True, reporter_phone="+31 (0)6-1234 5678",
+        subjects=people, locations=places,
+    ))
+    db.session.flush()
+    weigh_to_sources(coordinator, officer, signal, registers=("brp", "bag", "kvk", "woz"), content=("brp", "bag"))
+    return signal
+
+
+@pytest.fixture
+def complete_world(app):
+    """The demo world (every page in its full state) plus a hostile, complete signal that is on a
+    published agenda for two departments with every field open, has a decision, actions and a
+    sent referral. Returns the users by e-mail address and the hostile signal."""
+    from datetime import date, datetime, timedelta
+
+    from casustafel.demo import load_demo
+    from casustafel.meetings import services as meetings
+    from casustafel.models import Partner, User
+    from casustafel.models.workflow import SHAREABLE_FIELDS
+    from casustafel.privacy.decisions import decide_privacy_check
+    from casustafel.privacy.services import open_check
+    from casustafel.referrals.pdf import render_package
+    from casustafel.referrals.services import create_referral, privacy_check, send_referral
+
+    load_demo()
+    users = {u.email: u for u in db.session.scalars(select(User))}
+    coordinator, officer = users["voorzitter@casustafel.test"], users["privacy@casustafel.test"]
+    member, social = users["deelnemer@casustafel.test"], users["sociaal@casustafel.test"]
+    signal = build_complete_signal(users["melder@casustafel.test"], coordinator, officer)
+    today = date.today()
+    late_evening = datetime.combine(today + timedelta(days=3), datetime.min.time()).replace(hour=23, minute=59)
+    meeting = meetings.create_meeting(coordinator, held_at=late_evening,
+                                      kind="ad_hoc", chair_id=coordinator.id, agenda_cutoff=today)
+    for user in (member, social):
+        meetings.invite(coordinator, meeting, user, department_id=user.department_id)
+    item = meetings.add_item(coordinator, meeting, signal, today)
+    everything = list(SHAREABLE_FIELDS)
+    decide_privacy_check(officer, open_check(signal, "2A", meeting=meeting), approved=True, rationale="Alles open.",
+                         field_rules={member.department_id: everything, social.department_id: everything})
+    meetings.publish(coordinator, meeting)
+    meetings.record_notes(coordinator, item, HOSTILE_TEXT * 20)
+    meetings.record_decision(coordinator, item, "gemeentelijke_aanpak", HOSTILE_TEXT)
+    meetings.add_action(coordinator, item, type="bibob", deadline=date(2100, 12, 31), owner_id=member.id,
+                        description=HOSTILE_TEXT)
+    partner = db.session.scalar(select(Partner).where(Partner.name == "Politie"))
+    referral = create_referral(coordinator, signal, partner=partner, purpose=HOSTILE_TEXT, legal_ground="overig",
+                               legal_ground_note=HOSTILE_TEXT, data_categories=everything, channel="brief",
+                               feedback_due=date(2100, 12, 31))
+    decide_privacy_check(officer, privacy_check(referral), approved=True, rationale=HOSTILE_TEXT,
+                         allowed_fields=everything[:-1])
+    send_referral(coordinator, referral, store=app.extensions["casustafel_store"],
+                  keyring=app.extensions["casustafel_keyring"], render=render_package, today=today)
+    db.session.commit()
+    return users, signal
+
+
+def pytest_terminal_summary(terminalreporter):
+    """The crawl's figures per role, so every CI run shows what was visited."""
+    from tests.crawler import FIGURES
+
+    if FIGURES:
+        database = "PostgreSQL" if os.environ.get("TEST_DATABASE_URL") else "SQLite"
+        terminalreporter.section(f"crawl per role ({database})")
+        for email, figures in FIGURES.items():
+            terminalreporter.write_line(f"{email:30} " + ", ".join(f"{k} {v}" for k, v in figures.items()))

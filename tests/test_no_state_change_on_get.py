@@ -1,0 +1,66 @@
+"""Nothing changes state on GET: every page, PDF and export each role can reach, and every GET
+route of the app, leaves the database byte for byte as it was, apart from the access log and
+session activity."""
+
+from sqlalchemy import select
+
+from casustafel.breakglass.services import grant_access
+from casustafel.dates import utcnow
+from casustafel.demo import DEMO_PASSWORD
+from casustafel.extensions import db
+from casustafel.models import Signal
+from casustafel.retention.services import run_retention
+from tests.conftest import login
+from tests.crawler import ACCOUNTS, Crawler
+
+# What a read may write: its own access-log event (and the chain head) and the session's activity.
+MAY_CHANGE = {"audit_event", "audit_head", "user_session"}
+# Pages outside the crawl: before login, between password and code, confirming the password.
+EXTRA = ["/inloggen", "/inloggen/code", "/inloggen/bevestigen", "/healthz"]
+
+
+def snapshot() -> dict[str, list[tuple]]:
+    db.session.expire_all()
+    tables = {}
+    for table in db.metadata.sorted_tables:
+        if table.name in MAY_CHANGE:
+            continue
+        order = list(table.primary_key.columns) or list(table.columns)
+        tables[table.name] = [tuple(row) for row in db.session.execute(select(table).order_by(*order))]
+    db.session.rollback()
+    return tables
+
+
+def test_no_get_anywhere_changes_the_database(app, complete_world):
+    users, _ = complete_world
+    officer, member = users["privacy@casustafel.test"], users["deelnemer@casustafel.test"]
+    run_retention(officer, utcnow(), dry_run=False, origin="test")  # so its statement PDF exists
+    first = db.session.scalars(select(Signal).order_by(Signal.reference)).first()
+    grant_access(member, "member", first, "Spoed: controle vanavond, geen regisseur bereikbaar.", 60, utcnow())
+    db.session.commit()
+    clients = {}
+    for email in ACCOUNTS:  # logging in is a POST: before the snapshot
+        clients[email] = app.test_client()
+        assert login(clients[email], email, password=DEMO_PASSWORD).status_code == 200
+    own = db.session.scalar(select(Signal.id).where(Signal.reporter_id == users["melder@casustafel.test"].id))
+    extra = {"melder@casustafel.test": [f"/mijn-meldingen/{own}/bevestiging"]}
+    before = snapshot()
+
+    reached = set()
+    anonymous = Crawler(app.test_client(), "anoniem")
+    for url in EXTRA:
+        anonymous.crawl(url)
+    for email, client in clients.items():
+        crawler = Crawler(client, email, password=DEMO_PASSWORD)
+        for start in ["/", *EXTRA, *extra.get(email, [])]:
+            crawler.crawl(start)
+        assert not crawler.failures(), crawler.failures()
+        reached |= {v.url for v in crawler.visits}
+    after = snapshot()
+
+    changed = {name: (len(before[name]), len(after[name])) for name in before if before[name] != after[name]}
+    assert changed == {}
+    adapter = app.url_map.bind("localhost")
+    endpoints = {adapter.match(url.split("?")[0], method="GET")[0] for url in reached | set(EXTRA)}
+    every_get = {rule.endpoint for rule in app.url_map.iter_rules() if "GET" in rule.methods}
+    assert every_get - endpoints == {"static"}  # every GET route was tried
