@@ -19,10 +19,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from casustafel import create_app
+from casustafel import create_app, linking
 from casustafel.audit import record
 from casustafel.audit.services import verify_chain
 from casustafel.extensions import db
+from casustafel.forms import NUL_MESSAGE
 from casustafel.models import (
     Attachment,
     AuditEvent,
@@ -1162,3 +1163,74 @@ def test_arbitrary_text_in_the_registration_form_never_answers_500(client, make_
         client._logged_in = True
     response = submit(client, values, url="/meldingen/registreren")
     assert response.status_code in (200, 302), response.status_code
+
+
+# Real input: house numbers as people type them, NUL characters, file names with folders -----
+
+
+@pytest.mark.parametrize(("typed", "number", "addition"), [
+    ("12a", "12", "A"), ("12 A", "12", "A"), ("12-a", "12", "A"), ("12-3", "12", "3"), ("12bis", "12", "BIS"),
+    ("123", "123", None),
+])
+def test_a_house_number_typed_with_its_addition_is_split_into_number_and_addition(
+        client, reporter, typed, number, addition):
+    response = submit(client, signal_form(**person(0, house_number=typed), **location(0, house_number=typed)))
+
+    assert response.status_code == 302, field_error(page(response), "subjects-0-house_number")
+    subject, place = db.session.scalars(select(Subject)).one(), db.session.scalars(select(Location)).one()
+    for stored in (subject, place):
+        assert (stored.house_number, stored.house_number_addition) == (number, addition)
+
+
+def test_a_house_number_with_an_addition_in_both_fields_is_refused_and_kept(client, reporter):
+    response = submit(client, signal_form(**person(0, house_number="12a", house_number_addition="B")))
+
+    text = page(response)
+    assert "Vul een huisnummer in van 1 tot en met 99999." in field_error(text, "subjects-0-house_number")
+    assert value_of(text, "subjects-0-house_number") == "12a"
+    assert_nothing_saved()
+
+
+def test_the_split_house_number_links_to_a_signal_typed_the_other_way(client, reporter, make_signal):
+    other = make_signal(person=None, address=None)
+    place = Location(position=0)
+    other.locations.append(place)
+    place.postcode, place.house_number, place.house_number_addition = "1234 AB", "12", "A"
+    linking.index_location(place)
+    db.session.commit()
+
+    assert submit(client, signal_form(**location(0, postcode="1234 AB", house_number="12-a"))).status_code == 302
+
+    new = db.session.scalars(select(Location).where(Location.signal_id != other.id)).one()
+    assert new.address_bidx == place.address_bidx
+
+
+@pytest.mark.parametrize("field_id", ["description", "indicator_explanation", "subjects-0-name",
+                                      "locations-0-city"])
+def test_a_nul_character_gets_a_message_next_to_its_field_and_nothing_is_saved(client, reporter, field_id):
+    typed = "Afgeplakte\x00 ramen"
+    fields = {"description": "Afgeplakte ramen", **person(0), **location(0)} | {field_id: typed}
+
+    response = submit(client, signal_form(**fields))
+
+    assert response.status_code == 200
+    text = page(response)
+    assert NUL_MESSAGE in field_error(text, field_id)
+    assert "\x00" not in text and "&#0;" not in text
+    assert value_of(text, field_id) == "Afgeplakte ramen"  # kept, without the invisible character
+    assert_nothing_saved()
+
+
+def test_a_file_name_with_folders_is_stored_and_offered_as_its_base_name(app, client, reporter, make_user):
+    assert submit(client, signal_form(), files=[pdf("../../etc/verslag ü.pdf")]).status_code == 302
+    attachment = db.session.scalars(select(Attachment)).one()
+    assert attachment.filename == "verslag ü.pdf"
+
+    attachment.filename = "..\\..\\oud/../verslag.pdf"  # as an older version stored it
+    db.session.commit()
+    coordinator = app.test_client()
+    login(coordinator, make_user("coordinator").email)
+    response = coordinator.get(f"/meldingen/{attachment.signal_id}/bijlagen/{attachment.id}")
+
+    disposition = response.headers["Content-Disposition"]
+    assert disposition == "attachment; filename=\"verslag.pdf\"; filename*=UTF-8''verslag.pdf"

@@ -123,7 +123,7 @@ class RegisterFilterForm(FilterForm):
 
 
 class PoliceInformationForm(Form):
-    received_on = DateField("Ontvangen op", validators=[DataRequired("Vul een geldige datum in."), not_in_future])
+    received_on = DateField("Ontvangen op", validators=[InputRequired("Vul een geldige datum in."), not_in_future])
     police_reference = StringField(
         "Kenmerk van de politie", filters=[strip_text],
         validators=[Optional(), Length(max=200, message="Gebruik hooguit 200 tekens.")],

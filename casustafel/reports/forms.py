@@ -2,16 +2,18 @@
 
 from datetime import date
 
-from wtforms.validators import DataRequired, ValidationError
+from wtforms.validators import InputRequired, ValidationError
 
 from casustafel.forms import DateField, FilterForm
 
 MAX_DAYS = 366 * 10
+START_MESSAGE = "Vul een geldige begindatum in, bijvoorbeeld 01-01-2025."
+END_MESSAGE = "Vul een geldige einddatum in, bijvoorbeeld 31-12-2025."
 
 
 class PeriodForm(FilterForm):
-    start = DateField("Van", validators=[DataRequired("Vul een geldige begindatum in, bijvoorbeeld 01-01-2025.")])
-    end = DateField("Tot en met", validators=[DataRequired("Vul een geldige einddatum in, bijvoorbeeld 31-12-2025.")])
+    start = DateField("Van", invalid_value_message=START_MESSAGE, validators=[InputRequired(START_MESSAGE)])
+    end = DateField("Tot en met", invalid_value_message=END_MESSAGE, validators=[InputRequired(END_MESSAGE)])
 
     def validate_end(self, field):
         if self.start.data and field.data:

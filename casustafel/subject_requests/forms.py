@@ -3,7 +3,7 @@
 
 from wtforms import HiddenField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp, ValidationError
+from wtforms.validators import InputRequired, Length, Optional, Regexp, ValidationError
 
 from casustafel import dates
 from casustafel.forms import DateField, Form, strip_text
@@ -33,7 +33,7 @@ class RequestForm(Form):
         + [SelectChoice(code, label) for code, label in SUBJECT_REQUEST_TYPES.items()],
         validators=[InputRequired("Kies het soort verzoek.")],
     )
-    received_on = DateField("Ontvangen op", validators=[DataRequired("Vul een geldige datum in, zoals 31-01-2026.")])
+    received_on = DateField("Ontvangen op", validators=[InputRequired("Vul een geldige datum in, zoals 31-01-2026.")])
     name = StringField("Naam van de persoon", filters=[strip_text],
                        validators=[NoLabelMark(), Length(max=200, message="Gebruik hooguit 200 tekens.")])
     birth_date = DateField("Geboortedatum", validators=[NoLabelMark()])
