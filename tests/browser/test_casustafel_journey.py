@@ -20,6 +20,7 @@ from sqlalchemy import select
 from casustafel import demo
 from casustafel.admin.services import find_user_by_email
 from casustafel.audit.services import verify_chain
+from casustafel.dates import long_date
 from casustafel.extensions import db
 from casustafel.models import (
     ASSESSMENT_CRITERIA,
@@ -252,7 +253,7 @@ def test_a_signal_goes_through_the_whole_casustafel_workflow(browser, open_brows
     _login(member, "deelnemer@casustafel.test", "Daan Deelnemer")
     _nav(member, "Mijn overleggen")
     member.assert_accessible("mijn overleggen")
-    member.page.get_by_role("link", name="Agenda van").click()
+    member.page.get_by_role("link", name=f"Agenda van {long_date(day, weekday=True)}").click()
     expect(member.page.get_by_role("heading", level=1)).to_contain_text("Agenda casustafel")
     agenda = member.page.get_by_role("main").inner_text()
     assert reference in agenda and ADDRESS in agenda and "Hennepteelt" in agenda

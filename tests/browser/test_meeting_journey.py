@@ -1,14 +1,21 @@
 """Browser journey of a casustafel meeting: the coordinator plans it, invites a member, puts a
 signal on the agenda and publishes once check 2A is decided; the member sees only the fields
 allowed; the coordinator records notes, a decision and an action and closes the meeting; the
-member then gets 404. axe-core runs on every page."""
+member then gets 404. axe-core runs on every page.
 
+The signal has an observed period (an optional field of the meldpunt): the item page, the
+member's agenda and both PDFs show it, and every view and download the log holds belongs to a
+response that succeeded."""
+
+import io
 from datetime import date, timedelta
 
 from playwright.sync_api import expect
+from pypdf import PdfReader
+from sqlalchemy import select
 
 from casustafel.extensions import db
-from casustafel.models import Action, AgendaItem, Meeting, Signal
+from casustafel.models import Action, AgendaItem, AuditEvent, Meeting, Signal
 from tests.conftest import PASSWORD
 from tests.test_meetings import decide_2a, department
 
@@ -31,9 +38,18 @@ def test_meeting_from_planning_to_closing(browser, make_user, make_signal):
     coordinator = make_user("coordinator", name="Regie Rianne")
     member = make_user("member", name="Deelnemer Daan", department_id=dept.id)
     signal = make_signal(status="bronnenonderzoek", description="Afgeplakte ramen en hennepgeur",
-                         person=("Karel Kwekers", "1970-01-01"))
+                         person=("Karel Kwekers", "1970-01-01"), observed_from=date(2026, 1, 5),
+                         observed_until=date(2026, 2, 28))
     page = browser.page
     day = date.today() + timedelta(days=10)
+    answered = {}  # request id → status of every page and download the browser received
+    page.on("response", lambda r: answered.setdefault(r.headers.get("x-request-id"), r.status))
+
+    def pdf_text(path):
+        response = page.request.get(browser.origin + path)
+        answered[response.headers.get("x-request-id")] = response.status
+        assert response.status == 200, path
+        return " ".join(p.extract_text() for p in PdfReader(io.BytesIO(response.body())).pages)
 
     # The coordinator plans the meeting.
     _login(browser, coordinator.email)
@@ -81,9 +97,11 @@ def test_meeting_from_planning_to_closing(browser, make_user, make_signal):
     expect(page.get_by_role("heading", level=1)).to_contain_text("Agenda casustafel")
     body = page.locator("main").inner_text()
     assert "Afgeplakte ramen en hennepgeur" in body
+    assert "Waargenomen: 5 januari 2026 tot en met 28 februari 2026." in body
     assert "Karel Kwekers" not in body and "1234 AB" not in body
     browser.assert_accessible("agenda voor deelnemer")
     agenda_path = page.url.removeprefix(browser.origin)
+    assert "5 januari 2026" in pdf_text(f"/overleggen/{meeting.id}/agenda.pdf")
     _logout(browser)
 
     # The coordinator records notes, a decision and an action, and closes the meeting.
@@ -91,6 +109,7 @@ def test_meeting_from_planning_to_closing(browser, make_user, make_signal):
     browser.goto(f"/overleggen/{meeting.id}")
     page.get_by_role("link", name=signal.reference).click()
     expect(page.get_by_role("heading", level=1)).to_contain_text(f"Agendapunt 1: {signal.reference}")
+    expect(page.locator("main")).to_contain_text("Waargenomen: 5 januari 2026 tot en met 28 februari 2026.")
     browser.assert_accessible("agendapunt")
     page.get_by_label("Aantekeningen").fill("Pand is bekend bij handhaving.")
     page.get_by_role("button", name="Aantekeningen opslaan").click()
@@ -114,6 +133,8 @@ def test_meeting_from_planning_to_closing(browser, make_user, make_signal):
     assert item.decision == "gemeentelijke_aanpak" and item.notes == "Pand is bekend bij handhaving."
     assert db.session.get(Signal, signal.id).status == "in_aanpak"
     assert db.session.query(Action).one().owner_id == member.id
+    assert "Karel Kwekers" in pdf_text(f"/overleggen/{meeting.id}/agenda.pdf")
+    assert "Pand is bekend bij handhaving." in pdf_text(f"/overleggen/{meeting.id}/verslag.pdf")
     page.get_by_role("link", name="Terug naar het overleg").click()
     page.get_by_role("button", name="Overleg sluiten").click()
     _flash(browser, "Het overleg is gesloten.")
@@ -126,3 +147,12 @@ def test_meeting_from_planning_to_closing(browser, make_user, make_signal):
     assert response.status == 404
     assert "Afgeplakte ramen" not in page.content()
     browser.assert_accessible("404 na sluiten")
+
+    # Every view and download in the log belongs to a response that succeeded.
+    db.session.expire_all()
+    logged = db.session.scalars(select(AuditEvent).where(
+        AuditEvent.action.like("%viewed") | AuditEvent.action.like("%downloaded"))).all()
+    assert {e.action for e in logged} >= {"agenda_item.viewed", "meeting.viewed",
+                                          "meeting.agenda_downloaded", "meeting.minutes_downloaded"}
+    assert all(answered.get(e.request_id) == 200 for e in logged), [
+        (e.action, answered.get(e.request_id)) for e in logged if answered.get(e.request_id) != 200]
