@@ -115,7 +115,7 @@ def build(request, findings: list[services.Finding]) -> AnswerPackage:
     for finding in findings:
         signal = finding.signal
         package.signals.append(SignalSection(
-            reference=signal.reference, received=signal.received_at.date(),
+            reference=signal.reference, received=dates.to_local(signal.received_at).date(),
             phenomenon=signal.phenomenon.full_name if signal.phenomenon else "Nog niet vastgesteld",
             status="Afgesloten" if signal.status == "afgesloten" else "In behandeling",
             source=services.source_text(signal), retention=_retention(signal),

@@ -14,7 +14,7 @@ from datetime import date
 from sqlalchemy import exists, func, select
 from sqlalchemy.exc import IntegrityError
 
-from casustafel import linking
+from casustafel import dates, linking
 from casustafel.audit import record
 from casustafel.audit.queries import signal_object_ids
 from casustafel.dates import add_months, utcnow
@@ -274,7 +274,7 @@ def log_summary(findings: list[Finding]) -> list[tuple[date, str, int]]:
     """(date, purpose, number of entries) per day and purpose: what the subject is told."""
     counts: dict = {}
     for event in log_entries(findings, limit=None):
-        key = (event.occurred_at.date(), purpose_label(event.purpose))
+        key = (dates.to_local(event.occurred_at).date(), purpose_label(event.purpose))
         counts[key] = counts.get(key, 0) + 1
     return [(day, purpose, n) for (day, purpose), n in sorted(counts.items())]
 
