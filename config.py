@@ -41,7 +41,11 @@ class Config:
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = False
     LOGIN_LIMIT_PER_IP = "20 per minute;200 per hour"
+    # Failed logins per (account, address); per account from all addresses together (then only
+    # addresses the account used before may try); the e-mail to the holder after this many.
     LOGIN_LIMIT_PER_ACCOUNT = "5 per minute;30 per hour"
+    LOGIN_LIMIT_ACCOUNT_WIDE = "50 per hour;200 per day"
+    LOGIN_WARN_AFTER = "10 per hour"
 
     # Blind index truncation in bits (CipherSweet: 2 ≤ expected coincidences C < √R, with
     # C = R / 2^bits for R indexed rows). 12 bits: C ≈ 2.4 at 10,000 subjects (a municipality

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from casustafel.admin.services import set_active, set_roles
 from casustafel.auth import passwords, totp
 from casustafel.extensions import db
-from casustafel.models import AuditEvent, User
+from casustafel.models import AuditEvent, Notification, User
 from config import ProductionConfig
 from tests.conftest import PASSWORD, login, post_form
 
@@ -137,16 +137,56 @@ def test_unknown_user_still_runs_argon2(monkeypatch):
 # --- throttling --------------------------------------------------------------------------
 
 
-def test_sixth_failed_login_for_one_account_is_throttled_but_others_are_not(client, make_user):
+def client_at(app, address: str):
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = address
+    return client
+
+
+def test_sixth_failed_login_from_one_address_is_throttled_for_that_account_only(app, make_user):
     target, other = make_user("reporter"), make_user("reporter")
+    client = client_at(app, "10.0.0.66")
     for _ in range(5):
         assert login(client, target.email, "wrong password!!").status_code == 200
     response = login(client, target.email, "wrong password!!")
     assert response.status_code == 429
     assert "Te veel pogingen" in response.get_data(as_text=True)
-    assert login(client, target.email.upper()).status_code == 429  # not even the right password
+    assert login(client, target.email.upper()).status_code == 429  # this address waits for this account
     response = login(client, other.email)
     assert response.status_code == 200 and response.request.path == "/"
+
+
+def test_failing_logins_in_someones_name_does_not_lock_them_out(app, make_user):
+    """Finding 4: the per-account throttle refused even the right password to its holder."""
+    holder = make_user("coordinator")
+    attacker = client_at(app, "10.0.0.66")
+    for _ in range(8):
+        login(attacker, holder.email, "wrong password!!")
+    assert login(attacker, holder.email, "wrong password!!").status_code == 429
+
+    response = login(client_at(app, "10.0.0.5"), holder.email)  # the holder, at their own desk
+
+    assert response.status_code == 200 and response.request.path == "/"
+
+
+def test_distributed_guessing_stops_at_the_account_wide_limit_but_not_at_the_holders_own_desk(app, make_user):
+    holder = make_user("coordinator")
+    assert login(client_at(app, "10.0.0.5"), holder.email).request.path == "/"  # the holder's desk is known
+    for n in range(50):  # one failure each from fifty addresses
+        assert login(client_at(app, f"10.1.{n // 200}.{n % 200}"), holder.email, "wrong password!!").status_code == 200
+
+    assert login(client_at(app, "10.9.9.9"), holder.email).status_code == 429  # a new address waits
+    assert login(client_at(app, "10.0.0.5"), holder.email).request.path == "/"  # the holder does not
+
+
+def test_the_holder_is_told_once_after_many_failures_without_any_detail(app, make_user):
+    holder = make_user("reporter")
+    for n in range(12):
+        login(client_at(app, f"10.2.0.{n}"), holder.email, "wrong password!!")
+
+    mails = db.session.scalars(select(Notification).where(Notification.recipient_id == holder.id)).all()
+    assert len(mails) == 1
+    assert "10.2.0" not in mails[0].subject + mails[0].body and "12" not in mails[0].body
 
 
 # --- session rotation and revocation -------------------------------------------------------

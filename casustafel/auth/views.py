@@ -1,32 +1,30 @@
 """Login with password and TOTP, logout, re-authentication and the own account page."""
 
-import hashlib
 from datetime import timedelta
 from functools import wraps
 from urllib.parse import urlsplit
 
-from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 from markupsafe import Markup
 from sqlalchemy import func, select
 
 from casustafel.audit import record
 from casustafel.audit.services import RESULT_FAILED
-from casustafel.auth import bp, passwords, sessions, totp
+from casustafel.auth import bp, passwords, sessions, throttle, totp
 from casustafel.auth.forms import ChangePasswordForm, CodeForm, LoginForm, ReauthenticateForm
 from casustafel.dates import utcnow
 from casustafel.extensions import db, limiter
 from casustafel.forms import Form
 from casustafel.models import User
+from casustafel.notifications import notify
 
 PENDING_KEY = "pending_login"
 PENDING_MAX_AGE = 300  # seconds between password and second factor
 LOGIN_FAILED = "E-mailadres of wachtwoord is onjuist."
-
-
-def _account_key() -> str:
-    email = (request.form.get("email") or "").strip().casefold()
-    return "login:" + hashlib.sha256(email.encode()).hexdigest()
+FAILURES_SUBJECT = "Mislukte inlogpogingen op uw account in casustafel"
+FAILURES_BODY = ("Er is de afgelopen tijd vaak zonder succes geprobeerd met uw account in te loggen. Was u dat niet, "
+                 "meld het dan bij de functioneel beheerder. U kunt zelf gewoon blijven inloggen.")
 
 
 def _pending_key() -> str:
@@ -84,22 +82,25 @@ def _pending_user() -> User | None:
 
 @bp.route("/inloggen", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_IP"], methods=["POST"])
-@limiter.limit(
-    lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"], key_func=_account_key, methods=["POST"]
-)
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
     form = LoginForm()
     if form.validate_on_submit():
         email = form.email.data.strip().casefold()
+        address = request.remote_addr or ""
+        if throttle.refused(email, address):
+            abort(429)
         user = db.session.scalar(select(User).where(func.lower(User.email) == email))
         ok = passwords.verify_password(user.password_hash if user else None, form.password.data)
         if not ok or not user.active:
             record(None, "auth.login_failed", user, result=RESULT_FAILED)
+            if throttle.failed(email, address) and user is not None and user.active:
+                notify(user, FAILURES_SUBJECT, FAILURES_BODY)
             db.session.commit()
             form.form_errors.append(LOGIN_FAILED)
             return render_template("auth/login.html", form=form), 200
+        throttle.succeeded(email, address)
         if passwords.needs_rehash(user.password_hash):
             user.password_hash = passwords.hash_password(form.password.data)
         next_target = request.args.get("next")
