@@ -65,7 +65,7 @@ def test_an_unknown_reference_finds_nothing_and_says_so(client, make_user, login
 def test_filter_by_user_leaves_out_what_they_did_as_reporter(client, make_user, make_signal, login_as):
     both = make_user("reporter", "coordinator", name="Twee Petten")
     signal = make_signal(both)
-    record(both, "signal.created", signal, role="reporter")
+    record(both, "signal.created", signal, role="reporter", purpose="melding")
     record(both, "meeting.listed", object_type="meeting", role="coordinator")
     db.session.commit()
     login_as(make_user("privacy_officer"))
@@ -77,12 +77,18 @@ def test_filter_by_user_leaves_out_what_they_did_as_reporter(client, make_user, 
     assert f'value="{both.id}"' in body  # listed in the user filter
 
 
-def test_accounts_that_only_report_are_not_offered_in_the_user_filter(client, make_user, login_as):
+def test_accounts_that_only_report_are_offered_in_the_user_filter_but_their_reporting_is_not_found(
+        client, make_user, make_signal, login_as):
     reporter = make_user("reporter", name="Alleen Melder")
+    record(reporter, "auth.login", reporter, role="reporter")
+    record(reporter, "signal.created", make_signal(reporter), role="reporter", purpose="melding")
+    db.session.commit()
     login_as(make_user("privacy_officer"))
-    form = page_of(client, "/logboek/").split("<table", 1)[0]
-    assert f'value="{reporter.id}"' not in form
-    assert "Alleen Melder" not in form
+
+    body = page_of(client, f"/logboek/?gebruiker={reporter.id}")
+
+    assert f'value="{reporter.id}"' in body.split("<table", 1)[0]  # a login is not an act of reporting
+    assert "auth.login" in table_of(body) and "signal.created" not in table_of(body)
 
 
 def test_filter_by_action_prefix_result_and_period(client, make_user, login_as):
@@ -149,22 +155,29 @@ def test_pages_are_keyset_based_cover_every_event_once_and_never_use_offset(app,
 # Masking ---------------------------------------------------------------------------------
 
 
-def test_reporter_events_hide_name_and_origin_in_pages_timelines_and_export(
+def test_acts_of_reporting_show_no_name_origin_time_or_place_in_pages_timelines_and_export(
         client, make_user, make_signal, login_as):
     reporter = make_user("reporter", name="Verborgen Melder")
     signal = make_signal(reporter)
-    ev = record(reporter, "signal.created", signal, role="reporter")
-    ev.origin = "10.9.8.7"
+    ev = record(reporter, "signal.created", signal, role="reporter", purpose="melding")
+    ev.origin, ev.occurred_at = "10.9.8.7", datetime(2026, 11, 18, 13, 47, 21)
     db.session.commit()
     login_as(make_user("privacy_officer"))
 
-    for url in ("/logboek/", f"/logboek/melding/{signal.reference}", "/logboek/export.csv"):
-        body = page_of(client, url)
-        row = next(line for line in body.split("</tr>" if "<table" in body else "\n") if "signal.created" in line)
-        assert "melder (afgeschermd)" in row, url
-        assert "Verborgen Melder" not in body, url
-        assert "10.9.8.7" not in body, url
-        assert str(reporter.id) not in row, url
+    log = page_of(client, "/logboek/")
+    timeline = page_of(client, f"/logboek/melding/{signal.reference}")
+    export = client.get("/logboek/export.csv").get_data(as_text=True)
+
+    assert "signal.created" not in table_of(log)
+    assert "Daarnaast 1 afgeschermde handeling van melders" in " ".join(log.split())
+    assert "Melding gedaan" in timeline and "18-11-2026" in timeline
+    row = next(line for line in export.splitlines() if "signal.created" in line)
+    assert row.startswith("2026-11-18;melder (afgeschermd);")
+    assert export.splitlines()[-1] == row  # after every other event, not in its place among them
+    for body in (table_of(log), timeline, export):  # (the user filter lists every account)
+        assert "10.9.8.7" not in body and "13:47" not in body and "14:47" not in body
+    assert "Verborgen Melder" not in timeline and str(reporter.id) not in timeline
+    assert "Verborgen Melder" not in row and str(reporter.id) not in row
 
 
 # Subject lookup --------------------------------------------------------------------------
@@ -285,10 +298,10 @@ def test_export_needs_a_fresh_login_and_is_logged_with_the_filtered_rows(client,
     assert response.status_code == 200
     assert response.headers["Content-Disposition"].startswith("attachment;")
     rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff")), delimiter=";"))
-    assert rows[0][:5] == ["Nr.", "Tijd (UTC)", "Gebruiker", "Rol", "Handeling"]
-    assert [r[4] for r in rows[1:]] == ["signal.viewed"]
-    assert rows[1][2] == "Export Regisseur"
-    assert rows[1][6] == "'=HYPERLINK(1)"  # neutralised
+    assert rows[0][:4] == ["Tijd (UTC)", "Gebruiker", "Rol", "Handeling"]
+    assert [r[3] for r in rows[1:]] == ["signal.viewed"]
+    assert rows[1][1] == "Export Regisseur"
+    assert rows[1][5] == "'=HYPERLINK(1)"  # neutralised
     exported = last_event()
     assert (exported.action, exported.actor_id, exported.purpose) == ("audit.exported", officer.id, "toezicht")
 
@@ -300,7 +313,7 @@ def test_the_viewer_verifies_only_after_the_newest_checkpoint_and_stores_none(cl
     login_as(make_user("privacy_officer"))
 
     first = page_of(client, "/logboek/")
-    assert "Keten gecontroleerd: Logboek intact: 2 regels, tot en met regel 2." in first
+    assert "Keten gecontroleerd: het logboek is intact." in first
     assert db.session.scalars(select(AuditCheckpoint)).all() == []  # a GET changes nothing
 
     # post_form reads the CSRF token from the log (audit.viewed 4), then stores up to 4
@@ -310,8 +323,8 @@ def test_the_viewer_verifies_only_after_the_newest_checkpoint_and_stores_none(cl
     assert [(c.seq, c.source) for c in stored] == [(4, "viewer")]
     assert last_event().action == "audit.checkpoint_stored"
 
-    second = page_of(client, "/logboek/")  # only the checkpoint's own event (5) is new when it verifies
-    assert "Logboek intact: 1 regels na controlepunt 4, tot en met regel 5" in second
+    second = page_of(client, "/logboek/")  # verified from the checkpoint on
+    assert "het logboek is intact sinds het laatste controlepunt" in second
 
 
 def test_no_checkpoint_is_stored_from_a_broken_chain(client, make_user, login_as):

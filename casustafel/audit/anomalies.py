@@ -15,6 +15,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import func, not_, or_, select
 
 from casustafel import dates
+from casustafel.audit.queries import visible
 from casustafel.audit.services import record
 from casustafel.extensions import db
 from casustafel.forms import INT64_MAX
@@ -34,7 +35,7 @@ OUTCOMES = {
     "onderzoek": "Nader onderzoek nodig",
     "melding_datalek": "Gemeld als (mogelijk) datalek",
 }
-MASKED = "melder"  # actor part of a key for events in the reporter role (never the user's id)
+MASKED = "melder"  # actor part of keys made before reporters were named outside the act of reporting
 ANONYMOUS = "anoniem"
 ASSIGNMENT_OBJECTS = ("meeting", "agenda_item", "action", "signal")
 KEY_RE = re.compile(
@@ -61,15 +62,14 @@ class Anomaly:
 
 
 def content_read():
-    """Reading content: views, downloads, exports (not the log itself, not logins)."""
+    """Reading content: views, downloads, exports (not the log itself, not logins, and not a
+    reporter's own views in Mijn meldingen: the act of reporting stays shielded)."""
     action = AuditEvent.action
     return (or_(action.like("%viewed"), action.like("%downloaded"), action.like("%exported"))
-            & not_(action.startswith("audit.")) & not_(action.startswith("auth.")))
+            & not_(action.startswith("audit.")) & not_(action.startswith("auth.")) & visible())
 
 
 def _actor_part(actor_id, role) -> str:
-    if role == Role.REPORTER.value:
-        return MASKED
     return str(actor_id) if actor_id else ANONYMOUS
 
 
@@ -96,8 +96,7 @@ def _bulk(start, end, limit, actor_id=None) -> list[Anomaly]:
         select(AuditEvent.actor_id, hour, func.count(), func.min(AuditEvent.occurred_at),
                func.max(AuditEvent.occurred_at))
         .where(AuditEvent.occurred_at >= start, AuditEvent.occurred_at < end, content_read(),
-               AuditEvent.actor_id.is_not(None),
-               or_(AuditEvent.actor_role.is_(None), AuditEvent.actor_role != Role.REPORTER.value))
+               AuditEvent.actor_id.is_not(None))
         .group_by(AuditEvent.actor_id, hour)
         .having(func.count() > limit)
     )
@@ -117,8 +116,7 @@ def _per_day(rows, kind_of, day_of) -> list[Anomaly]:
             continue
         key = f"{kind}:{_actor_part(actor_id, role)}:{day_of(at):%Y-%m-%d}"
         if key not in groups:
-            masked = role == Role.REPORTER.value
-            groups[key] = Anomaly(key, kind, None if masked else actor_id, masked, at, at, 0)
+            groups[key] = Anomaly(key, kind, actor_id, False, at, at, 0)
         item = groups[key]
         item.count += 1
         item.first_at, item.last_at = min(item.first_at, at), max(item.last_at, at)
@@ -129,8 +127,7 @@ def _off_hours(start, end, office_start, office_end, actor_id=None) -> list[Anom
     stmt = (
         select(AuditEvent.actor_id, AuditEvent.actor_role, AuditEvent.occurred_at, AuditEvent.object_type)
         .where(AuditEvent.occurred_at >= start, AuditEvent.occurred_at < end, content_read(),
-               AuditEvent.actor_id.is_not(None),
-               or_(AuditEvent.actor_role.is_(None), AuditEvent.actor_role != Role.REPORTER.value))
+               AuditEvent.actor_id.is_not(None))
     )
     if actor_id is not None:
         stmt = stmt.where(AuditEvent.actor_id == actor_id)
@@ -143,7 +140,8 @@ def _off_hours(start, end, office_start, office_end, actor_id=None) -> list[Anom
 def _denials(start, end) -> list[Anomaly]:
     stmt = (
         select(AuditEvent.actor_id, AuditEvent.actor_role, AuditEvent.occurred_at, AuditEvent.object_type)
-        .where(AuditEvent.occurred_at >= start, AuditEvent.occurred_at < end, AuditEvent.result == "denied")
+        .where(AuditEvent.occurred_at >= start, AuditEvent.occurred_at < end, AuditEvent.result == "denied",
+               visible())
     )
 
     def kind_of(role, object_type):
@@ -158,11 +156,8 @@ def _break_glass(start, end) -> list[Anomaly]:
         select(AuditEvent).where(AuditEvent.occurred_at >= start, AuditEvent.occurred_at < end,
                                  AuditEvent.action == "break_glass.granted")
     )
-    return [
-        Anomaly(f"break_glass:{e.seq}", "break_glass", None if e.actor_role == Role.REPORTER.value else e.actor_id,
-                e.actor_role == Role.REPORTER.value, e.occurred_at, e.occurred_at, 1, e.object_id)
-        for e in events
-    ]
+    return [Anomaly(f"break_glass:{e.seq}", "break_glass", e.actor_id, False, e.occurred_at, e.occurred_at, 1,
+                    e.object_id) for e in events]
 
 
 def detect(start: datetime, end: datetime) -> list[Anomaly]:

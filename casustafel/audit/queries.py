@@ -1,24 +1,40 @@
-"""Reading the access log for the privacy officer: filters, keyset pages, masking.
+"""Reading the access log for the privacy officer: filters, keyset pages, shielding.
 
 Pages are keyset-based on (occurred_at, seq), never OFFSET: the log holds millions of rows.
-Events recorded in the reporter role never show who acted or from where, and are left out
-of a filter by user: who reported a signal is for the coordinator only (DOMAIN.md §3).
+
+Only the act of reporting is shielded: the events recorded with the purpose `melding` (a
+submission and its uploads, answers to the coordinator's questions, the reporter's own views in
+Mijn meldingen). They never appear in the stream of events, a timeline or a user's history;
+they are counted per day and per signal, without who, without the time of day and without a
+place in the sequence, so neither their time, their position nor their neighbours (the
+reporter's login) tie a signal to its reporter. Every other event shows its user. Sequence
+numbers are never shown and page cursors are opaque, so gaps cannot be counted either.
 """
 
+import base64
 import uuid
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import or_, select, tuple_
+from sqlalchemy import func, or_, select, tuple_
 
-from casustafel import dates
+from casustafel import crypto, dates
 from casustafel.extensions import db
 from casustafel.models import AuditEvent, Location, Signal, Subject, User
-from casustafel.permissions import Role
+from casustafel.models.base import keyring
 
 PAGE_SIZE = 50
 RESULT_LABELS = {"success": "gelukt", "denied": "geweigerd", "failed": "mislukt"}
-REPORTER = Role.REPORTER.value
+SHIELDED_PURPOSE = "melding"  # the act of reporting
+SHIELDED_LABELS = {
+    "signal.created": "Melding gedaan",
+    "attachment.uploaded": "Bijlage meegestuurd",
+    "signal.submit_refused": "Meldformulier met fouten verstuurd",
+    "signal.question_answered": "Vraag beantwoord",
+    "signal.status_viewed": "Status bekeken in Mijn meldingen",
+    "signal.own_listed": "Mijn meldingen bekeken",
+}
+_CURSOR_ROW = uuid.UUID(int=0)  # the associated data of a cursor names no row
 
 
 @dataclass
@@ -34,17 +50,40 @@ class LogFilter:
     involving_user: uuid.UUID | None = None  # the user's timeline: by them or about their account
 
 
-def not_reporter_role():
-    return or_(AuditEvent.actor_role.is_(None), AuditEvent.actor_role != REPORTER)
+def visible():
+    """Every event but the shielded acts of reporting."""
+    return or_(AuditEvent.purpose.is_(None), AuditEvent.purpose != SHIELDED_PURPOSE)
 
 
-def conditions(f: LogFilter) -> list:
+def shielded():
+    return AuditEvent.purpose == SHIELDED_PURPOSE
+
+
+def encode_cursor(seq: int | None) -> str | None:
+    """An opaque page cursor: the privacy officer can follow it, not read or forge it, so no
+    sequence number (and no gap left by a shielded event) is ever visible."""
+    if seq is None:
+        return None
+    blob = crypto.encrypt_field(keyring(), "audit_event", "cursor", _CURSOR_ROW, str(seq))
+    return base64.urlsafe_b64encode(blob).decode().rstrip("=")
+
+
+def decode_cursor(token: str | None) -> int | None:
+    if not token or len(token) > 200:
+        return None
+    try:
+        blob = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+        return int(crypto.decrypt_field(keyring(), "audit_event", "cursor", _CURSOR_ROW, blob))
+    except (ValueError, crypto.DecryptionError, crypto.KeyringError):
+        return None
+
+
+def conditions(f: LogFilter, *, include_actor: bool = True) -> list:
     where = []
-    if f.actor_id is not None:
-        where += [AuditEvent.actor_id == f.actor_id, not_reporter_role()]
-    if f.involving_user is not None:
-        where += [or_(AuditEvent.actor_id == f.involving_user, AuditEvent.object_id == str(f.involving_user)),
-                  not_reporter_role()]
+    if f.actor_id is not None and include_actor:
+        where.append(AuditEvent.actor_id == f.actor_id)
+    if f.involving_user is not None and include_actor:
+        where.append(or_(AuditEvent.actor_id == f.involving_user, AuditEvent.object_id == str(f.involving_user)))
     if f.object_ids is not None:
         where.append(AuditEvent.object_id.in_(f.object_ids or ["-"]))
     if f.action:
@@ -64,11 +103,11 @@ def conditions(f: LogFilter) -> list:
 def page(f: LogFilter, *, before: int | None = None, after: int | None = None,
          newest_first: bool = True, size: int = PAGE_SIZE) -> tuple[list[AuditEvent], int | None]:
     """One page of events and the cursor (a seq) for the next page, or None at the end."""
-    stmt = select(AuditEvent).where(*conditions(f))
+    stmt = select(AuditEvent).where(*conditions(f), visible())
     key = tuple_(AuditEvent.occurred_at, AuditEvent.seq)
     cursor = before if newest_first else after
     if cursor is not None:
-        at = db.session.scalar(select(AuditEvent.occurred_at).where(AuditEvent.seq == cursor))
+        at = db.session.scalar(select(AuditEvent.occurred_at).where(AuditEvent.seq == cursor, visible()))
         if at is not None:
             stmt = stmt.where(key < tuple_(at, cursor) if newest_first else key > tuple_(at, cursor))
     if newest_first:
@@ -96,23 +135,43 @@ def batches(f: LogFilter, size: int = 5000, limit: int | None = None):
             return
 
 
+def shielded_counts(f: LogFilter) -> list[tuple[date, str, str | None, int]]:
+    """The shielded acts of reporting the filter covers, as (Dutch day, action, object id,
+    count), ordered by day, action and object: never by time or sequence. A filter by user
+    finds none of them."""
+    if f.actor_id is not None or f.involving_user is not None:
+        return []
+    counts: dict[tuple, int] = {}
+    rows = db.session.execute(select(AuditEvent.occurred_at, AuditEvent.action, AuditEvent.object_id)
+                              .where(*conditions(f), shielded()).execution_options(yield_per=5000))
+    for at, action, object_id in rows:
+        key = (dates.to_local(at).date(), action, object_id)
+        counts[key] = counts.get(key, 0) + 1
+    return sorted(((day, action, object_id, n) for (day, action, object_id), n in counts.items()),
+                  key=lambda r: (r[0], r[1], r[2] or ""), reverse=True)
+
+
+def shielded_total(f: LogFilter) -> int:
+    if f.actor_id is not None or f.involving_user is not None:
+        return 0
+    return db.session.scalar(select(func.count()).select_from(AuditEvent).where(*conditions(f), shielded())) or 0
+
+
+def shielded_label(action: str) -> str:
+    return SHIELDED_LABELS.get(action, action)
+
+
 def actors_for(events) -> dict:
-    """Users named by events, except events in the reporter role (masked)."""
-    ids = {e.actor_id for e in events if e.actor_id and e.actor_role != REPORTER}
+    """The users the events name (shielded events never reach here)."""
+    ids = {e.actor_id for e in events if e.actor_id}
     if not ids:
         return {}
     return {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(ids)))}
 
 
 def actor_label(event, actors) -> str:
-    if event.actor_role == REPORTER:
-        return "melder (afgeschermd)"
     user = actors.get(event.actor_id)
     return user.display_name if user else "—"
-
-
-def origin_label(event) -> str:
-    return "" if event.actor_role == REPORTER else (event.origin or "")
 
 
 def signal_tables():

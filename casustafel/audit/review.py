@@ -15,6 +15,7 @@ from casustafel.audit.forms import PURPOSES, AnomalyFilterForm, ReviewForm, Subj
 from casustafel.audit.queries import subject_object_ids
 from casustafel.audit.services import record
 from casustafel.audit.views import PURPOSE, guard
+from casustafel.breakglass import services as breakglass
 from casustafel.extensions import db
 from casustafel.models import Signal, User
 from casustafel.permissions import Role, can_review_audit_log, role_required
@@ -94,12 +95,17 @@ def anomaly(anomaly_key):
             return redirect(url_for("audit.anomaly", anomaly_key=item.key))
         flash("De beoordeling is vastgelegd.", "success")
         return redirect(url_for("audit.anomaly", anomaly_key=item.key))
-    signal = None
+    signal = grant = reads = None
     if item.object_id and item.kind == "break_glass":
         signal = db.session.scalar(select(Signal).where(Signal.id == _uuid_or_none(item.object_id)))
+        grant = breakglass.grant_for_event(item.actor_id, _uuid_or_none(item.object_id), item.first_at)
+        reads = breakglass.reads_under(grant) if grant else []
+        if grant is not None and grant.reason:
+            record(current_user, "break_glass.reason_viewed", object_type="break_glass", object_id=grant.id,
+                   purpose=PURPOSE)
     record(current_user, "audit.anomaly_viewed", object_type="anomaly", object_id=item.key, purpose=PURPOSE)
     return render_logged("audit/anomaly.html", item=item, form=form, users=_users([item]),
-                           outcomes=anomalies.OUTCOMES, signal=signal)
+                         outcomes=anomalies.OUTCOMES, signal=signal, grant=grant, reads=reads)
 
 
 def _uuid_or_none(value):

@@ -18,15 +18,16 @@ from casustafel.audit.services import record, record_denial
 from casustafel.auth.views import fresh_login_required
 from casustafel.exports import to_csv
 from casustafel.extensions import db
-from casustafel.forms import Form, int_arg
-from casustafel.models import Signal, User, UserRole
+from casustafel.forms import Form
+from casustafel.models import Signal, User
 from casustafel.permissions import Role, can_read_audit_log, can_review_audit_log, role_required
 from casustafel.web import render_logged
 
 PURPOSE = "toezicht"
 EXPORT_LIMIT = 100_000
-EXPORT_HEADER = ["Nr.", "Tijd (UTC)", "Gebruiker", "Rol", "Handeling", "Objecttype", "Object", "Betrokkenen",
-                 "Doel", "Resultaat", "Reden", "Verzoek", "Herkomst"]
+EXPORT_HEADER = ["Tijd (UTC)", "Gebruiker", "Rol", "Handeling", "Objecttype", "Object", "Betrokkenen",
+                 "Doel", "Resultaat", "Reden", "Verzoek", "Herkomst", "Aantal"]
+SHIELDED_ACTOR = "melder (afgeschermd)"
 TIMELINE_SIZE = 100
 
 
@@ -39,11 +40,7 @@ def guard(policy) -> None:
 def _filter_form() -> tuple[LogFilterForm, queries.LogFilter, list[Signal], str | None]:
     """The filter form and the filter it validly gives; an invalid field filters nothing."""
     form = LogFilterForm(request.args)
-    # Events in the reporter role are never found by user, so accounts that only report are not listed.
-    users = db.session.scalars(
-        select(User).where(User.id.in_(select(UserRole.user_id).where(UserRole.role != queries.REPORTER)))
-        .order_by(User.display_name)
-    ).all()
+    users = db.session.scalars(select(User).order_by(User.display_name)).all()
     form.gebruiker.choices = [SelectChoice("", "Alle gebruikers")] + [SelectChoice(str(u.id), u.display_name)
                                                                       for u in users]
     form.validate()
@@ -99,13 +96,14 @@ def log():
     guard(can_read_audit_log)
     form, f, subject_signals, notice = _filter_form()
     status, since = checkpoints.verify_since_newest()
-    events, next_before = queries.page(f, before=int_arg("voor"))
+    events, next_before = queries.page(f, before=queries.decode_cursor(request.args.get("voor")))
     actors = queries.actors_for(events)
     references = _references(events)
     record(current_user, "audit.viewed", object_type="audit_event", purpose=PURPOSE)
     return render_logged(
         "audit/log.html", form=form, events=events, actors=actors, references=references, status=status,
-        since=since, next_before=next_before, first_page="voor" in request.args, args=_args(),
+        since=since, next_before=queries.encode_cursor(next_before), first_page="voor" in request.args, args=_args(),
+        shielded_total=queries.shielded_total(f),
         subject_signals=subject_signals, notice=notice, queries=queries, checkpoint_form=Form(),
     )
 
@@ -121,7 +119,7 @@ def checkpoint():
     if status.ok:
         record(current_user, "audit.checkpoint_stored", object_type="audit_event", purpose=PURPOSE)
         db.session.commit()
-        flash(f"Keten gecontroleerd en controlepunt vastgelegd tot en met regel {status.last_seq}.", "success")
+        flash("Keten gecontroleerd en controlepunt vastgelegd.", "success")
     else:
         db.session.rollback()
         flash(f"Geen controlepunt vastgelegd: het logboek is niet intact ({status.message}).", "error")
@@ -134,19 +132,22 @@ def checkpoint():
 def export():
     guard(can_review_audit_log)
     _, f, _, _ = _filter_form()
-    rows = []
-    for _ in range(0, EXPORT_LIMIT, 5000):
-        events, _ = queries.page(f, before=rows[-1][0] if rows else None, size=5000)
+    rows, before = [], None
+    while len(rows) < EXPORT_LIMIT:
+        events, before = queries.page(f, before=before, size=5000)
         actors = queries.actors_for(events)
         rows += [
-            [e.seq, e.occurred_at.strftime("%Y-%m-%d %H:%M:%S"), queries.actor_label(e, actors), e.actor_role or "",
+            [e.occurred_at.strftime("%Y-%m-%d %H:%M:%S"), queries.actor_label(e, actors), e.actor_role or "",
              e.action, e.object_type or "", e.object_id or "", e.subject_pseudonyms or "", e.purpose or "",
              queries.RESULT_LABELS.get(e.result, e.result), e.reason_code or "", e.request_id or "",
-             queries.origin_label(e)]
+             e.origin or "", 1]
             for e in events
         ]
-        if len(events) < 5000:
+        if before is None:
             break
+    # The acts of reporting last, per day and object: no time of day, no place among the rest.
+    rows += [[day.isoformat(), SHIELDED_ACTOR, "", action, "", object_id or "", "", queries.SHIELDED_PURPOSE,
+              "", "", "", "", count] for day, action, object_id, count in queries.shielded_counts(f)]
     record(current_user, "audit.exported", object_type="audit_event", purpose=PURPOSE, reason_code="csv")
     db.session.commit()
     response = Response(to_csv(EXPORT_HEADER, rows[:EXPORT_LIMIT]), mimetype="text/csv; charset=utf-8")
@@ -163,13 +164,16 @@ def signal_timeline(reference):
     if signal is None:
         abort(404)
     f = queries.LogFilter(object_ids=queries.signal_object_ids([signal.id]))
-    events, next_after = queries.page(f, after=int_arg("na"), newest_first=False, size=TIMELINE_SIZE)
+    after = queries.decode_cursor(request.args.get("na"))
+    events, next_after = queries.page(f, after=after, newest_first=False, size=TIMELINE_SIZE)
     actors = queries.actors_for(events)
     record(current_user, "audit.timeline_viewed", signal, purpose=PURPOSE)
     return render_logged(
         "audit/timeline.html", title=f"Tijdlijn van melding {signal.reference}", events=events, actors=actors,
         references={str(signal.id): signal.reference}, queries=queries,
-        next_url=url_for("audit.signal_timeline", reference=signal.reference, na=next_after) if next_after else None,
+        shielded=queries.shielded_counts(f) if after is None else [],
+        next_url=url_for("audit.signal_timeline", reference=signal.reference,
+                         na=queries.encode_cursor(next_after)) if next_after else None,
         log_url=url_for("audit.log", kenmerk=signal.reference),
     )
 
@@ -186,14 +190,16 @@ def user_timeline(user_id):
     form.validate()
     f = queries.LogFilter(involving_user=user.id, date_from=form.van.data if not form.van.errors else None,
                           date_until=form.tot.data if not form.tot.errors else None)
-    events, next_after = queries.page(f, after=int_arg("na"), newest_first=False, size=TIMELINE_SIZE)
+    events, next_after = queries.page(f, after=queries.decode_cursor(request.args.get("na")), newest_first=False,
+                                      size=TIMELINE_SIZE)
     actors = queries.actors_for(events)
     record(current_user, "audit.timeline_viewed", user, purpose=PURPOSE)
     period = {k: v for k, v in (("van", request.args.get("van")), ("tot", request.args.get("tot"))) if v}
     return render_logged(
         "audit/timeline.html", title=f"Tijdlijn van {user.display_name}", events=events, actors=actors,
         references=_references(events), queries=queries, period_form=form, user=user,
-        next_url=url_for("audit.user_timeline", user_id=user.id, na=next_after, **period) if next_after else None,
+        next_url=url_for("audit.user_timeline", user_id=user.id, na=queries.encode_cursor(next_after),
+                         **period) if next_after else None,
         log_url=url_for("audit.log", gebruiker=user.id, **period),
     )
 

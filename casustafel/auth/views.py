@@ -47,14 +47,18 @@ def _safe_next(target: str | None) -> str:
     return url_for("main.home")
 
 
-def fresh_login_required(view):
-    """Ask for the password again when the login is older than FRESH_LOGIN_WINDOW."""
+def fresh_login_required(view=None, *, methods=None):
+    """Ask for the password again when the login is older than FRESH_LOGIN_WINDOW (for every
+    request, or only for the given methods)."""
+    if view is None:
+        return lambda inner: fresh_login_required(inner, methods=methods)
 
     @wraps(view)
     def wrapped(*args, **kwargs):
-        if not sessions.is_fresh(current_user):
+        if (methods is None or request.method in methods) and not sessions.is_fresh(current_user):
             flash("Bevestig eerst uw wachtwoord om verder te gaan.", "info")
-            return redirect(url_for("auth.reauthenticate", next=request.full_path))
+            target = request.full_path if request.method == "GET" else request.path
+            return redirect(url_for("auth.reauthenticate", next=target))
         return view(*args, **kwargs)
 
     return wrapped

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from casustafel.audit import record
 from casustafel.extensions import db
-from casustafel.models import BreakGlass, Signal, User
+from casustafel.models import AuditEvent, BreakGlass, Signal, User
 from casustafel.notifications import notify
 from casustafel.permissions import Role
 
@@ -77,6 +77,29 @@ def grant_access(actor: User, role: str, signal: Signal, reason: str, minutes: i
         if officer.has_role(Role.PRIVACY_OFFICER):
             notify(officer, NOTICE_SUBJECT, NOTICE_BODY)
     return grant
+
+
+def record_refusal(actor: User, role: str, signal: Signal | None, reason_code: str) -> None:
+    """Log a refused request under the user's name: also a probe of a reference that does not
+    exist (never the typed reference itself)."""
+    record(actor, "break_glass.refused", signal, object_type=None if signal else "signal", result="denied",
+           purpose=PURPOSE, reason_code=reason_code, role=str(role))
+
+
+def grant_for_event(actor_id, signal_id, at: datetime) -> BreakGlass | None:
+    """The grant a `break_glass.granted` event recorded (same user and signal, started then)."""
+    candidates = db.session.scalars(select(BreakGlass).where(BreakGlass.user_id == actor_id,
+                                                             BreakGlass.signal_id == signal_id)).all()
+    return min(candidates, key=lambda g: abs((g.started_at - at).total_seconds()), default=None)
+
+
+def reads_under(grant: BreakGlass) -> list:
+    """Every page of the signal read under the grant, oldest first (for the privacy officer)."""
+    until = grant.ended_at or grant.expires_at
+    return list(db.session.scalars(select(AuditEvent).where(
+        AuditEvent.actor_id == grant.user_id, AuditEvent.action == "break_glass.signal_viewed",
+        AuditEvent.object_id == str(grant.signal_id), AuditEvent.occurred_at >= grant.started_at,
+        AuditEvent.occurred_at <= until).order_by(AuditEvent.occurred_at, AuditEvent.seq)))
 
 
 def record_signal_viewed(actor: User, grant: BreakGlass, signal: Signal) -> None:

@@ -11,6 +11,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from casustafel.audit import record_denial
+from casustafel.auth.views import fresh_login_required
 from casustafel.breakglass import bp, services
 from casustafel.breakglass.forms import RequestForm
 from casustafel.dates import local_time, utcnow
@@ -19,7 +20,9 @@ from casustafel.forms import Form
 from casustafel.models import STATUSES, BreakGlass, Signal, SignalEvent
 from casustafel.permissions import Role, can_request_break_glass, can_use_break_glass, role_required
 
-ANY_ROLE = (Role.REPORTER, Role.MEMBER, Role.COORDINATOR, Role.PRIVACY_OFFICER, Role.ADMIN)
+# Break-glass is recorded under the user's name whatever role is active; the order only picks the
+# role shown next to it (the most telling one first).
+ANY_ROLE = (Role.ADMIN, Role.PRIVACY_OFFICER, Role.COORDINATOR, Role.MEMBER, Role.REPORTER)
 UNKNOWN_SIGNAL = "Er is geen melding met dit kenmerk die u kunt openen. Controleer het kenmerk."
 
 
@@ -52,20 +55,28 @@ def _grant_or_404(grant_id: uuid.UUID) -> tuple[BreakGlass, Signal]:
 
 @bp.route("/", methods=["GET", "POST"])
 @role_required(*ANY_ROLE)
+@fresh_login_required(methods=("POST",))
 def request_access():
     if not can_request_break_glass(current_user):
         abort(403)
     form = RequestForm()
-    if form.validate_on_submit():
+    if form.is_submitted() and not form.validate():
+        services.record_refusal(current_user, g.active_role, None, "formulier")
+        db.session.commit()
+    elif form.is_submitted():
         now = utcnow()
         signal = services.find_signal(form.signal_reference.data)
         existing = services.active_grant_for(current_user, signal, now) if signal else None
         if signal is None:
             form.signal_reference.errors.append(UNKNOWN_SIGNAL)
+            services.record_refusal(current_user, g.active_role, None, "onbekend_kenmerk")
+            db.session.commit()
         elif existing is not None:
             form.signal_reference.errors.append(
                 f"U hebt al noodtoegang tot deze melding, tot {local_time(existing.expires_at, '%H:%M')}."
             )
+            services.record_refusal(current_user, g.active_role, signal, "al_actief")
+            db.session.commit()
         else:
             grant = services.grant_access(current_user, g.active_role, signal, form.reason.data,
                                           form.duration.data, now)
