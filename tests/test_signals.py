@@ -7,6 +7,7 @@ test_signals_privacy.py.
 
 import html
 import io
+import itertools
 import re
 import threading
 import uuid
@@ -33,12 +34,13 @@ from casustafel.models import (
     Location,
     Notification,
     Phenomenon,
+    ReferenceCounter,
     Signal,
     SignalEvent,
     Subject,
 )
 from casustafel.models.base import keyring
-from casustafel.signals.services import next_reference
+from casustafel.signals.services import next_reference, reference_number
 from casustafel.storage import AttachmentStore
 from config import TestConfig
 from tests.conftest import csrf_from, login
@@ -164,7 +166,7 @@ def count(model) -> int:
 
 def all_signals() -> list[Signal]:
     db.session.expire_all()
-    return list(db.session.scalars(select(Signal).order_by(Signal.reference)))
+    return list(db.session.scalars(select(Signal).order_by(Signal.received_at)))
 
 
 def events(action: str) -> list[AuditEvent]:
@@ -269,7 +271,7 @@ def test_a_complete_signal_is_stored_with_everything_typed(app, client, reporter
     assert response.status_code == 302
     (signal,) = all_signals()
     assert response.headers["Location"] == f"/mijn-meldingen/{signal.id}/bevestiging"
-    assert re.fullmatch(rf"SIG-{YEAR}-0001", signal.reference)
+    assert re.fullmatch(rf"SIG-{YEAR}-\d{{4}}", signal.reference)
     assert (signal.channel, signal.status, signal.urgent) == ("meldpunt", "ingediend", True)
     assert signal.phenomenon.name == "Hennepteelt" and signal.phenomenon.parent.name == "Drugs"
     assert {i.id for i in signal.indicators} == {local[0], flags[0], flags[2]}
@@ -319,14 +321,30 @@ def test_blank_subject_and_location_rows_are_skipped(client, reporter):
     assert signal.subjects == [] and signal.locations == [] and signal.attachments == []
 
 
-def test_references_count_up_per_year(app, client, reporter):
+def test_references_are_the_years_permuted_count_and_unique(app, client, reporter):
     for _ in range(3):
         assert submit(client, signal_form()).status_code == 302
 
-    assert [s.reference for s in all_signals()] == [f"SIG-{YEAR}-{n:04d}" for n in (1, 2, 3)]
-    assert next_reference(YEAR + 1) == f"SIG-{YEAR + 1}-0001"
-    assert next_reference(YEAR) == f"SIG-{YEAR}-0004"
+    key = db.session.get(ReferenceCounter, YEAR).permutation_key
+    expected = [f"SIG-{YEAR}-{reference_number(n, key):04d}" for n in (1, 2, 3)]
+    assert sorted(s.reference for s in all_signals()) == sorted(expected)
+    next_year = next_reference(YEAR + 1)
+    next_key = db.session.get(ReferenceCounter, YEAR + 1).permutation_key
+    assert next_key != key and next_year == f"SIG-{YEAR + 1}-{reference_number(1, next_key):04d}"
+    assert next_reference(YEAR) == f"SIG-{YEAR}-{reference_number(4, key):04d}"
     db.session.rollback()
+
+
+def test_a_reference_number_does_not_show_the_order_in_which_signals_came_in():
+    key = b"vaste testsleutel voor kenmerken"
+    numbers = [reference_number(n, key) for n in range(1, 201)]
+    assert len(set(numbers)) == 200 and all(1 <= n <= 9999 for n in numbers)
+    assert numbers != sorted(numbers)
+    rising = sum(b > a for a, b in itertools.pairwise(numbers))
+    assert 60 < rising < 140  # about half the steps go up, as for a random order
+    assert sorted(reference_number(n, key) for n in range(1, 10000)) == list(range(1, 10000))  # all used once
+    assert reference_number(10000, key) >= 10000  # then five digits
+    assert reference_number(7, None) == 7  # a year begun with counting references keeps counting
 
 
 def test_a_reporter_cannot_choose_channel_status_or_reporter(client, reporter, make_user):
@@ -1121,7 +1139,11 @@ def test_thirty_concurrent_submissions_get_thirty_distinct_references(threaded_a
         references = [future.result(timeout=120) for future in futures]
 
     assert len(set(references)) == submissions
-    assert sorted(references) == [f"SIG-{YEAR}-{n:04d}" for n in range(1, submissions + 1)]
+    with threaded_app.app_context():
+        key = db.session.get(ReferenceCounter, YEAR).permutation_key
+        db.session.remove()
+    assert sorted(references) == sorted(f"SIG-{YEAR}-{reference_number(n, key):04d}"
+                                        for n in range(1, submissions + 1))
     with threaded_app.app_context():
         stored = db.session.scalars(select(Signal.reference)).all()
         assert sorted(stored) == sorted(references)

@@ -59,12 +59,14 @@ BlindIndex = BigInteger().with_variant(db.Integer, "sqlite")
 
 
 class ReferenceCounter(db.Model):
-    """The last reference number per year; its row lock keeps references unique."""
+    """How many references a year has given out; its row lock keeps references unique. The
+    year's permutation key turns the n-th into an unpredictable number (signals/services.py)."""
 
     __tablename__ = "reference_counter"
 
     year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     last_number: Mapped[int] = mapped_column(default=0)
+    permutation_key: Mapped[bytes | None] = mapped_column(LargeBinary)
 
 
 class Signal(db.Model):

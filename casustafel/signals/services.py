@@ -5,13 +5,13 @@ the demo and the test fixtures all create signals through the same code.
 """
 
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date
 
 from flask import current_app
 from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from casustafel import linking
+from casustafel import crypto, dates, linking
 from casustafel.audit import record
 from casustafel.extensions import db
 from casustafel.models import (
@@ -29,24 +29,42 @@ from casustafel.notifications import notify
 from casustafel.permissions import Role
 from casustafel.storage import base_name
 
+# References: SIG-YYYY-NNNN. The n-th signal of a year gets a number drawn by a keyed
+# permutation of n, so the number says nothing about when or in which order a signal came in:
+# set beside the log's logins it cannot point to a reporter, and it cannot be guessed.
+FOUR_DIGITS, FIVE_DIGITS = 9999, 90000
+
+
+def reference_number(counter: int, key: bytes | None) -> int:
+    """The number of the `counter`-th reference of a year (1-based)."""
+    if key is None:  # a year that began before references were permuted goes on counting
+        return counter
+    if counter <= FOUR_DIGITS:
+        return 1 + crypto.permute(key, counter - 1, FOUR_DIGITS)
+    if counter <= FOUR_DIGITS + FIVE_DIGITS:
+        return 10000 + crypto.permute(key, counter - FOUR_DIGITS - 1, FIVE_DIGITS)
+    raise RuntimeError("Alle kenmerken van dit jaar zijn uitgegeven.")
+
 
 def next_reference(year: int | None = None) -> str:
-    """Allocate `SIG-YYYY-NNNN`, unique under concurrent submissions (row lock on the counter).
+    """Allocate a reference, unique under concurrent submissions (row lock on the counter).
 
     Call it before anything else in the transaction writes, so locks are always taken in
     the same order (counter, then the audit head).
     """
-    year = year or datetime.now(UTC).year
+    year = year or dates.today().year
     table = ReferenceCounter.__table__
     bump = update(table).where(table.c.year == year).values(last_number=table.c.last_number + 1)
     if db.session.execute(bump).rowcount == 0:
         try:
             with db.session.begin_nested():
-                db.session.execute(insert(table).values(year=year, last_number=1))
+                db.session.execute(insert(table).values(year=year, last_number=1,
+                                                        permutation_key=crypto.new_permutation_key()))
         except IntegrityError:  # another submission created this year's row first
             db.session.execute(bump)
-    number = db.session.scalar(select(table.c.last_number).where(table.c.year == year))
-    return f"SIG-{year}-{number:04d}"
+    counter, key = db.session.execute(
+        select(table.c.last_number, table.c.permutation_key).where(table.c.year == year)).one()
+    return f"SIG-{year}-{reference_number(counter, key):04d}"
 
 
 @dataclass
