@@ -31,7 +31,13 @@ PENDING = (Notification.sent_at.is_(None), Notification.failed_at.is_(None))
 GIVEN_UP = (Notification.sent_at.is_(None), Notification.failed_at.is_not(None))
 
 
-def notify(recipient, subject: str, body: str) -> Notification:
+def notify(recipient, subject: str, body: str, link: str | None = None) -> Notification:
+    """Queue an e-mail that says there is news, never what; the link leads to the app (or, for
+    an activation, to the single-use link)."""
+    if link is not None:
+        message = Notification(recipient_id=recipient.id, subject=subject, body=f"{body}\n\n{link}")
+        db.session.add(message)
+        return message
     link = current_app.config.get("PUBLIC_URL")
     if not link and current_app.config.get("ENV_NAME") != "production":
         try:  # development only: production requires PUBLIC_URL, never trusting the Host header

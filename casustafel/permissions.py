@@ -39,6 +39,7 @@ PUBLIC_ENDPOINTS = frozenset(
         "auth.login",
         "auth.second_factor",
         "auth.enrol_totp",
+        "auth.activate",
     }
 )
 

@@ -6,6 +6,8 @@ from casustafel.models import Setting
 DEFAULTS = {
     # "1": the coordinator records privacy checks (small municipality); "0": the privacy officer.
     "privacy_checks_by_coordinator": "0",
+    # "1": with one admin, the privacy officer approves content roles (four eyes); "0": another admin.
+    "role_approval_by_privacy_officer": "0",
     # A new signal waiting longer than this many days is marked in the coordinator's inbox.
     "waiting_too_long_days": "10",
     # Log anomalies: more content reads per user per hour than this; reads outside office hours
@@ -25,6 +27,8 @@ DEFAULTS = {
 
 LABELS = {
     "privacy_checks_by_coordinator": "De regisseur legt de privacytoetsen vast (kleine gemeente)",
+    "role_approval_by_privacy_officer": ("De privacyfunctionaris keurt inhoudelijke rollen goed "
+                                         "(gemeente met één beheerder)"),
     "waiting_too_long_days": "Een melding wacht te lang na (dagen)",
     "audit_bulk_reads_per_hour": "Logboek: meer inzagen per gebruiker per uur dan dit is een afwijking",
     "audit_office_hours_start": "Logboek: kantoortijd begint om (uur)",

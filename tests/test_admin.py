@@ -1,36 +1,72 @@
 """Admin pages: users, roles, departments and the meldpunt lists. Never signal content."""
 
 import re
+from datetime import UTC, datetime, timedelta
 
+from freezegun import freeze_time
 from sqlalchemy import select
 
 from casustafel.admin import services
+from casustafel.audit import anomalies
 from casustafel.extensions import db
-from casustafel.models import AuditEvent, Department, Indicator, Phenomenon, User
-from tests.conftest import login, post_form
+from casustafel.models import AuditEvent, Department, Indicator, Notification, Phenomenon, RoleRequest, User
+from casustafel.permissions import Role
+from casustafel.settings import set_setting
+from tests.conftest import PASSWORD, csrf_from, login, post_form
 
 
 def _events(action):
     return db.session.scalars(select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.seq)).all()
 
 
-def test_admin_creates_a_user_who_must_choose_a_password_at_first_login(client, make_user, login_as, app):
+def activation_link(user) -> str:
+    """The link in the newest e-mail to `user` (the only place it exists)."""
+    mail = db.session.scalars(select(Notification).where(Notification.recipient_id == user.id)
+                              .order_by(Notification.created_at.desc())).first()
+    return re.search(r"/activeren/\S+", mail.body).group(0)
+
+
+def choose_password(app, link: str, password: str = PASSWORD):
+    browser = app.test_client()
+    page = browser.get(link)
+    if page.status_code != 200:
+        return page
+    token = csrf_from(page)
+    return browser.post(link, data={"csrf_token": token, "new_password": password, "repeat_password": password})
+
+
+def test_admin_creates_a_user_who_gets_an_activation_link_and_no_password_is_shown(
+        client, make_user, login_as, app):
     login_as(make_user("admin"))
     response = post_form(
         client, "/beheer/gebruikers/nieuw",
-        {"email": "Nina@Gemeente.test", "display_name": "Nina Nieuw", "department_id": "0", "roles": ["member"]},
-        from_url="/beheer/gebruikers/nieuw",
+        {"email": "Nina@Gemeente.test", "display_name": "Nina Nieuw", "department_id": "0", "roles": ["reporter"]},
+        from_url="/beheer/gebruikers/nieuw", follow_redirects=True,
     )
-    assert response.status_code == 200
-    password = re.search(r'class="utrecht-code app-secret">([^<]+)<', response.get_data(as_text=True)).group(1)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and "krijgt een e-mail met een link" in page
+    assert "app-secret" not in page and "wachtwoord:" not in page.lower()
     user = db.session.scalar(select(User).where(User.email == "nina@gemeente.test"))
-    assert user is not None and user.must_change_password
-    assert {r.value for r in user.roles} == {"member"}
+    assert {r.value for r in user.roles} == {"reporter"}
+    assert login(app.test_client(), "nina@gemeente.test").request.path == "/inloggen"  # no password works yet
     assert [e.object_id for e in _events("user.created")].count(str(user.id)) == 1
 
-    other = app.test_client()
-    login(other, "nina@gemeente.test", password)
-    assert other.get("/").headers["Location"].endswith("/account/wachtwoord")
+    assert choose_password(app, activation_link(user)).headers["Location"].endswith("/inloggen")
+    assert login(app.test_client(), "nina@gemeente.test").request.path == "/"
+
+
+def test_an_activation_link_works_once_and_not_after_72_hours(client, make_user, login_as, app):
+    login_as(make_user("admin"))
+    target = make_user("reporter")
+    post_form(client, f"/beheer/gebruikers/{target.id}/wachtwoord-herstellen", from_url="/beheer/gebruikers")
+    link = activation_link(target)
+
+    assert choose_password(app, link).status_code == 302
+    assert choose_password(app, link, "nog een ander wachtwoord 2").status_code == 404  # used
+    post_form(client, f"/beheer/gebruikers/{target.id}/wachtwoord-herstellen", from_url="/beheer/gebruikers")
+    with freeze_time(datetime.now(UTC) + timedelta(hours=73)):
+        assert app.test_client().get(activation_link(target)).status_code == 404
+    assert app.test_client().get("/activeren/verzonnen").status_code == 404
 
 
 def test_creating_a_user_twice_gives_a_field_message_and_keeps_the_input(client, make_user, login_as):
@@ -89,9 +125,9 @@ def test_a_stale_edit_is_refused_with_a_clear_message_and_changes_nothing(client
     assert db.session.get(User, target.id).display_name == "Oude Naam"
 
 
-def test_reset_second_factor_clears_the_secret_and_ends_sessions(client, make_user, login_as):
+def test_reset_second_factor_of_a_reporter_clears_the_secret_at_once(client, make_user, login_as):
     login_as(make_user("admin"))
-    target = make_user("coordinator")
+    target = make_user("reporter")
     target.totp_secret = "JBSWY3DPEHPK3PXP"
     target.totp_enabled = True
     db.session.commit()
@@ -100,6 +136,117 @@ def test_reset_second_factor_clears_the_secret_and_ends_sessions(client, make_us
     fresh = db.session.get(User, target.id)
     assert fresh.totp_secret is None and not fresh.totp_enabled
     assert len(_events("user.second_factor_reset")) == 1
+
+
+# Four eyes on content roles (finding 2 of the accountability review) -------------------------
+
+
+def roles_anomalies() -> list[str]:
+    found = [a for a in anomalies.detect(datetime(2000, 1, 1), datetime(2100, 1, 1)) if a.kind == "rollen"]
+    return [db.session.get(AuditEvent, int(a.key.split(":")[1])).action for a in found]
+
+
+def decide(app, approver, request_id, choice="goedkeuren"):
+    other = app.test_client()
+    login(other, approver.email)
+    return post_form(other, f"/beheer/goedkeuringen/{request_id}", {"besluit": choice},
+                     from_url="/beheer/goedkeuringen")
+
+
+def test_an_admin_cannot_make_a_coordinator_alone(client, make_user, login_as, app):
+    admin, second = make_user("admin", name="Eerste Beheerder"), make_user("admin", name="Tweede Beheerder")
+    login_as(admin)
+    post_form(client, "/beheer/gebruikers/nieuw",
+              {"email": "stroman@gemeente.test", "display_name": "Stro Man", "department_id": "0",
+               "roles": ["coordinator"]}, from_url="/beheer/gebruikers/nieuw")
+    account = db.session.scalar(select(User).where(User.email == "stroman@gemeente.test"))
+
+    assert account.roles == set()  # nothing until a second person approves
+    request = db.session.scalars(select(RoleRequest)).one()
+    assert (request.role, request.status, request.requested_by_id) == ("coordinator", "open", admin.id)
+    assert "app-secret" not in client.get(f"/beheer/gebruikers/{account.id}").get_data(as_text=True)
+    assert roles_anomalies() == ["user.role_requested"]
+    assert decide(app, admin, request.id).status_code == 404  # not by who asked
+
+    assert decide(app, second, request.id).status_code == 302
+    db.session.expire_all()
+    assert {r.value for r in db.session.get(User, account.id).roles} == {"coordinator"}
+    assert [e.action for e in _events("user.role_approved")] == ["user.role_approved"]
+    assert roles_anomalies() == ["user.role_approved", "user.role_requested"]
+
+
+def test_granting_a_content_role_to_an_existing_account_waits_and_can_be_refused(client, make_user, login_as, app):
+    admin, second = make_user("admin"), make_user("admin")
+    colleague = make_user("reporter")
+    login_as(admin)
+    post_form(client, f"/beheer/gebruikers/{colleague.id}",
+              {"display_name": "Collega", "department_id": "0", "roles": ["reporter", "member"],
+               "version": str(colleague.version)}, from_url=f"/beheer/gebruikers/{colleague.id}")
+    request = db.session.scalars(select(RoleRequest)).one()
+    db.session.expire_all()
+    assert {r.value for r in db.session.get(User, colleague.id).roles} == {"reporter"}
+
+    assert decide(app, second, request.id, "afwijzen").status_code == 302
+    db.session.expire_all()
+    assert {r.value for r in db.session.get(User, colleague.id).roles} == {"reporter"}
+    assert db.session.get(RoleRequest, request.id).status == "refused"
+    assert len(_events("user.role_refused")) == 1
+
+
+def test_a_password_reset_shows_no_password_and_the_old_one_stops_working(client, make_user, login_as, app):
+    login_as(make_user("admin"))
+    target = make_user("coordinator")
+
+    response = post_form(client, f"/beheer/gebruikers/{target.id}/wachtwoord-herstellen",
+                         from_url="/beheer/gebruikers", follow_redirects=True)
+
+    assert "app-secret" not in response.get_data(as_text=True)
+    assert login(app.test_client(), target.email).request.path == "/inloggen"  # the old password is gone
+    assert choose_password(app, activation_link(target), "een eigen nieuw wachtwoord").status_code == 302
+    assert login(app.test_client(), target.email, "een eigen nieuw wachtwoord").request.path == "/"
+
+
+def test_a_second_factor_reset_of_a_content_role_needs_a_second_person(client, make_user, login_as, app):
+    admin, second = make_user("admin"), make_user("admin")
+    target = make_user("privacy_officer")
+    target.totp_secret, target.totp_enabled = "JBSWY3DPEHPK3PXP", True
+    db.session.commit()
+    login_as(admin)
+
+    post_form(client, f"/beheer/gebruikers/{target.id}/tweede-factor-herstellen", from_url="/beheer/gebruikers")
+
+    db.session.expire_all()
+    assert db.session.get(User, target.id).totp_enabled  # still linked
+    request = db.session.scalars(select(RoleRequest)).one()
+    assert request.kind == "second_factor_reset"
+    assert decide(app, second, request.id).status_code == 302
+    db.session.expire_all()
+    assert not db.session.get(User, target.id).totp_enabled
+
+
+def test_the_privacy_officer_approves_only_where_the_municipality_chose_so(client, make_user, login_as, app):
+    admin, officer = make_user("admin"), make_user("privacy_officer")
+    colleague = make_user("reporter")
+    login_as(admin)
+    services.set_roles(admin, colleague, ["reporter", "member"])
+    db.session.commit()
+    request = db.session.scalars(select(RoleRequest)).one()
+
+    assert decide(app, officer, request.id).status_code == 404
+    set_setting("role_approval_by_privacy_officer", "1")
+    db.session.commit()
+    assert decide(app, officer, request.id).status_code == 302
+    db.session.expire_all()
+    assert Role.MEMBER in db.session.get(User, colleague.id).roles
+
+
+def test_no_one_approves_a_role_for_their_own_account(make_user, app):
+    admin, second = make_user("admin"), make_user("admin")
+    member_to_be = make_user("reporter")
+    _, (request,) = services.set_roles(admin, member_to_be, ["reporter", "member"])
+    db.session.commit()
+    assert not services.may_decide(member_to_be, request) and not services.may_decide(admin, request)
+    assert services.may_decide(second, request)
 
 
 def test_departments_are_added_once(client, make_user, login_as):

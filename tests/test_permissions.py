@@ -56,9 +56,15 @@ TABLE = {
         "POST", "/beheer/gebruikers/{user}/tweede-factor-herstellen", only(302, "admin")
     ),
     "admin.user_reset_password": (
-        "POST", "/beheer/gebruikers/{user}/wachtwoord-herstellen", only(200, "admin")
+        "POST", "/beheer/gebruikers/{user}/wachtwoord-herstellen", only(302, "admin")
     ),
     "admin.departments": ("GET", "/beheer/afdelingen", only(200, "admin")),
+    # Four eyes: the admins and the privacy officer see open requests; an unknown one is 404.
+    "admin.role_requests": ("GET", "/beheer/goedkeuringen", only(200, "admin", "privacy_officer")),
+    "admin.role_request_decide": (
+        "POST", "/beheer/goedkeuringen/00000000-0000-4000-8000-000000000000", only(404, "admin", "privacy_officer")
+    ),
+    "auth.activate": ("GET", "/activeren/onbekende-link", {r: 404 for r in ALL}),
     "admin.catalogue": ("GET", "/beheer/lijsten", only(200, "admin")),
     "admin.catalogue_toggle": ("POST", "/beheer/lijsten/indicator/1/wisselen", only(302, "admin")),
     "signals.new": ("GET", "/meldpunt", only(200, "reporter", "coordinator")),

@@ -40,6 +40,7 @@ STRING_VARIABLES = {
     ("admin.catalogue_toggle", "kind"): "fenomeen or indicator",
     ("audit.signal_timeline", "reference"): "a signal reference (SIG-…)",
     ("audit.anomaly", "anomaly_key"): "an anomaly key (kind:user UUID:date, or break_glass:seq)",
+    ("auth.activate", "token"): "a single-use activation token (random, only its hash is stored)",
 }
 
 PERSONAL = re.compile(
@@ -111,6 +112,7 @@ def test_the_string_url_variables_refuse_personal_values(app, make_user, make_si
                                              data={"csrf_token": csrf_from(admin.get("/"))}).status_code,
         "audit.signal_timeline": officer.get(f"/logboek/melding/{value}").status_code,
         "audit.anomaly": officer.get(f"/logboek/afwijkingen/{value}").status_code,
+        "auth.activate": app.test_client().get(f"/activeren/{value}").status_code,
     }
     assert set(answers) == {endpoint for endpoint, _ in STRING_VARIABLES}
     assert answers == dict.fromkeys(answers, 404)

@@ -1,16 +1,34 @@
-"""User management shared by the admin pages and the CLI. The caller commits."""
+"""User management shared by the admin pages and the CLI. The caller commits.
 
+Four eyes on content roles: on the admin pages, a content role (coordinator, privacy officer,
+member) and a second-factor reset of an account that holds one become a request that takes
+effect only when another person approves it. An admin never holds a content role and never
+sees a usable credential: new accounts and password resets get a single-use activation link by
+e-mail. The command line (the operator with the server's keys) acts directly.
+"""
+
+import hashlib
 import secrets
+from datetime import timedelta
 
+from flask import current_app, url_for
 from sqlalchemy import func, select
 from sqlalchemy.orm.attributes import flag_modified
 
+from casustafel import dates
 from casustafel.audit import record
 from casustafel.auth.passwords import hash_password
 from casustafel.auth.sessions import revoke_all_sessions
 from casustafel.extensions import db
-from casustafel.models import User, UserRole
+from casustafel.models import ActivationToken, RoleRequest, User, UserRole
+from casustafel.notifications import notify
 from casustafel.permissions import Role
+from casustafel.settings import get_setting
+
+ACTIVATION_HOURS = 72
+ACTIVATION_SUBJECT = "Uw account in casustafel"
+ACTIVATION_BODY = ("Er is een account in casustafel voor u klaargezet, of uw wachtwoord is hersteld. Kies met de link "
+                   "hieronder binnen 72 uur een wachtwoord. De link werkt één keer.")
 
 
 class UserError(ValueError):
@@ -22,14 +40,14 @@ class UserError(ValueError):
 
 
 # Roles that see signal content. An admin never does (DOMAIN.md §3), so no account holds
-# both, and nobody grants themselves one.
-CONTENT_ROLES = frozenset({Role.COORDINATOR, Role.PRIVACY_OFFICER})
+# both, nobody grants themselves one, and granting one takes a second person.
+CONTENT_ROLES = frozenset({Role.COORDINATOR, Role.PRIVACY_OFFICER, Role.MEMBER})
 
 
 def check_role_combination(actor, user, wanted: set) -> None:
     if Role.ADMIN in wanted and wanted & CONTENT_ROLES:
         raise UserError(
-            "Een functioneel beheerder kan niet ook regisseur of privacyfunctionaris zijn: "
+            "Een functioneel beheerder kan niet ook regisseur, privacyfunctionaris of deelnemer zijn: "
             "beheer en inhoud blijven gescheiden.",
             field="roles",
         )
@@ -37,16 +55,19 @@ def check_role_combination(actor, user, wanted: set) -> None:
         raise UserError("U kunt uzelf geen rol geven waarmee u meldingen kunt inzien.", field="roles")
 
 
-def temporary_password() -> str:
-    return secrets.token_urlsafe(12)
+def unusable_password() -> str:
+    """A hash nobody knows the password of: the account waits for its activation link."""
+    return hash_password(secrets.token_urlsafe(32))
 
 
 def find_user_by_email(email: str) -> User | None:
     return db.session.scalar(select(User).where(func.lower(User.email) == email.strip().casefold()))
 
 
-def create_user(actor, email: str, display_name: str, roles, password: str,
+def create_user(actor, email: str, display_name: str, roles, password: str | None,
                 department_id: int | None = None, must_change_password: bool = True) -> User:
+    """An account with these roles as given (the command line, the demo, the tests; the admin
+    pages go through invite_user). Without a password the account waits for activation."""
     if find_user_by_email(email):
         raise UserError("Er bestaat al een account met dit e-mailadres.")
     check_role_combination(actor, None, {Role(r) for r in roles})
@@ -54,7 +75,7 @@ def create_user(actor, email: str, display_name: str, roles, password: str,
         email=email.strip().casefold(),
         display_name=display_name.strip(),
         department_id=department_id,
-        password_hash=hash_password(password),
+        password_hash=hash_password(password) if password else unusable_password(),
         must_change_password=must_change_password,
     )
     user.roles = roles
@@ -73,19 +94,134 @@ def active_admin_count() -> int:
     )
 
 
-def set_roles(actor, user: User, roles) -> bool:
-    """Change roles; end the user's sessions when they change. Keep at least one admin."""
+def set_roles(actor, user: User, roles) -> tuple[bool, list[RoleRequest]]:
+    """Change roles; end the user's sessions when they change. Keep at least one admin.
+
+    From the admin pages (an actor) a content role is not granted but requested: it waits for a
+    second person. Taking a role away needs nobody. Return whether roles changed now and the
+    requests made."""
     wanted = {Role(r) for r in roles}
-    if wanted == user.roles:
-        return False
     check_role_combination(actor, user, wanted)
+    requested = []
+    if actor is not None:
+        for role in sorted(wanted - user.roles & CONTENT_ROLES):
+            requested.append(request_role(actor, user, role))
+        wanted -= (wanted - user.roles) & CONTENT_ROLES
+    if wanted == user.roles:
+        return False, requested
     if Role.ADMIN in user.roles and Role.ADMIN not in wanted and user.active and active_admin_count() <= 1:
         raise UserError("Er moet minstens één actieve functioneel beheerder blijven.")
     user.roles = wanted
     flag_modified(user, "display_name")  # the user row itself gets a new version number
     revoke_all_sessions(user)
     record(actor, "user.roles_changed", user)
-    return True
+    return True, requested
+
+
+# --- four eyes ----------------------------------------------------------------------------
+
+
+def open_requests(user: User | None = None) -> list[RoleRequest]:
+    stmt = select(RoleRequest).where(RoleRequest.status == "open")
+    if user is not None:
+        stmt = stmt.where(RoleRequest.user_id == user.id)
+    return list(db.session.scalars(stmt.order_by(RoleRequest.requested_at)))
+
+
+def request_role(actor, user: User, role: Role) -> RoleRequest:
+    existing = db.session.scalar(select(RoleRequest).where(
+        RoleRequest.user_id == user.id, RoleRequest.kind == "role", RoleRequest.role == role.value,
+        RoleRequest.status == "open"))
+    if existing is not None:
+        return existing
+    request = RoleRequest(user_id=user.id, kind="role", role=role.value, requested_by_id=actor.id)
+    db.session.add(request)
+    db.session.flush()
+    record(actor, "user.role_requested", user, reason_code=role.value, purpose="beheer")
+    return request
+
+
+def may_decide(actor, request: RoleRequest) -> bool:
+    """Someone other than the requester and the account itself: another admin, or a privacy
+    officer where the municipality lets the privacy officer approve (one admin)."""
+    if request.status != "open" or actor.id in (request.requested_by_id, request.user_id):
+        return False
+    if actor.has_role(Role.ADMIN):
+        return True
+    return actor.has_role(Role.PRIVACY_OFFICER) and get_setting("role_approval_by_privacy_officer") == "1"
+
+
+def decide_request(actor, request: RoleRequest, approve: bool) -> None:
+    if not may_decide(actor, request):
+        raise UserError("Deze aanvraag kunt u niet beoordelen: een tweede persoon beslist.", field="request")
+    user = request.user
+    if approve and request.kind == "role":
+        role = Role(request.role)
+        check_role_combination(None, user, user.roles | {role})
+        user.roles = user.roles | {role}
+        flag_modified(user, "display_name")
+        revoke_all_sessions(user)
+    elif approve:
+        _reset_second_factor(user)
+    request.status = "approved" if approve else "refused"
+    request.decided_by_id, request.decided_at = actor.id, dates.utcnow()
+    record(actor, "user.role_approved" if approve else "user.role_refused", user,
+           reason_code=request.role or request.kind, purpose="beheer")
+
+
+# --- activation links -----------------------------------------------------------------------
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def issue_activation(actor, user: User, purpose: str) -> None:
+    """E-mail the user a single-use link to choose a password; earlier links stop working."""
+    for old in db.session.scalars(select(ActivationToken).where(ActivationToken.user_id == user.id,
+                                                                ActivationToken.used_at.is_(None))):
+        old.used_at = dates.utcnow()
+    token = secrets.token_urlsafe(32)
+    db.session.add(ActivationToken(user_id=user.id, token_hash=_token_hash(token), purpose=purpose,
+                                   expires_at=dates.utcnow() + timedelta(hours=ACTIVATION_HOURS)))
+    public = current_app.config.get("PUBLIC_URL")
+    link = f"{public.rstrip('/')}/activeren/{token}" if public else url_for("auth.activate", token=token,
+                                                                             _external=True)
+    notify(user, ACTIVATION_SUBJECT, ACTIVATION_BODY, link=link)
+    record(actor, "user.activation_sent", user, reason_code=purpose, purpose="beheer")
+
+
+def activation_for(token: str) -> ActivationToken | None:
+    """The unused, unexpired link with this token, or None."""
+    if not token or len(token) > 100:
+        return None
+    found = db.session.scalar(select(ActivationToken).where(ActivationToken.token_hash == _token_hash(token)))
+    if found is None or found.used_at is not None or found.expires_at < dates.utcnow():
+        return None
+    return found
+
+
+def activate(activation: ActivationToken, password: str) -> User:
+    user = activation.user
+    activation.used_at = dates.utcnow()
+    user.password_hash = hash_password(password)
+    user.must_change_password = False
+    revoke_all_sessions(user)
+    record(user, "user.password_set", user, reason_code=activation.purpose)
+    return user
+
+
+def invite_user(actor, email: str, display_name: str, roles, department_id: int | None = None) -> tuple[
+        User, list[RoleRequest]]:
+    """An account made on the admin pages: no password anyone knows, the activation link by
+    e-mail, and content roles as requests for a second person."""
+    wanted = {Role(r) for r in roles}
+    check_role_combination(actor, None, wanted)
+    user = create_user(actor, email, display_name, wanted - CONTENT_ROLES, None, department_id=department_id,
+                       must_change_password=False)
+    requested = [request_role(actor, user, role) for role in sorted(wanted & CONTENT_ROLES)]
+    issue_activation(actor, user, "activate")
+    return user, requested
 
 
 def set_active(actor, user: User, active: bool) -> None:
@@ -97,18 +233,35 @@ def set_active(actor, user: User, active: bool) -> None:
     record(actor, "user.activated" if active else "user.deactivated", user)
 
 
-def reset_second_factor(actor, user: User) -> None:
+def _reset_second_factor(user: User) -> None:
     user.totp_secret = None
     user.totp_enabled = False
     user.totp_last_step = None
     revoke_all_sessions(user)
+
+
+def reset_second_factor(actor, user: User) -> RoleRequest | None:
+    """Reset at once, or (an account with a content role, from the admin pages) ask a second
+    person: a new second factor on such an account would let the admin take it over."""
+    if actor is not None and user.roles & CONTENT_ROLES:
+        existing = db.session.scalar(select(RoleRequest).where(
+            RoleRequest.user_id == user.id, RoleRequest.kind == "second_factor_reset", RoleRequest.status == "open"))
+        if existing is not None:
+            return existing
+        request = RoleRequest(user_id=user.id, kind="second_factor_reset", requested_by_id=actor.id)
+        db.session.add(request)
+        db.session.flush()
+        record(actor, "user.second_factor_reset_requested", user, purpose="beheer")
+        return request
+    _reset_second_factor(user)
     record(actor, "user.second_factor_reset", user)
+    return None
 
 
-def reset_password(actor, user: User) -> str:
-    password = temporary_password()
-    user.password_hash = hash_password(password)
-    user.must_change_password = True
+def reset_password(actor, user: User) -> None:
+    """The old password stops working; the user chooses a new one through a link by e-mail."""
+    user.password_hash = unusable_password()
+    user.must_change_password = False
     revoke_all_sessions(user)
     record(actor, "user.password_reset", user)
-    return password
+    issue_activation(actor, user, "reset")

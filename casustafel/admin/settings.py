@@ -16,6 +16,7 @@ from casustafel.settings import LABELS, get_setting, set_setting
 
 class SettingsForm(Form):
     privacy_checks_by_coordinator = BooleanField(LABELS["privacy_checks_by_coordinator"])
+    role_approval_by_privacy_officer = BooleanField(LABELS["role_approval_by_privacy_officer"])
     waiting_too_long_days = IntegerField(
         LABELS["waiting_too_long_days"],
         validators=[
@@ -46,6 +47,7 @@ class SettingsForm(Form):
         ],
     )
 
+    SWITCHES = ("privacy_checks_by_coordinator", "role_approval_by_privacy_officer")
     NUMBERS = ("waiting_too_long_days", "audit_bulk_reads_per_hour", "audit_office_hours_start",
                "audit_office_hours_end")
 
@@ -55,13 +57,14 @@ class SettingsForm(Form):
             raise ValidationError("Het einde van de kantoortijd moet na het begin liggen.")
 
     def load(self) -> None:
-        self.privacy_checks_by_coordinator.data = get_setting("privacy_checks_by_coordinator") == "1"
+        for key in self.SWITCHES:
+            getattr(self, key).data = get_setting(key) == "1"
         for key in self.NUMBERS:
             getattr(self, key).data = int(get_setting(key))
 
     def values(self) -> dict[str, str]:
         return {
-            "privacy_checks_by_coordinator": "1" if self.privacy_checks_by_coordinator.data else "0",
+            **{key: "1" if getattr(self, key).data else "0" for key in self.SWITCHES},
             **{key: str(getattr(self, key).data) for key in self.NUMBERS},
         }
 

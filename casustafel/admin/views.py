@@ -3,6 +3,7 @@
 import uuid
 
 from flask import abort, flash, redirect, render_template, url_for
+from flask import request as flask_request
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
@@ -13,8 +14,8 @@ from casustafel.admin.forms import DepartmentForm, NewUserForm, UserForm, Versio
 from casustafel.audit import record, record_denial
 from casustafel.auth.views import fresh_login_required
 from casustafel.extensions import db
-from casustafel.models import Department, User
-from casustafel.permissions import Role, role_required
+from casustafel.models import Department, RoleRequest, User
+from casustafel.permissions import ROLE_LABELS, Role, role_required
 from casustafel.web import render_logged
 
 
@@ -48,17 +49,27 @@ def user_new():
     form = NewUserForm()
     form.department_id.choices = _department_choices()
     if form.validate_on_submit():
-        password = services.temporary_password()
         try:
-            user = services.create_user(
+            user, requested = services.invite_user(
                 current_user, form.email.data, form.display_name.data, form.roles.data,
-                password, department_id=form.department_id.data or None,
+                department_id=form.department_id.data or None,
             )
         except services.UserError as error:
+            db.session.rollback()
             form[error.field].errors.append(str(error))
         else:
-            return render_logged("admin/password_issued.html", user=user, password=password)
+            db.session.commit()
+            flash(f"Het account van {user.display_name} is aangemaakt. {user.display_name} krijgt een e-mail met een "
+                  f"link om binnen 72 uur een wachtwoord te kiezen." + _pending_text(requested), "success")
+            return redirect(url_for("admin.user_edit", user_id=user.id))
     return render_template("admin/user_form.html", form=form, user=None)
+
+
+def _pending_text(requested) -> str:
+    if not requested:
+        return ""
+    roles = ", ".join(ROLE_LABELS[Role(r.role)].lower() for r in requested)
+    return f" De rol {roles} geldt pas als een tweede persoon die goedkeurt (Goedkeuringen)."
 
 
 @bp.route("/gebruikers/<uuid:user_id>", methods=["GET", "POST"])
@@ -80,7 +91,7 @@ def user_edit(user_id):
         try:
             user.display_name = form.display_name.data.strip()
             user.department_id = form.department_id.data or None
-            changed_roles = services.set_roles(current_user, user, form.roles.data)
+            changed_roles, requested = services.set_roles(current_user, user, form.roles.data)
             record(current_user, "user.updated", user)
             db.session.commit()
         except services.UserError as error:
@@ -90,11 +101,12 @@ def user_edit(user_id):
             db.session.rollback()
             abort(409)
         else:
-            flash("De gebruiker is bijgewerkt." + (" Lopende sessies zijn beëindigd." if changed_roles else ""),
-                  "success")
+            flash("De gebruiker is bijgewerkt." + (" Lopende sessies zijn beëindigd." if changed_roles else "")
+                  + _pending_text(requested), "success")
             return redirect(url_for("admin.users"))
     record(current_user, "user.viewed", user)
-    return render_logged("admin/user_form.html", form=form, user=user, action_form=VersionForm())
+    return render_logged("admin/user_form.html", form=form, user=user, action_form=VersionForm(),
+                         pending=services.open_requests(user))
 
 
 def _is_post() -> bool:
@@ -146,8 +158,12 @@ def user_activate(user_id):
 def user_reset_totp(user_id):
     outcome = _user_action(user_id, lambda u: services.reset_second_factor(current_user, u))
     if isinstance(outcome, tuple):
-        flash("De tweede factor is gewist. De gebruiker koppelt bij de volgende login opnieuw een app.",
-              "success")
+        if outcome[1] is not None:
+            flash("Het herstellen van de tweede factor wacht op goedkeuring van een tweede persoon: dit account "
+                  "heeft een rol met toegang tot meldingen.", "info")
+        else:
+            flash("De tweede factor is gewist. De gebruiker koppelt bij de volgende login opnieuw een app.",
+                  "success")
         return redirect(url_for("admin.user_edit", user_id=user_id))
     return outcome
 
@@ -158,9 +174,46 @@ def user_reset_totp(user_id):
 def user_reset_password(user_id):
     outcome = _user_action(user_id, lambda u: services.reset_password(current_user, u))
     if isinstance(outcome, tuple):
-        user, password = outcome
-        return render_template("admin/password_issued.html", user=user, password=password)
+        flash(f"Het wachtwoord van {outcome[0].display_name} werkt niet meer. {outcome[0].display_name} krijgt een "
+              "e-mail met een link om binnen 72 uur een nieuw wachtwoord te kiezen.", "success")
+        return redirect(url_for("admin.user_edit", user_id=user_id))
     return outcome
+
+
+@bp.route("/goedkeuringen")
+@role_required(Role.ADMIN, Role.PRIVACY_OFFICER)
+def role_requests():
+    """Open requests for content roles and second-factor resets, for the admins and the privacy
+    officer to see; who may decide is shown per request."""
+    requests = services.open_requests()
+    decided = db.session.scalars(select(RoleRequest).where(RoleRequest.status != "open")
+                                 .order_by(RoleRequest.decided_at.desc()).limit(20)).all()
+    record(current_user, "user.role_requests_listed", object_type="role_request", purpose="beheer")
+    return render_logged("admin/role_requests.html", requests=requests, decided=decided, form=VersionForm(),
+                         may_decide=lambda r: services.may_decide(current_user, r), labels=ROLE_LABELS)
+
+
+@bp.route("/goedkeuringen/<uuid:request_id>", methods=["POST"])
+@role_required(Role.ADMIN, Role.PRIVACY_OFFICER)
+@fresh_login_required
+def role_request_decide(request_id):
+    request_ = db.session.get(RoleRequest, request_id)
+    if request_ is None or not services.may_decide(current_user, request_):
+        record_denial(current_user, "role_request", request_id)
+        abort(404)
+    if not VersionForm().validate_on_submit():
+        abort(400)
+    approve = flask_request.form.get("besluit") == "goedkeuren"
+    try:
+        services.decide_request(current_user, request_, approve)
+        db.session.commit()
+    except services.UserError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+    else:
+        flash(("Goedgekeurd: " if approve else "Afgewezen: ") + f"{request_.kind_label.lower()} voor "
+              f"{request_.user.display_name}.", "success")
+    return redirect(url_for("admin.role_requests"))
 
 
 @bp.route("/afdelingen", methods=["GET", "POST"])

@@ -29,7 +29,11 @@ KINDS = {
     "toewijzing": "Toegang buiten eigen overleggen of acties",
     "geweigerd": "Geweigerde toegang",
     "break_glass": "Noodtoegang (break-glass)",
+    "rollen": "Rol met toegang tot meldingen aangevraagd of beoordeeld",
 }
+# Four eyes on content roles: every request, approval and refusal is looked at.
+ROLE_ACTIONS = ("user.role_requested", "user.role_approved", "user.role_refused",
+                "user.second_factor_reset_requested")
 OUTCOMES = {
     "verklaard": "Verklaard, geen actie nodig",
     "onderzoek": "Nader onderzoek nodig",
@@ -40,7 +44,7 @@ ANONYMOUS = "anoniem"
 ASSIGNMENT_OBJECTS = ("meeting", "agenda_item", "action", "signal")
 KEY_RE = re.compile(
     r"^(?P<kind>bulk|buiten_uren|toewijzing|geweigerd):(?P<actor>[0-9a-f-]{36}|melder|anoniem)"
-    r":(?P<when>\d{4}-\d{2}-\d{2}(T\d{2})?)$|^break_glass:(?P<seq>\d{1,19})$"
+    r":(?P<when>\d{4}-\d{2}-\d{2}(T\d{2})?)$|^(?P<single>break_glass|rollen):(?P<seq>\d{1,19})$"
 )
 
 
@@ -160,11 +164,20 @@ def _break_glass(start, end) -> list[Anomaly]:
                     e.object_id) for e in events]
 
 
+def _roles(start, end) -> list[Anomaly]:
+    events = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.occurred_at >= start, AuditEvent.occurred_at < end,
+                                 AuditEvent.action.in_(ROLE_ACTIONS))
+    )
+    return [Anomaly(f"rollen:{e.seq}", "rollen", e.actor_id, False, e.occurred_at, e.occurred_at, 1, e.object_id)
+            for e in events]
+
+
 def detect(start: datetime, end: datetime) -> list[Anomaly]:
     """Every anomaly with events in [start, end) (UTC), newest first, with its review."""
     limit, office_start, office_end = thresholds()
     found = (_bulk(start, end, limit) + _off_hours(start, end, office_start, office_end)
-             + _denials(start, end) + _break_glass(start, end))
+             + _denials(start, end) + _break_glass(start, end) + _roles(start, end))
     attach_reviews(found)
     return sorted(found, key=lambda a: (a.last_at, a.key), reverse=True)
 
@@ -187,9 +200,11 @@ def find(key: str) -> Anomaly | None:
     if match["seq"]:
         seq = int(match["seq"])
         event = db.session.get(AuditEvent, seq) if seq <= INT64_MAX else None
-        if event is None or event.action != "break_glass.granted":
+        wanted = ("break_glass.granted",) if match["single"] == "break_glass" else ROLE_ACTIONS
+        if event is None or event.action not in wanted:
             return None
-        found = _break_glass(event.occurred_at, event.occurred_at + timedelta(microseconds=1))
+        finder = _break_glass if match["single"] == "break_glass" else _roles
+        found = finder(event.occurred_at, event.occurred_at + timedelta(microseconds=1))
     else:
         kind, actor = match["kind"], match["actor"]
         try:

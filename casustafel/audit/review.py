@@ -17,8 +17,8 @@ from casustafel.audit.services import record
 from casustafel.audit.views import PURPOSE, guard
 from casustafel.breakglass import services as breakglass
 from casustafel.extensions import db
-from casustafel.models import Signal, User
-from casustafel.permissions import Role, can_review_audit_log, role_required
+from casustafel.models import AuditEvent, Signal, User
+from casustafel.permissions import ROLE_LABELS, Role, can_review_audit_log, role_required
 from casustafel.web import render_logged
 
 ANOMALY_LIMIT = 500
@@ -103,9 +103,14 @@ def anomaly(anomaly_key):
         if grant is not None and grant.reason:
             record(current_user, "break_glass.reason_viewed", object_type="break_glass", object_id=grant.id,
                    purpose=PURPOSE)
+    account = role_event = None
+    if item.kind == "rollen":
+        role_event = db.session.get(AuditEvent, int(item.key.split(":")[1]))
+        account = db.session.get(User, _uuid_or_none(item.object_id)) if item.object_id else None
     record(current_user, "audit.anomaly_viewed", object_type="anomaly", object_id=item.key, purpose=PURPOSE)
     return render_logged("audit/anomaly.html", item=item, form=form, users=_users([item]),
-                         outcomes=anomalies.OUTCOMES, signal=signal, grant=grant, reads=reads)
+                         outcomes=anomalies.OUTCOMES, signal=signal, grant=grant, reads=reads, account=account,
+                         role_event=role_event, role_labels=ROLE_LABELS)
 
 
 def _uuid_or_none(value):

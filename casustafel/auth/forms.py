@@ -53,3 +53,12 @@ class ChangePasswordForm(NewPasswordMixin, Form):
             EqualTo("new_password", "De twee wachtwoorden zijn niet gelijk."),
         ],
     )
+
+
+class ActivationForm(NewPasswordMixin, Form):
+    new_password = PasswordField("Kies een wachtwoord", validators=[DataRequired("Kies een wachtwoord.")])
+    repeat_password = PasswordField(
+        "Herhaal het wachtwoord",
+        validators=[DataRequired("Herhaal het wachtwoord."),
+                    EqualTo("new_password", "De twee wachtwoorden zijn niet gelijk.")],
+    )

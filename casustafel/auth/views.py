@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from casustafel.audit import record
 from casustafel.audit.services import RESULT_FAILED
 from casustafel.auth import bp, passwords, sessions, throttle, totp
-from casustafel.auth.forms import ChangePasswordForm, CodeForm, LoginForm, ReauthenticateForm
+from casustafel.auth.forms import ActivationForm, ChangePasswordForm, CodeForm, LoginForm, ReauthenticateForm
 from casustafel.dates import utcnow
 from casustafel.extensions import db, limiter
 from casustafel.forms import Form
@@ -250,3 +250,22 @@ def change_password():
         flash("Uw wachtwoord is gewijzigd. Log opnieuw in met uw nieuwe wachtwoord.", "success")
         return redirect(url_for("auth.login"))
     return render_template("auth/change_password.html", form=form)
+
+
+@bp.route("/activeren/<token>", methods=["GET", "POST"])
+@limiter.limit("10 per minute", methods=["POST"])
+def activate(token):
+    """Choose a password through the single-use link from the e-mail (new account or reset)."""
+    from casustafel.admin import services as accounts
+
+    activation = accounts.activation_for(token)
+    if activation is None:
+        return render_template("auth/activate.html", form=None), 404
+    form = ActivationForm()
+    form.email_for_policy = activation.user.email
+    if form.validate_on_submit():
+        accounts.activate(activation, form.new_password.data)
+        db.session.commit()
+        flash("Uw wachtwoord is ingesteld. Log nu in.", "success")
+        return redirect(url_for("auth.login"))
+    return render_template("auth/activate.html", form=form)

@@ -35,7 +35,17 @@ from casustafel.models.signal import (
     SignalEvent,
     Subject,
 )
-from casustafel.models.user import Department, KeyCheck, User, UserRole, UserSession
+from casustafel.models.user import (
+    ROLE_REQUEST_KINDS,
+    ROLE_REQUEST_STATUSES,
+    ActivationToken,
+    Department,
+    KeyCheck,
+    RoleRequest,
+    User,
+    UserRole,
+    UserSession,
+)
 from casustafel.models.workflow import (
     ACTION_STATUSES,
     ACTION_TYPES,
@@ -71,6 +81,8 @@ __all__ = [
     "REFERRAL_CHANNELS",
     "REFERRAL_STATUSES",
     "REGISTERS",
+    "ROLE_REQUEST_KINDS",
+    "ROLE_REQUEST_STATUSES",
     "SHAREABLE_FIELDS",
     "STATUSES",
     "SUBJECT_KINDS",
@@ -78,6 +90,7 @@ __all__ = [
     "SUBJECT_REQUEST_TYPES",
     "SUBJECT_ROLES",
     "Action",
+    "ActivationToken",
     "AgendaItem",
     "AnomalyReview",
     "Assessment",
@@ -104,6 +117,7 @@ __all__ = [
     "ReferenceCounter",
     "Referral",
     "RetentionRun",
+    "RoleRequest",
     "Setting",
     "Signal",
     "SignalEvent",

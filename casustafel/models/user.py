@@ -103,6 +103,57 @@ class UserSession(db.Model):
     user: Mapped[User] = relationship()
 
 
+# What a second person approves before it takes effect (four eyes on content roles).
+ROLE_REQUEST_KINDS = {"role": "Rol toekennen", "second_factor_reset": "Tweede factor herstellen"}
+ROLE_REQUEST_STATUSES = {"open": "Wacht op goedkeuring", "approved": "Goedgekeurd", "refused": "Afgewezen"}
+
+
+class RoleRequest(db.Model):
+    """A content role asked for an account (or a second-factor reset of such an account): it
+    takes effect only when someone other than the requester approves it."""
+
+    __tablename__ = "role_request"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_uuid)
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(32), default="role")
+    role: Mapped[str | None] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16), default="open", index=True)
+    requested_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("user_account.id"))
+    requested_at: Mapped[datetime] = mapped_column(default=utcnow)
+    decided_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("user_account.id"))
+    decided_at: Mapped[datetime | None] = mapped_column()
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+    requested_by: Mapped[User | None] = relationship(foreign_keys=[requested_by_id])
+    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
+
+    @property
+    def kind_label(self) -> str:
+        return ROLE_REQUEST_KINDS.get(self.kind, self.kind)
+
+    @property
+    def status_label(self) -> str:
+        return ROLE_REQUEST_STATUSES.get(self.status, self.status)
+
+
+class ActivationToken(db.Model):
+    """A single-use link to set a password (a new account, or a reset): only its SHA-256 is
+    kept, so nobody, the admin included, ever sees a usable credential of another account."""
+
+    __tablename__ = "activation_token"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_uuid)
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    purpose: Mapped[str] = mapped_column(String(16))  # activate, reset
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column()
+    used_at: Mapped[datetime | None] = mapped_column()
+
+    user: Mapped[User] = relationship()
+
+
 class KeyCheck(db.Model):
     """A commitment to each key ever used, so start-up can detect a wrong or missing key."""
 
