@@ -234,3 +234,66 @@ def test_expires_at_is_stored_in_utc(client, make_user, login_as, signal):
         login_as(make_user("reporter"))
         ask(client, signal.reference, duration="60")
         assert only_grant().expires_at == datetime(2026, 7, 1, 11, 0)
+
+
+# Always named (findings 1 and 5 of the accountability review) ------------------------------
+
+
+def test_break_glass_by_someone_with_only_the_reporter_role_is_named_everywhere_the_officer_looks(
+        app, client, make_user, login_as, signal):
+    """Finding 1: grants and reads in the reporter role were masked as "melder (afgeschermd)"."""
+    snoop = make_user("reporter", name="Nieuwsgierige Medewerker")
+    login_as(snoop)
+    ask(client, signal.reference)
+    grant = only_grant()
+    client.get(f"/noodtoegang/{grant.id}")
+    client.get(f"/noodtoegang/{grant.id}")
+    officer = app.test_client()
+    login(officer, make_user("privacy_officer").email)
+
+    log = officer.get(f"/logboek/?kenmerk={signal.reference}").get_data(as_text=True)
+    export = officer.get(f"/logboek/export.csv?kenmerk={signal.reference}").get_data(as_text=True)
+    granted = next(e for e in events("break_glass.granted"))
+    anomaly = officer.get(f"/logboek/afwijkingen/break_glass:{granted.seq}").get_data(as_text=True)
+
+    assert "Nieuwsgierige Medewerker" in log.split("<table", 1)[1] and "melder (afgeschermd)" not in log
+    rows = [line for line in export.splitlines() if "break_glass." in line]
+    assert len(rows) == 3 and all("Nieuwsgierige Medewerker" in r and "127.0.0.1" in r for r in rows)
+    assert "Nieuwsgierige Medewerker" in anomaly and REASON in anomaly and "30 minuten" in anomaly
+    assert anomaly.count("de melding ingezien") == 2
+    assert [e.object_id for e in events("break_glass.reason_viewed")] == [str(grant.id)]
+
+
+def test_an_admin_who_gives_itself_the_reporter_role_is_named_when_it_breaks_the_glass(
+        client, make_user, login_as, signal):
+    admin = make_user("admin", "reporter", name="Beheerder Met Meldrol")
+    login_as(admin)
+    ask(client, signal.reference)
+
+    granted = events("break_glass.granted")[-1]
+    assert (granted.actor_id, granted.actor_role, granted.purpose) == (admin.id, "admin", "noodtoegang")
+
+
+def test_break_glass_needs_a_fresh_login_and_every_attempt_is_logged(client, make_user, login_as, signal):
+    """Finding 5: no fresh login was asked, and probing references left no trace."""
+    user = make_user("member")
+    with freeze_time(T0) as frozen:
+        login_as(user)
+        frozen.tick(timedelta(minutes=11))
+        stale = ask(client, signal.reference)
+        assert stale.status_code == 302 and "/inloggen/bevestigen" in stale.headers["Location"]
+        assert db.session.scalars(select(BreakGlass)).all() == []
+        post_form(client, "/inloggen/bevestigen", {"password": "correct horse battery staple"},
+                  from_url="/inloggen/bevestigen")
+
+        ask(client, "SIG-2026-9999")  # does not exist
+        ask(client, "geen kenmerk")  # not even a reference
+        ask(client, signal.reference)
+        ask(client, signal.reference)  # already running
+
+    refused = events("break_glass.refused")
+    assert [(e.reason_code, e.actor_id, e.result) for e in refused] == [
+        ("onbekend_kenmerk", user.id, "denied"), ("formulier", user.id, "denied"), ("al_actief", user.id, "denied")]
+    assert refused[-1].object_id == str(signal.id)
+    assert all("SIG-2026-9999" not in (e.object_id or "") + (e.reason_code or "") for e in refused)
+    assert len(events("break_glass.granted")) == 1
