@@ -4,9 +4,10 @@ import re
 import time
 
 import pyotp
+from sqlalchemy import select
 
 from casustafel.extensions import db
-from casustafel.models import User
+from casustafel.models import Notification, User
 from tests.conftest import PASSWORD
 
 
@@ -81,9 +82,22 @@ def test_admin_creates_a_user_and_sees_no_signal_content(browser, make_user):
     browser.page.get_by_label("Naam", exact=True).fill("Nina Nieuw")
     browser.page.get_by_label("Deelnemer casustafel").check()
     browser.page.get_by_role("button", name="Opslaan").click()
-    password = browser.page.locator(".app-secret").inner_text()
-    assert re.fullmatch(r"\S{16}", password)
-    browser.assert_accessible("tijdelijk wachtwoord")
+    assert browser.page.get_by_text("krijgt een e-mail met een link").is_visible()
+    assert browser.page.locator(".app-secret").count() == 0  # the admin sees no password
+    browser.assert_accessible("nieuwe gebruiker, rol wacht op goedkeuring")
+    browser.page.get_by_role("button", name="Uitloggen").click()
+
+    # The new colleague chooses a password through the link in the e-mail.
+    user = db.session.scalar(select(User).where(User.email == "nieuw@gemeente.test"))
+    mail = db.session.scalars(select(Notification).where(Notification.recipient_id == user.id)).one()
+    browser.goto(re.search(r"/activeren/\S+", mail.body).group(0))
+    browser.assert_accessible("wachtwoord kiezen")
+    browser.page.get_by_label("Kies een wachtwoord").fill("een lange zin als wachtwoord")
+    browser.page.get_by_label("Herhaal het wachtwoord").fill("een lange zin als wachtwoord")
+    browser.page.get_by_role("button", name="Wachtwoord instellen").click()
+    assert browser.page.get_by_text("Uw wachtwoord is ingesteld.").is_visible()
+    browser.log_in("nieuw@gemeente.test", "een lange zin als wachtwoord")
+    assert "Welkom" in browser.page.get_by_role("heading", level=1).inner_text()
 
 
 def test_error_page_is_dutch_and_accessible(browser, make_user):
