@@ -2,13 +2,16 @@
 route of the app, leaves the database byte for byte as it was, apart from the access log and
 session activity."""
 
+import hashlib
+from datetime import timedelta
+
 from sqlalchemy import select
 
 from casustafel.breakglass.services import grant_access
 from casustafel.dates import utcnow
 from casustafel.demo import DEMO_PASSWORD
 from casustafel.extensions import db
-from casustafel.models import Signal
+from casustafel.models import ActivationToken, Signal
 from casustafel.retention.services import run_retention
 from tests.conftest import login
 from tests.crawler import ACCOUNTS, Crawler
@@ -37,6 +40,8 @@ def test_no_get_anywhere_changes_the_database(app, complete_world):
     run_retention(officer, utcnow(), dry_run=False, origin="test")  # so its statement PDF exists
     first = db.session.scalars(select(Signal).order_by(Signal.reference)).first()
     grant_access(member, "member", first, "Spoed: controle vanavond, geen regisseur bereikbaar.", 60, utcnow())
+    db.session.add(ActivationToken(user_id=member.id, token_hash=hashlib.sha256(b"een-geldige-link").hexdigest(),
+                                   purpose="reset", expires_at=utcnow() + timedelta(hours=72)))
     db.session.commit()
     clients = {}
     for email in ACCOUNTS:  # logging in is a POST: before the snapshot
@@ -48,7 +53,7 @@ def test_no_get_anywhere_changes_the_database(app, complete_world):
 
     reached = set()
     anonymous = Crawler(app.test_client(), "anoniem")
-    for url in EXTRA:
+    for url in [*EXTRA, "/activeren/een-geldige-link", "/activeren/onbekende-link"]:
         anonymous.crawl(url)
     for email, client in clients.items():
         crawler = Crawler(client, email, password=DEMO_PASSWORD)
@@ -61,6 +66,7 @@ def test_no_get_anywhere_changes_the_database(app, complete_world):
     changed = {name: (len(before[name]), len(after[name])) for name in before if before[name] != after[name]}
     assert changed == {}
     adapter = app.url_map.bind("localhost")
+    reached |= {v.url for v in anonymous.visits}
     endpoints = {adapter.match(url.split("?")[0], method="GET")[0] for url in reached | set(EXTRA)}
     every_get = {rule.endpoint for rule in app.url_map.iter_rules() if "GET" in rule.methods}
     assert every_get - endpoints == {"static"}  # every GET route was tried
