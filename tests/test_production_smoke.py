@@ -1,9 +1,11 @@
 """The production configuration under gunicorn, against PostgreSQL and Redis, over HTTP.
 
 Runs in the PostgreSQL pass of the suite (TEST_DATABASE_URL=postgresql…): a scratch database
-`<test database>_smoke`, Redis database 11 (flushed), a keyring file made with
-`flask keys init` and accounts made with `flask users create`, exactly as the operator's
-guide (docs/deployment.md) says. gunicorn uses docs/deploy/gunicorn.conf.py.
+`<test database>_smoke`, a private redis-server on a free port (SMOKE_REDIS_URL names a Redis
+database to use instead; it is flushed), a keyring file made with `flask keys init` and
+accounts made with `flask users create`, exactly as the operator's guide
+(docs/deployment.md) says. gunicorn uses docs/deploy/gunicorn.conf.py, on a free port.
+Nothing is shared with another run of this module on the same host.
 
 The test client plays nginx: plain HTTP to 127.0.0.1 with X-Forwarded-Proto https and
 X-Forwarded-For, which ProxyFix (1 hop) trusts.
@@ -11,10 +13,13 @@ Also reference R2 (database connections killed under load) and R11 (worker kille
 50 MB upload).
 """
 
+import contextlib
 import os
 import re
+import shutil
 import signal
 import socket
+import subprocess
 import threading
 import time
 from pathlib import Path
@@ -24,11 +29,14 @@ import redis
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from bench.server import Client, ProductionServer, drop_database, form_fields, log_in
+from bench.server import Client, ProductionServer, drop_database, form_fields, free_port, log_in
 
 TEST_URL = os.environ.get("TEST_DATABASE_URL", "")
-REDIS_URL = os.environ.get("SMOKE_REDIS_URL", "redis://127.0.0.1:6379/11")
+SHARED_REDIS_URL = "redis://127.0.0.1:6379/11"  # only without redis-server on PATH: not isolated
 PASSWORD = "smoke test password 2026"
+# Guards against a hang, not expectations: each bounds a wait for something that normally
+# takes well under a second, and only ends the wait early when it happens.
+HANG = 60
 
 DEPLOY = Path(__file__).resolve().parents[1] / "docs" / "deploy"
 
@@ -60,24 +68,74 @@ def test_deployment_files_agree_with_the_app():
     assert "audit checkpoint" in units["casustafel-audit-checkpoint.service"]
 
 
+def _wait_until(condition, what: str, timeout: float = HANG) -> None:
+    """Poll `condition` until it holds; fail naming `what` if it never does."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not within {timeout} s: {what}")
+        time.sleep(0.05)
+
+
+@contextlib.contextmanager
+def _private_redis(folder: Path):
+    """A redis-server of this run only, on a free port: another run of this module (another
+    engineer, another CI job on the host) never sees, flushes or counts its keys, as it would
+    in a fixed database of the shared server (the login throttle counts per account)."""
+    env_url = os.environ.get("SMOKE_REDIS_URL")
+    binary = shutil.which("redis-server")
+    if env_url or binary is None:
+        yield env_url or SHARED_REDIS_URL
+        redis.Redis.from_url(env_url or SHARED_REDIS_URL).flushdb()
+        return
+    for _ in range(5):  # the free port may be taken before redis-server binds it: try another
+        port = free_port()
+        process = subprocess.Popen(
+            [binary, "--bind", "127.0.0.1", "--port", str(port), "--save", "", "--appendonly", "no",
+             "--dir", str(folder)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        client = redis.Redis(port=port, socket_timeout=5)
+
+        def settled(client=client, process=process):
+            if process.poll() is not None:
+                return True  # it could not bind the port
+            with contextlib.suppress(redis.RedisError):
+                # Answered by this process, not by whoever else may listen on the port.
+                return client.info("server")["process_id"] == process.pid
+            return False
+
+        _wait_until(settled, "redis-server answers")
+        client.close()
+        if process.poll() is None:
+            break
+    else:
+        raise AssertionError("could not start redis-server on a free port")
+    try:
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        process.kill()
+        process.wait()
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     if not TEST_URL.startswith("postgresql"):
         pytest.skip("the production smoke test runs in the PostgreSQL pass")
     url = make_url(TEST_URL)
     scratch = url.set(database=f"{url.database}_smoke").render_as_string(hide_password=False)
-    srv = ProductionServer(tmp_path_factory.mktemp("production"), scratch, REDIS_URL, workers=2, threads=4)
-    srv.install()
-    srv.create_user("beheer@smoke.test", "Beheer Smoke", "admin", PASSWORD)
-    srv.create_user("regie@smoke.test", "Regie Smoke", "coordinator", PASSWORD)
-    srv.start()
-    srv.totp = {}
-    yield srv
-    if srv.process is not None and srv.process.poll() is None:
-        srv.process.kill()
-        srv.process.wait()
-    drop_database(scratch)
-    redis.Redis.from_url(REDIS_URL).flushdb()
+    with _private_redis(tmp_path_factory.mktemp("redis")) as redis_url:
+        srv = ProductionServer(tmp_path_factory.mktemp("production"), scratch, redis_url, workers=2, threads=4)
+        srv.install()
+        srv.create_user("beheer@smoke.test", "Beheer Smoke", "admin", PASSWORD)
+        srv.create_user("regie@smoke.test", "Regie Smoke", "coordinator", PASSWORD)
+        srv.start()
+        srv.totp = {}
+        yield srv
+        if srv.process is not None and srv.process.poll() is None:
+            srv.process.kill()
+            srv.process.wait()
+        drop_database(scratch)
 
 
 def _engine(srv):
