@@ -2,10 +2,12 @@
 
 import contextvars
 import re
+from datetime import date, datetime
 
 import pytest
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
+from freezegun import freeze_time
 from sqlalchemy import text
 
 from casustafel import create_app
@@ -16,6 +18,24 @@ from config import TestConfig
 PASSWORD = "correct horse battery staple"
 ROLES = ("reporter", "member", "coordinator", "privacy_officer", "admin")
 CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+# The day the suite started. Tests that put dates they compute (today, tomorrow, overdue,
+# this year) next to dates the app computes run on this day, on a clock pinned to its noon
+# that keeps ticking (the pinned_day fixture). Otherwise a suite that runs past midnight,
+# or a test that straddles it, sees two different days: a module constant computed at
+# import says yesterday, or the app's "today" is the test's "tomorrow".
+TODAY = date.today()
+
+
+@pytest.fixture
+def pinned_day():
+    """Run the test on TODAY, from 12:00 (UTC, also TODAY in the Netherlands) with time moving on.
+
+    Request it before the fixtures that make data (`pytestmark = pytest.mark.usefixtures(
+    "pinned_day")` does), so that users, sessions and records share the pinned clock.
+    """
+    with freeze_time(datetime.combine(TODAY, datetime.min.time()).replace(hour=12), tick=True):
+        yield
 
 
 SEEDED_TABLES = ("phenomenon", "indicator", "partner")  # default lists inserted by the migrations

@@ -6,7 +6,7 @@ The helpers at the top are shared with those modules.
 """
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -28,9 +28,12 @@ from casustafel.models import (
 )
 from casustafel.models.base import utcnow
 from casustafel.privacy.services import open_check
-from tests.conftest import csrf_from, login
+from tests.conftest import TODAY, csrf_from, login
 
-TODAY = date.today()
+# Dates computed here (today, tomorrow, overdue, this year) are checked against the app's:
+# both on the same pinned day (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("pinned_day")
+
 ALL_FIELDS = ["fenomeen", "beschrijving", "betrokkenen", "geboortedata", "kvk", "adressen", "bronnen"]
 
 

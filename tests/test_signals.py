@@ -11,7 +11,7 @@ import re
 import threading
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 from flask_migrate import upgrade
@@ -40,10 +40,12 @@ from casustafel.models.base import keyring
 from casustafel.signals.services import next_reference
 from casustafel.storage import AttachmentStore
 from config import TestConfig
-from tests.conftest import csrf_from, login
+from tests.conftest import TODAY, csrf_from, login
 
-YEAR = datetime.now(UTC).year
-TOMORROW = (date.today() + timedelta(days=1)).isoformat()
+# Tests using these run on TODAY (the pinned_day fixture), so the app's year and "today" agree.
+YEAR = TODAY.year
+TOMORROW = (TODAY + timedelta(days=1)).isoformat()
+PINNED_DAY = pytest.mark.usefixtures("pinned_day")
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 SCRIPT = '<script>alert("xss")</script>'
 ATTRIBUTE_BREAK = '"><img src=x onerror=alert(1)>'
@@ -246,6 +248,7 @@ def test_the_form_offers_every_part_of_a_signal_in_dutch(client, reporter):
         assert not re.search(r"nationalit|ethni|etni|relig|geloof|afkomst", name, re.IGNORECASE), name
 
 
+@PINNED_DAY
 def test_a_complete_signal_is_stored_with_everything_typed(app, client, reporter, store):
     local, flags = indicator_ids("lokale_verankering"), indicator_ids("signalering")
     data = signal_form(
@@ -318,6 +321,7 @@ def test_blank_subject_and_location_rows_are_skipped(client, reporter):
     assert signal.subjects == [] and signal.locations == [] and signal.attachments == []
 
 
+@PINNED_DAY
 def test_references_count_up_per_year(app, client, reporter):
     for _ in range(3):
         assert submit(client, signal_form()).status_code == 302
@@ -328,6 +332,7 @@ def test_references_count_up_per_year(app, client, reporter):
     db.session.rollback()
 
 
+@PINNED_DAY
 def test_a_reporter_cannot_choose_channel_status_or_reporter(client, reporter, make_user):
     other = make_user("reporter")
     response = submit(client, signal_form(channel="politie", status="afgesloten", reporter_id=str(other.id),
@@ -474,6 +479,7 @@ INVALID = [
 NOT_A_CHOICE = {("phenomenon_id", "1"), ("subjects-0-role", "verdachte"), ("subjects-0-kind", "dier")}
 
 
+@PINNED_DAY
 @pytest.mark.parametrize(("field_id", "fields", "message"), INVALID, ids=[f"{f}-{i}" for i, (f, _, _) in
                                                                           enumerate(INVALID)])
 def test_a_wrong_value_gets_a_dutch_message_next_to_its_field_and_nothing_is_saved(
@@ -503,6 +509,7 @@ def test_a_wrong_value_gets_a_dutch_message_next_to_its_field_and_nothing_is_sav
     assert events("signal.submit_refused")[-1].result == "failed"
 
 
+@PINNED_DAY
 def test_everything_typed_is_kept_on_error_including_repeated_rows(client, reporter, store):
     local, flags = indicator_ids("lokale_verankering"), indicator_ids("signalering")
     data = signal_form(
@@ -999,6 +1006,7 @@ def test_the_inbox_lists_signals_and_the_detail_shows_the_content(app, client, m
 # Escaping ------------------------------------------------------------------------------------
 
 
+@PINNED_DAY
 def test_script_typed_in_text_fields_is_escaped_on_the_form(client, reporter):
     data = signal_form(
         description=SCRIPT,
@@ -1099,6 +1107,7 @@ def threaded_app(app, tmp_path):
         db.engine.dispose()
 
 
+@PINNED_DAY
 def test_thirty_concurrent_submissions_get_thirty_distinct_references(threaded_app):
     submissions = 30
     start = threading.Barrier(submissions)
