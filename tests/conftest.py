@@ -138,6 +138,31 @@ def make_user(app):
     return make
 
 
+def status_events(signal_id) -> list:
+    """The signal's status events in the order they happened.
+
+    Two transitions in one request are flushed together and can carry the same timestamp
+    (microseconds, wall clock), so ORDER BY occurred_at alone may return them either way.
+    Each event starts where the previous one ended (from_status → to_status): follow that
+    chain, and check that time never runs backwards along it.
+    """
+    from sqlalchemy import select
+
+    from casustafel.models import SignalEvent
+
+    events = list(db.session.scalars(select(SignalEvent).where(SignalEvent.signal_id == signal_id)))
+    ended = {e.to_status for e in events}
+    chain = [e for e in events if e.from_status is None or e.from_status not in ended]
+    assert len(chain) == 1, [(e.from_status, e.to_status) for e in events]
+    events.remove(chain[0])
+    while events:
+        (step,) = [e for e in events if e.from_status == chain[-1].to_status]
+        events.remove(step)
+        chain.append(step)
+    assert [e.occurred_at for e in chain] == sorted(e.occurred_at for e in chain)
+    return chain
+
+
 def csrf_from(response) -> str:
     match = CSRF_RE.search(response.get_data(as_text=True))
     assert match, "no CSRF token on the page"
