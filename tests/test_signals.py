@@ -1153,7 +1153,8 @@ TRICKY = st.sampled_from([
 FIELD_VALUE = st.one_of(TRICKY, st.text(max_size=60))
 
 
-@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=50, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(values=st.fixed_dictionaries({}, optional={name: FIELD_VALUE for name in TEXT_FIELDS}))
 def test_arbitrary_text_in_any_field_never_answers_500(client, make_user, login_as, values):
     if not getattr(client, "_logged_in", False):
@@ -1163,7 +1164,8 @@ def test_arbitrary_text_in_any_field_never_answers_500(client, make_user, login_
     assert response.status_code in (200, 302), response.status_code
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=25, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(values=st.fixed_dictionaries({"channel": FIELD_VALUE}, optional={name: FIELD_VALUE for name in TEXT_FIELDS}))
 def test_arbitrary_text_in_the_registration_form_never_answers_500(client, make_user, login_as, values):
     if not getattr(client, "_logged_in", False):
