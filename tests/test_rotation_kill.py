@@ -61,7 +61,8 @@ def database(tmp_path_factory):
     scratch = url.set(database=f"{url.database}_rotation_kill")
     admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{scratch.database}"'))
+        # FORCE: a run that was itself killed may have left connections to its scratch database.
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{scratch.database}" WITH (FORCE)'))
         conn.execute(text(f'CREATE DATABASE "{scratch.database}"'))
     yield folder, scratch.render_as_string(hide_password=False)
     with admin.connect() as conn:
