@@ -3,10 +3,13 @@
 import contextvars
 import os
 import re
+from datetime import date, datetime
 
 import pytest
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
+from freezegun import freeze_time
+from hypothesis import HealthCheck, settings
 from sqlalchemy import select, text
 
 from casustafel import create_app
@@ -17,6 +20,30 @@ from config import TestConfig
 PASSWORD = "correct horse battery staple"
 ROLES = ("reporter", "member", "coordinator", "privacy_officer", "admin")
 CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+# The property tests check correctness, never speed. Hypothesis' per-example deadline
+# (200 ms) and its too-slow health check fail a test when a loaded machine deschedules one
+# example ("Unreliable test timings" once the rerun is fast): off for the whole suite.
+settings.register_profile("casustafel", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("casustafel")
+
+# The day the suite started. Tests that put dates they compute (today, tomorrow, overdue,
+# this year) next to dates the app computes run on this day, on a clock pinned to its noon
+# that keeps ticking (the pinned_day fixture). Otherwise a suite that runs past midnight,
+# or a test that straddles it, sees two different days: a module constant computed at
+# import says yesterday, or the app's "today" is the test's "tomorrow".
+TODAY = date.today()
+
+
+@pytest.fixture
+def pinned_day():
+    """Run the test on TODAY, from 12:00 (UTC, also TODAY in the Netherlands) with time moving on.
+
+    Request it before the fixtures that make data (`pytestmark = pytest.mark.usefixtures(
+    "pinned_day")` does), so that users, sessions and records share the pinned clock.
+    """
+    with freeze_time(datetime.combine(TODAY, datetime.min.time()).replace(hour=12), tick=True):
+        yield
 
 
 SEEDED_TABLES = ("phenomenon", "indicator", "partner")  # default lists inserted by the migrations
@@ -117,6 +144,31 @@ def make_user(app):
         return user
 
     return make
+
+
+def status_events(signal_id) -> list:
+    """The signal's status events in the order they happened.
+
+    Two transitions in one request are flushed together and can carry the same timestamp
+    (microseconds, wall clock), so ORDER BY occurred_at alone may return them either way.
+    Each event starts where the previous one ended (from_status → to_status): follow that
+    chain, and check that time never runs backwards along it.
+    """
+    from sqlalchemy import select
+
+    from casustafel.models import SignalEvent
+
+    events = list(db.session.scalars(select(SignalEvent).where(SignalEvent.signal_id == signal_id)))
+    ended = {e.to_status for e in events}
+    chain = [e for e in events if e.from_status is None or e.from_status not in ended]
+    assert len(chain) == 1, [(e.from_status, e.to_status) for e in events]
+    events.remove(chain[0])
+    while events:
+        (step,) = [e for e in events if e.from_status == chain[-1].to_status]
+        events.remove(step)
+        chain.append(step)
+    assert [e.occurred_at for e in chain] == sorted(e.occurred_at for e in chain)
+    return chain
 
 
 def csrf_from(response) -> str:

@@ -17,9 +17,12 @@ from casustafel.actions import services
 from casustafel.dates import utcnow
 from casustafel.extensions import db
 from casustafel.models import Action, AuditEvent, Department, Notification, PrivacyCheck
-from tests.conftest import csrf_from
+from tests.conftest import TODAY, csrf_from
 
-TODAY = date.today()
+# Dates computed here (today, tomorrow, overdue, this year) are checked against the app's:
+# both on the same pinned day (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("pinned_day")
+
 SIGNAL_TEXT = "SIGNAALTEKST-kanarie"
 ACTION_TEXT = "Controleer de vergunning van het pand aan de Kanariestraat"
 

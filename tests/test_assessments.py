@@ -15,7 +15,7 @@ from casustafel.extensions import db
 from casustafel.models import Assessment, AuditEvent, Signal, SignalEvent
 from casustafel.signals.assessments import record_assessment
 from casustafel.signals.workflow import TransitionError
-from tests.conftest import csrf_from
+from tests.conftest import csrf_from, status_events
 
 RATIONALE = "Onderbouwing-7c1e: lokale verankering via het pand."
 INTAKE_YES = {"c_ondermijning": "ja", "c_gemeentelijke_taak": "ja", "c_grondgebied": "ja"}
@@ -89,8 +89,7 @@ def test_intake_on_a_new_signal_moves_it_through_intake_to_weging(client, coordi
     assert response.headers["Location"].endswith(f"/meldingen/{signal.id}#wegingen")
 
     assert reload(Signal, signal.id).status == "weging"
-    steps = db.session.scalars(select(SignalEvent).where(SignalEvent.signal_id == signal.id)
-                               .order_by(SignalEvent.occurred_at)).all()
+    steps = status_events(signal.id)
     assert [(e.from_status, e.to_status) for e in steps] == [("ingediend", "intake"), ("intake", "weging")]
     assessment = db.session.scalars(select(Assessment)).one()
     assert assessment.kind == "intake" and assessment.outcome == "verder_naar_weging"

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, event, select, update
 
 from casustafel.audit.services import record
+from casustafel.dates import utcnow
 from casustafel.extensions import db
 from casustafel.models import AuditCheckpoint, AuditEvent, AuditHead, UserSession
 from tests.conftest import post_form
@@ -291,7 +292,7 @@ def test_export_needs_a_fresh_login_and_is_logged_with_the_filtered_rows(client,
     assert not db.session.scalars(select(AuditEvent).where(AuditEvent.action == "audit.exported")).all()
 
     db.session.execute(update(UserSession).where(UserSession.user_id == officer.id)
-                       .values(authenticated_at=datetime.now() + timedelta(hours=2)))
+                       .values(authenticated_at=utcnow() + timedelta(hours=2)))
     db.session.commit()
     response = client.get("/logboek/export.csv?handeling=signal.viewed")
 

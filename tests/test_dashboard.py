@@ -5,7 +5,7 @@ personal data).
 """
 
 import re
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -14,9 +14,12 @@ from casustafel.dates import long_date, utcnow
 from casustafel.extensions import db
 from casustafel.models import Meeting, MeetingInvitee, PrivacyCheck
 from casustafel.settings import set_setting
-from tests.conftest import csrf_from
+from tests.conftest import TODAY, csrf_from
 
-TODAY = date.today()
+# Dates computed here (today, tomorrow, overdue, this year) are checked against the app's:
+# both on the same pinned day (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("pinned_day")
+
 CANARY_NAME = "Kanarie Vogelaar"
 CANARY_TEXT = "KANARIE-omschrijving"
 

@@ -16,6 +16,10 @@ from casustafel.models import UserSession
 from tests.test_meeting_access import MARKERS, REPORTER, assert_only, marked_scene
 from tests.test_meetings import ALL_FIELDS, TODAY, add, decide_2a, events, logged_in, published_scene
 
+# Dates computed here (today, tomorrow, overdue, this year) are checked against the app's:
+# both on the same pinned day (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("pinned_day")
+
 STAMP = re.compile(r"Gedownload door (.+?) op \d{2}-\d{2}-\d{4} om \d{2}:\d{2}")
 
 

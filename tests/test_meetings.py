@@ -6,7 +6,7 @@ The helpers at the top are shared with those modules.
 """
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -25,12 +25,14 @@ from casustafel.models import (
     Notification,
     PrivacyCheck,
     Signal,
-    SignalEvent,
 )
 from casustafel.privacy.services import open_check
-from tests.conftest import csrf_from, login
+from tests.conftest import TODAY, csrf_from, login, status_events
 
-TODAY = date.today()
+# Dates computed here (today, tomorrow, overdue, this year) are checked against the app's:
+# both on the same pinned day (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("pinned_day")
+
 ALL_FIELDS = ["fenomeen", "beschrijving", "betrokkenen", "geboortedata", "kvk", "adressen", "bronnen"]
 
 
@@ -311,10 +313,7 @@ def test_a_decision_moves_the_signal_through_the_transition_table(
     db.session.expire_all()
     signal = db.session.get(Signal, scene.signal.id)
     assert signal.status == status
-    steps = db.session.scalars(
-        select(SignalEvent.to_status).where(SignalEvent.signal_id == signal.id).order_by(SignalEvent.occurred_at)
-    ).all()
-    assert steps == path
+    assert [e.to_status for e in status_events(signal.id)] == path
     if decision == "geen_actie":
         assert signal.closing_reason == "besproken_geen_actie"
     item = db.session.get(AgendaItem, scene.item.id)

@@ -14,6 +14,10 @@ from casustafel.signals.workflow import transition
 from tests.test_referrals import client_for, create, decide_2b, events, make_scene, pdf_text, post
 from tests.test_signals_privacy import database_dump
 
+# Dates computed here (today, tomorrow, overdue, this year) are checked against the app's:
+# both on the same pinned day (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("pinned_day")
+
 POLICE_TEXT = "Politie POLICEMARK meldt eerdere aanhouding"
 POLICE_REFERENCE = "PL0900-POLREFMARK"
 

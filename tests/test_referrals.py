@@ -20,6 +20,10 @@ from casustafel.privacy.decisions import decide_privacy_check
 from casustafel.referrals import services
 from tests.conftest import csrf_from, login
 
+# Dates computed here (today, tomorrow, overdue, this year) are checked against the app's:
+# both on the same pinned day (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("pinned_day")
+
 DESCRIPTION = "Contante betalingen DESCRMARK bij de coffeeshop"
 PERSON = ("Jan PERSONMARK Jansen", "1980-01-02")
 PURPOSE = "Doel PURPOSEMARK voor het RIEC"

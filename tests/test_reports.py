@@ -17,9 +17,13 @@ from casustafel.extensions import db
 from casustafel.models import Action, AuditEvent, Department, Phenomenon, Signal, UserSession
 from casustafel.models.referral import Partner, Referral
 from casustafel.reports import services
-from tests.conftest import login
+from tests.conftest import TODAY, login
 
-Y = date.today().year - 1  # a full past year, so the yearly PDF exists
+# Dates computed here (today, tomorrow, overdue, this year) are checked against the app's:
+# both on the same pinned day (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("pinned_day")
+
+Y = TODAY.year - 1  # a full past year, so the yearly PDF exists
 PERIOD = {"start": f"{Y}-03-01", "end": f"{Y}-04-30"}
 MARKERS = ("MARKERDESC", "Markeerpersoon", "Geheimstraat")
 

@@ -7,16 +7,18 @@ converges to 0 rows on the old key, and the old key stays in the keyring file.
 
 Runs on a SQLite file, or on a scratch PostgreSQL database next to TEST_DATABASE_URL.
 KILLS per purpose: CASUSTAFEL_ROTATION_KILLS (default 20, as the reference asks). The random
-seed is printed and can be fixed with CASUSTAFEL_ROTATION_SEED. The reader checks the
-database continuously and, besides, completes one full pass after every kill. The killed
-runs are children forked from one pre-started app (see Zygote); the final rerun of each
-purpose is a plain `flask keys rotate` process.
+seed is printed and can be fixed with CASUSTAFEL_ROTATION_SEED; it only chooses the order of
+the kill points. A kill point is not found by racing the run: the killed run stops itself at
+the chosen point (after N committed batches, or after k row writes of the next batch before
+its commit) and waits there to be SIGKILLed, so every run is killed while work remains, on
+any machine. The reader checks the database continuously and, besides, completes one full
+pass after every kill. The killed runs are children forked from one pre-started app (see
+Zygote); the final rerun of each purpose is a plain `flask keys rotate` process.
 """
 
 import contextlib
 import os
 import random
-import re
 import signal
 import subprocess
 import sys
@@ -37,10 +39,12 @@ from tests.test_rotation import QUERIES, field_fingerprints, file_fingerprints, 
 KILLS = int(os.environ.get("CASUSTAFEL_ROTATION_KILLS", "20"))
 SEED = int(os.environ.get("CASUSTAFEL_ROTATION_SEED", str(int(time.time()))))
 BATCH_SIZE = {"enc": 2, "bidx": 1, "file": 1}
-SIGNALS = max(24, 4 * KILLS)  # enough batches that the kills never finish the job: reruns resume
+# A killed run commits at most MAX_BATCHES batches (see kill_points): with this many signals
+# the kills never finish the job, so every kill lands while work remains and the rerun resumes.
+MAX_BATCHES = 2
+SIGNALS = max(24, 4 * KILLS)
 LINKED_SAMPLE = 8  # the reader checks the linked signals of this many signals (every person and address)
 FLASK = str(Path(sys.executable).with_name("flask"))
-PROGRESS = re.compile(r"^(enc|bidx|file) \w+: (\d+) ")
 
 
 @pytest.fixture(scope="module")
@@ -57,7 +61,8 @@ def database(tmp_path_factory):
     scratch = url.set(database=f"{url.database}_rotation_kill")
     admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{scratch.database}"'))
+        # FORCE: a run that was itself killed may have left connections to its scratch database.
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{scratch.database}" WITH (FORCE)'))
         conn.execute(text(f'CREATE DATABASE "{scratch.database}"'))
     yield folder, scratch.render_as_string(hide_password=False)
     with admin.connect() as conn:
@@ -188,15 +193,56 @@ def _difference(expected, got) -> str:
 # without paying the app's start-up time for every one of the many kills. Each child first
 # loads and checks the keyring file as start-up does (keys.init_app), so it sees the key
 # change like a restarted process. The final rerun of each purpose is a real `flask` process.
+#
+# Each request line is "<batches> <writes> <flask arguments>". The child (test code, not the
+# app) wraps the rotation's row write (rotation._update, one UPDATE) and watches the session's
+# commits, and stops at that point: once `batches` batches that wrote rows have committed and
+# `writes` row writes of the next batch have run, still uncommitted (writes 0: right after
+# that commit). Only the rotation's own writes count, not e.g. the audit event's. It prints
+# "paused" and blocks, and the test SIGKILLs it there. It blocks reading a pipe whose other
+# end only the test process holds, so it never wakes up by itself, yet cannot outlive a test
+# process that died (EOF, exit 3).
 ZYGOTE = """
 import os, sys, traceback
-from casustafel import create_app, keys
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+from casustafel import create_app, keys, rotation
 from casustafel.extensions import db
+HOLD = int(sys.argv[1])
 app = create_app()
 with app.app_context():
     db.engine.dispose()
 print("ready", flush=True)
+
+real_update = rotation._update
+
+def stop_at(batches, writes):
+    state = {"committed": 0, "writes": 0}
+
+    def pause():
+        print("paused", flush=True)
+        os.read(HOLD, 1)
+        os._exit(3)
+
+    def update(*args):
+        written = real_update(*args)
+        state["writes"] += written  # a row written, not yet committed
+        if writes and state["committed"] >= batches and state["writes"] >= writes:
+            pause()
+        return written
+
+    rotation._update = update
+
+    @event.listens_for(Session, "after_commit")
+    def committed(session):
+        if state["writes"]:
+            state["committed"] += 1
+            state["writes"] = 0
+            if not writes and state["committed"] >= batches:
+                pause()
+
 for line in sys.stdin:
+    batches, writes, *args = line.split()
     pid = os.fork()
     if pid == 0:
         code = 1
@@ -205,7 +251,8 @@ for line in sys.stdin:
                 ring = keys.load_keyring(app.config)
                 keys.verify_keyring(ring)
                 app.extensions["casustafel_keyring"] = ring
-                app.cli.main(args=line.split(), prog_name="flask", standalone_mode=False)
+                stop_at(int(batches), int(writes))
+                app.cli.main(args=args, prog_name="flask", standalone_mode=False)
             code = 0
         except SystemExit as stop:
             code = stop.code if isinstance(stop.code, int) else 1
@@ -218,15 +265,41 @@ for line in sys.stdin:
     print(f"exit {os.waitstatus_to_exitcode(status)}", flush=True)
 """
 
+RUN_TIMEOUT = 120  # a guard against a hung run only: a run takes well under a second
+
+
+def kill_points(purpose, rng) -> list[tuple[int, int]]:
+    """KILLS points (batches committed, writes into the next batch), every kind of point in a
+    seeded order: between batches (writes 0) and inside a batch before its commit."""
+    points = [(batches, writes) for batches in range(MAX_BATCHES + 1)
+              for writes in range(BATCH_SIZE[purpose] + 1) if batches or writes]
+    rng.shuffle(points)
+    # Start with a point after a commit, so that even a short run (few KILLS) keeps some work.
+    first = next(i for i, (batches, _) in enumerate(points) if batches)
+    points = points[first:] + points[:first]
+    return [points[i % len(points)] for i in range(KILLS)]
+
 
 class Zygote:
     def __init__(self, env):
-        self.proc = subprocess.Popen([sys.executable, "-c", ZYGOTE], env=env, stdin=subprocess.PIPE,
-                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        self.guard = threading.Timer(240, self.proc.kill)
-        self.guard.start()
+        hold, self.hold = os.pipe()  # the children block reading `hold`; only this process can write
+        self.proc = subprocess.Popen([sys.executable, "-c", ZYGOTE, str(hold)], env=env, stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                                     pass_fds=(hold,))
+        os.close(hold)
         self.lines = []
-        assert self._line() == "ready", self.lines
+        with self._guard():
+            assert self._line() == "ready", self.lines
+
+    @contextlib.contextmanager
+    def _guard(self):
+        """Kill the zygote (ending the wait for its output) if one step hangs."""
+        guard = threading.Timer(RUN_TIMEOUT, self.proc.kill)
+        guard.start()
+        try:
+            yield
+        finally:
+            guard.cancel()
 
     def _line(self) -> str:
         line = self.proc.stdout.readline()
@@ -235,33 +308,31 @@ class Zygote:
         self.lines.append(line)
         return line.strip()
 
-    def rotate_and_kill(self, purpose, rng) -> str:
-        """Run `keys rotate` in a child; SIGKILL it after a random number of working batches
-        plus a random moment into the next one. Return "killed" or "finished (code)"."""
-        self.proc.stdin.write(f"keys rotate --purpose {purpose} --batch-size {BATCH_SIZE[purpose]}\n")
+    def rotate_and_kill(self, purpose, point) -> str:
+        """Run `keys rotate` in a child that stops at `point`; SIGKILL it there.
+        Return "killed" (at the point), or "finished (code)" if it never reached the point."""
+        batches, writes = point
+        self.proc.stdin.write(f"{batches} {writes} keys rotate --purpose {purpose} "
+                              f"--batch-size {BATCH_SIZE[purpose]}\n")
         self.proc.stdin.flush()
-        target, working, changed, pid, due = rng.randint(0, 2), 0, 0, None, False
-        while True:
-            line = self._line()
-            if line.startswith("pid "):
-                pid = int(line.split()[1])
-            elif line.startswith("exit "):
-                code = int(line.split()[1])
-                return "killed" if code == -signal.SIGKILL else f"finished ({code})"
-            elif match := PROGRESS.match(line):
-                now = int(match.group(2))
-                working += now > changed
-                changed = now
-                due = due or working >= target
-            if due and pid is not None:
-                time.sleep(rng.uniform(0, 0.005))
-                with contextlib.suppress(ProcessLookupError):  # it may just have finished the job
-                    os.kill(pid, signal.SIGKILL)
-                pid = None  # the exit line follows
+        pid, paused = None, False
+        with self._guard():
+            while True:
+                line = self._line()
+                if line.startswith("pid "):
+                    pid = int(line.split()[1])
+                elif line == "paused":
+                    paused = True
+                elif line.startswith("exit "):
+                    code = int(line.split()[1])
+                    return "killed" if paused and code == -signal.SIGKILL else f"finished ({code})"
+                if paused and pid is not None:
+                    os.kill(pid, signal.SIGKILL)  # it is blocked at the point: alive until this kill
+                    pid = None  # the exit line follows
 
     def close(self):
-        self.guard.cancel()
         self.proc.stdin.close()
+        os.close(self.hold)
         try:
             self.proc.wait(timeout=30)
         finally:
@@ -301,13 +372,15 @@ def test_a_rotation_killed_at_random_points_keeps_every_row_readable_and_a_rerun
         assert on_old >= SIGNALS
         db.session.remove()
 
+    points = kill_points(purpose, rng)
     reader = Reader(app, expected)
     reader.start()
     try:
+        reader.wait_for_a_pass_from_now()  # one pass before any kill
         outcomes, kill_seconds = [], []
-        for _ in range(KILLS):
+        for point in points:
             started = time.monotonic()
-            outcomes.append(zygote.rotate_and_kill(purpose, rng))
+            outcomes.append(zygote.rotate_and_kill(purpose, point))
             kill_seconds.append(round(time.monotonic() - started, 2))
             reader.wait_for_a_pass_from_now()  # besides the passes during the run: one after each kill
         with app.app_context():
@@ -323,15 +396,14 @@ def test_a_rotation_killed_at_random_points_keeps_every_row_readable_and_a_rerun
 
     assert not reader.problems, reader.problems[:5]
     assert reader.passes > KILLS
-    # Runs are killed at random points; on a fast machine the job may end before the last kills
-    # (later runs find nothing left, or are killed while starting). A run that was not killed
-    # must have finished cleanly.
-    killed = outcomes.count("killed")
-    assert all(o == "killed" or o == "finished (0)" for o in outcomes), outcomes
-    assert killed >= KILLS // 2, outcomes
-    # Committed batches survive the kills; normally work is left for the rerun (on a fast
-    # machine the last kills may find the job done, which the rerun then confirms).
-    assert left < on_old, "no killed run kept any work"
+    # Every run was killed at its point, and work remained after the last kill (so at every
+    # kill: nothing moves rows back to the old key). Committed batches survived the kills.
+    assert outcomes == ["killed"] * KILLS, list(zip(points, outcomes, strict=True))
+    assert 0 < left < on_old, (on_old, left)
+    if BATCH_SIZE[purpose] == 1 and purpose != "enc":
+        # One row per batch and one counted value per row: exactly the committed batches moved
+        # to the new key; the writes of a batch killed before its commit were rolled back.
+        assert on_old - left == sum(batches for batches, _ in points), (on_old, left, points)
     assert rerun.returncode == 0, rerun.stdout + rerun.stderr
     with app.app_context():
         assert runner.invoke(args=["keys", "verify-rotation", "--purpose", purpose]).exit_code == 0

@@ -12,7 +12,7 @@ import re
 import threading
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 from flask_migrate import upgrade
@@ -43,10 +43,12 @@ from casustafel.models.base import keyring
 from casustafel.signals.services import next_reference, reference_number
 from casustafel.storage import AttachmentStore
 from config import TestConfig
-from tests.conftest import csrf_from, login
+from tests.conftest import TODAY, csrf_from, login
 
-YEAR = datetime.now(UTC).year
-TOMORROW = (date.today() + timedelta(days=1)).isoformat()
+# Tests using these run on TODAY (the pinned_day fixture), so the app's year and "today" agree.
+YEAR = TODAY.year
+TOMORROW = (TODAY + timedelta(days=1)).isoformat()
+PINNED_DAY = pytest.mark.usefixtures("pinned_day")
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 SCRIPT = '<script>alert("xss")</script>'
 ATTRIBUTE_BREAK = '"><img src=x onerror=alert(1)>'
@@ -249,6 +251,7 @@ def test_the_form_offers_every_part_of_a_signal_in_dutch(client, reporter):
         assert not re.search(r"nationalit|ethni|etni|relig|geloof|afkomst", name, re.IGNORECASE), name
 
 
+@PINNED_DAY
 def test_a_complete_signal_is_stored_with_everything_typed(app, client, reporter, store):
     local, flags = indicator_ids("lokale_verankering"), indicator_ids("signalering")
     data = signal_form(
@@ -321,6 +324,7 @@ def test_blank_subject_and_location_rows_are_skipped(client, reporter):
     assert signal.subjects == [] and signal.locations == [] and signal.attachments == []
 
 
+@PINNED_DAY
 def test_references_are_the_years_permuted_count_and_unique(app, client, reporter):
     for _ in range(3):
         assert submit(client, signal_form()).status_code == 302
@@ -347,6 +351,7 @@ def test_a_reference_number_does_not_show_the_order_in_which_signals_came_in():
     assert reference_number(7, None) == 7  # a year begun with counting references keeps counting
 
 
+@PINNED_DAY
 def test_a_reporter_cannot_choose_channel_status_or_reporter(client, reporter, make_user):
     other = make_user("reporter")
     response = submit(client, signal_form(channel="politie", status="afgesloten", reporter_id=str(other.id),
@@ -493,6 +498,7 @@ INVALID = [
 NOT_A_CHOICE = {("phenomenon_id", "1"), ("subjects-0-role", "verdachte"), ("subjects-0-kind", "dier")}
 
 
+@PINNED_DAY
 @pytest.mark.parametrize(("field_id", "fields", "message"), INVALID, ids=[f"{f}-{i}" for i, (f, _, _) in
                                                                           enumerate(INVALID)])
 def test_a_wrong_value_gets_a_dutch_message_next_to_its_field_and_nothing_is_saved(
@@ -522,6 +528,7 @@ def test_a_wrong_value_gets_a_dutch_message_next_to_its_field_and_nothing_is_sav
     assert events("signal.submit_refused")[-1].result == "failed"
 
 
+@PINNED_DAY
 def test_everything_typed_is_kept_on_error_including_repeated_rows(client, reporter, store):
     local, flags = indicator_ids("lokale_verankering"), indicator_ids("signalering")
     data = signal_form(
@@ -1018,6 +1025,7 @@ def test_the_inbox_lists_signals_and_the_detail_shows_the_content(app, client, m
 # Escaping ------------------------------------------------------------------------------------
 
 
+@PINNED_DAY
 def test_script_typed_in_text_fields_is_escaped_on_the_form(client, reporter):
     data = signal_form(
         description=SCRIPT,
@@ -1118,6 +1126,7 @@ def threaded_app(app, tmp_path):
         db.engine.dispose()
 
 
+@PINNED_DAY
 def test_thirty_concurrent_submissions_get_thirty_distinct_references(threaded_app):
     submissions = 30
     start = threading.Barrier(submissions)
@@ -1167,7 +1176,8 @@ TRICKY = st.sampled_from([
 FIELD_VALUE = st.one_of(TRICKY, st.text(max_size=60))
 
 
-@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=50, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(values=st.fixed_dictionaries({}, optional={name: FIELD_VALUE for name in TEXT_FIELDS}))
 def test_arbitrary_text_in_any_field_never_answers_500(client, make_user, login_as, values):
     if not getattr(client, "_logged_in", False):
@@ -1177,7 +1187,8 @@ def test_arbitrary_text_in_any_field_never_answers_500(client, make_user, login_
     assert response.status_code in (200, 302), response.status_code
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=25, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(values=st.fixed_dictionaries({"channel": FIELD_VALUE}, optional={name: FIELD_VALUE for name in TEXT_FIELDS}))
 def test_arbitrary_text_in_the_registration_form_never_answers_500(client, make_user, login_as, values):
     if not getattr(client, "_logged_in", False):

@@ -34,6 +34,10 @@ from casustafel.subject_requests.services import due_date
 from tests.conftest import csrf_from, login
 from tests.test_encryption_at_rest import assert_no_marker, new_marker, postgresql_dump, sqlite_dump
 
+# Dates computed here (today, tomorrow, overdue, this year) are checked against the app's:
+# both on the same pinned day (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("pinned_day")
+
 
 def plain(response) -> str:
     return " ".join(re.sub(r"<[^>]+>", " ", html.unescape(response.get_data(as_text=True))).split())

@@ -1,6 +1,10 @@
 """Real-browser fixtures: the app served on a local port, Debian's Chromium driven by Playwright.
 
 axe-core is loaded from the app's own static folder, so the pages keep their strict CSP.
+
+Check what a page shows with `expect(locator)…`, not `assert locator.is_visible()` or
+`.count()` / `.inner_text()` of a container: a click returns once the next page has started
+loading, and only `expect` waits for the page to get there.
 """
 
 import shutil
@@ -8,7 +12,7 @@ import threading
 
 import pytest
 from playwright.sync_api import Error as PlaywrightError
-from playwright.sync_api import sync_playwright
+from playwright.sync_api import expect, sync_playwright
 from werkzeug.serving import make_server
 
 from tests.conftest import PASSWORD
@@ -23,6 +27,9 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+TIMEOUT_MS = 30_000  # generous: a loaded 2-core CI machine is slow, not broken
+
+expect.set_options(timeout=TIMEOUT_MS)  # as long as the page's own timeouts (5 s by default)
 
 
 @pytest.fixture(scope="session")
@@ -116,7 +123,7 @@ class Browser:
 def browser(chromium, live_server):
     context = chromium.new_context(locale="nl-NL")
     page = context.new_page()
-    page.set_default_timeout(30_000)  # generous: a loaded 2-core CI machine is slow, not broken
-    page.set_default_navigation_timeout(30_000)
+    page.set_default_timeout(TIMEOUT_MS)
+    page.set_default_navigation_timeout(TIMEOUT_MS)
     yield Browser(page, live_server)
     context.close()

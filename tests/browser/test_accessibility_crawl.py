@@ -21,6 +21,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pyotp
 import pytest
+from playwright.sync_api import expect
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import RequestRedirect
 
@@ -311,7 +312,7 @@ class Crawler:
 def test_every_page_type_of_a_role_has_no_serious_axe_violations(app, browser, email):
     _demo_with_cases()
     browser.log_in(email, DEMO_PASSWORD)
-    assert "Welkom" in browser.page.get_by_role("heading", level=1).inner_text()
+    expect(browser.page.get_by_role("heading", level=1)).to_contain_text("Welkom", use_inner_text=True)
     crawler = Crawler(app, browser)
     started = time.monotonic()
     # The confirmation after sending a signal has no link to it: start there as well.
@@ -344,10 +345,10 @@ def test_login_second_factor_and_error_pages_have_no_serious_axe_violations(app,
     check("404 zonder login", 404, browser.goto("/bestaat-niet"))
     check("inloggen", 200, browser.goto("/inloggen"))
     page.get_by_role("button", name="Inloggen").click()  # empty
-    assert page.get_by_role("heading", name="Controleer het formulier").is_visible()
+    expect(page.get_by_role("heading", name="Controleer het formulier")).to_be_visible()
     check("inloggen leeg verstuurd")
     browser.log_in(user.email, "verkeerd wachtwoord")
-    assert page.get_by_text("E-mailadres of wachtwoord is onjuist.").is_visible()
+    expect(page.get_by_text("E-mailadres of wachtwoord is onjuist.")).to_be_visible()
     check("inloggen met fout")
 
     app.config["REQUIRE_TOTP"] = True
@@ -360,7 +361,7 @@ def test_login_second_factor_and_error_pages_have_no_serious_axe_violations(app,
         secret = page.locator(".app-secret").inner_text().replace(" ", "")
         page.get_by_label("Code uit uw authenticator-app").fill(pyotp.TOTP(secret).now())
         page.get_by_role("button", name="Koppelen").click()
-        assert "Welkom" in page.get_by_role("heading", level=1).inner_text()
+        expect(page.get_by_role("heading", level=1)).to_contain_text("Welkom", use_inner_text=True)
         page.get_by_role("button", name="Uitloggen").click()
 
         browser.log_in(user.email)
@@ -368,11 +369,11 @@ def test_login_second_factor_and_error_pages_have_no_serious_axe_violations(app,
         check("tweede factor")
         page.get_by_label("Code uit uw authenticator-app").fill("000000")
         page.get_by_role("button", name="Controleren").click()
-        assert page.get_by_text("Deze code klopt niet").first.is_visible()
+        expect(page.get_by_text("Deze code klopt niet").first).to_be_visible()
         check("tweede factor met fout")
         page.get_by_label("Code uit uw authenticator-app").fill(pyotp.TOTP(secret).at(time.time() + 30))
         page.get_by_role("button", name="Controleren").click()
-        assert "Welkom" in page.get_by_role("heading", level=1).inner_text()
+        expect(page.get_by_role("heading", level=1)).to_contain_text("Welkom", use_inner_text=True)
     finally:
         app.config["REQUIRE_TOTP"] = False
 

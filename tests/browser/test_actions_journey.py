@@ -3,6 +3,7 @@ the member finishes it from Mijn acties, and the dashboard follows. axe-core on 
 
 from datetime import date, timedelta
 
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from casustafel.actions import services
@@ -13,7 +14,7 @@ from tests.conftest import PASSWORD
 
 def _login(browser, email):
     browser.log_in(email, PASSWORD)
-    assert "Welkom" in browser.page.get_by_role("heading", level=1).inner_text()
+    expect(browser.page.get_by_role("heading", level=1)).to_contain_text("Welkom", use_inner_text=True)
 
 
 def _logout(browser):
@@ -38,13 +39,13 @@ def test_an_overdue_action_is_finished_by_its_owner_and_leaves_the_dashboard(bro
     page.get_by_label("Uiterste datum").fill((date.today() - timedelta(days=1)).isoformat())
     page.get_by_label("Beschrijving van de actie").fill("Gesprek met de exploitant voeren")
     page.get_by_role("button", name="Actie aanmaken").click()
-    assert page.get_by_role("heading", name="Controleer het formulier").is_visible()
+    expect(page.get_by_role("heading", name="Controleer het formulier")).to_be_visible()
     assert page.get_by_label("Beschrijving van de actie").input_value() == "Gesprek met de exploitant voeren"
     browser.assert_accessible("nieuwe actie met fout")
     page.get_by_label("Uiterste datum").fill((date.today() + timedelta(days=7)).isoformat())
     page.get_by_role("button", name="Actie aanmaken").click()
-    assert page.get_by_text("De actie is aangemaakt.").is_visible()
-    assert page.get_by_role("heading", level=1).inner_text() == "Actie: Stopgesprek"
+    expect(page.get_by_text("De actie is aangemaakt.")).to_be_visible()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Actie: Stopgesprek", use_inner_text=True)
     browser.assert_accessible("actie (regisseur)")
 
     # An overdue action (a past deadline cannot be typed, so it is stored directly).
@@ -53,11 +54,13 @@ def test_an_overdue_action_is_finished_by_its_owner_and_leaves_the_dashboard(bro
     db.session.commit()
     browser.goto("/")
     table = _overdue_table(browser)
-    assert "Bibob-toets" in table.inner_text() and signal.reference in table.inner_text()
-    assert "Mo Deelnemer" in table.inner_text() and "Stopgesprek" not in table.inner_text()
+    expect(table).to_contain_text("Bibob-toets", use_inner_text=True)
+    expect(table).to_contain_text(signal.reference, use_inner_text=True)
+    expect(table).to_contain_text("Mo Deelnemer", use_inner_text=True)
+    assert "Stopgesprek" not in table.inner_text()
     browser.assert_accessible("start (regisseur)")
     browser.goto("/acties/")
-    assert page.get_by_role("region", name="Acties").get_by_role("link", name="Stopgesprek").is_visible()
+    expect(page.get_by_role("region", name="Acties").get_by_role("link", name="Stopgesprek")).to_be_visible()
     page.get_by_label("Termijn").select_option(label="Alleen verlopen")
     page.get_by_role("button", name="Filteren").click()
     assert "overdue=1" in page.url
@@ -67,24 +70,24 @@ def test_an_overdue_action_is_finished_by_its_owner_and_leaves_the_dashboard(bro
 
     # The member finishes it from Mijn acties.
     _login(browser, member.email)
-    assert "2 openstaande acties voor u" in page.get_by_role("main").inner_text()
+    expect(page.get_by_role("main")).to_contain_text("2 openstaande acties voor u", use_inner_text=True)
     browser.assert_accessible("start (deelnemer)")
     page.get_by_role("link", name="2 openstaande acties voor u").click()
-    assert page.get_by_role("heading", level=1).inner_text() == "Mijn acties"
-    assert "verlopen" in page.get_by_role("region", name="Openstaande acties").inner_text()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Mijn acties", use_inner_text=True)
+    expect(page.get_by_role("region", name="Openstaande acties")).to_contain_text("verlopen", use_inner_text=True)
     browser.assert_accessible("mijn acties")
     page.get_by_role("link", name="Bibob-toets").click()
     assert "Geheime beschrijving" not in page.content()
-    assert page.get_by_text("Bibob-vragenlijst").is_visible()
+    expect(page.get_by_text("Bibob-vragenlijst")).to_be_visible()
     browser.assert_accessible("actie (deelnemer)")
     page.get_by_label("Status").select_option(label="Afgerond")
     page.get_by_role("button", name="Opslaan").click()
-    assert page.get_by_text("Vul het resultaat in als de actie is afgerond.").first.is_visible()
+    expect(page.get_by_text("Vul het resultaat in als de actie is afgerond.").first).to_be_visible()
     browser.assert_accessible("actie met fout")
     page.get_by_label("Resultaat").fill("Vragenlijst ontvangen en beoordeeld")
     page.get_by_role("button", name="Opslaan").click()
-    assert page.get_by_text("De actie is bijgewerkt.").is_visible()
-    assert page.get_by_text("Vragenlijst ontvangen en beoordeeld").is_visible()
+    expect(page.get_by_text("De actie is bijgewerkt.")).to_be_visible()
+    expect(page.get_by_text("Vragenlijst ontvangen en beoordeeld")).to_be_visible()
     db.session.expire_all()
     assert db.session.scalar(select(Action.status).where(Action.id == overdue.id)) == "afgerond"
     _logout(browser)
@@ -92,4 +95,4 @@ def test_an_overdue_action_is_finished_by_its_owner_and_leaves_the_dashboard(bro
     # The coordinator's dashboard no longer lists it.
     _login(browser, coordinator.email)
     assert _overdue_table(browser).count() == 0
-    assert page.get_by_text("Er zijn geen verlopen acties.").is_visible()
+    expect(page.get_by_text("Er zijn geen verlopen acties.")).to_be_visible()

@@ -2,6 +2,7 @@
 reference, follow the signal's and the user's timelines, look up a data subject, sign off a
 break-glass anomaly and export the filtered log. axe-core on every page of the feature."""
 
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from casustafel.audit.services import record
@@ -22,51 +23,51 @@ def test_privacy_officer_finds_who_viewed_a_signal_signs_off_an_anomaly_and_expo
 
     browser.log_in(officer.email, PASSWORD)
     page.get_by_role("link", name="Logboek", exact=True).click()
-    assert page.get_by_text("Keten gecontroleerd").is_visible()
+    expect(page.get_by_text("Keten gecontroleerd")).to_be_visible()
     browser.assert_accessible("logboek")
 
     page.get_by_label("Kenmerk van de melding").fill(signal.reference)
     page.get_by_role("button", name="Filteren").click()
     table = page.locator("table")
-    assert table.get_by_text("signal.viewed").first.is_visible()
-    assert table.get_by_role("link", name="Ruud Regisseur").first.is_visible()
+    expect(table.get_by_text("signal.viewed").first).to_be_visible()
+    expect(table.get_by_role("link", name="Ruud Regisseur").first).to_be_visible()
     assert page.get_by_label("Kenmerk van de melding").input_value() == signal.reference
     browser.assert_accessible("logboek gefilterd op kenmerk")
 
     table.get_by_role("link", name=signal.reference).first.click()
-    assert page.get_by_role("heading", name=f"Tijdlijn van melding {signal.reference}").is_visible()
+    expect(page.get_by_role("heading", name=f"Tijdlijn van melding {signal.reference}")).to_be_visible()
     browser.assert_accessible("tijdlijn melding")
     page.locator("table").get_by_role("link", name="Ruud Regisseur").first.click()
-    assert page.get_by_role("heading", name="Tijdlijn van Ruud Regisseur").is_visible()
+    expect(page.get_by_role("heading", name="Tijdlijn van Ruud Regisseur")).to_be_visible()
     browser.assert_accessible("tijdlijn gebruiker")
 
     browser.goto("/logboek/betrokkene")
     browser.assert_accessible("zoeken op betrokkene")
     page.get_by_role("button", name="Zoeken").click()
-    assert page.get_by_role("heading", name="Controleer het formulier").is_visible()
+    expect(page.get_by_role("heading", name="Controleer het formulier")).to_be_visible()
     browser.assert_accessible("zoeken op betrokkene met fouten")
     page.get_by_label("Persoon (naam en geboortedatum)").check()
     page.get_by_label("Naam", exact=True).fill("joost journey")
     page.get_by_label("Geboortedatum", exact=True).fill("1970-07-07")
     page.get_by_label("Doel van deze zoekvraag").select_option(label="Verzoek van een betrokkene (inzage, AVG art. 15)")
     page.get_by_role("button", name="Zoeken").click()
-    assert page.get_by_role("link", name=signal.reference).is_visible()
+    expect(page.get_by_role("link", name=signal.reference)).to_be_visible()
     browser.assert_accessible("zoekresultaat betrokkene")
     page.get_by_role("link", name="Toon alle logregels over deze betrokkene").click()
-    assert page.locator("table").get_by_text("signal.viewed").first.is_visible()
+    expect(page.locator("table").get_by_text("signal.viewed").first).to_be_visible()
 
     browser.goto("/logboek/afwijkingen")
     browser.assert_accessible("afwijkingen")
     page.get_by_role("link", name="Noodtoegang (break-glass)").click()
     browser.assert_accessible("afwijking")
     page.get_by_role("button", name="Beoordeling vastleggen").click()
-    assert page.get_by_text("Kies een uitkomst.").first.is_visible()
+    expect(page.get_by_text("Kies een uitkomst.").first).to_be_visible()
     browser.assert_accessible("afwijking met fouten")
     page.get_by_label("Verklaard, geen actie nodig").check()
     page.get_by_label("Toelichting").fill("Afgestemd met de regisseur: spoedoverleg.")
     page.get_by_role("button", name="Beoordeling vastleggen").click()
-    assert page.get_by_text("De beoordeling is vastgelegd.").is_visible()
-    assert page.get_by_text("Afgestemd met de regisseur: spoedoverleg.").is_visible()
+    expect(page.get_by_text("De beoordeling is vastgelegd.")).to_be_visible()
+    expect(page.get_by_text("Afgestemd met de regisseur: spoedoverleg.")).to_be_visible()
     browser.assert_accessible("afwijking beoordeeld")
     assert db.session.scalars(select(AnomalyReview.outcome)).all() == ["verklaard"]
 

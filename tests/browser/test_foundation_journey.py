@@ -4,6 +4,7 @@ import re
 import time
 
 import pyotp
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from casustafel.extensions import db
@@ -22,17 +23,17 @@ def test_login_page_start_page_and_logout_are_accessible(browser, make_user):
     browser.assert_accessible("inloggen")
 
     _login(browser, user.email, "verkeerd wachtwoord")
-    assert browser.page.get_by_text("E-mailadres of wachtwoord is onjuist.").is_visible()
+    expect(browser.page.get_by_text("E-mailadres of wachtwoord is onjuist.")).to_be_visible()
     assert browser.page.get_by_label("E-mailadres").input_value() == user.email  # input kept
     browser.assert_accessible("inloggen met fout")
 
     browser.page.get_by_label("Wachtwoord").fill(PASSWORD)
     browser.page.get_by_role("button", name="Inloggen").click()
-    assert browser.page.get_by_role("heading", level=1).inner_text() == "Welkom, Mila Melder"
+    expect(browser.page.get_by_role("heading", level=1)).to_have_text("Welkom, Mila Melder", use_inner_text=True)
     browser.assert_accessible("start")
 
     browser.page.get_by_role("button", name="Uitloggen").click()
-    assert browser.page.get_by_text("U bent uitgelogd.").is_visible()
+    expect(browser.page.get_by_text("U bent uitgelogd.")).to_be_visible()
     browser.goto("/")
     assert "/inloggen" in browser.page.url
 
@@ -43,16 +44,16 @@ def test_second_factor_enrolment_and_login(app, browser, make_user):
     try:
         _login(browser, user.email)
         assert "/inloggen/koppelen" in browser.page.url
-        assert browser.page.locator("figure svg").count() == 1  # QR rendered locally
+        expect(browser.page.locator("figure svg")).to_have_count(1)  # QR rendered locally
         browser.assert_accessible("koppelen")
         secret = browser.page.locator(".app-secret").inner_text().replace(" ", "")
         browser.page.get_by_label("Code uit uw authenticator-app").fill("000000")
         browser.page.get_by_role("button", name="Koppelen").click()
-        assert browser.page.get_by_text("Deze code klopt niet").first.is_visible()
+        expect(browser.page.get_by_text("Deze code klopt niet").first).to_be_visible()
         browser.assert_accessible("koppelen met fout")
         browser.page.get_by_label("Code uit uw authenticator-app").fill(pyotp.TOTP(secret).now())
         browser.page.get_by_role("button", name="Koppelen").click()
-        assert "Welkom" in browser.page.get_by_role("heading", level=1).inner_text()
+        expect(browser.page.get_by_role("heading", level=1)).to_contain_text("Welkom", use_inner_text=True)
 
         db.session.expire_all()
         assert db.session.get(User, user.id).totp_enabled
@@ -64,7 +65,7 @@ def test_second_factor_enrolment_and_login(app, browser, make_user):
         next_code = pyotp.TOTP(secret).at(time.time() + 30)  # the current one was just used
         browser.page.get_by_label("Code uit uw authenticator-app").fill(next_code)
         browser.page.get_by_role("button", name="Controleren").click()
-        assert "Welkom" in browser.page.get_by_role("heading", level=1).inner_text()
+        expect(browser.page.get_by_role("heading", level=1)).to_contain_text("Welkom", use_inner_text=True)
     finally:
         app.config["REQUIRE_TOTP"] = False
 
@@ -76,7 +77,7 @@ def test_admin_creates_a_user_and_sees_no_signal_content(browser, make_user):
     browser.assert_accessible("gebruikers")
     browser.page.get_by_role("link", name="Nieuwe gebruiker toevoegen").click()
     browser.page.get_by_role("button", name="Opslaan").click()  # empty form
-    assert browser.page.get_by_role("heading", name="Controleer het formulier").is_visible()
+    expect(browser.page.get_by_role("heading", name="Controleer het formulier")).to_be_visible()
     browser.assert_accessible("nieuwe gebruiker met fouten")
     browser.page.get_by_label("E-mailadres").fill("nieuw@gemeente.test")
     browser.page.get_by_label("Naam", exact=True).fill("Nina Nieuw")
@@ -105,5 +106,5 @@ def test_error_page_is_dutch_and_accessible(browser, make_user):
     _login(browser, user.email)
     response = browser.goto("/bestaat-niet")
     assert response.status == 404
-    assert browser.page.get_by_role("heading", level=1).inner_text() == "Pagina niet gevonden"
+    expect(browser.page.get_by_role("heading", level=1)).to_have_text("Pagina niet gevonden", use_inner_text=True)
     browser.assert_accessible("404")

@@ -11,6 +11,8 @@ Tab must get out of every page (no keyboard trap).
 
 import re
 
+from playwright.sync_api import expect
+
 from casustafel.extensions import db
 from casustafel.models import Signal
 from tests.conftest import PASSWORD
@@ -112,7 +114,7 @@ def _log_in(browser, keys, email):
     keys.tab_to("Wachtwoord")
     keys.type(PASSWORD)
     keys.press_and_load("Enter")
-    assert "Welkom" in keys.page.get_by_role("heading", level=1).inner_text()
+    expect(keys.page.get_by_role("heading", level=1)).to_contain_text("Welkom", use_inner_text=True)
 
 
 def test_a_signal_from_meldpunt_to_the_coordinator_with_the_keyboard_only(browser, make_user):
@@ -125,7 +127,7 @@ def test_a_signal_from_meldpunt_to_the_coordinator_with_the_keyboard_only(browse
     _log_in(browser, keys, reporter.email)
     keys.tab_to("Melding doen", exact=True)
     keys.press_and_load("Enter")
-    assert page.get_by_role("heading", level=1).inner_text() == "Melding doen"
+    expect(page.get_by_role("heading", level=1)).to_have_text("Melding doen", use_inner_text=True)
 
     # The skip link is the first stop, visible when focused, and jumps past the menu.
     first = keys._step("Tab")
@@ -136,7 +138,7 @@ def test_a_signal_from_meldpunt_to_the_coordinator_with_the_keyboard_only(browse
 
     # The form, in reading order.
     keys.type("Hennep")  # type-ahead in the focused select
-    assert page.locator("select#phenomenon_id option:checked").inner_text() == "Hennepteelt"
+    expect(page.locator("select#phenomenon_id option:checked")).to_have_text("Hennepteelt", use_inner_text=True)
     keys.tab_to("Wat heeft u gezien of gehoord?")
     keys.type("Afgeplakte ramen en een sterke geur.")
     keys.tab_to("Afgeplakte ramen, hennepgeur of opvallend stroomverbruik")
@@ -149,11 +151,13 @@ def test_a_signal_from_meldpunt_to_the_coordinator_with_the_keyboard_only(browse
     keys.press_and_load("Enter")
 
     # The page comes back at the new subject: the next Tab is its first field, not the menu.
-    assert page.url.endswith("#betrokkene-2") and page.locator("#betrokkene-2").count() == 1
+    assert page.url.endswith("#betrokkene-2")
+    expect(page.locator("#betrokkene-2")).to_have_count(1)
     first_new = keys._step("Tab")
     assert first_new["group"] == "betrokkene-2" and first_new["name"].startswith("Soort"), first_new
     keys.type("Org")
-    assert page.locator("#betrokkene-2 select").first.locator("option:checked").inner_text() == "Organisatie"
+    expect(page.locator("#betrokkene-2 select").first.locator("option:checked")).to_have_text(
+        "Organisatie", use_inner_text=True)
     keys.tab_to("Naam", group="betrokkene-2")
     keys.type("Bakkerij De Korenschoof")
     # Shift+Tab goes back to the previous control, Tab returns.
@@ -163,7 +167,7 @@ def test_a_signal_from_meldpunt_to_the_coordinator_with_the_keyboard_only(browse
     keys.tab_to("Melding versturen")
     keys.press_and_load("Enter")
 
-    assert page.get_by_role("heading", level=1).inner_text() == "Melding ontvangen"
+    expect(page.get_by_role("heading", level=1)).to_have_text("Melding ontvangen", use_inner_text=True)
     reference = page.locator(".app-reference").inner_text()
     assert re.fullmatch(r"SIG-\d{4}-\d{4}", reference)
     db.session.expire_all()
@@ -187,8 +191,8 @@ def test_a_signal_from_meldpunt_to_the_coordinator_with_the_keyboard_only(browse
     keys.press_and_load("Enter")
     keys.tab_to(reference, exact=True)
     keys.press_and_load("Enter")
-    assert page.get_by_role("heading", level=1).inner_text() == f"Melding {reference}"
-    assert "Bakkerij De Korenschoof" in page.locator("main").inner_text()
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Melding {reference}", use_inner_text=True)
+    expect(page.locator("main")).to_contain_text("Bakkerij De Korenschoof", use_inner_text=True)
 
     # Status: ingediend has one next status; Space selects it in the radio group.
     keys.tab_to("Status wijzigen", exact=True)  # the in-page link to the status form
@@ -216,7 +220,7 @@ def test_a_signal_from_meldpunt_to_the_coordinator_with_the_keyboard_only(browse
     page.keyboard.press("ArrowUp")
     back = keys.focused()
     assert back["name"] == radio["name"] and page.get_by_label(back["name"], exact=True).is_checked(), back
-    assert page.locator("#status-to_status input[type=radio]:checked").count() == 1
+    expect(page.locator("#status-to_status input[type=radio]:checked")).to_have_count(1)
     after_group = keys._step("Tab")
     assert after_group["group"] != "status-to_status", after_group
     keys.assert_no_trap()

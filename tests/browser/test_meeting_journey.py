@@ -22,7 +22,7 @@ from tests.test_meetings import decide_2a, department
 
 def _login(browser, email):
     browser.log_in(email, PASSWORD)
-    assert "Welkom" in browser.page.get_by_role("heading", level=1).inner_text()
+    expect(browser.page.get_by_role("heading", level=1)).to_contain_text("Welkom", use_inner_text=True)
 
 
 def _logout(browser):

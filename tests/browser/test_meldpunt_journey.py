@@ -7,6 +7,8 @@ empty and with errors, the confirmation, Mijn meldingen, the inbox and the signa
 import re
 from datetime import date, timedelta
 
+from playwright.sync_api import expect
+
 from casustafel.extensions import db
 from casustafel.models import Signal
 from tests.conftest import PASSWORD
@@ -16,7 +18,7 @@ PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>
 
 def _login(browser, email, password=PASSWORD):
     browser.log_in(email, password)
-    assert "Welkom" in browser.page.get_by_role("heading", level=1).inner_text()
+    expect(browser.page.get_by_role("heading", level=1)).to_contain_text("Welkom", use_inner_text=True)
 
 
 def _error_next_to(page, field_id):
@@ -32,12 +34,12 @@ def test_a_reporter_submits_a_signal_and_the_coordinator_opens_it(browser, make_
 
     _login(browser, reporter.email)
     page.get_by_role("link", name="Melding doen").first.click()
-    assert page.get_by_role("heading", level=1).inner_text() == "Melding doen"
-    assert page.get_by_text("Bij acuut gevaar: bel 112.").first.is_visible()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Melding doen", use_inner_text=True)
+    expect(page.get_by_text("Bij acuut gevaar: bel 112.").first).to_be_visible()
     browser.assert_accessible("meldpunt, leeg")
 
     page.get_by_role("button", name="Melding versturen").click()
-    assert page.get_by_role("heading", name="Controleer het formulier").is_visible()
+    expect(page.get_by_role("heading", name="Controleer het formulier")).to_be_visible()
     assert "Beschrijf wat u heeft gezien of gehoord." in _error_next_to(page, "description")
     browser.assert_accessible("meldpunt met fouten")
 
@@ -50,7 +52,7 @@ def test_a_reporter_submits_a_signal_and_the_coordinator_opens_it(browser, make_
     first.get_by_label("Geboortedatum").fill("1980-05-17")
 
     page.get_by_role("button", name="Nog een betrokkene toevoegen").click()
-    assert page.locator("#betrokkene-2").is_visible()
+    expect(page.locator("#betrokkene-2")).to_be_visible()
     assert page.locator("#betrokkene-1").get_by_label("Naam").input_value() == "Jan de Vries"  # nothing lost
     assert page.get_by_label("Wat heeft u gezien of gehoord?").input_value() == "Afgeplakte ramen en een sterke geur."
     assert page.get_by_label("Afgeplakte ramen, hennepgeur of opvallend stroomverbruik").is_checked()
@@ -68,15 +70,15 @@ def test_a_reporter_submits_a_signal_and_the_coordinator_opens_it(browser, make_
     page.get_by_label("Bijlagen").set_input_files(str(report))
     page.get_by_role("button", name="Melding versturen").click()
 
-    assert page.get_by_role("heading", level=1).inner_text() == "Melding ontvangen"
+    expect(page.get_by_role("heading", level=1)).to_have_text("Melding ontvangen", use_inner_text=True)
     reference = page.locator(".app-reference").inner_text()
     assert re.fullmatch(r"SIG-\d{4}-\d{4}", reference)
     browser.assert_accessible("bevestiging")
 
     page.get_by_role("link", name="Naar Mijn meldingen").click()
     row = page.get_by_role("row").filter(has_text=reference)
-    assert "Ingediend" in row.inner_text()
-    assert "Uw melding is ontvangen." in row.inner_text()
+    expect(row).to_contain_text("Ingediend", use_inner_text=True)
+    expect(row).to_contain_text("Uw melding is ontvangen.", use_inner_text=True)
     assert "Jan de Vries" not in page.content()
     browser.assert_accessible("mijn meldingen")
 
@@ -89,11 +91,11 @@ def test_a_reporter_submits_a_signal_and_the_coordinator_opens_it(browser, make_
     _login(browser, coordinator.email)
     browser.goto("/meldingen")
     link = page.get_by_role("link", name=reference)
-    assert link.is_visible()
+    expect(link).to_be_visible()
     browser.assert_accessible("meldingen")
 
     link.click()
-    assert page.get_by_role("heading", level=1).inner_text() == f"Melding {reference}"
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Melding {reference}", use_inner_text=True)
     content = page.locator("main").inner_text()
     for shown in ("Jan de Vries", "Bakkerij De Korenschoof", "KvK 12345678", "Havenkade 3", "3511 AB Utrecht",
                   "Mila Melder", "Afgeplakte ramen en een sterke geur."):
@@ -120,7 +122,7 @@ def test_wrong_postcode_and_future_date_are_explained_and_the_summary_links_to_t
     page.get_by_role("button", name="Melding versturen").click()
 
     summary = page.locator(".app-error-summary")
-    assert summary.get_by_role("heading", name="Controleer het formulier").is_visible()
+    expect(summary.get_by_role("heading", name="Controleer het formulier")).to_be_visible()
     assert "Vul een postcode in als 1234 AB." in _error_next_to(page, "subjects-0-postcode")
     assert "Deze datum ligt in de toekomst." in _error_next_to(page, "observed_from")
     assert page.get_by_label("Wat heeft u gezien of gehoord?").input_value() == description  # kept
@@ -138,6 +140,6 @@ def test_wrong_postcode_and_future_date_are_explained_and_the_summary_links_to_t
         link.click()
         assert page.url.endswith(f"#{field_id}")
         target = page.locator(f"#{field_id}")
-        assert target.count() == 1
+        expect(target).to_have_count(1)
         assert target.evaluate("el => { const r = el.getBoundingClientRect();"
                                " return r.top >= 0 && r.bottom <= window.innerHeight; }"), field_id

@@ -5,6 +5,7 @@ decides it (BRP and BAG, BAG with content) and then no longer sees the signal; t
 coordinator logs a BRP no hit and a BAG hit with a summary. axe-core runs on every page.
 """
 
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from casustafel.extensions import db
@@ -16,7 +17,7 @@ DESCRIPTION = "Afgeplakte ramen en een sterke hennepgeur."
 
 def _login(browser, email):
     browser.log_in(email, PASSWORD)
-    assert "Welkom" in browser.page.get_by_role("heading", level=1).inner_text()
+    expect(browser.page.get_by_role("heading", level=1)).to_contain_text("Welkom", use_inner_text=True)
 
 
 def _logout(browser):
@@ -40,7 +41,7 @@ def test_weighings_privacy_check_1_and_source_checks(browser, make_user, make_si
 
     _login(browser, coordinator.email)
     browser.goto(f"/meldingen/{signal.id}")
-    assert page.get_by_role("heading", name="Wegingen", level=2).is_visible()
+    expect(page.get_by_role("heading", name="Wegingen", level=2)).to_be_visible()
     browser.assert_accessible("werkruimte met intake")
 
     # A "no" cannot lead to the weging: the message sits next to the field, input is kept.
@@ -50,8 +51,8 @@ def test_weighings_privacy_check_1_and_source_checks(browser, make_user, make_si
     intake.get_by_label("Uitkomst").select_option(label="Verder naar de weging")
     intake.get_by_label("Onderbouwing").fill("Pand in de gemeente, geen vergunning.")
     intake.get_by_role("button", name="Weging vastleggen").click()
-    assert page.get_by_role("heading", name="Controleer het formulier").is_visible()
-    assert "niet door naar de weging" in page.locator("#intake-outcome-error").inner_text()
+    expect(page.get_by_role("heading", name="Controleer het formulier")).to_be_visible()
+    expect(page.locator("#intake-outcome-error")).to_contain_text("niet door naar de weging", use_inner_text=True)
     assert page.get_by_label("Onderbouwing").input_value() == "Pand in de gemeente, geen vergunning."
     browser.assert_accessible("intake met fout")
 
@@ -61,31 +62,31 @@ def test_weighings_privacy_check_1_and_source_checks(browser, make_user, make_si
             "Gaat het over een taak of bevoegdheid van de gemeente?",
             "Speelt het zich af op het grondgebied van de gemeente?"],
            "Verder naar de weging", "Pand in de gemeente, geen vergunning.")
-    assert page.get_by_text("De intake (weging 1 en 2) is vastgelegd. Status: Weging.").is_visible()
+    expect(page.get_by_text("De intake (weging 1 en 2) is vastgelegd. Status: Weging.")).to_be_visible()
     _weigh(page, "Weging 3 vastleggen",
            ["Is het signaal voldoende concreet?", "Is het signaal recent?",
             "Past het in een trend of fenomeen dat extra aandacht vraagt?"],
            "Bronnenonderzoek starten", "Concreet en recent; past in het hennepbeeld.")
-    assert page.get_by_text("Status: Bronnenonderzoek.").is_visible()
+    expect(page.get_by_text("Status: Bronnenonderzoek.")).to_be_visible()
     request = page.get_by_role("form", name="Privacytoets 1 aanvragen")
     request.get_by_label("Toelichting voor de privacyfunctionaris").fill("Graag BRP en BAG.")
     request.get_by_role("button", name="Privacytoets 1 aanvragen").click()
-    assert page.get_by_text("Privacytoets 1 is aangevraagd.").is_visible()
-    assert page.get_by_text("Wacht op besluit").is_visible()
+    expect(page.get_by_text("Privacytoets 1 is aangevraagd.")).to_be_visible()
+    expect(page.get_by_text("Wacht op besluit")).to_be_visible()
     browser.assert_accessible("werkruimte, toets aangevraagd")
     _logout(browser)
 
     _login(browser, officer.email)
     browser.goto("/privacy/")
-    assert page.get_by_role("heading", name="Privacytoetsen", level=1).is_visible()
+    expect(page.get_by_role("heading", name="Privacytoetsen", level=1)).to_be_visible()
     assert DESCRIPTION not in page.content()
     browser.assert_accessible("open privacytoetsen")
     page.get_by_role("link", name=signal.reference).click()
-    assert page.get_by_text(DESCRIPTION).is_visible()
+    expect(page.get_by_text(DESCRIPTION)).to_be_visible()
     browser.assert_accessible("privacytoets 1 beoordelen")
 
     page.get_by_role("button", name="Besluit vastleggen").click()  # empty: explained
-    assert page.get_by_role("heading", name="Controleer het formulier").is_visible()
+    expect(page.get_by_role("heading", name="Controleer het formulier")).to_be_visible()
     browser.assert_accessible("privacytoets met fouten")
     page.get_by_label("Goedgekeurd").check()
     allowed = page.get_by_role("group", name="Bronnen die mogen worden geraadpleegd")
@@ -95,7 +96,7 @@ def test_weighings_privacy_check_1_and_source_checks(browser, make_user, make_si
         .get_by_label("BAG (adressen en gebouwen)").check()
     page.get_by_label("Onderbouwing").fill("Noodzakelijk voor de weging van het adres.")
     page.get_by_role("button", name="Besluit vastleggen").click()
-    assert page.get_by_text("Het besluit is vastgelegd.").is_visible()
+    expect(page.get_by_text("Het besluit is vastgelegd.")).to_be_visible()
     assert DESCRIPTION not in page.content() and "Jan de Vries" not in page.content()
     browser.assert_accessible("besluit zonder inhoud")
     _logout(browser)
@@ -112,9 +113,9 @@ def test_weighings_privacy_check_1_and_source_checks(browser, make_user, make_si
     source.get_by_label("Samenvatting van wat de bron laat zien").fill("Bedrijfspand, geen woonfunctie.")
     source.get_by_role("button", name="Resultaat vastleggen").click()
     table = page.get_by_role("table", name="Geraadpleegde bronnen")
-    assert table.get_by_role("row").count() == 3
-    assert "No hit" in table.get_by_role("row").nth(1).inner_text()
-    assert "Bedrijfspand, geen woonfunctie." in table.get_by_role("row").nth(2).inner_text()
+    expect(table.get_by_role("row")).to_have_count(3)
+    expect(table.get_by_role("row").nth(1)).to_contain_text("No hit", use_inner_text=True)
+    expect(table.get_by_role("row").nth(2)).to_contain_text("Bedrijfspand, geen woonfunctie.", use_inner_text=True)
     browser.assert_accessible("werkruimte met bronnenonderzoek")
 
     db.session.expire_all()
@@ -131,10 +132,10 @@ def test_the_admin_settings_page_is_accessible_and_explains_bad_input(browser, m
     browser.assert_accessible("instellingen")
     page.get_by_label("Een melding wacht te lang na (dagen)").fill("400")
     page.get_by_role("button", name="Opslaan").click()
-    assert "van 1 tot en met 365" in page.locator("#waiting_too_long_days-error").inner_text()
+    expect(page.locator("#waiting_too_long_days-error")).to_contain_text("van 1 tot en met 365", use_inner_text=True)
     browser.assert_accessible("instellingen met fout")
     page.get_by_label("Een melding wacht te lang na (dagen)").fill("14")
     page.get_by_label("De regisseur legt de privacytoetsen vast (kleine gemeente)").check()
     page.get_by_role("button", name="Opslaan").click()
-    assert page.get_by_text("De instellingen zijn opgeslagen.").is_visible()
+    expect(page.get_by_text("De instellingen zijn opgeslagen.")).to_be_visible()
     assert page.get_by_label("De regisseur legt de privacytoetsen vast (kleine gemeente)").is_checked()

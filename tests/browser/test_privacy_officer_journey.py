@@ -5,9 +5,11 @@ data-subject request from the person on X. axe-core on every page she uses; at t
 access log holds every step and its chain verifies."""
 
 import io
+import re
 from datetime import timedelta
 
 from flask import current_app
+from playwright.sync_api import expect
 from pypdf import PdfReader
 from sqlalchemy import select
 
@@ -35,7 +37,8 @@ def test_privacy_officer_reviews_access_runs_a_dry_run_and_answers_a_request(bro
     # The coordinator opens X in the workspace.
     browser.log_in(coordinator.email, PASSWORD)
     browser.goto(f"/meldingen/{signal.id}")
-    assert page.get_by_role("heading", level=1).inner_text().startswith(f"Melding {signal.reference}")
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        re.compile("^" + re.escape(f"Melding {signal.reference}")), use_inner_text=True)
     _log_out(browser)
 
     # A member has no access to X, so uses break-glass with a reason.
@@ -45,7 +48,8 @@ def test_privacy_officer_reviews_access_runs_a_dry_run_and_answers_a_request(bro
     page.get_by_label("Reden").fill("Politie belt over een acute situatie op dit adres; regisseur niet bereikbaar")
     page.get_by_label("15 minuten").check()
     page.get_by_role("button", name="Noodtoegang aanvragen").click()
-    assert page.get_by_role("heading", level=1).inner_text() == f"Melding {signal.reference} (noodtoegang)"
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        f"Melding {signal.reference} (noodtoegang)", use_inner_text=True)
     _log_out(browser)
 
     # Who viewed X?
@@ -55,9 +59,9 @@ def test_privacy_officer_reviews_access_runs_a_dry_run_and_answers_a_request(bro
     page.get_by_label("Kenmerk van de melding").fill(signal.reference)
     page.get_by_role("button", name="Filteren").click()
     table = page.locator("table")
-    assert table.get_by_role("link", name="Ruud Regisseur").first.is_visible()
-    assert table.get_by_role("link", name="Mark Deelnemer").first.is_visible()
-    assert table.get_by_text("break_glass.signal_viewed").first.is_visible()
+    expect(table.get_by_role("link", name="Ruud Regisseur").first).to_be_visible()
+    expect(table.get_by_role("link", name="Mark Deelnemer").first).to_be_visible()
+    expect(table.get_by_text("break_glass.signal_viewed").first).to_be_visible()
     assert "Rita Melder" not in table.inner_text()  # who reported stays with the coordinator
     assert "Sanne" not in page.content()  # metadata only, never content
     browser.assert_accessible("logboek: wie zag melding X")
@@ -69,7 +73,7 @@ def test_privacy_officer_reviews_access_runs_a_dry_run_and_answers_a_request(bro
     page.get_by_label("Verklaard, geen actie nodig").check()
     page.get_by_label("Toelichting").fill("Nagebeld met de politie: terecht gebruikt.")
     page.get_by_role("button", name="Beoordeling vastleggen").click()
-    assert page.get_by_text("De beoordeling is vastgelegd.").is_visible()
+    expect(page.get_by_text("De beoordeling is vastgelegd.")).to_be_visible()
     browser.assert_accessible("afwijking afgetekend")
     review = db.session.scalars(select(AnomalyReview)).one()
     assert (review.reviewed_by_id, review.outcome) == (officer.id, "verklaard")
@@ -77,10 +81,11 @@ def test_privacy_officer_reviews_access_runs_a_dry_run_and_answers_a_request(bro
     # Retention: what is due, and a dry run that destroys nothing.
     nav = page.get_by_role("navigation", name="Hoofdmenu")
     nav.get_by_role("link", name="Bewaren").click()
-    assert old.reference in page.get_by_role("table", name="Wat nu over de bewaartermijn is, per soort").inner_text()
+    expect(page.get_by_role("table", name="Wat nu over de bewaartermijn is, per soort")).to_contain_text(
+        old.reference, use_inner_text=True)
     browser.assert_accessible("bewaren")
     page.get_by_role("button", name="Proefrun starten").click()
-    assert page.get_by_text("Proefrun klaar: er is niets vernietigd.").is_visible()
+    expect(page.get_by_text("Proefrun klaar: er is niets vernietigd.")).to_be_visible()
     browser.assert_accessible("proefrun")
     db.session.expire_all()
     assert db.session.get(Signal, old.id).destroyed_at is None
@@ -93,12 +98,12 @@ def test_privacy_officer_reviews_access_runs_a_dry_run_and_answers_a_request(bro
     page.get_by_label("Naam van de persoon").fill("sanne de vries")
     page.get_by_label("Geboortedatum").fill("1975-03-04")
     page.get_by_role("button", name="Verzoek registreren").click()
-    assert page.get_by_text("is geregistreerd").is_visible()
+    expect(page.get_by_text("is geregistreerd")).to_be_visible()
     assert signal.reference in page.content() and old.reference not in page.content()
     browser.assert_accessible("verzoek")
     page.get_by_label("Geen beperking").check()
     page.get_by_role("button", name="Besluit vastleggen").click()
-    assert page.get_by_text("Het besluit over beperking is vastgelegd.").is_visible()
+    expect(page.get_by_text("Het besluit over beperking is vastgelegd.")).to_be_visible()
     with page.expect_download() as info:
         page.get_by_role("link", name="Antwoord downloaden (PDF)").click()
     text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(info.value.path().read_bytes())).pages)
@@ -106,7 +111,7 @@ def test_privacy_officer_reviews_access_runs_a_dry_run_and_answers_a_request(bro
     assert signal.reference in text and "Sanne de Vries" in text and "Rita Melder" not in text
     page.get_by_role("button", name="Verzoek afhandelen").click()
     request = db.session.scalars(select(SubjectRequest)).one()
-    assert page.get_by_text(f"Verzoek {request.number} is afgehandeld.").is_visible()
+    expect(page.get_by_text(f"Verzoek {request.number} is afgehandeld.")).to_be_visible()
     browser.assert_accessible("verzoek afgehandeld")
 
     # Every step is in the access log, and the chain verifies.

@@ -4,6 +4,7 @@ answer and closes it, and the register lists it. axe-core on the referral pages 
 
 import io
 
+from playwright.sync_api import expect
 from pypdf import PdfReader
 from sqlalchemy import select
 
@@ -14,7 +15,7 @@ from tests.conftest import PASSWORD
 
 def _login(browser, email):
     browser.log_in(email, PASSWORD)
-    assert "Welkom" in browser.page.get_by_role("heading", level=1).inner_text()
+    expect(browser.page.get_by_role("heading", level=1)).to_contain_text("Welkom", use_inner_text=True)
 
 
 def _logout(browser):
@@ -39,13 +40,13 @@ def test_a_referral_to_the_riec_from_concept_to_the_register(browser, make_user,
         page.get_by_label(label).check()
     page.get_by_label("Kanaal").select_option(label="RIEC-portaal / iKGO")
     page.get_by_role("button", name="Verstrekking vastleggen").click()
-    assert page.get_by_role("heading", name="Controleer het formulier").is_visible()
+    expect(page.get_by_role("heading", name="Controleer het formulier")).to_be_visible()
     assert page.get_by_label("Doel van de verstrekking").input_value() == "Signaal aanbrengen bij het RIEC"
     browser.assert_accessible("nieuwe verstrekking met fout")
     page.get_by_label("Grondslag", exact=True).select_option(label="Art. 6 lid 1 sub e AVG en het RIEC-convenant")
     page.get_by_role("button", name="Verstrekking vastleggen").click()
-    assert page.get_by_text("Privacytoets 2B is aangevraagd").is_visible()
-    assert page.get_by_text("Wacht op privacytoets 2B").is_visible()
+    expect(page.get_by_text("Privacytoets 2B is aangevraagd")).to_be_visible()
+    expect(page.get_by_text("Wacht op privacytoets 2B")).to_be_visible()
     browser.assert_accessible("verstrekking (concept)")
     _logout(browser)
 
@@ -53,21 +54,21 @@ def test_a_referral_to_the_riec_from_concept_to_the_register(browser, make_user,
     check = db.session.scalar(select(PrivacyCheck).where(PrivacyCheck.referral_id == referral.id))
     _login(browser, officer.email)
     browser.goto(f"/privacy/toetsen/{check.id}")
-    assert page.get_by_text("Signaal aanbrengen bij het RIEC").is_visible()
+    expect(page.get_by_text("Signaal aanbrengen bij het RIEC")).to_be_visible()
     browser.assert_accessible("privacytoets 2B voor een verstrekking")
     page.get_by_label("Goedgekeurd").check()
     page.get_by_label("Beschrijving van de melding").check()
     page.get_by_label("Namen en rol van betrokkenen").check()
     page.get_by_label("Onderbouwing").fill("Past binnen het RIEC-convenant")
     page.get_by_role("button", name="Besluit vastleggen").click()
-    assert page.get_by_text("Het besluit is vastgelegd").is_visible()
+    expect(page.get_by_text("Het besluit is vastgelegd")).to_be_visible()
     _logout(browser)
 
     _login(browser, coordinator.email)
     browser.goto(f"/verstrekkingen/{referral.id}")
-    assert page.get_by_text("Privacytoets 2B: goedgekeurd").is_visible()
+    expect(page.get_by_text("Privacytoets 2B: goedgekeurd")).to_be_visible()
     page.get_by_role("button", name="Pakket maken en als verstuurd vastleggen").click()
-    assert page.get_by_text("Het pakket is gemaakt").is_visible()
+    expect(page.get_by_text("Het pakket is gemaakt")).to_be_visible()
     browser.assert_accessible("verstrekking (verstuurd)")
     with page.expect_download() as info:
         page.get_by_role("link", name="Pakket downloaden").click()
@@ -78,18 +79,19 @@ def test_a_referral_to_the_riec_from_concept_to_the_register(browser, make_user,
     page.get_by_label("Status").select_option(label="Afgerond")
     page.get_by_label("Kenmerk van de ontvanger").fill("RIEC-2026-7")
     page.get_by_role("button", name="Voortgang vastleggen").click()
-    assert page.get_by_role("heading", name="Controleer het formulier").is_visible()
+    expect(page.get_by_role("heading", name="Controleer het formulier")).to_be_visible()
     browser.assert_accessible("voortgang met fout")
     page.get_by_label("Status").select_option(label="Afgerond")
     page.get_by_label("Antwoord van de ontvanger").fill("Opgenomen in het RIEC-casusoverleg")
     page.get_by_role("button", name="Voortgang vastleggen").click()
-    assert page.get_by_text("De voortgang van de verstrekking is vastgelegd.").is_visible()
-    assert "Afgerond" in page.get_by_role("paragraph").filter(has_text="Status:").inner_text()
+    expect(page.get_by_text("De voortgang van de verstrekking is vastgelegd.")).to_be_visible()
+    expect(page.get_by_role("paragraph").filter(has_text="Status:")).to_contain_text("Afgerond", use_inner_text=True)
 
     page.get_by_role("link", name="Naar het verstrekkingenregister").click()
     page.get_by_label("Ontvanger").select_option(label="RIEC")
     page.get_by_label("Status").select_option(label="Afgerond")
     page.get_by_role("button", name="Filteren").click()
     table = page.get_by_role("region", name="Verstrekkingen")
-    assert signal.reference in table.inner_text() and "Afgerond" in table.inner_text()
+    expect(table).to_contain_text(signal.reference, use_inner_text=True)
+    expect(table).to_contain_text("Afgerond", use_inner_text=True)
     browser.assert_accessible("verstrekkingenregister")

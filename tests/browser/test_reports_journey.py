@@ -3,6 +3,8 @@ period (a wrong one gets a Dutch message), and reads charts and tables. axe-core
 
 from datetime import date, datetime
 
+from playwright.sync_api import expect
+
 from casustafel.extensions import db
 from casustafel.models import Phenomenon
 from tests.conftest import PASSWORD
@@ -10,7 +12,7 @@ from tests.conftest import PASSWORD
 
 def _login(browser, email):
     browser.log_in(email, PASSWORD)
-    assert "Welkom" in browser.page.get_by_role("heading", level=1).inner_text()
+    expect(browser.page.get_by_role("heading", level=1)).to_contain_text("Welkom", use_inner_text=True)
 
 
 def test_the_coordinator_reads_the_numbers_for_a_period(browser, make_user, make_signal):
@@ -27,7 +29,7 @@ def test_the_coordinator_reads_the_numbers_for_a_period(browser, make_user, make
     _login(browser, coordinator.email)
     browser.goto("/cijfers/")
     page = browser.page
-    assert page.get_by_role("heading", level=1).inner_text() == "Cijfers"
+    expect(page.get_by_role("heading", level=1)).to_have_text("Cijfers", use_inner_text=True)
     browser.assert_accessible("cijfers, huidig jaar")
 
     page.get_by_label("Van", exact=True).fill(f"{year}-03-01")
@@ -43,8 +45,9 @@ def test_the_coordinator_reads_the_numbers_for_a_period(browser, make_user, make
     heading = page.get_by_role("heading", name=f"3 meldingen van 01-01-{year} tot en met 31-12-{year}")
     heading.wait_for()  # the click navigates; wait for the new page
     table = page.get_by_role("region", name="Meldingen per fenomeen (hoofdcategorie)")
-    assert "Drugs" in table.inner_text() and "3" in table.inner_text()
-    assert page.get_by_role("img", name="Meldingen per maand").is_visible()
+    expect(table).to_contain_text("Drugs", use_inner_text=True)
+    expect(table).to_contain_text("3", use_inner_text=True)
+    expect(page.get_by_role("img", name="Meldingen per maand")).to_be_visible()
     months = page.get_by_role("region", name="Meldingen per maand").inner_text()
     assert f"februari {year}\t2" in months and f"maart {year}\t1" in months
     assert "Geheim" not in page.content()

@@ -7,6 +7,7 @@ import io
 import re
 from datetime import date
 
+from playwright.sync_api import expect
 from pypdf import PdfReader
 from sqlalchemy import select
 
@@ -29,7 +30,7 @@ def test_the_privacy_officer_answers_a_data_subject_request(browser, make_user, 
     browser.log_in(officer.email, PASSWORD)
     page = browser.page
     page.get_by_role("link", name="Verzoeken").click()
-    assert page.get_by_role("heading", level=1).inner_text() == "Verzoeken van betrokkenen"
+    expect(page.get_by_role("heading", level=1)).to_have_text("Verzoeken van betrokkenen", use_inner_text=True)
     browser.assert_accessible("verzoeken")
 
     page.get_by_role("link", name="Nieuw verzoek registreren").click()
@@ -37,30 +38,32 @@ def test_the_privacy_officer_answers_a_data_subject_request(browser, make_user, 
     page.get_by_label("Soort verzoek").select_option(label="Inzage (art. 15 AVG)")
     page.get_by_label("Naam van de persoon").fill("jan muller")
     page.get_by_role("button", name="Verzoek registreren").click()
-    assert page.get_by_role("heading", name="Controleer het formulier").is_visible()
+    expect(page.get_by_role("heading", name="Controleer het formulier")).to_be_visible()
     assert page.get_by_label("Naam van de persoon").input_value() == "jan muller"
     browser.assert_accessible("nieuw verzoek met fout")
     page.get_by_label("Geboortedatum").fill("1980-01-02")
     page.get_by_role("button", name="Verzoek registreren").click()
-    assert page.get_by_text("is geregistreerd").is_visible()
+    expect(page.get_by_text("is geregistreerd")).to_be_visible()
     browser.assert_accessible("verzoek (open)")
 
     request = db.session.scalars(select(SubjectRequest)).one()
     assert re.fullmatch(r"AVG-\d{4}-0001", request.number)
-    assert page.get_by_role("heading", level=1).inner_text() == f"Verzoek {request.number}"
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Verzoek {request.number}", use_inner_text=True)
     found = page.get_by_role("table", name=re.compile("melding\\(en\\) over deze betrokkene"))
-    assert signal.reference in found.inner_text() and "vermoedelijk betrokkene" in found.inner_text()
-    assert "RIEC" in page.get_by_role("table", name="Aan wie gegevens uit deze meldingen zijn verstrekt").inner_text()
+    expect(found).to_contain_text(signal.reference, use_inner_text=True)
+    expect(found).to_contain_text("vermoedelijk betrokkene", use_inner_text=True)
+    expect(page.get_by_role("table", name="Aan wie gegevens uit deze meldingen zijn verstrekt")).to_contain_text(
+        "RIEC", use_inner_text=True)
     assert [link.signal_id for link in db.session.scalars(select(SubjectRequestSignal))] == [signal.id]
 
     page.get_by_label("Gedeeltelijke beperking").check()
     page.get_by_role("button", name="Besluit vastleggen").click()
-    assert page.get_by_text("Kies de grond voor de beperking.").first.is_visible()
+    expect(page.get_by_text("Kies de grond voor de beperking.").first).to_be_visible()
     browser.assert_accessible("besluit met fout")
     page.get_by_label("Grond voor de beperking").select_option("bescherming_anderen")
     page.get_by_label("Toelichting").fill("De melder is een collega van de betrokkene.")
     page.get_by_role("button", name="Besluit vastleggen").click()
-    assert page.get_by_text("Het besluit over beperking is vastgelegd.").is_visible()
+    expect(page.get_by_text("Het besluit over beperking is vastgelegd.")).to_be_visible()
 
     with page.expect_download() as info:
         page.get_by_role("link", name="Antwoord downloaden (PDF)").click()
@@ -70,7 +73,7 @@ def test_the_privacy_officer_answers_a_data_subject_request(browser, make_user, 
     assert "REPORTERMARK" not in text and "RIEC" not in text and "collega" not in text
 
     page.get_by_role("button", name="Verzoek afhandelen").click()
-    assert page.get_by_text(f"Verzoek {request.number} is afgehandeld.").is_visible()
+    expect(page.get_by_text(f"Verzoek {request.number} is afgehandeld.")).to_be_visible()
     browser.assert_accessible("verzoek (afgehandeld)")
     page.get_by_role("link", name="Terug naar de verzoeken").click()
-    assert "Afgehandeld" in page.get_by_role("table").inner_text()
+    expect(page.get_by_role("table")).to_contain_text("Afgehandeld", use_inner_text=True)

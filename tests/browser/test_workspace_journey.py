@@ -5,6 +5,8 @@ coordinator moves the signal to intake and sends feedback. axe-core on every pag
 
 from datetime import timedelta
 
+from playwright.sync_api import expect
+
 from casustafel.dates import utcnow
 from casustafel.extensions import db
 from casustafel.models import Signal
@@ -16,7 +18,7 @@ ANSWER = "Op maandag en donderdag, rond middernacht."
 
 def _login(browser, email):
     browser.log_in(email, PASSWORD)
-    assert "Welkom" in browser.page.get_by_role("heading", level=1).inner_text()
+    expect(browser.page.get_by_role("heading", level=1)).to_contain_text("Welkom", use_inner_text=True)
 
 
 def _logout(browser):
@@ -39,50 +41,51 @@ def test_the_coordinator_handles_a_signal_with_the_reporter(browser, make_user, 
     page.get_by_label("Status").select_option(label="Alle open meldingen (niet afgesloten)")
     page.get_by_role("button", name="Toon meldingen").click()
     rows = page.get_by_role("row")
-    assert rows.count() == 2  # the header and the one signal
+    expect(rows).to_have_count(2)  # the header and the one signal
     row = rows.filter(has_text=signal.reference)
-    assert "Wacht te lang" in row.inner_text()
+    expect(row).to_contain_text("Wacht te lang", use_inner_text=True)
     assert page.get_by_label("Kanaal").input_value() == "meldpunt"  # the filter is kept
     browser.assert_accessible("meldingen, gefilterd")
 
     page.get_by_role("link", name=signal.reference).click()
-    assert page.get_by_role("heading", level=1).inner_text() == f"Melding {signal.reference}"
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Melding {signal.reference}", use_inner_text=True)
     linked = page.get_by_text("1 andere melding over deze persoon")
-    assert linked.is_visible()
-    assert page.get_by_role("link", name=earlier.reference).is_visible()
-    assert "Mila Melder" in page.locator("main").inner_text()
+    expect(linked).to_be_visible()
+    expect(page.get_by_role("link", name=earlier.reference)).to_be_visible()
+    expect(page.locator("main")).to_contain_text("Mila Melder", use_inner_text=True)
     browser.assert_accessible("werkruimte")
 
     page.get_by_role("button", name="Vraag versturen").click()  # empty: explained next to the field
-    assert "Vul uw vraag in." in page.locator("#vraag-question-error").inner_text()
+    expect(page.locator("#vraag-question-error")).to_contain_text("Vul uw vraag in.", use_inner_text=True)
     browser.assert_accessible("werkruimte met fout")
     page.get_by_label("Uw vraag aan de melder").fill(QUESTION)
     page.get_by_role("button", name="Vraag versturen").click()
-    assert page.get_by_text("Uw vraag is naar de melder gestuurd.").is_visible()
-    assert "Aanvulling gevraagd" in page.locator("main").inner_text()
+    expect(page.get_by_text("Uw vraag is naar de melder gestuurd.")).to_be_visible()
+    expect(page.locator("main")).to_contain_text("Aanvulling gevraagd", use_inner_text=True)
     _logout(browser)
 
     _login(browser, reporter.email)
     page.get_by_role("link", name="Mijn meldingen").first.click()
-    assert "uw antwoord is nodig" in page.get_by_role("row").filter(has_text=signal.reference).inner_text()
+    expect(page.get_by_role("row").filter(has_text=signal.reference)).to_contain_text(
+        "uw antwoord is nodig", use_inner_text=True)
     page.get_by_role("link", name=signal.reference).click()
-    assert page.get_by_text(QUESTION).is_visible()
-    assert page.get_by_text("Er is een aanvullende vraag over uw melding.").is_visible()
+    expect(page.get_by_text(QUESTION)).to_be_visible()
+    expect(page.get_by_text("Er is een aanvullende vraag over uw melding.")).to_be_visible()
     browser.assert_accessible("mijn meldingen, vraag")
     page.get_by_label("Uw antwoord").fill(ANSWER)
     page.get_by_role("button", name="Antwoord versturen").click()
-    assert page.get_by_text("Uw antwoord is verstuurd.").is_visible()
+    expect(page.get_by_text("Uw antwoord is verstuurd.")).to_be_visible()
     _logout(browser)
 
     _login(browser, coordinator.email)
     browser.goto(f"/meldingen/{signal.id}")
-    assert page.get_by_text(ANSWER).is_visible()
+    expect(page.get_by_text(ANSWER)).to_be_visible()
     page.get_by_role("radio", name="Intake", exact=True).check()
     page.get_by_role("button", name="Status wijzigen").click()
-    assert page.get_by_text("De status is gewijzigd in ‘Intake’.").is_visible()
+    expect(page.get_by_text("De status is gewijzigd in ‘Intake’.")).to_be_visible()
     page.get_by_role("radio", name="Uw melding is in behandeling genomen.").check()
     page.get_by_role("button", name="Bericht versturen").click()
-    assert page.get_by_text("Het bericht is naar de melder gestuurd.").is_visible()
+    expect(page.get_by_text("Het bericht is naar de melder gestuurd.")).to_be_visible()
     history = page.locator(".app-timeline").inner_text()
     assert "Ruud Regisseur" in history and "Intake" in history
     browser.assert_accessible("werkruimte na intake")
@@ -95,6 +98,6 @@ def test_the_coordinator_handles_a_signal_with_the_reporter(browser, make_user, 
 
     _login(browser, reporter.email)
     browser.goto(f"/mijn-meldingen/{signal.id}")
-    assert page.get_by_text("Uw melding is in behandeling genomen.").is_visible()
-    assert "Intake" in page.locator("main").inner_text()
+    expect(page.get_by_text("Uw melding is in behandeling genomen.")).to_be_visible()
+    expect(page.locator("main")).to_contain_text("Intake", use_inner_text=True)
     browser.assert_accessible("mijn meldingen, terugkoppeling")
