@@ -430,6 +430,17 @@ def test_a_tampered_row_button_does_not_answer_500(app, client, reporter, monkey
     assert response.status_code == 200
 
 
+@pytest.mark.parametrize("number", ["²", "٣", "9" * 5000])
+def test_a_tampered_row_number_in_a_field_name_is_no_row_and_no_500(app, client, reporter, monkeypatch, number):
+    monkeypatch.setitem(app.config, "PROPAGATE_EXCEPTIONS", False)  # answer 500 instead of raising
+
+    response = submit(client, signal_form(**person(0), **{f"subjects-{number}-name": "Geen rij"}))
+
+    assert response.status_code == 302
+    (signal,) = all_signals()
+    assert [s.name for s in signal.subjects] == ["Jan de Vries"]
+
+
 # Validation ---------------------------------------------------------------------------------
 
 
