@@ -114,3 +114,25 @@ def int_arg(name: str, default: int | None = None, *, minimum: int = 1, maximum:
     """An integer query parameter within bounds; `default` when absent, malformed or out of them."""
     value = request.args.get(name, type=int)
     return value if value is not None and minimum <= value <= maximum else default
+
+
+ROW_NUMBER_DIGITS = 4  # far more rows than any form allows
+
+
+def row_number(text: str) -> int | None:
+    """The number of a repeated row as a field name (`subjects-0-name`) or a row button gives
+    it: a few ASCII digits, else None. `'²'.isdigit()` is true but `int('²')` fails, and
+    `int()` refuses more than 4300 digits: either would be a 500."""
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= ROW_NUMBER_DIGITS else None
+
+
+class FieldList(fields.FieldList):
+    """Repeated rows; a field name whose row number `row_number` does not read is no row."""
+
+    def _extract_indices(self, prefix, formdata):
+        offset = len(prefix) + 1
+        for key in formdata:
+            if key.startswith(prefix):
+                number = row_number(key[offset:].split(self._field_separator, 1)[0])
+                if number is not None:
+                    yield number

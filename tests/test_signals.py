@@ -454,6 +454,34 @@ def test_a_tampered_row_button_does_not_answer_500(app, client, reporter, monkey
     assert response.status_code == 200
 
 
+@pytest.mark.parametrize("number", ["²", "٣", "9" * 5000])
+def test_a_tampered_row_number_in_a_field_name_is_no_row_and_no_500(app, client, reporter, monkeypatch, number):
+    monkeypatch.setitem(app.config, "PROPAGATE_EXCEPTIONS", False)  # answer 500 instead of raising
+
+    response = submit(client, signal_form(**person(0), **{f"subjects-{number}-name": "Geen rij"}))
+
+    assert response.status_code == 302
+    (signal,) = all_signals()
+    assert [s.name for s in signal.subjects] == ["Jan de Vries"]
+
+
+@pytest.mark.parametrize(("button", "extra"), [
+    ("betrokkene:verwijderen-" + "9" * 5000, {}),
+    ("adres:verwijderen-١", {}),
+    ("betrokkene:verwijderen-0", {"subjects-" + "9" * 5000 + "-name": "Geen rij"}),
+])
+def test_a_row_button_with_a_tampered_row_number_answers_the_form_not_500(
+    app, client, reporter, monkeypatch, button, extra
+):
+    monkeypatch.setitem(app.config, "PROPAGATE_EXCEPTIONS", False)  # answer 500 instead of raising
+
+    response = submit(client, {**signal_form(**person(0), **person(1, name="Tweede")), **extra, "rij": button})
+
+    assert response.status_code == 200
+    assert value_of(page(response), "subjects-0-name") in ("Jan de Vries", "Tweede")
+    assert_nothing_saved()
+
+
 # Validation ---------------------------------------------------------------------------------
 
 

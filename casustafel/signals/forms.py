@@ -8,7 +8,6 @@ import re
 
 from wtforms import (
     BooleanField,
-    FieldList,
     FormField,
     MultipleFileField,
     SelectField,
@@ -21,7 +20,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp, StopValidation, ValidationError
 
 from casustafel import dates
-from casustafel.forms import DateField, Form, strip_text
+from casustafel.forms import DateField, FieldList, Form, strip_text
 from casustafel.models import CHANNELS, SUBJECT_KINDS, SUBJECT_ROLES
 from casustafel.signals.services import LocationInput, SignalInput, SubjectInput
 

@@ -11,6 +11,7 @@ from casustafel.audit import record, record_denial
 from casustafel.dates import utcnow
 from casustafel.errors import DISK_FULL
 from casustafel.extensions import db
+from casustafel.forms import row_number
 from casustafel.models import Indicator, InformationRequest, Phenomenon, Signal
 from casustafel.permissions import Role, can_view_own_signal, role_required
 from casustafel.signals import bp, services
@@ -61,9 +62,9 @@ def handle_row_buttons(form) -> bool:
     if what == "toevoegen" and len(target) < MAX_ROWS:
         target.append_entry()
     elif what.startswith("verwijderen-"):
-        index = what.removeprefix("verwijderen-")
-        if index.isascii() and index.isdigit() and int(index) < len(target) and len(target) > 1:
-            _remove_row(target, int(index))
+        index = row_number(what.removeprefix("verwijderen-"))
+        if index is not None and index < len(target) and len(target) > 1:
+            _remove_row(target, index)
     return True
 
 
@@ -75,10 +76,11 @@ def _remove_row(target, index: int) -> None:
     renumbered = MultiDict()
     for key, values in request.form.lists():
         number, dash, rest = key.removeprefix(prefix).partition("-")
-        if key.startswith(prefix) and dash and number.isascii() and number.isdigit():
-            if int(number) == index:
+        row = row_number(number)
+        if key.startswith(prefix) and dash and row is not None:
+            if row == index:
                 continue
-            key = f"{prefix}{int(number) - (int(number) > index)}-{rest}"
+            key = f"{prefix}{row - (row > index)}-{rest}"
         renumbered.setlist(key, values)
     target.entries, target.last_index = [], -1
     target.process(renumbered)
