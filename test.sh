@@ -9,6 +9,8 @@ bash scripts/setup.sh --tests
 echo "== ruff en bandit"
 .venv/bin/ruff check --config .ci/ruff.toml .
 .venv/bin/bandit -q -c .ci/bandit.yaml -r casustafel config.py
+echo "== kwetsbaarheden in de vastgelegde afhankelijkheden"
+.venv/bin/python scripts/audit_dependencies.py
 
 echo "== tests op SQLite"
 env -u TEST_DATABASE_URL .venv/bin/python -m pytest -q -p no:cacheprovider "$@"

@@ -139,14 +139,25 @@ def test_the_default_truncation_gives_coincidences_at_municipal_scale(app):
     assert 2 <= coincidences < rows ** 0.5
 
 
+def _requirements(text: str) -> list[str]:
+    """The requirement lines of a pip requirements file, continuation lines joined, comments and
+    options (-r, --hash) left out."""
+    joined = re.sub(r"\\\n", " ", text)
+    lines = [line.split("#")[0].strip() for line in joined.splitlines()]
+    return [line.split(" --hash")[0].strip() for line in lines if line and not line.startswith("-")]
+
+
 def test_every_dependency_is_pinned_to_one_version():
-    for name in ("requirements.txt", "tests/requirements.txt"):
-        lines = [
-            line.split("#")[0].strip()
-            for line in (ROOT / name).read_text().splitlines()
-            if line.split("#")[0].strip() and not line.startswith("-r")
-        ]
+    for name in ("requirements.txt", "tests/requirements.txt", "requirements.in", "tests/requirements.in"):
+        lines = _requirements((ROOT / name).read_text())
         assert lines, name
         unpinned = [line for line in lines if not re.fullmatch(r"[A-Za-z0-9_.\-\[\]]+==[\w.\-+]+", line)]
         assert unpinned == [], name
+
+
+def test_the_locks_carry_a_hash_for_every_package():
+    for name in ("requirements.txt", "tests/requirements.txt"):
+        entries = re.split(r"\n(?=[A-Za-z0-9])", (ROOT / name).read_text())
+        packages = [e for e in entries if re.match(r"[A-Za-z0-9_.\-]+==", e)]
+        assert packages and all("--hash=sha256:" in e for e in packages), name
 
