@@ -8,28 +8,25 @@ from config import CONFIGS, INSTANCE_DIR
 
 
 def create_app(config_class=None):
-    from casustafel import (
-        actions,
-        admin,
-        audit,
-        auth,
-        breakglass,
-        cli,
-        errors,
-        keys,
-        main,
-        meetings,
-        privacy,
-        referrals,
-        reports,
-        retention,
-        signals,
-        storage,
-        subject_requests,
-        web,
-    )
+    # Imported here, not at the top: every module of the package runs this file first, and the
+    # features import the package's shared modules, so the factory is the only place that may
+    # know them all.
+    from casustafel import cli, errors, keys, storage, web
+    from casustafel.actions.views import bp as actions
+    from casustafel.admin.views import bp as admin
+    from casustafel.audit.views import bp as audit
+    from casustafel.auth.views import bp as auth
+    from casustafel.breakglass.views import bp as breakglass
     from casustafel.extensions import csrf, db, limiter, login_manager, migrate
+    from casustafel.main.views import bp as main
     from casustafel.main.views import healthz
+    from casustafel.meetings.views import bp as meetings
+    from casustafel.privacy.views import bp as privacy
+    from casustafel.referrals.views import bp as referrals
+    from casustafel.reports.views import bp as reports
+    from casustafel.retention.views import bp as retention
+    from casustafel.signals.views import bp as signals
+    from casustafel.subject_requests.views import bp as subject_requests
 
     # Production unless told otherwise: a forgotten setting must not mean a weaker app.
     config_class = config_class or CONFIGS[os.environ.get("CASUSTAFEL_ENV", "production")]
@@ -52,9 +49,9 @@ def create_app(config_class=None):
     keys.init_app(app)
     storage.init_app(app)
     web.init_url_map(app)
-    for feature in (main, auth, signals, meetings, actions, privacy, admin, audit, reports, referrals,
-                    breakglass, retention, subject_requests):
-        app.register_blueprint(feature.bp)
+    for blueprint in (main, auth, signals, meetings, actions, privacy, admin, audit, reports, referrals,
+                      breakglass, retention, subject_requests):
+        app.register_blueprint(blueprint)
     app.add_url_rule("/healthz", "healthz", healthz)
     web.init_app(app)
     errors.init_app(app)

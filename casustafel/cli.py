@@ -79,7 +79,7 @@ PURPOSE_OPTION = click.option("--purpose", required=True, type=click.Choice(cryp
 
 
 def _log_key_event(action: str, purpose: str, kid: int, reason: str | None = None) -> None:
-    from casustafel.audit import record
+    from casustafel.audit.services import record
 
     record(None, action, object_type="key", object_id=f"{purpose}:{kid}", reason_code=reason,
            purpose="sleutelbeheer")

@@ -19,7 +19,7 @@ from casustafel import dates
 from casustafel.admin.services import create_user, find_user_by_email
 from casustafel.extensions import db
 from casustafel.models import Department, Indicator, Partner, Phenomenon, Signal
-from casustafel.permissions import ROLE_LABELS, Role
+from casustafel.models.roles import ROLE_LABELS, Role
 
 DEMO_PASSWORD = "demo-casustafel-2026"  # printed demo login, refused in production  # noqa: S105  # nosec B105
 

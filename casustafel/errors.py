@@ -58,7 +58,7 @@ def handle_stale(error):
     """Two saves at the same moment: the second is refused (409) and its attempt logged."""
     from flask_login import current_user
 
-    from casustafel.audit import record
+    from casustafel.audit.services import record
 
     db.session.rollback()
     match = re.search(r"on table '(\w+)'", str(error))
@@ -130,7 +130,7 @@ def _record_security_event(error: DecryptionError) -> None:
     """Put the failure in the access log too; never let that hide the error page."""
     from flask_login import current_user
 
-    from casustafel.audit import record
+    from casustafel.audit.services import record
 
     try:
         record(current_user, "security.decryption_failed", object_type=error.table, object_id=error.row_id,

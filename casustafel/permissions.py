@@ -4,32 +4,12 @@ Deny by default: every endpoint needs a logged-in user unless it is in PUBLIC_EN
 and every blueprint endpoint names its roles with role_required().
 """
 
-from enum import StrEnum
 from functools import wraps
 
 from flask import abort, current_app, g, redirect, request, url_for
 from flask_login import current_user
 
-
-class Role(StrEnum):
-    REPORTER = "reporter"
-    MEMBER = "member"
-    COORDINATOR = "coordinator"
-    PRIVACY_OFFICER = "privacy_officer"
-    ADMIN = "admin"
-
-    @property
-    def label(self) -> str:
-        return ROLE_LABELS[self]
-
-
-ROLE_LABELS = {
-    Role.REPORTER: "Medewerker (melder)",
-    Role.MEMBER: "Deelnemer casustafel",
-    Role.COORDINATOR: "Regisseur / voorzitter",
-    Role.PRIVACY_OFFICER: "Privacyfunctionaris",
-    Role.ADMIN: "Functioneel beheerder",
-}
+from casustafel.models.roles import Role
 
 # Endpoints anyone may reach without logging in.
 PUBLIC_ENDPOINTS = frozenset(
@@ -61,7 +41,7 @@ def role_required(*roles: Role):
                 return current_app.login_manager.unauthorized()
             active = next((r for r in roles if current_user.has_role(r)), None)
             if active is None:
-                from casustafel.audit import record_denial
+                from casustafel.audit.services import record_denial
 
                 record_denial(current_user, "endpoint", request.endpoint)
                 abort(403)

@@ -10,7 +10,7 @@ from casustafel.admin import services
 from casustafel.audit import anomalies
 from casustafel.extensions import db
 from casustafel.models import AuditEvent, Department, Indicator, Notification, Phenomenon, RoleRequest, User
-from casustafel.permissions import Role
+from casustafel.models.roles import Role
 from casustafel.settings import set_setting
 from tests.conftest import PASSWORD, csrf_from, login, post_form
 

@@ -160,7 +160,7 @@ def test_an_endpoint_without_roles_is_refused_at_runtime(app, client, make_user,
         login_as(make_user("admin"))
         assert client.get("/beheer/afdelingen").status_code == 500
     finally:
-        from casustafel.permissions import Role
+        from casustafel.models.roles import Role
 
         app.view_functions["admin.departments"].allowed_roles = frozenset({Role.ADMIN})
 

@@ -10,7 +10,7 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import select, text
 
-from casustafel.audit import record
+from casustafel.audit.services import record
 from casustafel.audit.services import verify_chain
 from casustafel.dates import utcnow
 from casustafel.extensions import db

@@ -7,12 +7,12 @@ from datetime import date, timedelta
 
 from sqlalchemy import Select, and_, or_, select, update
 
-from casustafel.audit import record
+from casustafel.audit.services import record
 from casustafel.dates import day_start_utc, utcnow
 from casustafel.extensions import db
 from casustafel.models import ACTION_TYPES, Action, PrivacyCheck, User, UserRole
+from casustafel.models.roles import Role
 from casustafel.notifications import notify
-from casustafel.permissions import Role
 
 # The statuses an action may move to from each status: forward only.
 NEXT_STATUSES = {

@@ -2,7 +2,7 @@
 
 import uuid
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
@@ -10,15 +10,19 @@ from sqlalchemy.orm.exc import StaleDataError
 from wtforms.fields.choices import SelectChoice
 
 from casustafel import dates
-from casustafel.actions import bp, services
+from casustafel.actions import services
 from casustafel.actions.forms import ActionFilterForm, NewActionForm, UpdateActionForm
-from casustafel.audit import record, record_denial
+from casustafel.audit.services import record, record_denial
 from casustafel.extensions import db
 from casustafel.forms import int_arg
-from casustafel.models import Action, Department, Signal, User, UserRole
-from casustafel.permissions import Role, can_update_action, can_view_action, can_view_signal_content, role_required
+from casustafel.models import Action, Department, User, UserRole
+from casustafel.models.roles import Role
+from casustafel.permissions import can_update_action, can_view_action, role_required
 from casustafel.privacy.services import request_privacy_check
+from casustafel.signals.common import get_signal_or_404
 from casustafel.web import render_logged
+
+bp = Blueprint("actions", __name__, url_prefix="/acties")
 
 PAGE_SIZE = 50
 DONE_SHOWN = 20
@@ -37,15 +41,6 @@ def get_action_or_404(action_id: uuid.UUID) -> Action:
         record_denial(current_user, "action", action_id)
         abort(404)
     return action
-
-
-def _get_signal_or_404(signal_id: uuid.UUID) -> Signal:
-    """Raise 404 (and log the denial) unless the user may see the signal's content."""
-    signal = db.session.get(Signal, signal_id)
-    if signal is None or not can_view_signal_content(current_user, signal):
-        record_denial(current_user, "signal", signal_id)
-        abort(404)
-    return signal
 
 
 @bp.route("/mijn")
@@ -167,7 +162,7 @@ def _fill_owner_choices(form: NewActionForm) -> None:
 @bp.route("/nieuw/<uuid:signal_id>", methods=["GET", "POST"])
 @role_required(Role.COORDINATOR)
 def new(signal_id):
-    signal = _get_signal_or_404(signal_id)
+    signal = get_signal_or_404(signal_id)
     form = NewActionForm()
     _fill_owner_choices(form)
     if form.validate_on_submit():

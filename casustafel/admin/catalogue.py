@@ -7,12 +7,15 @@ from wtforms import SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from casustafel.admin import bp
-from casustafel.audit import record, record_denial
+from casustafel.audit.services import record, record_denial
 from casustafel.extensions import db
 from casustafel.forms import Form
 from casustafel.models import INDICATOR_GROUPS, Indicator, Phenomenon
-from casustafel.permissions import Role, role_required
+from casustafel.models.roles import Role
+from casustafel.permissions import role_required
+from casustafel.web.routes import Routes
+
+routes = Routes()
 
 
 class PhenomenonForm(Form):
@@ -53,7 +56,7 @@ def _add(item, message: str):
     return redirect(url_for("admin.catalogue"))
 
 
-@bp.route("/lijsten", methods=["GET", "POST"])
+@routes.route("/lijsten", methods=["GET", "POST"])
 @role_required(Role.ADMIN)
 def catalogue():
     phenomenon_form = PhenomenonForm(prefix="fenomeen")
@@ -82,7 +85,7 @@ def catalogue():
     )
 
 
-@bp.route("/lijsten/<kind>/<int:item_id>/wisselen", methods=["POST"])
+@routes.route("/lijsten/<kind>/<int:item_id>/wisselen", methods=["POST"])
 @role_required(Role.ADMIN)
 def catalogue_toggle(kind, item_id):
     """Switch an item between in use and not in use; used items are never deleted."""

@@ -5,7 +5,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from casustafel.forms import Form, IntegerField
-from casustafel.permissions import ROLE_LABELS
+from casustafel.models.roles import ROLE_LABELS
 
 ROLE_CHOICES = [SelectChoice(role.value, label) for role, label in ROLE_LABELS.items()]
 

@@ -10,12 +10,15 @@ from sqlalchemy import func, select
 from wtforms import BooleanField, StringField
 from wtforms.validators import DataRequired, Length
 
-from casustafel.admin import bp
-from casustafel.audit import record, record_denial
+from casustafel.audit.services import record, record_denial
 from casustafel.extensions import db
 from casustafel.forms import Form
 from casustafel.models import Partner
-from casustafel.permissions import Role, role_required
+from casustafel.models.roles import Role
+from casustafel.permissions import role_required
+from casustafel.web.routes import Routes
+
+routes = Routes()
 
 
 class PartnerForm(Form):
@@ -28,7 +31,7 @@ class ToggleForm(Form):
     pass
 
 
-@bp.route("/verstrekkingspartners", methods=["GET", "POST"])
+@routes.route("/verstrekkingspartners", methods=["GET", "POST"])
 @role_required(Role.ADMIN)
 def partners():
     form = PartnerForm()
@@ -63,13 +66,13 @@ def _toggle(partner_id: int, attribute: str, events: tuple[str, str]):
     return redirect(url_for("admin.partners"))
 
 
-@bp.route("/verstrekkingspartners/<int:partner_id>/in-gebruik", methods=["POST"])
+@routes.route("/verstrekkingspartners/<int:partner_id>/in-gebruik", methods=["POST"])
 @role_required(Role.ADMIN)
 def partner_toggle(partner_id):
     return _toggle(partner_id, "active", ("partner.activated", "partner.deactivated"))
 
 
-@bp.route("/verstrekkingspartners/<int:partner_id>/intern", methods=["POST"])
+@routes.route("/verstrekkingspartners/<int:partner_id>/intern", methods=["POST"])
 @role_required(Role.ADMIN)
 def partner_internal(partner_id):
     return _toggle(partner_id, "internal", ("partner.marked_internal", "partner.marked_external"))

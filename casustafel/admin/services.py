@@ -16,13 +16,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm.attributes import flag_modified
 
 from casustafel import dates
-from casustafel.audit import record
+from casustafel.audit.services import record
 from casustafel.auth.passwords import hash_password
 from casustafel.auth.sessions import revoke_all_sessions
 from casustafel.extensions import db
 from casustafel.models import ActivationToken, RoleRequest, User, UserRole
+from casustafel.models.roles import Role
 from casustafel.notifications import notify
-from casustafel.permissions import Role
 from casustafel.settings import get_setting
 
 ACTIVATION_HOURS = 72

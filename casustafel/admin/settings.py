@@ -5,13 +5,16 @@ from flask_login import current_user
 from wtforms import BooleanField
 from wtforms.validators import InputRequired, NumberRange, ValidationError
 
-from casustafel.admin import bp
-from casustafel.audit import record
-from casustafel.auth.views import fresh_login_required
+from casustafel.audit.services import record
 from casustafel.extensions import db
 from casustafel.forms import Form, IntegerField
-from casustafel.permissions import Role, role_required
+from casustafel.models.roles import Role
+from casustafel.permissions import role_required
 from casustafel.settings import LABELS, get_setting, set_setting
+from casustafel.web.access import fresh_login_required
+from casustafel.web.routes import Routes
+
+routes = Routes()
 
 
 class SettingsForm(Form):
@@ -69,7 +72,7 @@ class SettingsForm(Form):
         }
 
 
-@bp.route("/instellingen", methods=["GET", "POST"])
+@routes.route("/instellingen", methods=["GET", "POST"])
 @role_required(Role.ADMIN)
 @fresh_login_required
 def settings():

@@ -2,21 +2,26 @@
 
 import uuid
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask import request as flask_request
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 from wtforms.fields.choices import SelectChoice
 
-from casustafel.admin import bp, services
+from casustafel.admin import catalogue, partners, services, settings
 from casustafel.admin.forms import DepartmentForm, NewUserForm, UserForm, VersionForm
-from casustafel.audit import record, record_denial
-from casustafel.auth.views import fresh_login_required
+from casustafel.audit.services import record, record_denial
 from casustafel.extensions import db
 from casustafel.models import Department, RoleRequest, User
-from casustafel.permissions import ROLE_LABELS, Role, role_required
+from casustafel.models.roles import ROLE_LABELS, Role
+from casustafel.permissions import role_required
 from casustafel.web import render_logged
+from casustafel.web.access import fresh_login_required
+from casustafel.web.routes import register_routes
+
+bp = Blueprint("admin", __name__, url_prefix="/beheer")
+register_routes(bp, catalogue, partners, settings)
 
 
 def _department_choices():

@@ -20,7 +20,7 @@ from casustafel.audit.services import record
 from casustafel.extensions import db
 from casustafel.forms import INT64_MAX
 from casustafel.models import AnomalyReview, AuditEvent
-from casustafel.permissions import Role
+from casustafel.models.roles import Role
 from casustafel.settings import get_setting
 
 KINDS = {

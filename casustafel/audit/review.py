@@ -10,21 +10,25 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from casustafel import dates, linking
-from casustafel.audit import anomalies, bp
+from casustafel.audit import anomalies
+from casustafel.audit.common import PURPOSE, guard
 from casustafel.audit.forms import PURPOSES, AnomalyFilterForm, ReviewForm, SubjectLookupForm
 from casustafel.audit.queries import subject_object_ids
 from casustafel.audit.services import record
-from casustafel.audit.views import PURPOSE, guard
 from casustafel.breakglass import services as breakglass
 from casustafel.extensions import db
 from casustafel.models import AuditEvent, Signal, User
-from casustafel.permissions import ROLE_LABELS, Role, can_review_audit_log, role_required
+from casustafel.models.roles import ROLE_LABELS, Role
+from casustafel.permissions import can_review_audit_log, role_required
 from casustafel.web import render_logged
+from casustafel.web.routes import Routes
+
+routes = Routes()
 
 ANOMALY_LIMIT = 500
 
 
-@bp.route("/betrokkene", methods=["GET", "POST"])
+@routes.route("/betrokkene", methods=["GET", "POST"])
 @role_required(Role.PRIVACY_OFFICER)
 def subject_lookup():
     guard(can_review_audit_log)
@@ -49,7 +53,7 @@ def _period_filter():
     return form, date_from, date_until
 
 
-@bp.route("/afwijkingen")
+@routes.route("/afwijkingen")
 @role_required(Role.PRIVACY_OFFICER)
 def anomaly_list():
     guard(can_review_audit_log)
@@ -77,7 +81,7 @@ def _users(items) -> dict:
     return {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(ids)))} if ids else {}
 
 
-@bp.route("/afwijkingen/<anomaly_key>", methods=["GET", "POST"])
+@routes.route("/afwijkingen/<anomaly_key>", methods=["GET", "POST"])
 @role_required(Role.PRIVACY_OFFICER)
 def anomaly(anomaly_key):
     guard(can_review_audit_log)

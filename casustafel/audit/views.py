@@ -6,35 +6,34 @@ timelines per signal and per user, and the CSV export (fresh login, logged).
 
 import uuid
 
-from flask import Response, abort, flash, redirect, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
 from casustafel import dates
-from casustafel.audit import bp, checkpoints, queries
+from casustafel.audit import checkpoints, queries, review
+from casustafel.audit.common import PURPOSE, guard
 from casustafel.audit.forms import LogFilterForm
-from casustafel.audit.services import record, record_denial
-from casustafel.auth.views import fresh_login_required
+from casustafel.audit.services import record
 from casustafel.exports import to_csv
 from casustafel.extensions import db
 from casustafel.forms import Form
 from casustafel.models import Signal, User
-from casustafel.permissions import Role, can_read_audit_log, can_review_audit_log, role_required
+from casustafel.models.roles import Role
+from casustafel.permissions import can_read_audit_log, can_review_audit_log, role_required
 from casustafel.web import render_logged
+from casustafel.web.access import fresh_login_required
+from casustafel.web.routes import register_routes
 
-PURPOSE = "toezicht"
+bp = Blueprint("audit", __name__, url_prefix="/logboek")
+register_routes(bp, review)
+
 EXPORT_LIMIT = 100_000
 EXPORT_HEADER = ["Tijd (UTC)", "Gebruiker", "Rol", "Handeling", "Objecttype", "Object", "Betrokkenen",
                  "Doel", "Resultaat", "Reden", "Verzoek", "Herkomst", "Aantal"]
 SHIELDED_ACTOR = "melder (afgeschermd)"
 TIMELINE_SIZE = 100
-
-
-def guard(policy) -> None:
-    if not policy(current_user):
-        record_denial(current_user, "endpoint", request.endpoint)
-        abort(403)
 
 
 def _filter_form() -> tuple[LogFilterForm, queries.LogFilter, list[Signal], str | None]:
@@ -203,5 +202,3 @@ def user_timeline(user_id):
         log_url=url_for("audit.log", gebruiker=user.id, **period),
     )
 
-
-from casustafel.audit import review  # noqa: E402,F401  (subject lookup and anomalies)

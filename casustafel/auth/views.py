@@ -1,23 +1,23 @@
 """Login with password and TOTP, logout, re-authentication and the own account page."""
 
 from datetime import timedelta
-from functools import wraps
 from urllib.parse import urlsplit
 
-from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 from markupsafe import Markup
 from sqlalchemy import func, select
 
-from casustafel.audit import record
-from casustafel.audit.services import RESULT_FAILED
-from casustafel.auth import bp, passwords, sessions, throttle, totp
+from casustafel.audit.services import RESULT_FAILED, record
+from casustafel.auth import passwords, sessions, throttle, totp
 from casustafel.auth.forms import ActivationForm, ChangePasswordForm, CodeForm, LoginForm, ReauthenticateForm
 from casustafel.dates import utcnow
 from casustafel.extensions import db, limiter
 from casustafel.forms import Form
 from casustafel.models import User
 from casustafel.notifications import notify
+
+bp = Blueprint("auth", __name__)
 
 PENDING_KEY = "pending_login"
 PENDING_MAX_AGE = 300  # seconds between password and second factor
@@ -45,23 +45,6 @@ def _safe_next(target: str | None) -> str:
         ):
             return target
     return url_for("main.home")
-
-
-def fresh_login_required(view=None, *, methods=None):
-    """Ask for the password again when the login is older than FRESH_LOGIN_WINDOW (for every
-    request, or only for the given methods)."""
-    if view is None:
-        return lambda inner: fresh_login_required(inner, methods=methods)
-
-    @wraps(view)
-    def wrapped(*args, **kwargs):
-        if (methods is None or request.method in methods) and not sessions.is_fresh(current_user):
-            flash("Bevestig eerst uw wachtwoord om verder te gaan.", "info")
-            target = request.full_path if request.method == "GET" else request.path
-            return redirect(url_for("auth.reauthenticate", next=target))
-        return view(*args, **kwargs)
-
-    return wrapped
 
 
 def _complete_login(user: User):

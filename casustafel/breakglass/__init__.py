@@ -1,8 +1,2 @@
 """Break-glass (noodtoegang): time-limited content access to one signal with a stated reason,
 shown as a warning on every page, logged and flagged for the privacy officer (DOMAIN.md §3)."""
-
-from flask import Blueprint
-
-bp = Blueprint("breakglass", __name__, url_prefix="/noodtoegang")
-
-from casustafel.breakglass import views  # noqa: E402,F401

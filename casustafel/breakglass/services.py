@@ -6,11 +6,11 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from casustafel.audit import record
+from casustafel.audit.services import record
 from casustafel.extensions import db
 from casustafel.models import AuditEvent, BreakGlass, Signal, User
+from casustafel.models.roles import Role
 from casustafel.notifications import notify
-from casustafel.permissions import Role
 
 PURPOSE = "noodtoegang"
 DURATIONS = (15, 30, 60)  # minutes

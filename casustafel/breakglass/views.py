@@ -6,19 +6,22 @@ the grant runs (can_use_break_glass): anything else is a 404 with a denial in th
 
 import uuid
 
-from flask import abort, flash, g, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
-from casustafel.audit import record_denial
-from casustafel.auth.views import fresh_login_required
-from casustafel.breakglass import bp, services
+from casustafel.audit.services import record_denial
+from casustafel.breakglass import services
 from casustafel.breakglass.forms import RequestForm
 from casustafel.dates import local_time, utcnow
 from casustafel.extensions import db
 from casustafel.forms import Form
 from casustafel.models import STATUSES, BreakGlass, Signal, SignalEvent
-from casustafel.permissions import Role, can_request_break_glass, can_use_break_glass, role_required
+from casustafel.models.roles import Role
+from casustafel.permissions import can_request_break_glass, can_use_break_glass, role_required
+from casustafel.web.access import fresh_login_required
+
+bp = Blueprint("breakglass", __name__, url_prefix="/noodtoegang")
 
 # Break-glass is recorded under the user's name whatever role is active; the order only picks the
 # role shown next to it (the most telling one first).

@@ -7,7 +7,7 @@ owner (a colleague), nothing more.
 
 from datetime import date, datetime, time
 
-from flask import current_app, jsonify, render_template
+from flask import Blueprint, current_app, jsonify, render_template
 from flask_login import current_user
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import SQLAlchemyError
@@ -16,10 +16,12 @@ from sqlalchemy.orm import selectinload
 from casustafel import dates
 from casustafel.actions.services import visible_to
 from casustafel.extensions import db
-from casustafel.main import bp
 from casustafel.models import Action, Meeting, MeetingInvitee, PrivacyCheck, Signal
-from casustafel.permissions import Role, coordinator_records_privacy_checks
-from casustafel.signals.inbox import WAITING_STATES, waiting_days, waiting_since
+from casustafel.models.roles import Role
+from casustafel.permissions import coordinator_records_privacy_checks
+from casustafel.signals.common import WAITING_STATES, waiting_days, waiting_since
+
+bp = Blueprint("main", __name__)
 
 OVERDUE_SHOWN = 20
 MEETINGS_SHOWN = 5

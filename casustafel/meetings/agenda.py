@@ -6,11 +6,10 @@ from flask import flash, redirect, url_for
 from flask_login import current_user
 
 from casustafel import dates
-from casustafel.audit import record
+from casustafel.audit.services import record
 from casustafel.extensions import db
-from casustafel.meetings import bp, services
-from casustafel.meetings.forms import ActionForm, AddItemForm, DecisionForm, NotesForm
-from casustafel.meetings.views import (
+from casustafel.meetings import services
+from casustafel.meetings.common import (
     CONFLICT,
     active_departments,
     commit_or_conflict,
@@ -19,15 +18,20 @@ from casustafel.meetings.views import (
     parse_uuid,
     render_detail,
 )
+from casustafel.meetings.forms import ActionForm, AddItemForm, DecisionForm, NotesForm
 from casustafel.models import SHAREABLE_FIELDS, Signal
-from casustafel.permissions import Role, role_required
+from casustafel.models.roles import Role
+from casustafel.permissions import role_required
 from casustafel.signals.workflow import TransitionError
 from casustafel.web import render_logged
+from casustafel.web.routes import Routes
+
+routes = Routes()
 
 REFUSED = (services.MeetingError, TransitionError)
 
 
-@bp.route("/<uuid:meeting_id>/agendapunten", methods=["POST"])
+@routes.route("/<uuid:meeting_id>/agendapunten", methods=["POST"])
 @role_required(Role.COORDINATOR)
 def add_item(meeting_id):
     meeting = get_meeting_or_404(meeting_id)
@@ -65,14 +69,14 @@ def render_item(meeting, item, *, notes_form=None, decision_form=None, action_fo
     ), status
 
 
-@bp.route("/<uuid:meeting_id>/agendapunten/<uuid:item_id>")
+@routes.route("/<uuid:meeting_id>/agendapunten/<uuid:item_id>")
 @role_required(Role.COORDINATOR)
 def item(meeting_id, item_id):
     meeting = get_meeting_or_404(meeting_id)
     return render_item(meeting, get_item_or_404(meeting, item_id))
 
 
-@bp.route("/<uuid:meeting_id>/agendapunten/<uuid:item_id>/aantekeningen", methods=["POST"])
+@routes.route("/<uuid:meeting_id>/agendapunten/<uuid:item_id>/aantekeningen", methods=["POST"])
 @role_required(Role.COORDINATOR)
 def item_notes(meeting_id, item_id):
     meeting = get_meeting_or_404(meeting_id)
@@ -97,7 +101,7 @@ def item_notes(meeting_id, item_id):
     return render_item(meeting, item, notes_form=form, conflict=CONFLICT, status=409)
 
 
-@bp.route("/<uuid:meeting_id>/agendapunten/<uuid:item_id>/besluit", methods=["POST"])
+@routes.route("/<uuid:meeting_id>/agendapunten/<uuid:item_id>/besluit", methods=["POST"])
 @role_required(Role.COORDINATOR)
 def item_decision(meeting_id, item_id):
     meeting = get_meeting_or_404(meeting_id)
@@ -118,7 +122,7 @@ def item_decision(meeting_id, item_id):
     return render_item(meeting, item, decision_form=form)
 
 
-@bp.route("/<uuid:meeting_id>/agendapunten/<uuid:item_id>/acties", methods=["POST"])
+@routes.route("/<uuid:meeting_id>/agendapunten/<uuid:item_id>/acties", methods=["POST"])
 @role_required(Role.COORDINATOR)
 def item_action(meeting_id, item_id):
     meeting = get_meeting_or_404(meeting_id)

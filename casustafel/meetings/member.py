@@ -11,12 +11,16 @@ from flask import abort
 from flask_login import current_user
 
 from casustafel import dates
-from casustafel.audit import record, record_denial
+from casustafel.audit.services import record, record_denial
 from casustafel.extensions import db
-from casustafel.meetings import bp, services
+from casustafel.meetings import services
 from casustafel.models import Meeting
-from casustafel.permissions import Role, can_view_action, can_view_meeting_agenda, invitation, role_required
+from casustafel.models.roles import Role
+from casustafel.permissions import can_view_action, can_view_meeting_agenda, invitation, role_required
 from casustafel.web import render_logged
+from casustafel.web.routes import Routes
+
+routes = Routes()
 
 
 def get_member_meeting_or_404(meeting_id: uuid.UUID) -> Meeting:
@@ -31,7 +35,7 @@ def own_overdue_actions(user, meeting: Meeting) -> list:
     return [a for a in services.overdue_actions(meeting, dates.today()) if can_view_action(user, a)]
 
 
-@bp.route("/mijn")
+@routes.route("/mijn")
 @role_required(Role.MEMBER)
 def mine():
     meetings = services.meetings_for_member(current_user)
@@ -39,7 +43,7 @@ def mine():
     return render_logged("meetings/mine.html", meetings=meetings)
 
 
-@bp.route("/<uuid:meeting_id>/agenda")
+@routes.route("/<uuid:meeting_id>/agenda")
 @role_required(Role.MEMBER)
 def agenda(meeting_id):
     meeting = get_member_meeting_or_404(meeting_id)

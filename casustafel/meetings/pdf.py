@@ -5,42 +5,24 @@ URL fetcher refuses every URL, so a name or note can never make the server load 
 """
 
 
-from flask import Response, current_app, render_template
 from flask_login import current_user
-from weasyprint import HTML
-from weasyprint.urls import URLFetcher
 
 from casustafel import dates
-from casustafel.audit import record
-from casustafel.auth.views import fresh_login_required
+from casustafel.audit.services import record
 from casustafel.extensions import db
-from casustafel.meetings import bp, services
+from casustafel.meetings import services
+from casustafel.meetings.common import get_meeting_or_404
 from casustafel.meetings.member import get_member_meeting_or_404, own_overdue_actions
-from casustafel.meetings.views import get_meeting_or_404
-from casustafel.permissions import Role, can_manage_meetings, invitation, role_required
+from casustafel.models.roles import Role
+from casustafel.permissions import can_manage_meetings, invitation, role_required
+from casustafel.web.access import fresh_login_required
+from casustafel.web.pdf import pdf_response, render_pdf
+from casustafel.web.routes import Routes
+
+routes = Routes()
 
 
-class NoFetching(URLFetcher):
-    """Refuse every external resource (images, fonts, stylesheets, file:// paths)."""
-
-    def fetch(self, url, headers=None):
-        raise ValueError("casustafel PDFs load no external resources")
-
-
-def render_pdf(template: str, **context) -> bytes:
-    html = render_template(template, **context)
-    return HTML(string=html, base_url=current_app.static_folder, url_fetcher=NoFetching()).write_pdf()
-
-
-def pdf_response(content: bytes, filename: str) -> Response:
-    response = Response(content, mimetype="application/pdf")
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["Content-Length"] = str(len(content))
-    return response
-
-
-@bp.route("/<uuid:meeting_id>/agenda.pdf")
+@routes.route("/<uuid:meeting_id>/agenda.pdf")
 @role_required(Role.COORDINATOR, Role.MEMBER)
 @fresh_login_required
 def agenda_pdf(meeting_id):
@@ -61,7 +43,7 @@ def agenda_pdf(meeting_id):
     return pdf_response(content, f"agenda-casustafel-{meeting.held_at:%Y-%m-%d}.pdf")
 
 
-@bp.route("/<uuid:meeting_id>/verslag.pdf")
+@routes.route("/<uuid:meeting_id>/verslag.pdf")
 @role_required(Role.COORDINATOR)
 @fresh_login_required
 def minutes_pdf(meeting_id):

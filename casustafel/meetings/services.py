@@ -11,7 +11,7 @@ from datetime import date, datetime
 from sqlalchemy import func, select
 
 from casustafel.actions import services as actions
-from casustafel.audit import record
+from casustafel.audit.services import record
 from casustafel.dates import utcnow
 from casustafel.extensions import db
 from casustafel.models import (
@@ -25,8 +25,9 @@ from casustafel.models import (
     SourceQuery,
     User,
 )
+from casustafel.models.roles import Role
 from casustafel.notifications import notify
-from casustafel.permissions import Role, invitation
+from casustafel.permissions import invitation
 from casustafel.privacy.decisions import notify_privacy_officers
 from casustafel.privacy.services import latest_decision, request_privacy_check
 from casustafel.signals.workflow import CLOSED, transition

@@ -19,6 +19,7 @@ from casustafel.models.referral import (
     PoliceInformation,
     Referral,
 )
+from casustafel.models.roles import ROLE_LABELS, Role
 from casustafel.models.signal import (
     CHANNELS,
     FEEDBACK_MESSAGES,
@@ -81,6 +82,7 @@ __all__ = [
     "REFERRAL_CHANNELS",
     "REFERRAL_STATUSES",
     "REGISTERS",
+    "ROLE_LABELS",
     "ROLE_REQUEST_KINDS",
     "ROLE_REQUEST_STATUSES",
     "SHAREABLE_FIELDS",
@@ -117,6 +119,7 @@ __all__ = [
     "ReferenceCounter",
     "Referral",
     "RetentionRun",
+    "Role",
     "RoleRequest",
     "Setting",
     "Signal",

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from casustafel.dates import utcnow
 from casustafel.extensions import db
 from casustafel.models.base import Encrypted, new_uuid
-from casustafel.permissions import Role
+from casustafel.models.roles import Role
 
 
 class Department(db.Model):

@@ -6,12 +6,13 @@ the privacy officer no longer reads the signal through this check.
 
 from sqlalchemy import select, update
 
-from casustafel.audit import record
+from casustafel.audit.services import record
 from casustafel.dates import utcnow
 from casustafel.extensions import db
 from casustafel.models import REGISTERS, SHAREABLE_FIELDS, Department, MeetingInvitee, PrivacyCheck, User
+from casustafel.models.roles import Role
 from casustafel.notifications import notify
-from casustafel.permissions import Role, coordinator_records_privacy_checks
+from casustafel.permissions import coordinator_records_privacy_checks
 
 NEED_REGISTER = "Kies bij goedkeuring minstens één bron die mag worden geraadpleegd."
 NEED_FIELD = "Kies bij goedkeuring minstens één gegeven dat mag worden gedeeld."

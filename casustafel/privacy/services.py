@@ -2,7 +2,7 @@
 
 from sqlalchemy import select
 
-from casustafel.audit import record
+from casustafel.audit.services import record
 from casustafel.extensions import db
 from casustafel.models import PRIVACY_CHECK_KINDS, PrivacyCheck
 

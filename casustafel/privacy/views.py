@@ -7,25 +7,26 @@ municipality lets the coordinator decide instead.
 
 import uuid
 
-from flask import abort, flash, redirect, request, url_for
+from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from casustafel.audit import record, record_denial
+from casustafel.audit.services import record, record_denial
 from casustafel.extensions import db
 from casustafel.models import REGISTERS, SHAREABLE_FIELDS, Action, Meeting, PrivacyCheck, SourceQuery
+from casustafel.models.roles import Role
 from casustafel.permissions import (
-    Role,
     can_decide_privacy_check,
     can_decide_privacy_checks,
     can_open_privacy_check,
     role_required,
 )
-from casustafel.privacy import bp
 from casustafel.privacy.decisions import DecisionError, decide_privacy_check, invited_departments
 from casustafel.privacy.forms import decision_form
 from casustafel.web import render_logged
+
+bp = Blueprint("privacy", __name__, url_prefix="/privacy")
 
 RECENT = 20
 

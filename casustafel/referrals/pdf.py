@@ -8,14 +8,12 @@ information.
 
 from dataclasses import dataclass
 
-from flask import current_app, render_template
 from sqlalchemy import select
-from weasyprint import HTML
 
 from casustafel import dates
 from casustafel.extensions import db
-from casustafel.meetings.pdf import NoFetching
 from casustafel.models import SHAREABLE_FIELDS, SourceQuery
+from casustafel.web.pdf import render_pdf
 
 
 @dataclass(frozen=True)
@@ -80,6 +78,5 @@ def package_view(referral, categories) -> PackageView:
 
 
 def render_package(referral, categories) -> bytes:
-    html = render_template("referrals/pdf_package.html", referral=referral, view=package_view(referral, categories),
-                           generated_at=dates.today())
-    return HTML(string=html, base_url=current_app.static_folder, url_fetcher=NoFetching()).write_pdf()
+    return render_pdf("referrals/pdf_package.html", referral=referral, view=package_view(referral, categories),
+                      generated_at=dates.today())

@@ -5,13 +5,17 @@ from flask import flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from casustafel.extensions import db
-from casustafel.permissions import Role, role_required
-from casustafel.referrals import bp, services
+from casustafel.models.roles import Role
+from casustafel.permissions import role_required
+from casustafel.referrals import services
 from casustafel.referrals.forms import PoliceInformationForm
-from casustafel.signals.inbox import get_signal_or_404
+from casustafel.signals.common import get_signal_or_404
+from casustafel.web.routes import Routes
+
+routes = Routes()
 
 
-@bp.route("/politie-informatie/<uuid:signal_id>", methods=["GET", "POST"])
+@routes.route("/politie-informatie/<uuid:signal_id>", methods=["GET", "POST"])
 @role_required(Role.COORDINATOR)
 def police_new(signal_id):
     signal = get_signal_or_404(signal_id)

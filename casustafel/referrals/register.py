@@ -14,16 +14,20 @@ from sqlalchemy.orm import selectinload
 from wtforms.fields.choices import SelectChoice
 
 from casustafel import dates
-from casustafel.audit import record
-from casustafel.auth.views import fresh_login_required
+from casustafel.audit.services import record
 from casustafel.exports import to_csv, to_xlsx
 from casustafel.extensions import db
 from casustafel.forms import int_arg
 from casustafel.models import Partner, Referral
-from casustafel.permissions import Role, role_required
-from casustafel.referrals import bp, services
+from casustafel.models.roles import Role
+from casustafel.permissions import role_required
+from casustafel.referrals import services
 from casustafel.referrals.forms import RegisterFilterForm
 from casustafel.web import render_logged
+from casustafel.web.access import fresh_login_required
+from casustafel.web.routes import Routes
+
+routes = Routes()
 
 PAGE_SIZE = 50
 EXPORT_HEADER = ["Kenmerk melding", "Ontvanger", "Verstuurd op", "Grondslag", "Verstrekte gegevens", "Status",
@@ -61,7 +65,7 @@ def _date(value: date | None) -> str:
     return value.strftime("%d-%m-%Y") if value else ""
 
 
-@bp.route("/")
+@routes.route("/")
 @role_required(Role.COORDINATOR)
 def register():
     form, values = _filters()
@@ -92,7 +96,7 @@ def export_rows(referrals) -> list[list]:
     ]
 
 
-@bp.route("/export.<any(csv, xlsx):fmt>")
+@routes.route("/export.<any(csv, xlsx):fmt>")
 @role_required(Role.COORDINATOR)
 @fresh_login_required
 def export(fmt):

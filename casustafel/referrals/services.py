@@ -11,12 +11,12 @@ from datetime import date
 
 from sqlalchemy import delete, func, or_, select, update
 
-from casustafel.audit import record
+from casustafel.audit.services import record
 from casustafel.dates import day_start_utc, utcnow
 from casustafel.extensions import db
 from casustafel.models import SHAREABLE_FIELDS, Partner, PoliceInformation, PrivacyCheck, Referral, User
+from casustafel.models.roles import Role
 from casustafel.notifications import notify
-from casustafel.permissions import Role
 from casustafel.privacy.decisions import notify_privacy_officers
 from casustafel.privacy.services import request_privacy_check
 

@@ -6,22 +6,27 @@ processor below, so the signals feature needs no import of this one.
 
 import uuid
 
-from flask import Response, abort, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 from wtforms.fields.choices import SelectChoice
 
 from casustafel import dates
-from casustafel.audit import record, record_denial
-from casustafel.auth.views import fresh_login_required
+from casustafel.audit.services import record, record_denial
 from casustafel.extensions import db
 from casustafel.models import SHAREABLE_FIELDS, Partner, Referral
-from casustafel.permissions import Role, role_required
-from casustafel.referrals import bp, services
+from casustafel.models.roles import Role
+from casustafel.permissions import role_required
+from casustafel.referrals import police, register, services
 from casustafel.referrals.forms import ProgressForm, ReferralForm, SendForm
 from casustafel.referrals.pdf import render_package
-from casustafel.signals.inbox import get_signal_or_404
+from casustafel.signals.common import get_signal_or_404
 from casustafel.web import render_logged
+from casustafel.web.access import fresh_login_required
+from casustafel.web.routes import register_routes
+
+bp = Blueprint("referrals", __name__, url_prefix="/verstrekkingen")
+register_routes(bp, police, register)
 
 
 def get_referral_or_404(referral_id: uuid.UUID) -> Referral:

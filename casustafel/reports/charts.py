@@ -9,6 +9,8 @@ from itertools import count
 
 from markupsafe import Markup
 
+from casustafel.reports import services
+
 WIDTH = 640
 LABEL_WIDTH = 210
 BAR_HEIGHT = 18
@@ -66,3 +68,20 @@ def bar_chart(title: str, items: list[tuple[str, float]], unit: str = "meldingen
                             'Geen gegevens</text>').format(PAD, PAD + BAR_HEIGHT * 0.75, TEXT_COLOUR))
     parts.append(Markup("</svg>"))
     return Markup("").join(parts)  # format() and join() escape every label, title and number
+
+
+def charts_for(report: services.Report) -> dict:
+    def pairs(items):
+        return [(i.label, i.count) for i in items]
+
+    return {
+        "phenomena": bar_chart("Meldingen per fenomeen", pairs(report.phenomena)),
+        "channels": bar_chart("Meldingen per kanaal", pairs(report.channels)),
+        "departments": bar_chart("Meldingen per afdeling van de melder", pairs(report.departments)),
+        "outcomes": bar_chart("Meldingen per uitkomst", pairs(report.outcomes)),
+        "months": bar_chart("Meldingen per maand", pairs(report.months)),
+        "lead_phenomena": bar_chart("Mediane doorlooptijd per fenomeen (dagen)",
+                                    [(t.label, t.median) for t in report.lead_by_phenomenon], unit="dagen"),
+        "referrals": bar_chart("Verstrekkingen per partner",
+                               [(name, total) for name, _, total in report.referrals.rows], unit="verstrekkingen"),
+    }

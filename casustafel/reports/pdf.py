@@ -7,18 +7,21 @@ and is meant to be passed on.
 
 from datetime import date
 
-from flask import abort, current_app, render_template
+from flask import abort
 from flask_login import current_user
-from weasyprint import HTML
 
 from casustafel import dates
-from casustafel.audit import record
-from casustafel.auth.views import fresh_login_required
+from casustafel.audit.services import record
 from casustafel.extensions import db
-from casustafel.meetings.pdf import NoFetching, pdf_response
-from casustafel.permissions import Role, role_required
-from casustafel.reports import bp, services
-from casustafel.reports.views import charts_for
+from casustafel.models.roles import Role
+from casustafel.permissions import role_required
+from casustafel.reports import services
+from casustafel.reports.charts import charts_for
+from casustafel.web.access import fresh_login_required
+from casustafel.web.pdf import pdf_response, render_pdf
+from casustafel.web.routes import Routes
+
+routes = Routes()
 
 FIRST_YEAR = 2000
 
@@ -26,12 +29,11 @@ FIRST_YEAR = 2000
 def render_yearly(year: int) -> bytes:
     start, end = date(year, 1, 1), date(year, 12, 31)
     report = services.build_report(start, end, dates.today())
-    html = render_template("reports/pdf_yearly.html", year=year, report=report, charts=charts_for(report),
-                           made_on=dates.today())
-    return HTML(string=html, base_url=current_app.static_folder, url_fetcher=NoFetching()).write_pdf()
+    return render_pdf("reports/pdf_yearly.html", year=year, report=report, charts=charts_for(report),
+                      made_on=dates.today())
 
 
-@bp.route("/jaaroverzicht-<int:year>.pdf")
+@routes.route("/jaaroverzicht-<int:year>.pdf")
 @role_required(Role.COORDINATOR)
 @fresh_login_required
 def yearly_pdf(year):

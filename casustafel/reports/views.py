@@ -2,19 +2,24 @@
 
 from datetime import date
 
-from flask import Response, abort, redirect, request, url_for
+from flask import Blueprint, Response, abort, redirect, request, url_for
 from flask_login import current_user
 
 from casustafel import dates
-from casustafel.audit import record
-from casustafel.auth.views import fresh_login_required
+from casustafel.audit.services import record
 from casustafel.exports import to_csv, to_xlsx
 from casustafel.extensions import db
-from casustafel.permissions import Role, role_required
-from casustafel.reports import bp, services
-from casustafel.reports.charts import bar_chart
+from casustafel.models.roles import Role
+from casustafel.permissions import role_required
+from casustafel.reports import pdf, services
+from casustafel.reports.charts import charts_for
 from casustafel.reports.forms import PeriodForm, default_period
 from casustafel.web import render_logged
+from casustafel.web.access import fresh_login_required
+from casustafel.web.routes import register_routes
+
+bp = Blueprint("reports", __name__, url_prefix="/cijfers")
+register_routes(bp, pdf)
 
 FORMATS = {
     "csv": "text/csv; charset=utf-8",
@@ -31,23 +36,6 @@ def period_from_request() -> tuple[PeriodForm, tuple[date, date] | None]:
     if not form.validate():
         return form, None
     return form, (form.start.data, form.end.data)
-
-
-def charts_for(report: services.Report) -> dict:
-    def pairs(items):
-        return [(i.label, i.count) for i in items]
-
-    return {
-        "phenomena": bar_chart("Meldingen per fenomeen", pairs(report.phenomena)),
-        "channels": bar_chart("Meldingen per kanaal", pairs(report.channels)),
-        "departments": bar_chart("Meldingen per afdeling van de melder", pairs(report.departments)),
-        "outcomes": bar_chart("Meldingen per uitkomst", pairs(report.outcomes)),
-        "months": bar_chart("Meldingen per maand", pairs(report.months)),
-        "lead_phenomena": bar_chart("Mediane doorlooptijd per fenomeen (dagen)",
-                                    [(t.label, t.median) for t in report.lead_by_phenomenon], unit="dagen"),
-        "referrals": bar_chart("Verstrekkingen per partner",
-                               [(name, total) for name, _, total in report.referrals.rows], unit="verstrekkingen"),
-    }
 
 
 @bp.route("/")

@@ -30,8 +30,7 @@ from datetime import date, datetime
 from flask import current_app
 from sqlalchemy import and_, delete, exists, func, insert, not_, or_, select, update
 
-from casustafel.audit import record
-from casustafel.audit.services import SECURITY_ACTION_PREFIXES, prune_log
+from casustafel.audit.services import SECURITY_ACTION_PREFIXES, prune_log, record
 from casustafel.dates import add_months
 from casustafel.extensions import db
 from casustafel.models import (

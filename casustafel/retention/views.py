@@ -6,23 +6,25 @@ started from the command line (`flask retention run`): long runs do not belong i
 """
 
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from weasyprint import HTML
 from wtforms.validators import InputRequired, NumberRange
 
-from casustafel.audit import record, record_denial
-from casustafel.auth.views import fresh_login_required
+from casustafel.audit.services import record, record_denial
 from casustafel.dates import local_time, utcnow
 from casustafel.extensions import db
 from casustafel.forms import Form, IntegerField
-from casustafel.meetings.pdf import NoFetching, pdf_response
 from casustafel.models import RetentionRun, User
-from casustafel.permissions import Role, can_configure_retention, can_view_retention, role_required
-from casustafel.retention import bp, services
+from casustafel.models.roles import Role
+from casustafel.permissions import can_configure_retention, can_view_retention, role_required
+from casustafel.retention import services
 from casustafel.settings import get_setting, set_setting
 from casustafel.signals.workspace import LEGAL_HOLD_REASONS
 from casustafel.web import render_logged
+from casustafel.web.access import fresh_login_required
+from casustafel.web.pdf import pdf_response, render_pdf
+
+bp = Blueprint("retention", __name__)
 
 STATEMENT_LIST_LIMIT = 1000  # references listed in the PDF; the count covers all
 
@@ -107,11 +109,10 @@ def statement(run_id):
         return redirect(url_for("retention.run", run_id=item.id))
     counts = services.record_counts_of(item.id)
     records = services.records_of(item.id, STATEMENT_LIST_LIMIT)
-    html = render_template("retention/pdf_statement.html", run=item, counts=counts, records=records,
-                           total=sum(counts.values()), actor=_actor_name(item),
-                           categories=services.CATEGORIES, made_by=current_user.display_name,
-                           made_at=local_time(utcnow()), limit=STATEMENT_LIST_LIMIT)
-    content = HTML(string=html, base_url=current_app.static_folder, url_fetcher=NoFetching()).write_pdf()
+    content = render_pdf("retention/pdf_statement.html", run=item, counts=counts, records=records,
+                         total=sum(counts.values()), actor=_actor_name(item),
+                         categories=services.CATEGORIES, made_by=current_user.display_name,
+                         made_at=local_time(utcnow()), limit=STATEMENT_LIST_LIMIT)
     record(current_user, "retention.statement_exported", item, purpose=services.PURPOSE)
     db.session.commit()
     return pdf_response(content, f"verklaring-van-vernietiging-{item.started_at:%Y%m%d-%H%M}.pdf")

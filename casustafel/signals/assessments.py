@@ -11,7 +11,7 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
-from casustafel.audit import record, record_denial
+from casustafel.audit.services import record, record_denial
 from casustafel.extensions import db
 from casustafel.models import (
     ASSESSMENT_CRITERIA,
@@ -23,10 +23,10 @@ from casustafel.models import (
     SourceQuery,
     User,
 )
-from casustafel.permissions import Role, can_view_signal_content, coordinator_records_privacy_checks, role_required
+from casustafel.models.roles import Role
+from casustafel.permissions import can_view_signal_content, coordinator_records_privacy_checks, role_required
 from casustafel.privacy.decisions import notify_privacy_officers
 from casustafel.privacy.services import latest_decision, open_check, request_privacy_check
-from casustafel.signals import bp
 from casustafel.signals.assessment_forms import (
     KIND_LABELS,
     NO_BLOCKS_WEIGHING,
@@ -37,8 +37,11 @@ from casustafel.signals.assessment_forms import (
     outcome_label,
     weighing_form,
 )
-from casustafel.signals.inbox import get_signal_or_404
+from casustafel.signals.common import get_signal_or_404
 from casustafel.signals.workflow import CLOSED, TransitionError, transition
+from casustafel.web.routes import Routes
+
+routes = Routes()
 
 # Privacy check 1 can be asked once the weighing is under way.
 REQUEST_STATUSES = ("weging", "bronnenonderzoek")
@@ -106,7 +109,7 @@ def _back(signal, anchor: str):
     return redirect(url_for("signals.detail", signal_id=signal.id, _anchor=anchor))
 
 
-@bp.route("/meldingen/<uuid:signal_id>/weging/<kind>", methods=["POST"])
+@routes.route("/meldingen/<uuid:signal_id>/weging/<kind>", methods=["POST"])
 @role_required(Role.COORDINATOR)
 def assessment(signal_id, kind):
     signal = get_signal_or_404(signal_id)
@@ -132,7 +135,7 @@ def assessment(signal_id, kind):
     return _back(signal, "wegingen")
 
 
-@bp.route("/meldingen/<uuid:signal_id>/privacytoets", methods=["POST"])
+@routes.route("/meldingen/<uuid:signal_id>/privacytoets", methods=["POST"])
 @role_required(Role.COORDINATOR)
 def privacy_check_request(signal_id):
     signal = get_signal_or_404(signal_id)
@@ -152,7 +155,7 @@ def privacy_check_request(signal_id):
     return _back(signal, "privacytoetsen")
 
 
-@bp.route("/meldingen/<uuid:signal_id>/bronnen", methods=["POST"])
+@routes.route("/meldingen/<uuid:signal_id>/bronnen", methods=["POST"])
 @role_required(Role.COORDINATOR)
 def source_query(signal_id):
     signal = get_signal_or_404(signal_id)
@@ -232,6 +235,6 @@ def workflow_panel(signal) -> WorkflowPanel | None:
     return panel
 
 
-@bp.app_context_processor
+@routes.app_context_processor
 def _workflow_helpers():
     return {"workflow_panel": workflow_panel}

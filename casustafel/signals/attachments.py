@@ -5,16 +5,19 @@ from urllib.parse import quote
 from flask import Response, abort, current_app
 from flask_login import current_user
 
-from casustafel.audit import record, record_denial
+from casustafel.audit.services import record, record_denial
 from casustafel.extensions import db
 from casustafel.models import Attachment
-from casustafel.permissions import Role, role_required
-from casustafel.signals import bp
-from casustafel.signals.inbox import get_signal_or_404
+from casustafel.models.roles import Role
+from casustafel.permissions import role_required
+from casustafel.signals.common import get_signal_or_404
 from casustafel.storage import base_name
+from casustafel.web.routes import Routes
+
+routes = Routes()
 
 
-@bp.route("/meldingen/<uuid:signal_id>/bijlagen/<uuid:attachment_id>")
+@routes.route("/meldingen/<uuid:signal_id>/bijlagen/<uuid:attachment_id>")
 @role_required(Role.COORDINATOR)
 def download(signal_id, attachment_id):
     signal = get_signal_or_404(signal_id)

@@ -3,10 +3,9 @@ inbox of incoming signals with filters, sorting and a marker for signals waiting
 """
 
 import re
-import uuid
-from datetime import datetime, timedelta
+from datetime import timedelta
 
-from flask import abort, render_template, request
+from flask import render_template, request
 from flask_login import current_user
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import joinedload
@@ -14,21 +13,21 @@ from wtforms import SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError
 
-from casustafel.audit import record, record_denial
+from casustafel.audit.services import record
 from casustafel.dates import utcnow
 from casustafel.extensions import db
 from casustafel.forms import AnyValue, FilterForm, int_arg
 from casustafel.models import CHANNELS, STATUSES, Phenomenon, Signal
-from casustafel.permissions import Role, can_view_signal_content, role_required
-from casustafel.settings import DEFAULTS, get_setting
-from casustafel.signals import bp
-from casustafel.signals.forms import RegisterSignalForm
-from casustafel.signals.views import submit_form
+from casustafel.models.roles import Role
+from casustafel.permissions import role_required
+from casustafel.signals.common import waiting_days, waiting_since, waits_too_long
 from casustafel.signals.workflow import CLOSED
+from casustafel.web.routes import Routes
+
+routes = Routes()
 
 PAGE_SIZE = 25
 MAX_DAYS = 3650
-WAITING_STATES = ("ingediend", "intake")
 OPEN = "open"
 SORTS = {
     "nieuwste": ("Ontvangen: nieuwste eerst", (Signal.received_at.desc(),)),
@@ -128,31 +127,7 @@ def filtered(form: InboxFilterForm):
     return stmt
 
 
-def waiting_days() -> int:
-    try:
-        return max(int(get_setting("waiting_too_long_days")), 0)
-    except ValueError:  # a setting that is not a number must not take the inbox down
-        return int(DEFAULTS["waiting_too_long_days"])
-
-
-def waiting_since(days: int | None = None) -> datetime:
-    """Signals received before this moment and still new or in intake wait too long."""
-    return utcnow() - timedelta(days=waiting_days() if days is None else days)
-
-
-def waits_too_long(signal: Signal, threshold: datetime) -> bool:
-    return signal.status in WAITING_STATES and signal.received_at < threshold
-
-
-@bp.route("/meldingen/registreren", methods=["GET", "POST"])
-@role_required(Role.COORDINATOR)
-def register():
-    form = RegisterSignalForm()
-    channel = form.channel.data if request.method == "POST" and form.channel.data else "telefoon"
-    return submit_form(form, channel, "signals/register.html")
-
-
-@bp.route("/meldingen")
+@routes.route("/meldingen")
 @role_required(Role.COORDINATOR)
 def inbox():
     form = InboxFilterForm(request.args)
@@ -186,12 +161,3 @@ def inbox():
     record(current_user, "signal.listed", object_type="signal", purpose="casustafel")
     db.session.commit()
     return page_html
-
-
-def get_signal_or_404(signal_id: uuid.UUID) -> Signal:
-    """Raise 404 (and log the denial) unless the user may see the signal's content."""
-    signal = db.session.get(Signal, signal_id)
-    if signal is None or not can_view_signal_content(current_user, signal):
-        record_denial(current_user, "signal", signal_id)
-        abort(404)
-    return signal

@@ -12,11 +12,13 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from casustafel import crypto, dates, linking
-from casustafel.audit import record
+from casustafel.audit.services import record
+from casustafel.dates import utcnow
 from casustafel.extensions import db
 from casustafel.models import (
     Attachment,
     Feedback,
+    InformationRequest,
     Location,
     ReferenceCounter,
     Signal,
@@ -25,8 +27,9 @@ from casustafel.models import (
     User,
     UserRole,
 )
+from casustafel.models.roles import Role
 from casustafel.notifications import notify
-from casustafel.permissions import Role
+from casustafel.signals.workflow import QUESTION, transition
 from casustafel.storage import base_name
 
 # References: SIG-YYYY-NNNN. The n-th signal of a year gets a number drawn by a keyed
@@ -194,3 +197,12 @@ def add_attachment(actor: User, signal: Signal, upload, store, saved=None) -> At
     db.session.flush()
     record(actor, "attachment.uploaded", attachment, purpose="melding")
     return attachment
+
+
+def answer_question(actor, signal: Signal, question: InformationRequest, answer: str) -> None:
+    """Store the reporter's answer and put the signal back in the status it had before."""
+    question.answer = answer
+    question.answered_at = utcnow()
+    if signal.status == QUESTION and signal.status_before_question:
+        transition(actor, signal, signal.status_before_question, reason_code="aanvulling_ontvangen")
+    record(actor, "signal.question_answered", question, purpose="melding")

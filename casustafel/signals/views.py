@@ -2,22 +2,26 @@
 
 import uuid
 
-from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import load_only, selectinload
 
-from casustafel.audit import record, record_denial
-from casustafel.dates import utcnow
+from casustafel.audit.services import record, record_denial
 from casustafel.errors import DISK_FULL
 from casustafel.extensions import db
 from casustafel.forms import row_number
-from casustafel.models import Indicator, InformationRequest, Phenomenon, Signal
-from casustafel.permissions import Role, can_view_own_signal, role_required
-from casustafel.signals import bp, services
-from casustafel.signals.forms import MAX_ROWS, AnswerForm, SignalForm
+from casustafel.models import Indicator, Phenomenon, Signal
+from casustafel.models.roles import Role
+from casustafel.permissions import can_view_own_signal, role_required
+from casustafel.signals import assessments, attachments, inbox, services, workspace
+from casustafel.signals.forms import MAX_ROWS, AnswerForm, RegisterSignalForm, SignalForm
 from casustafel.signals.uploads import check_uploads
 from casustafel.web import render_logged
+from casustafel.web.routes import register_routes
+
+bp = Blueprint("signals", __name__)
+register_routes(bp, assessments, attachments, inbox, workspace)
 
 DISK_FULL_MESSAGE = ("De bijlagen konden niet worden opgeslagen, omdat er op dit moment geen opslagruimte is. "
                      "Uw melding is nog niet verstuurd. Probeer het later opnieuw, of verstuur de melding "
@@ -132,6 +136,14 @@ def new():
     return submit_form(SignalForm(), "meldpunt", "signals/new.html")
 
 
+@bp.route("/meldingen/registreren", methods=["GET", "POST"])
+@role_required(Role.COORDINATOR)
+def register():
+    form = RegisterSignalForm()
+    channel = form.channel.data if request.method == "POST" and form.channel.data else "telefoon"
+    return submit_form(form, channel, "signals/register.html")
+
+
 def get_own_signal_or_404(signal_id: uuid.UUID) -> Signal:
     """Raise 404 (and log the denial) unless the current user reported this signal."""
     signal = db.session.get(Signal, signal_id)
@@ -176,20 +188,9 @@ def mine_detail(signal_id):
     open_question = next((q for q in signal.questions if q.answered_at is None), None)
     form = AnswerForm()
     if open_question is not None and form.validate_on_submit():
-        answer_question(current_user, signal, open_question, form.answer.data)
+        services.answer_question(current_user, signal, open_question, form.answer.data)
         db.session.commit()
         flash("Uw antwoord is verstuurd. Dank u wel.", "success")
         return redirect(url_for("signals.mine_detail", signal_id=signal.id))
     record(current_user, "signal.status_viewed", signal, purpose="melding")
     return render_logged("signals/mine_detail.html", signal=signal, question=open_question, form=form)
-
-
-def answer_question(actor, signal: Signal, question: InformationRequest, answer: str) -> None:
-    """Store the reporter's answer and put the signal back in the status it had before."""
-    from casustafel.signals.workflow import QUESTION, transition
-
-    question.answer = answer
-    question.answered_at = utcnow()
-    if signal.status == QUESTION and signal.status_before_question:
-        transition(actor, signal, signal.status_before_question, reason_code="aanvulling_ontvangen")
-    record(actor, "signal.question_answered", question, purpose="melding")

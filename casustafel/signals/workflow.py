@@ -4,7 +4,7 @@ Every change is an immutable SignalEvent (who, when, from, to, reason) plus a lo
 Closing needs a reason code; reopening a closed signal needs a written reason.
 """
 
-from casustafel.audit import record
+from casustafel.audit.services import record
 from casustafel.dates import utcnow
 from casustafel.extensions import db
 from casustafel.models import SignalEvent

@@ -15,7 +15,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
 from casustafel import dates
-from casustafel.audit import record
+from casustafel.audit.services import record
 from casustafel.dates import utcnow
 from casustafel.extensions import db
 from casustafel.forms import Form, strip_text
@@ -28,10 +28,10 @@ from casustafel.models import (
     Signal,
     SignalEvent,
 )
+from casustafel.models.roles import Role
 from casustafel.notifications import notify
-from casustafel.permissions import Role, role_required
-from casustafel.signals import bp
-from casustafel.signals.inbox import get_signal_or_404, waiting_since, waits_too_long
+from casustafel.permissions import role_required
+from casustafel.signals.common import get_signal_or_404, waiting_since, waits_too_long
 from casustafel.signals.linked import find_linked, record_linked_viewed
 from casustafel.signals.workflow import (
     CLOSED,
@@ -42,6 +42,9 @@ from casustafel.signals.workflow import (
     next_states,
     transition,
 )
+from casustafel.web.routes import Routes
+
+routes = Routes()
 
 LEGAL_HOLD_REASONS = {"inzageverzoek": "Inzageverzoek", "bezwaar": "Bezwaar", "beroep": "Beroep", "overig": "Overig"}
 # Feedback the coordinator picks; the question message goes only with a question.
@@ -245,13 +248,13 @@ def _conflict(signal: Signal, **forms):
     return render_workspace(signal, 409, conflict=CONFLICT, **forms)
 
 
-@bp.route("/meldingen/<uuid:signal_id>")
+@routes.route("/meldingen/<uuid:signal_id>")
 @role_required(Role.COORDINATOR)
 def detail(signal_id):
     return render_workspace(get_signal_or_404(signal_id))
 
 
-@bp.route("/meldingen/<uuid:signal_id>/status", methods=["POST"])
+@routes.route("/meldingen/<uuid:signal_id>/status", methods=["POST"])
 @role_required(Role.COORDINATOR)
 def change_status(signal_id):
     signal = get_signal_or_404(signal_id)
@@ -277,7 +280,7 @@ def change_status(signal_id):
     return render_workspace(signal, status_form=form)
 
 
-@bp.route("/meldingen/<uuid:signal_id>/legal-hold", methods=["POST"])
+@routes.route("/meldingen/<uuid:signal_id>/legal-hold", methods=["POST"])
 @role_required(Role.COORDINATOR)
 def legal_hold(signal_id):
     signal = get_signal_or_404(signal_id)
@@ -297,7 +300,7 @@ def legal_hold(signal_id):
     return redirect(url_for("signals.detail", signal_id=signal.id))
 
 
-@bp.route("/meldingen/<uuid:signal_id>/vraag", methods=["POST"])
+@routes.route("/meldingen/<uuid:signal_id>/vraag", methods=["POST"])
 @role_required(Role.COORDINATOR)
 def ask(signal_id):
     signal = get_signal_or_404(signal_id)
@@ -317,7 +320,7 @@ def ask(signal_id):
     return render_workspace(signal, question_form=form)
 
 
-@bp.route("/meldingen/<uuid:signal_id>/terugkoppeling", methods=["POST"])
+@routes.route("/meldingen/<uuid:signal_id>/terugkoppeling", methods=["POST"])
 @role_required(Role.COORDINATOR)
 def feedback(signal_id):
     signal = get_signal_or_404(signal_id)

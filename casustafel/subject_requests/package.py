@@ -18,14 +18,11 @@ was handled and that art. 41 UAVG was applied on the named ground, not whether d
 from dataclasses import dataclass, field
 from datetime import date
 
-from flask import current_app, render_template
-from weasyprint import HTML
-
 from casustafel import dates
-from casustafel.meetings.pdf import NoFetching
 from casustafel.models import SUBJECT_REQUEST_TYPES, Location
 from casustafel.retention.services import CASE_REASON, REFERRED_REASON, SHORT_REASONS, TERMS, months, term_text
 from casustafel.subject_requests import services
+from casustafel.web.pdf import render_pdf
 
 GENERAL_PURPOSE = ("Het registreren, wegen en opvolgen van signalen van ondermijning door de gemeente "
                    "(taak van algemeen belang, art. 6 lid 1 sub e AVG), volgens het Modelprotocol ondermijning "
@@ -135,6 +132,5 @@ def build(request, findings: list[services.Finding]) -> AnswerPackage:
 
 
 def render(package: AnswerPackage) -> bytes:
-    html = render_template("subject_requests/pdf_answer.html", package=package, purpose=GENERAL_PURPOSE,
-                           generated_at=dates.today())
-    return HTML(string=html, base_url=current_app.static_folder, url_fetcher=NoFetching()).write_pdf()
+    return render_pdf("subject_requests/pdf_answer.html", package=package, purpose=GENERAL_PURPOSE,
+                      generated_at=dates.today())

@@ -15,8 +15,8 @@ from sqlalchemy import exists, func, select
 from sqlalchemy.exc import IntegrityError
 
 from casustafel import dates, linking
-from casustafel.audit import record
 from casustafel.audit.queries import signal_object_ids
+from casustafel.audit.services import record
 from casustafel.dates import add_months, utcnow
 from casustafel.extensions import db
 from casustafel.models import (
@@ -29,7 +29,7 @@ from casustafel.models import (
     SubjectRequest,
     SubjectRequestSignal,
 )
-from casustafel.permissions import ROLE_LABELS, Role
+from casustafel.models.roles import ROLE_LABELS, Role
 
 PURPOSE = "rechten_betrokkene"
 LOG_LIMIT = 500  # log entries shown on the page; the package summarises all of them

@@ -2,20 +2,23 @@
 the restriction decision, the answer package and closing. Every page logs what it showed."""
 
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 
 from casustafel import dates
-from casustafel.audit import record, record_denial
-from casustafel.auth.views import fresh_login_required
+from casustafel.audit.services import record, record_denial
 from casustafel.extensions import db
-from casustafel.meetings.pdf import pdf_response
 from casustafel.models import SUBJECT_REQUEST_STATUSES, SUBJECT_REQUEST_TYPES, SubjectRequest
-from casustafel.permissions import Role, can_handle_subject_requests, role_required
-from casustafel.subject_requests import bp, package, services
+from casustafel.models.roles import Role
+from casustafel.permissions import can_handle_subject_requests, role_required
+from casustafel.subject_requests import package, services
 from casustafel.subject_requests.forms import CloseForm, DecisionForm, RequestForm
 from casustafel.web import render_logged
+from casustafel.web.access import fresh_login_required
+from casustafel.web.pdf import pdf_response
+
+bp = Blueprint("subject_requests", __name__, url_prefix="/verzoeken")
 
 CONFLICT = ("Iemand anders heeft dit verzoek intussen gewijzigd. Uw wijziging is niet opgeslagen. "
             "Bekijk de nieuwe stand hieronder en probeer het zo nodig opnieuw.")

@@ -1,0 +1,87 @@
+"""What the meeting pages share: loading with the object rules, the detail page, conflicts."""
+
+import uuid
+
+from flask import abort
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm.exc import StaleDataError
+
+from casustafel import dates
+from casustafel.audit.services import record, record_denial
+from casustafel.extensions import db
+from casustafel.meetings import services
+from casustafel.meetings.forms import AddItemForm, InviteForm
+from casustafel.models import AgendaItem, Department, Meeting, User, UserRole
+from casustafel.models.roles import Role
+from casustafel.permissions import can_manage_meetings
+from casustafel.web import render_logged
+
+CONFLICT = ("Iemand anders heeft dit intussen gewijzigd. Uw invoer staat hieronder nog; bekijk de "
+            "nieuwe versie en sla opnieuw op als u uw wijziging wilt bewaren.")
+
+
+# --- loading with the object rules ------------------------------------------------------
+
+
+def get_meeting_or_404(meeting_id: uuid.UUID) -> Meeting:
+    """Raise 404 (and log the denial) unless the user manages meetings and it exists."""
+    meeting = db.session.get(Meeting, meeting_id)
+    if meeting is None or not can_manage_meetings(current_user):
+        record_denial(current_user, "meeting", meeting_id)
+        abort(404)
+    return meeting
+
+
+def get_item_or_404(meeting: Meeting, item_id: uuid.UUID) -> AgendaItem:
+    item = db.session.get(AgendaItem, item_id)
+    if item is None or item.meeting_id != meeting.id:
+        record_denial(current_user, "agenda_item", item_id)
+        abort(404)
+    return item
+
+
+def active_with_role(role: Role) -> list[User]:
+    return list(
+        db.session.scalars(
+            select(User).join(UserRole, UserRole.user_id == User.id)
+            .where(UserRole.role == role.value, User.active.is_(True))
+            .order_by(User.display_name)
+        )
+    )
+
+
+def active_departments() -> list[Department]:
+    return list(db.session.scalars(select(Department).where(Department.active.is_(True)).order_by(Department.name)))
+
+
+def parse_uuid(value) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(str(value))
+    except (TypeError, ValueError):
+        return None
+
+
+def commit_or_conflict() -> bool:
+    """Commit; False (after a rollback) when someone else saved the same row in between."""
+    try:
+        db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        return False
+    return True
+
+
+def render_detail(meeting: Meeting, *, invite_form=None, item_form=None, status=200):
+    """The coordinator's page of one meeting; forms passed in keep what was typed."""
+    invited = {i.user_id for i in meeting.invitees}
+    invite_form = invite_form or InviteForm(prefix="invite")
+    invite_form.fill([u for u in active_with_role(Role.MEMBER) if u.id not in invited], active_departments())
+    item_form = item_form or AddItemForm(prefix="item")
+    item_form.fill(services.agenda_candidates())
+    checks = {item.id: services.privacy_check_2a(item) for item in meeting.items}
+    record(current_user, "meeting.viewed", meeting, purpose=services.PURPOSE)
+    return render_logged(
+        "meetings/detail.html", meeting=meeting, invite_form=invite_form, item_form=item_form, checks=checks,
+        overdue=services.overdue_actions(meeting, dates.today()), today=dates.today(),
+    ), status

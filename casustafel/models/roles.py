@@ -1,0 +1,24 @@
+"""The roles a user can hold (DOMAIN.md §3), with their Dutch labels."""
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    REPORTER = "reporter"
+    MEMBER = "member"
+    COORDINATOR = "coordinator"
+    PRIVACY_OFFICER = "privacy_officer"
+    ADMIN = "admin"
+
+    @property
+    def label(self) -> str:
+        return ROLE_LABELS[self]
+
+
+ROLE_LABELS = {
+    Role.REPORTER: "Medewerker (melder)",
+    Role.MEMBER: "Deelnemer casustafel",
+    Role.COORDINATOR: "Regisseur / voorzitter",
+    Role.PRIVACY_OFFICER: "Privacyfunctionaris",
+    Role.ADMIN: "Functioneel beheerder",
+}
