@@ -12,14 +12,41 @@ import io
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
+import click
 from flask import current_app
 from sqlalchemy import select
 
 from casustafel import dates
+from casustafel.actions.services import update_action
 from casustafel.admin.services import create_user, find_user_by_email
+from casustafel.breakglass.services import end_access, grant_access
 from casustafel.extensions import db
+from casustafel.meetings import services as meetings
 from casustafel.models import Department, Indicator, Partner, Phenomenon, Signal
 from casustafel.models.roles import ROLE_LABELS, Role
+from casustafel.privacy.decisions import decide_privacy_check
+from casustafel.privacy.services import open_check, request_privacy_check
+from casustafel.referrals.pdf import render_package
+from casustafel.referrals.services import (
+    add_police_information,
+    create_referral,
+    privacy_check,
+    send_referral,
+    update_progress,
+)
+from casustafel.retention.services import run_retention
+from casustafel.signals.services import (
+    LocationInput,
+    SignalInput,
+    SubjectInput,
+    answer_question,
+    ask_question,
+    build_signal,
+    send_feedback,
+    set_legal_hold,
+)
+from casustafel.signals.weighing import record_assessment, record_source_query
+from casustafel.subject_requests import services as requests
 
 DEMO_PASSWORD = "demo-casustafel-2026"  # printed demo login, refused in production  # noqa: S105  # nosec B105
 
@@ -88,9 +115,6 @@ def _local(day: date, hour: int, minute: int = 0) -> datetime:
 
 def weigh_to_sources(coordinator, officer, signal, registers=("brp", "bag", "kvk"), content=("brp",)) -> None:
     """Intake and weging 3 passed, check 1 decided by the privacy officer, two source checks."""
-    from casustafel.privacy.decisions import decide_privacy_check
-    from casustafel.privacy.services import request_privacy_check
-    from casustafel.signals.assessments import record_assessment, record_source_query
 
     record_assessment(coordinator, signal, "intake", outcome="verder_naar_weging",
                       answers={"ondermijning": True, "gemeentelijke_taak": True, "grondgebied": True},
@@ -108,30 +132,6 @@ def weigh_to_sources(coordinator, officer, signal, registers=("brp", "bag", "kvk
 
 def _world(users: dict) -> None:
     """A month of a municipality's work, through the real services."""
-    from casustafel.actions.services import update_action
-    from casustafel.breakglass.services import end_access, grant_access
-    from casustafel.meetings import services as meetings
-    from casustafel.privacy.decisions import decide_privacy_check
-    from casustafel.privacy.services import open_check
-    from casustafel.referrals.pdf import render_package
-    from casustafel.referrals.services import (
-        add_police_information,
-        create_referral,
-        privacy_check,
-        send_referral,
-        update_progress,
-    )
-    from casustafel.retention.services import run_retention
-    from casustafel.signals.assessments import record_assessment
-    from casustafel.signals.services import (
-        LocationInput,
-        SignalInput,
-        SubjectInput,
-        build_signal,
-    )
-    from casustafel.signals.views import answer_question
-    from casustafel.signals.workspace import ask_question, send_feedback, set_legal_hold
-    from casustafel.subject_requests import services as requests
 
     reporter, colleague = users["melder@casustafel.test"], users["belastingen@casustafel.test"]
     coordinator, officer = users["voorzitter@casustafel.test"], users["privacy@casustafel.test"]
@@ -336,3 +336,13 @@ def load_demo() -> list[tuple[str, str, str]]:
         _world(users)
     db.session.commit()
     return result
+
+
+@click.command("demo")
+def demo_cli():
+    """Fill an empty database with demo data and one account per role; print the logins."""
+    accounts = load_demo()
+    click.echo("\nDemo-accounts (alleen voor proefomgevingen):")
+    for email, role, password in accounts:
+        click.echo(f"  {role:<28} {email:<32} wachtwoord: {password}")
+    click.echo()

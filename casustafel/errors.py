@@ -16,10 +16,12 @@ import re
 import uuid
 
 from flask import current_app, g, render_template
+from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm.exc import StaleDataError
 
+from casustafel.audit.services import record
 from casustafel.crypto import DecryptionError, KeyringError
 from casustafel.extensions import db
 
@@ -56,10 +58,6 @@ def handle_csrf_error(error):
 
 def handle_stale(error):
     """Two saves at the same moment: the second is refused (409) and its attempt logged."""
-    from flask_login import current_user
-
-    from casustafel.audit.services import record
-
     db.session.rollback()
     match = re.search(r"on table '(\w+)'", str(error))
     log.warning("conflicting concurrent change refused (request %s)", _request_id())
@@ -128,10 +126,6 @@ def handle_decryption_error(error: DecryptionError):
 
 def _record_security_event(error: DecryptionError) -> None:
     """Put the failure in the access log too; never let that hide the error page."""
-    from flask_login import current_user
-
-    from casustafel.audit.services import record
-
     try:
         record(current_user, "security.decryption_failed", object_type=error.table, object_id=error.row_id,
                result="failed", reason_code=error.column)

@@ -3,9 +3,16 @@ without storing plaintext. Lookups fetch candidates by index, decrypt and compar
 """
 
 from flask import current_app
+from sqlalchemy import select
 
 from casustafel import crypto
+from casustafel.extensions import db
+from casustafel.models import Location, Subject
 from casustafel.models.base import keyring
+
+# kind → the entity's blind-index column.
+COLUMNS = {"person": "person_bidx", "organisation": "organisation_bidx", "kvk": "kvk_bidx",
+           "address": "address_bidx"}
 
 
 def _index(name: str, *parts: str, kid: int | None = None) -> int:
@@ -118,17 +125,11 @@ def find_entities(kind: str, *values) -> list:
     so a blind-index collision never returns someone else. Used for data-subject requests
     and the privacy officer's log search; callers log the lookup with its purpose.
     """
-    from sqlalchemy import select
-
-    from casustafel.extensions import db
-    from casustafel.models import Location, Subject
-    from casustafel.signals.linked import KINDS, exact_key
-
     wanted = KEYS[kind](*values)
     indexes = lookup_indexes(kind, *values)
     if wanted is None or not indexes:
         return []
-    column = KINDS[kind][0]
+    column = COLUMNS[kind]
     models = (Subject, Location) if kind == "address" else (Subject,)
     found = []
     for model in models:
@@ -136,3 +137,14 @@ def find_entities(kind: str, *values) -> list:
             if exact_key(kind, entity) == wanted:
                 found.append(entity)
     return found
+
+
+def exact_key(kind: str, entity):
+    """The normalised value the blind index of `kind` was made from, or None."""
+    if kind == "person":
+        return person_key(entity.name, entity.birth_date) if entity.kind == "persoon" else None
+    if kind == "organisation":
+        return organisation_key(entity.name) if entity.kind == "organisatie" else None
+    if kind == "kvk":
+        return kvk_key(entity.kvk_number) if entity.kind == "organisatie" else None
+    return address_key(entity.postcode, entity.house_number, entity.house_number_addition)

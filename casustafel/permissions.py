@@ -8,8 +8,13 @@ from functools import wraps
 
 from flask import abort, current_app, g, redirect, request, url_for
 from flask_login import current_user
+from sqlalchemy import select
 
+from casustafel.audit.services import record_denial
+from casustafel.extensions import db
+from casustafel.models import PrivacyCheck
 from casustafel.models.roles import Role
+from casustafel.settings import get_setting
 
 # Endpoints anyone may reach without logging in.
 PUBLIC_ENDPOINTS = frozenset(
@@ -41,8 +46,6 @@ def role_required(*roles: Role):
                 return current_app.login_manager.unauthorized()
             active = next((r for r in roles if current_user.has_role(r)), None)
             if active is None:
-                from casustafel.audit.services import record_denial
-
                 record_denial(current_user, "endpoint", request.endpoint)
                 abort(403)
             g.active_role = active
@@ -112,11 +115,6 @@ def can_see_reporter(user, signal) -> bool:
 
 def privacy_check_open_for(user, signal) -> bool:
     """True while a privacy check on the signal waits for this privacy officer's decision."""
-    from sqlalchemy import select
-
-    from casustafel.extensions import db
-    from casustafel.models import PrivacyCheck
-
     if not (user.is_authenticated and user.has_role(Role.PRIVACY_OFFICER)):
         return False
     return (
@@ -135,8 +133,6 @@ def can_read_signal_for_privacy_check(user, signal) -> bool:
 
 def coordinator_records_privacy_checks() -> bool:
     """The setting for small municipalities: the coordinator records the privacy checks."""
-    from casustafel.settings import get_setting
-
     return get_setting("privacy_checks_by_coordinator") == "1"
 
 

@@ -32,6 +32,7 @@ from sqlalchemy import func, select, update
 
 from casustafel import crypto, linking
 from casustafel.extensions import db
+from casustafel.models import AuditEvent
 from casustafel.models.base import Encrypted
 
 ROTATABLE = ("enc", "bidx", "file")  # audit: nothing to rewrite (see the module docstring)
@@ -309,8 +310,6 @@ def _file_status(keyring) -> Counter:
 
 
 def _audit_status(keyring) -> Counter:
-    from casustafel.models import AuditEvent
-
     rows = db.session.execute(select(AuditEvent.key_id, func.count()).group_by(AuditEvent.key_id)).all()
     return Counter({kid: count for kid, count in rows})
 

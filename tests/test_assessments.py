@@ -13,7 +13,7 @@ from sqlalchemy.exc import OperationalError
 
 from casustafel.extensions import db
 from casustafel.models import Assessment, AuditEvent, Signal, SignalEvent
-from casustafel.signals.assessments import record_assessment
+from casustafel.signals.weighing import record_assessment
 from casustafel.signals.workflow import TransitionError
 from tests.conftest import csrf_from, status_events
 

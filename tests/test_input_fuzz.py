@@ -47,6 +47,7 @@ from casustafel.demo import DEMO_PDF, DEMO_PNG
 from casustafel.extensions import db
 from casustafel.forms import DateField
 from casustafel.models import CHANNELS, SUBJECT_KINDS, SUBJECT_ROLES, Department, Indicator, Partner, Phenomenon, Signal
+from casustafel.web import pdf as web_pdf
 from tests.conftest import csrf_from, login
 
 TODAY = dates.today()
@@ -368,9 +369,6 @@ def signal_count() -> int:
 def cast(app, make_user, monkeypatch) -> Cast:
     """A department with a member, a reporter, a coordinator, a privacy officer, each logged in
     in their own browser; a partner whose name a spreadsheet would run as a formula."""
-    from casustafel.meetings import pdf as meeting_pdf
-    from casustafel.referrals import pdf as referral_pdf
-    from casustafel.subject_requests import package as answer_pdf
 
     department = Department(name="Vergunningen, toezicht en handhaving")
     partner = Partner(name='=HYPERLINK("http://example.test","Klik")', position=99)
@@ -394,9 +392,7 @@ def cast(app, make_user, monkeypatch) -> Cast:
             return cls(*args, **kwargs)
         return html
 
-    monkeypatch.setattr(meeting_pdf, "HTML", recording(meeting_pdf.HTML))
-    monkeypatch.setattr(referral_pdf, "HTML", recording(referral_pdf.HTML))
-    monkeypatch.setattr(answer_pdf, "HTML", recording(answer_pdf.HTML))
+    monkeypatch.setattr(web_pdf, "HTML", recording(web_pdf.HTML))  # every PDF goes through it
     return result
 
 
@@ -532,7 +528,7 @@ def through_the_workflow(cast: Cast, signal: Signal) -> None:
     from casustafel.privacy.services import open_check, request_privacy_check
     from casustafel.referrals.pdf import render_package
     from casustafel.referrals.services import create_referral, privacy_check, send_referral
-    from casustafel.signals.assessments import record_assessment, record_source_query
+    from casustafel.signals.weighing import record_assessment, record_source_query
 
     users, reference, flask_app = cast.users, signal.reference, current_app
     coordinator, officer, member = users["coordinator"], users["privacy_officer"], users["member"]

@@ -11,8 +11,8 @@ from pypdf import PdfReader
 
 from casustafel.extensions import db
 from casustafel.meetings import services
-from casustafel.meetings.pdf import NoFetching
 from casustafel.models import UserSession
+from casustafel.web.pdf import NoFetching
 from tests.test_meeting_access import MARKERS, REPORTER, assert_only, marked_scene
 from tests.test_meetings import ALL_FIELDS, TODAY, add, decide_2a, events, logged_in, published_scene
 

@@ -9,7 +9,7 @@ from casustafel.extensions import db
 from casustafel.models import AuditEvent, PrivacyCheck, SourceQuery
 from casustafel.privacy.decisions import decide_privacy_check
 from casustafel.privacy.services import request_privacy_check
-from casustafel.signals.assessments import SourceQueryError, record_source_query
+from casustafel.signals.weighing import SourceQueryError, record_source_query
 from tests.test_assessments import events, fail_commit_with, post_prefixed
 
 SUMMARY = "Samenvatting-2f6d: 14 inschrijvingen op dit adres."

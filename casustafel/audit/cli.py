@@ -6,7 +6,10 @@ from pathlib import Path
 import click
 from flask.cli import AppGroup
 
+from casustafel.audit import checkpoints
+from casustafel.audit.services import verify_chain
 from casustafel.extensions import db
+from casustafel.models.base import keyring
 
 audit_cli = AppGroup("audit", help="Logboek.")
 
@@ -20,10 +23,6 @@ def audit_verify(checkpoint_arg):
     With --checkpoint the chain must still reach that point with the same MAC, which
     detects removal of the newest entries even when the head was rewritten.
     """
-    from casustafel.audit import checkpoints
-    from casustafel.audit.services import verify_chain
-    from casustafel.models.base import keyring
-
     checkpoint = None
     if checkpoint_arg:
         path = Path(checkpoint_arg)
@@ -49,8 +48,6 @@ def audit_verify(checkpoint_arg):
 def audit_checkpoint(output):
     """Verify the chain after the newest stored checkpoint, store a new one and print it as one
     JSON line {seq, mac, created_at}; keep that line outside the application."""
-    from casustafel.audit import checkpoints
-
     status, _ = checkpoints.verify_since_newest(None, "cli")
     if not status.ok:
         db.session.rollback()

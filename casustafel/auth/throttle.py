@@ -16,6 +16,8 @@ import hashlib
 from flask import current_app
 from limits import parse_many
 
+from casustafel.extensions import limiter
+
 KNOWN_ADDRESS_DAYS = 90
 
 
@@ -24,14 +26,10 @@ def _digest(value: str) -> str:
 
 
 def _limiter():
-    from casustafel.extensions import limiter
-
     return limiter.limiter
 
 
 def _storage():
-    from casustafel.extensions import limiter
-
     return limiter.storage
 
 

@@ -8,6 +8,7 @@ from flask_login import current_user, login_user, logout_user
 from markupsafe import Markup
 from sqlalchemy import func, select
 
+from casustafel.admin import services as accounts
 from casustafel.audit.services import RESULT_FAILED, record
 from casustafel.auth import passwords, sessions, throttle, totp
 from casustafel.auth.forms import ActivationForm, ChangePasswordForm, CodeForm, LoginForm, ReauthenticateForm
@@ -239,8 +240,6 @@ def change_password():
 @limiter.limit("10 per minute", methods=["POST"])
 def activate(token):
     """Choose a password through the single-use link from the e-mail (new account or reset)."""
-    from casustafel.admin import services as accounts
-
     activation = accounts.activation_for(token)
     if activation is None:
         return render_template("auth/activate.html", form=None), 404

@@ -23,6 +23,7 @@ from casustafel.models.roles import ROLE_LABELS, Role
 from casustafel.models.signal import (
     CHANNELS,
     FEEDBACK_MESSAGES,
+    LEGAL_HOLD_REASONS,
     STATUSES,
     SUBJECT_KINDS,
     SUBJECT_ROLES,
@@ -76,6 +77,7 @@ __all__ = [
     "FEEDBACK_MESSAGES",
     "INDICATOR_GROUPS",
     "LEGAL_GROUNDS",
+    "LEGAL_HOLD_REASONS",
     "MEETING_KINDS",
     "MEETING_STATUSES",
     "PRIVACY_CHECK_KINDS",

@@ -250,6 +250,8 @@ class SignalEvent(db.Model):
     actor: Mapped[User | None] = relationship()
 
 
+LEGAL_HOLD_REASONS = {"inzageverzoek": "Inzageverzoek", "bezwaar": "Bezwaar", "beroep": "Beroep", "overig": "Overig"}
+
 FEEDBACK_MESSAGES = {
     "ontvangen": "Uw melding is ontvangen.",
     "in_behandeling": "Uw melding is in behandeling genomen.",

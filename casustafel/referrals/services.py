@@ -19,6 +19,7 @@ from casustafel.models.roles import Role
 from casustafel.notifications import notify
 from casustafel.privacy.decisions import notify_privacy_officers
 from casustafel.privacy.services import request_privacy_check
+from casustafel.signals.workflow import closed
 
 PURPOSE = "verstrekking"
 
@@ -221,6 +222,11 @@ def add_police_information(actor, signal, *, received_on: date, content: str,
     db.session.flush()
     record(actor, "police_information.recorded", item, purpose="casustafel")
     return item
+
+
+@closed.connect
+def _delete_police_information_when_closed(signal, actor=None, **_) -> None:
+    delete_police_information(actor, signal)
 
 
 def delete_police_information(actor, signal) -> int:

@@ -30,6 +30,7 @@ from datetime import date, datetime
 from flask import current_app
 from sqlalchemy import and_, delete, exists, func, insert, not_, or_, select, update
 
+from casustafel import dates
 from casustafel.audit.services import SECURITY_ACTION_PREFIXES, prune_log, record
 from casustafel.dates import add_months
 from casustafel.extensions import db
@@ -348,9 +349,7 @@ def run_retention(actor, now: datetime, *, dry_run: bool, origin: str, batch_siz
 
 
 def _clock() -> datetime:
-    from casustafel.dates import utcnow
-
-    return utcnow()
+    return dates.utcnow()
 
 
 def _batches(stmt, key_column, batch_size: int):

@@ -14,12 +14,11 @@ from casustafel.audit.services import record, record_denial
 from casustafel.dates import local_time, utcnow
 from casustafel.extensions import db
 from casustafel.forms import Form, IntegerField
-from casustafel.models import RetentionRun, User
+from casustafel.models import LEGAL_HOLD_REASONS, RetentionRun, User
 from casustafel.models.roles import Role
 from casustafel.permissions import can_configure_retention, can_view_retention, role_required
 from casustafel.retention import services
 from casustafel.settings import get_setting, set_setting
-from casustafel.signals.workspace import LEGAL_HOLD_REASONS
 from casustafel.web import render_logged
 from casustafel.web.access import fresh_login_required
 from casustafel.web.pdf import pdf_response, render_pdf

@@ -11,7 +11,7 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
-from casustafel.audit.services import record, record_denial
+from casustafel.audit.services import record_denial
 from casustafel.extensions import db
 from casustafel.models import (
     ASSESSMENT_CRITERIA,
@@ -29,8 +29,6 @@ from casustafel.privacy.decisions import notify_privacy_officers
 from casustafel.privacy.services import latest_decision, open_check, request_privacy_check
 from casustafel.signals.assessment_forms import (
     KIND_LABELS,
-    NO_BLOCKS_WEIGHING,
-    OUTCOMES,
     WEIGHING_STATUSES,
     PrivacyCheckRequestForm,
     SourceQueryForm,
@@ -38,68 +36,14 @@ from casustafel.signals.assessment_forms import (
     weighing_form,
 )
 from casustafel.signals.common import get_signal_or_404
-from casustafel.signals.workflow import CLOSED, TransitionError, transition
+from casustafel.signals.weighing import SourceQueryError, approved_check_1, record_assessment, record_source_query
+from casustafel.signals.workflow import TransitionError
 from casustafel.web.routes import Routes
 
 routes = Routes()
 
 # Privacy check 1 can be asked once the weighing is under way.
 REQUEST_STATUSES = ("weging", "bronnenonderzoek")
-
-
-class SourceQueryError(ValueError):
-    """A refused source check, with a Dutch message for the user."""
-
-
-# --- services (take the actor, never commit) ---------------------------------------------
-
-
-def record_assessment(actor, signal, kind: str, *, answers: dict[str, bool], outcome: str,
-                      rationale: str, closing_reason: str | None = None) -> Assessment:
-    """Record a weighing and move the signal on. A 'no' at intake cannot lead to the weging."""
-    step = OUTCOMES[kind][outcome]
-    if kind == "intake" and step.to_status == "weging" and not all(answers.values()):
-        raise TransitionError(NO_BLOCKS_WEIGHING)
-    if signal.status not in WEIGHING_STATUSES[kind]:
-        raise TransitionError(f"Een {KIND_LABELS[kind].lower()} past niet bij de status ‘{signal.status_label}’.")
-    if signal.status == "ingediend":
-        transition(actor, signal, "intake")
-    assessment = Assessment(signal_id=signal.id, kind=kind, answers=answers, outcome=outcome,
-                            assessed_by_id=actor.id)
-    assessment.rationale = rationale.strip()
-    db.session.add(assessment)
-    db.session.flush()
-    transition(actor, signal, step.to_status,
-               reason_code=(step.reason_code or closing_reason) if step.to_status == CLOSED else None)
-    record(actor, "assessment.recorded", assessment, purpose="casustafel", reason_code=outcome)
-    return assessment
-
-
-def approved_check_1(signal) -> PrivacyCheck | None:
-    """The latest decided privacy check 1, if it approved consulting sources."""
-    check = latest_decision(signal, "1")
-    return check if check is not None and check.approved else None
-
-
-def record_source_query(actor, signal, *, register: str, hit: bool, summary: str | None) -> SourceQuery:
-    """Log a hit / no hit in a register privacy check 1 allowed; content only where it allowed content."""
-    check = approved_check_1(signal)
-    if signal.status != "bronnenonderzoek":
-        raise SourceQueryError("Bronnen raadplegen kan alleen als de melding in het bronnenonderzoek is.")
-    if check is None:
-        raise SourceQueryError("Er is nog geen goedgekeurde privacytoets 1 voor deze melding.")
-    if register not in (check.allowed_registers or []):
-        raise SourceQueryError("Deze bron is in de privacytoets niet toegestaan.")
-    summary = (summary or "").strip() or None
-    if summary and register not in (check.content_registers or []):
-        raise SourceQueryError("Voor deze bron is alleen hit / no hit toegestaan.")
-    query = SourceQuery(signal_id=signal.id, privacy_check_id=check.id, register=register, hit=hit,
-                        queried_by_id=actor.id)
-    query.summary = summary
-    db.session.add(query)
-    db.session.flush()
-    record(actor, "source_query.recorded", query, purpose="casustafel", reason_code=register)
-    return query
 
 
 # --- views ---------------------------------------------------------------------------------

@@ -17,10 +17,10 @@ from casustafel.models import Location, Signal, Subject
 
 # kind → (column on the entity, wording after "N andere meldingen").
 KINDS = {
-    "person": ("person_bidx", "over deze persoon"),
-    "organisation": ("organisation_bidx", "over deze organisatie"),
-    "kvk": ("kvk_bidx", "met dit KvK-nummer"),
-    "address": ("address_bidx", "op dit adres"),
+    "person": (linking.COLUMNS["person"], "over deze persoon"),
+    "organisation": (linking.COLUMNS["organisation"], "over deze organisatie"),
+    "kvk": (linking.COLUMNS["kvk"], "met dit KvK-nummer"),
+    "address": (linking.COLUMNS["address"], "op dit adres"),
 }
 
 
@@ -40,17 +40,6 @@ class Link:
     def summary(self) -> str:
         count = len(self.signals)
         return f"{count} {'andere melding' if count == 1 else 'andere meldingen'} {self.wording}"
-
-
-def exact_key(kind: str, entity):
-    """The normalised value the blind index of `kind` was made from, or None."""
-    if kind == "person":
-        return linking.person_key(entity.name, entity.birth_date) if entity.kind == "persoon" else None
-    if kind == "organisation":
-        return linking.organisation_key(entity.name) if entity.kind == "organisatie" else None
-    if kind == "kvk":
-        return linking.kvk_key(entity.kvk_number) if entity.kind == "organisatie" else None
-    return linking.address_key(entity.postcode, entity.house_number, entity.house_number_addition)
 
 
 def _kinds_of(entity) -> tuple[str, ...]:
@@ -73,7 +62,7 @@ def find_linked(signal: Signal) -> dict:
     wanted: dict[str, dict] = {kind: defaultdict(list) for kind in KINDS}  # kind → bidx → [(entity, key)]
     for entity in entities:
         for kind in _kinds_of(entity):
-            key = exact_key(kind, entity)
+            key = linking.exact_key(kind, entity)
             # Every index the value may carry (one per bidx key), not the entity's own stored
             # one: during a bidx rotation two rows with the same value may use different keys.
             for bidx in linking.key_indexes(kind, key):
@@ -86,7 +75,7 @@ def find_linked(signal: Signal) -> dict:
         if kind == "address":
             candidates += _candidates(Location, column, set(by_index), signal.id)
         for candidate in candidates:
-            key = exact_key(kind, candidate)
+            key = linking.exact_key(kind, candidate)
             for entity, wanted_key in by_index[getattr(candidate, column)]:
                 if key != wanted_key:
                     continue  # a blind-index collision: a different value

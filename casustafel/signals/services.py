@@ -18,6 +18,7 @@ from casustafel.extensions import db
 from casustafel.models import (
     Attachment,
     Feedback,
+    Indicator,
     InformationRequest,
     Location,
     ReferenceCounter,
@@ -125,8 +126,6 @@ def build_signal(actor: User, data: SignalInput, channel: str = "meldpunt", stor
     The id of every file written to the store is appended to `saved`, so the caller can
     remove the files when the transaction fails.
     """
-    from casustafel.models import Indicator
-
     signal = Signal(reference=next_reference(), channel=channel, status="ingediend")
     signal.urgent = bool(data.urgent)
     signal.phenomenon_id = data.phenomenon_id
@@ -206,3 +205,43 @@ def answer_question(actor, signal: Signal, question: InformationRequest, answer:
     if signal.status == QUESTION and signal.status_before_question:
         transition(actor, signal, signal.status_before_question, reason_code="aanvulling_ontvangen")
     record(actor, "signal.question_answered", question, purpose="melding")
+
+
+# --- talking to the reporter and legal hold --------------------------------------------------
+
+
+def _tell_reporter(signal: Signal) -> None:
+    notify(signal.reporter, "Nieuws over uw melding",
+           "Er is nieuws over een melding die u heeft gedaan. Log in bij casustafel en kijk bij Mijn meldingen.")
+
+
+def send_feedback(actor, signal: Signal, code: str) -> Feedback:
+    """Send a standard message (never content) and tell the reporter there is news."""
+    feedback = Feedback(signal=signal, code=code, sent_by_id=actor.id)
+    db.session.add(feedback)
+    _tell_reporter(signal)
+    db.session.flush()
+    record(actor, "feedback.sent", feedback, reason_code=code, purpose="casustafel")
+    return feedback
+
+
+def ask_question(actor, signal: Signal, text: str) -> InformationRequest:
+    """Put the signal on hold for the reporter's answer (TransitionError when it cannot be)."""
+    transition(actor, signal, QUESTION, reason_code="aanvullende_vraag")
+    question = InformationRequest(signal=signal, asked_by_id=actor.id)
+    question.question = text
+    db.session.add(question)
+    send_feedback(actor, signal, "aanvullende_vraag")
+    record(actor, "signal.question_asked", question, purpose="casustafel")
+    return question
+
+
+def set_legal_hold(actor, signal: Signal, reason_code: str) -> None:
+    signal.legal_hold, signal.legal_hold_reason, signal.legal_hold_since = True, reason_code, utcnow()
+    record(actor, "signal.legal_hold_set", signal, reason_code=reason_code, purpose="casustafel")
+
+
+def release_legal_hold(actor, signal: Signal) -> None:
+    reason_code = signal.legal_hold_reason
+    signal.legal_hold, signal.legal_hold_reason, signal.legal_hold_since = False, None, None
+    record(actor, "signal.legal_hold_released", signal, reason_code=reason_code, purpose="casustafel")

@@ -4,10 +4,16 @@ Every change is an immutable SignalEvent (who, when, from, to, reason) plus a lo
 Closing needs a reason code; reopening a closed signal needs a written reason.
 """
 
+from blinker import Namespace
+
 from casustafel.audit.services import record
 from casustafel.dates import utcnow
 from casustafel.extensions import db
 from casustafel.models import SignalEvent
+
+# Sent when a signal is closed (sender: the signal; actor=): other features act on it without
+# this module knowing them, e.g. referrals deletes police information.
+closed = Namespace().signal("melding-afgesloten")
 
 QUESTION = "aanvulling_gevraagd"
 CLOSED = "afgesloten"
@@ -89,7 +95,5 @@ def transition(actor, signal, to_status: str, *, reason_code: str | None = None,
     db.session.add(event)
     record(actor, "signal.status_changed", signal, reason_code=reason_code or to_status, purpose="casustafel")
     if to_status == CLOSED:
-        from casustafel.referrals.services import delete_police_information  # lazy: referrals imports signals
-
-        delete_police_information(actor, signal)  # police information lives until the case closes
+        closed.send(signal, actor=actor)  # referrals: police information lives until the case closes
     return event

@@ -16,21 +16,19 @@ from wtforms.validators import DataRequired, InputRequired, Length, ValidationEr
 
 from casustafel import dates
 from casustafel.audit.services import record
-from casustafel.dates import utcnow
 from casustafel.extensions import db
 from casustafel.forms import Form, strip_text
 from casustafel.models import (
     FEEDBACK_MESSAGES,
+    LEGAL_HOLD_REASONS,
     STATUSES,
     Action,
-    Feedback,
-    InformationRequest,
     Signal,
     SignalEvent,
 )
 from casustafel.models.roles import Role
-from casustafel.notifications import notify
 from casustafel.permissions import role_required
+from casustafel.signals import services
 from casustafel.signals.common import get_signal_or_404, waiting_since, waits_too_long
 from casustafel.signals.linked import find_linked, record_linked_viewed
 from casustafel.signals.workflow import (
@@ -46,7 +44,6 @@ from casustafel.web.routes import Routes
 
 routes = Routes()
 
-LEGAL_HOLD_REASONS = {"inzageverzoek": "Inzageverzoek", "bezwaar": "Bezwaar", "beroep": "Beroep", "overig": "Overig"}
 # Feedback the coordinator picks; the question message goes only with a question.
 FEEDBACK_CHOICES = {code: text for code, text in FEEDBACK_MESSAGES.items() if code != "aanvullende_vraag"}
 REASON_LABELS = {
@@ -165,46 +162,6 @@ class FeedbackForm(Form):
             raise ValidationError("De melding is nog niet afgesloten. Sluit haar eerst af.")
 
 
-# Services: take the actor, never commit ------------------------------------------------------
-
-
-def _tell_reporter(signal: Signal) -> None:
-    notify(signal.reporter, "Nieuws over uw melding",
-           "Er is nieuws over een melding die u heeft gedaan. Log in bij casustafel en kijk bij Mijn meldingen.")
-
-
-def send_feedback(actor, signal: Signal, code: str) -> Feedback:
-    """Send a standard message (never content) and tell the reporter there is news."""
-    feedback = Feedback(signal=signal, code=code, sent_by_id=actor.id)
-    db.session.add(feedback)
-    _tell_reporter(signal)
-    db.session.flush()
-    record(actor, "feedback.sent", feedback, reason_code=code, purpose="casustafel")
-    return feedback
-
-
-def ask_question(actor, signal: Signal, text: str) -> InformationRequest:
-    """Put the signal on hold for the reporter's answer (TransitionError when it cannot be)."""
-    transition(actor, signal, QUESTION, reason_code="aanvullende_vraag")
-    question = InformationRequest(signal=signal, asked_by_id=actor.id)
-    question.question = text
-    db.session.add(question)
-    send_feedback(actor, signal, "aanvullende_vraag")
-    record(actor, "signal.question_asked", question, purpose="casustafel")
-    return question
-
-
-def set_legal_hold(actor, signal: Signal, reason_code: str) -> None:
-    signal.legal_hold, signal.legal_hold_reason, signal.legal_hold_since = True, reason_code, utcnow()
-    record(actor, "signal.legal_hold_set", signal, reason_code=reason_code, purpose="casustafel")
-
-
-def release_legal_hold(actor, signal: Signal) -> None:
-    reason_code = signal.legal_hold_reason
-    signal.legal_hold, signal.legal_hold_reason, signal.legal_hold_since = False, None, None
-    record(actor, "signal.legal_hold_released", signal, reason_code=reason_code, purpose="casustafel")
-
-
 # Views -----------------------------------------------------------------------------------------
 
 
@@ -290,10 +247,10 @@ def legal_hold(signal_id):
     if not form.validate_on_submit():
         return render_workspace(signal, hold_form=form)
     if signal.legal_hold:
-        release_legal_hold(current_user, signal)
+        services.release_legal_hold(current_user, signal)
         message = "De legal hold is opgeheven; de bewaartermijnen lopen weer."
     else:
-        set_legal_hold(current_user, signal, form.reason.data)
+        services.set_legal_hold(current_user, signal, form.reason.data)
         message = "Legal hold ingesteld: de bewaartermijnen van deze melding staan stil."
     db.session.commit()
     flash(message, "success")
@@ -309,7 +266,7 @@ def ask(signal_id):
         return _conflict(signal, question_form=QuestionForm(signal, formdata=None, question=form.question.data))
     if form.validate_on_submit():
         try:
-            ask_question(current_user, signal, form.question.data)
+            services.ask_question(current_user, signal, form.question.data)
         except TransitionError as error:
             db.session.rollback()
             form.question.errors.append(str(error))
@@ -327,7 +284,7 @@ def feedback(signal_id):
     form = FeedbackForm(signal)
     if not form.validate_on_submit():
         return render_workspace(signal, feedback_form=form)
-    send_feedback(current_user, signal, form.code.data)
+    services.send_feedback(current_user, signal, form.code.data)
     db.session.commit()
     flash("Het bericht is naar de melder gestuurd.", "success")
     return redirect(url_for("signals.detail", signal_id=signal.id))

@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from casustafel import crypto
 from casustafel.extensions import db
+from casustafel.models import KeyCheck
 
 log = logging.getLogger(__name__)
 
@@ -58,8 +59,6 @@ def write_keyring_file(path, keyring: crypto.Keyring) -> None:
 
 
 def key_checks_in_use() -> list:
-    from casustafel.models import KeyCheck
-
     if not inspect(db.engine).has_table(KeyCheck.__tablename__):
         return []
     return list(db.session.scalars(select(KeyCheck)))
@@ -70,8 +69,6 @@ def verify_keyring(keyring: crypto.Keyring | None) -> None:
 
     Raise KeyringError naming purpose and key id for a missing or a wrong key.
     """
-    from casustafel.models import KeyCheck
-
     checks = key_checks_in_use()
     if keyring is None:
         if checks:
