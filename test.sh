@@ -6,8 +6,9 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 bash scripts/setup.sh --tests
 
-echo "== ruff en bandit"
+echo "== ruff, het importcontract en bandit"
 .venv/bin/ruff check --config .ci/ruff.toml .
+.venv/bin/lint-imports
 .venv/bin/bandit -q -c .ci/bandit.yaml -r casustafel config.py
 echo "== kwetsbaarheden in de vastgelegde afhankelijkheden"
 .venv/bin/python scripts/audit_dependencies.py

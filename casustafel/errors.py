@@ -21,7 +21,7 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm.exc import StaleDataError
 
-from casustafel.audit.services import record
+from casustafel.audit_log import record
 from casustafel.crypto import DecryptionError, KeyringError
 from casustafel.extensions import db
 

@@ -7,8 +7,9 @@ its field, never a 500 further down (a year 9999 plus one day, an id beyond BIGI
 
 from flask import request
 from flask_wtf import FlaskForm
-from wtforms import fields
-from wtforms.validators import Optional
+from wtforms import RadioField, fields
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import AnyOf, InputRequired, Optional
 
 from casustafel import dates
 
@@ -136,3 +137,9 @@ class FieldList(fields.FieldList):
                 number = row_number(key[offset:].split(self._field_separator, 1)[0])
                 if number is not None:
                     yield number
+
+
+def required_radio(label: str, choices: list[SelectChoice], message: str) -> RadioField:
+    """A radio group with one Dutch message whether nothing or something unknown is chosen."""
+    return RadioField(label, choices=choices, validate_choice=False,
+                      validators=[InputRequired(message), AnyOf([c.value for c in choices], message=message)])

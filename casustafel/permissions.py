@@ -10,7 +10,7 @@ from flask import abort, current_app, g, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
-from casustafel.audit.services import record_denial
+from casustafel.audit_log import record_denial
 from casustafel.extensions import db
 from casustafel.models import PrivacyCheck
 from casustafel.models.roles import Role

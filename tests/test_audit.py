@@ -19,7 +19,7 @@ from sqlalchemy.exc import DBAPIError
 
 from casustafel import create_app
 from casustafel.admin.services import create_user
-from casustafel.audit.services import GENESIS_MAC, record, verify_chain
+from casustafel.audit_log import GENESIS_MAC, record, verify_chain
 from casustafel.extensions import db
 from casustafel.models import AuditEvent, AuditHead, User
 from casustafel.models.base import keyring

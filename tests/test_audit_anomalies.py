@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from casustafel.audit import anomalies
-from casustafel.audit.services import record
+from casustafel.audit_log import record
 from casustafel.dates import utcnow
 from casustafel.extensions import db
 from casustafel.models import AnomalyReview, AuditEvent

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import delete, event, select, update
 
-from casustafel.audit.services import record
+from casustafel.audit_log import record
 from casustafel.dates import utcnow
 from casustafel.extensions import db
 from casustafel.models import AuditCheckpoint, AuditEvent, AuditHead, UserSession

@@ -24,7 +24,7 @@ from sqlalchemy.engine import make_url
 
 from bench.server import drop_database, recreate_database
 from casustafel import create_app, crypto
-from casustafel.audit.services import verify_chain
+from casustafel.audit_log import verify_chain
 from casustafel.extensions import db
 from casustafel.models import Attachment, Signal
 from casustafel.models.base import Encrypted, keyring

@@ -423,7 +423,7 @@ def test_with_the_access_log_unwritable_reads_and_writes_of_signals_fail_closed(
 
     # Writable again: everything works and the chain still verifies.
     assert coordinator_client.get(signal_url).status_code == 200
-    from casustafel.audit.services import verify_chain
+    from casustafel.audit_log import verify_chain
 
     assert verify_chain(app.extensions["casustafel_keyring"]).ok
 
@@ -807,7 +807,7 @@ def test_ten_parallel_submissions_on_one_database_never_answer_database_is_locke
     assert codes == [302] * writers
     assert "database is locked" not in logged_text(logs)
     with threaded_app.app_context():
-        from casustafel.audit.services import verify_chain
+        from casustafel.audit_log import verify_chain
 
         assert len(db.session.scalars(select(Signal)).all()) == writers
         assert len(events("signal.created")) == len(events("attachment.uploaded")) == writers

@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import select
 
 from casustafel import dates
-from casustafel.audit.services import record
+from casustafel.audit_log import record
 from casustafel.extensions import db
 from casustafel.models import AuditEvent
 from tests.conftest import csrf_from, login, post_form

@@ -10,7 +10,7 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import select, text
 
-from casustafel.audit.services import record, verify_chain
+from casustafel.audit_log import record, verify_chain
 from casustafel.dates import utcnow
 from casustafel.extensions import db
 from casustafel.models import (

@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from casustafel import create_app, linking
-from casustafel.audit.services import record, verify_chain
+from casustafel.audit_log import record, verify_chain
 from casustafel.extensions import db
 from casustafel.forms import NUL_MESSAGE
 from casustafel.models import (

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import Select, and_, or_, select, update
 
-from casustafel.audit.services import record
+from casustafel.audit_log import record
 from casustafel.dates import day_start_utc, utcnow
 from casustafel.extensions import db
 from casustafel.models import ACTION_TYPES, Action, PrivacyCheck, User, UserRole

@@ -12,7 +12,7 @@ from wtforms.fields.choices import SelectChoice
 from casustafel import dates
 from casustafel.actions import services
 from casustafel.actions.forms import ActionFilterForm, NewActionForm, UpdateActionForm
-from casustafel.audit.services import record, record_denial
+from casustafel.audit_log import record, record_denial
 from casustafel.extensions import db
 from casustafel.forms import int_arg
 from casustafel.models import Action, Department, User, UserRole

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from wtforms import BooleanField, StringField
 from wtforms.validators import DataRequired, Length
 
-from casustafel.audit.services import record, record_denial
+from casustafel.audit_log import record, record_denial
 from casustafel.extensions import db
 from casustafel.forms import Form
 from casustafel.models import Partner

@@ -5,7 +5,7 @@ from flask_login import current_user
 from wtforms import BooleanField
 from wtforms.validators import InputRequired, NumberRange, ValidationError
 
-from casustafel.audit.services import record
+from casustafel.audit_log import record
 from casustafel.extensions import db
 from casustafel.forms import Form, IntegerField
 from casustafel.models.roles import Role

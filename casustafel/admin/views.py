@@ -11,7 +11,7 @@ from wtforms.fields.choices import SelectChoice
 
 from casustafel.admin import catalogue, partners, services, settings
 from casustafel.admin.forms import DepartmentForm, NewUserForm, UserForm, VersionForm
-from casustafel.audit.services import record, record_denial
+from casustafel.audit_log import record, record_denial
 from casustafel.extensions import db
 from casustafel.models import Department, RoleRequest, User
 from casustafel.models.roles import ROLE_LABELS, Role

@@ -16,7 +16,7 @@ from sqlalchemy import func, not_, or_, select
 
 from casustafel import dates
 from casustafel.audit.queries import visible
-from casustafel.audit.services import record
+from casustafel.audit_log import record
 from casustafel.extensions import db
 from casustafel.forms import INT64_MAX
 from casustafel.models import AnomalyReview, AuditEvent

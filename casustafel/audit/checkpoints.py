@@ -5,7 +5,7 @@ import json
 
 from sqlalchemy import select
 
-from casustafel.audit.services import ChainStatus, verify_chain
+from casustafel.audit_log import ChainStatus, verify_chain
 from casustafel.dates import utcnow
 from casustafel.extensions import db
 from casustafel.models import AuditCheckpoint

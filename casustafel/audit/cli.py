@@ -7,7 +7,7 @@ import click
 from flask.cli import AppGroup
 
 from casustafel.audit import checkpoints
-from casustafel.audit.services import verify_chain
+from casustafel.audit_log import verify_chain
 from casustafel.extensions import db
 from casustafel.models.base import keyring
 

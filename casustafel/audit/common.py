@@ -3,7 +3,7 @@
 from flask import abort, request
 from flask_login import current_user
 
-from casustafel.audit.services import record_denial
+from casustafel.audit_log import record_denial
 
 PURPOSE = "toezicht"
 

@@ -14,7 +14,7 @@ from casustafel.audit import anomalies
 from casustafel.audit.common import PURPOSE, guard
 from casustafel.audit.forms import PURPOSES, AnomalyFilterForm, ReviewForm, SubjectLookupForm
 from casustafel.audit.queries import subject_object_ids
-from casustafel.audit.services import record
+from casustafel.audit_log import record
 from casustafel.breakglass import services as breakglass
 from casustafel.extensions import db
 from casustafel.models import AuditEvent, Signal, User

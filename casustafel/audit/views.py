@@ -15,7 +15,7 @@ from casustafel import dates
 from casustafel.audit import checkpoints, queries, review
 from casustafel.audit.common import PURPOSE, guard
 from casustafel.audit.forms import LogFilterForm
-from casustafel.audit.services import record
+from casustafel.audit_log import record
 from casustafel.exports import to_csv
 from casustafel.extensions import db
 from casustafel.forms import Form

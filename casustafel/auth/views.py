@@ -8,9 +8,8 @@ from flask_login import current_user, login_user, logout_user
 from markupsafe import Markup
 from sqlalchemy import func, select
 
-from casustafel.admin import services as accounts
-from casustafel.audit.services import RESULT_FAILED, record
-from casustafel.auth import passwords, sessions, throttle, totp
+from casustafel.audit_log import RESULT_FAILED, record
+from casustafel.auth import activation, passwords, sessions, throttle, totp
 from casustafel.auth.forms import ActivationForm, ChangePasswordForm, CodeForm, LoginForm, ReauthenticateForm
 from casustafel.dates import utcnow
 from casustafel.extensions import db, limiter
@@ -240,13 +239,13 @@ def change_password():
 @limiter.limit("10 per minute", methods=["POST"])
 def activate(token):
     """Choose a password through the single-use link from the e-mail (new account or reset)."""
-    activation = accounts.activation_for(token)
-    if activation is None:
+    link = activation.activation_for(token)
+    if link is None:
         return render_template("auth/activate.html", form=None), 404
     form = ActivationForm()
-    form.email_for_policy = activation.user.email
+    form.email_for_policy = link.user.email
     if form.validate_on_submit():
-        accounts.activate(activation, form.new_password.data)
+        activation.activate(link, form.new_password.data)
         db.session.commit()
         flash("Uw wachtwoord is ingesteld. Log nu in.", "success")
         return redirect(url_for("auth.login"))

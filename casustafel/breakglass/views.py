@@ -10,7 +10,7 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
-from casustafel.audit.services import record_denial
+from casustafel.audit_log import record_denial
 from casustafel.breakglass import services
 from casustafel.breakglass.forms import RequestForm
 from casustafel.dates import local_time, utcnow

@@ -9,7 +9,7 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from casustafel import crypto, rotation
-from casustafel.audit.services import record
+from casustafel.audit_log import record
 from casustafel.extensions import db
 from casustafel.keys import key_checks_in_use, verify_keyring, write_keyring_file
 from casustafel.models.base import keyring

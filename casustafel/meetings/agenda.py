@@ -6,7 +6,7 @@ from flask import flash, redirect, url_for
 from flask_login import current_user
 
 from casustafel import dates
-from casustafel.audit.services import record
+from casustafel.audit_log import record
 from casustafel.extensions import db
 from casustafel.meetings import services
 from casustafel.meetings.common import (

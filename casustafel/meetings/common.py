@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
 from casustafel import dates
-from casustafel.audit.services import record, record_denial
+from casustafel.audit_log import record, record_denial
 from casustafel.extensions import db
 from casustafel.meetings import services
 from casustafel.meetings.forms import AddItemForm, InviteForm

@@ -11,7 +11,7 @@ from flask import abort
 from flask_login import current_user
 
 from casustafel import dates
-from casustafel.audit.services import record, record_denial
+from casustafel.audit_log import record, record_denial
 from casustafel.extensions import db
 from casustafel.meetings import services
 from casustafel.models import Meeting

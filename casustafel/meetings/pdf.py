@@ -8,7 +8,7 @@ URL fetcher refuses every URL, so a name or note can never make the server load 
 from flask_login import current_user
 
 from casustafel import dates
-from casustafel.audit.services import record
+from casustafel.audit_log import record
 from casustafel.extensions import db
 from casustafel.meetings import services
 from casustafel.meetings.common import get_meeting_or_404

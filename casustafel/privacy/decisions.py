@@ -6,7 +6,7 @@ the privacy officer no longer reads the signal through this check.
 
 from sqlalchemy import select, update
 
-from casustafel.audit.services import record
+from casustafel.audit_log import record
 from casustafel.dates import utcnow
 from casustafel.extensions import db
 from casustafel.models import REGISTERS, SHAREABLE_FIELDS, Department, MeetingInvitee, PrivacyCheck, User

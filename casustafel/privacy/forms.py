@@ -4,10 +4,9 @@ from wtforms import SelectMultipleField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, ValidationError
 
-from casustafel.forms import Form
+from casustafel.forms import Form, required_radio
 from casustafel.models import REGISTERS, SHAREABLE_FIELDS
 from casustafel.privacy.decisions import CONTENT_NOT_ALLOWED, NEED_FIELD, NEED_REGISTER
-from casustafel.signals.assessment_forms import required_radio
 
 REGISTER_CHOICES = [SelectChoice(code, label) for code, label in REGISTERS.items()]
 FIELD_CHOICES = [SelectChoice(code, label) for code, label in SHAREABLE_FIELDS.items()]

@@ -2,7 +2,7 @@
 
 from sqlalchemy import select
 
-from casustafel.audit.services import record
+from casustafel.audit_log import record
 from casustafel.extensions import db
 from casustafel.models import PRIVACY_CHECK_KINDS, PrivacyCheck
 

@@ -12,7 +12,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from casustafel.audit.services import record, record_denial
+from casustafel.audit_log import record, record_denial
 from casustafel.extensions import db
 from casustafel.models import REGISTERS, SHAREABLE_FIELDS, Action, Meeting, PrivacyCheck, SourceQuery
 from casustafel.models.roles import Role

@@ -14,7 +14,7 @@ from sqlalchemy.orm import selectinload
 from wtforms.fields.choices import SelectChoice
 
 from casustafel import dates
-from casustafel.audit.services import record
+from casustafel.audit_log import record
 from casustafel.exports import to_csv, to_xlsx
 from casustafel.extensions import db
 from casustafel.forms import int_arg

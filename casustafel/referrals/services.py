@@ -11,7 +11,7 @@ from datetime import date
 
 from sqlalchemy import delete, func, or_, select, update
 
-from casustafel.audit.services import record
+from casustafel.audit_log import record
 from casustafel.dates import day_start_utc, utcnow
 from casustafel.extensions import db
 from casustafel.models import SHAREABLE_FIELDS, Partner, PoliceInformation, PrivacyCheck, Referral, User

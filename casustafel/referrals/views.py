@@ -12,7 +12,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from wtforms.fields.choices import SelectChoice
 
 from casustafel import dates
-from casustafel.audit.services import record, record_denial
+from casustafel.audit_log import record, record_denial
 from casustafel.extensions import db
 from casustafel.models import SHAREABLE_FIELDS, Partner, Referral
 from casustafel.models.roles import Role

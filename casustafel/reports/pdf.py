@@ -11,7 +11,7 @@ from flask import abort
 from flask_login import current_user
 
 from casustafel import dates
-from casustafel.audit.services import record
+from casustafel.audit_log import record
 from casustafel.extensions import db
 from casustafel.models.roles import Role
 from casustafel.permissions import role_required

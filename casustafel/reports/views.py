@@ -6,7 +6,7 @@ from flask import Blueprint, Response, abort, redirect, request, url_for
 from flask_login import current_user
 
 from casustafel import dates
-from casustafel.audit.services import record
+from casustafel.audit_log import record
 from casustafel.exports import to_csv, to_xlsx
 from casustafel.extensions import db
 from casustafel.models.roles import Role

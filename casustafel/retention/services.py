@@ -31,7 +31,7 @@ from flask import current_app
 from sqlalchemy import and_, delete, exists, func, insert, not_, or_, select, update
 
 from casustafel import dates
-from casustafel.audit.services import SECURITY_ACTION_PREFIXES, prune_log, record
+from casustafel.audit_log import SECURITY_ACTION_PREFIXES, prune_log, record
 from casustafel.dates import add_months
 from casustafel.extensions import db
 from casustafel.models import (

@@ -10,7 +10,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 from wtforms.validators import InputRequired, NumberRange
 
-from casustafel.audit.services import record, record_denial
+from casustafel.audit_log import record, record_denial
 from casustafel.dates import local_time, utcnow
 from casustafel.extensions import db
 from casustafel.forms import Form, IntegerField

@@ -4,11 +4,11 @@ logging a source check. Each form lists exactly the fields the coordinator may s
 
 from typing import NamedTuple
 
-from wtforms import RadioField, SelectField, TextAreaField
+from wtforms import SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
-from casustafel.forms import Form
+from casustafel.forms import Form, required_radio
 from casustafel.models import ASSESSMENT_CRITERIA, REGISTERS
 from casustafel.signals.workflow import CLOSED, closing_reasons
 
@@ -44,12 +44,6 @@ NO_BLOCKS_WEIGHING = (
     "Bij een ‘nee’ op een van de vragen kan de melding niet door naar de weging. "
     "Kies ‘Afsluiten’ met een reden."
 )
-
-
-def required_radio(label: str, choices: list[SelectChoice], message: str) -> RadioField:
-    """A radio group with one Dutch message whether nothing or something unknown is chosen."""
-    return RadioField(label, choices=choices, validate_choice=False,
-                      validators=[InputRequired(message), AnyOf([c.value for c in choices], message=message)])
 
 
 def outcome_label(kind: str, code: str) -> str:

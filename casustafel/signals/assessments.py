@@ -11,7 +11,7 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
-from casustafel.audit.services import record_denial
+from casustafel.audit_log import record_denial
 from casustafel.extensions import db
 from casustafel.models import (
     ASSESSMENT_CRITERIA,

@@ -5,7 +5,7 @@ from urllib.parse import quote
 from flask import Response, abort, current_app
 from flask_login import current_user
 
-from casustafel.audit.services import record, record_denial
+from casustafel.audit_log import record, record_denial
 from casustafel.extensions import db
 from casustafel.models import Attachment
 from casustafel.models.roles import Role

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from flask import abort
 from flask_login import current_user
 
-from casustafel.audit.services import record_denial
+from casustafel.audit_log import record_denial
 from casustafel.dates import utcnow
 from casustafel.extensions import db
 from casustafel.models import Signal

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from casustafel import linking
-from casustafel.audit.services import record
+from casustafel.audit_log import record
 from casustafel.extensions import db
 from casustafel.models import Location, Signal, Subject
 

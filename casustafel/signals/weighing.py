@@ -1,7 +1,7 @@
 """Weighings and source checks (CCV weging 1–3, bronnenonderzoek). Services: they take the
 actor and never commit."""
 
-from casustafel.audit.services import record
+from casustafel.audit_log import record
 from casustafel.extensions import db
 from casustafel.models import Assessment, PrivacyCheck, SourceQuery
 from casustafel.privacy.services import latest_decision

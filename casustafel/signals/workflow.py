@@ -6,7 +6,7 @@ Closing needs a reason code; reopening a closed signal needs a written reason.
 
 from blinker import Namespace
 
-from casustafel.audit.services import record
+from casustafel.audit_log import record
 from casustafel.dates import utcnow
 from casustafel.extensions import db
 from casustafel.models import SignalEvent

@@ -15,7 +15,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
 from casustafel import dates
-from casustafel.audit.services import record
+from casustafel.audit_log import record
 from casustafel.extensions import db
 from casustafel.forms import Form, strip_text
 from casustafel.models import (

@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 
 from casustafel import dates, linking
 from casustafel.audit.queries import signal_object_ids
-from casustafel.audit.services import record
+from casustafel.audit_log import record
 from casustafel.dates import add_months, utcnow
 from casustafel.extensions import db
 from casustafel.models import (

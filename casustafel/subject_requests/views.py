@@ -7,7 +7,7 @@ from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 
 from casustafel import dates
-from casustafel.audit.services import record, record_denial
+from casustafel.audit_log import record, record_denial
 from casustafel.extensions import db
 from casustafel.models import SUBJECT_REQUEST_STATUSES, SUBJECT_REQUEST_TYPES, SubjectRequest
 from casustafel.models.roles import Role

@@ -5,7 +5,7 @@ from functools import wraps
 from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user
 
-from casustafel.audit.services import record_denial
+from casustafel.audit_log import record_denial
 from casustafel.auth import sessions
 from casustafel.extensions import db
 

@@ -5,7 +5,7 @@ break-glass anomaly and export the filtered log. axe-core on every page of the f
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from casustafel.audit.services import record
+from casustafel.audit_log import record
 from casustafel.extensions import db
 from casustafel.models import AnomalyReview, AuditEvent
 from tests.conftest import PASSWORD

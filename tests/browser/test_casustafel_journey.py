@@ -19,7 +19,7 @@ from sqlalchemy import select
 
 from casustafel import demo
 from casustafel.admin.services import find_user_by_email
-from casustafel.audit.services import verify_chain
+from casustafel.audit_log import verify_chain
 from casustafel.dates import long_date
 from casustafel.extensions import db
 from casustafel.models import (

@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from casustafel.audit.services import verify_chain
+from casustafel.audit_log import verify_chain
 from casustafel.dates import utcnow
 from casustafel.extensions import db
 from casustafel.models import AnomalyReview, AuditEvent, Signal, SubjectRequest

@@ -29,7 +29,7 @@ def prepare(url: str, *, signal, target) -> dict:
     if "{signal_reference}" in url:
         values["signal_reference"] = signal.reference
     if "{anomaly_key}" in url:
-        from casustafel.audit.services import record
+        from casustafel.audit_log import record
         from casustafel.extensions import db
 
         event = record(target, "break_glass.granted", signal, purpose="noodtoegang", role="coordinator")
