@@ -22,7 +22,7 @@ class Config:
     # Development/tests only: the keyring JSON itself in an environment variable.
     CASUSTAFEL_KEYRING_JSON = os.environ.get("CASUSTAFEL_KEYRING_JSON")
 
-    # Accounts and sessions (SECURITY.md: idle ≤ 30 min, absolute ≤ 12 h).
+    # Accounts and sessions (docs/security.md: idle ≤ 30 min, absolute ≤ 12 h).
     REQUIRE_TOTP = os.environ.get("CASUSTAFEL_REQUIRE_TOTP", "0") == "1"
     SESSION_IDLE_TIMEOUT = timedelta(minutes=30)
     SESSION_ABSOLUTE_TIMEOUT = timedelta(hours=12)

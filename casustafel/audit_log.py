@@ -145,7 +145,7 @@ class ChainStatus:
     last_mac: str = GENESIS_MAC
 
 
-SECURITY_ACTION_PREFIXES = ("auth.",)  # the login/security log (6 months), DOMAIN.md §11
+SECURITY_ACTION_PREFIXES = ("auth.",)  # the login/security log (6 months), README “Retention and destruction”
 
 
 def _seal(keyring, kid: int, label: bytes, *parts) -> str:
@@ -252,7 +252,7 @@ def verify_chain(keyring, batch_size: int = 5000, checkpoint: tuple[int, str] | 
 
 
 def prune_log(now, access_cutoff, security_cutoff, batch_size: int = 5000) -> dict:
-    """Log retention that keeps the chain verifiable (DOMAIN.md §11).
+    """Log retention that keeps the chain verifiable (README “Retention and destruction”).
 
     Events older than `access_cutoff` form a prefix that is removed; the MAC of its last entry
     becomes the sealed anchor in audit_head. Security events (login and the like) older than

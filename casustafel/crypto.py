@@ -1,7 +1,7 @@
 """Keyring, AES-256-GCM field encryption, blind indexes and the audit MAC.
 
 Every hazmat import of the project lives here; this module knows nothing of Flask.
-See SECURITY.md, "Field encryption". Key bytes never appear in a message or repr.
+See docs/security.md, "Field encryption". Key bytes never appear in a message or repr.
 """
 
 import base64

@@ -108,7 +108,7 @@ def can_see_reporter(user, signal) -> bool:
     return user.is_authenticated and user.has_role(Role.COORDINATOR)
 
 
-# --- workflow policies (DOMAIN.md §3) ------------------------------------------------------
+# --- workflow policies (README “Roles”) ------------------------------------------------------
 # Each answers one question about one object, without side effects. Views and templates both
 # use them; a view that gets False answers 404 and logs a denial.
 
@@ -208,7 +208,7 @@ def can_update_action(user, action) -> bool:
     return can_view_action(user, action) and action.status != "afgerond"
 
 
-# --- privacy officer, break-glass, retention (DOMAIN.md §3, §10, §11) ---------------------
+# --- privacy officer, break-glass, retention (README “Roles”, §10, §11) ---------------------
 
 
 def can_review_audit_log(user) -> bool:
@@ -226,7 +226,7 @@ def can_view_retention(user) -> bool:
 
 
 def can_configure_retention(user) -> bool:
-    """The retention terms are settings of the functional admin (DOMAIN.md §3)."""
+    """The retention terms are settings of the functional admin (README “Roles”)."""
     return user.is_authenticated and user.has_role(Role.ADMIN)
 
 

@@ -1,7 +1,7 @@
 """Key rotation: re-encrypt fields, re-index blind indexes and re-wrap file keys under the
 primary key of their purpose, in resumable batches, while the application keeps running.
 
-SECURITY.md "Rotation": add a key, make it primary, run `flask keys rotate`, then
+docs/security.md "Rotation": add a key, make it primary, run `flask keys rotate`, then
 `flask keys verify-rotation`. Every step is safe to interrupt at any point:
 
 - each batch commits on its own; a killed run leaves every row either on its old or on its

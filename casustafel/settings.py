@@ -15,7 +15,7 @@ DEFAULTS = {
     "audit_bulk_reads_per_hour": "100",
     "audit_office_hours_start": "7",
     "audit_office_hours_end": "19",
-    # Retention terms in months (DOMAIN.md §11); labels and checks live in casustafel/retention.
+    # Retention terms in months (README “Retention and destruction”); labels and checks live in casustafel/retention.
     "retention_closed_months": "12",
     "retention_referred_months": "12",
     "retention_referral_record_months": "60",

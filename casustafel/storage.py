@@ -1,6 +1,6 @@
 """Attachments: encrypted file store, upload type allowlist, uploads that never touch disk in plaintext.
 
-SECURITY.md, "Field encryption" (Attachments) and "Input, output, headers" (Uploads):
+docs/security.md, "Field encryption" (Attachments) and "Input, output, headers" (Uploads):
 - every file gets a random key, wrapped by the `file` key; the content is encrypted in
   64 KiB segments (see `crypto`, "Attachments"), stored under a UUID name outside `static/`;
 - uploads are spooled through `EncryptedSpool`, encrypted under a throw-away key, so

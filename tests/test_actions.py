@@ -1,9 +1,9 @@
 """Actions: Mijn acties, the action page and its update, the coordinator's overview and new
 action, privacy check 2B before a department sees the description, and the daily reminder.
 
-DOMAIN.md §3 (a member sees and updates actions assigned to them), §4 (in aanpak; 2B before
+README “Roles” (a member sees and updates actions assigned to them), §4 (in aanpak; 2B before
 data goes to a department or partner), §8 (notifications say only that there is news);
-SECURITY.md "Access control" (foreign object → 404 + denial) and "Proving it" (concurrent edits).
+docs/security.md "Access control" (foreign object → 404 + denial) and "Proving it" (concurrent edits).
 """
 
 import html

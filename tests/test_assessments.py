@@ -1,6 +1,6 @@
 """Weighings on a signal: intake (CCV weging 1-2) and weging 3, and the workspace panel.
 
-DOMAIN.md §4 (the life of a signal), STYLE.md (one transaction: row, status change and log
+README “The casustafel workflow” (the life of a signal), STYLE.md (one transaction: row, status change and log
 event together). Helpers here are shared by test_privacy_checks.py and test_source_checks.py.
 """
 

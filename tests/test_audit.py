@@ -1,6 +1,6 @@
 """The access log: hash chain, tamper detection, append-only, transactions, concurrency.
 
-SECURITY.md "Access log": one event per action in the same transaction as the change, an
+docs/security.md "Access log": one event per action in the same transaction as the change, an
 HMAC chain with serialised appends, a PostgreSQL trigger refusing UPDATE and DELETE, and a
 `verify` command that names the first broken entry. The attacker in these tests has direct
 database access (on PostgreSQL as superuser, switching the trigger off for a transaction).

@@ -1,4 +1,4 @@
-"""Anomalies in the access log and the privacy officer's sign-off (issue 6, DOMAIN.md §10).
+"""Anomalies in the access log and the privacy officer's sign-off (issue 6, README “The privacy officer”).
 
 Times are UTC; 18 November 2026 is a Wednesday, 21 November a Saturday (Amsterdam is UTC+1).
 """

@@ -1,5 +1,5 @@
 """The privacy officer's log viewer: filters, keyset pages, masking, subject lookup, timelines,
-CSV export, checkpoints in the viewer and on the command line (issue 6, DOMAIN.md §10)."""
+CSV export, checkpoints in the viewer and on the command line (issue 6, README “The privacy officer”)."""
 
 import csv
 import io

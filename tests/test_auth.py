@@ -1,4 +1,4 @@
-"""Login, second factor, sessions, throttling and the password policy (SECURITY.md: accounts)."""
+"""Login, second factor, sessions, throttling and the password policy (docs/security.md: accounts)."""
 
 import re
 from datetime import timedelta

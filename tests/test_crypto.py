@@ -1,4 +1,4 @@
-"""Field encryption, keyring, blind indexes and audit MAC (SECURITY.md).
+"""Field encryption, keyring, blind indexes and audit MAC (docs/security.md).
 
 Known answers are recomputed with `hmac`, `hashlib` and a hand-written HKDF, so a change
 in the construction fails here even when the module still agrees with itself.

@@ -1,6 +1,6 @@
 """The start page per role: counts and links only, overdue actions for the coordinator.
 
-DOMAIN.md §9 (overdue actions show on the chair's dashboard) and §12 (aggregates only, never
+README “The casustafel workflow” (overdue actions show on the chair's dashboard) and §12 (aggregates only, never
 personal data).
 """
 

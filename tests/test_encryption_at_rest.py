@@ -1,6 +1,6 @@
 """PII canaries: an encrypted field's value never reaches a dump, the log table or the logs.
 
-SECURITY.md "Proving it": a unique marker in a personal-data field must not appear in a full
+docs/security.md "Proving it": a unique marker in a personal-data field must not appear in a full
 dump of the database (SQLite `.dump` or the file itself, `pg_dump`), the access log or the
 application log. The marker is valid base32 so it also works as a real TOTP secret and can
 be read back through the second-factor login.

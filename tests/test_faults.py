@@ -1,4 +1,4 @@
-"""Faults (issue 7; SECURITY.md "Proving it"; reference rows R1, R3, R5, R7, R10).
+"""Faults (issue 7; docs/security.md "Proving it"; reference rows R1, R3, R5, R7, R10).
 
 Each test breaks one thing at one point and checks what the user sees, what is stored and
 what is logged. Covered elsewhere and not repeated here:

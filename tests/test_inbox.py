@@ -1,5 +1,5 @@
 """The coordinator's inbox: filters, sorting, pagination, the waiting-too-long marker, the log
-and the number of queries (DOMAIN.md §4, SECURITY.md "Access log")."""
+and the number of queries (README “The casustafel workflow”, docs/security.md "Access log")."""
 
 import html
 import re

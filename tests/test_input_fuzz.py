@@ -1,5 +1,5 @@
 """Every page works on real input: arbitrary values in every field of the meldpunt form and of
-the coordinator's registration form (SECURITY.md "Proving it": forms never answer 500, input
+the coordinator's registration form (docs/security.md "Proving it": forms never answer 500, input
 out of range gets a message; a crawl of every page, PDF and export answers no 5xx).
 
 What it proves, for every generated post (unicode of every category, very long texts, NUL and

@@ -1,6 +1,6 @@
 """Keys at start-up, `keys init`, and records whose ciphertext fails to decrypt.
 
-SECURITY.md "Field encryption": with a wrong or missing key the app refuses to start and
+docs/security.md "Field encryption": with a wrong or missing key the app refuses to start and
 names the purpose and key id, never the key; an explicit CLI creates the keyring and
 nothing generates keys at runtime; a value that fails to decrypt raises a clear error for
 that record only and is never treated as empty or written back.

@@ -1,5 +1,5 @@
 """Linked signals in the workspace: found by blind index, confirmed on the decrypted,
-normalised value (DOMAIN.md §6; SECURITY.md "Field encryption": blind index lookups)."""
+normalised value (README “Security design”; docs/security.md "Field encryption": blind index lookups)."""
 
 import html
 import re

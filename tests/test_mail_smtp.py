@@ -1,7 +1,7 @@
 """`flask mail send` against a real SMTP server started by the test (aiosmtpd).
 
 The server demands STARTTLS and AUTH, as production's mail server does, and presents a
-certificate of a throwaway CA that the app trusts only through MAIL_CA_FILE. DOMAIN.md §8: the
+certificate of a throwaway CA that the app trusts only through MAIL_CA_FILE. README “The meldpunt”: the
 e-mail says only that there is news, never what. Delivery is at-least-once and per message
 (casustafel/notifications.py); outages leave the outbox alone, refusals are counted per
 message and given up after MAIL_MAX_ATTEMPTS.

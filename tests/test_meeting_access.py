@@ -1,4 +1,4 @@
-"""Need-to-know for members (DOMAIN.md §3, §9; SECURITY.md "Access control").
+"""Need-to-know for members (README “Roles”, §9; docs/security.md "Access control").
 
 A member sees only the agenda items of meetings they are invited to, from publication until
 the meeting closes, each with only the fields privacy check 2A opened to their department.

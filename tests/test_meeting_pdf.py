@@ -1,6 +1,6 @@
 """Agenda and minutes as PDF: watermarked with the downloader's name and the time on every
 page, limited per member like the agenda page, served as an attachment, never cached, and
-every download logged (DOMAIN.md §9, SECURITY.md "Access log")."""
+every download logged (README “The casustafel workflow”, docs/security.md "Access log")."""
 
 import io
 import re

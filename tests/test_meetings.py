@@ -1,5 +1,5 @@
 """Meetings for the coordinator: planning, invitations, the agenda, publication, decisions,
-actions, closing and carrying open items over (DOMAIN.md §9, §4 geagendeerd → besproken).
+actions, closing and carrying open items over (README “The casustafel workflow”, §4 geagendeerd → besproken).
 
 The members' need-to-know rules are in test_meeting_access.py, the PDFs in test_meeting_pdf.py.
 The helpers at the top are shared with those modules.

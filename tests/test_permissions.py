@@ -215,7 +215,7 @@ def test_role_endpoint_status(client, make_user, make_signal, endpoint, role):
         token = csrf_from(client.get(page, follow_redirects=True))
         response = client.post(url, data={"csrf_token": token})
     assert response.status_code == expected[role], (endpoint, role)
-    # SECURITY.md "Input, output, headers": every response of every endpoint, for every role.
+    # docs/security.md "Input, output, headers": every response of every endpoint, for every role.
     assert response.headers["Content-Security-Policy"] == CSP, (endpoint, role)
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.headers["Referrer-Policy"] == "no-referrer"

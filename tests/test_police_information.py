@@ -1,5 +1,5 @@
 """Information received from the police: recorded by the coordinator, marked on the signal,
-never in a referral package, and gone from the database when the case closes (DOMAIN.md §7, §11)."""
+never in a referral package, and gone from the database when the case closes (README “Referrals and management information”, §11)."""
 
 from datetime import date, timedelta
 

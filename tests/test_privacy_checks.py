@@ -1,8 +1,8 @@
 """Privacy checks 1, 2A and 2B: asking, the privacy officer's list and decision page, the
 setting that lets the coordinator decide, and the admin settings page.
 
-DOMAIN.md §3 (the privacy officer sees a signal only while a check is open), §4 (checks as
-gates), SECURITY.md "Access control" (404 and a denial event for a foreign object).
+README “Roles” (the privacy officer sees a signal only while a check is open), §4 (checks as
+gates), docs/security.md "Access control" (404 and a denial event for a foreign object).
 """
 
 import uuid

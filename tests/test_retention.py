@@ -1,4 +1,4 @@
-"""Retention and destruction (DOMAIN.md §11): what is due, what a run destroys and keeps,
+"""Retention and destruction (README “Retention and destruction”): what is due, what a run destroys and keeps,
 legal hold, dry runs, resumable batches, the log part, the pages and the terms."""
 
 import io

@@ -1,4 +1,4 @@
-"""Key rotation (SECURITY.md "Rotation"): add a key, make it primary, rotate in batches,
+"""Key rotation (docs/security.md "Rotation"): add a key, make it primary, rotate in batches,
 verify. Each purpose converges, a rerun changes nothing, the old key stays, every value keeps
 its plaintext, and blind-index lookups find the same rows before, during and after a rotation.
 """

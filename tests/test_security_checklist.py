@@ -14,7 +14,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 DOC = ROOT / "docs" / "security.md"
 
-# One table per section of SECURITY.md, plus the fault tests and the ASVS/BIO2 items.
+# One table per section of docs/security.md, plus the fault tests and the ASVS/BIO2 items.
 TABLE_SECTIONS = (
     "Field encryption",
     "Accounts and sessions",

@@ -1,4 +1,4 @@
-"""Security rules of SECURITY.md that hold for the whole code base rather than one feature:
+"""Security rules of docs/security.md that hold for the whole code base rather than one feature:
 login throttling per IP, the request-size limit, no default accounts, hazmat imports in one
 module, no unescaped user data in templates, blind-index truncation from the configuration,
 and pinned dependencies. Cited in docs/security.md."""

@@ -1,4 +1,4 @@
-"""SECURITY.md: no personal data in URLs.
+"""docs/security.md: no personal data in URLs.
 
 (a) every URL rule has only variables that are identifiers (UUIDs, integers, a year, a signal
     reference, an anomaly key) or fixed enumerations, listed here by name, so a new variable

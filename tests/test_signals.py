@@ -1,6 +1,6 @@
 """The meldpunt: the form, validation, attachments, Mijn meldingen, the coordinator's side.
 
-SECURITY.md "Input, output, headers" and "Proving it", DOMAIN.md §5 (what a signal holds) and
+docs/security.md "Input, output, headers" and "Proving it", README “The meldpunt” (what a signal holds) and
 §8 (feedback to the reporter). The canary and database-dump tests are in
 test_signals_privacy.py.
 """
@@ -246,7 +246,7 @@ def test_the_form_offers_every_part_of_a_signal_in_dutch(client, reporter):
     for kind in ("persoon", "organisatie"):
         assert f'value="{kind}"' in text
     names = re.findall(r'name="([^"]+)"', text)
-    for name in names:  # DOMAIN.md §5: never fields for protected characteristics
+    for name in names:  # README “The meldpunt”: never fields for protected characteristics
         assert not re.search(r"nationalit|ethni|etni|relig|geloof|afkomst", name, re.IGNORECASE), name
 
 

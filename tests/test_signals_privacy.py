@@ -1,4 +1,4 @@
-"""PII canaries for the meldpunt (SECURITY.md "Proving it").
+"""PII canaries for the meldpunt (docs/security.md "Proving it").
 
 A unique marker goes into every personal-data field of a signal, through the real form where
 the field is on it: names, date of birth, KvK number, addresses, description, explanation,

@@ -1,5 +1,5 @@
 """Source checks (bronnenonderzoek): only after an approved privacy check 1, only in the
-registers it allowed, content only where it allowed content. DOMAIN.md §4.
+registers it allowed, content only where it allowed content. README “The casustafel workflow”.
 """
 
 import pytest

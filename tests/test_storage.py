@@ -1,6 +1,6 @@
 """Attachments: streaming file encryption, the encrypted store, the type allowlist, uploads.
 
-SECURITY.md, "Field encryption" (Attachments) and "Input, output, headers" (Uploads).
+docs/security.md, "Field encryption" (Attachments) and "Input, output, headers" (Uploads).
 """
 
 import errno

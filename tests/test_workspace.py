@@ -1,6 +1,6 @@
 """The coordinator's workspace on one signal: what it shows (and to whom), status changes by
 the transition table, optimistic locking, legal hold, questions to the reporter and feedback
-(DOMAIN.md §3, §4, §8; SECURITY.md "Access control", "Access log", "Proving it")."""
+(README “Roles”, §4, §8; docs/security.md "Access control", "Access log", "Proving it")."""
 
 import html
 import itertools

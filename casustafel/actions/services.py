@@ -107,7 +107,7 @@ def notify_owners(actor, action: Action, *, created: bool) -> int:
 
 
 def needs_privacy_check(action: Action) -> bool:
-    """Data goes to a department or partner: privacy check 2B comes first (DOMAIN.md §4)."""
+    """Data goes to a department or partner: privacy check 2B comes first (README “The casustafel workflow”)."""
     return action.owner_department_id is not None
 
 

@@ -31,7 +31,7 @@ class UserError(ValueError):
         self.field = field
 
 
-# Roles that see signal content. An admin never does (DOMAIN.md §3), so no account holds
+# Roles that see signal content. An admin never does (README “Roles”), so no account holds
 # both, nobody grants themselves one, and granting one takes a second person.
 CONTENT_ROLES = frozenset({Role.COORDINATOR, Role.PRIVACY_OFFICER, Role.MEMBER})
 

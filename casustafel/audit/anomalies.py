@@ -1,4 +1,4 @@
-"""Anomalies in the access log, computed from the events of a period (DOMAIN.md §10).
+"""Anomalies in the access log, computed from the events of a period (README “The privacy officer”).
 
 Kinds: many content reads by one user in one hour (bulk), content reads outside office
 hours, denials, denials of a member for meetings and actions not theirs (outside their

@@ -1,5 +1,5 @@
 """Checkpoints of the hash chain: verify only what came after the newest stored one, and
-write (seq, MAC) lines for storage outside the application (DOMAIN.md §10)."""
+write (seq, MAC) lines for storage outside the application (README “The privacy officer”)."""
 
 import json
 

@@ -1,6 +1,6 @@
 """The members' side: their meetings, and the agenda limited to what privacy check 2A allowed.
 
-Need-to-know (DOMAIN.md §3): a member sees the items of a meeting they are invited to, from
+Need-to-know (README “Roles”): a member sees the items of a meeting they are invited to, from
 publication until the meeting closes, each only with the fields opened to their department.
 Anything else answers 404 and logs a denial.
 """

@@ -15,7 +15,7 @@ BlindIndex = BigInteger().with_variant(db.Integer, "sqlite")
 
 
 class BreakGlass(db.Model):
-    """Time-limited content access to one signal outside the normal rules (DOMAIN.md §3)."""
+    """Time-limited content access to one signal outside the normal rules (README “Roles”)."""
 
     __tablename__ = "break_glass"
 
@@ -48,7 +48,7 @@ class RetentionRun(db.Model):
 
 
 class DestructionRecord(db.Model):
-    """Kept permanently; holds no personal data (DOMAIN.md §11)."""
+    """Kept permanently; holds no personal data (README “Retention and destruction”)."""
 
     __tablename__ = "destruction_record"
 

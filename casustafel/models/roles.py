@@ -1,4 +1,4 @@
-"""The roles a user can hold (DOMAIN.md §3), with their Dutch labels."""
+"""The roles a user can hold (README “Roles”), with their Dutch labels."""
 
 from enum import StrEnum
 

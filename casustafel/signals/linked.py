@@ -1,4 +1,4 @@
-"""Other signals about the same person, organisation, KvK number or address (DOMAIN.md §6).
+"""Other signals about the same person, organisation, KvK number or address (README “Security design”).
 
 Candidates are fetched by blind index, one query per index kind, then decrypted and compared
 on the normalised value, so a blind-index collision never links two different people.

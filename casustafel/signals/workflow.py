@@ -1,4 +1,4 @@
-"""The life of a signal (DOMAIN.md §4) as one explicit transition table.
+"""The life of a signal (README “The casustafel workflow”) as one explicit transition table.
 
 Every change is an immutable SignalEvent (who, when, from, to, reason) plus a log event.
 Closing needs a reason code; reopening a closed signal needs a written reason.
