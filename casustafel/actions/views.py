@@ -21,15 +21,13 @@ from casustafel.permissions import can_update_action, can_view_action, role_requ
 from casustafel.privacy.services import request_privacy_check
 from casustafel.signals.common import get_signal_or_404
 from casustafel.web import render_logged
+from casustafel.web.locking import conflict_message
 
 bp = Blueprint("actions", __name__, url_prefix="/acties")
 
 PAGE_SIZE = 50
 DONE_SHOWN = 20
-CONFLICT_MESSAGE = (
-    "Iemand anders heeft deze actie intussen gewijzigd. Hieronder ziet u de nieuwe stand; "
-    "uw tekst staat nog in het formulier. Controleer hem en sla opnieuw op."
-)
+CONFLICT_MESSAGE = conflict_message("deze actie")
 
 _LOAD = (selectinload(Action.signal), selectinload(Action.owner), selectinload(Action.owner_department))
 

@@ -18,6 +18,7 @@ from casustafel.models.roles import ROLE_LABELS, Role
 from casustafel.permissions import role_required
 from casustafel.web import render_logged
 from casustafel.web.access import fresh_login_required
+from casustafel.web.locking import conflict_message
 from casustafel.web.routes import register_routes
 
 bp = Blueprint("admin", __name__, url_prefix="/beheer")
@@ -90,8 +91,7 @@ def user_edit(user_id):
         form.version.data = str(user.version)
     if form.validate_on_submit():
         if str(user.version) != form.version.data:
-            flash("Iemand anders heeft deze gebruiker intussen gewijzigd. Hieronder staat de nieuwe stand; "
-                  "uw wijzigingen zijn niet opgeslagen.", "warning")
+            flash(conflict_message("deze gebruiker"), "warning")
             return redirect(url_for("admin.user_edit", user_id=user.id))
         try:
             user.display_name = form.display_name.data.strip()

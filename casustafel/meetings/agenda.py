@@ -12,7 +12,6 @@ from casustafel.meetings import services
 from casustafel.meetings.common import (
     CONFLICT,
     active_departments,
-    commit_or_conflict,
     get_item_or_404,
     get_meeting_or_404,
     parse_uuid,
@@ -24,6 +23,7 @@ from casustafel.models.roles import Role
 from casustafel.permissions import role_required
 from casustafel.signals.workflow import TransitionError
 from casustafel.web import render_logged
+from casustafel.web.locking import commit_or_conflict
 from casustafel.web.routes import Routes
 
 routes = Routes()

@@ -5,7 +5,6 @@ import uuid
 from flask import abort
 from flask_login import current_user
 from sqlalchemy import select
-from sqlalchemy.orm.exc import StaleDataError
 
 from casustafel import dates
 from casustafel.audit_log import record, record_denial
@@ -16,9 +15,9 @@ from casustafel.models import AgendaItem, Department, Meeting, User, UserRole
 from casustafel.models.roles import Role
 from casustafel.permissions import can_manage_meetings
 from casustafel.web import render_logged
+from casustafel.web.locking import conflict_message
 
-CONFLICT = ("Iemand anders heeft dit intussen gewijzigd. Uw invoer staat hieronder nog; bekijk de "
-            "nieuwe versie en sla opnieuw op als u uw wijziging wilt bewaren.")
+CONFLICT = conflict_message("dit")
 
 
 # --- loading with the object rules ------------------------------------------------------
@@ -61,15 +60,6 @@ def parse_uuid(value) -> uuid.UUID | None:
     except (TypeError, ValueError):
         return None
 
-
-def commit_or_conflict() -> bool:
-    """Commit; False (after a rollback) when someone else saved the same row in between."""
-    try:
-        db.session.commit()
-    except StaleDataError:
-        db.session.rollback()
-        return False
-    return True
 
 
 def render_detail(meeting: Meeting, *, invite_form=None, item_form=None, status=200):

@@ -16,7 +16,6 @@ from casustafel.meetings.common import (
     CONFLICT,
     active_departments,
     active_with_role,
-    commit_or_conflict,
     get_meeting_or_404,
     parse_uuid,
     render_detail,
@@ -26,6 +25,7 @@ from casustafel.models import Meeting, User
 from casustafel.models.roles import Role
 from casustafel.permissions import role_required
 from casustafel.web import render_logged
+from casustafel.web.locking import commit_or_conflict
 from casustafel.web.routes import register_routes
 
 bp = Blueprint("meetings", __name__, url_prefix="/overleggen")

@@ -1,13 +1,14 @@
 """Referral forms: each lists exactly the fields the coordinator may set (no mass assignment)."""
 
 
-from wtforms import HiddenField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from casustafel import dates
 from casustafel.forms import AnyValue, DateField, FilterForm, Form, strip_text
 from casustafel.models import LEGAL_GROUNDS, REFERRAL_CHANNELS, REFERRAL_STATUSES, SHAREABLE_FIELDS
+from casustafel.web.locking import VersionedForm
 
 TEXT_MAX = 4000
 
@@ -60,24 +61,6 @@ class ReferralForm(Form):
     def validate_legal_ground_note(self, field):
         if self.legal_ground.data == "overig" and not field.data:
             raise ValidationError("Licht de grondslag toe als u ‘Anders’ kiest.")
-
-
-class VersionedForm(Form):
-    """Carries the referral's version: a form from before someone else's change is refused.
-
-    Our pages always send it; a post without one is only protected by the versioned UPDATE
-    (a save at the same moment), as before the field existed.
-    """
-
-    version = HiddenField(validators=[AnyValue()])
-
-    def for_referral(self, referral):
-        if self.version.data is None:
-            self.version.data = str(referral.version)
-        return self
-
-    def is_stale(self, referral) -> bool:
-        return bool(self.version.data) and self.version.data != str(referral.version)
 
 
 class SendForm(VersionedForm):

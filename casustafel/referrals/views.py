@@ -23,6 +23,7 @@ from casustafel.referrals.pdf import render_package
 from casustafel.signals.common import get_signal_or_404
 from casustafel.web import render_logged
 from casustafel.web.access import fresh_login_required
+from casustafel.web.locking import conflict_message
 from casustafel.web.routes import register_routes
 
 bp = Blueprint("referrals", __name__, url_prefix="/verstrekkingen")
@@ -80,12 +81,11 @@ def new(signal_id):
     return render_template("referrals/new.html", form=form, signal=signal)
 
 
-CONFLICT = ("Iemand anders heeft deze verstrekking intussen gewijzigd. Uw wijziging is niet opgeslagen. "
-            "Bekijk de nieuwe stand hieronder en probeer het zo nodig opnieuw.")
+CONFLICT = conflict_message("deze verstrekking")
 
 
 def _progress_form(referral: Referral, **kwargs) -> ProgressForm:
-    form = ProgressForm(**kwargs).for_referral(referral)
+    form = ProgressForm(**kwargs).for_row(referral)
     form.set_statuses(services.NEXT_STATUSES.get(referral.status, ()))
     form.has_answer = bool(referral.answer_enc)
     if form.status.data is None:
@@ -98,7 +98,7 @@ def _detail(referral: Referral, progress_form=None, status=200):
     return render_logged(
         "referrals/detail.html", referral=referral, signal=referral.signal, check=services.privacy_check(referral),
         privacy_status=services.privacy_status(referral), approved=services.approved_categories(referral),
-        fields=SHAREABLE_FIELDS, today=dates.today(), send_form=SendForm(formdata=None).for_referral(referral),
+        fields=SHAREABLE_FIELDS, today=dates.today(), send_form=SendForm(formdata=None).for_row(referral),
         progress_form=progress_form or _progress_form(referral),
     ), status
 

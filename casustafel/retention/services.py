@@ -1,4 +1,5 @@
-"""Retention (README “Retention and destruction”): find what is due, destroy it, keep tombstones and destruction records.
+"""Retention (README, “Retention and destruction”): find what is due, destroy it, keep tombstones
+and destruction records.
 
 Categories and where their term starts:
 - "afgesloten": closed at intake, weging, source check or after discussion without action

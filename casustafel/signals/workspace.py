@@ -40,6 +40,7 @@ from casustafel.signals.workflow import (
     next_states,
     transition,
 )
+from casustafel.web import locking
 from casustafel.web.routes import Routes
 
 routes = Routes()
@@ -53,8 +54,7 @@ REASON_LABELS = {
     "aanvulling_ontvangen": "Antwoord van de melder ontvangen",
     "vraag_ingetrokken": "Vraag aan de melder ingetrokken",
 }
-CONFLICT = ("Iemand anders heeft deze melding intussen gewijzigd. Uw wijziging is niet opgeslagen. "
-            "Bekijk de nieuwe stand hieronder en probeer het zo nodig opnieuw.")
+CONFLICT = locking.conflict_message("deze melding")
 STALE_PAGE = "Deze pagina is verouderd. Laad de melding opnieuw."
 NO_REPORTER = "Deze melding heeft geen melder binnen de gemeente; er kan geen bericht naartoe."
 
@@ -62,11 +62,8 @@ NO_REPORTER = "Deze melding heeft geen melder binnen de gemeente; er kan geen be
 # Forms ---------------------------------------------------------------------------------------
 
 
-class VersionedForm(Form):
-    version = HiddenField(validators=[InputRequired(STALE_PAGE)])
-
-    def is_stale(self, signal: Signal) -> bool:
-        return bool(self.version.data) and self.version.data != str(signal.version)
+class VersionedForm(locking.VersionedForm):
+    version = HiddenField(validators=[InputRequired(STALE_PAGE)])  # the workspace always sends it
 
 
 class StatusForm(VersionedForm):

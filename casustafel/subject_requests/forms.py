@@ -1,7 +1,7 @@
 """Forms of data-subject requests: each lists exactly the fields the privacy officer may set."""
 
 
-from wtforms import HiddenField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional, Regexp, ValidationError
 
@@ -10,6 +10,7 @@ from casustafel.forms import DateField, Form, strip_text
 from casustafel.models import SUBJECT_REQUEST_TYPES
 from casustafel.signals.forms import POSTCODE_RE
 from casustafel.subject_requests.services import RESTRICTION_GROUNDS, RESTRICTIONS, split_house_number
+from casustafel.web.locking import VersionedForm
 
 TEXT_MAX = 4000
 
@@ -90,20 +91,6 @@ class RequestForm(Form):
                                     "en huisnummer.")
             return False
         return ok
-
-
-class VersionedForm(Form):
-    """Carries the request's version: a form from before someone else's change is refused."""
-
-    version = HiddenField()
-
-    def for_request(self, request):
-        if not self.version.data:
-            self.version.data = str(request.version)
-        return self
-
-    def is_stale(self, request) -> bool:
-        return bool(self.version.data) and self.version.data != str(request.version)
 
 
 class DecisionForm(VersionedForm):

@@ -16,12 +16,12 @@ from casustafel.subject_requests import package, services
 from casustafel.subject_requests.forms import CloseForm, DecisionForm, RequestForm
 from casustafel.web import render_logged
 from casustafel.web.access import fresh_login_required
+from casustafel.web.locking import conflict_message
 from casustafel.web.pdf import pdf_response
 
 bp = Blueprint("subject_requests", __name__, url_prefix="/verzoeken")
 
-CONFLICT = ("Iemand anders heeft dit verzoek intussen gewijzigd. Uw wijziging is niet opgeslagen. "
-            "Bekijk de nieuwe stand hieronder en probeer het zo nodig opnieuw.")
+CONFLICT = conflict_message("dit verzoek")
 
 
 def _guard() -> None:
@@ -81,14 +81,14 @@ def _detail(request: SubjectRequest, decision_form=None, status=200):
     subjects = [s for f in findings for s in f.subject_ids]
     record(current_user, "subject_request.viewed", request, purpose=services.PURPOSE, subjects=subjects or None)
     if decision_form is None:
-        decision_form = DecisionForm(formdata=None).for_request(request)
+        decision_form = DecisionForm(formdata=None).for_row(request)
         decision_form.restriction.data = request.restriction
         decision_form.ground.data = request.restriction_ground or ""
         decision_form.note.data = request.restriction_note
     return render_logged(
         "subject_requests/detail.html", request_=request, findings=findings,
         referrals=services.referrals_of(findings), log=services.log_entries(findings), log_limit=services.LOG_LIMIT,
-        decision_form=decision_form, close_form=CloseForm(formdata=None).for_request(request),
+        decision_form=decision_form, close_form=CloseForm(formdata=None).for_row(request),
         today=dates.today(), types=SUBJECT_REQUEST_TYPES, statuses=SUBJECT_REQUEST_STATUSES,
         restrictions=services.RESTRICTIONS, grounds=services.RESTRICTION_GROUNDS, svc=services,
         overdue=services.is_overdue(request, dates.today()),
@@ -107,7 +107,7 @@ def detail(request_id):
 def decide(request_id):
     _guard()
     request = get_request_or_404(request_id)
-    form = DecisionForm().for_request(request)
+    form = DecisionForm().for_row(request)
     if form.is_stale(request):
         return _conflict(request, form)
     if form.validate_on_submit():
@@ -132,7 +132,7 @@ def _conflict(request: SubjectRequest, submitted: DecisionForm):
     request = db.session.get(SubjectRequest, request.id)
     record(current_user, "subject_request.decided", request, result="failed", reason_code="conflict",
            purpose=services.PURPOSE)
-    form = DecisionForm(formdata=None).for_request(request)
+    form = DecisionForm(formdata=None).for_row(request)
     form.restriction.data = submitted.restriction.data
     form.ground.data = submitted.ground.data
     form.note.data = submitted.note.data
