@@ -21,9 +21,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.common import database_url_from_env, make_app, seed_signals, summary
+from casustafel import audit_log as audit_services
 from casustafel import crypto, linking
 from casustafel.admin.services import create_user
-from casustafel import audit_log as audit_services
 from casustafel.extensions import db
 from casustafel.models import Location, Signal, Subject
 from casustafel.signals.services import next_reference

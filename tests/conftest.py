@@ -17,6 +17,9 @@ from casustafel.extensions import db, limiter
 from casustafel.keys import verify_keyring
 from config import TestConfig
 
+# Fixtures that several test modules share live with their helpers.
+pytest_plugins = ("tests.helpers.referrals", "tests.helpers.rotation", "tests.helpers.signals")
+
 PASSWORD = "correct horse battery staple"
 ROLES = ("reporter", "member", "coordinator", "privacy_officer", "admin")
 CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')

@@ -25,11 +25,10 @@ from casustafel.models import AuditEvent, AuditHead, User
 from casustafel.models.base import keyring
 from config import TestConfig
 from tests.conftest import PASSWORD, login
+from tests.helpers.audit import EVENTS, HEAD, as_attacker
 
 ON_POSTGRESQL = make_url(TestConfig.SQLALCHEMY_DATABASE_URI).get_backend_name() == "postgresql"
 
-EVENTS = AuditEvent.__table__
-HEAD = AuditHead.__table__
 
 
 def append(count, action="test.event"):
@@ -42,18 +41,6 @@ def append(count, action="test.event"):
     return chain
 
 
-def as_attacker(*statements):
-    """Run Core statements in one transaction, as someone with direct database access.
-
-    On PostgreSQL the superuser switches the append-only trigger off for this transaction
-    only (`SET LOCAL session_replication_role = replica`).
-    """
-    db.session.remove()
-    with db.engine.begin() as conn:
-        if conn.dialect.name == "postgresql":
-            conn.execute(text("SET LOCAL session_replication_role = replica"))
-        for statement in statements:
-            conn.execute(statement)
 
 
 def event_count():

@@ -13,7 +13,7 @@ from casustafel.dates import utcnow
 from casustafel.extensions import db
 from casustafel.models import AuditCheckpoint, AuditEvent, AuditHead, UserSession
 from tests.conftest import post_form
-from tests.test_audit import EVENTS, HEAD, as_attacker
+from tests.helpers.audit import EVENTS, HEAD, as_attacker
 
 PERSON = ("Willemijn Zoekbaar", "1975-05-05")
 

@@ -13,7 +13,7 @@ from casustafel.dates import utcnow
 from casustafel.extensions import db
 from casustafel.models import AuditEvent, BreakGlass, Notification
 from tests.conftest import ROLES, login, post_form
-from tests.test_encryption_at_rest import assert_no_marker, new_marker, postgresql_dump, sqlite_dump
+from tests.helpers.markers import assert_no_marker, new_marker, postgresql_dump, sqlite_dump
 
 REASON = "Dringende vraag van de politie buiten kantoortijd, regisseur onbereikbaar"
 T0 = "2026-07-01 10:00:00"  # summer time: Amsterdam is UTC+2

@@ -6,47 +6,26 @@ application log. The marker is valid base32 so it also works as a real TOTP secr
 be read back through the second-factor login.
 """
 
-import base64
 import logging
-import os
-import subprocess
 
 import pyotp
 from flask_migrate import upgrade
 from sqlalchemy import select
-from sqlalchemy.engine import make_url
 
 from casustafel import create_app
 from casustafel.extensions import db
 from casustafel.models import AuditEvent, User
 from config import TestConfig
 from tests.conftest import csrf_from, login
+from tests.helpers.markers import assert_no_marker, new_marker, postgresql_dump, sqlite_dump
 
 # Only the loggers of this project: keeps the caplog checks from re-enabling third parties.
 
 
-def new_marker() -> str:
-    return "CANARY" + pyotp.random_base32()[:26]
 
 
-def spellings(marker: str) -> list[str]:
-    """The marker as text, hex and base64, and its base32-decoded bytes in hex (lower case)."""
-    raw = marker.encode()
-    return [
-        s.lower()
-        for s in (
-            marker,
-            raw.hex(),
-            base64.b64encode(raw).decode(),
-            base64.b32decode(marker).hex(),
-        )
-    ]
 
 
-def assert_no_marker(text: str, marker: str, where: str) -> None:
-    haystack = text.lower()
-    for spelling in spellings(marker):
-        assert spelling not in haystack, f"marker found in {where}"
 
 
 def user_with_canary(make_user, marker):
@@ -58,29 +37,8 @@ def user_with_canary(make_user, marker):
     return user
 
 
-def sqlite_dump() -> str:
-    raw = db.engine.raw_connection()
-    try:
-        return "\n".join(raw.driver_connection.iterdump())
-    finally:
-        raw.close()
 
 
-def postgresql_dump() -> str:
-    url = make_url(TestConfig.SQLALCHEMY_DATABASE_URI)
-    env = dict(os.environ)
-    if url.password:
-        env["PGPASSWORD"] = url.password
-    command = [
-        "pg_dump",
-        "--data-only",
-        "-h", url.host or "127.0.0.1",
-        "-p", str(url.port or 5432),
-        "-U", url.username or "postgres",
-        url.database,
-    ]
-    done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=120, check=True)
-    return done.stdout
 
 
 def test_canary_is_not_in_a_full_database_dump(app, make_user):

@@ -26,7 +26,7 @@ from casustafel import crypto
 from casustafel.extensions import db
 from casustafel.models import AuditEvent, Signal
 from casustafel.storage import AttachmentStore
-from tests.test_signals import (
+from tests.helpers.signals import (
     PDF,
     all_signals,
     assert_nothing_saved,
@@ -38,7 +38,7 @@ from tests.test_signals import (
     stored_files,
     submit,
 )
-from tests.test_signals import logged_in as client_for
+from tests.helpers.signals import logged_in as client_for
 
 # Canaries: personal data and free text that must never reach an error page or a log.
 NAME = "Canarius Foutmelder"
@@ -313,7 +313,7 @@ def test_a_database_error_while_downloading_an_attachment_sends_no_byte(
 def test_a_database_error_while_a_member_reads_the_agenda_shows_no_item(
     app, make_user, make_signal, fault, logs, point
 ):
-    from tests.test_meeting_access import MARKERS, agenda_url, marked_scene
+    from tests.helpers.meetings_access import MARKERS, agenda_url, marked_scene
 
     scene = marked_scene(make_user, make_signal, ["beschrijving", "betrokkenen"])
     client = client_for(app, scene.member)
@@ -616,7 +616,7 @@ def run_together(*calls):
 
 
 def referral_scene(app, make_user, make_signal):
-    from tests.test_referrals import make_scene, sent_referral
+    from tests.helpers.referrals import make_scene, sent_referral
 
     scene = make_scene(make_user, make_signal)
     referral = sent_referral(app, scene)
@@ -696,7 +696,7 @@ def test_two_coordinators_saving_the_same_referral_at_once_get_one_save_and_one_
 ):
     from casustafel.models import Referral
     from casustafel.referrals import services
-    from tests.test_referrals import create, decide_2b, make_scene
+    from tests.helpers.referrals import create, decide_2b, make_scene
 
     with threaded_app.app_context():
         first, officer, signal = make_scene(make_user, make_signal)

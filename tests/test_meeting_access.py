@@ -6,12 +6,10 @@ The reporter is never shown. Anything else answers 404 and writes a denial event
 """
 
 import pytest
-from sqlalchemy import select
 
 from casustafel.extensions import db
 from casustafel.meetings import services
-from casustafel.models import Phenomenon, PrivacyCheck, SourceQuery, Subject
-from tests.test_meetings import (
+from tests.helpers.meetings import (
     ALL_FIELDS,
     add,
     decide_2a,
@@ -21,56 +19,15 @@ from tests.test_meetings import (
     plan_meeting,
     published_scene,
 )
+from tests.helpers.meetings_access import MARKERS, agenda_url, assert_only, marked_scene
 
 # One marker per shareable field: present exactly when check 2A opened that field.
-MARKERS = {
-    "fenomeen": "Hennepteelt",
-    "beschrijving": "Beschrijvingsmarker-Q7",
-    "betrokkenen": "Naam-Markeerling",
-    "geboortedata": "13-07-1971",  # as shown; stored as BIRTH_DATE
-    "kvk": "87654321",
-    "adressen": "9999 ZZ",
-    "bronnen": "BAG (adressen en gebouwen)",
-}
-BIRTH_DATE = "1971-07-13"
-REPORTER = "Melder Geheimhouder"
 
 
-def marked_scene(make_user, make_signal, fields, *, publish=True):
-    """A published scene whose signal carries a marker in every shareable field."""
-    reporter = make_user("reporter", name=REPORTER)
-    hennep = db.session.scalar(select(Phenomenon.id).where(Phenomenon.name == "Hennepteelt"))
-    scene = published_scene(
-        make_user, make_signal, fields=fields, publish=False, reporter=reporter,
-        description=MARKERS["beschrijving"], person=("Naam-Markeerling", BIRTH_DATE),
-        address=("9999 ZZ", "77"), phenomenon_id=hennep,
-    )
-    organisation = Subject(kind="organisatie", role="eigenaar", position=1)
-    scene.signal.subjects.append(organisation)
-    organisation.name, organisation.kvk_number = "Naam-Markeerling Holding", MARKERS["kvk"]
-    check_1 = PrivacyCheck(signal_id=scene.signal.id, kind="1", status="besloten", approved=True)
-    db.session.add(check_1)
-    db.session.flush()
-    db.session.add(SourceQuery(signal_id=scene.signal.id, privacy_check_id=check_1.id, register="bag", hit=True))
-    db.session.commit()
-    if publish:
-        services.publish(scene.coordinator, scene.meeting)
-        db.session.commit()
-    return scene
 
 
-def assert_only(body: str, fields) -> None:
-    for code, marker in MARKERS.items():
-        if code in fields:
-            assert marker in body, f"{code} should be shown"
-        else:
-            assert marker not in body, f"{code} leaked"
-    assert BIRTH_DATE not in body
-    assert REPORTER not in body
 
 
-def agenda_url(meeting) -> str:
-    return f"/overleggen/{meeting.id}/agenda"
 
 
 # --- the fields check 2A allows --------------------------------------------------------------
@@ -198,7 +155,7 @@ def test_withdrawing_an_invitation_ends_access(app, client, make_user, make_sign
     assert member_client.get(agenda_url(scene.meeting)).status_code == 200
     login_as(scene.coordinator)
     page = f"/overleggen/{scene.meeting.id}"
-    from tests.test_meetings import post
+    from tests.helpers.meetings import post
 
     assert post(client, f"{page}/deelnemers/{scene.member.id}/verwijderen", {}, page).status_code == 302
     assert member_client.get(agenda_url(scene.meeting)).status_code == 404

@@ -13,8 +13,8 @@ from casustafel.extensions import db
 from casustafel.meetings import services
 from casustafel.models import UserSession
 from casustafel.web.pdf import NoFetching
-from tests.test_meeting_access import MARKERS, REPORTER, assert_only, marked_scene
-from tests.test_meetings import ALL_FIELDS, TODAY, add, decide_2a, events, logged_in, published_scene
+from tests.helpers.meetings import ALL_FIELDS, TODAY, add, decide_2a, events, logged_in, published_scene
+from tests.helpers.meetings_access import MARKERS, REPORTER, assert_only, marked_scene
 
 # Dates computed here (today, tomorrow, overdue, this year) are checked against the app's:
 # both on the same pinned day (tests/conftest.py).

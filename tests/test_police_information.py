@@ -1,5 +1,6 @@
 """Information received from the police: recorded by the coordinator, marked on the signal,
-never in a referral package, and gone from the database when the case closes (README “Referrals and management information”, §11)."""
+never in a referral package, and gone from the database when the case closes (README,
+“Referrals and management information” and “Retention and destruction”)."""
 
 from datetime import date, timedelta
 
@@ -11,8 +12,8 @@ from casustafel.models import PoliceInformation, Referral, Signal
 from casustafel.referrals import services
 from casustafel.referrals.pdf import render_package
 from casustafel.signals.workflow import transition
-from tests.test_referrals import client_for, create, decide_2b, events, make_scene, pdf_text, post
-from tests.test_signals_privacy import database_dump
+from tests.helpers.dumps import database_dump
+from tests.helpers.referrals import client_for, create, decide_2b, events, make_scene, pdf_text, post
 
 # Dates computed here (today, tomorrow, overdue, this year) are checked against the app's:
 # both on the same pinned day (tests/conftest.py).

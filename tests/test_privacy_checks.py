@@ -27,7 +27,7 @@ from casustafel.privacy.decisions import DecisionError, decide_privacy_check
 from casustafel.privacy.services import request_privacy_check
 from casustafel.settings import get_setting, set_setting
 from tests.conftest import login, post_form
-from tests.test_assessments import events, fail_commit_with, post_prefixed, reload
+from tests.helpers.assessments import events, fail_commit_with, post_prefixed, reload
 
 DESCRIPTION = "Beschrijving-5d2a: hennepgeur bij het pand."
 PERSON = ("Piet Geheim-9b4f", "1975-03-04")

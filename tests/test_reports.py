@@ -1,4 +1,5 @@
-"""Management information (README “Referrals and management information”): the numbers equal a direct count over a seeded
+"""Management information (README, “Referrals and management information”): the numbers equal
+a direct count over a seeded
 data set with a known distribution; the period filter has inclusive boundaries; exports
 and the yearly PDF hold aggregates only (never a name, reference or text); coordinator only;
 every view and download is logged."""

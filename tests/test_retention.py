@@ -39,7 +39,7 @@ from casustafel.models.base import Encrypted
 from casustafel.retention import services
 from casustafel.settings import set_setting
 from tests.conftest import csrf_from
-from tests.test_signals_privacy import database_dump
+from tests.helpers.dumps import database_dump
 
 NOW = datetime(2031, 6, 1, 12, 0)
 LONG_AGO = datetime(2029, 1, 10, 9, 0)  # more than a year, less than five before NOW

@@ -34,7 +34,7 @@ from sqlalchemy.engine import make_url
 from casustafel import create_app, crypto, rotation
 from casustafel.extensions import db
 from config import TestConfig
-from tests.test_rotation import QUERIES, field_fingerprints, file_fingerprints, search_results
+from tests.helpers.rotation import QUERIES, field_fingerprints, file_fingerprints, search_results
 
 KILLS = int(os.environ.get("CASUSTAFEL_ROTATION_KILLS", "20"))
 SEED = int(os.environ.get("CASUSTAFEL_ROTATION_SEED", str(int(time.time()))))

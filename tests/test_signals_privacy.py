@@ -14,12 +14,10 @@ they cannot occur in hex or base64 by chance, and are searched with word boundar
 import base64
 import io
 import logging
-import os
 import random
 import re
 import secrets
 import string
-import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,7 +28,8 @@ from casustafel.extensions import db
 from casustafel.models import AuditEvent, InformationRequest, Location, Signal, SignalEvent
 from casustafel.storage import EncryptedSpool
 from tests.conftest import csrf_from, login
-from tests.test_signals import all_signals, organisation, person, signal_form, submit
+from tests.helpers.dumps import database_dump
+from tests.helpers.signals import all_signals, organisation, person, signal_form, submit
 
 SIGNAL_TABLES = ("signal", "subject", "location", "attachment", "signal_event", "information_request")
 NOT_HEX = "GHJKLMNPQRTUVWXYZ"  # letters that never occur in hex; postcodes avoid SA, SD and SS anyway
@@ -103,23 +102,6 @@ def find_canaries(text: str, canaries: Canaries) -> list[str]:
     return found
 
 
-def database_dump() -> tuple[str, str]:
-    """A full data dump: SQLite's iterdump, or pg_dump of the test database."""
-    url = db.engine.url
-    if db.engine.dialect.name == "postgresql":
-        env = dict(os.environ)
-        if url.password:
-            env["PGPASSWORD"] = url.password
-        command = ["pg_dump", "--data-only", "-h", url.host or "127.0.0.1", "-p", str(url.port or 5432),
-                   "-U", url.username or "postgres", url.database]
-        done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=120, check=True)
-        return done.stdout, "pg_dump"
-    assert db.engine.dialect.name == "sqlite", db.engine.dialect.name
-    raw = db.engine.raw_connection()
-    try:
-        return "\n".join(raw.driver_connection.iterdump()), "SQLite dump"
-    finally:
-        raw.close()
 
 
 def files_under(folder) -> dict[str, bytes]:

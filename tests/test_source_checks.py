@@ -10,7 +10,7 @@ from casustafel.models import AuditEvent, PrivacyCheck, SourceQuery
 from casustafel.privacy.decisions import decide_privacy_check
 from casustafel.privacy.services import request_privacy_check
 from casustafel.signals.weighing import SourceQueryError, record_source_query
-from tests.test_assessments import events, fail_commit_with, post_prefixed
+from tests.helpers.assessments import events, fail_commit_with, post_prefixed
 
 SUMMARY = "Samenvatting-2f6d: 14 inschrijvingen op dit adres."
 

@@ -32,7 +32,7 @@ from casustafel.retention.services import on_hold
 from casustafel.subject_requests import services
 from casustafel.subject_requests.services import due_date
 from tests.conftest import csrf_from, login
-from tests.test_encryption_at_rest import assert_no_marker, new_marker, postgresql_dump, sqlite_dump
+from tests.helpers.markers import assert_no_marker, new_marker, postgresql_dump, sqlite_dump
 
 # Dates computed here (today, tomorrow, overdue, this year) are checked against the app's:
 # both on the same pinned day (tests/conftest.py).

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from casustafel.extensions import db
 from casustafel.models import Action, AgendaItem, AuditEvent, Meeting, Signal
 from tests.conftest import PASSWORD
-from tests.test_meetings import decide_2a, department
+from tests.helpers.meetings import decide_2a, department
 
 
 def _login(browser, email):
