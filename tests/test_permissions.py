@@ -1,22 +1,24 @@
-"""The role × endpoint table. Every endpoint of the app must appear here or in PUBLIC.
+"""The role × endpoint table: one row per endpoint of the app, in this one file.
 
 Adding a route without a row here makes test_every_endpoint_is_in_the_table fail.
 """
 
 import re
 import uuid
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import pytest
 
 from casustafel.actions.services import create_action
+from casustafel.audit_log import record
+from casustafel.dates import utcnow
 from casustafel.extensions import db
-from casustafel.models import AgendaItem, Meeting, Partner
+from casustafel.models import AgendaItem, BreakGlass, Meeting, Partner, RetentionRun
 from casustafel.permissions import ANY_ROLE_ENDPOINTS, PUBLIC_ENDPOINTS
 from casustafel.privacy.services import request_privacy_check
 from casustafel.referrals.services import create_referral
+from casustafel.subject_requests import services as subject_requests
 from casustafel.web import CSP
-from tests import permission_rows
 from tests.conftest import ROLES, csrf_from, login
 
 ANON = "anonymous"
@@ -134,8 +136,88 @@ TABLE = {
     "actions.index": ("GET", "/acties/", only(200, "coordinator")),
     "actions.detail": ("GET", "/acties/{action}", {**only(404, "member"), "coordinator": 200}),
     "actions.new": ("GET", "/acties/nieuw/{signal}", only(200, "coordinator")),
+    # The privacy officer's log tools ("audit.log" is above). {signal_reference} is the row
+    # signal's reference; {anomaly_key} a break-glass anomaly of the target.
+    "audit.checkpoint": ("POST", "/logboek/controlepunt", only(302, "privacy_officer")),
+    "audit.export": ("GET", "/logboek/export.csv", only(200, "privacy_officer")),
+    "audit.signal_timeline": ("GET", "/logboek/melding/{signal_reference}", only(200, "privacy_officer")),
+    "audit.user_timeline": ("GET", "/logboek/gebruiker/{user}", only(200, "privacy_officer")),
+    "audit.subject_lookup": ("GET", "/logboek/betrokkene", only(200, "privacy_officer")),
+    "audit.anomaly_list": ("GET", "/logboek/afwijkingen", only(200, "privacy_officer")),
+    # A sign-off without outcome and comment shows the form again with its errors.
+    "audit.anomaly": ("POST", "/logboek/afwijkingen/{anomaly_key}", only(200, "privacy_officer")),
+    # Every role may ask for break-glass access (a POST with only a CSRF token re-shows the
+    # form). {grant} is a running grant of ANOTHER user on the target's signal: 404 to all.
+    "breakglass.request_access": ("GET", "/noodtoegang/", everyone(200)),
+    "breakglass.grant": ("GET", "/noodtoegang/{grant}", everyone(404)),
+    "breakglass.end": ("POST", "/noodtoegang/{grant}/beeindigen", everyone(404)),
+    # Retention: the privacy officer runs it, the admin sets the terms. {run} is a finished run.
+    "retention.index": ("GET", "/bewaren/", only(200, "privacy_officer")),
+    "retention.dry_run": ("POST", "/bewaren/proefrun", only(302, "privacy_officer")),
+    "retention.run": ("GET", "/bewaren/runs/{run}", only(200, "privacy_officer")),
+    "retention.statement": ("GET", "/bewaren/runs/{run}/verklaring.pdf", only(200, "privacy_officer")),
+    "retention.terms": ("GET", "/beheer/bewaartermijnen", only(200, "admin")),
+    # Data-subject requests: only the privacy officer. {subject_request} is an open request
+    # about the row signal's person, decided "geen beperking" so its answer can be exported.
+    "subject_requests.index": ("GET", "/verzoeken/", only(200, "privacy_officer")),
+    "subject_requests.new": ("GET", "/verzoeken/nieuw", only(200, "privacy_officer")),
+    "subject_requests.detail": ("GET", "/verzoeken/{subject_request}", only(200, "privacy_officer")),
+    # The bare POST has no restriction chosen: the page comes back with the message.
+    "subject_requests.decide": ("POST", "/verzoeken/{subject_request}/besluit", only(200, "privacy_officer")),
+    "subject_requests.close": ("POST", "/verzoeken/{subject_request}/afhandelen", only(302, "privacy_officer")),
+    "subject_requests.export": ("GET", "/verzoeken/{subject_request}/antwoord.pdf", only(200, "privacy_officer")),
 }
-TABLE.update(permission_rows.ROWS)  # the privacy officer's features, one module each
+
+# Placeholders that need a signal of the target; each gets its value in placeholders().
+NEEDS_SIGNAL = ("{signal}", "{action}", "{privacy_check}", "{meeting}", "{referral}", "{signal_reference}",
+                "{anomaly_key}", "{grant}", "{subject_request}")
+
+
+def placeholders(url, *, signal, target) -> dict:
+    """The values of the placeholders in `url` (objects of `target`, created for the row)."""
+    values = {"user": target.id}
+    if signal is not None:
+        values.update(signal=signal.id, attachment=signal.attachments[0].id, signal_reference=signal.reference)
+    if "{referral}" in url:
+        values["referral"] = create_referral(
+            None, signal, partner=db.session.get(Partner, 1), purpose="Doel", legal_ground="avg_6_1_e_riec",
+            legal_ground_note=None, data_categories=["beschrijving"], channel="brief", feedback_due=None,
+        ).id
+    if "{meeting}" in url:
+        meeting = Meeting(held_at=datetime(2030, 3, 5, 10), kind="regulier", agenda_cutoff=date(2030, 3, 1))
+        meeting.items.append(AgendaItem(signal_id=signal.id, position=1))
+        db.session.add(meeting)
+        db.session.flush()
+        values.update(meeting=meeting.id, item=meeting.items[0].id)
+    if "{privacy_check}" in url:
+        values["privacy_check"] = request_privacy_check(None, signal, "1").id
+    if "{action}" in url:
+        values["action"] = create_action(None, signal, type="overig", deadline=date.today(), owner_id=target.id).id
+    if "{anomaly_key}" in url:
+        event = record(target, "break_glass.granted", signal, purpose="noodtoegang", role="coordinator")
+        db.session.flush()
+        values["anomaly_key"] = f"break_glass:{event.seq}"
+    if "{grant}" in url:
+        now = utcnow()
+        grant = BreakGlass(user_id=target.id, role="reporter", signal_id=signal.id, signal_reference=signal.reference,
+                           started_at=now, expires_at=now + timedelta(minutes=30))
+        grant.reason = "Een reden van een andere gebruiker"
+        db.session.add(grant)
+        db.session.flush()
+        values["grant"] = grant.id
+    if "{run}" in url:
+        now = utcnow()
+        run = RetentionRun(started_at=now, finished_at=now, dry_run=False, origin="cli", summary=None)
+        db.session.add(run)
+        db.session.flush()
+        values["run"] = run.id
+    if "{subject_request}" in url:
+        request = subject_requests.create_request(target, type="inzage", received_on=date.today(),
+                                                  name="Jan Jansen", birth_date=date(1980, 1, 2))
+        subject_requests.decide(None, request, restriction="geen", ground=None, note=None)
+        values["subject_request"] = request.id
+    db.session.commit()
+    return values
 
 
 def test_every_endpoint_is_in_the_table(app):
@@ -170,44 +252,12 @@ def test_an_endpoint_without_roles_is_refused_at_runtime(app, client, make_user,
 def test_role_endpoint_status(client, make_user, make_signal, endpoint, role):
     method, url, expected = TABLE[endpoint]
     target = make_user("reporter", email="doel@gemeente.test")
-    needs_signal = any(
-        p in url for p in ("{signal}", "{action}", "{privacy_check}", "{meeting}", "{referral}",
-                           *permission_rows.NEEDS_SIGNAL)
-    )
+    needs_signal = any(p in url for p in NEEDS_SIGNAL)
     signal = make_signal(target, attachment=b"%PDF-1.4 test") if needs_signal else None
-    action = check = meeting = referral = None
-    if "{referral}" in url:
-        referral = create_referral(
-            None, signal, partner=db.session.get(Partner, 1), purpose="Doel", legal_ground="avg_6_1_e_riec",
-            legal_ground_note=None, data_categories=["beschrijving"], channel="brief", feedback_due=None,
-        )
-        db.session.commit()
-    if "{meeting}" in url:
-        meeting = Meeting(held_at=datetime(2030, 3, 5, 10), kind="regulier", agenda_cutoff=date(2030, 3, 1))
-        meeting.items.append(AgendaItem(signal_id=signal.id, position=1))
-        db.session.add(meeting)
-        db.session.commit()
-    if "{privacy_check}" in url:
-        check = request_privacy_check(None, signal, "1")
-        db.session.commit()
-    if "{action}" in url:
-        action = create_action(None, signal, type="overig", deadline=date.today(), owner_id=target.id)
-        db.session.commit()
+    url = url.format(**placeholders(url, signal=signal, target=target))
     if role != ANON:
         user = make_user(role)
         assert login(client, user.email).status_code == 200
-    extra = permission_rows.prepare(url, signal=signal, target=target)
-    url = url.format(
-        **extra,
-        user=target.id,
-        signal=signal.id if signal else "",
-        attachment=signal.attachments[0].id if signal else "",
-        action=action.id if action else "",
-        privacy_check=check.id if check else "",
-        meeting=meeting.id if meeting else "",
-        referral=referral.id if referral else "",
-        item=meeting.items[0].id if meeting else "",
-    )
     if method == "GET":
         response = client.get(url)
     else:
