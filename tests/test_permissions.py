@@ -8,12 +8,13 @@ import uuid
 from datetime import date, datetime, timedelta
 
 import pytest
+from sqlalchemy import select
 
 from casustafel.actions.services import create_action
 from casustafel.audit_log import record
 from casustafel.dates import utcnow
 from casustafel.extensions import db
-from casustafel.models import AgendaItem, BreakGlass, Meeting, Partner, RetentionRun
+from casustafel.models import AgendaItem, AuditEvent, BreakGlass, Meeting, Partner, RetentionRun
 from casustafel.permissions import ANY_ROLE_ENDPOINTS, PUBLIC_ENDPOINTS
 from casustafel.privacy.services import request_privacy_check
 from casustafel.referrals.services import create_referral
@@ -265,6 +266,9 @@ def test_role_endpoint_status(client, make_user, make_signal, endpoint, role):
         token = csrf_from(client.get(page, follow_redirects=True))
         response = client.post(url, data={"csrf_token": token})
     assert response.status_code == expected[role], (endpoint, role)
+    if response.status_code == 403:  # every refusal is accountable: a denial in the access log
+        denied = db.session.scalars(select(AuditEvent).where(AuditEvent.result == "denied")).all()
+        assert [e.actor_id for e in denied] == [user.id], (endpoint, role)
     # docs/security.md "Input, output, headers": every response of every endpoint, for every role.
     assert response.headers["Content-Security-Policy"] == CSP, (endpoint, role)
     assert response.headers["X-Content-Type-Options"] == "nosniff"

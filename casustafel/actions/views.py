@@ -2,7 +2,7 @@
 
 import uuid
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
@@ -12,7 +12,7 @@ from wtforms.fields.choices import SelectChoice
 from casustafel import dates
 from casustafel.actions import services
 from casustafel.actions.forms import ActionFilterForm, NewActionForm, UpdateActionForm
-from casustafel.audit_log import record, record_denial
+from casustafel.audit_log import record
 from casustafel.extensions import db
 from casustafel.forms import int_arg
 from casustafel.models import Action, Department, User, UserRole
@@ -21,6 +21,7 @@ from casustafel.permissions import can_update_action, can_view_action, role_requ
 from casustafel.privacy.services import request_privacy_check
 from casustafel.signals.common import get_signal_or_404
 from casustafel.web import render_logged
+from casustafel.web.access import load_or_404
 from casustafel.web.locking import conflict_message
 
 bp = Blueprint("actions", __name__, url_prefix="/acties")
@@ -33,12 +34,8 @@ _LOAD = (selectinload(Action.signal), selectinload(Action.owner), selectinload(A
 
 
 def get_action_or_404(action_id: uuid.UUID) -> Action:
-    """Raise 404 (and log the denial) unless the user may see the action."""
-    action = db.session.get(Action, action_id)
-    if action is None or not can_view_action(current_user, action):
-        record_denial(current_user, "action", action_id)
-        abort(404)
-    return action
+    """The action, or 404 with a denial in the log unless the user may see it."""
+    return load_or_404(Action, action_id, can_view_action)
 
 
 @bp.route("/mijn")

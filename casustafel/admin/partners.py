@@ -10,12 +10,13 @@ from sqlalchemy import func, select
 from wtforms import BooleanField, StringField
 from wtforms.validators import DataRequired, Length
 
-from casustafel.audit_log import record, record_denial
+from casustafel.audit_log import record
 from casustafel.extensions import db
 from casustafel.forms import Form
 from casustafel.models import Partner
 from casustafel.models.roles import Role
 from casustafel.permissions import role_required
+from casustafel.web.access import load_or_404
 from casustafel.web.routes import Routes
 
 routes = Routes()
@@ -53,10 +54,7 @@ def partners():
 
 
 def _toggle(partner_id: int, attribute: str, events: tuple[str, str]):
-    partner = db.session.get(Partner, partner_id)
-    if partner is None:
-        record_denial(current_user, "partner", partner_id)
-        abort(404)
+    partner = load_or_404(Partner, partner_id)
     if not ToggleForm().validate_on_submit():
         abort(400)
     setattr(partner, attribute, not getattr(partner, attribute))

@@ -11,13 +11,13 @@ from wtforms.fields.choices import SelectChoice
 
 from casustafel.admin import catalogue, partners, services, settings
 from casustafel.admin.forms import DepartmentForm, NewUserForm, UserForm, VersionForm
-from casustafel.audit_log import record, record_denial
+from casustafel.audit_log import record
 from casustafel.extensions import db
 from casustafel.models import Department, RoleRequest, User
 from casustafel.models.roles import ROLE_LABELS, Role
 from casustafel.permissions import role_required
 from casustafel.web import render_logged
-from casustafel.web.access import fresh_login_required
+from casustafel.web.access import fresh_login_required, load_or_404
 from casustafel.web.locking import conflict_message
 from casustafel.web.routes import register_routes
 
@@ -33,11 +33,7 @@ def _department_choices():
 
 
 def _get_user_or_404(user_id: uuid.UUID) -> User:
-    user = db.session.get(User, user_id)
-    if user is None:
-        record_denial(current_user, "user_account", user_id)
-        abort(404)
-    return user
+    return load_or_404(User, user_id)
 
 
 @bp.route("/gebruikers")
@@ -202,10 +198,7 @@ def role_requests():
 @role_required(Role.ADMIN, Role.PRIVACY_OFFICER)
 @fresh_login_required
 def role_request_decide(request_id):
-    request_ = db.session.get(RoleRequest, request_id)
-    if request_ is None or not services.may_decide(current_user, request_):
-        record_denial(current_user, "role_request", request_id)
-        abort(404)
+    request_ = load_or_404(RoleRequest, request_id, services.may_decide)
     if not VersionForm().validate_on_submit():
         abort(400)
     approve = flask_request.form.get("besluit") == "goedkeuren"

@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from casustafel import dates, linking
 from casustafel.audit import anomalies
-from casustafel.audit.common import PURPOSE, guard
+from casustafel.audit.common import PURPOSE
 from casustafel.audit.forms import PURPOSES, AnomalyFilterForm, ReviewForm, SubjectLookupForm
 from casustafel.audit.queries import subject_object_ids
 from casustafel.audit_log import record
@@ -21,6 +21,7 @@ from casustafel.models import AuditEvent, Signal, User
 from casustafel.models.roles import ROLE_LABELS, Role
 from casustafel.permissions import can_review_audit_log, role_required
 from casustafel.web import render_logged
+from casustafel.web.access import require
 from casustafel.web.routes import Routes
 
 routes = Routes()
@@ -31,7 +32,7 @@ ANOMALY_LIMIT = 500
 @routes.route("/betrokkene", methods=["GET", "POST"])
 @role_required(Role.PRIVACY_OFFICER)
 def subject_lookup():
-    guard(can_review_audit_log)
+    require(can_review_audit_log)
     form = SubjectLookupForm()
     found = signals = None
     if form.validate_on_submit():
@@ -56,7 +57,7 @@ def _period_filter():
 @routes.route("/afwijkingen")
 @role_required(Role.PRIVACY_OFFICER)
 def anomaly_list():
-    guard(can_review_audit_log)
+    require(can_review_audit_log)
     form, date_from, date_until = _period_filter()
     first, last = anomalies.period_days(date_from, date_until)
     start, end = dates.day_window(first, last)
@@ -84,7 +85,7 @@ def _users(items) -> dict:
 @routes.route("/afwijkingen/<anomaly_key>", methods=["GET", "POST"])
 @role_required(Role.PRIVACY_OFFICER)
 def anomaly(anomaly_key):
-    guard(can_review_audit_log)
+    require(can_review_audit_log)
     item = anomalies.find(anomaly_key)
     if item is None:
         abort(404)

@@ -13,7 +13,7 @@ from wtforms.fields.choices import SelectChoice
 
 from casustafel import dates
 from casustafel.audit import checkpoints, queries, review
-from casustafel.audit.common import PURPOSE, guard
+from casustafel.audit.common import PURPOSE
 from casustafel.audit.forms import LogFilterForm
 from casustafel.audit_log import record
 from casustafel.exports import to_csv
@@ -23,7 +23,7 @@ from casustafel.models import Signal, User
 from casustafel.models.roles import Role
 from casustafel.permissions import can_read_audit_log, can_review_audit_log, role_required
 from casustafel.web import render_logged
-from casustafel.web.access import fresh_login_required
+from casustafel.web.access import fresh_login_required, require
 from casustafel.web.routes import register_routes
 
 bp = Blueprint("audit", __name__, url_prefix="/logboek")
@@ -92,7 +92,7 @@ def _args(**drop) -> dict:
 @bp.route("/")
 @role_required(Role.PRIVACY_OFFICER)
 def log():
-    guard(can_read_audit_log)
+    require(can_read_audit_log)
     form, f, subject_signals, notice = _filter_form()
     status, since = checkpoints.verify_since_newest()
     events, next_before = queries.page(f, before=queries.decode_cursor(request.args.get("voor")))
@@ -111,7 +111,7 @@ def log():
 @role_required(Role.PRIVACY_OFFICER)
 def checkpoint():
     """Verify the chain and store a checkpoint now (the daily timer does the same)."""
-    guard(can_review_audit_log)
+    require(can_review_audit_log)
     if not Form().validate_on_submit():
         abort(400)
     status, _ = checkpoints.verify_since_newest(current_user, "viewer")
@@ -129,7 +129,7 @@ def checkpoint():
 @role_required(Role.PRIVACY_OFFICER)
 @fresh_login_required
 def export():
-    guard(can_review_audit_log)
+    require(can_review_audit_log)
     _, f, _, _ = _filter_form()
     rows, before = [], None
     while len(rows) < EXPORT_LIMIT:
@@ -158,7 +158,7 @@ def export():
 @bp.route("/melding/<reference>")
 @role_required(Role.PRIVACY_OFFICER)
 def signal_timeline(reference):
-    guard(can_review_audit_log)
+    require(can_review_audit_log)
     signal = queries.signal_by_reference(reference) if len(reference) <= 16 else None
     if signal is None:
         abort(404)
@@ -180,7 +180,7 @@ def signal_timeline(reference):
 @bp.route("/gebruiker/<uuid:user_id>")
 @role_required(Role.PRIVACY_OFFICER)
 def user_timeline(user_id):
-    guard(can_review_audit_log)
+    require(can_review_audit_log)
     user = db.session.get(User, user_id)
     if user is None:
         abort(404)

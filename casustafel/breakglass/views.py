@@ -19,7 +19,7 @@ from casustafel.forms import Form
 from casustafel.models import STATUSES, BreakGlass, Signal, SignalEvent
 from casustafel.models.roles import Role
 from casustafel.permissions import can_request_break_glass, can_use_break_glass, role_required
-from casustafel.web.access import fresh_login_required
+from casustafel.web.access import fresh_login_required, load_or_404, require
 
 bp = Blueprint("breakglass", __name__, url_prefix="/noodtoegang")
 
@@ -60,8 +60,7 @@ def _grant_or_404(grant_id: uuid.UUID) -> tuple[BreakGlass, Signal]:
 @role_required(*ANY_ROLE)
 @fresh_login_required(methods=("POST",))
 def request_access():
-    if not can_request_break_glass(current_user):
-        abort(403)
+    require(can_request_break_glass)
     form = RequestForm()
     if form.is_submitted() and not form.validate():
         services.record_refusal(current_user, g.active_role, None, "formulier")
@@ -116,10 +115,7 @@ def grant(grant_id):
 @bp.route("/<uuid:grant_id>/beeindigen", methods=["POST"])
 @role_required(*ANY_ROLE)
 def end(grant_id):
-    grant = db.session.get(BreakGlass, grant_id)
-    if grant is None or grant.user_id != current_user.id:
-        record_denial(current_user, "break_glass", grant_id)
-        abort(404)
+    grant = load_or_404(BreakGlass, grant_id, lambda user, row: row.user_id == user.id)
     if not EndForm().validate_on_submit():
         abort(400)
     if not can_use_break_glass(current_user, grant, utcnow()):

@@ -2,12 +2,11 @@
 
 import uuid
 
-from flask import abort
 from flask_login import current_user
 from sqlalchemy import select
 
 from casustafel import dates
-from casustafel.audit_log import record, record_denial
+from casustafel.audit_log import record
 from casustafel.extensions import db
 from casustafel.meetings import services
 from casustafel.meetings.forms import AddItemForm, InviteForm
@@ -15,6 +14,7 @@ from casustafel.models import AgendaItem, Department, Meeting, User, UserRole
 from casustafel.models.roles import Role
 from casustafel.permissions import can_manage_meetings
 from casustafel.web import render_logged
+from casustafel.web.access import load_or_404
 from casustafel.web.locking import conflict_message
 
 CONFLICT = conflict_message("dit")
@@ -24,20 +24,12 @@ CONFLICT = conflict_message("dit")
 
 
 def get_meeting_or_404(meeting_id: uuid.UUID) -> Meeting:
-    """Raise 404 (and log the denial) unless the user manages meetings and it exists."""
-    meeting = db.session.get(Meeting, meeting_id)
-    if meeting is None or not can_manage_meetings(current_user):
-        record_denial(current_user, "meeting", meeting_id)
-        abort(404)
-    return meeting
+    """The meeting, or 404 with a denial in the log unless the user manages meetings."""
+    return load_or_404(Meeting, meeting_id, lambda user, _: can_manage_meetings(user))
 
 
 def get_item_or_404(meeting: Meeting, item_id: uuid.UUID) -> AgendaItem:
-    item = db.session.get(AgendaItem, item_id)
-    if item is None or item.meeting_id != meeting.id:
-        record_denial(current_user, "agenda_item", item_id)
-        abort(404)
-    return item
+    return load_or_404(AgendaItem, item_id, lambda _, item: item.meeting_id == meeting.id)
 
 
 def active_with_role(role: Role) -> list[User]:

@@ -7,28 +7,23 @@ Anything else answers 404 and logs a denial.
 
 import uuid
 
-from flask import abort
 from flask_login import current_user
 
 from casustafel import dates
-from casustafel.audit_log import record, record_denial
-from casustafel.extensions import db
+from casustafel.audit_log import record
 from casustafel.meetings import services
 from casustafel.models import Meeting
 from casustafel.models.roles import Role
 from casustafel.permissions import can_view_action, can_view_meeting_agenda, invitation, role_required
 from casustafel.web import render_logged
+from casustafel.web.access import load_or_404
 from casustafel.web.routes import Routes
 
 routes = Routes()
 
 
 def get_member_meeting_or_404(meeting_id: uuid.UUID) -> Meeting:
-    meeting = db.session.get(Meeting, meeting_id)
-    if meeting is None or not can_view_meeting_agenda(current_user, meeting):
-        record_denial(current_user, "meeting", meeting_id)
-        abort(404)
-    return meeting
+    return load_or_404(Meeting, meeting_id, can_view_meeting_agenda)
 
 
 def own_overdue_actions(user, meeting: Meeting) -> list:

@@ -7,12 +7,12 @@ municipality lets the coordinator decide instead.
 
 import uuid
 
-from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask import Blueprint, flash, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from casustafel.audit_log import record, record_denial
+from casustafel.audit_log import record
 from casustafel.extensions import db
 from casustafel.models import REGISTERS, SHAREABLE_FIELDS, Action, Meeting, PrivacyCheck, SourceQuery
 from casustafel.models.roles import Role
@@ -25,6 +25,7 @@ from casustafel.permissions import (
 from casustafel.privacy.decisions import DecisionError, decide_privacy_check, invited_departments
 from casustafel.privacy.forms import decision_form
 from casustafel.web import render_logged
+from casustafel.web.access import load_or_404, require
 
 bp = Blueprint("privacy", __name__, url_prefix="/privacy")
 
@@ -32,20 +33,14 @@ RECENT = 20
 
 
 def get_check_or_404(check_id: uuid.UUID) -> PrivacyCheck:
-    """Raise 404 (and log the denial) unless the user may open this check."""
-    check = db.session.get(PrivacyCheck, check_id)
-    if check is None or not can_open_privacy_check(current_user, check):
-        record_denial(current_user, "privacy_check", check_id)
-        abort(404)
-    return check
+    """The check, or 404 with a denial in the log unless the user may open it."""
+    return load_or_404(PrivacyCheck, check_id, can_open_privacy_check)
 
 
 @bp.route("/")
 @role_required(Role.PRIVACY_OFFICER, Role.COORDINATOR)
 def checks():
-    if not can_decide_privacy_checks(current_user):
-        record_denial(current_user, "endpoint", request.endpoint)
-        abort(403)
+    require(can_decide_privacy_checks)
     open_checks = db.session.scalars(
         select(PrivacyCheck).options(selectinload(PrivacyCheck.signal))
         .where(PrivacyCheck.status == "open").order_by(PrivacyCheck.requested_at)

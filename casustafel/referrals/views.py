@@ -12,7 +12,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from wtforms.fields.choices import SelectChoice
 
 from casustafel import dates
-from casustafel.audit_log import record, record_denial
+from casustafel.audit_log import record
 from casustafel.extensions import db
 from casustafel.models import SHAREABLE_FIELDS, Partner, Referral
 from casustafel.models.roles import Role
@@ -22,7 +22,7 @@ from casustafel.referrals.forms import ProgressForm, ReferralForm, SendForm
 from casustafel.referrals.pdf import render_package
 from casustafel.signals.common import get_signal_or_404
 from casustafel.web import render_logged
-from casustafel.web.access import fresh_login_required
+from casustafel.web.access import fresh_login_required, load_or_404
 from casustafel.web.locking import conflict_message
 from casustafel.web.routes import register_routes
 
@@ -31,12 +31,8 @@ register_routes(bp, police, register)
 
 
 def get_referral_or_404(referral_id: uuid.UUID) -> Referral:
-    """Raise 404 (and log the denial) unless the referral exists; only coordinators get here."""
-    referral = db.session.get(Referral, referral_id)
-    if referral is None:
-        record_denial(current_user, "referral", referral_id)
-        abort(404)
-    return referral
+    """The referral, or 404 with a denial in the log; only coordinators get here."""
+    return load_or_404(Referral, referral_id)
 
 
 @bp.app_context_processor

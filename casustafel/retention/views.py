@@ -6,11 +6,11 @@ started from the command line (`flask retention run`): long runs do not belong i
 """
 
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from wtforms.validators import InputRequired, NumberRange
 
-from casustafel.audit_log import record, record_denial
+from casustafel.audit_log import record
 from casustafel.dates import local_time, utcnow
 from casustafel.extensions import db
 from casustafel.forms import Form, IntegerField
@@ -20,7 +20,7 @@ from casustafel.permissions import can_configure_retention, can_view_retention, 
 from casustafel.retention import services
 from casustafel.settings import get_setting, set_setting
 from casustafel.web import render_logged
-from casustafel.web.access import fresh_login_required
+from casustafel.web.access import fresh_login_required, load_or_404, require
 from casustafel.web.pdf import pdf_response, render_pdf
 
 bp = Blueprint("retention", __name__)
@@ -44,11 +44,7 @@ for _key, (_label, _low, _high) in services.TERMS.items():
 
 
 def _run_or_404(run_id) -> RetentionRun:
-    run = db.session.get(RetentionRun, run_id)
-    if run is None:
-        record_denial(current_user, "retention_run", run_id)
-        abort(404)
-    return run
+    return load_or_404(RetentionRun, run_id)
 
 
 def _actor_name(run: RetentionRun) -> str:
@@ -61,8 +57,7 @@ def _actor_name(run: RetentionRun) -> str:
 @bp.route("/bewaren/")
 @role_required(Role.PRIVACY_OFFICER)
 def index():
-    if not can_view_retention(current_user):
-        abort(403)
+    require(can_view_retention)
     data = services.overview(utcnow())
     record(current_user, "retention.viewed", object_type="retention", purpose=services.PURPOSE)
     return render_logged("retention/index.html", data=data, runs=services.recent_runs(),
@@ -73,8 +68,7 @@ def index():
 @bp.route("/bewaren/proefrun", methods=["POST"])
 @role_required(Role.PRIVACY_OFFICER)
 def dry_run():
-    if not can_view_retention(current_user):
-        abort(403)
+    require(can_view_retention)
     form = DryRunForm()
     if not form.validate_on_submit():
         flash("De proefrun is niet gestart. Probeer het opnieuw.", "error")
@@ -87,8 +81,7 @@ def dry_run():
 @bp.route("/bewaren/runs/<uuid:run_id>")
 @role_required(Role.PRIVACY_OFFICER)
 def run(run_id):
-    if not can_view_retention(current_user):
-        abort(403)
+    require(can_view_retention)
     item = _run_or_404(run_id)
     record(current_user, "retention.run_viewed", item, purpose=services.PURPOSE)
     return render_logged("retention/run.html", run=item, summary=services.run_summary(item),
@@ -100,8 +93,7 @@ def run(run_id):
 @role_required(Role.PRIVACY_OFFICER)
 @fresh_login_required
 def statement(run_id):
-    if not can_view_retention(current_user):
-        abort(403)
+    require(can_view_retention)
     item = _run_or_404(run_id)
     if item.dry_run:
         flash("Van een proefrun is geen verklaring van vernietiging te maken: er is niets vernietigd.", "info")
@@ -121,8 +113,7 @@ def statement(run_id):
 @role_required(Role.ADMIN)
 @fresh_login_required
 def terms():
-    if not can_configure_retention(current_user):
-        abort(403)
+    require(can_configure_retention)
     form = TermsForm()
     if request.method == "GET":
         for key in services.TERMS:

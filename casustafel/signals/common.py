@@ -4,26 +4,18 @@ the "waits too long" marker."""
 import uuid
 from datetime import datetime, timedelta
 
-from flask import abort
-from flask_login import current_user
-
-from casustafel.audit_log import record_denial
 from casustafel.dates import utcnow
-from casustafel.extensions import db
 from casustafel.models import Signal
 from casustafel.permissions import can_view_signal_content
 from casustafel.settings import DEFAULTS, get_setting
+from casustafel.web.access import load_or_404
 
 WAITING_STATES = ("ingediend", "intake")
 
 
 def get_signal_or_404(signal_id: uuid.UUID) -> Signal:
-    """Raise 404 (and log the denial) unless the user may see the signal's content."""
-    signal = db.session.get(Signal, signal_id)
-    if signal is None or not can_view_signal_content(current_user, signal):
-        record_denial(current_user, "signal", signal_id)
-        abort(404)
-    return signal
+    """The signal, or 404 with a denial in the log unless the user may see its content."""
+    return load_or_404(Signal, signal_id, can_view_signal_content)
 
 
 def waiting_days() -> int:

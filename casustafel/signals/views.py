@@ -2,12 +2,12 @@
 
 import uuid
 
-from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import load_only, selectinload
 
-from casustafel.audit_log import record, record_denial
+from casustafel.audit_log import record
 from casustafel.errors import DISK_FULL
 from casustafel.extensions import db
 from casustafel.forms import row_number
@@ -18,6 +18,7 @@ from casustafel.signals import assessments, attachments, inbox, services, worksp
 from casustafel.signals.forms import MAX_ROWS, AnswerForm, RegisterSignalForm, SignalForm
 from casustafel.signals.uploads import check_uploads
 from casustafel.web import render_logged
+from casustafel.web.access import load_or_404
 from casustafel.web.routes import register_routes
 
 bp = Blueprint("signals", __name__)
@@ -145,21 +146,14 @@ def register():
 
 
 def get_own_signal_or_404(signal_id: uuid.UUID) -> Signal:
-    """Raise 404 (and log the denial) unless the current user reported this signal."""
-    signal = db.session.get(Signal, signal_id)
-    if signal is None or not can_view_own_signal(current_user, signal):
-        record_denial(current_user, "signal", signal_id)
-        abort(404)
-    return signal
+    """The signal, or 404 with a denial in the log unless the current user reported it."""
+    return load_or_404(Signal, signal_id, can_view_own_signal)
 
 
 @bp.route("/mijn-meldingen/<uuid:signal_id>/bevestiging")
 @role_required(Role.REPORTER, Role.COORDINATOR)
 def confirmation(signal_id):
-    signal = db.session.get(Signal, signal_id)
-    if signal is None or signal.registered_by_id != current_user.id:
-        record_denial(current_user, "signal", signal_id)
-        abort(404)
+    signal = load_or_404(Signal, signal_id, lambda user, row: row.registered_by_id == user.id)
     record(current_user, "signal.status_viewed", signal, purpose="melding")
     return render_logged("signals/confirmation.html", signal=signal)
 

@@ -7,7 +7,7 @@ from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 
 from casustafel import dates
-from casustafel.audit_log import record, record_denial
+from casustafel.audit_log import record
 from casustafel.extensions import db
 from casustafel.models import SUBJECT_REQUEST_STATUSES, SUBJECT_REQUEST_TYPES, SubjectRequest
 from casustafel.models.roles import Role
@@ -15,7 +15,7 @@ from casustafel.permissions import can_handle_subject_requests, role_required
 from casustafel.subject_requests import package, services
 from casustafel.subject_requests.forms import CloseForm, DecisionForm, RequestForm
 from casustafel.web import render_logged
-from casustafel.web.access import fresh_login_required
+from casustafel.web.access import fresh_login_required, load_or_404, require
 from casustafel.web.locking import conflict_message
 from casustafel.web.pdf import pdf_response
 
@@ -24,18 +24,8 @@ bp = Blueprint("subject_requests", __name__, url_prefix="/verzoeken")
 CONFLICT = conflict_message("dit verzoek")
 
 
-def _guard() -> None:
-    if not can_handle_subject_requests(current_user):
-        record_denial(current_user, "endpoint", "subject_requests")
-        abort(403)
-
-
 def get_request_or_404(request_id) -> SubjectRequest:
-    request = db.session.get(SubjectRequest, request_id)
-    if request is None:
-        record_denial(current_user, "subject_request", request_id)
-        abort(404)
-    return request
+    return load_or_404(SubjectRequest, request_id)
 
 
 @bp.app_template_filter("nl_day")
@@ -46,7 +36,7 @@ def nl_day(value) -> str:
 @bp.route("/")
 @role_required(Role.PRIVACY_OFFICER)
 def index():
-    _guard()
+    require(can_handle_subject_requests)
     requests = services.ordered_requests()
     record(current_user, "subject_request.listed", object_type="subject_request", purpose=services.PURPOSE)
     return render_logged("subject_requests/index.html", requests=requests, today=dates.today(),
@@ -57,7 +47,7 @@ def index():
 @bp.route("/nieuw", methods=["GET", "POST"])
 @role_required(Role.PRIVACY_OFFICER)
 def new():
-    _guard()
+    require(can_handle_subject_requests)
     form = RequestForm()
     if not form.is_submitted():
         form.received_on.data = dates.today()
@@ -98,14 +88,14 @@ def _detail(request: SubjectRequest, decision_form=None, status=200):
 @bp.route("/<uuid:request_id>")
 @role_required(Role.PRIVACY_OFFICER)
 def detail(request_id):
-    _guard()
+    require(can_handle_subject_requests)
     return _detail(get_request_or_404(request_id))
 
 
 @bp.route("/<uuid:request_id>/besluit", methods=["POST"])
 @role_required(Role.PRIVACY_OFFICER)
 def decide(request_id):
-    _guard()
+    require(can_handle_subject_requests)
     request = get_request_or_404(request_id)
     form = DecisionForm().for_row(request)
     if form.is_stale(request):
@@ -143,7 +133,7 @@ def _conflict(request: SubjectRequest, submitted: DecisionForm):
 @bp.route("/<uuid:request_id>/afhandelen", methods=["POST"])
 @role_required(Role.PRIVACY_OFFICER)
 def close(request_id):
-    _guard()
+    require(can_handle_subject_requests)
     request = get_request_or_404(request_id)
     form = CloseForm()
     if not form.validate_on_submit():
@@ -170,7 +160,7 @@ def close(request_id):
 @role_required(Role.PRIVACY_OFFICER)
 @fresh_login_required
 def export(request_id):
-    _guard()
+    require(can_handle_subject_requests)
     request = get_request_or_404(request_id)
     if request.restriction is None:
         flash("Leg eerst het besluit over beperking vast; het antwoord hangt ervan af.", "error")

@@ -1,4 +1,5 @@
-"""Access helpers every feature shares: the fresh-login gate and loaders that answer 404."""
+"""Access helpers every feature shares: the policy gate (403), loaders that answer 404 and the
+fresh-login gate. Each refusal leaves a denial in the access log."""
 
 from functools import wraps
 
@@ -8,6 +9,13 @@ from flask_login import current_user
 from casustafel.audit_log import record_denial
 from casustafel.auth import sessions
 from casustafel.extensions import db
+
+
+def require(policy) -> None:
+    """403 (and a denial in the log) unless `policy(current_user)` allows the page."""
+    if not policy(current_user):
+        record_denial(current_user, "endpoint", request.endpoint)
+        abort(403)
 
 
 def fresh_login_required(view=None, *, methods=None):
