@@ -21,7 +21,7 @@ def _minutes_or_none(value):
 class RequestForm(Form):
     signal_reference = StringField(
         "Kenmerk van de melding", filters=[normalise_reference],
-        validators=[DataRequired("Vul het kenmerk van de melding in, bijvoorbeeld SIG-2026-0012.")],
+        validators=[DataRequired("Vul het kenmerk van de melding in, in de vorm SIG-jjjj-nnnn.")],
     )
     reason = TextAreaField(
         "Reden", filters=[strip_text],
@@ -40,4 +40,5 @@ class RequestForm(Form):
 
     def validate_signal_reference(self, field):
         if not REFERENCE_RE.match(field.data or ""):
-            raise ValidationError("Een kenmerk ziet eruit als SIG-2026-0012.")
+            raise ValidationError(
+                "Een kenmerk heeft de vorm SIG-jjjj-nnnn: het jaar en een nummer van minstens vier cijfers.")
