@@ -4,7 +4,7 @@ import uuid
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 from wtforms.fields.choices import SelectChoice
@@ -14,7 +14,6 @@ from casustafel.actions import services
 from casustafel.actions.forms import ActionFilterForm, NewActionForm, UpdateActionForm
 from casustafel.audit_log import record
 from casustafel.extensions import db
-from casustafel.forms import int_arg
 from casustafel.models import Action, Department, User, UserRole
 from casustafel.models.roles import Role
 from casustafel.permissions import can_update_action, can_view_action, role_required
@@ -23,6 +22,7 @@ from casustafel.signals.common import get_signal_or_404
 from casustafel.web import render_logged
 from casustafel.web.access import load_or_404
 from casustafel.web.locking import conflict_message
+from casustafel.web.paging import paginate
 
 bp = Blueprint("actions", __name__, url_prefix="/acties")
 
@@ -117,19 +117,12 @@ def index():
         stmt = stmt.where(Action.deadline < today, Action.status != "afgerond")
     if type_:
         stmt = stmt.where(Action.type == type_)
-    total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
-    pages = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
-    page = min(int_arg("pagina", 1), pages)
-    actions = db.session.scalars(
-        stmt.options(*_LOAD)
-        .order_by(Action.deadline, Action.created_at)
-        .limit(PAGE_SIZE)
-        .offset((page - 1) * PAGE_SIZE)
-    ).all()
+    pages = paginate(stmt.options(*_LOAD).order_by(Action.deadline, Action.created_at), PAGE_SIZE)
+    actions = pages.items
     record(current_user, "action.listed", object_type="action", purpose="casustafel")
     filters = {"status": status, "overdue": overdue, "type": type_}
     return render_logged(
-        "actions/index.html", form=form, actions=actions, total=total, page=page, pages=pages,
+        "actions/index.html", form=form, actions=actions, pages=pages,
         filters={k: v for k, v in filters.items() if v}, privacy=services.privacy_statuses(actions), today=today,
     )
 

@@ -17,7 +17,6 @@ from casustafel import dates
 from casustafel.audit_log import record
 from casustafel.exports import to_csv, to_xlsx
 from casustafel.extensions import db
-from casustafel.forms import int_arg
 from casustafel.models import Partner, Referral
 from casustafel.models.roles import Role
 from casustafel.permissions import role_required
@@ -25,6 +24,7 @@ from casustafel.referrals import services
 from casustafel.referrals.forms import RegisterFilterForm
 from casustafel.web import render_logged
 from casustafel.web.access import fresh_login_required
+from casustafel.web.paging import paginate
 from casustafel.web.routes import Routes
 
 routes = Routes()
@@ -70,22 +70,15 @@ def _date(value: date | None) -> str:
 def register():
     form, values = _filters()
     stmt = _query(values)
-    total = services.count(stmt)
-    pages = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
-    page = min(int_arg("pagina", 1), pages)
-    referrals = db.session.scalars(
-        _order(stmt.options(selectinload(Referral.partner), selectinload(Referral.signal)))
-        .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
-    ).all()
+    pages = paginate(_order(stmt.options(selectinload(Referral.partner), selectinload(Referral.signal))), PAGE_SIZE)
     concepts_stmt = services.concepts_query(partner_id=values["partner"])
     concepts = db.session.scalars(
         concepts_stmt.options(selectinload(Referral.partner), selectinload(Referral.signal)).limit(PAGE_SIZE)
     ).all()
     record(current_user, "referral.listed", object_type="referral", purpose=services.PURPOSE)
     args = {k: v for k, v in request.args.items() if k != "pagina" and v}
-    return render_logged("referrals/register.html", form=form, referrals=referrals, total=total, page=page,
-                         pages=pages, args=args, concepts=concepts, concept_total=services.count(concepts_stmt),
-                         today=dates.today())
+    return render_logged("referrals/register.html", form=form, referrals=pages.items, pages=pages, args=args,
+                         concepts=concepts, concept_total=services.count(concepts_stmt), today=dates.today())
 
 
 def export_rows(referrals) -> list[list]:

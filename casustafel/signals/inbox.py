@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from flask import render_template, request
 from flask_login import current_user
-from sqlalchemy import case, func, select
+from sqlalchemy import case, select
 from sqlalchemy.orm import joinedload
 from wtforms import SelectField, StringField
 from wtforms.fields.choices import SelectChoice
@@ -16,12 +16,13 @@ from wtforms.validators import ValidationError
 from casustafel.audit_log import record
 from casustafel.dates import utcnow
 from casustafel.extensions import db
-from casustafel.forms import AnyValue, FilterForm, int_arg
+from casustafel.forms import AnyValue, FilterForm
 from casustafel.models import CHANNELS, STATUSES, Phenomenon, Signal
 from casustafel.models.roles import Role
 from casustafel.permissions import role_required
 from casustafel.signals.common import waiting_days, waiting_since, waits_too_long
 from casustafel.signals.workflow import CLOSED
+from casustafel.web.paging import paginate
 from casustafel.web.routes import Routes
 
 routes = Routes()
@@ -134,15 +135,9 @@ def inbox():
     form.fill_choices()
     form.validate()
     stmt = filtered(form)
-    total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
-    pages = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
-    page = min(int_arg("pagina", 1), pages)
-    signals = db.session.scalars(
-        stmt.options(joinedload(Signal.phenomenon).joinedload(Phenomenon.parent))
-        .order_by(*SORTS[form.value("sort") or "nieuwste"][1], Signal.reference)
-        .limit(PAGE_SIZE)
-        .offset((page - 1) * PAGE_SIZE)
-    ).all()
+    pages = paginate(stmt.options(joinedload(Signal.phenomenon).joinedload(Phenomenon.parent))
+                     .order_by(*SORTS[form.value("sort") or "nieuwste"][1], Signal.reference), PAGE_SIZE)
+    signals = pages.items
     days = waiting_days()
     threshold = waiting_since(days)
     page_html = render_template(
@@ -152,9 +147,7 @@ def inbox():
         waiting={s.id for s in signals if waits_too_long(s, threshold)},
         waiting_days=days,
         filters=form.query_args(),
-        page=page,
         pages=pages,
-        total=total,
     )
     # Rendered before the log event is added, so the page needs no reloads after the commit;
     # it leaves only when the event is stored.
