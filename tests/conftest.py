@@ -306,7 +306,7 @@ def complete_world(app):
     from casustafel.demo import load_demo
     from casustafel.meetings import services as meetings
     from casustafel.models import Partner, User
-    from casustafel.models.workflow import SHAREABLE_FIELDS
+    from casustafel.models.checks import SHAREABLE_FIELDS
     from casustafel.privacy.decisions import decide_privacy_check
     from casustafel.privacy.services import open_check
     from casustafel.referrals.pdf import render_package

@@ -1,7 +1,11 @@
 """All models, imported here so Alembic and the app see the whole schema."""
 
+from casustafel.models.action import ACTION_STATUSES, ACTION_TYPES, Action
+from casustafel.models.assessment import ASSESSMENT_CRITERIA, Assessment
 from casustafel.models.audit import AnomalyReview, AuditCheckpoint, AuditEvent, AuditHead, AuditPruned
 from casustafel.models.catalogue import INDICATOR_GROUPS, Indicator, Phenomenon
+from casustafel.models.checks import PRIVACY_CHECK_KINDS, REGISTERS, SHAREABLE_FIELDS, PrivacyCheck, SourceQuery
+from casustafel.models.meeting import DECISIONS, MEETING_KINDS, MEETING_STATUSES, AgendaItem, Meeting, MeetingInvitee
 from casustafel.models.privacy import (
     SUBJECT_REQUEST_STATUSES,
     SUBJECT_REQUEST_TYPES,
@@ -20,6 +24,7 @@ from casustafel.models.referral import (
     Referral,
 )
 from casustafel.models.roles import ROLE_LABELS, Role
+from casustafel.models.setting import Setting
 from casustafel.models.signal import (
     CHANNELS,
     FEEDBACK_MESSAGES,
@@ -47,25 +52,6 @@ from casustafel.models.user import (
     User,
     UserRole,
     UserSession,
-)
-from casustafel.models.workflow import (
-    ACTION_STATUSES,
-    ACTION_TYPES,
-    ASSESSMENT_CRITERIA,
-    DECISIONS,
-    MEETING_KINDS,
-    MEETING_STATUSES,
-    PRIVACY_CHECK_KINDS,
-    REGISTERS,
-    SHAREABLE_FIELDS,
-    Action,
-    AgendaItem,
-    Assessment,
-    Meeting,
-    MeetingInvitee,
-    PrivacyCheck,
-    Setting,
-    SourceQuery,
 )
 
 __all__ = [

@@ -15,9 +15,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from casustafel.dates import utcnow
 from casustafel.extensions import db
 from casustafel.models.base import Encrypted, new_uuid
+from casustafel.models.checks import SHAREABLE_FIELDS
 from casustafel.models.signal import Signal
 from casustafel.models.user import User
-from casustafel.models.workflow import SHAREABLE_FIELDS
 
 LEGAL_GROUNDS = {
     "avg_6_1_e_riec": "Art. 6 lid 1 sub e AVG en het RIEC-convenant",

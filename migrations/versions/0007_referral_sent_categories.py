@@ -17,7 +17,7 @@ down_revision = "0006"
 branch_labels = None
 depends_on = None
 
-# casustafel.models.workflow.SHAREABLE_FIELDS as it stood at this revision (the package's order).
+# casustafel.models.checks.SHAREABLE_FIELDS as it stood at this revision (the package's order).
 CATEGORIES = ("fenomeen", "beschrijving", "betrokkenen", "geboortedata", "kvk", "adressen", "bronnen")
 
 referral = sa.table(

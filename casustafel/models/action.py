@@ -1,0 +1,69 @@
+"""An action agreed on a signal (closure, Bibob test, visit, ...), with owner and deadline.
+
+Descriptions and results are encrypted; codes and dates are not.
+"""
+
+import uuid
+from datetime import date, datetime
+
+from sqlalchemy import Date, ForeignKey, LargeBinary, String, Uuid
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from casustafel.dates import utcnow
+from casustafel.extensions import db
+from casustafel.models.base import Encrypted, new_uuid
+from casustafel.models.signal import Signal
+from casustafel.models.user import Department, User
+
+ACTION_TYPES = {
+    "13b_opiumwet": "Sluiting art. 13b Opiumwet",
+    "bibob": "Bibob-toets",
+    "handhaving": "Handhaving",
+    "adresonderzoek_brp": "Adresonderzoek BRP",
+    "integrale_controle": "Integrale controle",
+    "stopgesprek": "Stopgesprek",
+    "overig": "Overig",
+}
+ACTION_STATUSES = {"open": "Open", "in_uitvoering": "In uitvoering", "afgerond": "Afgerond"}
+
+
+class Action(db.Model):
+    """A follow-up task (interventie) with an owner (person or department) and a deadline."""
+
+    __tablename__ = "action"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_uuid)
+    signal_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("signal.id", ondelete="CASCADE"), index=True)
+    agenda_item_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("agenda_item.id"))
+    type: Mapped[str] = mapped_column(String(32))
+    owner_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("user_account.id"), index=True)
+    owner_department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"), index=True)
+    deadline: Mapped[date] = mapped_column(Date, index=True)
+    status: Mapped[str] = mapped_column(String(16), default="open", index=True)
+    description_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
+    result_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
+    created_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    completed_at: Mapped[datetime | None] = mapped_column()
+    last_reminded_at: Mapped[datetime | None] = mapped_column()
+    version: Mapped[int] = mapped_column(default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+    description = Encrypted()
+    result = Encrypted()
+
+    signal: Mapped[Signal] = relationship()
+    owner: Mapped[User | None] = relationship(foreign_keys=[owner_id])
+    owner_department: Mapped[Department | None] = relationship()
+
+    @property
+    def type_label(self) -> str:
+        return ACTION_TYPES.get(self.type, self.type)
+
+    @property
+    def status_label(self) -> str:
+        return ACTION_STATUSES.get(self.status, self.status)
+
+    def is_overdue(self, today: date) -> bool:
+        return self.status != "afgerond" and self.deadline < today

@@ -1,0 +1,49 @@
+"""The weighings of the CCV model protocol (weging 1-3) and their criteria.
+
+Rationales are encrypted; codes and dates are not.
+"""
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import JSON, ForeignKey, LargeBinary, String, Uuid
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from casustafel.dates import utcnow
+from casustafel.extensions import db
+from casustafel.models.base import Encrypted, new_uuid
+from casustafel.models.signal import Signal
+from casustafel.models.user import User
+
+ASSESSMENT_CRITERIA = {
+    "intake": {
+        "ondermijning": "Is er minstens één indicator van lokale verankering én een rode vlag?",
+        "gemeentelijke_taak": "Gaat het over een taak of bevoegdheid van de gemeente?",
+        "grondgebied": "Speelt het zich af op het grondgebied van de gemeente?",
+    },
+    "weging": {
+        "concreet": "Is het signaal voldoende concreet?",
+        "recent": "Is het signaal recent?",
+        "trend": "Past het in een trend of fenomeen dat extra aandacht vraagt?",
+    },
+}
+
+
+class Assessment(db.Model):
+    """A recorded weighing step: criteria answered, an outcome and an encrypted rationale."""
+
+    __tablename__ = "assessment"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_uuid)
+    signal_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("signal.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    answers: Mapped[dict] = mapped_column(JSON)
+    outcome: Mapped[str] = mapped_column(String(32))
+    rationale_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
+    assessed_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("user_account.id"))
+    assessed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    rationale = Encrypted()
+
+    signal: Mapped[Signal] = relationship()
+    assessed_by: Mapped[User | None] = relationship()

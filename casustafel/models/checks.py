@@ -1,0 +1,107 @@
+"""Privacy checks 1, 2A and 2B and the hit / no-hit checks in municipal registers.
+
+Rationales and summaries are encrypted; codes and dates are not.
+"""
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import JSON, ForeignKey, LargeBinary, String, Uuid
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from casustafel.dates import utcnow
+from casustafel.extensions import db
+from casustafel.models.base import Encrypted, new_uuid
+from casustafel.models.signal import Signal
+from casustafel.models.user import User
+
+PRIVACY_CHECK_KINDS = {
+    "1": "Privacytoets 1: welke bronnen mogen worden geraadpleegd",
+    "2A": "Privacytoets 2A: wat mogen deelnemers van het overleg zien",
+    "2B": "Privacytoets 2B: welke gegevens mogen naar een afdeling of partner voor een actie",
+}
+
+REGISTERS = {
+    "brp": "BRP (personen)",
+    "bag": "BAG (adressen en gebouwen)",
+    "woz": "WOZ",
+    "kvk": "KvK / Handelsregister",
+    "kadaster": "Kadaster",
+    "belastingen": "Belastingen",
+    "vergunningen": "Vergunningen",
+    "handhaving": "Toezicht en handhaving",
+    "sociaal_domein": "Sociaal domein",
+    "open_bronnen": "Open bronnen",
+}
+
+# The parts of a signal a privacy check 2A can open up to a department at a meeting.
+SHAREABLE_FIELDS = {
+    "fenomeen": "Fenomeen en indicatoren",
+    "beschrijving": "Beschrijving van de melding",
+    "betrokkenen": "Namen en rol van betrokkenen",
+    "geboortedata": "Geboortedata",
+    "kvk": "KvK-nummers",
+    "adressen": "Adressen en panden",
+    "bronnen": "Uitkomsten bronnenonderzoek (hit / no hit)",
+}
+
+
+class PrivacyCheck(db.Model):
+    """A privacy check: the coordinator asks, the privacy officer (or, by setting, the
+    coordinator) decides. While it is open the privacy officer may read the signal."""
+
+    __tablename__ = "privacy_check"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_uuid)
+    signal_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("signal.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(4))
+    status: Mapped[str] = mapped_column(String(16), default="open", index=True)
+    meeting_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("meeting.id"))
+    action_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("action.id"))
+    referral_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("referral.id"))
+    requested_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("user_account.id"))
+    requested_at: Mapped[datetime] = mapped_column(default=utcnow)
+    request_note_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
+    decided_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("user_account.id"))
+    decided_at: Mapped[datetime | None] = mapped_column()
+    approved: Mapped[bool | None] = mapped_column()
+    # Check 1: register codes; 2A: {department_id: [field codes]}; 2B: [field codes].
+    allowed_registers: Mapped[list | None] = mapped_column(JSON)
+    content_registers: Mapped[list | None] = mapped_column(JSON)
+    field_rules: Mapped[dict | None] = mapped_column(JSON)
+    allowed_fields: Mapped[list | None] = mapped_column(JSON)
+    rationale_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
+
+    request_note = Encrypted()
+    rationale = Encrypted()
+
+    signal: Mapped[Signal] = relationship()
+    requested_by: Mapped[User | None] = relationship(foreign_keys=[requested_by_id])
+    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
+
+    @property
+    def kind_label(self) -> str:
+        return PRIVACY_CHECK_KINDS.get(self.kind, self.kind)
+
+
+class SourceQuery(db.Model):
+    """A logged hit / no-hit check in one municipal register; a summary only when allowed."""
+
+    __tablename__ = "source_query"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_uuid)
+    signal_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("signal.id", ondelete="CASCADE"), index=True)
+    privacy_check_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("privacy_check.id"))
+    register: Mapped[str] = mapped_column(String(32))
+    hit: Mapped[bool] = mapped_column()
+    summary_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
+    queried_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("user_account.id"))
+    queried_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    summary = Encrypted()
+
+    signal: Mapped[Signal] = relationship()
+
+    @property
+    def register_label(self) -> str:
+        return REGISTERS.get(self.register, self.register)
