@@ -399,6 +399,22 @@ def test_an_overdue_feedback_reminds_the_coordinators_once_a_day_without_content
     assert services.remind(None, date.today()) == (0, 0)  # answered: no reminder
 
 
+def test_overdue_feedback_is_marked_on_the_referral_and_in_the_register_until_answered(app, scene):
+    referral = sent_referral(app, scene)
+    coordinator = client_for(app, scene[0])
+    assert not referral.feedback_overdue(date.today())  # due in two weeks
+    referral.feedback_due = date.today() - timedelta(days=1)
+    db.session.commit()
+    assert referral.feedback_overdue(date.today()) and not referral.feedback_overdue(date.today() - timedelta(days=1))
+    assert "(verlopen)" in coordinator.get(f"/verstrekkingen/{referral.id}").get_data(as_text=True)
+    assert "<strong>(verlopen)</strong>" in coordinator.get("/verstrekkingen/").get_data(as_text=True)
+    referral.answer, referral.answered_on = ANSWER, date.today()
+    db.session.commit()
+    assert not referral.feedback_overdue(date.today())
+    assert "(verlopen)" not in coordinator.get(f"/verstrekkingen/{referral.id}").get_data(as_text=True)
+    assert "(verlopen)" not in coordinator.get("/verstrekkingen/").get_data(as_text=True)
+
+
 def test_the_remind_command_runs(app, scene):
     referral = sent_referral(app, scene)
     referral.feedback_due = date.today() - timedelta(days=3)

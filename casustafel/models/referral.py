@@ -46,6 +46,10 @@ REFERRAL_STATUSES = {
 }
 
 
+# A sent referral whose partner has not yet answered (its feedback can be overdue).
+AWAITING_ANSWER = ("verstuurd", "ontvangen", "in_behandeling")
+
+
 def category_labels(codes) -> str:
     return ", ".join(SHAREABLE_FIELDS.get(code, code) for code in codes or []) or "geen"
 
@@ -112,6 +116,11 @@ class Referral(db.Model):
     @property
     def channel_label(self) -> str | None:
         return REFERRAL_CHANNELS.get(self.channel, self.channel) if self.channel else None
+
+    def feedback_overdue(self, today: date) -> bool:
+        """Feedback was asked for, is past its date and the partner has not answered."""
+        return bool(self.feedback_due and not self.answered_on and self.status in AWAITING_ANSWER
+                    and self.feedback_due < today)
 
     @property
     def is_sent(self) -> bool:

@@ -15,6 +15,7 @@ from casustafel.audit_log import record
 from casustafel.dates import day_start_utc, utcnow
 from casustafel.extensions import db
 from casustafel.models import SHAREABLE_FIELDS, Partner, PoliceInformation, PrivacyCheck, Referral, User
+from casustafel.models.referral import AWAITING_ANSWER
 from casustafel.models.roles import Role
 from casustafel.notifications import notify
 from casustafel.privacy.decisions import notify_privacy_officers
@@ -31,7 +32,6 @@ NEXT_STATUSES = {
     "in_behandeling": ("in_behandeling", "afgerond"),
     "afgerond": (),
 }
-AWAITING_ANSWER = ("verstuurd", "ontvangen", "in_behandeling")
 
 REMINDER_SUBJECT = "Terugkoppeling van een partner verlopen"
 REMINDER_BODY = "Voor een verstrekking in casustafel is de gevraagde terugkoppeling van de partner verlopen."
