@@ -540,16 +540,19 @@ def test_blind_index_with_unknown_key_id_raises_keyring_error(keyring):
 
 
 def test_crypto_module_imports_no_flask():
-    import casustafel.crypto as module
+    import casustafel.crypto as package
 
-    tree = ast.parse(Path(module.__file__).read_text(encoding="utf-8"))
-    imported = {
-        alias.name
-        for node in ast.walk(tree)
-        if isinstance(node, ast.Import)
-        for alias in node.names
-    } | {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
-    assert not any(name.split(".")[0] in {"flask", "werkzeug"} for name in imported)
+    files = sorted(Path(package.__file__).parent.glob("*.py"))
+    assert len(files) >= 4  # the package and its keyring, streams and permutation
+    for path in files:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        imported = {
+            alias.name
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Import)
+            for alias in node.names
+        } | {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+        assert not any(name.split(".")[0] in {"flask", "werkzeug"} for name in imported), path.name
 
 
 # Pinned outputs of the reference construction, so the reference cannot drift unnoticed.

@@ -110,7 +110,7 @@ text
 """
 
 
-SOUND_ROW = "| r | `casustafel/crypto.py` | `tests/test_crypto.py::test_crypto_module_imports_no_flask` |"
+SOUND_ROW = "| r | `casustafel/crypto/keyring.py` | `tests/test_crypto.py::test_crypto_module_imports_no_flask` |"
 
 
 def _doc(**rows):

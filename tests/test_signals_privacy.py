@@ -26,7 +26,7 @@ from sqlalchemy import select
 
 from casustafel.extensions import db
 from casustafel.models import AuditEvent, InformationRequest, Location, Signal, SignalEvent
-from casustafel.storage import EncryptedSpool
+from casustafel.spool import EncryptedSpool
 from tests.conftest import csrf_from, login
 from tests.helpers.dumps import database_dump
 from tests.helpers.signals import all_signals, organisation, person, signal_form, submit

@@ -37,7 +37,8 @@ from casustafel.crypto import (
     wrapped_key_kid,
 )
 from casustafel.permissions import check_endpoint_declared, require_login
-from casustafel.storage import AttachmentStore, EncryptedSpool, EncryptingRequest, detect_type
+from casustafel.spool import EncryptedSpool, EncryptingRequest
+from casustafel.storage import AttachmentStore, detect_type
 from config import TestConfig
 
 FILE_ID = uuid.UUID("3b9e6a52-8c1d-4f0e-b7a2-5d6c7e8f9a01")

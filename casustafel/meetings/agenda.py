@@ -8,7 +8,7 @@ from flask_login import current_user
 from casustafel import dates
 from casustafel.audit_log import record
 from casustafel.extensions import db
-from casustafel.meetings import services
+from casustafel.meetings import services, visibility
 from casustafel.meetings.common import (
     CONFLICT,
     active_departments,
@@ -54,7 +54,7 @@ def add_item(meeting_id):
 def render_item(meeting, item, *, notes_form=None, decision_form=None, action_form=None, conflict=None,
                 status=200):
     """The coordinator's page of one item: the signal as shared, notes, decision, actions."""
-    view = services.item_view(item, frozenset(SHAREABLE_FIELDS))
+    view = visibility.item_view(item, frozenset(SHAREABLE_FIELDS))
     notes_form = notes_form or NotesForm(formdata=None, prefix="notes",
                                          data={"notes": item.notes, "version": str(item.version)})
     decision_form = decision_form or DecisionForm(formdata=None, prefix="decision")

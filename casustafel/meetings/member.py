@@ -11,7 +11,7 @@ from flask_login import current_user
 
 from casustafel import dates
 from casustafel.audit_log import record
-from casustafel.meetings import services
+from casustafel.meetings import services, visibility
 from casustafel.models import Meeting
 from casustafel.models.roles import Role
 from casustafel.permissions import can_view_action, can_view_meeting_agenda, invitation, role_required
@@ -33,7 +33,7 @@ def own_overdue_actions(user, meeting: Meeting) -> list:
 @routes.route("/mijn")
 @role_required(Role.MEMBER)
 def mine():
-    meetings = services.meetings_for_member(current_user)
+    meetings = visibility.meetings_for_member(current_user)
     record(current_user, "meeting.own_listed", object_type="meeting", purpose=services.PURPOSE)
     return render_logged("meetings/mine.html", meetings=meetings)
 
@@ -42,7 +42,7 @@ def mine():
 @role_required(Role.MEMBER)
 def agenda(meeting_id):
     meeting = get_member_meeting_or_404(meeting_id)
-    views = services.member_views(current_user, meeting)
+    views = visibility.member_views(current_user, meeting)
     for view in views:
         record(current_user, "agenda_item.viewed", view.item, subjects=view.subject_ids or None,
                purpose=services.PURPOSE)

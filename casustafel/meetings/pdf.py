@@ -10,7 +10,7 @@ from flask_login import current_user
 from casustafel import dates
 from casustafel.audit_log import record
 from casustafel.extensions import db
-from casustafel.meetings import services
+from casustafel.meetings import services, visibility
 from casustafel.meetings.common import get_meeting_or_404
 from casustafel.meetings.member import get_member_meeting_or_404, own_overdue_actions
 from casustafel.models.roles import Role
@@ -29,11 +29,11 @@ def agenda_pdf(meeting_id):
     """The coordinator gets every field; a member exactly what check 2A opened to them."""
     if can_manage_meetings(current_user):
         meeting = get_meeting_or_404(meeting_id)
-        views, overdue = services.full_views(meeting), services.overdue_actions(meeting, dates.today())
+        views, overdue = visibility.full_views(meeting), services.overdue_actions(meeting, dates.today())
         reader = None
     else:
         meeting = get_member_meeting_or_404(meeting_id)
-        views, overdue = services.member_views(current_user, meeting), own_overdue_actions(current_user, meeting)
+        views, overdue = visibility.member_views(current_user, meeting), own_overdue_actions(current_user, meeting)
         reader = invitation(current_user, meeting)
     subjects = sorted({s for view in views for s in view.subject_ids})
     content = render_pdf("meetings/pdf_agenda.html", meeting=meeting, views=views, overdue=overdue,

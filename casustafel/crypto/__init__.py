@@ -1,0 +1,96 @@
+"""Keyring, AES-256-GCM field encryption, blind indexes, the audit MAC, attachment stream
+encryption and the keyed permutation of references.
+
+Every hazmat import of the project lives in this package; it knows nothing of Flask or of the
+rest of the app. See docs/security.md, "Field encryption". Key bytes never appear in a message
+or repr. `keyring` holds the keys and field encryption, `streams` the attachments and
+`permutation` the references; this module is their one public face.
+"""
+
+from casustafel.crypto.keyring import (
+    BLOB_VERSION,
+    DOMAIN,
+    HEADER_SIZE,
+    KEY_SIZE,
+    MAX_KID,
+    NONCE_SIZE,
+    PURPOSES,
+    TAG_SIZE,
+    DecryptionError,
+    Keyring,
+    KeyringError,
+    audit_mac,
+    blind_index,
+    blob_kid,
+    constant_time_equal,
+    decrypt_field,
+    encrypt_field,
+    length_prefixed,
+    normalize_housenumber,
+    normalize_kvk,
+    normalize_postcode,
+    normalize_text,
+    split_blob,
+)
+from casustafel.crypto.permutation import (
+    FEISTEL_ROUNDS,
+    new_permutation_key,
+    permute,
+)
+from casustafel.crypto.streams import (
+    CIPHERTEXT_SEGMENT_SIZE,
+    FILE_KEY_SIZE,
+    SEGMENT_SIZE,
+    STREAM_HEADER_SIZE,
+    STREAM_VERSION,
+    StreamDecryptor,
+    StreamEncryptor,
+    decrypt_stream,
+    encrypt_stream,
+    new_file_key,
+    unwrap_file_key,
+    wrap_file_key,
+    wrapped_key_kid,
+)
+
+__all__ = [
+    "BLOB_VERSION",
+    "CIPHERTEXT_SEGMENT_SIZE",
+    "DOMAIN",
+    "FEISTEL_ROUNDS",
+    "FILE_KEY_SIZE",
+    "HEADER_SIZE",
+    "KEY_SIZE",
+    "MAX_KID",
+    "NONCE_SIZE",
+    "PURPOSES",
+    "SEGMENT_SIZE",
+    "STREAM_HEADER_SIZE",
+    "STREAM_VERSION",
+    "TAG_SIZE",
+    "DecryptionError",
+    "Keyring",
+    "KeyringError",
+    "StreamDecryptor",
+    "StreamEncryptor",
+    "audit_mac",
+    "blind_index",
+    "blob_kid",
+    "constant_time_equal",
+    "decrypt_field",
+    "decrypt_stream",
+    "encrypt_field",
+    "encrypt_stream",
+    "length_prefixed",
+    "new_file_key",
+    "new_permutation_key",
+    "normalize_housenumber",
+    "normalize_kvk",
+    "normalize_postcode",
+    "normalize_text",
+    "permute",
+    "split_blob",
+    "unwrap_file_key",
+    "wrap_file_key",
+    "wrapped_key_kid",
+]
