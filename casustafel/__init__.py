@@ -16,15 +16,18 @@ def create_app(config_class=None):
     from casustafel.admin.views import bp as admin
     from casustafel.audit.views import bp as audit
     from casustafel.auth.views import bp as auth
+    from casustafel.breakglass.common import template_helpers as break_glass_helpers
     from casustafel.breakglass.views import bp as breakglass
     from casustafel.extensions import csrf, db, limiter, login_manager, migrate
     from casustafel.main.views import bp as main
     from casustafel.main.views import healthz
     from casustafel.meetings.views import bp as meetings
     from casustafel.privacy.views import bp as privacy
+    from casustafel.referrals.common import template_helpers as referral_helpers
     from casustafel.referrals.views import bp as referrals
     from casustafel.reports.views import bp as reports
     from casustafel.retention.views import bp as retention
+    from casustafel.signals.panel import template_helpers as signals_panel
     from casustafel.signals.views import bp as signals
     from casustafel.subject_requests.views import bp as subject_requests
 
@@ -54,6 +57,10 @@ def create_app(config_class=None):
         app.register_blueprint(blueprint)
     app.add_url_rule("/healthz", "healthz", healthz)
     web.init_app(app)
+    # Helpers one feature's templates offer to every page (the workspace shows referrals and the
+    # workflow panel, every page the break-glass banner), without importing each other.
+    for template_helpers in (signals_panel, referral_helpers, break_glass_helpers):
+        app.context_processor(template_helpers)
     errors.init_app(app)
     cli.init_app(app)
     return app

@@ -33,16 +33,6 @@ class EndForm(Form):
     pass
 
 
-@bp.app_context_processor
-def break_glass_banner():
-    """For the banner in base.html: the user's running grants, queried only when asked."""
-
-    def active_break_glass():
-        if not current_user.is_authenticated:
-            return []
-        return services.active_grants(current_user, utcnow())
-
-    return {"active_break_glass": active_break_glass}
 
 
 def _grant_or_404(grant_id: uuid.UUID) -> tuple[BreakGlass, Signal]:

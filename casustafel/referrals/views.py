@@ -1,7 +1,8 @@
 """A referral's pages for the coordinator: new, detail, sending, the package, progress.
 
-The workspace of a signal lists its referrals and police information through the context
-processor below, so the signals feature needs no import of this one.
+The workspace of a signal lists its referrals and police information through the template
+helpers in referrals/common.py (registered by the factory), so the signals feature needs no
+import of this one.
 """
 
 import uuid
@@ -33,21 +34,6 @@ register_routes(bp, police, register)
 def get_referral_or_404(referral_id: uuid.UUID) -> Referral:
     """The referral, or 404 with a denial in the log; only coordinators get here."""
     return load_or_404(Referral, referral_id)
-
-
-@bp.app_context_processor
-def referral_helpers():
-    """Functions for the workspace and the privacy check page (they query only when called)."""
-
-    def referral_of_check(check):
-        return db.session.get(Referral, check.referral_id) if getattr(check, "referral_id", None) else None
-
-    return {
-        "referrals_of": services.referrals_of,
-        "police_information_of": services.police_information_of,
-        "referral_of_check": referral_of_check,
-        "shareable_fields": SHAREABLE_FIELDS,
-    }
 
 
 @bp.route("/nieuw/<uuid:signal_id>", methods=["GET", "POST"])

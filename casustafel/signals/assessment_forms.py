@@ -37,6 +37,8 @@ OUTCOMES: dict[str, dict[str, Outcome]] = {
 
 KIND_LABELS = {"intake": "Intake (weging 1 en 2)", "weging": "Weging 3"}
 
+# Privacy check 1 can be asked once the weighing is under way.
+REQUEST_STATUSES = ("weging", "bronnenonderzoek")
 # The statuses in which each weighing can be recorded.
 WEIGHING_STATUSES = {"intake": ("ingediend", "intake"), "weging": ("weging",)}
 

@@ -1,0 +1,113 @@
+"""The forms of the coordinator's workspace: status change, legal hold, a question to the
+reporter and feedback. Every change form carries the signal's version (web.locking)."""
+
+from wtforms import HiddenField, RadioField, SelectField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
+
+from casustafel.forms import Form, strip_text
+from casustafel.models import FEEDBACK_MESSAGES, LEGAL_HOLD_REASONS, STATUSES, Signal
+from casustafel.signals.workflow import CLOSED, QUESTION, closing_reasons, next_states
+from casustafel.web import locking
+
+# Feedback the coordinator picks; the question message goes only with a question.
+FEEDBACK_CHOICES = {code: text for code, text in FEEDBACK_MESSAGES.items() if code != "aanvullende_vraag"}
+STALE_PAGE = "Deze pagina is verouderd. Laad de melding opnieuw."
+NO_REPORTER = "Deze melding heeft geen melder binnen de gemeente; er kan geen bericht naartoe."
+
+
+class VersionedForm(locking.VersionedForm):
+    version = HiddenField(validators=[InputRequired(STALE_PAGE)])  # the workspace always sends it
+
+
+class StatusForm(VersionedForm):
+    to_status = RadioField("Nieuwe status", validators=[InputRequired("Kies de nieuwe status.")])
+    closing_reason = SelectField("Reden van afsluiten", validate_choice=False)  # checked below, when closing
+    reason = TextAreaField(
+        "Toelichting", filters=[strip_text], validators=[Length(max=2000, message="Gebruik hooguit 2000 tekens.")]
+    )
+
+    def __init__(self, signal: Signal, **kwargs):
+        super().__init__(prefix="status", **kwargs)
+        self.signal = signal
+        back = signal.status == QUESTION
+        self.to_status.choices = [
+            SelectChoice(s, f"Vraag intrekken, terug naar ‘{STATUSES[s]}’" if back else STATUSES.get(s, s))
+            for s in next_states(signal)
+        ]
+        self.closing_reason.choices = [
+            SelectChoice("", "— kies een reden —"),
+            *(SelectChoice(k, v) for k, v in closing_reasons(signal.status).items()),
+        ]
+        if self.version.data is None:
+            self.version.data = str(signal.version)
+
+    def validate_closing_reason(self, field):
+        if self.to_status.data != CLOSED:
+            return
+        if not field.data:
+            raise ValidationError("Kies een reden om de melding af te sluiten.")
+        if field.data not in closing_reasons(self.signal.status):
+            raise ValidationError("Kies een van de redenen uit de lijst.")
+
+    def validate_reason(self, field):
+        if self.signal.status == CLOSED and not field.data:
+            raise ValidationError("Geef aan waarom de melding wordt heropend.")
+
+
+class LegalHoldForm(VersionedForm):
+    reason = SelectField(
+        "Reden",
+        choices=[SelectChoice("", "— kies een reden —"), *(SelectChoice(k, v) for k, v in LEGAL_HOLD_REASONS.items())],
+        validate_choice=False,  # checked below: only when setting the hold
+    )
+
+    def __init__(self, signal: Signal, **kwargs):
+        super().__init__(prefix="legal-hold", **kwargs)
+        self.signal = signal
+        if self.version.data is None:
+            self.version.data = str(signal.version)
+
+    def validate_reason(self, field):
+        if self.signal.legal_hold:
+            return
+        if not field.data:
+            raise ValidationError("Kies waarom de bewaartermijnen worden stilgezet.")
+        if field.data not in LEGAL_HOLD_REASONS:
+            raise ValidationError("Kies een van de redenen uit de lijst.")
+
+
+class QuestionForm(VersionedForm):
+    question = TextAreaField(
+        "Uw vraag aan de melder",
+        filters=[strip_text],
+        validators=[DataRequired("Vul uw vraag in."), Length(max=5000, message="Gebruik hooguit 5000 tekens.")],
+    )
+
+    def __init__(self, signal: Signal, **kwargs):
+        super().__init__(prefix="vraag", **kwargs)
+        self.signal = signal
+        if self.version.data is None:
+            self.version.data = str(signal.version)
+
+    def validate_question(self, field):
+        if self.signal.reporter_id is None:
+            raise ValidationError(NO_REPORTER)
+
+
+class FeedbackForm(Form):
+    code = RadioField(
+        "Standaardbericht",
+        choices=[SelectChoice(k, v) for k, v in FEEDBACK_CHOICES.items()],
+        validators=[InputRequired("Kies een bericht.")],
+    )
+
+    def __init__(self, signal: Signal, **kwargs):
+        super().__init__(prefix="terugkoppeling", **kwargs)
+        self.signal = signal
+
+    def validate_code(self, field):
+        if self.signal.reporter_id is None:
+            raise ValidationError(NO_REPORTER)
+        if field.data == "afgesloten" and self.signal.status != CLOSED:
+            raise ValidationError("De melding is nog niet afgesloten. Sluit haar eerst af.")
