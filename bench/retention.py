@@ -33,7 +33,7 @@ from bench.common import database_url_from_env, make_app, seed_signals
 from casustafel.dates import utcnow
 from casustafel.extensions import db
 from casustafel.models import Attachment, DestructionRecord, Location, Signal, Subject
-from casustafel.retention.services import run_retention
+from casustafel.retention.destruction import run_retention
 
 
 def rss_mb() -> float:

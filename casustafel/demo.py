@@ -34,7 +34,7 @@ from casustafel.referrals.services import (
     send_referral,
     update_progress,
 )
-from casustafel.retention.services import run_retention
+from casustafel.retention.destruction import run_retention
 from casustafel.signals.services import (
     LocationInput,
     SignalInput,

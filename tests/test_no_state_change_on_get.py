@@ -12,7 +12,7 @@ from casustafel.dates import utcnow
 from casustafel.demo import DEMO_PASSWORD
 from casustafel.extensions import db
 from casustafel.models import ActivationToken, Signal
-from casustafel.retention.services import run_retention
+from casustafel.retention.destruction import run_retention
 from tests.conftest import login
 from tests.crawler import ACCOUNTS, Crawler
 

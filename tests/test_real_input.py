@@ -174,7 +174,7 @@ def test_only_the_log_export_is_in_utc_and_says_so(app, make_user, utc_server):
 
 
 def test_a_retention_run_is_shown_in_dutch_time_on_a_utc_server(app, make_user, utc_server):
-    from casustafel.retention.services import run_retention
+    from casustafel.retention.destruction import run_retention
 
     officer = make_user("privacy_officer")
     run_retention(officer, datetime(2026, 7, 1, 10, 0), dry_run=True, origin="test")

@@ -36,7 +36,7 @@ from casustafel.models import (
     SubjectRequestSignal,
 )
 from casustafel.models.base import Encrypted
-from casustafel.retention import services
+from casustafel.retention import destruction, services
 from casustafel.settings import set_setting
 from tests.conftest import csrf_from
 from tests.helpers.dumps import database_dump
@@ -59,7 +59,7 @@ def closed(make_signal, reason="geen_ondermijning", closed_at=LONG_AGO, **fields
 
 
 def run(now=NOW, dry_run=False, **kwargs):
-    return services.run_retention(None, now, dry_run=dry_run, origin="cli", **kwargs)
+    return destruction.run_retention(None, now, dry_run=dry_run, origin="cli", **kwargs)
 
 
 def events(action):
@@ -342,7 +342,7 @@ def test_a_dry_run_changes_nothing_and_is_logged_as_one(app, make_signal):
 
 def test_a_run_commits_per_batch_and_the_next_run_resumes(make_signal, monkeypatch):
     signals = [closed(make_signal) for _ in range(5)]
-    real = services.destroy_signals
+    real = destruction.destroy_signals
     calls = []
 
     def fail_second(ids, now, cutoff):
@@ -351,12 +351,12 @@ def test_a_run_commits_per_batch_and_the_next_run_resumes(make_signal, monkeypat
             raise RuntimeError("stroomstoring")
         return real(ids, now, cutoff)
 
-    monkeypatch.setattr(services, "destroy_signals", fail_second)
+    monkeypatch.setattr(destruction, "destroy_signals", fail_second)
     with pytest.raises(RuntimeError):
         run(batch_size=2)
     db.session.rollback()
     assert len(db.session.scalars(select(Signal).where(Signal.destroyed_at.is_not(None))).all()) == 2
-    monkeypatch.setattr(services, "destroy_signals", real)
+    monkeypatch.setattr(destruction, "destroy_signals", real)
     lines = []
     run(batch_size=2, progress=lines.append)
     assert all(db.session.get(Signal, s.id).destroyed_at for s in signals)
@@ -443,7 +443,7 @@ def test_the_privacy_officer_sees_what_is_due_runs_a_dry_run_and_gets_the_statem
     dry = db.session.scalars(select(RetentionRun)).one()
     assert client.get(f"/bewaren/runs/{dry.id}/verklaring.pdf").status_code == 302  # nothing destroyed
 
-    result = services.run_retention(None, utcnow(), dry_run=False, origin="cli")
+    result = destruction.run_retention(None, utcnow(), dry_run=False, origin="cli")
     pdf = client.get(f"/bewaren/runs/{result.run.id}/verklaring.pdf")
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
     words = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.data)).pages)

@@ -4,7 +4,7 @@ import click
 from flask.cli import AppGroup
 
 from casustafel.dates import utcnow
-from casustafel.retention.services import run_retention
+from casustafel.retention.destruction import run_retention
 
 retention_cli = AppGroup("retention", help="Bewaartermijnen en vernietiging.")
 

@@ -1,5 +1,5 @@
-"""Retention (README, “Retention and destruction”): find what is due, destroy it, keep tombstones
-and destruction records.
+"""Retention (README, “Retention and destruction”): the terms, what is due, and the runs and
+destruction records to read back.
 
 Categories and where their term starts:
 - "afgesloten": closed at intake, weging, source check or after discussion without action
@@ -15,46 +15,26 @@ A signal closed with an unknown reason is never due (safe side). A signal is on 
 when Signal.legal_hold is set or it is linked to an open data-subject request; held signals,
 their meeting notes and their referral records are skipped.
 
-Destruction works in batches with set-based statements, one commit per batch, so a run that
-stops halfway is resumed by the next one. Files (attachments, referral packages) are removed
-before the batch commits: a failed commit leaves rows whose files are gone, never files
-whose rows say they were destroyed. No "signal.destroyed" log event per signal: the
-destruction records (permanent, no personal data) are that record; the run itself is logged
-once as "retention.run" when it starts.
+Destroying is casustafel/retention/destruction.py.
 """
 
 import json
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 
-from flask import current_app
-from sqlalchemy import and_, delete, exists, func, insert, not_, or_, select, update
+from sqlalchemy import and_, exists, func, not_, or_, select
 
-from casustafel import dates
-from casustafel.audit_log import SECURITY_ACTION_PREFIXES, prune_log, record
+from casustafel.audit_log import SECURITY_ACTION_PREFIXES
 from casustafel.dates import add_months
 from casustafel.extensions import db
 from casustafel.models import (
-    Action,
     AgendaItem,
-    Assessment,
-    Attachment,
     AuditEvent,
-    BreakGlass,
     DestructionRecord,
-    Feedback,
-    InformationRequest,
-    Location,
     Meeting,
-    PoliceInformation,
-    PrivacyCheck,
     Referral,
     RetentionRun,
     Signal,
-    SignalEvent,
-    SourceQuery,
-    Subject,
     SubjectRequest,
     SubjectRequestSignal,
 )
@@ -174,14 +154,14 @@ def due_referral_records(cut: Cutoffs):
     )
 
 
-def _has_text(model):
+def has_text(model):
     return or_(model.notes_enc.is_not(None), model.decision_rationale_enc.is_not(None))
 
 
 def due_meetings(cut: Cutoffs):
     item_due = (
         select(AgendaItem.id).join(Signal, Signal.id == AgendaItem.signal_id)
-        .where(AgendaItem.meeting_id == Meeting.id, _has_text(AgendaItem), not_(on_hold()))
+        .where(AgendaItem.meeting_id == Meeting.id, has_text(AgendaItem), not_(on_hold()))
     )
     return select(Meeting.id, Meeting.held_at).where(Meeting.held_at < cut.meeting, exists(item_due))
 
@@ -220,7 +200,7 @@ def overview(now: datetime, sample: int = 50) -> dict:
         db.session.scalar(select(func.count()).select_from(due_meetings(cut).subquery())),
         [f"Overleg {held_at:%d-%m-%Y}" for _id, held_at in meetings],
     ))
-    due.append(DueCategory("logboek", CATEGORIES["logboek"], term_text("logboek"), _log_counts(cut)["total"]))
+    due.append(DueCategory("logboek", CATEGORIES["logboek"], term_text("logboek"), log_counts(cut)["total"]))
     held = db.session.execute(
         select(Signal.reference, Signal.legal_hold, Signal.legal_hold_reason, Signal.status)
         .where(Signal.destroyed_at.is_(None), on_hold()).order_by(Signal.reference).limit(500)
@@ -232,238 +212,13 @@ def overview(now: datetime, sample: int = 50) -> dict:
     return {"due": due, "held": held, "held_due": held_due, "cutoffs": cut}
 
 
-def _log_counts(cut: Cutoffs) -> dict:
+def log_counts(cut: Cutoffs) -> dict:
     access = db.session.scalar(select(func.count()).where(AuditEvent.occurred_at < cut.access_log)) or 0
     security = db.session.scalar(
         select(func.count()).where(_security_condition(), AuditEvent.occurred_at < cut.security_log,
                                    AuditEvent.occurred_at >= cut.access_log)
     ) or 0
     return {"log_removed": access, "security_stubbed": security, "total": access + security}
-
-
-# --- destroying -----------------------------------------------------------------------------
-
-
-def _store():
-    return current_app.extensions["casustafel_store"]
-
-
-def destroy_signals(ids: list, now: datetime, record_cutoff: date) -> dict:
-    """Destroy the content of these signals (set-based; the caller commits). Returns counts."""
-    store = _store()
-    counts = {}
-    for attachment_id in db.session.scalars(select(Attachment.id).where(Attachment.signal_id.in_(ids))):
-        store.delete(attachment_id)
-    packages = db.session.scalars(
-        select(Referral.id).where(Referral.signal_id.in_(ids), Referral.package_digest.is_not(None))
-    ).all()
-    for referral_id in packages:
-        store.delete(referral_id)
-    for model in (Attachment, Subject, Location, InformationRequest, Feedback, PoliceInformation):
-        counts[model.__tablename__] = db.session.execute(
-            delete(model).where(model.signal_id.in_(ids)), execution_options={"synchronize_session": False}
-        ).rowcount
-    for model, columns in (
-        (SignalEvent, ("reason_enc",)),
-        (Assessment, ("rationale_enc",)),
-        (PrivacyCheck, ("request_note_enc", "rationale_enc")),
-        (SourceQuery, ("summary_enc",)),
-        (AgendaItem, ("notes_enc", "decision_rationale_enc")),
-        (Action, ("description_enc", "result_enc")),
-        (BreakGlass, ("reason_enc",)),
-    ):
-        db.session.execute(update(model).where(model.signal_id.in_(ids)).values(**dict.fromkeys(columns)),
-                           execution_options={"synchronize_session": False})
-    # Referrals: content and package go now; the record stays while its own term runs.
-    db.session.execute(
-        update(Referral).where(Referral.signal_id.in_(ids)).values(
-            purpose_enc=None, legal_ground_note_enc=None, recipient_reference_enc=None, answer_enc=None,
-            package_wrapped_key=None, package_digest=None, version=Referral.version + 1,
-        ), execution_options={"synchronize_session": False},
-    )
-    gone = select(Referral.id).where(
-        Referral.signal_id.in_(ids), or_(Referral.sent_on.is_(None), Referral.sent_on < record_cutoff)
-    )
-    counts["referral_deleted"] = _delete_referrals(gone)
-    counts["packages"] = len(packages)
-    db.session.execute(
-        update(Signal).where(Signal.id.in_(ids)).values(
-            description_enc=None, indicator_explanation_enc=None, reporter_phone_enc=None, reporter_id=None,
-            destroyed_at=now, version=Signal.version + 1,
-        ), execution_options={"synchronize_session": False},
-    )
-    return counts
-
-
-def _delete_referrals(id_select) -> int:
-    ids = db.session.scalars(id_select).all()
-    if not ids:
-        return 0
-    db.session.execute(update(PrivacyCheck).where(PrivacyCheck.referral_id.in_(ids)).values(referral_id=None),
-                       execution_options={"synchronize_session": False})
-    return db.session.execute(delete(Referral).where(Referral.id.in_(ids)),
-                              execution_options={"synchronize_session": False}).rowcount
-
-
-def _as_date(value) -> date | None:
-    return value.date() if isinstance(value, datetime) else value
-
-
-@dataclass
-class RunResult:
-    run: RetentionRun
-    summary: dict
-
-
-Progress = Callable[[str], None]
-
-
-def run_retention(actor, now: datetime, *, dry_run: bool, origin: str, batch_size: int = 500,
-                  progress: Progress | None = None) -> RunResult:
-    """One retention run. Commits: the run row and its log event first, then once per batch."""
-    say = progress or (lambda _line: None)
-    cut = Cutoffs.at(now)
-    run = RetentionRun(started_at=now, dry_run=dry_run, actor_id=getattr(actor, "id", None), origin=origin)
-    db.session.add(run)
-    db.session.flush()
-    record(actor, "retention.run", run, purpose=PURPOSE, reason_code="dry_run" if dry_run else "run")
-    db.session.commit()
-    run_id = run.id
-    summary: dict = {"categories": {}, "on_hold_skipped": 0}
-
-    for code in SIGNAL_CATEGORIES:
-        summary["categories"][code] = _run_signal_category(code, cut, now, run_id, dry_run, batch_size, say)
-    summary["categories"]["verstrekking"] = _run_referral_records(cut, now, run_id, dry_run, batch_size, say)
-    summary["categories"]["overleg"] = _run_meetings(cut, now, run_id, dry_run, batch_size, say)
-    summary["categories"]["logboek"] = _run_log(cut, now, run_id, dry_run)
-    summary["on_hold_skipped"] = sum(
-        db.session.scalar(select(func.count()).select_from(due_signals(code, cut, held=True).subquery()))
-        for code in SIGNAL_CATEGORIES
-    )
-    run = db.session.get(RetentionRun, run_id)
-    run.finished_at = now if dry_run else max(now, _clock())
-    run.summary = json.dumps(summary)
-    db.session.commit()
-    say(f"Klaar: {sum(c['count'] for c in summary['categories'].values())} onderdelen"
-        f"{' zouden worden' if dry_run else ''} vernietigd; {summary['on_hold_skipped']} meldingen onder bewaarplicht.")
-    return RunResult(run, summary)
-
-
-def _clock() -> datetime:
-    return dates.utcnow()
-
-
-def _batches(stmt, key_column, batch_size: int):
-    """Yield batches of due rows until none is left. Each batch is destroyed and committed
-    before the next query, so the query starts from the top again (destroyed rows drop out)."""
-    while True:
-        rows = db.session.execute(stmt.order_by(key_column).limit(batch_size)).all()
-        if not rows:
-            return
-        yield rows
-        if len(rows) < batch_size:
-            return
-
-
-def _run_signal_category(code, cut, now, run_id, dry_run, batch_size, say) -> dict:
-    stmt = due_signals(code, cut)
-    total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
-    result = {"count": 0, "references": []}
-    if not total:
-        return result
-    say(f"{CATEGORIES[code]}: {total} melding(en){' (proefrun)' if dry_run else ''}")
-    if dry_run:  # counts and a sample of references are enough; fast enough for a web request
-        sample = stmt.order_by(Signal.reference).limit(REFERENCE_SAMPLE)
-        return {"count": total, "references": [row.reference for row in db.session.execute(sample)]}
-    term = term_text(code)
-    for rows in _batches(stmt, Signal.id, batch_size):
-        counts = destroy_signals([row.id for row in rows], now, cut.referral_record.date())
-        db.session.execute(insert(DestructionRecord), [
-            {"run_id": run_id, "destroyed_at": now, "category": code, "object_type": "signal",
-             "object_ref": row.reference, "term": term, "due_since": _as_date(row.closed_at),
-             "details": None} for row in rows
-        ])
-        result.setdefault("removed", {})
-        for key, value in counts.items():
-            result["removed"][key] = result["removed"].get(key, 0) + value
-        db.session.commit()
-        result["count"] += len(rows)
-        room = REFERENCE_SAMPLE - len(result["references"])
-        result["references"].extend(row.reference for row in rows[:max(room, 0)])
-        say(f"  {result['count']} van {total}")
-    return result
-
-
-def _run_referral_records(cut, now, run_id, dry_run, batch_size, say) -> dict:
-    stmt = due_referral_records(cut)
-    if dry_run:
-        sub = stmt.subquery()
-        return {"count": db.session.scalar(select(func.count()).select_from(sub)),
-                "references": list(db.session.scalars(select(sub.c.reference).order_by(sub.c.reference)
-                                                      .limit(REFERENCE_SAMPLE)))}
-    result = {"count": 0, "references": []}
-    term = term_text("verstrekking")
-    for rows in _batches(stmt, Referral.id, batch_size):
-        _delete_referrals(select(Referral.id).where(Referral.id.in_([row.id for row in rows])))
-        db.session.execute(insert(DestructionRecord), [
-            {"run_id": run_id, "destroyed_at": now, "category": "verstrekking", "object_type": "referral",
-             "object_ref": row.reference, "term": term, "due_since": row.sent_on,
-             "details": json.dumps({"partner_id": row.partner_id})} for row in rows
-        ])
-        db.session.commit()
-        result["count"] += len(rows)
-        room = REFERENCE_SAMPLE - len(result["references"])
-        result["references"].extend(row.reference for row in rows[:max(room, 0)])
-    if result["count"]:
-        say(f"{CATEGORIES['verstrekking']}: {result['count']}")
-    return result
-
-
-def _run_meetings(cut, now, run_id, dry_run, batch_size, say) -> dict:
-    stmt = due_meetings(cut)
-    if dry_run:
-        rows = db.session.execute(stmt.order_by(Meeting.held_at).limit(REFERENCE_SAMPLE)).all()
-        return {"count": db.session.scalar(select(func.count()).select_from(stmt.subquery())),
-                "references": [f"Overleg {row.held_at:%d-%m-%Y}" for row in rows]}
-    result = {"count": 0, "references": []}
-    term = term_text("overleg")
-    for rows in _batches(stmt, Meeting.id, batch_size):
-        for row in rows:
-            held_signals = select(Signal.id).where(on_hold())
-            cleared = db.session.execute(
-                update(AgendaItem).where(AgendaItem.meeting_id == row.id, _has_text(AgendaItem),
-                                         AgendaItem.signal_id.not_in(held_signals))
-                .values(notes_enc=None, decision_rationale_enc=None, version=AgendaItem.version + 1),
-                execution_options={"synchronize_session": False},
-            ).rowcount
-            db.session.add(DestructionRecord(
-                run_id=run_id, destroyed_at=now, category="overleg", object_type="meeting",
-                object_ref=str(row.id), term=term, due_since=row.held_at.date(),
-                details=json.dumps({"agenda_items": cleared}),
-            ))
-            result["count"] += 1
-            if len(result["references"]) < REFERENCE_SAMPLE:
-                result["references"].append(f"Overleg {row.held_at:%d-%m-%Y}")
-        db.session.commit()
-    if result["count"]:
-        say(f"{CATEGORIES['overleg']}: {result['count']}")
-    return result
-
-
-def _run_log(cut, now, run_id, dry_run) -> dict:
-    if dry_run:
-        counts = _log_counts(cut)
-        return {"count": counts["total"], "references": [], "removed": counts}
-    counts = prune_log(now, cut.access_log, cut.security_log)
-    total = counts["log_removed"] + counts["security_stubbed"]
-    if total:
-        db.session.add(DestructionRecord(
-            run_id=run_id, destroyed_at=now, category="logboek", object_type="audit_event",
-            object_ref=f"tot {cut.access_log:%Y-%m-%d}", term=term_text("logboek"), due_since=None,
-            details=json.dumps(counts),
-        ))
-    db.session.commit()
-    return {"count": total, "references": [], "removed": counts}
 
 
 # --- reading runs ---------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from casustafel.forms import Form, IntegerField
 from casustafel.models import LEGAL_HOLD_REASONS, RetentionRun, User
 from casustafel.models.roles import Role
 from casustafel.permissions import can_configure_retention, can_view_retention, role_required
-from casustafel.retention import services
+from casustafel.retention import destruction, services
 from casustafel.settings import get_setting, set_setting
 from casustafel.web import render_logged
 from casustafel.web.access import fresh_login_required, load_or_404, require
@@ -73,7 +73,7 @@ def dry_run():
     if not form.validate_on_submit():
         flash("De proefrun is niet gestart. Probeer het opnieuw.", "error")
         return redirect(url_for("retention.index"))
-    result = services.run_retention(current_user, utcnow(), dry_run=True, origin="web")
+    result = destruction.run_retention(current_user, utcnow(), dry_run=True, origin="web")
     flash("Proefrun klaar: er is niets vernietigd.", "success")
     return redirect(url_for("retention.run", run_id=result.run.id))
 

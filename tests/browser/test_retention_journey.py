@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 from casustafel.dates import utcnow
 from casustafel.extensions import db
 from casustafel.models import Signal
-from casustafel.retention.services import run_retention
+from casustafel.retention.destruction import run_retention
 from tests.conftest import PASSWORD
 
 
