@@ -1,11 +1,26 @@
 """All models, imported here so Alembic and the app see the whole schema."""
 
-from casustafel.models.action import ACTION_STATUSES, ACTION_TYPES, Action
+from casustafel.models.action import ACTION_STATUSES, ACTION_TYPES, Action, ActionStatus
 from casustafel.models.assessment import ASSESSMENT_CRITERIA, Assessment
 from casustafel.models.audit import AnomalyReview, AuditCheckpoint, AuditEvent, AuditHead, AuditPruned
 from casustafel.models.catalogue import INDICATOR_GROUPS, Indicator, Phenomenon
-from casustafel.models.checks import PRIVACY_CHECK_KINDS, REGISTERS, SHAREABLE_FIELDS, PrivacyCheck, SourceQuery
-from casustafel.models.meeting import DECISIONS, MEETING_KINDS, MEETING_STATUSES, AgendaItem, Meeting, MeetingInvitee
+from casustafel.models.checks import (
+    PRIVACY_CHECK_KINDS,
+    REGISTERS,
+    SHAREABLE_FIELDS,
+    CheckStatus,
+    PrivacyCheck,
+    SourceQuery,
+)
+from casustafel.models.meeting import (
+    DECISIONS,
+    MEETING_KINDS,
+    MEETING_STATUSES,
+    AgendaItem,
+    Meeting,
+    MeetingInvitee,
+    MeetingStatus,
+)
 from casustafel.models.privacy import (
     SUBJECT_REQUEST_STATUSES,
     SUBJECT_REQUEST_TYPES,
@@ -14,6 +29,7 @@ from casustafel.models.privacy import (
     RetentionRun,
     SubjectRequest,
     SubjectRequestSignal,
+    SubjectRequestStatus,
 )
 from casustafel.models.referral import (
     LEGAL_GROUNDS,
@@ -22,6 +38,7 @@ from casustafel.models.referral import (
     Partner,
     PoliceInformation,
     Referral,
+    ReferralStatus,
 )
 from casustafel.models.roles import ROLE_LABELS, Role
 from casustafel.models.setting import Setting
@@ -40,6 +57,7 @@ from casustafel.models.signal import (
     ReferenceCounter,
     Signal,
     SignalEvent,
+    SignalStatus,
     Subject,
 )
 from casustafel.models.user import (
@@ -79,7 +97,9 @@ __all__ = [
     "SUBJECT_REQUEST_STATUSES",
     "SUBJECT_REQUEST_TYPES",
     "SUBJECT_ROLES",
+    "VOCABULARIES",
     "Action",
+    "ActionStatus",
     "ActivationToken",
     "AgendaItem",
     "AnomalyReview",
@@ -90,6 +110,7 @@ __all__ = [
     "AuditHead",
     "AuditPruned",
     "BreakGlass",
+    "CheckStatus",
     "Department",
     "DestructionRecord",
     "Feedback",
@@ -99,6 +120,7 @@ __all__ = [
     "Location",
     "Meeting",
     "MeetingInvitee",
+    "MeetingStatus",
     "Notification",
     "Partner",
     "Phenomenon",
@@ -106,17 +128,23 @@ __all__ = [
     "PrivacyCheck",
     "ReferenceCounter",
     "Referral",
+    "ReferralStatus",
     "RetentionRun",
     "Role",
     "RoleRequest",
     "Setting",
     "Signal",
     "SignalEvent",
+    "SignalStatus",
     "SourceQuery",
     "Subject",
     "SubjectRequest",
     "SubjectRequestSignal",
+    "SubjectRequestStatus",
     "User",
     "UserRole",
     "UserSession",
 ]
+
+# The vocabularies templates compare with (web.init_app makes them template globals).
+VOCABULARIES = (ActionStatus, CheckStatus, MeetingStatus, ReferralStatus, SignalStatus, SubjectRequestStatus)

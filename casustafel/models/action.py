@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from casustafel.dates import utcnow
 from casustafel.extensions import db
-from casustafel.models.base import Encrypted, new_uuid
+from casustafel.models.base import Encrypted, Vocabulary, new_uuid
 from casustafel.models.signal import Signal
 from casustafel.models.user import Department, User
 
@@ -24,7 +24,13 @@ ACTION_TYPES = {
     "stopgesprek": "Stopgesprek",
     "overig": "Overig",
 }
-ACTION_STATUSES = {"open": "Open", "in_uitvoering": "In uitvoering", "afgerond": "Afgerond"}
+class ActionStatus(Vocabulary):
+    OPEN = "open", "Open"
+    IN_UITVOERING = "in_uitvoering", "In uitvoering"
+    AFGEROND = "afgerond", "Afgerond"
+
+
+ACTION_STATUSES = ActionStatus.labels()
 
 
 class Action(db.Model):

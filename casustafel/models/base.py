@@ -1,6 +1,7 @@
 """Shared model helpers: UUID keys, timestamps and encrypted attributes."""
 
 import uuid
+from enum import StrEnum
 
 from flask import current_app
 
@@ -51,3 +52,22 @@ class Encrypted:
             obj.id = new_uuid()
         blob = crypto.encrypt_field(keyring(), type(obj).__tablename__, self.name, obj.id, value)
         setattr(obj, self.column, blob)
+
+
+class Vocabulary(StrEnum):
+    """A closed list of codes with their Dutch labels: the code is stored, the label shown.
+
+    Members are strings, so `signal.status == SignalStatus.AFGESLOTEN` holds for a status read
+    from the database, in Python and in templates (every vocabulary is a template global).
+    """
+
+    def __new__(cls, code: str, label: str):
+        member = str.__new__(cls, code)
+        member._value_ = code
+        member.label = label
+        return member
+
+    @classmethod
+    def labels(cls) -> dict[str, str]:
+        """Code → label, in the order of the list (for choices and lookups)."""
+        return {member.value: member.label for member in cls}

@@ -11,9 +11,15 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from casustafel.dates import utcnow
 from casustafel.extensions import db
-from casustafel.models.base import Encrypted, new_uuid
+from casustafel.models.base import Encrypted, Vocabulary, new_uuid
 from casustafel.models.signal import Signal
 from casustafel.models.user import User
+
+
+class CheckStatus(Vocabulary):
+    OPEN = "open", "Wacht op besluit"
+    BESLOTEN = "besloten", "Besloten"
+
 
 PRIVACY_CHECK_KINDS = {
     "1": "Privacytoets 1: welke bronnen mogen worden geraadpleegd",
@@ -55,7 +61,7 @@ class PrivacyCheck(db.Model):
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_uuid)
     signal_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("signal.id", ondelete="CASCADE"), index=True)
     kind: Mapped[str] = mapped_column(String(4))
-    status: Mapped[str] = mapped_column(String(16), default="open", index=True)
+    status: Mapped[str] = mapped_column(String(16), default=CheckStatus.OPEN.value, index=True)
     meeting_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("meeting.id"))
     action_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("action.id"))
     referral_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("referral.id"))

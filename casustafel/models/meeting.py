@@ -10,12 +10,18 @@ from sqlalchemy import Date, ForeignKey, LargeBinary, String, Uuid
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from casustafel.extensions import db
-from casustafel.models.base import Encrypted, new_uuid
+from casustafel.models.base import Encrypted, Vocabulary, new_uuid
 from casustafel.models.signal import Signal
 from casustafel.models.user import Department, User
 
 MEETING_KINDS = {"regulier": "Regulier", "ad_hoc": "Ad hoc"}
-MEETING_STATUSES = {"concept": "In voorbereiding", "gepubliceerd": "Agenda gepubliceerd", "gesloten": "Gesloten"}
+class MeetingStatus(Vocabulary):
+    CONCEPT = "concept", "In voorbereiding"
+    GEPUBLICEERD = "gepubliceerd", "Agenda gepubliceerd"
+    GESLOTEN = "gesloten", "Gesloten"
+
+
+MEETING_STATUSES = MeetingStatus.labels()
 
 DECISIONS = {
     "geen_actie": "Geen actie, afsluiten",

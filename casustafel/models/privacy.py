@@ -8,7 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from casustafel.dates import utcnow
 from casustafel.extensions import db
-from casustafel.models.base import Encrypted, new_uuid
+from casustafel.models.base import Encrypted, Vocabulary, new_uuid
 from casustafel.models.user import User
 
 BlindIndex = BigInteger().with_variant(db.Integer, "sqlite")
@@ -70,7 +70,12 @@ SUBJECT_REQUEST_TYPES = {
     "beperking": "Beperking (art. 18 AVG)",
     "bezwaar": "Bezwaar (art. 21 AVG)",
 }
-SUBJECT_REQUEST_STATUSES = {"open": "Open", "afgehandeld": "Afgehandeld"}
+class SubjectRequestStatus(Vocabulary):
+    OPEN = "open", "Open"
+    AFGEHANDELD = "afgehandeld", "Afgehandeld"
+
+
+SUBJECT_REQUEST_STATUSES = SubjectRequestStatus.labels()
 
 
 class SubjectRequest(db.Model):

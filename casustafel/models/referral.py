@@ -14,7 +14,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from casustafel.dates import utcnow
 from casustafel.extensions import db
-from casustafel.models.base import Encrypted, new_uuid
+from casustafel.models.base import Encrypted, Vocabulary, new_uuid
 from casustafel.models.checks import SHAREABLE_FIELDS
 from casustafel.models.signal import Signal
 from casustafel.models.user import User
@@ -37,17 +37,19 @@ REFERRAL_CHANNELS = {
     "telefoon": "Telefonisch",
 }
 
-REFERRAL_STATUSES = {
-    "concept": "Concept",
-    "verstuurd": "Verstuurd",
-    "ontvangen": "Ontvangen door partner",
-    "in_behandeling": "In behandeling bij partner",
-    "afgerond": "Afgerond",
-}
+class ReferralStatus(Vocabulary):
+    CONCEPT = "concept", "Concept"
+    VERSTUURD = "verstuurd", "Verstuurd"
+    ONTVANGEN = "ontvangen", "Ontvangen door partner"
+    IN_BEHANDELING = "in_behandeling", "In behandeling bij partner"
+    AFGEROND = "afgerond", "Afgerond"
+
+
+REFERRAL_STATUSES = ReferralStatus.labels()
 
 
 # A sent referral whose partner has not yet answered (its feedback can be overdue).
-AWAITING_ANSWER = ("verstuurd", "ontvangen", "in_behandeling")
+AWAITING_ANSWER = (ReferralStatus.VERSTUURD, ReferralStatus.ONTVANGEN, ReferralStatus.IN_BEHANDELING)
 
 
 def category_labels(codes) -> str:

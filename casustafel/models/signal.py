@@ -12,7 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from casustafel.dates import utcnow
 from casustafel.extensions import db
-from casustafel.models.base import Encrypted, new_uuid
+from casustafel.models.base import Encrypted, Vocabulary, new_uuid
 from casustafel.models.catalogue import Indicator, Phenomenon
 from casustafel.models.user import Department, User
 
@@ -25,19 +25,21 @@ CHANNELS = {
     "eigen_waarneming": "Eigen waarneming",
 }
 
-STATUSES = {
-    "ingediend": "Ingediend",
-    "intake": "Intake",
-    "weging": "Weging",
-    "bronnenonderzoek": "Bronnenonderzoek",
-    "geagendeerd": "Geagendeerd",
-    "besproken": "Besproken",
-    "in_aanpak": "In aanpak",
-    "monitoring": "Monitoring",
-    "aanvulling_gevraagd": "Aanvulling gevraagd",
-    "doorgezet": "Doorgezet",
-    "afgesloten": "Afgesloten",
-}
+class SignalStatus(Vocabulary):
+    INGEDIEND = "ingediend", "Ingediend"
+    INTAKE = "intake", "Intake"
+    WEGING = "weging", "Weging"
+    BRONNENONDERZOEK = "bronnenonderzoek", "Bronnenonderzoek"
+    GEAGENDEERD = "geagendeerd", "Geagendeerd"
+    BESPROKEN = "besproken", "Besproken"
+    IN_AANPAK = "in_aanpak", "In aanpak"
+    MONITORING = "monitoring", "Monitoring"
+    AANVULLING_GEVRAAGD = "aanvulling_gevraagd", "Aanvulling gevraagd"
+    DOORGEZET = "doorgezet", "Doorgezet"
+    AFGESLOTEN = "afgesloten", "Afgesloten"
+
+
+STATUSES = SignalStatus.labels()
 
 SUBJECT_KINDS = {"persoon": "Persoon", "organisatie": "Organisatie"}
 SUBJECT_ROLES = {

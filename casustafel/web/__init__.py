@@ -12,6 +12,7 @@ from werkzeug.routing import IntegerConverter
 from casustafel import dates
 from casustafel.extensions import db
 from casustafel.forms import INT32_MAX
+from casustafel.models import VOCABULARIES
 from casustafel.permissions import check_endpoint_declared, require_login
 
 CSP = (
@@ -95,6 +96,7 @@ def init_app(app) -> None:
     app.before_request(check_endpoint_declared)
     app.after_request(security_headers)
     dates.init_app(app)
+    app.jinja_env.globals.update({vocabulary.__name__: vocabulary for vocabulary in VOCABULARIES})
     app.jinja_env.globals["current_user_roles"] = lambda: (
         current_user.roles if current_user.is_authenticated else set()
     )
