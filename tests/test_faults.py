@@ -152,16 +152,6 @@ def all_events() -> list[AuditEvent]:
     return list(db.session.scalars(select(AuditEvent).order_by(AuditEvent.seq)))
 
 
-@pytest.fixture
-def store(app, tmp_path, monkeypatch):
-    """An empty attachment store and upload spool folder of this test's own."""
-    fresh = AttachmentStore(tmp_path / "bijlagen")
-    monkeypatch.setitem(app.extensions, "casustafel_store", fresh)
-    monkeypatch.setitem(app.config, "ATTACHMENT_DIR", str(fresh.root))
-    monkeypatch.setitem(app.config, "UPLOAD_TMP_DIR", str(tmp_path / "upload-tmp"))
-    return fresh
-
-
 def spool_files(app) -> list:
     from pathlib import Path
 

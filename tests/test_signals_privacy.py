@@ -113,14 +113,8 @@ def files_under(folder) -> dict[str, bytes]:
 
 
 @pytest.fixture
-def folders(app, tmp_path, monkeypatch):
+def folders(app, store):
     """Upload temp folder and attachment store of this test only, so every file in them is ours."""
-    from casustafel.storage import AttachmentStore
-
-    store = AttachmentStore(tmp_path / "bijlagen")
-    monkeypatch.setitem(app.extensions, "casustafel_store", store)
-    monkeypatch.setitem(app.config, "ATTACHMENT_DIR", str(store.root))
-    monkeypatch.setitem(app.config, "UPLOAD_TMP_DIR", str(tmp_path / "upload-tmp"))
     return app.config
 
 
