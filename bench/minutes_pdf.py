@@ -25,7 +25,7 @@ from casustafel.admin.services import create_user
 from casustafel.dates import utcnow
 from casustafel.extensions import db
 from casustafel.meetings import services
-from casustafel.models import Department, PrivacyCheck, Signal
+from casustafel.models import TO_CASE_MEETING, Assessment, Department, PrivacyCheck, Signal
 
 PASSWORD = "bench password 2026"
 NOTES = ("Besproken met vergunningen, handhaving en belastingen. Het pand staat op naam van een "
@@ -48,6 +48,8 @@ def build_meeting(items: int):
     signals = db.session.scalars(select(Signal).limit(items)).all()
     for signal in signals:
         signal.status = "bronnenonderzoek"
+        weighing = Assessment(signal_id=signal.id, kind="vervolgstap", outcome=TO_CASE_MEETING, answers={})
+        db.session.add(weighing)
         services.add_item(coordinator, meeting, signal, date.today())
     for check in db.session.scalars(select(PrivacyCheck).where(PrivacyCheck.meeting_id == meeting.id)):
         check.status, check.approved, check.decided_at = "besloten", True, utcnow()

@@ -114,7 +114,8 @@ def _local(day: date, hour: int, minute: int = 0) -> datetime:
 
 
 def weigh_to_sources(coordinator, officer, signal, registers=("brp", "bag", "kvk"), content=("brp",)) -> None:
-    """Intake and weging 3 passed, check 1 decided by the privacy officer, two source checks."""
+    """Intake and weging 3 passed, check 1 decided by the privacy officer, two source checks,
+    weging 4 for the casustafel."""
 
     record_assessment(coordinator, signal, "intake", outcome="verder_naar_weging",
                       answers={"ondermijning": True, "gemeentelijke_taak": True, "grondgebied": True},
@@ -128,6 +129,9 @@ def weigh_to_sources(coordinator, officer, signal, registers=("brp", "bag", "kvk
     record_source_query(coordinator, signal, register="brp", hit=True,
                         summary="Op het adres staan vier personen ingeschreven, twee sinds vorige maand.")
     record_source_query(coordinator, signal, register="kvk", hit=False, summary=None)
+    record_assessment(coordinator, signal, "vervolgstap", outcome="casusoverleg",
+                      answers={"hits": True, "actueel": True},
+                      rationale="Hit in de BRP van vorige maand: integraal bespreken met de afdelingen.")
 
 
 def _world(users: dict) -> None:

@@ -208,15 +208,19 @@ def login_as(client):
 
 @pytest.fixture
 def make_signal(app):
-    """Create a stored signal (with one person, one address and optionally an attachment)."""
+    """Create a stored signal (with one person, one address and optionally an attachment).
+
+    A signal made in bronnenonderzoek has weging 4 for the casustafel behind it (it may go on
+    an agenda) unless `next_step=None`."""
     import io
 
     from casustafel import linking
-    from casustafel.models import Attachment, Location, Signal, Subject
+    from casustafel.models import TO_CASE_MEETING, Assessment, Attachment, Location, Signal, Subject
     from casustafel.signals.services import next_reference
 
     def make(reporter=None, *, description="Beschrijving", person=("Jan Jansen", "1980-01-02"),
-             address=("1234 AB", "1"), attachment: bytes | None = None, channel="meldpunt", **fields):
+             address=("1234 AB", "1"), attachment: bytes | None = None, channel="meldpunt",
+             next_step=TO_CASE_MEETING, **fields):
         signal = Signal(reference=next_reference(), channel=channel, status=fields.pop("status", "ingediend"))
         signal.description = description
         if reporter is not None:
@@ -242,6 +246,12 @@ def make_signal(app):
             item.wrapped_key, item.digest = stored.wrapped_key, stored.digest
             signal.attachments.append(item)
         db.session.add(signal)
+        if signal.status == "bronnenonderzoek" and next_step:
+            db.session.flush()
+            weighing = Assessment(signal_id=signal.id, kind="vervolgstap", outcome=next_step,
+                                  answers={"hits": True, "actueel": True})
+            weighing.rationale = "Twee hits, recent."
+            db.session.add(weighing)
         db.session.commit()
         return signal
 

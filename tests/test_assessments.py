@@ -1,4 +1,4 @@
-"""Weighings on a signal: intake (CCV weging 1-2) and weging 3, and the workspace panel.
+"""Weighings on a signal: intake (CCV weging 1-2), weging 3 and weging 4, and the workspace panel.
 
 README “The casustafel workflow” (the life of a signal), STYLE.md (one transaction: row, status change and log
 event together). Helpers here are shared by test_privacy_checks.py and test_source_checks.py.
@@ -19,17 +19,10 @@ from tests.helpers.assessments import events, fail_commit_with, post_prefixed, r
 RATIONALE = "Onderbouwing-7c1e: lokale verankering via het pand."
 INTAKE_YES = {"c_ondermijning": "ja", "c_gemeentelijke_taak": "ja", "c_grondgebied": "ja"}
 WEGING_YES = {"c_concreet": "ja", "c_recent": "ja", "c_trend": "ja"}
+NEXT_STEP_YES = {"c_hits": "ja", "c_actueel": "ja"}
 
 
 # Shared helpers -------------------------------------------------------------------------------
-
-
-
-
-
-
-
-
 
 
 def weigh(client, signal, kind, answers, outcome, rationale=RATIONALE, **extra):
@@ -151,7 +144,7 @@ def test_each_weging_outcome_leads_to_its_status(client, coordinator, make_signa
 @pytest.mark.parametrize(("kind", "status"), [("intake", "weging"), ("weging", "intake"),
                                               ("weging", "bronnenonderzoek"), ("intake", "afgesloten")])
 def test_a_weighing_that_does_not_fit_the_status_is_refused(client, coordinator, make_signal, kind, status):
-    signal = make_signal(status=status)
+    signal = make_signal(status=status, next_step=None)
     answers = INTAKE_YES if kind == "intake" else WEGING_YES
     outcome = "verder_naar_weging" if kind == "intake" else "doorzetten"
     response = client.get(weigh(client, signal, kind, answers, outcome).headers["Location"])
@@ -222,3 +215,53 @@ def test_the_workspace_offers_no_weighing_once_closed(client, coordinator, make_
     body = client.get(f"/meldingen/{signal.id}").get_data(as_text=True)
     assert "Er is nog geen weging vastgelegd." in body
     assert "vastleggen</h3>" not in body
+
+
+# Weging 4: the next step after the source checks ---------------------------------------------------
+
+
+def test_weging_4_is_offered_in_the_source_checks_and_the_casustafel_keeps_the_signal_there(
+        client, coordinator, make_signal):
+    signal = make_signal(status="bronnenonderzoek", next_step=None)
+    page = client.get(f"/meldingen/{signal.id}").get_data(as_text=True)
+    assert "Weging 4 (vervolgstap) vastleggen" in page and "Bespreken in het gemeentelijk casusoverleg" in page
+
+    response = weigh(client, signal, "vervolgstap", NEXT_STEP_YES, "casusoverleg")
+    assert response.status_code == 302
+    assert reload(Signal, signal.id).status == "bronnenonderzoek"
+    assert db.session.scalars(select(SignalEvent)).all() == []  # no status change, only the weighing
+    weighing = db.session.scalars(select(Assessment)).one()
+    assert (weighing.kind, weighing.outcome, weighing.answers) == (
+        "vervolgstap", "casusoverleg", {"hits": True, "actueel": True})
+    assert [e.reason_code for e in events("assessment.recorded", weighing.id)] == ["casusoverleg"]
+    page = client.get(f"/meldingen/{signal.id}").get_data(as_text=True)
+    assert "Weging 4 (vervolgstap)" in page and RATIONALE in page
+
+
+@pytest.mark.parametrize(("outcome", "status", "reason"), [
+    ("eigen_bevoegdheid", "doorgezet", None), ("riec", "doorgezet", None), ("afsluiten", "afgesloten", "geen_hit"),
+])
+def test_weging_4_sends_the_signal_to_the_departments_the_riec_or_closes_it(
+        client, coordinator, make_signal, outcome, status, reason):
+    signal = make_signal(status="bronnenonderzoek", next_step=None)
+    weigh(client, signal, "vervolgstap", NEXT_STEP_YES, outcome)
+    assert reload(Signal, signal.id).status == status
+    [step] = status_events(signal.id)
+    assert (step.from_status, step.to_status, step.reason_code) == ("bronnenonderzoek", status, reason)
+
+
+@pytest.mark.parametrize("no", ["c_hits", "c_actueel"])
+def test_without_a_usable_hit_weging_4_leaves_only_closing(client, coordinator, make_signal, no):
+    signal = make_signal(status="bronnenonderzoek", next_step=None)
+    response = weigh(client, signal, "vervolgstap", {**NEXT_STEP_YES, no: "nee"}, "casusoverleg",
+                     rationale="Getypte onderbouwing die blijft staan")
+    body = response.get_data(as_text=True)
+    assert response.status_code == 200 and "geen vervolgstap" in body
+    assert "Getypte onderbouwing die blijft staan" in body  # what was typed is kept
+    assert db.session.scalars(select(Assessment)).all() == []
+    with pytest.raises(TransitionError):
+        record_assessment(coordinator, signal, "vervolgstap", answers={"hits": False, "actueel": True},
+                          outcome="riec", rationale=RATIONALE)
+    db.session.rollback()
+    weigh(client, signal, "vervolgstap", {**NEXT_STEP_YES, no: "nee"}, "afsluiten")
+    assert reload(Signal, signal.id).status == "afgesloten"

@@ -543,6 +543,8 @@ def through_the_workflow(cast: Cast, signal: Signal) -> None:
                          content_registers=("brp",))
     record_source_query(coordinator, signal, register="brp", hit=True, summary=NOTE)
     record_source_query(coordinator, signal, register="kvk", hit=False, summary=None)
+    record_assessment(coordinator, signal, "vervolgstap", outcome="casusoverleg", rationale=NOTE,
+                      answers={"hits": True, "actueel": True})
 
     held_at = datetime.combine(TODAY + timedelta(days=7), time(9, 30))
     meeting = meetings.create_meeting(coordinator, held_at=held_at, kind="regulier", chair_id=coordinator.id,

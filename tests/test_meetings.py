@@ -16,6 +16,7 @@ from casustafel.meetings import services
 from casustafel.models import (
     Action,
     AgendaItem,
+    Assessment,
     Meeting,
     MeetingInvitee,
     Notification,
@@ -23,6 +24,7 @@ from casustafel.models import (
     Signal,
 )
 from casustafel.privacy.services import open_check
+from casustafel.signals.workflow import TransitionError, transition, weighed_for_case_meeting
 from tests.conftest import TODAY, status_events
 from tests.helpers.meetings import add, decide_2a, department, events, logged_in, plan_meeting, post, published_scene
 
@@ -163,6 +165,50 @@ def test_only_signals_in_source_research_or_discussed_can_be_added(client, make_
     assert db.session.scalar(select(AgendaItem)) is None
     with pytest.raises(services.MeetingError):
         services.add_item(coordinator, meeting, signal, TODAY)
+
+
+def test_no_agenda_without_weging_4_for_the_casustafel(client, make_user, make_signal, login_as):
+    coordinator = make_user("coordinator")
+    meeting = plan_meeting(coordinator)
+    unweighed = make_signal(status="bronnenonderzoek", next_step=None)
+    elsewhere = make_signal(status="bronnenonderzoek", next_step="riec")  # an outcome that is not the table
+    ready, discussed = make_signal(status="bronnenonderzoek"), make_signal(status="besproken", next_step=None)
+    assert {s.id for s in services.agenda_candidates()} == {ready.id, discussed.id}
+    for signal in (unweighed, elsewhere):
+        with pytest.raises(services.MeetingError, match="weging 4"):
+            services.add_item(coordinator, meeting, signal, TODAY)
+        with pytest.raises(TransitionError, match="weging 4"):
+            transition(coordinator, signal, "geagendeerd")
+        db.session.rollback()
+
+    login_as(coordinator)
+    page = f"/overleggen/{meeting.id}"
+    body = client.get(page).get_data(as_text=True)
+    assert ready.reference in body and unweighed.reference not in body and elsewhere.reference not in body
+    body = post(client, f"/meldingen/{unweighed.id}/status",
+                {"status-to_status": "geagendeerd", "status-version": str(unweighed.version)},
+                f"/meldingen/{unweighed.id}").get_data(as_text=True)
+    assert "Leg eerst weging 4 vast" in body
+    db.session.expire_all()
+    assert db.session.get(Signal, unweighed.id).status == "bronnenonderzoek"
+    assert db.session.scalar(select(AgendaItem)) is None
+
+
+def test_a_weging_4_from_before_the_signal_returned_to_the_source_checks_does_not_count(make_user, make_signal):
+    coordinator = make_user("coordinator")
+    signal = make_signal(status="bronnenonderzoek")  # weighed for the casustafel
+    assert weighed_for_case_meeting(signal)
+    transition(coordinator, signal, "afgesloten", reason_code="geen_hit")
+    transition(coordinator, signal, "intake", reason="Nieuwe informatie van de wijkagent")
+    transition(coordinator, signal, "weging")
+    event = transition(coordinator, signal, "bronnenonderzoek")
+    db.session.flush()
+    weighing = db.session.scalar(select(Assessment).where(Assessment.signal_id == signal.id))
+    event.occurred_at = weighing.assessed_at + timedelta(seconds=1)  # the return came after that weighing
+    db.session.flush()
+    assert not weighed_for_case_meeting(signal)
+    with pytest.raises(services.MeetingError, match="weging 4"):
+        services.add_item(coordinator, plan_meeting(coordinator), signal, TODAY)
 
 
 def test_the_agenda_closes_after_its_cutoff_date(client, make_user, make_signal, login_as):

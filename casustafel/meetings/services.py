@@ -27,7 +27,7 @@ from casustafel.notifications import notify
 from casustafel.permissions import invitation
 from casustafel.privacy.decisions import notify_privacy_officers
 from casustafel.privacy.services import latest_decision, request_privacy_check
-from casustafel.signals.workflow import CLOSED, transition
+from casustafel.signals.workflow import CLOSED, NEEDS_NEXT_STEP, transition, weighed_for_case_meeting
 
 PURPOSE = "casustafel"
 
@@ -109,12 +109,10 @@ def uninvite(actor, meeting: Meeting, invitee: MeetingInvitee) -> None:
 
 
 def agenda_candidates() -> list[Signal]:
-    """Signals that may go on an agenda: in bronnenonderzoek or besproken."""
-    return list(
-        db.session.scalars(
-            select(Signal).where(Signal.status.in_(AGENDA_STATES)).order_by(Signal.received_at)
-        )
-    )
+    """Signals that may go on an agenda: besproken, or in bronnenonderzoek with weging 4 for
+    the casustafel."""
+    signals = db.session.scalars(select(Signal).where(Signal.status.in_(AGENDA_STATES)).order_by(Signal.received_at))
+    return [s for s in signals if s.status != "bronnenonderzoek" or weighed_for_case_meeting(s)]
 
 
 def _next_position(meeting: Meeting) -> int:
@@ -138,6 +136,8 @@ def add_item(actor, meeting: Meeting, signal: Signal, today: date) -> AgendaItem
             f"Melding {signal.reference} kan niet worden geagendeerd: alleen meldingen in "
             "bronnenonderzoek of besproken."
         )
+    if signal.status == "bronnenonderzoek" and not weighed_for_case_meeting(signal):
+        raise MeetingError(f"Melding {signal.reference}: {NEEDS_NEXT_STEP[0].lower()}{NEEDS_NEXT_STEP[1:]}")
     transition(actor, signal, "geagendeerd", reason_code="geagendeerd")
     item = AgendaItem(signal_id=signal.id, position=_next_position(meeting))
     meeting.items.append(item)

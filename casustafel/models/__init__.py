@@ -1,7 +1,7 @@
 """All models, imported here so Alembic and the app see the whole schema."""
 
 from casustafel.models.action import ACTION_STATUSES, ACTION_TYPES, Action, ActionStatus
-from casustafel.models.assessment import ASSESSMENT_CRITERIA, Assessment
+from casustafel.models.assessment import ASSESSMENT_CRITERIA, TO_CASE_MEETING, Assessment
 from casustafel.models.audit import AnomalyReview, AuditCheckpoint, AuditEvent, AuditHead, AuditPruned
 from casustafel.models.catalogue import INDICATOR_GROUPS, Indicator, Phenomenon
 from casustafel.models.checks import (
@@ -97,6 +97,7 @@ __all__ = [
     "SUBJECT_REQUEST_STATUSES",
     "SUBJECT_REQUEST_TYPES",
     "SUBJECT_ROLES",
+    "TO_CASE_MEETING",
     "VOCABULARIES",
     "Action",
     "ActionStatus",

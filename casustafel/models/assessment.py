@@ -1,4 +1,4 @@
-"""The weighings of the CCV model protocol (weging 1-3) and their criteria.
+"""The weighings of the CCV model protocol (weging 1-4) and their criteria.
 
 Rationales are encrypted; codes and dates are not.
 """
@@ -26,7 +26,14 @@ ASSESSMENT_CRITERIA = {
         "recent": "Is het signaal recent?",
         "trend": "Past het in een trend of fenomeen dat extra aandacht vraagt?",
     },
+    # Weging 4 (CCV step 3): the hits of the source checks decide the next step.
+    "vervolgstap": {
+        "hits": "Heeft het bronnenonderzoek hits opgeleverd die het signaal onderbouwen?",
+        "actueel": "Is de gevonden informatie recent genoeg om er een vervolgstap op te baseren?",
+    },
 }
+# Weging 4 outcome that lets a signal in bronnenonderzoek go on a casustafel agenda.
+TO_CASE_MEETING = "casusoverleg"
 
 
 class Assessment(db.Model):

@@ -9,7 +9,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from casustafel.forms import Form, required_radio
-from casustafel.models import ASSESSMENT_CRITERIA, REGISTERS
+from casustafel.models import ASSESSMENT_CRITERIA, REGISTERS, TO_CASE_MEETING
 from casustafel.signals.workflow import CLOSED, closing_reasons
 
 YES_NO = [SelectChoice("ja", "Ja"), SelectChoice("nee", "Nee")]
@@ -33,19 +33,37 @@ OUTCOMES: dict[str, dict[str, Outcome]] = {
         "doorzetten": Outcome("Doorzetten naar een afdeling of partner", "doorgezet"),
         "afsluiten": Outcome("Afsluiten: geen vervolg", CLOSED, "geen_vervolg"),
     },
+    # Weging 4, after the source checks: the signal stays in bronnenonderzoek until it goes on
+    # an agenda (only with this outcome), or leaves for the departments or the RIEC, or closes.
+    "vervolgstap": {
+        TO_CASE_MEETING: Outcome("Bespreken in het gemeentelijk casusoverleg (casustafel)", "bronnenonderzoek"),
+        "eigen_bevoegdheid": Outcome("Afdelingen pakken het op vanuit hun eigen bevoegdheden", "doorgezet"),
+        "riec": Outcome("Inbrengen bij het RIEC", "doorgezet"),
+        "afsluiten": Outcome("Afsluiten: geen (bruikbare) hit", CLOSED, "geen_hit"),
+    },
 }
 
-KIND_LABELS = {"intake": "Intake (weging 1 en 2)", "weging": "Weging 3"}
+KIND_LABELS = {"intake": "Intake (weging 1 en 2)", "weging": "Weging 3", "vervolgstap": "Weging 4 (vervolgstap)"}
 
 # Privacy check 1 can be asked once the weighing is under way.
 REQUEST_STATUSES = ("weging", "bronnenonderzoek")
 # The statuses in which each weighing can be recorded.
-WEIGHING_STATUSES = {"intake": ("ingediend", "intake"), "weging": ("weging",)}
+WEIGHING_STATUSES = {"intake": ("ingediend", "intake"), "weging": ("weging",), "vervolgstap": ("bronnenonderzoek",)}
+# Weighings where a ‘nee’ leaves only closing.
+NO_BLOCKS = ("intake", "vervolgstap")
 
 NO_BLOCKS_WEIGHING = (
     "Bij een ‘nee’ op een van de vragen kan de melding niet door naar de weging. "
     "Kies ‘Afsluiten’ met een reden."
 )
+NO_BLOCKS_NEXT_STEP = (
+    "Bij een ‘nee’ op een van de vragen is er geen vervolgstap: de melding wordt niet in behandeling "
+    "genomen. Kies ‘Afsluiten’."
+)
+
+
+def no_blocks_message(kind: str) -> str:
+    return NO_BLOCKS_WEIGHING if kind == "intake" else NO_BLOCKS_NEXT_STEP
 
 
 def outcome_label(kind: str, code: str) -> str:
@@ -88,8 +106,9 @@ class WeighingForm(Form):
             self.closing_reason.errors.append("Kies een reden om de melding af te sluiten.")
             valid = False
         said_no = any(f.data == "nee" for f in self.criteria_fields())
-        if self.kind == "intake" and self.outcome.data == "verder_naar_weging" and said_no:
-            self.outcome.errors.append(NO_BLOCKS_WEIGHING)
+        outcome = OUTCOMES[self.kind].get(self.outcome.data)
+        if self.kind in NO_BLOCKS and said_no and outcome is not None and outcome.to_status != CLOSED:
+            self.outcome.errors.append(no_blocks_message(self.kind))
             valid = False
         return valid
 

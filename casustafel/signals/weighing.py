@@ -1,11 +1,11 @@
-"""Weighings and source checks (CCV weging 1–3, bronnenonderzoek). Services: they take the
+"""Weighings and source checks (CCV weging 1–4, bronnenonderzoek). Services: they take the
 actor and never commit."""
 
 from casustafel.audit_log import record
 from casustafel.extensions import db
 from casustafel.models import Assessment, PrivacyCheck, SourceQuery
 from casustafel.privacy.services import latest_decision
-from casustafel.signals.assessment_forms import KIND_LABELS, NO_BLOCKS_WEIGHING, OUTCOMES, WEIGHING_STATUSES
+from casustafel.signals.assessment_forms import KIND_LABELS, NO_BLOCKS, OUTCOMES, WEIGHING_STATUSES, no_blocks_message
 from casustafel.signals.workflow import CLOSED, TransitionError, transition
 
 
@@ -15,10 +15,10 @@ class SourceQueryError(ValueError):
 
 def record_assessment(actor, signal, kind: str, *, answers: dict[str, bool], outcome: str,
                       rationale: str, closing_reason: str | None = None) -> Assessment:
-    """Record a weighing and move the signal on. A 'no' at intake cannot lead to the weging."""
+    """Record a weighing and move the signal on. A 'no' at intake or weging 4 leaves only closing."""
     step = OUTCOMES[kind][outcome]
-    if kind == "intake" and step.to_status == "weging" and not all(answers.values()):
-        raise TransitionError(NO_BLOCKS_WEIGHING)
+    if kind in NO_BLOCKS and step.to_status != CLOSED and not all(answers.values()):
+        raise TransitionError(no_blocks_message(kind))
     if signal.status not in WEIGHING_STATUSES[kind]:
         raise TransitionError(f"Een {KIND_LABELS[kind].lower()} past niet bij de status ‘{signal.status_label}’.")
     if signal.status == "ingediend":
@@ -28,8 +28,9 @@ def record_assessment(actor, signal, kind: str, *, answers: dict[str, bool], out
     assessment.rationale = rationale.strip()
     db.session.add(assessment)
     db.session.flush()
-    transition(actor, signal, step.to_status,
-               reason_code=(step.reason_code or closing_reason) if step.to_status == CLOSED else None)
+    if step.to_status != signal.status:  # weging 4 towards the casustafel keeps the status
+        transition(actor, signal, step.to_status,
+                   reason_code=(step.reason_code or closing_reason) if step.to_status == CLOSED else None)
     record(actor, "assessment.recorded", assessment, purpose="casustafel", reason_code=outcome)
     return assessment
 

@@ -5,11 +5,12 @@ Closing needs a reason code; reopening a closed signal needs a written reason.
 """
 
 from blinker import Namespace
+from sqlalchemy import func, select
 
 from casustafel.audit_log import record
 from casustafel.dates import utcnow
 from casustafel.extensions import db
-from casustafel.models import SignalEvent
+from casustafel.models import TO_CASE_MEETING, Assessment, SignalEvent
 
 # Sent when a signal is closed (sender: the signal; actor=): other features act on it without
 # this module knowing them, e.g. referrals deletes police information.
@@ -46,8 +47,29 @@ CLOSING_REASONS: dict[str, tuple[str, frozenset[str]]] = {
 OPEN_STATES = frozenset(TRANSITIONS) - {CLOSED} | {QUESTION}
 
 
+NEEDS_NEXT_STEP = (
+    "Leg eerst weging 4 vast met de uitkomst ‘Bespreken in het gemeentelijk casusoverleg’; "
+    "daarna kan de melding op de agenda."
+)
+
+
 class TransitionError(ValueError):
     """A refused status change, with a Dutch message for the user."""
+
+
+def weighed_for_case_meeting(signal) -> bool:
+    """Weging 4 chose the casustafel since the signal last entered bronnenonderzoek: the only
+    way from the source checks onto an agenda."""
+    entered = db.session.scalar(
+        select(func.max(SignalEvent.occurred_at))
+        .where(SignalEvent.signal_id == signal.id, SignalEvent.to_status == "bronnenonderzoek")
+    )
+    latest = db.session.scalar(
+        select(Assessment).where(Assessment.signal_id == signal.id, Assessment.kind == "vervolgstap")
+        .order_by(Assessment.assessed_at.desc()).limit(1)
+    )
+    return (latest is not None and latest.outcome == TO_CASE_MEETING
+            and (entered is None or latest.assessed_at >= entered))
 
 
 def next_states(signal) -> list[str]:
@@ -77,6 +99,8 @@ def transition(actor, signal, to_status: str, *, reason_code: str | None = None,
         signal.status_before_question = None
     elif to_status not in TRANSITIONS.get(current, ()):
         raise TransitionError(f"Van ‘{current}’ naar ‘{to_status}’ is geen toegestane stap.")
+    elif current == "bronnenonderzoek" and to_status == "geagendeerd" and not weighed_for_case_meeting(signal):
+        raise TransitionError(NEEDS_NEXT_STEP)
     if to_status == CLOSED:
         if reason_code not in closing_reasons(current):
             raise TransitionError("Kies een reden om de melding af te sluiten.")

@@ -1,6 +1,6 @@
 """The whole casustafel workflow in a real browser, with the demo accounts (issue 4, "Must show").
 
-signal → intake → weging → privacy check 1 → source checks → privacy check 2A → agenda →
+signal → intake → weging → privacy check 1 → source checks → weging 4 → privacy check 2A → agenda →
 meeting → decision → action for a member who sees only the allowed fields → action done →
 monitoring → closed. The reporter sees each feedback message; axe-core runs on every page of
 the journey; at the end every state change and read is in the access log and the chain holds.
@@ -215,6 +215,12 @@ def test_a_signal_goes_through_the_whole_casustafel_workflow(browser, open_brows
     _flash(coordinator, "Het resultaat van de bron is vastgelegd.")
     coordinator.assert_accessible("werkruimte, bronnenonderzoek")
 
+    # Weging 4 on the hits: the casustafel; the signal stays in bronnenonderzoek until the agenda.
+    _weigh(page, "vervolgstap", "Weging 4 (vervolgstap) vastleggen",
+           "Bespreken in het gemeentelijk casusoverleg (casustafel)", "BAG-hit: integraal bespreken.")
+    _flash(coordinator, "De weging 4 (vervolgstap) is vastgelegd. Status: Bronnenonderzoek.")
+    coordinator.assert_accessible("werkruimte, weging 4")
+
     # A meeting: the member invited for VTH, the signal on the agenda (→ geagendeerd, 2A asked).
     _nav(coordinator, "Overleggen")
     coordinator.assert_accessible("overleggen")
@@ -365,7 +371,7 @@ def _assert_access_log(signal_id):
     assert of("meeting.viewed", "voorzitter", item.meeting_id) and of("agenda_item.viewed", "voorzitter", item)
 
     # The changes.
-    assert len(of("assessment.recorded", "voorzitter", *assessments)) == len(assessments) == 2
+    assert len(of("assessment.recorded", "voorzitter", *assessments)) == len(assessments) == 3  # weging 1-2, 3 and 4
     assert sorted(f.code for f in feedback) == ["afgesloten", "in_behandeling", "ontvangen"]
     sent = of("feedback.sent", "voorzitter", *feedback)  # "ontvangen" is automatic, sent by nobody
     assert sorted(e.reason_code for e in sent) == ["afgesloten", "in_behandeling"]
