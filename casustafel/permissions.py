@@ -146,12 +146,26 @@ def can_decide_privacy_checks(user) -> bool:
 
 
 def can_decide_privacy_check(user, check) -> bool:
+    """An open check; one a privacy officer reopened only by a privacy officer."""
+    if check.reopened_from_id is not None and not (user.is_authenticated and user.has_role(Role.PRIVACY_OFFICER)):
+        return False
     return check.status == "open" and can_decide_privacy_checks(user)
 
 
+def can_review_privacy_check(user, check) -> bool:
+    """A privacy officer sees the decisions the coordinator recorded (the decision, not the signal)."""
+    return (user.is_authenticated and user.has_role(Role.PRIVACY_OFFICER)
+            and check.decided_by_coordinator and check.status in ("besloten", "heropend"))
+
+
+def can_reopen_privacy_check(user, check) -> bool:
+    return can_review_privacy_check(user, check) and check.status == "besloten"
+
+
 def can_open_privacy_check(user, check) -> bool:
-    """An open check for whoever may decide it; a decided one only for the user who decided it."""
-    return can_decide_privacy_check(user, check) or (
+    """An open check for whoever may decide it; a decided one for the user who decided it and,
+    when the coordinator decided it, for the privacy officers."""
+    return can_decide_privacy_check(user, check) or can_review_privacy_check(user, check) or (
         check.status == "besloten" and check.decided_by_id == user.id and can_decide_privacy_checks(user)
     )
 

@@ -26,7 +26,8 @@ DEFAULTS = {
 }
 
 LABELS = {
-    "privacy_checks_by_coordinator": "De regisseur legt de privacytoetsen vast (kleine gemeente)",
+    "privacy_checks_by_coordinator": ("De regisseur legt de privacytoetsen vast (kleine gemeente); "
+                                      "de privacyfunctionaris ziet elk besluit en kan het heropenen"),
     "role_approval_by_privacy_officer": ("De privacyfunctionaris keurt inhoudelijke rollen goed "
                                          "(gemeente met één beheerder)"),
     "waiting_too_long_days": "Een melding wacht te lang na (dagen)",

@@ -288,3 +288,44 @@ def test_0007_backfills_sent_referrals_with_what_their_package_held(fresh_app):
             assert stored == expected, name
     downgrade(revision="0006")
     assert "sent_categories" not in {c["name"] for c in inspect(db.engine).get_columns("referral")}
+
+
+def test_0011_gives_each_decided_check_the_role_its_decider_holds(fresh_app):
+    """A decision by someone who holds the privacy officer role is theirs; any other decision was
+    recorded by the coordinator (the setting); an open check has no role."""
+    upgrade(revision="0010")
+    _fill_empty_tables(0)
+    meta = MetaData()
+    meta.reflect(bind=db.engine, only=["privacy_check", "user_account", "user_role"])
+    check, account, role = meta.tables["privacy_check"], meta.tables["user_account"], meta.tables["user_role"]
+
+    def key(value: uuid.UUID):
+        return value.hex if db.engine.dialect.name == "sqlite" else value
+
+    with db.engine.begin() as conn:
+        base_user = dict(conn.execute(account.select()).first()._mapping)
+        base_check = dict(conn.execute(check.select()).first()._mapping)
+        users = {}
+        for name, roles in {"officer": ["privacy_officer", "coordinator"], "coordinator": ["coordinator"]}.items():
+            users[name] = uuid.uuid4()
+            conn.execute(account.insert().values({**base_user, "id": key(users[name]),
+                                                  "email": f"{name}@migratie.test"}))
+            for value in roles:
+                conn.execute(role.insert().values(user_id=key(users[name]), role=value))
+        cases = {"officer": ("besloten", users["officer"]), "coordinator": ("besloten", users["coordinator"]),
+                 "open": ("open", None)}
+        ids = {}
+        for name, (status, decider) in cases.items():
+            ids[name] = uuid.uuid4()
+            conn.execute(check.insert().values({**base_check, "id": key(ids[name]), "status": status,
+                                                "decided_by_id": key(decider) if decider else None}))
+    upgrade(revision="0011")
+    meta = MetaData()
+    meta.reflect(bind=db.engine, only=["privacy_check"])
+    check = meta.tables["privacy_check"]
+    with db.engine.connect() as conn:
+        found = {name: conn.execute(select_first(check.c.decided_role).where(check.c.id == key(ids[name]))).scalar()
+                 for name in ids}
+    assert found == {"officer": "privacy_officer", "coordinator": "coordinator", "open": None}
+    downgrade(revision="0010")
+    assert "decided_role" not in {c["name"] for c in inspect(db.engine).get_columns("privacy_check")}

@@ -91,6 +91,8 @@ TABLE = {
     "privacy.check": (
         "GET", "/privacy/toetsen/{privacy_check}", {**only(200, "privacy_officer"), "coordinator": 404}
     ),
+    # Reopening: only a decision the coordinator recorded; {privacy_check} is an open check, so 404.
+    "privacy.reopen": ("POST", "/privacy/toetsen/{privacy_check}/heropenen", only(404, "privacy_officer")),
     "admin.settings": ("GET", "/beheer/instellingen", only(200, "admin")),
     "meetings.index": ("GET", "/overleggen/", only(200, "coordinator")),
     "meetings.new": ("GET", "/overleggen/nieuw", only(200, "coordinator")),

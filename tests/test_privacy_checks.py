@@ -19,13 +19,16 @@ from casustafel.models import (
     Meeting,
     MeetingInvitee,
     Notification,
+    Partner,
     PrivacyCheck,
+    Referral,
     Setting,
 )
 from casustafel.permissions import can_view_signal_content
-from casustafel.privacy.decisions import DecisionError, decide_privacy_check
+from casustafel.privacy.decisions import REVIEW_SUBJECT, DecisionError, decide_privacy_check, reopen_privacy_check
 from casustafel.privacy.services import request_privacy_check
 from casustafel.settings import get_setting, set_setting
+from casustafel.signals.weighing import approved_check_1
 from tests.conftest import login, post_form
 from tests.helpers.assessments import events, fail_commit_with, post_prefixed, reload
 
@@ -328,6 +331,124 @@ def test_with_the_setting_on_the_coordinator_decides(client, login_as, people, s
     decide(client, check, CHECK_1)
     check = reload(PrivacyCheck, check.id)
     assert (check.status, check.decided_by_id) == ("besloten", people.coordinator.id)
+
+
+# Four eyes when the coordinator records the checks ----------------------------------------------
+
+REOPEN_REASON = "Heropend-8e1f: BRP is niet nodig voor deze weging."
+
+
+def _as(app, user):
+    """A client of its own for each person (several people take turns in one test)."""
+    client = app.test_client()
+    assert login(client, user.email).status_code == 200
+    return client
+
+
+def _coordinator_decides(app, people, signal, data=CHECK_1) -> PrivacyCheck:
+    set_setting("privacy_checks_by_coordinator", "1")
+    db.session.commit()
+    check = ask(people.coordinator, signal)
+    assert decide(_as(app, people.coordinator), check, data).status_code == 302
+    return reload(PrivacyCheck, check.id)
+
+
+def test_a_check_the_coordinator_records_is_told_to_every_privacy_officer(app, people, signal):
+    check = _coordinator_decides(app, people, signal)
+    assert (check.status, check.decided_role) == ("besloten", "coordinator")
+    told = db.session.scalars(select(Notification).where(Notification.subject == REVIEW_SUBJECT)).all()
+    assert {n.recipient_id for n in told} == {people.officer.id, people.other_officer.id}
+    for note in told:  # no content, no reference
+        assert signal.reference not in note.body and "5d2a" not in note.body
+
+    client = _as(app, people.officer)
+    listing = client.get("/privacy/").get_data(as_text=True)
+    assert "Vastgelegd door de regisseur" in listing and f"/privacy/toetsen/{check.id}" in listing
+    page = client.get(f"/privacy/toetsen/{check.id}").get_data(as_text=True)
+    assert "door de regisseur" in page and "31aa" in page and "Besluit heropenen" in page
+    assert "5d2a" not in page and PERSON[0] not in page  # the decision, not the signal
+
+
+def test_a_privacy_officers_own_decision_is_told_to_no_other_officer(app, people, signal):
+    check = ask(people.coordinator, signal)
+    client = _as(app, people.officer)
+    decide(client, check, CHECK_1)
+    assert reload(PrivacyCheck, check.id).decided_role == "privacy_officer"
+    assert db.session.scalars(select(Notification).where(Notification.subject == REVIEW_SUBJECT)).all() == []
+    client = _as(app, people.other_officer)
+    assert client.get(f"/privacy/toetsen/{check.id}").status_code == 404  # nothing to review
+    assert post_form(client, f"/privacy/toetsen/{check.id}/heropenen",
+                     {"heropenen-reason": REOPEN_REASON}).status_code == 404
+    assert reload(PrivacyCheck, check.id).status == "besloten"
+
+
+def test_the_privacy_officer_reopens_it_and_decides_anew_alone(app, people, signal):
+    check = _coordinator_decides(app, people, signal)
+    assert approved_check_1(signal).id == check.id
+    client = _as(app, people.officer)
+    response = post_form(client, f"/privacy/toetsen/{check.id}/heropenen", {"heropenen-reason": REOPEN_REASON},
+                         from_url=f"/privacy/toetsen/{check.id}")
+    again = db.session.scalars(select(PrivacyCheck).where(PrivacyCheck.reopened_from_id == check.id)).one()
+    assert response.status_code == 302 and response.headers["Location"].endswith(f"/privacy/toetsen/{again.id}")
+    assert reload(PrivacyCheck, check.id).status == "heropend"
+    assert (again.status, again.kind, again.requested_by_id) == ("open", "1", people.officer.id)
+    assert REOPEN_REASON in again.request_note and b"8e1f" not in again.request_note_enc
+    assert approved_check_1(signal) is None  # the coordinator's decision no longer counts
+    assert [e.actor_id for e in events("privacy_check.reopened", check.id)] == [people.officer.id]
+    told = db.session.scalars(select(Notification).where(Notification.subject == "Privacytoets heropend")).all()
+    assert [n.recipient_id for n in told] == [people.coordinator.id]
+    assert "5d2a" in client.get(f"/privacy/toetsen/{again.id}").get_data(as_text=True)  # open: the content
+
+    client = _as(app, people.coordinator)  # the coordinator may not decide the reopened check
+    workspace = client.get(f"/meldingen/{signal.id}").get_data(as_text=True)
+    assert "Heropend door de privacyfunctionaris" in workspace and f"/privacy/toetsen/{again.id}" not in workspace
+    assert f"/privacy/toetsen/{again.id}" not in client.get("/privacy/").get_data(as_text=True)
+    assert decide(client, again, CHECK_1).status_code == 404
+    assert reload(PrivacyCheck, again.id).status == "open"
+
+    client = _as(app, people.officer)
+    assert decide(client, again, {**CHECK_1, "allowed_registers": ["bag"], "content_registers": []}).status_code == 302
+    assert reload(PrivacyCheck, again.id).status == "besloten"
+    assert approved_check_1(signal).id == again.id and approved_check_1(signal).allowed_registers == ["bag"]
+
+
+def test_a_reopening_without_a_reason_or_twice_is_explained_and_changes_nothing(app, people, signal):
+    check = _coordinator_decides(app, people, signal)
+    client = _as(app, people.officer)
+    url = f"/privacy/toetsen/{check.id}/heropenen"
+    response = post_form(client, url, {"heropenen-reason": "  "}, from_url=f"/privacy/toetsen/{check.id}")
+    assert response.status_code == 400 and "Vul in waarom u het besluit heropent." in response.get_data(as_text=True)
+    assert reload(PrivacyCheck, check.id).status == "besloten"
+    assert post_form(client, url, {"heropenen-reason": REOPEN_REASON}).status_code == 302
+    response = post_form(client, url, {"heropenen-reason": "nog een keer"}, from_url=f"/privacy/toetsen/{check.id}")
+    assert response.status_code == 409 and "nog geldt" in response.get_data(as_text=True)
+    assert len(db.session.scalars(select(PrivacyCheck).where(PrivacyCheck.reopened_from_id == check.id)).all()) == 1
+
+
+def test_a_check_2b_of_a_sent_referral_cannot_be_reopened(people, signal):
+    set_setting("privacy_checks_by_coordinator", "1")
+    check = ask(people.coordinator, signal, "2B")
+    decide_privacy_check(people.coordinator, check, approved=True, rationale=DECISION_TEXT,
+                         allowed_fields=["fenomeen"])
+    referral = Referral(signal_id=signal.id, partner_id=_partner().id, legal_ground="avg_6_1_e_riec",
+                        data_categories=["fenomeen"], status="verstuurd", sent_on=date(2026, 3, 4))
+    referral.purpose = "Integrale aanpak"
+    db.session.add(referral)
+    db.session.flush()
+    check.referral_id = referral.id
+    db.session.commit()
+    with pytest.raises(DecisionError, match="al verstuurd"):
+        reopen_privacy_check(people.officer, check, REOPEN_REASON)
+    db.session.rollback()
+    with pytest.raises(DecisionError):
+        reopen_privacy_check(people.coordinator, check, REOPEN_REASON)  # only a privacy officer
+
+
+def _partner():
+    partner = Partner(name="RIEC Testregio")
+    db.session.add(partner)
+    db.session.flush()
+    return partner
 
 
 def test_the_workspace_shows_the_decision(client, login_as, people, signal):

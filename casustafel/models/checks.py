@@ -19,6 +19,7 @@ from casustafel.models.user import User
 class CheckStatus(Vocabulary):
     OPEN = "open", "Wacht op besluit"
     BESLOTEN = "besloten", "Besloten"
+    HEROPEND = "heropend", "Heropend door de privacyfunctionaris"
 
 
 PRIVACY_CHECK_KINDS = {
@@ -71,6 +72,12 @@ class PrivacyCheck(db.Model):
     decided_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("user_account.id"))
     decided_at: Mapped[datetime | None] = mapped_column()
     approved: Mapped[bool | None] = mapped_column()
+    # The role the decision was taken in: "coordinator" when the setting lets the coordinator
+    # record the checks (the privacy officer is told and may reopen it), else "privacy_officer".
+    decided_role: Mapped[str | None] = mapped_column(String(32))
+    # Set on the check a privacy officer opened again in place of a coordinator's decision;
+    # only a privacy officer decides it.
+    reopened_from_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("privacy_check.id"))
     # Check 1: register codes; 2A: {department_id: [field codes]}; 2B: [field codes].
     allowed_registers: Mapped[list | None] = mapped_column(JSON)
     content_registers: Mapped[list | None] = mapped_column(JSON)
@@ -84,6 +91,14 @@ class PrivacyCheck(db.Model):
     signal: Mapped[Signal] = relationship()
     requested_by: Mapped[User | None] = relationship(foreign_keys=[requested_by_id])
     decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
+
+    @property
+    def status_label(self) -> str:
+        return CheckStatus.labels().get(self.status, self.status)
+
+    @property
+    def decided_by_coordinator(self) -> bool:
+        return self.decided_role == "coordinator"
 
     @property
     def kind_label(self) -> str:

@@ -1,7 +1,10 @@
-"""Deciding privacy checks 1, 2A and 2B. The caller commits.
+"""Deciding privacy checks 1, 2A and 2B, and reopening a decision the coordinator recorded.
+The caller commits.
 
 A check is decided once: the first decision wins, a later one is refused. After the decision
-the privacy officer no longer reads the signal through this check.
+the privacy officer no longer reads the signal through this check. Where the setting lets the
+coordinator record the checks, every such decision is told to the privacy officers, who may
+reopen it: the decision no longer counts, and a new check waits for a privacy officer.
 """
 
 from sqlalchemy import select, update
@@ -9,7 +12,16 @@ from sqlalchemy import select, update
 from casustafel.audit_log import record
 from casustafel.dates import utcnow
 from casustafel.extensions import db
-from casustafel.models import REGISTERS, SHAREABLE_FIELDS, Department, MeetingInvitee, PrivacyCheck, User
+from casustafel.models import (
+    REGISTERS,
+    SHAREABLE_FIELDS,
+    CheckStatus,
+    Department,
+    MeetingInvitee,
+    PrivacyCheck,
+    Referral,
+    User,
+)
 from casustafel.models.roles import Role
 from casustafel.notifications import notify
 from casustafel.permissions import coordinator_records_privacy_checks
@@ -88,6 +100,7 @@ def decide_privacy_check(actor, check: PrivacyCheck, *, approved: bool, rational
 
     check.status = "besloten"
     check.approved = approved
+    check.decided_role = "privacy_officer" if actor.has_role(Role.PRIVACY_OFFICER) else "coordinator"
     check.decided_by_id = actor.id
     check.decided_at = utcnow()
     check.rationale = rationale.strip()
@@ -103,7 +116,57 @@ def decide_privacy_check(actor, check: PrivacyCheck, *, approved: bool, rational
     for user in _coordinators_to_tell(actor, check):
         notify(user, "Besluit over een privacytoets",
                "Er is een besluit genomen over een privacytoets die u hebt aangevraagd.")
+    if check.decided_by_coordinator:
+        for user in _privacy_officers(actor):
+            notify(user, REVIEW_SUBJECT, REVIEW_BODY)
     return check
+
+
+REVIEW_SUBJECT = "Privacytoets vastgelegd door de regisseur"
+REVIEW_BODY = ("De regisseur heeft een besluit over een privacytoets vastgelegd. Bekijk het bij de privacytoetsen "
+               "en heropen het als het niet klopt.")
+NOT_REOPENABLE = "Alleen een besluit dat de regisseur vastlegde en dat nog geldt, kan worden heropend."
+ALREADY_SENT = "De verstrekking is al verstuurd; dit besluit kan niet meer worden heropend."
+
+
+def _privacy_officers(actor) -> list[User]:
+    return [u for u in db.session.scalars(select(User).where(User.active.is_(True)))
+            if u.has_role(Role.PRIVACY_OFFICER) and u.id != actor.id]
+
+
+def reopen_privacy_check(actor, check: PrivacyCheck, reason: str) -> PrivacyCheck:
+    """A privacy officer sets aside a decision the coordinator recorded: it no longer counts, and
+    a new check with the same scope waits for a privacy officer. Returns the new check."""
+    if not actor.has_role(Role.PRIVACY_OFFICER) or not check.decided_by_coordinator:
+        raise DecisionError(NOT_REOPENABLE)
+    if not (reason or "").strip():
+        raise DecisionError("Vul in waarom u het besluit heropent.")
+    if check.referral_id is not None:
+        referral = db.session.get(Referral, check.referral_id)
+        if referral is not None and referral.sent_on is not None:
+            raise DecisionError(ALREADY_SENT)
+    claimed = db.session.execute(
+        update(PrivacyCheck)
+        .where(PrivacyCheck.id == check.id, PrivacyCheck.status == CheckStatus.BESLOTEN.value)
+        .values(status=CheckStatus.HEROPEND.value)
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:
+        db.session.refresh(check)
+        raise DecisionError(NOT_REOPENABLE)
+    check.status = CheckStatus.HEROPEND.value
+    again = PrivacyCheck(signal_id=check.signal_id, kind=check.kind, status=CheckStatus.OPEN.value,
+                         meeting_id=check.meeting_id, action_id=check.action_id, referral_id=check.referral_id,
+                         requested_by_id=actor.id, reopened_from_id=check.id)
+    again.request_note = "Heropend door de privacyfunctionaris: " + reason.strip()
+    db.session.add(again)
+    db.session.flush()
+    record(actor, "privacy_check.reopened", check, purpose="privacytoets")
+    record(actor, "privacy_check.requested", again, purpose="privacytoets", reason_code="heropend")
+    for user in _coordinators_to_tell(actor, check):
+        notify(user, "Privacytoets heropend",
+               "De privacyfunctionaris heeft een besluit over een privacytoets heropend en besluit er zelf over.")
+    return again
 
 
 def _coordinators_to_tell(actor, check: PrivacyCheck) -> list[User]:

@@ -97,3 +97,16 @@ def decision_form(check, departments=()) -> DecisionForm:
     if check.kind == "2A":
         return check_2a_form(departments)
     return Check2BForm()
+
+
+class ReopenForm(Form):
+    """A privacy officer sets aside a decision the coordinator recorded."""
+
+    reason = TextAreaField(
+        "Waarom heropent u dit besluit?",
+        validators=[DataRequired("Vul in waarom u het besluit heropent."),
+                    Length(max=2000, message="Gebruik hooguit 2000 tekens.")],
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, prefix="heropenen", **kwargs)

@@ -2,7 +2,8 @@
 
 The signal's content is shown only while the check is open for the user deciding it; once
 decided, the page shows the decision and nothing of the signal. By setting, a small
-municipality lets the coordinator decide instead.
+municipality lets the coordinator decide instead; the privacy officers then see every such
+decision and may reopen it (four eyes).
 """
 
 import uuid
@@ -20,10 +21,12 @@ from casustafel.permissions import (
     can_decide_privacy_check,
     can_decide_privacy_checks,
     can_open_privacy_check,
+    can_reopen_privacy_check,
+    can_review_privacy_check,
     role_required,
 )
-from casustafel.privacy.decisions import DecisionError, decide_privacy_check, invited_departments
-from casustafel.privacy.forms import decision_form
+from casustafel.privacy.decisions import DecisionError, decide_privacy_check, invited_departments, reopen_privacy_check
+from casustafel.privacy.forms import ReopenForm, decision_form
 from casustafel.web import render_logged
 from casustafel.web.access import load_or_404, require
 
@@ -41,17 +44,25 @@ def get_check_or_404(check_id: uuid.UUID) -> PrivacyCheck:
 @role_required(Role.PRIVACY_OFFICER, Role.COORDINATOR)
 def checks():
     require(can_decide_privacy_checks)
-    open_checks = db.session.scalars(
+    open_checks = [c for c in db.session.scalars(
         select(PrivacyCheck).options(selectinload(PrivacyCheck.signal))
         .where(PrivacyCheck.status == "open").order_by(PrivacyCheck.requested_at)
-    ).all()
+    ) if can_decide_privacy_check(current_user, c)]
     decided = db.session.scalars(
         select(PrivacyCheck).options(selectinload(PrivacyCheck.signal))
         .where(PrivacyCheck.status == "besloten", PrivacyCheck.decided_by_id == current_user.id)
         .order_by(PrivacyCheck.decided_at.desc()).limit(RECENT)
     ).all()
+    by_coordinator = []
+    if current_user.has_role(Role.PRIVACY_OFFICER):
+        by_coordinator = db.session.scalars(
+            select(PrivacyCheck).options(selectinload(PrivacyCheck.signal))
+            .where(PrivacyCheck.status == "besloten", PrivacyCheck.decided_role == "coordinator")
+            .order_by(PrivacyCheck.decided_at.desc()).limit(RECENT)
+        ).all()
     record(current_user, "privacy_check.listed", object_type="privacy_check", purpose="privacytoets")
-    return render_logged("privacy/checks.html", open_checks=open_checks, decided=decided)
+    return render_logged("privacy/checks.html", open_checks=open_checks, decided=decided,
+                         by_coordinator=by_coordinator)
 
 
 @bp.route("/toetsen/<uuid:check_id>", methods=["GET", "POST"])
@@ -85,13 +96,34 @@ def check(check_id):
     )
 
 
-def _decided(check: PrivacyCheck):
+def _decided(check: PrivacyCheck, reopen_form: ReopenForm | None = None, code: int = 200):
     """The decision alone: nothing of the signal's content."""
-    if request.method == "POST":
+    if request.method == "POST" and reopen_form is None:
         flash("Over deze privacytoets is al besloten.", "error")
         return redirect(url_for("privacy.check", check_id=check.id))
+    if reopen_form is None and can_reopen_privacy_check(current_user, check):
+        reopen_form = ReopenForm(formdata=None)
     record(current_user, "privacy_check.viewed", check, purpose="privacytoets")
     return render_logged(
         "privacy/decided.html", check=check, registers=REGISTERS, fields=SHAREABLE_FIELDS,
-        department_names={d.id: d.name for d in invited_departments(check)},
-    )
+        department_names={d.id: d.name for d in invited_departments(check)}, reopen_form=reopen_form,
+    ), code
+
+
+@bp.route("/toetsen/<uuid:check_id>/heropenen", methods=["POST"])
+@role_required(Role.PRIVACY_OFFICER)
+def reopen(check_id):
+    """Set aside a decision the coordinator recorded; the privacy officer decides it anew."""
+    check = load_or_404(PrivacyCheck, check_id, can_review_privacy_check)
+    form = ReopenForm()
+    if not form.validate_on_submit():
+        return _decided(check, form, 400)
+    try:
+        again = reopen_privacy_check(current_user, check, form.reason.data)
+    except DecisionError as error:
+        db.session.rollback()
+        form.reason.errors.append(str(error))
+        return _decided(check, form, 409)
+    db.session.commit()
+    flash("Het besluit is heropend. U besluit nu zelf over deze privacytoets.", "success")
+    return redirect(url_for("privacy.check", check_id=again.id))

@@ -139,3 +139,60 @@ def test_the_admin_settings_page_is_accessible_and_explains_bad_input(browser, m
     page.get_by_role("button", name="Opslaan").click()
     expect(page.get_by_text("De instellingen zijn opgeslagen.")).to_be_visible()
     assert page.get_by_label("De regisseur legt de privacytoetsen vast (kleine gemeente)").is_checked()
+
+
+def test_the_privacy_officer_reviews_and_reopens_a_check_the_coordinator_recorded(browser, make_user, make_signal):
+    """Four eyes on a small municipality's setting: the coordinator records check 1, the privacy
+    officer finds it, reopens it with a reason and decides it alone."""
+    from casustafel.privacy.services import request_privacy_check
+    from casustafel.settings import set_setting
+
+    coordinator = make_user("coordinator", name="Ruud Regisseur")
+    officer = make_user("privacy_officer", name="Paula Privacy")
+    signal = make_signal(description=DESCRIPTION, person=("Jan de Vries", "1980-05-17"), status="weging")
+    set_setting("privacy_checks_by_coordinator", "1")
+    check = request_privacy_check(coordinator, signal, "1")
+    db.session.commit()
+    page = browser.page
+
+    _login(browser, coordinator.email)
+    browser.goto(f"/meldingen/{signal.id}")
+    page.get_by_role("link", name="Besluit over privacytoets 1 vastleggen").click()
+    page.get_by_label("Goedgekeurd").check()
+    page.get_by_role("group", name="Bronnen die mogen worden geraadpleegd").get_by_label("BRP (personen)").check()
+    page.get_by_label("Onderbouwing").fill("BRP volstaat.")
+    page.get_by_role("button", name="Besluit vastleggen").click()
+    expect(page.get_by_text("Het besluit is vastgelegd.")).to_be_visible()
+    _logout(browser)
+
+    _login(browser, officer.email)
+    browser.goto("/privacy/")
+    expect(page.get_by_role("heading", name="Vastgelegd door de regisseur")).to_be_visible()
+    browser.assert_accessible("privacytoetsen met besluiten van de regisseur")
+    page.get_by_role("link", name=f"{signal.reference}, privacytoets 1").click()
+    expect(page.get_by_text("Over deze toets is besloten door de regisseur")).to_be_visible()
+    assert DESCRIPTION not in page.content()
+    browser.assert_accessible("besluit van de regisseur")
+
+    page.get_by_role("button", name="Besluit heropenen").click()  # without a reason: explained
+    expect(page.locator("#heropenen-reason-error")).to_contain_text("Vul in waarom", use_inner_text=True)
+    browser.assert_accessible("heropenen met fout")
+    page.get_by_label("Waarom heropent u dit besluit?").fill("BAG is ook nodig; BRP alleen met hit / no hit.")
+    page.get_by_role("button", name="Besluit heropenen").click()
+    expect(page.get_by_text("Het besluit is heropend.")).to_be_visible()
+    expect(page.get_by_text(DESCRIPTION)).to_be_visible()  # an open check: the officer reads the signal
+    allowed = page.get_by_role("group", name="Bronnen die mogen worden geraadpleegd")
+    allowed.get_by_label("BRP (personen)").check()
+    allowed.get_by_label("BAG (adressen en gebouwen)").check()
+    page.get_by_label("Goedgekeurd").check()
+    page.get_by_label("Onderbouwing").fill("BRP en BAG, alleen hit / no hit.")
+    page.get_by_role("button", name="Besluit vastleggen").click()
+    expect(page.get_by_text("Het besluit is vastgelegd.")).to_be_visible()
+    _logout(browser)
+
+    _login(browser, coordinator.email)
+    browser.goto(f"/meldingen/{signal.id}")
+    expect(page.get_by_text("Heropend door de privacyfunctionaris", exact=True)).to_be_visible()
+    browser.assert_accessible("werkruimte met heropende toets")
+    db.session.expire_all()
+    assert db.session.get(type(check), check.id).status == "heropend"
