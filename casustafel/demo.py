@@ -126,7 +126,7 @@ def weigh_to_sources(coordinator, officer, signal, registers=("brp", "bag", "kvk
     check = request_privacy_check(coordinator, signal, "1", note="Graag BRP, BAG en KvK raadplegen.")
     decide_privacy_check(officer, check, approved=True, rationale="Noodzakelijk voor de weging; BRP met inhoud.",
                          allowed_registers=registers, content_registers=content)
-    record_source_query(coordinator, signal, register="brp", hit=True,
+    record_source_query(coordinator, signal, register="brp", hit=True, information_date=signal.received_at.date(),
                         summary="Op het adres staan vier personen ingeschreven, twee sinds vorige maand.")
     record_source_query(coordinator, signal, register="kvk", hit=False, summary=None)
     record_assessment(coordinator, signal, "vervolgstap", outcome="casusoverleg",

@@ -9,7 +9,7 @@ from flask import request
 from flask_wtf import FlaskForm
 from wtforms import RadioField, fields
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import AnyOf, InputRequired, Optional
+from wtforms.validators import AnyOf, InputRequired, Optional, ValidationError
 
 from casustafel import dates
 
@@ -95,6 +95,18 @@ class DateField(fields.DateField):
         if self.data is not None and not dates.in_range(self.data):
             self.data = None
             raise ValueError(self.range_message)
+
+
+def not_in_future(form, field):
+    """A date that has happened: today or earlier (in Dutch time)."""
+    if field.data and field.data > dates.today():
+        raise ValidationError("Deze datum ligt in de toekomst. Vul een datum van vandaag of eerder in.")
+
+
+def not_in_past(form, field):
+    """A date still to come: today or later (in Dutch time)."""
+    if field.data and field.data < dates.today():
+        raise ValidationError("Deze datum ligt in het verleden. Kies vandaag of een latere datum.")
 
 
 class IntegerField(fields.IntegerField):

@@ -541,7 +541,7 @@ def through_the_workflow(cast: Cast, signal: Signal) -> None:
     cast.get("privacy_officer", f"/privacy/toetsen/{check_1.id}", expect=reference)
     decide_privacy_check(officer, check_1, approved=True, rationale=NOTE, allowed_registers=("brp", "kvk"),
                          content_registers=("brp",))
-    record_source_query(coordinator, signal, register="brp", hit=True, summary=NOTE)
+    record_source_query(coordinator, signal, register="brp", hit=True, summary=NOTE, information_date=TODAY)
     record_source_query(coordinator, signal, register="kvk", hit=False, summary=None)
     record_assessment(coordinator, signal, "vervolgstap", outcome="casusoverleg", rationale=NOTE,
                       answers={"hits": True, "actueel": True})

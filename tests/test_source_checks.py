@@ -2,6 +2,8 @@
 registers it allowed, content only where it allowed content. README “The casustafel workflow”.
 """
 
+from datetime import date, timedelta
+
 import pytest
 from sqlalchemy import select
 
@@ -35,9 +37,14 @@ def decided_check(coordinator, officer, signal, approved=True, allowed=("brp", "
     return check
 
 
-def query(client, signal, register, hit, summary=""):
+FOUND_ON = "2026-01-15"  # the date of the information a hit found
+
+
+def query(client, signal, register, hit, summary="", found_on=None):
+    if found_on is None:
+        found_on = FOUND_ON if hit == "ja" else ""
     return post_prefixed(client, f"/meldingen/{signal.id}/bronnen", "bron",
-                         {"register": register, "hit": hit, "summary": summary})
+                         {"register": register, "hit": hit, "summary": summary, "information_date": found_on})
 
 
 def queries():
@@ -127,7 +134,8 @@ def test_the_service_enforces_the_check_without_the_form(coordinator, officer, m
     signal = make_signal(status="bronnenonderzoek")
     decided_check(coordinator, officer, signal)
     with pytest.raises(SourceQueryError, match=message):
-        record_source_query(coordinator, signal, register=register, hit=True, summary=summary)
+        record_source_query(coordinator, signal, register=register, hit=True, summary=summary,
+                            information_date=date(2026, 1, 15))
     db.session.rollback()
 
 
@@ -162,3 +170,47 @@ def test_the_workspace_explains_why_no_source_can_be_checked_yet(client, coordin
     assert "die toets wacht nog op een besluit" in body
     assert 'id="bron-register"' not in body
     assert db.session.scalars(select(PrivacyCheck)).one().status == "open"
+
+
+# The date of the information found (weging 4 weighs whether it is recent enough) -----------------
+
+
+def test_a_hit_records_the_date_of_the_information_found(client, coordinator, officer, make_signal):
+    signal = make_signal(status="bronnenonderzoek")
+    decided_check(coordinator, officer, signal)
+    query(client, signal, "bag", "ja", SUMMARY, found_on="2025-11-30")
+    query(client, signal, "brp", "nee")
+    bag, brp = queries()
+    assert (bag.information_date, brp.information_date) == (date(2025, 11, 30), None)
+    body = client.get(f"/meldingen/{signal.id}").get_data(as_text=True)
+    assert "Informatie van" in body and "30-11-2025" in body
+
+
+@pytest.mark.parametrize(("hit", "found_on", "message"), [
+    ("ja", "", "Vul in van wanneer de gevonden informatie is"),
+    ("nee", "2026-01-15", "Bij een no hit is er geen gevonden informatie"),
+    ("ja", (date.today() + timedelta(days=2)).isoformat(), "Deze datum ligt in de toekomst"),
+    ("ja", "31-02-2026", "Vul een geldige datum in"),
+    ("ja", "1850-01-01", "Vul een datum in tussen 1900 en 2100"),
+])
+def test_a_wrong_or_missing_date_is_explained_next_to_the_field_and_nothing_is_saved(
+        client, coordinator, officer, make_signal, hit, found_on, message):
+    signal = make_signal(status="bronnenonderzoek")
+    decided_check(coordinator, officer, signal)
+    response = query(client, signal, "bag", hit, SUMMARY, found_on=found_on)
+    body = response.get_data(as_text=True)
+    assert response.status_code == 200 and 'id="bron-information_date-error"' in body and message in body
+    assert "2f6d" in body  # what was typed is kept
+    assert queries() == [] and events("source_query.recorded") == []
+
+
+def test_the_service_refuses_a_hit_without_a_date_and_a_no_hit_with_one(coordinator, officer, make_signal):
+    signal = make_signal(status="bronnenonderzoek")
+    decided_check(coordinator, officer, signal)
+    with pytest.raises(SourceQueryError, match="van wanneer"):
+        record_source_query(coordinator, signal, register="bag", hit=True, summary=None)
+    with pytest.raises(SourceQueryError, match="no hit"):
+        record_source_query(coordinator, signal, register="brp", hit=False, summary=None,
+                            information_date=date(2026, 1, 15))
+    db.session.rollback()
+    assert queries() == []

@@ -8,8 +8,7 @@ from wtforms import HiddenField, SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
-from casustafel import dates
-from casustafel.forms import DateField, FilterForm, Form, strip_text
+from casustafel.forms import DateField, FilterForm, Form, not_in_past, strip_text
 from casustafel.models import ACTION_STATUSES, ACTION_TYPES
 
 TEXT_MAX = 4000
@@ -18,10 +17,6 @@ TEXT_MAX = 4000
 def _int_or_none(value):
     return int(value) if value not in (None, "") else None
 
-
-def not_in_past(form, field):
-    if field.data and field.data < dates.today():
-        raise ValidationError("Deze datum ligt in het verleden. Kies vandaag of een latere datum.")
 
 
 class NewActionForm(Form):

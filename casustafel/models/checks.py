@@ -4,9 +4,9 @@ Rationales and summaries are encrypted; codes and dates are not.
 """
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import JSON, ForeignKey, LargeBinary, String, Uuid
+from sqlalchemy import JSON, Date, ForeignKey, LargeBinary, String, Uuid
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from casustafel.dates import utcnow
@@ -115,6 +115,9 @@ class SourceQuery(db.Model):
     privacy_check_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("privacy_check.id"))
     register: Mapped[str] = mapped_column(String(32))
     hit: Mapped[bool] = mapped_column()
+    # For a hit: the date of the information found (the latest, when several), so weging 4 can
+    # tell whether it is recent enough; None for a no hit or a check recorded before this.
+    information_date: Mapped[date | None] = mapped_column(Date)
     summary_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
     queried_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("user_account.id"))
     queried_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -5,8 +5,7 @@ from wtforms import SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
-from casustafel import dates
-from casustafel.forms import AnyValue, DateField, FilterForm, Form, strip_text
+from casustafel.forms import AnyValue, DateField, FilterForm, Form, not_in_future, not_in_past, strip_text
 from casustafel.models import LEGAL_GROUNDS, REFERRAL_CHANNELS, REFERRAL_STATUSES, SHAREABLE_FIELDS
 from casustafel.web.locking import VersionedForm
 
@@ -17,14 +16,6 @@ def _int_or_none(value):
     return int(value) if value not in (None, "") else None
 
 
-def not_in_past(form, field):
-    if field.data and field.data < dates.today():
-        raise ValidationError("Deze datum ligt in het verleden. Kies vandaag of een latere datum.")
-
-
-def not_in_future(form, field):
-    if field.data and field.data > dates.today():
-        raise ValidationError("Deze datum ligt in de toekomst.")
 
 
 class ReferralForm(Form):

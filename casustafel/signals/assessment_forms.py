@@ -8,7 +8,7 @@ from wtforms import SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
-from casustafel.forms import Form, required_radio
+from casustafel.forms import DateField, Form, not_in_future, required_radio
 from casustafel.models import ASSESSMENT_CRITERIA, REGISTERS, TO_CASE_MEETING
 from casustafel.signals.workflow import CLOSED, closing_reasons
 
@@ -152,6 +152,8 @@ class PrivacyCheckRequestForm(Form):
 
 
 ONLY_HIT = "Voor deze bron is alleen hit / no hit toegestaan."
+NEED_DATE = "Vul in van wanneer de gevonden informatie is (bij meerdere gegevens: de recentste)."
+NO_DATE = "Bij een no hit is er geen gevonden informatie: laat de datum leeg."
 
 
 class SourceQueryForm(Form):
@@ -165,6 +167,7 @@ class SourceQueryForm(Form):
         [SelectChoice("ja", "Hit: er is iets gevonden"), SelectChoice("nee", "No hit: niets gevonden")],
         "Kies hit of no hit.",
     )
+    information_date = DateField("Datum van de gevonden informatie", validators=[Optional(), not_in_future])
     summary = TextAreaField(
         "Samenvatting van wat de bron laat zien",
         validators=[Optional(), Length(max=MAX_TEXT, message=f"Gebruik hooguit {MAX_TEXT} tekens.")],
@@ -180,6 +183,16 @@ class SourceQueryForm(Form):
 
     def with_content_labels(self) -> str:
         return ", ".join(REGISTERS[code] for code in self.with_content)
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        date_field = self.information_date
+        if not date_field.errors:  # a hit says of when its information is; a no hit has none
+            if self.hit.data == "ja" and date_field.data is None:
+                date_field.errors.append(NEED_DATE)
+            elif self.hit.data == "nee" and date_field.data is not None:
+                date_field.errors.append(NO_DATE)
+        return valid and not date_field.errors
 
     def validate_summary(self, field):
         if (field.data or "").strip() and self.register.data not in self.with_content:

@@ -102,7 +102,7 @@ def source_query(signal_id):
         return render_template("signals/assessment_retry.html", signal=signal, step="source", form=form)
     try:
         record_source_query(current_user, signal, register=form.register.data, hit=form.hit.data == "ja",
-                            summary=form.summary.data)
+                            summary=form.summary.data, information_date=form.information_date.data)
     except SourceQueryError as error:
         db.session.rollback()
         flash(str(error), "error")

@@ -19,8 +19,7 @@ from wtforms import Form as PlainForm
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp, StopValidation, ValidationError
 
-from casustafel import dates
-from casustafel.forms import DateField, FieldList, Form, strip_text
+from casustafel.forms import DateField, FieldList, Form, not_in_future, strip_text
 from casustafel.models import CHANNELS, SUBJECT_KINDS, SUBJECT_ROLES
 from casustafel.signals.services import LocationInput, SignalInput, SubjectInput
 
@@ -37,10 +36,6 @@ def _upper_postcode(value):
 def int_or_none(value):
     return int(value) if value not in (None, "") else None
 
-
-def not_in_future(form, field):
-    if field.data and field.data > dates.today():
-        raise ValidationError("Deze datum ligt in de toekomst. Vul een datum van vandaag of eerder in.")
 
 
 class RequiredInFilledRow:

@@ -1,11 +1,22 @@
 """Weighings and source checks (CCV weging 1–4, bronnenonderzoek). Services: they take the
 actor and never commit."""
 
+from datetime import date
+
+from casustafel import dates
 from casustafel.audit_log import record
 from casustafel.extensions import db
 from casustafel.models import Assessment, PrivacyCheck, SourceQuery
 from casustafel.privacy.services import latest_decision
-from casustafel.signals.assessment_forms import KIND_LABELS, NO_BLOCKS, OUTCOMES, WEIGHING_STATUSES, no_blocks_message
+from casustafel.signals.assessment_forms import (
+    KIND_LABELS,
+    NEED_DATE,
+    NO_BLOCKS,
+    NO_DATE,
+    OUTCOMES,
+    WEIGHING_STATUSES,
+    no_blocks_message,
+)
 from casustafel.signals.workflow import CLOSED, TransitionError, transition
 
 
@@ -41,8 +52,10 @@ def approved_check_1(signal) -> PrivacyCheck | None:
     return check if check is not None and check.approved else None
 
 
-def record_source_query(actor, signal, *, register: str, hit: bool, summary: str | None) -> SourceQuery:
-    """Log a hit / no hit in a register privacy check 1 allowed; content only where it allowed content."""
+def record_source_query(actor, signal, *, register: str, hit: bool, summary: str | None,
+                        information_date: date | None = None) -> SourceQuery:
+    """Log a hit / no hit in a register privacy check 1 allowed; content only where it allowed
+    content; a hit says of when the information found is."""
     check = approved_check_1(signal)
     if signal.status != "bronnenonderzoek":
         raise SourceQueryError("Bronnen raadplegen kan alleen als de melding in het bronnenonderzoek is.")
@@ -53,8 +66,14 @@ def record_source_query(actor, signal, *, register: str, hit: bool, summary: str
     summary = (summary or "").strip() or None
     if summary and register not in (check.content_registers or []):
         raise SourceQueryError("Voor deze bron is alleen hit / no hit toegestaan.")
+    if hit and information_date is None:
+        raise SourceQueryError(NEED_DATE)
+    if not hit and information_date is not None:
+        raise SourceQueryError(NO_DATE)
+    if information_date is not None and information_date > dates.today():
+        raise SourceQueryError("De datum van de gevonden informatie ligt in de toekomst.")
     query = SourceQuery(signal_id=signal.id, privacy_check_id=check.id, register=register, hit=hit,
-                        queried_by_id=actor.id)
+                        information_date=information_date, queried_by_id=actor.id)
     query.summary = summary
     db.session.add(query)
     db.session.flush()

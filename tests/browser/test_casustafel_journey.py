@@ -210,6 +210,8 @@ def test_a_signal_goes_through_the_whole_casustafel_workflow(browser, open_brows
         form = page.get_by_role("form", name="Bron raadplegen")
         form.get_by_label("Bron", exact=True).select_option(label=register)
         form.get_by_label(outcome).check()
+        if outcome.startswith("Hit"):
+            form.get_by_label("Datum van de gevonden informatie").fill((day - timedelta(days=40)).isoformat())
         form.get_by_role("button", name="Resultaat vastleggen").click()
         expect(done).to_have_count(count)  # the header and one row per source
     _flash(coordinator, "Het resultaat van de bron is vastgelegd.")

@@ -110,6 +110,7 @@ def test_weighings_privacy_check_1_and_source_checks(browser, make_user, make_si
     source = page.get_by_role("form", name="Bron raadplegen")
     source.get_by_label("Bron", exact=True).select_option(label="BAG (adressen en gebouwen)")
     source.get_by_label("Hit: er is iets gevonden").check()
+    source.get_by_label("Datum van de gevonden informatie").fill("2026-01-15")
     source.get_by_label("Samenvatting van wat de bron laat zien").fill("Bedrijfspand, geen woonfunctie.")
     source.get_by_role("button", name="Resultaat vastleggen").click()
     table = page.get_by_role("table", name="Geraadpleegde bronnen")
