@@ -138,15 +138,33 @@ def test_other_roles_have_no_action_pages(client, make_user, login_as, make_acti
         assert client.get(url).status_code == 403, url
 
 
-def test_a_member_never_sees_the_signals_content_on_the_action_page(client, make_user, login_as, make_action):
+def test_a_member_sees_nothing_of_the_signal_or_the_action_text_before_check_2b(
+        client, make_user, login_as, make_action):
     member = make_user("member")
     action = make_action(member)
     page = login_as(member).get(f"/acties/{action.id}").get_data(as_text=True)
-    assert action.signal.reference in page
-    assert html.escape(ACTION_TEXT) in page
-    assert SIGNAL_TEXT not in page and "Jan Jansen" not in page
+    assert action.signal.reference in page and "Privacytoets 2B is nog niet aangevraagd" in page
+    assert html.escape(ACTION_TEXT) not in page
+    assert SIGNAL_TEXT not in page and "Jan Jansen" not in page and "1234 AB" not in page
     viewed = events("action.viewed")
-    assert len(viewed) == 1 and viewed[0].object_id == str(action.id)
+    assert len(viewed) == 1 and viewed[0].object_id == str(action.id) and viewed[0].subject_pseudonyms is None
+
+
+@pytest.mark.parametrize("owner", ["person", "department"])
+def test_an_action_owner_sees_only_the_fields_check_2b_allowed(client, make_user, login_as, make_action,
+                                                               department, owner):
+    from casustafel.privacy.services import request_privacy_check
+
+    dept = department("Vergunningen")
+    member = make_user("member", department_id=dept.id)
+    action = make_action(member) if owner == "person" else make_action(dept=dept)
+    decide(request_privacy_check(None, action.signal, "2B", action=action), approved=True, fields=["adressen"])
+    page = login_as(member).get(f"/acties/{action.id}").get_data(as_text=True)
+    assert "Gegevens uit de melding" in page and "1234 AB" in page  # the address 2B allowed
+    assert html.escape(ACTION_TEXT) not in page  # the action's own text: only with "beschrijving"
+    assert SIGNAL_TEXT not in page and "Jan Jansen" not in page and "1980" not in page
+    [viewed] = events("action.viewed")
+    assert viewed.subject_pseudonyms == str(action.signal.subjects[0].id)  # an address of a subject was shown
 
 
 # --- updating ----------------------------------------------------------------------------
@@ -274,7 +292,8 @@ def test_the_coordinator_creates_an_action_for_a_member_who_is_notified_without_
     assert response.headers["Location"].endswith(f"/acties/{action.id}")
     assert (action.owner_id, action.owner_department_id, action.type) == (member.id, None, "handhaving")
     assert action.description == ACTION_TEXT and b"Kanarie" not in action.description_enc
-    assert db.session.scalar(select(PrivacyCheck)) is None  # a person: no 2B
+    check = db.session.scalar(select(PrivacyCheck))  # a person gets data too: check 2B first
+    assert (check.kind, check.status, check.action_id) == ("2B", "open", action.id)
     [message] = db.session.scalars(select(Notification)).all()
     assert message.recipient_id == member.id
     assert message.body.startswith("Er staat een actie voor u open in casustafel")
@@ -333,8 +352,9 @@ def test_a_new_action_on_an_unknown_signal_answers_404_with_a_denial(client, mak
 # --- privacy check 2B --------------------------------------------------------------------
 
 
-def decide(check, approved):
+def decide(check, approved, fields=()):
     check.status, check.approved, check.decided_at = "besloten", approved, utcnow()
+    check.allowed_fields = list(fields) if approved else []
     db.session.commit()
 
 
@@ -362,7 +382,7 @@ def test_a_department_action_asks_privacy_check_2b_and_hides_the_description_unt
     assert "Wacht op privacytoets 2B" in page
     assert "Kanariestraat" not in page
 
-    decide(check, approved=True)
+    decide(check, approved=True, fields=["beschrijving"])
     page = member_client.get(f"/acties/{action.id}").get_data(as_text=True)
     assert html.escape(ACTION_TEXT) in page and "goedgekeurd" in page
 
@@ -378,11 +398,15 @@ def test_a_rejected_privacy_check_2b_keeps_the_description_hidden(client, make_u
     assert "afgewezen" in page and "Kanariestraat" not in page
 
 
-def test_an_action_for_a_person_needs_no_privacy_check(make_user, make_action):
-    member = make_user("member")
+def test_an_action_for_a_person_needs_privacy_check_2b_too_but_one_for_a_coordinator_does_not(
+        make_user, make_action):
+    member, coordinator = make_user("member"), make_user("coordinator")
     action = make_action(member)
-    assert services.description_released(member, action)
-    assert services.privacy_status(action) is None
+    assert services.needs_privacy_check(action) and not services.description_released(member, action)
+    assert services.privacy_status(action) == "Privacytoets 2B is nog niet aangevraagd"
+    own = make_action(coordinator)
+    assert not services.needs_privacy_check(own) and services.privacy_status(own) is None
+    assert services.description_released(coordinator, own)
 
 
 # --- the overview --------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from casustafel.extensions import db
 from casustafel.models import ACTION_TYPES, Action, PrivacyCheck, User, UserRole
 from casustafel.models.roles import Role
 from casustafel.notifications import notify
+from casustafel.signals.visibility import EVERYTHING
 
 # The statuses an action may move to from each status: forward only.
 NEXT_STATUSES = {
@@ -107,8 +108,12 @@ def notify_owners(actor, action: Action, *, created: bool) -> int:
 
 
 def needs_privacy_check(action: Action) -> bool:
-    """Data goes to a department or partner: privacy check 2B comes first (README “The casustafel workflow”)."""
-    return action.owner_department_id is not None
+    """Data goes to someone outside the casustafel's regie, a department or a person alike:
+    privacy check 2B (weging 5) comes first. Only an action a coordinator owns needs none."""
+    if action.owner_id is not None:
+        owner = action.owner or db.session.get(User, action.owner_id)
+        return owner is None or not owner.has_role(Role.COORDINATOR)
+    return True
 
 
 def privacy_check_2b(action: Action) -> PrivacyCheck | None:
@@ -128,7 +133,7 @@ def _status_line(check: PrivacyCheck | None) -> str:
         return "Wacht op privacytoets 2B"
     if check.approved:
         return "Privacytoets 2B: goedgekeurd"
-    return "Privacytoets 2B: afgewezen; de beschrijving wordt niet gedeeld"
+    return "Privacytoets 2B: afgewezen; er worden geen gegevens gedeeld"
 
 
 def privacy_status(action: Action) -> str | None:
@@ -152,15 +157,22 @@ def privacy_statuses(actions) -> dict:
     return {a.id: _status_line(latest.get(a.id)) if a.id in ids else None for a in actions}
 
 
-def description_released(user, action: Action) -> bool:
-    """The owner sees the description only after an approved 2B check (when one is needed).
-
-    The coordinator wrote it and always sees it.
-    """
+def released_fields(user, action: Action) -> frozenset[str]:
+    """The fields of the signal the user may see with this action: all of them for the
+    coordinator (and an action a coordinator owns), else exactly what the latest approved
+    check 2B allowed; nothing while it is open or refused."""
     if user.has_role(Role.COORDINATOR) or not needs_privacy_check(action):
-        return True
+        return EVERYTHING
     check = privacy_check_2b(action)
-    return check is not None and check.status != "open" and bool(check.approved)
+    if check is None or check.status != "besloten" or not check.approved:
+        return frozenset()
+    return frozenset(check.allowed_fields or ())
+
+
+def description_released(user, action: Action) -> bool:
+    """The action's own text may hold anything of the signal: the owner sees it only where
+    check 2B allowed sharing the description. The coordinator wrote it and always sees it."""
+    return "beschrijving" in released_fields(user, action)
 
 
 # --- reminders ---------------------------------------------------------------------------

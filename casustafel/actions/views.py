@@ -19,6 +19,7 @@ from casustafel.models.roles import Role
 from casustafel.permissions import can_update_action, can_view_action, role_required
 from casustafel.privacy.services import request_privacy_check
 from casustafel.signals.common import get_signal_or_404
+from casustafel.signals.visibility import signal_view
 from casustafel.web import render_logged
 from casustafel.web.access import load_or_404
 from casustafel.web.locking import conflict_message
@@ -89,8 +90,11 @@ def detail(action_id):
     elif request.method == "GET":
         form.status.data, form.result.data = action.status, action.result
         form.version.data = str(action.version)
-    released = services.description_released(current_user, action)
-    subjects = [str(s.id) for s in action.signal.subjects] if released and action.description else None
+    fields = services.released_fields(current_user, action)
+    released = "beschrijving" in fields
+    view = signal_view(action.signal, fields) if not current_user.has_role(Role.COORDINATOR) else None
+    shown = (view is not None and view.shows_subjects) or (released and bool(action.description))
+    subjects = [str(s.id) for s in action.signal.subjects] if shown else None
     record(current_user, "action.viewed", action, subjects=subjects, purpose="casustafel")
     return render_logged(
         "actions/detail.html",
@@ -98,6 +102,7 @@ def detail(action_id):
         form=form,
         conflict=CONFLICT_MESSAGE if conflict else None,
         released=released,
+        view=view,
         privacy_status=services.privacy_status(action),
         may_update=can_update_action(current_user, action),
         today=dates.today(),

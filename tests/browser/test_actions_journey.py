@@ -9,6 +9,8 @@ from sqlalchemy import select
 from casustafel.actions import services
 from casustafel.extensions import db
 from casustafel.models import Action
+from casustafel.privacy.decisions import decide_privacy_check
+from casustafel.privacy.services import request_privacy_check
 from tests.conftest import PASSWORD
 
 
@@ -28,6 +30,7 @@ def _overdue_table(browser):
 def test_an_overdue_action_is_finished_by_its_owner_and_leaves_the_dashboard(browser, make_user, make_signal):
     coordinator = make_user("coordinator", name="Vera Voorzitter")
     member = make_user("member", name="Mo Deelnemer")
+    officer = make_user("privacy_officer", name="Pim Privacy")
     signal = make_signal(status="in_aanpak", description="Geheime beschrijving van de melding")
 
     # The coordinator sets an action from the signal; a past deadline is refused.
@@ -51,6 +54,10 @@ def test_an_overdue_action_is_finished_by_its_owner_and_leaves_the_dashboard(bro
     # An overdue action (a past deadline cannot be typed, so it is stored directly).
     overdue = services.create_action(coordinator, signal, type="bibob", owner_id=member.id,
                                      deadline=date.today() - timedelta(days=3), description="Bibob-vragenlijst")
+    # Check 2B (weging 5) allowed the description, nothing else: the action's text goes with it.
+    check = request_privacy_check(coordinator, signal, "2B", action=overdue)
+    decide_privacy_check(officer, check, approved=True, rationale="Nodig voor de Bibob-toets.",
+                         allowed_fields=["beschrijving"])
     db.session.commit()
     browser.goto("/")
     table = _overdue_table(browser)
@@ -77,8 +84,8 @@ def test_an_overdue_action_is_finished_by_its_owner_and_leaves_the_dashboard(bro
     expect(page.get_by_role("region", name="Openstaande acties")).to_contain_text("verlopen", use_inner_text=True)
     browser.assert_accessible("mijn acties")
     page.get_by_role("link", name="Bibob-toets").click()
-    assert "Geheime beschrijving" not in page.content()
     expect(page.get_by_text("Bibob-vragenlijst")).to_be_visible()
+    assert "Jan Jansen" not in page.content() and "1234 AB" not in page.content()  # what 2B did not allow
     browser.assert_accessible("actie (deelnemer)")
     page.get_by_label("Status").select_option(label="Afgerond")
     page.get_by_role("button", name="Opslaan").click()

@@ -289,6 +289,12 @@ def test_a_signal_goes_through_the_whole_casustafel_workflow(browser, open_brows
     page.get_by_role("button", name="Actie vastleggen").click()
     _flash(coordinator, "De actie is vastgelegd.")
     coordinator.assert_accessible("agendapunt met besluit en actie")
+
+    # Weging 5, privacy check 2B: the member gets only what the privacy officer allows, the address.
+    _open_privacy_check(officer, reference, "2B")
+    officer.page.get_by_role("group", name="Gegevens die mogen worden gedeeld") \
+        .get_by_label("Adressen en panden").check()
+    _decide(officer, "2B", "Voor het adresonderzoek is alleen het adres nodig.")
     coordinator.goto(meeting_page)
     page.get_by_role("button", name="Overleg sluiten").click()
     _flash(coordinator, "Het overleg is gesloten.")
@@ -301,8 +307,9 @@ def test_a_signal_goes_through_the_whole_casustafel_workflow(browser, open_brows
     member.assert_accessible("mijn acties")
     member.page.get_by_role("region", name="Openstaande acties").get_by_role("link", name="Adresonderzoek BRP").click()
     expect(member.page.get_by_role("heading", level=1)).to_have_text("Actie: Adresonderzoek BRP")
-    # A personal owner needs no check 2B (only a department does): the description shows.
-    expect(member.page.get_by_role("main")).to_contain_text(ACTION_TEXT)
+    # Check 2B allowed the address only: not the action's text, the description or the person.
+    expect(member.page.get_by_role("main")).to_contain_text(ADDRESS.split(",")[0])
+    assert ACTION_TEXT not in member.page.content()
     assert DESCRIPTION not in member.page.content() and PERSON not in member.page.content()
     member.assert_accessible("actie (deelnemer)")
     member.page.get_by_label("Status").select_option(label="Afgerond")
@@ -365,8 +372,8 @@ def _assert_access_log(signal_id):
     assert of("signal.own_listed", "melder") and of("signal.status_viewed", "melder", signal)
     assert of("signal.listed", "voorzitter") and of("signal.viewed", "voorzitter", signal, purpose="casustafel")
     assert of("privacy_check.listed", "privacy")
-    assert len(of("signal.viewed", "privacy", signal, purpose="privacytoets")) == 2  # checks 1 and 2A, while open
-    assert len(of("privacy_check.viewed", "privacy", *checks)) == 2  # the decisions, without content
+    assert len(of("signal.viewed", "privacy", signal, purpose="privacytoets")) == 3  # checks 1, 2A and 2B, while open
+    assert len(of("privacy_check.viewed", "privacy", *checks)) == 3  # the decisions, without content
     assert of("meeting.own_listed", "deelnemer") and of("agenda_item.viewed", "deelnemer", item)
     assert of("action.listed", "deelnemer") and of("action.viewed", "deelnemer", action)
     assert of("access.denied", "deelnemer", item.meeting_id, result="denied")  # the agenda after closing
@@ -377,9 +384,9 @@ def _assert_access_log(signal_id):
     assert sorted(f.code for f in feedback) == ["afgesloten", "in_behandeling", "ontvangen"]
     sent = of("feedback.sent", "voorzitter", *feedback)  # "ontvangen" is automatic, sent by nobody
     assert sorted(e.reason_code for e in sent) == ["afgesloten", "in_behandeling"]
-    assert sorted(c.kind for c in checks) == ["1", "2A"]
-    assert len(of("privacy_check.requested", "voorzitter", *checks)) == 2
-    assert len(of("privacy_check.decided", "privacy", *checks)) == 2
+    assert sorted(c.kind for c in checks) == ["1", "2A", "2B"]
+    assert len(of("privacy_check.requested", "voorzitter", *checks)) == 3
+    assert len(of("privacy_check.decided", "privacy", *checks)) == 3
     assert sorted(e.reason_code for e in of("source_query.recorded", "voorzitter", *queries)) == ["bag", "brp"]
     for name in ("meeting.created", "meeting.member_invited", "meeting.published", "meeting.closed"):
         assert len(of(name, "voorzitter", item.meeting_id)) == 1, name

@@ -1,0 +1,61 @@
+"""What a reader may see of a signal: exactly the fields a privacy check opened (2A for a
+meeting's members, 2B for an action's owner), never the reporter. Rendered by
+templates/meetings/_item.html (`item_content`)."""
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+
+from casustafel.extensions import db
+from casustafel.models import SHAREABLE_FIELDS, Signal, SourceQuery
+
+SUBJECT_LIST_FIELDS = frozenset({"betrokkenen", "geboortedata", "kvk"})
+EVERYTHING = frozenset(SHAREABLE_FIELDS)
+
+
+@dataclass
+class SignalView:
+    """A signal as a reader may see it: the fields a check opened, nothing more."""
+
+    signal: Signal
+    fields: frozenset[str]
+    sources: list[SourceQuery] = field(default_factory=list)
+
+    def shows(self, code: str) -> bool:
+        return code in self.fields
+
+    @property
+    def shows_subject_list(self) -> bool:
+        return bool(self.fields & SUBJECT_LIST_FIELDS)
+
+    @property
+    def shows_subjects(self) -> bool:
+        """Any data of a subject is shown (for the access log)."""
+        return bool(self.fields & (SUBJECT_LIST_FIELDS | {"adressen"}))
+
+    @property
+    def addresses(self) -> list[str]:
+        """Addresses of premises, plus the subjects' own when no subject list shows them."""
+        lines = [loc.address_line for loc in self.signal.locations if loc.address_line]
+        if not self.shows_subject_list:
+            lines += [s.address_line for s in self.signal.subjects if s.address_line]
+        return lines
+
+    @property
+    def subject_ids(self) -> list[str]:
+        """Pseudonyms for the access log: the subjects whose data this view shows."""
+        return [str(s.id) for s in self.signal.subjects] if self.shows_subjects else []
+
+
+def sources_of(signal: Signal, fields: frozenset[str]) -> list[SourceQuery]:
+    """The source checks of the signal, when the reader may see them."""
+    if "bronnen" not in fields:
+        return []
+    return list(db.session.scalars(
+        select(SourceQuery).where(SourceQuery.signal_id == signal.id).order_by(SourceQuery.queried_at)
+    ))
+
+
+def signal_view(signal: Signal, fields: frozenset[str]) -> SignalView:
+    fields = frozenset(code for code in fields if code in SHAREABLE_FIELDS)
+    return SignalView(signal=signal, fields=fields, sources=sources_of(signal, fields))
