@@ -17,6 +17,7 @@ from casustafel.extensions import db
 from casustafel.models import Action, Department, User, UserRole
 from casustafel.models.roles import Role
 from casustafel.permissions import can_update_action, can_view_action, role_required
+from casustafel.privacy.decisions import notify_privacy_officers
 from casustafel.privacy.services import request_privacy_check
 from casustafel.signals.common import get_signal_or_404
 from casustafel.signals.visibility import signal_view
@@ -169,8 +170,9 @@ def new(signal_id):
                 owner_id=uuid.UUID(form.owner_id.data) if form.owner_id.data else None,
                 owner_department_id=form.owner_department_id.data, description=form.description.data,
             )
-            if services.needs_privacy_check(action):
+            if services.needs_privacy_check(action):  # data goes to the owner: check 2B first
                 request_privacy_check(current_user, signal, "2B", action=action)
+                notify_privacy_officers(current_user)
             services.notify_owners(current_user, action, created=True)
             db.session.commit()
             flash("De actie is aangemaakt." + (" Privacytoets 2B is aangevraagd; de afdeling ziet de "

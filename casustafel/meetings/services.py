@@ -232,7 +232,7 @@ def add_action(actor, item: AgendaItem, *, type: str, deadline: date, owner_id=N
         actor, item.signal, type=type, deadline=deadline, owner_id=owner_id,
         owner_department_id=owner_department_id, description=description, agenda_item=item,
     )
-    if actions.needs_privacy_check(action):  # data goes to a department: check 2B first
+    if actions.needs_privacy_check(action):  # data goes to the owner: check 2B first
         request_privacy_check(actor, item.signal, "2B", action=action)
         notify_privacy_officers(actor)
     actions.notify_owners(actor, action, created=True)
