@@ -120,6 +120,11 @@ TABLE = {
         "GET", "/overleggen/{meeting}/agenda.pdf", {**only(404, "member", "coordinator"), "coordinator": 200}
     ),
     "meetings.minutes_pdf": ("GET", "/overleggen/{meeting}/verslag.pdf", only(200, "coordinator")),
+    # The weighing record: the coordinator and the privacy officer (supervision), page and PDF.
+    "signals.weighing_record_page": ("GET", "/meldingen/{signal}/wegingsverslag",
+                                     only(200, "coordinator", "privacy_officer")),
+    "signals.weighing_record_pdf": ("GET", "/meldingen/{signal}/wegingsverslag.pdf",
+                                    only(200, "coordinator", "privacy_officer")),
     "referrals.register": ("GET", "/verstrekkingen/", only(200, "coordinator")),
     "referrals.export": ("GET", "/verstrekkingen/export.csv", only(200, "coordinator")),
     "referrals.new": ("GET", "/verstrekkingen/nieuw/{signal}", only(200, "coordinator")),

@@ -174,6 +174,7 @@ def signal_timeline(reference):
         next_url=url_for("audit.signal_timeline", reference=signal.reference,
                          na=queries.encode_cursor(next_after)) if next_after else None,
         log_url=url_for("audit.log", kenmerk=signal.reference),
+        record_url=None if signal.destroyed_at else url_for("signals.weighing_record_page", signal_id=signal.id),
     )
 
 

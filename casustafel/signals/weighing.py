@@ -1,12 +1,30 @@
 """Weighings and source checks (CCV weging 1–4, bronnenonderzoek). Services: they take the
 actor and never commit."""
 
-from datetime import date
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy import select
 
 from casustafel import dates
 from casustafel.audit_log import record
+from casustafel.dates import local_time
 from casustafel.extensions import db
-from casustafel.models import Assessment, PrivacyCheck, SourceQuery
+from casustafel.models import (
+    ASSESSMENT_CRITERIA,
+    REGISTERS,
+    SHAREABLE_FIELDS,
+    STATUSES,
+    AgendaItem,
+    Assessment,
+    CheckStatus,
+    Department,
+    PrivacyCheck,
+    Referral,
+    SignalEvent,
+    SourceQuery,
+    User,
+)
 from casustafel.privacy.services import latest_decision
 from casustafel.signals.assessment_forms import (
     KIND_LABELS,
@@ -16,6 +34,7 @@ from casustafel.signals.assessment_forms import (
     OUTCOMES,
     WEIGHING_STATUSES,
     no_blocks_message,
+    outcome_label,
 )
 from casustafel.signals.workflow import CLOSED, TransitionError, transition
 
@@ -79,3 +98,94 @@ def record_source_query(actor, signal, *, register: str, hit: bool, summary: str
     db.session.flush()
     record(actor, "source_query.recorded", query, purpose="casustafel", reason_code=register)
     return query
+
+
+# --- the weighing record (wegingsverslag) ----------------------------------------------------
+
+
+@dataclass
+class Step:
+    """One step of the record: a weighing, a privacy check, a source check, a decision of the
+    casustafel or a referral; `recorded` is False for a weighing the signal passed without one."""
+
+    at: datetime | None
+    title: str
+    outcome: str
+    who: str | None = None
+    reasons: str | None = None
+    details: list[tuple[str, str]] = field(default_factory=list)
+    recorded: bool = True
+
+
+# The weighing each status needs behind it, and the label of that weighing.
+PASSED_WITH = {"weging": "intake", "bronnenonderzoek": "weging", "geagendeerd": "vervolgstap"}
+
+
+def _name(user: User | None) -> str | None:
+    return user.display_name if user is not None else None
+
+
+def _labels(codes, names: dict) -> str:
+    return ", ".join(names.get(code, code) for code in codes or []) or "geen"
+
+
+def _check_step(check: PrivacyCheck, departments: dict) -> Step:
+    details = [("Aangevraagd", local_time(check.requested_at) + (f" door {check.requested_by.display_name}"
+                                                                  if check.requested_by else ""))]
+    if check.status == CheckStatus.OPEN:
+        return Step(check.requested_at, check.kind_label, "Wacht op besluit", details=details)
+    if check.kind == "1":
+        details += [("Bronnen", _labels(check.allowed_registers, REGISTERS)),
+                    ("Met inhoud", _labels(check.content_registers, REGISTERS))]
+    elif check.kind == "2A":
+        details += [(f"Zichtbaar voor {departments.get(int(d), 'afdeling ' + d)}", _labels(codes, SHAREABLE_FIELDS))
+                    for d, codes in (check.field_rules or {}).items()]
+    else:
+        details.append(("Gegevens", _labels(check.allowed_fields, SHAREABLE_FIELDS)))
+    who = _name(check.decided_by)
+    if who and check.decided_by_coordinator:
+        who += " (regisseur, volgens de instelling)"
+    outcome = ("Goedgekeurd" if check.approved else "Afgewezen")
+    if check.status == CheckStatus.HEROPEND:
+        outcome += "; heropend door de privacyfunctionaris, geldt niet meer"
+    return Step(check.decided_at, check.kind_label, outcome, who=who, reasons=check.rationale, details=details)
+
+
+def weighing_record(signal) -> list[Step]:
+    """Every weighing, privacy check, source check, decision and referral of the signal in the
+    order they happened, with who, when, outcome and reasons; a weighing the signal passed
+    without one is listed as not recorded (signals from before it existed)."""
+    steps = []
+    kinds = set()
+    for a in db.session.scalars(select(Assessment).where(Assessment.signal_id == signal.id)):
+        kinds.add(a.kind)
+        details = [(question, "Ja" if a.answers.get(code) else "Nee")
+                   for code, question in ASSESSMENT_CRITERIA.get(a.kind, {}).items() if code in a.answers]
+        steps.append(Step(a.assessed_at, KIND_LABELS.get(a.kind, a.kind), outcome_label(a.kind, a.outcome),
+                          who=_name(a.assessed_by), reasons=a.rationale, details=details))
+    departments = dict(db.session.execute(select(Department.id, Department.name)).all())
+    for check in db.session.scalars(select(PrivacyCheck).where(PrivacyCheck.signal_id == signal.id)):
+        steps.append(_check_step(check, departments))
+    for q in db.session.scalars(select(SourceQuery).where(SourceQuery.signal_id == signal.id)):
+        found = f"informatie van {q.information_date:%d-%m-%Y}" if q.information_date else "datum niet vastgelegd"
+        steps.append(Step(q.queried_at, f"Bronnenonderzoek: {q.register_label}",
+                          f"Hit ({found})" if q.hit else "No hit", who=_name(db.session.get(User, q.queried_by_id))
+                          if q.queried_by_id else None))
+    for item in db.session.scalars(select(AgendaItem).where(AgendaItem.signal_id == signal.id,
+                                                             AgendaItem.decision.is_not(None))):
+        chair, held = item.meeting.chair, item.meeting.held_at  # held_at is kept as typed (local)
+        steps.append(Step(item.decided_at, f"Besluit van de casustafel ({held:%d-%m-%Y})",
+                          item.decision_label, who=f"voorzitter {chair.display_name}" if chair else None,
+                          reasons=item.decision_rationale))
+    for r in db.session.scalars(select(Referral).where(Referral.signal_id == signal.id, Referral.sent_on.is_not(None))):
+        steps.append(Step(datetime.combine(r.sent_on, datetime.min.time()), f"Verstrekking aan {r.partner.name}",
+                          "Verstuurd", who=_name(r.created_by), reasons=r.purpose,
+                          details=[("Grondslag", r.legal_ground_label), ("Verstrekt", r.disclosed_label)]))
+    for event in db.session.scalars(select(SignalEvent).where(SignalEvent.signal_id == signal.id)
+                                    .order_by(SignalEvent.occurred_at)):
+        kind = PASSED_WITH.get(event.to_status)
+        if kind and kind not in kinds:
+            kinds.add(kind)  # listed once
+            steps.append(Step(event.occurred_at, KIND_LABELS[kind], "Niet vastgelegd", recorded=False,
+                              details=[("Status daarna", STATUSES.get(event.to_status, event.to_status))]))
+    return sorted(steps, key=lambda s: (s.at is None, s.at or datetime.min))

@@ -37,6 +37,7 @@ from casustafel.models import (
     SourceQuery,
 )
 from tests.browser.conftest import Browser
+from tests.helpers.referrals import pdf_text
 
 PERSON = "Journey-Persoon Karelsen"
 DESCRIPTION = "Journey-Beschrijving: afgeplakte ramen en 's nachts een sterke hennepgeur."
@@ -331,6 +332,23 @@ def test_a_signal_goes_through_the_whole_casustafel_workflow(browser, open_brows
     _reporter_sees(reporter, reference, "Afgesloten", FEEDBACK_MESSAGES["afgesloten"], "afgesloten")
     for code in ("ontvangen", "in_behandeling", "afgesloten"):  # every message, on the detail page
         expect(reporter.page.get_by_role("main")).to_contain_text(FEEDBACK_MESSAGES[code])
+
+    # The weighing record: every weighing and check with who, when and why, as a page and a PDF.
+    coordinator.goto(workspace)
+    page.get_by_role("link", name="Wegingsverslag: alle wegingen en toetsen op een rij").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text(f"Wegingsverslag {reference}")
+    coordinator.assert_accessible("wegingsverslag")
+    steps = ("Intake (weging 1 en 2)", "Weging 3", "Privacytoets 1", "Bronnenonderzoek: BAG",
+             "Weging 4 (vervolgstap)", "Privacytoets 2A", "Besluit van de casustafel", "Privacytoets 2B")
+    for step in steps:
+        expect(page.get_by_role("main")).to_contain_text(step)
+    pdf = page.request.get(coordinator.origin + f"/meldingen/{signal_id}/wegingsverslag.pdf")
+    assert pdf.ok and pdf.headers["content-type"] == "application/pdf"
+    text = " ".join(pdf_text(pdf.body()).split())
+    for expected in (*steps, "Lokaal pand, gemeentelijke taak.", "BAG-hit: integraal bespreken.",
+                     "Gedownload door Vera Voorzitter"):
+        assert expected in text, expected
+    assert PERSON not in text and "Mila Melder" not in text  # no subject named, never the reporter
 
     _assert_access_log(signal_id)
 
