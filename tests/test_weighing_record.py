@@ -68,6 +68,7 @@ def test_the_record_lists_every_step_in_order_with_who_when_outcome_and_reasons(
     assert REPORTER not in page and "<strong>Niet vastgelegd</strong>" not in page
     [viewed] = _events("signal.weighing_record_viewed")
     assert (viewed.actor_id, viewed.purpose, viewed.object_id) == (coordinator.id, "casustafel", str(signal.id))
+    assert viewed.subject_pseudonyms and viewed.subject_pseudonyms == ",".join(str(s.id) for s in signal.subjects)
     assert f"/meldingen/{signal.id}/wegingsverslag" in client.get(f"/meldingen/{signal.id}").get_data(as_text=True)
 
 
@@ -119,6 +120,7 @@ def test_the_pdf_needs_a_fresh_login_carries_the_downloader_and_every_step(app, 
     assert "Melder" not in text
     [downloaded] = _events("signal.weighing_record_downloaded")
     assert (downloaded.actor_id, downloaded.purpose) == (officer.id, "toezicht")
+    assert downloaded.subject_pseudonyms == ",".join(str(s.id) for s in signal.subjects)
 
 
 def test_a_destroyed_signal_has_no_record(app, make_user, make_signal):

@@ -34,6 +34,11 @@ def _purpose() -> str:
     return "toezicht" if current_user.has_role(Role.PRIVACY_OFFICER) else "casustafel"
 
 
+def _subjects(signal) -> list[str]:
+    """The record names the subjects: their pseudonyms go with the log event (data-subject access)."""
+    return [str(s.id) for s in signal.subjects]
+
+
 def _load(signal_id: uuid.UUID) -> Signal:
     return load_or_404(Signal, signal_id, may_read_record)
 
@@ -42,7 +47,7 @@ def _load(signal_id: uuid.UUID) -> Signal:
 @role_required(Role.COORDINATOR, Role.PRIVACY_OFFICER)
 def weighing_record_page(signal_id):
     signal = _load(signal_id)
-    record(current_user, "signal.weighing_record_viewed", signal, purpose=_purpose())
+    record(current_user, "signal.weighing_record_viewed", signal, purpose=_purpose(), subjects=_subjects(signal))
     return render_logged("signals/weighing_record.html", signal=signal, steps=weighing_record(signal))
 
 
@@ -54,6 +59,7 @@ def weighing_record_pdf(signal_id):
     content = render_pdf("signals/pdf_weighing_record.html", signal=signal, steps=weighing_record(signal),
                          made_at=dates.local_time(dates.utcnow()),
                          watermark=dates.watermark(current_user.display_name))
-    record(current_user, "signal.weighing_record_downloaded", signal, purpose=_purpose())
+    record(current_user, "signal.weighing_record_downloaded", signal, purpose=_purpose(),
+           subjects=_subjects(signal))
     db.session.commit()
     return pdf_response(content, f"wegingsverslag-{signal.reference}.pdf")
