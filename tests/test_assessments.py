@@ -4,6 +4,7 @@ README “The casustafel workflow” (the life of a signal), STYLE.md (one trans
 event together). Helpers here are shared by test_privacy_checks.py and test_source_checks.py.
 """
 
+import re
 import uuid
 
 import pytest
@@ -128,7 +129,8 @@ def test_an_outcome_of_the_other_weighing_is_refused(client, coordinator, make_s
 
 @pytest.mark.parametrize(("outcome", "status", "reason"), [
     ("bronnenonderzoek", "bronnenonderzoek", None),
-    ("doorzetten", "doorgezet", None),
+    ("afdeling_regie", "weging", None),  # a handover: doorgezet once its referral is sent
+    ("riec_regie", "weging", None),
     ("afsluiten", "afgesloten", "geen_vervolg"),
 ])
 def test_each_weging_outcome_leads_to_its_status(client, coordinator, make_signal, outcome, status, reason):
@@ -238,16 +240,32 @@ def test_weging_4_is_offered_in_the_source_checks_and_the_casustafel_keeps_the_s
     assert "Weging 4 (vervolgstap)" in page and RATIONALE in page
 
 
-@pytest.mark.parametrize(("outcome", "status", "reason"), [
-    ("eigen_bevoegdheid", "doorgezet", None), ("riec", "doorgezet", None), ("afsluiten", "afgesloten", "geen_hit"),
-])
-def test_weging_4_sends_the_signal_to_the_departments_the_riec_or_closes_it(
-        client, coordinator, make_signal, outcome, status, reason):
+def test_weging_4_closes_without_a_usable_hit(client, coordinator, make_signal):
     signal = make_signal(status="bronnenonderzoek", next_step=None)
-    weigh(client, signal, "vervolgstap", NEXT_STEP_YES, outcome)
-    assert reload(Signal, signal.id).status == status
+    weigh(client, signal, "vervolgstap", NEXT_STEP_YES, "afsluiten")
+    assert reload(Signal, signal.id).status == "afgesloten"
     [step] = status_events(signal.id)
-    assert (step.from_status, step.to_status, step.reason_code) == ("bronnenonderzoek", status, reason)
+    assert (step.from_status, step.to_status, step.reason_code) == ("bronnenonderzoek", "afgesloten", "geen_hit")
+
+
+@pytest.mark.parametrize(("kind", "status", "answers", "outcome", "handover"), [
+    ("weging", "weging", WEGING_YES, "afdeling_regie", "intern"),
+    ("weging", "weging", WEGING_YES, "riec_regie", "riec"),
+    ("vervolgstap", "bronnenonderzoek", NEXT_STEP_YES, "eigen_bevoegdheid", "intern"),
+    ("vervolgstap", "bronnenonderzoek", NEXT_STEP_YES, "riec", "riec"),
+])
+def test_a_weighing_that_hands_over_opens_the_handover_and_leaves_the_status(
+        client, coordinator, make_signal, kind, status, answers, outcome, handover):
+    signal = make_signal(status=status, next_step=None)
+    response = weigh(client, signal, kind, answers, outcome)
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(f"/verstrekkingen/nieuw/{signal.id}?overdracht={handover}")
+    assert reload(Signal, signal.id).status == status
+    assert db.session.scalars(select(SignalEvent).where(SignalEvent.signal_id == signal.id)).all() == []
+    form = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Leg hier de overdracht vast" in form
+    [checkbox] = re.findall(r'<input[^>]*name="hands_over"[^>]*>', form)
+    assert " checked" in checkbox
 
 
 @pytest.mark.parametrize("no", ["c_hits", "c_actueel"])

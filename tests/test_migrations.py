@@ -329,3 +329,46 @@ def test_0011_gives_each_decided_check_the_role_its_decider_holds(fresh_app):
     assert found == {"officer": "privacy_officer", "coordinator": "coordinator", "open": None}
     downgrade(revision="0010")
     assert "decided_role" not in {c["name"] for c in inspect(db.engine).get_columns("privacy_check")}
+
+
+def test_0013_marks_the_sent_referrals_of_referred_signals_as_handovers(fresh_app):
+    """A sent referral of a signal that is, or was closed as, doorgezet handed the case over; a
+    concept, or a referral of a signal the municipality kept, did not."""
+    upgrade(revision="0012")
+    _fill_empty_tables(0)
+    meta = MetaData()
+    meta.reflect(bind=db.engine, only=["referral", "signal"])
+    referral, signal = meta.tables["referral"], meta.tables["signal"]
+
+    def key(value: uuid.UUID):
+        return value.hex if db.engine.dialect.name == "sqlite" else value
+
+    cases = {  # name: (signal status, closing reason, referral status, expected hands_over)
+        "doorgezet_sent": ("doorgezet", None, "verstuurd", True),
+        "closed_after_handover": ("afgesloten", "doorgezet_afgerond", "afgerond", True),
+        "doorgezet_concept": ("doorgezet", None, "concept", False),
+        "kept_in_aanpak": ("in_aanpak", None, "verstuurd", False),
+        "closed_otherwise": ("afgesloten", "besproken_geen_actie", "ontvangen", False),
+    }
+    ids = {}
+    with db.engine.begin() as conn:
+        base = dict(conn.execute(referral.select()).first()._mapping)
+        base_signal = dict(conn.execute(signal.select()).first()._mapping)
+        for n, (name, (status, reason, referral_status, _)) in enumerate(cases.items()):
+            signal_id, ids[name] = uuid.uuid4(), uuid.uuid4()
+            conn.execute(signal.insert().values({
+                **base_signal, "id": key(signal_id), "status": status, "closing_reason": reason,
+                "reference": f"M-2026-9{n:04d}",
+            }))
+            conn.execute(referral.insert().values({**base, "id": key(ids[name]), "signal_id": key(signal_id),
+                                                   "status": referral_status}))
+    upgrade(revision="0013")
+    meta = MetaData()
+    meta.reflect(bind=db.engine, only=["referral"])
+    referral = meta.tables["referral"]
+    with db.engine.connect() as conn:
+        for name, (_, _, _, expected) in cases.items():
+            stored = conn.execute(select_first(referral.c.hands_over).where(referral.c.id == key(ids[name]))).scalar()
+            assert bool(stored) is expected, name
+    downgrade(revision="0012")
+    assert "hands_over" not in {c["name"] for c in inspect(db.engine).get_columns("referral")}

@@ -65,7 +65,7 @@ def render_item(meeting, item, *, notes_form=None, decision_form=None, action_fo
         "meetings/item.html", meeting=meeting, item=item, view=view, notes_form=notes_form,
         decision_form=decision_form, action_form=action_form, conflict=conflict,
         actions=services.actions_of(item), check=services.privacy_check_2a(item), today=dates.today(),
-        shareable=SHAREABLE_FIELDS,
+        shareable=SHAREABLE_FIELDS, handover=services.DECISION_HANDOVERS.get(item.decision),
     ), status
 
 
@@ -115,8 +115,10 @@ def item_decision(meeting_id, item_id):
             form.form_errors.append(str(error))
         else:
             if commit_or_conflict():
+                then = (" Leg nu de overdracht vast; na het versturen is de melding doorgezet."
+                        if item.decision in services.DECISION_HANDOVERS else "")
                 flash(f"Het besluit is vastgelegd. Melding {item.signal.reference} heeft nu de status "
-                      f"‘{item.signal.status_label.lower()}’.", "success")
+                      f"‘{item.signal.status_label.lower()}’.{then}", "success")
                 return redirect(url_for("meetings.item", meeting_id=meeting.id, item_id=item.id))
             form.form_errors.append(CONFLICT)
     return render_item(meeting, item, decision_form=form)

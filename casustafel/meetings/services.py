@@ -39,12 +39,16 @@ DECISION_OUTCOMES: dict[str, tuple[str | None, str | None]] = {
     "geen_actie": (CLOSED, "besproken_geen_actie"),
     "monitoren": ("in_aanpak", None),
     "gemeentelijke_aanpak": ("in_aanpak", None),
-    "intern_doorzetten": ("doorgezet", None),
-    "riec": ("doorgezet", None),
-    "politie": ("doorgezet", None),
-    "zorg_en_veiligheidshuis": ("doorgezet", None),
+    "intern_doorzetten": (None, None),
+    "riec": (None, None),
+    "politie": (None, None),
+    "zorg_en_veiligheidshuis": (None, None),
     "volgende_keer": (None, None),
 }
+# Decisions that hand the case over: the signal stays ‘besproken’ until the coordinator sends
+# the handover (a referral with check 2B); then it is ‘doorgezet’. Values: the referral form's kind.
+DECISION_HANDOVERS = {"intern_doorzetten": "intern", "riec": "riec", "politie": "politie",
+                      "zorg_en_veiligheidshuis": "zvh"}
 CARRY_OVER = "volgende_keer"
 
 AGENDA_NOTICE_SUBJECT = "Nieuwe agenda casustafel"

@@ -9,7 +9,7 @@ when the case closes.
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import JSON, BigInteger, Date, ForeignKey, LargeBinary, String, Uuid
+from sqlalchemy import JSON, BigInteger, Date, ForeignKey, LargeBinary, String, Uuid, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from casustafel.dates import utcnow
@@ -79,6 +79,9 @@ class Referral(db.Model):
     legal_ground: Mapped[str] = mapped_column(String(32))
     legal_ground_note_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
     data_categories: Mapped[list] = mapped_column(JSON)  # requested by the coordinator
+    # The municipality hands the case over with it (weging 3/4 or a meeting decision): sending it
+    # moves the signal to ‘doorgezet’. An internal handover is one to an internal partner.
+    hands_over: Mapped[bool] = mapped_column(default=False, server_default=false())
     # What left: exactly the categories the package was rendered with; None until it is sent.
     sent_categories: Mapped[list | None] = mapped_column(JSON)
     channel: Mapped[str | None] = mapped_column(String(32))

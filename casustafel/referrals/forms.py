@@ -1,7 +1,7 @@
 """Referral forms: each lists exactly the fields the coordinator may set (no mass assignment)."""
 
 
-from wtforms import SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import BooleanField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
@@ -48,6 +48,7 @@ class ReferralForm(Form):
         validators=[InputRequired("Kies het kanaal.")],
     )
     feedback_due = DateField("Terugkoppeling gevraagd uiterlijk", validators=[Optional(), not_in_past])
+    hands_over = BooleanField("Hiermee draagt de gemeente de zaak over")
 
     def validate_legal_ground_note(self, field):
         if self.legal_ground.data == "overig" and not field.data:

@@ -20,7 +20,7 @@ from casustafel.models.roles import Role
 from casustafel.notifications import notify
 from casustafel.privacy.decisions import notify_privacy_officers
 from casustafel.privacy.services import request_privacy_check
-from casustafel.signals.workflow import closed
+from casustafel.signals.workflow import HANDED_OVER, closed, may_hand_over, transition
 
 PURPOSE = "verstrekking"
 
@@ -55,8 +55,9 @@ def referrals_of(signal) -> list[Referral]:
 
 def create_referral(actor, signal, *, partner: Partner, purpose: str, legal_ground: str,
                     legal_ground_note: str | None, data_categories, channel: str,
-                    feedback_due: date | None) -> Referral:
-    """Record a concept referral and ask privacy check 2B for it."""
+                    feedback_due: date | None, hands_over: bool = False) -> Referral:
+    """Record a concept referral and ask privacy check 2B for it. A handover moves the signal
+    to ‘doorgezet’ when it is sent."""
     if signal.status == "afgesloten":
         raise ReferralError("Deze melding is afgesloten. Heropen de melding eerst om iets te verstrekken.")
     if not partner.active:
@@ -66,7 +67,7 @@ def create_referral(actor, signal, *, partner: Partner, purpose: str, legal_grou
         raise ReferralError("Kies minstens één soort gegevens.")
     referral = Referral(signal_id=signal.id, partner_id=partner.id, status="concept", legal_ground=legal_ground,
                         data_categories=categories, channel=channel, feedback_due=feedback_due,
-                        created_by_id=getattr(actor, "id", None))
+                        hands_over=bool(hands_over), created_by_id=getattr(actor, "id", None))
     referral.purpose = purpose
     referral.legal_ground_note = legal_ground_note or None
     db.session.add(referral)
@@ -137,6 +138,8 @@ def send_referral(actor, referral: Referral, *, store, keyring, render, today: d
     referral.package_sha256 = hashlib.sha256(content).hexdigest()
     referral.package_size = stored.size
     record(actor, "referral.sent", referral, purpose=PURPOSE, subjects=subject_ids(referral, categories))
+    if referral.hands_over and may_hand_over(referral.signal):
+        transition(actor, referral.signal, HANDED_OVER, reason_code="verstrekking", handover=referral)
 
 
 def subject_ids(referral: Referral, categories) -> list[str] | None:

@@ -7,7 +7,7 @@ import of this one.
 
 import uuid
 
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 from wtforms.fields.choices import SelectChoice
@@ -22,6 +22,7 @@ from casustafel.referrals import police, register, services
 from casustafel.referrals.forms import ProgressForm, ReferralForm, SendForm
 from casustafel.referrals.pdf import render_package
 from casustafel.signals.common import get_signal_or_404
+from casustafel.signals.workflow import may_hand_over
 from casustafel.web import render_logged
 from casustafel.web.access import fresh_login_required, load_or_404
 from casustafel.web.locking import conflict_message
@@ -40,9 +41,11 @@ def get_referral_or_404(referral_id: uuid.UUID) -> Referral:
 @role_required(Role.COORDINATOR)
 def new(signal_id):
     signal = get_signal_or_404(signal_id)
-    form = ReferralForm()
+    partners = services.active_partners()
+    handover = request.args.get("overdracht")
+    form = ReferralForm(data=_handover_defaults(handover, partners) if handover in HANDOVERS else None)
     form.partner_id.choices = [SelectChoice("", "— kies een ontvanger —")] + [
-        SelectChoice(p.id, p.name + (" (intern)" if p.internal else "")) for p in services.active_partners()
+        SelectChoice(p.id, p.name + (" (intern)" if p.internal else "")) for p in partners
     ]
     if form.validate_on_submit():
         try:
@@ -50,7 +53,7 @@ def new(signal_id):
                 current_user, signal, partner=db.session.get(Partner, form.partner_id.data),
                 purpose=form.purpose.data, legal_ground=form.legal_ground.data,
                 legal_ground_note=form.legal_ground_note.data, data_categories=form.data_categories.data,
-                channel=form.channel.data, feedback_due=form.feedback_due.data,
+                channel=form.channel.data, feedback_due=form.feedback_due.data, hands_over=form.hands_over.data,
             )
         except services.ReferralError as error:
             db.session.rollback()
@@ -60,7 +63,24 @@ def new(signal_id):
             flash("De verstrekking is vastgelegd als concept. Privacytoets 2B is aangevraagd; pas na "
                   "goedkeuring kunt u het pakket maken en versturen.", "success")
             return redirect(url_for("referrals.detail", referral_id=referral.id))
-    return render_template("referrals/new.html", form=form, signal=signal)
+    return render_template("referrals/new.html", form=form, signal=signal, handover=HANDOVERS.get(handover),
+                           may_hand_over=may_hand_over(signal))
+
+
+# A weighing or meeting decision that hands the case over links here with ?overdracht=…: the
+# form starts as a handover, to the partner the decision names where there is one.
+HANDOVERS = {
+    "riec": ("Het RIEC neemt de regie", "riec"),
+    "politie": ("Doorgeven aan de politie", "politie"),
+    "zvh": ("Naar het Zorg- en Veiligheidshuis", "veiligheidshuis"),
+    "intern": ("Een afdeling neemt de regie (interne overdracht)", None),
+}
+
+
+def _handover_defaults(handover: str, partners) -> dict:
+    _, name_part = HANDOVERS[handover]
+    named = [p for p in partners if name_part and name_part in p.name.lower() and not p.internal]
+    return {"hands_over": True, "partner_id": named[0].id if len(named) == 1 else None}
 
 
 CONFLICT = conflict_message("deze verstrekking")
@@ -116,7 +136,9 @@ def send(referral_id):
         db.session.rollback()
         current_app.extensions["casustafel_store"].delete(referral_id)  # no package without its record
         raise
-    flash("Het pakket is gemaakt en versleuteld opgeslagen. De verstrekking staat op ‘verstuurd’.", "success")
+    flash("Het pakket is gemaakt en versleuteld opgeslagen. De verstrekking staat op ‘verstuurd’."
+          + (" De melding is doorgezet." if referral.signal.status == "doorgezet" and referral.hands_over else ""),
+          "success")
     return redirect(url_for("referrals.detail", referral_id=referral.id))
 
 

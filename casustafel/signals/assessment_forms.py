@@ -20,6 +20,9 @@ class Outcome(NamedTuple):
     label: str
     to_status: str
     reason_code: str | None = None  # fixed closing reason; None: the coordinator picks one
+    # The case goes to someone else: the coordinator records the handover as a referral (with
+    # check 2B); sending it moves the signal to ‘doorgezet’. The key names the recipient kind.
+    handover: str | None = None
 
 
 # The outcomes of each weighing and the status each one leads to.
@@ -30,15 +33,17 @@ OUTCOMES: dict[str, dict[str, Outcome]] = {
     },
     "weging": {
         "bronnenonderzoek": Outcome("Bronnenonderzoek starten", "bronnenonderzoek"),
-        "doorzetten": Outcome("Doorzetten naar een afdeling of partner", "doorgezet"),
+        "afdeling_regie": Outcome("Een afdeling neemt de regie (overdracht vastleggen)", "weging", handover="intern"),
+        "riec_regie": Outcome("Het RIEC neemt de regie (verstrekking vastleggen)", "weging", handover="riec"),
         "afsluiten": Outcome("Afsluiten: geen vervolg", CLOSED, "geen_vervolg"),
     },
     # Weging 4, after the source checks: the signal stays in bronnenonderzoek until it goes on
     # an agenda (only with this outcome), or leaves for the departments or the RIEC, or closes.
     "vervolgstap": {
         TO_CASE_MEETING: Outcome("Bespreken in het gemeentelijk casusoverleg (casustafel)", "bronnenonderzoek"),
-        "eigen_bevoegdheid": Outcome("Afdelingen pakken het op vanuit hun eigen bevoegdheden", "doorgezet"),
-        "riec": Outcome("Inbrengen bij het RIEC", "doorgezet"),
+        "eigen_bevoegdheid": Outcome("Afdelingen pakken het op vanuit hun eigen bevoegdheden (overdracht vastleggen)",
+                                     "bronnenonderzoek", handover="intern"),
+        "riec": Outcome("Inbrengen bij het RIEC (verstrekking vastleggen)", "bronnenonderzoek", handover="riec"),
         "afsluiten": Outcome("Afsluiten: geen (bruikbare) hit", CLOSED, "geen_hit"),
     },
 }
@@ -66,9 +71,13 @@ def no_blocks_message(kind: str) -> str:
     return NO_BLOCKS_WEIGHING if kind == "intake" else NO_BLOCKS_NEXT_STEP
 
 
+# Outcomes recorded before weging 3 split its handover by who takes the regie.
+EARLIER_OUTCOMES = {("weging", "doorzetten"): "Doorzetten naar een afdeling of partner"}
+
+
 def outcome_label(kind: str, code: str) -> str:
     outcome = OUTCOMES.get(kind, {}).get(code)
-    return outcome.label if outcome else code
+    return outcome.label if outcome else EARLIER_OUTCOMES.get((kind, code), code)
 
 
 class WeighingForm(Form):

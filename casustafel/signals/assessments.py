@@ -21,6 +21,7 @@ from casustafel.privacy.decisions import notify_privacy_officers
 from casustafel.privacy.services import open_check, request_privacy_check
 from casustafel.signals.assessment_forms import (
     KIND_LABELS,
+    OUTCOMES,
     REQUEST_STATUSES,
     WEIGHING_STATUSES,
     PrivacyCheckRequestForm,
@@ -57,7 +58,7 @@ def assessment(signal_id, kind):
     if not form.validate_on_submit():
         return render_template("signals/assessment_retry.html", signal=signal, step="weighing", form=form)
     try:
-        record_assessment(current_user, signal, kind, answers=form.answers(), outcome=form.outcome.data,
+        assessment = record_assessment(current_user, signal, kind, answers=form.answers(), outcome=form.outcome.data,
                           rationale=form.rationale.data,
                           closing_reason=form.closing_reason.data if "closing_reason" in form else None)
     except TransitionError as error:
@@ -65,6 +66,10 @@ def assessment(signal_id, kind):
         flash(str(error), "error")
         return _back(signal, "wegingen")
     db.session.commit()
+    handover = OUTCOMES[kind][assessment.outcome].handover
+    if handover:
+        flash(f"De {KIND_LABELS[kind].lower()} is vastgelegd. Leg nu de overdracht vast.", "success")
+        return redirect(url_for("referrals.new", signal_id=signal.id, overdracht=handover))
     flash(f"De {KIND_LABELS[kind].lower()} is vastgelegd. Status: {signal.status_label}.", "success")
     return _back(signal, "wegingen")
 

@@ -23,6 +23,7 @@ from casustafel.permissions import can_view_signal_content, coordinator_records_
 from casustafel.privacy.services import latest_decision, open_check
 from casustafel.signals.assessment_forms import (
     KIND_LABELS,
+    OUTCOMES,
     REQUEST_STATUSES,
     WEIGHING_STATUSES,
     PrivacyCheckRequestForm,
@@ -56,6 +57,16 @@ class WorkflowPanel:
 
     def outcome_label(self, assessment) -> str:
         return outcome_label(assessment.kind, assessment.outcome)
+
+    @property
+    def pending_handover(self) -> str | None:
+        """The handover the latest weighing chose while the signal still waits for it (the
+        referral form's kind), else None."""
+        last = self.assessments[-1] if self.assessments else None
+        outcome = OUTCOMES.get(last.kind, {}).get(last.outcome) if last else None
+        if outcome is None or outcome.handover is None or self.signal.status != outcome.to_status:
+            return None
+        return outcome.handover
 
 
 def workflow_panel(signal) -> WorkflowPanel | None:

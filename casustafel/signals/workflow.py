@@ -18,6 +18,7 @@ closed = Namespace().signal("melding-afgesloten")
 
 QUESTION = "aanvulling_gevraagd"
 CLOSED = "afgesloten"
+HANDED_OVER = "doorgezet"
 
 TRANSITIONS: dict[str, frozenset[str]] = {
     "ingediend": frozenset({"intake"}),
@@ -53,6 +54,13 @@ NEEDS_NEXT_STEP = (
 )
 
 
+NEEDS_HANDOVER = (
+    "Een melding wordt alleen ‘Doorgezet’ door een verstuurde verstrekking of overdracht (aan een "
+    "partner of een afdeling). Leg die vast onder ‘Verstrekkingen’; na privacytoets 2B en het versturen "
+    "krijgt de melding deze status vanzelf."
+)
+
+
 class TransitionError(ValueError):
     """A refused status change, with a Dutch message for the user."""
 
@@ -72,11 +80,22 @@ def weighed_for_case_meeting(signal) -> bool:
             and (entered is None or latest.assessed_at >= entered))
 
 
+def _sent_handover_of(referral, signal) -> bool:
+    return (referral is not None and referral.signal_id == signal.id and referral.hands_over
+            and referral.status != "concept")
+
+
 def next_states(signal) -> list[str]:
-    """The states a signal may move to now (the question state excluded)."""
+    """The states a signal may move to by hand now (the question state excluded; ‘doorgezet’
+    only comes from sending a handover, see `transition`)."""
     if signal.status == QUESTION:
         return [signal.status_before_question] if signal.status_before_question else []
-    return sorted(TRANSITIONS.get(signal.status, ()))
+    return sorted(TRANSITIONS.get(signal.status, set()) - {HANDED_OVER})
+
+
+def may_hand_over(signal) -> bool:
+    """Sending a handover now moves the signal to ‘doorgezet’."""
+    return HANDED_OVER in TRANSITIONS.get(signal.status, ())
 
 
 def closing_reasons(status: str) -> dict[str, str]:
@@ -84,8 +103,13 @@ def closing_reasons(status: str) -> dict[str, str]:
 
 
 def transition(actor, signal, to_status: str, *, reason_code: str | None = None,
-               reason: str | None = None) -> SignalEvent:
-    """Move `signal` to `to_status` if the table allows it; record the event. Caller commits."""
+               reason: str | None = None, handover=None) -> SignalEvent:
+    """Move `signal` to `to_status` if the table allows it; record the event. Caller commits.
+
+    ‘doorgezet’ needs `handover`: the sent referral of this signal that hands the case over
+    (to a partner, or to a department: an internal handover). Nothing else reaches it, so the
+    register of disclosures counts every case the municipality passed on.
+    """
     current = signal.status
     if signal.destroyed_at is not None:
         raise TransitionError("De inhoud van deze melding is vernietigd; de status kan niet meer veranderen.")
@@ -101,6 +125,8 @@ def transition(actor, signal, to_status: str, *, reason_code: str | None = None,
         raise TransitionError(f"Van ‘{current}’ naar ‘{to_status}’ is geen toegestane stap.")
     elif current == "bronnenonderzoek" and to_status == "geagendeerd" and not weighed_for_case_meeting(signal):
         raise TransitionError(NEEDS_NEXT_STEP)
+    elif to_status == HANDED_OVER and not _sent_handover_of(handover, signal):
+        raise TransitionError(NEEDS_HANDOVER)
     if to_status == CLOSED:
         if reason_code not in closing_reasons(current):
             raise TransitionError("Kies een reden om de melding af te sluiten.")
