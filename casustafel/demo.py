@@ -22,7 +22,7 @@ from casustafel.admin.services import create_user, find_user_by_email
 from casustafel.breakglass.services import end_access, grant_access
 from casustafel.extensions import db
 from casustafel.meetings import services as meetings
-from casustafel.models import Department, Indicator, Partner, Phenomenon, Signal
+from casustafel.models import Department, Indicator, Partner, Phenomenon, Power, Signal
 from casustafel.models.roles import ROLE_LABELS, Role
 from casustafel.privacy.decisions import decide_privacy_check
 from casustafel.privacy.services import open_check, request_privacy_check
@@ -118,6 +118,7 @@ def weigh_to_sources(coordinator, officer, signal, registers=("brp", "bag", "kvk
     weging 4 for the casustafel."""
 
     record_assessment(coordinator, signal, "intake", outcome="verder_naar_weging",
+                      power=db.session.scalar(select(Power).where(Power.legal_basis == "Opiumwet art. 13b")),
                       answers={"ondermijning": True, "gemeentelijke_taak": True, "grondgebied": True},
                       rationale="Lokale verankering (pand in onze gemeente) en meerdere rode vlaggen.")
     record_assessment(coordinator, signal, "weging", outcome="bronnenonderzoek",

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from casustafel.extensions import db
-from casustafel.models import Assessment, AuditEvent, Signal, SignalEvent
+from casustafel.models import Assessment, AuditEvent, Power, Signal, SignalEvent
 from casustafel.signals.weighing import record_assessment
 from casustafel.signals.workflow import TransitionError
 from tests.conftest import status_events
@@ -26,7 +26,15 @@ NEXT_STEP_YES = {"c_hits": "ja", "c_actueel": "ja"}
 # Shared helpers -------------------------------------------------------------------------------
 
 
+def power_13b() -> Power:
+    return db.session.scalar(select(Power).where(Power.legal_basis == "Opiumwet art. 13b"))
+
+
 def weigh(client, signal, kind, answers, outcome, rationale=RATIONALE, **extra):
+    """Post a weighing form; an intake that goes on names the 13b power (weging 2) unless
+    `power` is given."""
+    if kind == "intake" and outcome == "verder_naar_weging":
+        extra.setdefault("power", str(power_13b().id))
     return post_prefixed(client, f"/meldingen/{signal.id}/weging/{kind}", kind,
                          {**answers, "outcome": outcome, "rationale": rationale, **extra})
 

@@ -46,7 +46,17 @@ from casustafel import dates
 from casustafel.demo import DEMO_PDF, DEMO_PNG
 from casustafel.extensions import db
 from casustafel.forms import DateField
-from casustafel.models import CHANNELS, SUBJECT_KINDS, SUBJECT_ROLES, Department, Indicator, Partner, Phenomenon, Signal
+from casustafel.models import (
+    CHANNELS,
+    SUBJECT_KINDS,
+    SUBJECT_ROLES,
+    Department,
+    Indicator,
+    Partner,
+    Phenomenon,
+    Power,
+    Signal,
+)
 from casustafel.web import pdf as web_pdf
 from tests.conftest import csrf_from, login
 
@@ -533,7 +543,8 @@ def through_the_workflow(cast: Cast, signal: Signal) -> None:
     users, reference, flask_app = cast.users, signal.reference, current_app
     coordinator, officer, member = users["coordinator"], users["privacy_officer"], users["member"]
     record_assessment(coordinator, signal, "intake", outcome="verder_naar_weging", rationale=NOTE,
-                      answers={"ondermijning": True, "gemeentelijke_taak": True, "grondgebied": True})
+                      answers={"ondermijning": True, "gemeentelijke_taak": True, "grondgebied": True},
+                      power=db.session.scalar(select(Power).where(Power.legal_basis == "Opiumwet art. 13b")))
     record_assessment(coordinator, signal, "weging", outcome="bronnenonderzoek", rationale=NOTE,
                       answers={"concreet": True, "recent": True, "trend": True})
     check_1 = request_privacy_check(coordinator, signal, "1", note=NOTE)

@@ -8,7 +8,7 @@ from sqlalchemy import select, update
 
 from casustafel.dates import utcnow
 from casustafel.extensions import db
-from casustafel.models import AuditEvent, SignalEvent, UserSession
+from casustafel.models import AuditEvent, Power, SignalEvent, UserSession
 from casustafel.privacy.decisions import decide_privacy_check
 from casustafel.privacy.services import request_privacy_check
 from casustafel.signals.weighing import record_assessment, record_source_query, weighing_record
@@ -40,7 +40,8 @@ def _weighed(make_user, make_signal):
     reporter = make_user("reporter", name=REPORTER)
     signal = make_signal(reporter, next_step=None)
     record_assessment(coordinator, signal, "intake", outcome="verder_naar_weging", rationale=INTAKE,
-                      answers={"ondermijning": True, "gemeentelijke_taak": True, "grondgebied": True})
+                      answers={"ondermijning": True, "gemeentelijke_taak": True, "grondgebied": True},
+                      power=db.session.scalar(select(Power).where(Power.legal_basis == "Opiumwet art. 13b")))
     record_assessment(coordinator, signal, "weging", outcome="bronnenonderzoek", rationale=WEGING,
                       answers={"concreet": True, "recent": True, "trend": False})
     check = request_privacy_check(coordinator, signal, "1")

@@ -21,6 +21,7 @@ from casustafel.models.meeting import (
     MeetingInvitee,
     MeetingStatus,
 )
+from casustafel.models.power import POWER_BODIES, Power
 from casustafel.models.privacy import (
     SUBJECT_REQUEST_STATUSES,
     SUBJECT_REQUEST_TYPES,
@@ -84,6 +85,7 @@ __all__ = [
     "LEGAL_HOLD_REASONS",
     "MEETING_KINDS",
     "MEETING_STATUSES",
+    "POWER_BODIES",
     "PRIVACY_CHECK_KINDS",
     "REFERRAL_CHANNELS",
     "REFERRAL_STATUSES",
@@ -126,6 +128,7 @@ __all__ = [
     "Partner",
     "Phenomenon",
     "PoliceInformation",
+    "Power",
     "PrivacyCheck",
     "ReferenceCounter",
     "Referral",

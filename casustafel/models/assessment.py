@@ -12,6 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from casustafel.dates import utcnow
 from casustafel.extensions import db
 from casustafel.models.base import Encrypted, new_uuid
+from casustafel.models.power import Power
 from casustafel.models.signal import Signal
 from casustafel.models.user import User
 
@@ -49,8 +50,14 @@ class Assessment(db.Model):
     rationale_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
     assessed_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("user_account.id"))
     assessed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Weging 2: the municipal task or power the signal concerns (and so the competent body);
+    # or, when it is not taken into handling, to whom it was referred (encrypted: may name someone).
+    power_id: Mapped[int | None] = mapped_column(ForeignKey("power.id"))
+    referred_to_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
 
     rationale = Encrypted()
+    referred_to = Encrypted()
 
     signal: Mapped[Signal] = relationship()
     assessed_by: Mapped[User | None] = relationship()
+    power: Mapped[Power | None] = relationship()

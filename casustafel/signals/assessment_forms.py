@@ -4,12 +4,14 @@ logging a source check. Each form lists exactly the fields the coordinator may s
 
 from typing import NamedTuple
 
-from wtforms import SelectField, TextAreaField
+from sqlalchemy import select
+from wtforms import SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
-from casustafel.forms import DateField, Form, not_in_future, required_radio
-from casustafel.models import ASSESSMENT_CRITERIA, REGISTERS, TO_CASE_MEETING
+from casustafel.extensions import db
+from casustafel.forms import DateField, Form, not_in_future, required_radio, strip_text
+from casustafel.models import ASSESSMENT_CRITERIA, REGISTERS, TO_CASE_MEETING, Power
 from casustafel.signals.workflow import CLOSED, closing_reasons
 
 YES_NO = [SelectChoice("ja", "Ja"), SelectChoice("nee", "Nee")]
@@ -29,6 +31,8 @@ class Outcome(NamedTuple):
 OUTCOMES: dict[str, dict[str, Outcome]] = {
     "intake": {
         "verder_naar_weging": Outcome("Verder naar de weging", "weging"),
+        "doorverwijzen": Outcome("Niet in behandeling — doorverwezen (geen taak van de gemeente)", CLOSED,
+                                 "doorverwezen"),
         "afsluiten": Outcome("Afsluiten", CLOSED),
     },
     "weging": {
@@ -122,6 +126,47 @@ class WeighingForm(Form):
         return valid
 
 
+NEED_POWER = "Kies de taak of bevoegdheid van de gemeente waar het signaal over gaat (weging 2)."
+NEED_REFERRED_TO = "Vul in naar wie het signaal is doorverwezen."
+NO_POWER = "Deze taak of bevoegdheid staat niet (meer) in de lijst."
+
+
+def _int_or_none(value):
+    try:
+        return int(value) if value not in (None, "") else None
+    except (TypeError, ValueError):
+        return -1  # not a choice: refused with NO_POWER
+
+
+def active_powers() -> list[Power]:
+    return list(db.session.scalars(select(Power).where(Power.active.is_(True)).order_by(Power.position, Power.id)))
+
+
+class IntakeWeighingForm(WeighingForm):
+    """Weging 1 and 2: weging 2 records the task or power (and so the competent body), or to
+    whom a signal outside the municipality's tasks was referred."""
+
+    power = SelectField("Taak of bevoegdheid van de gemeente", coerce=_int_or_none, default=None,
+                        invalid_choice_message=NO_POWER)
+    referred_to = StringField("Doorverwezen naar", filters=[strip_text],
+                              validators=[Length(max=200, message="Gebruik hooguit 200 tekens.")])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.power.choices = [SelectChoice("", "— kies een taak of bevoegdheid —")] + [
+            SelectChoice(p.id, p.full_label) for p in active_powers()]
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        if self.outcome.data == "verder_naar_weging" and self.power.data is None and not self.power.errors:
+            self.power.errors.append(NEED_POWER)
+            valid = False
+        if self.outcome.data == "doorverwijzen" and not self.referred_to.data:
+            self.referred_to.errors.append(NEED_REFERRED_TO)
+            valid = False
+        return valid
+
+
 def _weighing_form_class(kind: str) -> type[WeighingForm]:
     criteria = {
         f"c_{code}": required_radio(question, YES_NO, "Beantwoord deze vraag met ja of nee.")
@@ -140,7 +185,8 @@ def _weighing_form_class(kind: str) -> type[WeighingForm]:
     }
     if any(o.to_status == CLOSED and o.reason_code is None for o in OUTCOMES[kind].values()):
         fields["closing_reason"] = SelectField("Reden van afsluiten", default="")
-    return type(f"{kind.capitalize()}WeighingForm", (WeighingForm,), {"kind": kind, **criteria, **fields})
+    base = IntakeWeighingForm if kind == "intake" else WeighingForm
+    return type(f"{kind.capitalize()}WeighingForm", (base,), {"kind": kind, **criteria, **fields})
 
 
 WEIGHING_FORMS = {kind: _weighing_form_class(kind) for kind in ASSESSMENT_CRITERIA}

@@ -12,9 +12,7 @@ from flask_login import current_user
 
 from casustafel.audit_log import record_denial
 from casustafel.extensions import db
-from casustafel.models import (
-    ASSESSMENT_CRITERIA,
-)
+from casustafel.models import ASSESSMENT_CRITERIA, Power
 from casustafel.models.roles import Role
 from casustafel.permissions import role_required
 from casustafel.privacy.decisions import notify_privacy_officers
@@ -44,6 +42,14 @@ def _back(signal, anchor: str):
     return redirect(url_for("signals.detail", signal_id=signal.id, _anchor=anchor))
 
 
+def _weging_2(form) -> dict:
+    """The intake form's weging 2 fields for the service."""
+    if form.kind != "intake":
+        return {}
+    return {"power": db.session.get(Power, form.power.data) if form.power.data else None,
+            "referred_to": form.referred_to.data}
+
+
 @routes.route("/meldingen/<uuid:signal_id>/weging/<kind>", methods=["POST"])
 @role_required(Role.COORDINATOR)
 def assessment(signal_id, kind):
@@ -60,7 +66,8 @@ def assessment(signal_id, kind):
     try:
         assessment = record_assessment(current_user, signal, kind, answers=form.answers(), outcome=form.outcome.data,
                           rationale=form.rationale.data,
-                          closing_reason=form.closing_reason.data if "closing_reason" in form else None)
+                          closing_reason=form.closing_reason.data if "closing_reason" in form else None,
+                          **_weging_2(form))
     except TransitionError as error:
         db.session.rollback()
         flash(str(error), "error")

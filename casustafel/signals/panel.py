@@ -31,6 +31,7 @@ from casustafel.signals.assessment_forms import (
     outcome_label,
     weighing_form,
 )
+from casustafel.signals.weighing import weging_2_details
 
 
 @dataclass
@@ -57,6 +58,10 @@ class WorkflowPanel:
 
     def outcome_label(self, assessment) -> str:
         return outcome_label(assessment.kind, assessment.outcome)
+
+    @staticmethod
+    def weging_2(assessment) -> list[tuple[str, str]]:
+        return weging_2_details(assessment)
 
     @property
     def pending_handover(self) -> str | None:

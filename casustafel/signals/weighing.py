@@ -19,6 +19,7 @@ from casustafel.models import (
     Assessment,
     CheckStatus,
     Department,
+    Power,
     PrivacyCheck,
     Referral,
     SignalEvent,
@@ -29,6 +30,8 @@ from casustafel.privacy.services import latest_decision
 from casustafel.signals.assessment_forms import (
     KIND_LABELS,
     NEED_DATE,
+    NEED_POWER,
+    NEED_REFERRED_TO,
     NO_BLOCKS,
     NO_DATE,
     OUTCOMES,
@@ -44,18 +47,28 @@ class SourceQueryError(ValueError):
 
 
 def record_assessment(actor, signal, kind: str, *, answers: dict[str, bool], outcome: str,
-                      rationale: str, closing_reason: str | None = None) -> Assessment:
-    """Record a weighing and move the signal on. A 'no' at intake or weging 4 leaves only closing."""
+                      rationale: str, closing_reason: str | None = None, power: Power | None = None,
+                      referred_to: str | None = None) -> Assessment:
+    """Record a weighing and move the signal on. A 'no' at intake or weging 4 leaves only closing.
+
+    Weging 2 names the municipal task or power the signal concerns (`power`, and so the
+    competent body), or, for a signal outside the municipality's tasks, to whom it was referred.
+    """
     step = OUTCOMES[kind][outcome]
     if kind in NO_BLOCKS and step.to_status != CLOSED and not all(answers.values()):
         raise TransitionError(no_blocks_message(kind))
+    if kind == "intake" and outcome == "verder_naar_weging" and (power is None or not power.active):
+        raise TransitionError(NEED_POWER)
+    if outcome == "doorverwijzen" and not (referred_to or "").strip():
+        raise TransitionError(NEED_REFERRED_TO)
     if signal.status not in WEIGHING_STATUSES[kind]:
         raise TransitionError(f"Een {KIND_LABELS[kind].lower()} past niet bij de status ‘{signal.status_label}’.")
     if signal.status == "ingediend":
         transition(actor, signal, "intake")
     assessment = Assessment(signal_id=signal.id, kind=kind, answers=answers, outcome=outcome,
-                            assessed_by_id=actor.id)
+                            assessed_by_id=actor.id, power_id=power.id if kind == "intake" and power else None)
     assessment.rationale = rationale.strip()
+    assessment.referred_to = (referred_to or "").strip() or None if outcome == "doorverwijzen" else None
     db.session.add(assessment)
     db.session.flush()
     if step.to_status != signal.status:  # weging 4 towards the casustafel keeps the status
@@ -129,6 +142,21 @@ def _labels(codes, names: dict) -> str:
     return ", ".join(names.get(code, code) for code in codes or []) or "geen"
 
 
+def weging_2_details(assessment: Assessment) -> list[tuple[str, str]]:
+    """What weging 2 recorded: the task or power and its competent body, or to whom the signal
+    was referred; intake weighings from before migration 0017 have neither."""
+    if assessment.kind != "intake":
+        return []
+    if assessment.outcome == "doorverwijzen":
+        return [("Doorverwezen naar", assessment.referred_to or "niet vastgelegd")]
+    if assessment.power is not None:
+        return [("Bevoegd orgaan", assessment.power.body_label),
+                ("Taak of bevoegdheid", f"{assessment.power.label} ({assessment.power.legal_basis})")]
+    if assessment.outcome == "verder_naar_weging":
+        return [("Taak of bevoegdheid", "niet vastgelegd")]
+    return []
+
+
 def _check_step(check: PrivacyCheck, departments: dict) -> Step:
     details = [("Aangevraagd", local_time(check.requested_at) + (f" door {check.requested_by.display_name}"
                                                                   if check.requested_by else ""))]
@@ -161,6 +189,7 @@ def weighing_record(signal) -> list[Step]:
         kinds.add(a.kind)
         details = [(question, "Ja" if a.answers.get(code) else "Nee")
                    for code, question in ASSESSMENT_CRITERIA.get(a.kind, {}).items() if code in a.answers]
+        details += weging_2_details(a)
         steps.append(Step(a.assessed_at, KIND_LABELS.get(a.kind, a.kind), outcome_label(a.kind, a.outcome),
                           who=_name(a.assessed_by), reasons=a.rationale, details=details))
     departments = dict(db.session.execute(select(Department.id, Department.name)).all())

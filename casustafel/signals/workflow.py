@@ -37,6 +37,7 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 CLOSING_REASONS: dict[str, tuple[str, frozenset[str]]] = {
     "geen_ondermijning": ("Geen ondermijning", frozenset({"intake"})),
     "geen_gemeentelijke_taak": ("Geen gemeentelijke taak", frozenset({"intake"})),
+    "doorverwezen": ("Niet in behandeling genomen — doorverwezen", frozenset({"intake"})),
     "buiten_gemeente": ("Buiten de gemeente", frozenset({"intake"})),
     "geen_vervolg": ("Geen vervolg na weging", frozenset({"weging"})),
     "geen_hit": ("Geen hit in het bronnenonderzoek", frozenset({"bronnenonderzoek"})),
@@ -44,6 +45,9 @@ CLOSING_REASONS: dict[str, tuple[str, frozenset[str]]] = {
     "aanpak_afgerond": ("Aanpak en monitoring afgerond", frozenset({"monitoring"})),
     "doorgezet_afgerond": ("Doorgezet; geen eigen rol meer", frozenset({"doorgezet"})),
 }
+
+# Closed only by weging 2, which records to whom the signal was referred.
+WEIGHING_ONLY_REASONS = frozenset({"doorverwezen"})
 
 OPEN_STATES = frozenset(TRANSITIONS) - {CLOSED} | {QUESTION}
 
@@ -98,8 +102,11 @@ def may_hand_over(signal) -> bool:
     return HANDED_OVER in TRANSITIONS.get(signal.status, ())
 
 
-def closing_reasons(status: str) -> dict[str, str]:
-    return {code: label for code, (label, states) in CLOSING_REASONS.items() if status in states}
+def closing_reasons(status: str, *, by_hand: bool = True) -> dict[str, str]:
+    """The reasons a signal may close with from `status`; by hand (a form's list) without those
+    only a weighing sets."""
+    return {code: label for code, (label, states) in CLOSING_REASONS.items()
+            if status in states and not (by_hand and code in WEIGHING_ONLY_REASONS)}
 
 
 def transition(actor, signal, to_status: str, *, reason_code: str | None = None,
@@ -128,7 +135,7 @@ def transition(actor, signal, to_status: str, *, reason_code: str | None = None,
     elif to_status == HANDED_OVER and not _sent_handover_of(handover, signal):
         raise TransitionError(NEEDS_HANDOVER)
     if to_status == CLOSED:
-        if reason_code not in closing_reasons(current):
+        if reason_code not in closing_reasons(current, by_hand=False):
             raise TransitionError("Kies een reden om de melding af te sluiten.")
         signal.closed_at = utcnow()
         signal.closing_reason = reason_code
