@@ -21,6 +21,7 @@ from casustafel.models.meeting import (
     MeetingInvitee,
     MeetingStatus,
 )
+from casustafel.models.plan import CasePlan, MonitoringPeriod
 from casustafel.models.privacy import (
     SUBJECT_REQUEST_STATUSES,
     SUBJECT_REQUEST_TYPES,
@@ -111,6 +112,7 @@ __all__ = [
     "AuditHead",
     "AuditPruned",
     "BreakGlass",
+    "CasePlan",
     "CheckStatus",
     "Department",
     "DestructionRecord",
@@ -122,6 +124,7 @@ __all__ = [
     "Meeting",
     "MeetingInvitee",
     "MeetingStatus",
+    "MonitoringPeriod",
     "Notification",
     "Partner",
     "Phenomenon",
