@@ -35,6 +35,7 @@ from casustafel.referrals.services import (
     update_progress,
 )
 from casustafel.retention.destruction import run_retention
+from casustafel.signals.plan_services import PlanInput, record_plan
 from casustafel.signals.services import (
     LocationInput,
     SignalInput,
@@ -271,6 +272,12 @@ def _world(users: dict) -> None:
                                   owner_id=member.id, description="Integrale controle met politie en Enexis.")
     update_action(member, control, status="in_uitvoering", result="Controle gepland, netbeheerder gaat mee.")
     meetings.close(coordinator, held)
+    # Step 4: the case is the municipality's own; its plan of approach.
+    record_plan(coordinator, hemp, PlanInput(
+        goal="Het pand boven de winkel sluiten en de hennepteelt in de wijk blijvend stoppen.",
+        interventions="1. Integrale controle met politie en netbeheerder.\n2. Besluit sluiting art. 13b Opiumwet.\n"
+                      "3. Stopgesprek met de eigenaar van het pand.",
+        director_id=coordinator.id, review_on=today + timedelta(days=42)))
 
     upcoming = meeting(7, 14, 5)
     upcoming_item = meetings.add_item(coordinator, upcoming, exploitation, today)

@@ -87,6 +87,10 @@ TABLE = {
     "signals.assessment": ("POST", "/meldingen/{signal}/weging/intake", only(200, "coordinator")),
     "signals.privacy_check_request": ("POST", "/meldingen/{signal}/privacytoets", only(302, "coordinator")),
     "signals.source_query": ("POST", "/meldingen/{signal}/bronnen", only(302, "coordinator")),
+    # Step 4: {signal} is not in aanpak, so the coordinator is sent back to the workspace.
+    "signals.case_plan": ("POST", "/meldingen/{signal}/plan-van-aanpak", only(302, "coordinator")),
+    "signals.extend_monitoring_period": ("POST", "/meldingen/{signal}/monitoring/verlengen",
+                                         only(302, "coordinator")),
     "privacy.checks": ("GET", "/privacy/", only(200, "privacy_officer")),
     "privacy.check": (
         "GET", "/privacy/toetsen/{privacy_check}", {**only(200, "privacy_officer"), "coordinator": 404}

@@ -20,10 +20,12 @@ from casustafel.models import (
     AuditEvent,
     AuditPruned,
     BreakGlass,
+    CasePlan,
     DestructionRecord,
     InformationRequest,
     Location,
     Meeting,
+    MonitoringPeriod,
     PoliceInformation,
     PrivacyCheck,
     Referral,
@@ -180,7 +182,11 @@ def full_signal(app, make_signal, make_user):
     grant = BreakGlass(user_id=coordinator.id, role="coordinator", signal_id=signal.id,
                        signal_reference=signal.reference, expires_at=LONG_AGO)
     grant.reason = f"{MARK} noodtoegang"
-    db.session.add_all([action, police, grant])
+    plan = CasePlan(signal_id=signal.id, number=1, review_on=date(2029, 1, 1))
+    plan.goal, plan.interventions = f"{MARK} doel", f"{MARK} interventies"
+    extension = MonitoringPeriod(signal_id=signal.id, number=2, ends_on=date(2029, 6, 1))
+    extension.reason = f"{MARK} verlenging"
+    db.session.add_all([action, police, grant, plan, extension])
     db.session.commit()
     return signal, referral
 

@@ -5,6 +5,7 @@ the transition table, optimistic locking, legal hold, questions to the reporter 
 import html
 import itertools
 import re
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,7 @@ from casustafel.models import (
     Department,
     Feedback,
     InformationRequest,
+    MonitoringPeriod,
     Notification,
     PrivacyCheck,
     Signal,
@@ -84,6 +86,8 @@ def field_error(response, field_id: str) -> str:
 
 
 def closing_fields(from_status: str, to_status: str) -> dict:
+    if to_status == "monitoring":  # model protocol step 4: the monitoring has an end date
+        return {"monitoring_until": (date.today() + timedelta(days=90)).isoformat()}
     if to_status == CLOSED:
         return {"closing_reason": next(iter(closing_reasons(from_status)))}
     if from_status == CLOSED:
@@ -208,8 +212,12 @@ def test_an_unknown_signal_answers_404_and_logs_a_denial(client, coordinator, pa
 def test_transition_allows_every_step_of_the_table(make_signal, make_user, from_status, to_status):
     actor = make_user("coordinator")
     signal = make_signal(None, status=from_status)
+    fields = closing_fields(from_status, to_status)
+    if "monitoring_until" in fields:  # recorded first, as the status form does (signals/plan_services.py)
+        until = date.fromisoformat(fields.pop("monitoring_until"))
+        db.session.add(MonitoringPeriod(signal_id=signal.id, number=1, ends_on=until))
     event_ = transition(actor, signal, to_status, **{
-        k if k != "closing_reason" else "reason_code": v for k, v in closing_fields(from_status, to_status).items()})
+        k if k != "closing_reason" else "reason_code": v for k, v in fields.items()})
     assert signal.status == to_status
     assert (event_.from_status, event_.to_status, event_.actor_id) == (from_status, to_status, actor.id)
 

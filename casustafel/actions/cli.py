@@ -1,4 +1,5 @@
-"""`flask actions remind`: a daily reminder to the owners of actions that are due or overdue."""
+"""`flask actions remind`: a daily reminder to the owners of actions that are due or overdue,
+and to the coordinators when the monitoring of a case has ended (model protocol step 4)."""
 
 
 import click
@@ -7,6 +8,7 @@ from flask.cli import AppGroup
 from casustafel import dates
 from casustafel.actions.services import remind
 from casustafel.extensions import db
+from casustafel.signals.plan_services import remind as remind_monitoring
 
 actions_cli = AppGroup("actions", help="Acties (interventies).")
 
@@ -15,7 +17,11 @@ actions_cli = AppGroup("actions", help="Acties (interventies).")
 @click.option("--days", default=3, show_default=True, type=click.IntRange(min=0),
               help="Herinner aan acties die binnen zoveel dagen verlopen (en aan verlopen acties).")
 def actions_remind(days):
-    """Queue a reminder without content per owner; at most once a day per action. Run from a timer."""
-    reminded, messages = remind(None, dates.today(), days)
+    """Queue a reminder without content per owner; at most once a day per action. Tell the
+    coordinators when a monitoring period has ended, at most once a day per case. Run from a timer."""
+    today = dates.today()
+    reminded, messages = remind(None, today, days)
+    ended, notices = remind_monitoring(None, today)
     db.session.commit()
     click.echo(f"{reminded} actie(s) herinnerd, {messages} bericht(en) klaargezet.")
+    click.echo(f"{ended} zaak/zaken met afgelopen monitoring, {notices} bericht(en) klaargezet.")

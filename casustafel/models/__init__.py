@@ -21,6 +21,7 @@ from casustafel.models.meeting import (
     MeetingInvitee,
     MeetingStatus,
 )
+from casustafel.models.plan import CasePlan, MonitoringPeriod
 from casustafel.models.power import POWER_BODIES, Power
 from casustafel.models.privacy import (
     SUBJECT_REQUEST_STATUSES,
@@ -113,6 +114,7 @@ __all__ = [
     "AuditHead",
     "AuditPruned",
     "BreakGlass",
+    "CasePlan",
     "CheckStatus",
     "Department",
     "DestructionRecord",
@@ -124,6 +126,7 @@ __all__ = [
     "Meeting",
     "MeetingInvitee",
     "MeetingStatus",
+    "MonitoringPeriod",
     "Notification",
     "Partner",
     "Phenomenon",

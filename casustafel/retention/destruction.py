@@ -25,11 +25,13 @@ from casustafel.models import (
     Assessment,
     Attachment,
     BreakGlass,
+    CasePlan,
     DestructionRecord,
     Feedback,
     InformationRequest,
     Location,
     Meeting,
+    MonitoringPeriod,
     PoliceInformation,
     PrivacyCheck,
     Referral,
@@ -82,6 +84,8 @@ def destroy_signals(ids: list, now: datetime, record_cutoff: date) -> dict:
         (AgendaItem, ("notes_enc", "decision_rationale_enc")),
         (Action, ("description_enc", "result_enc")),
         (BreakGlass, ("reason_enc",)),
+        (CasePlan, ("goal_enc", "interventions_enc")),
+        (MonitoringPeriod, ("reason_enc",)),
     ):
         db.session.execute(update(model).where(model.signal_id.in_(ids)).values(**dict.fromkeys(columns)),
                            execution_options={"synchronize_session": False})

@@ -1,12 +1,14 @@
 """The workflow panel of the coordinator's workspace: the weighings, privacy checks and source
-checks of a signal with the form for the next step (templates/signals/_workflow_panels.html,
-through `template_helpers`, registered app-wide by the factory)."""
+checks of a signal with the form for the next step (templates/signals/_workflow_panels.html),
+and the plan of approach with the monitoring (templates/signals/_plan_panel.html), through
+`template_helpers`, registered app-wide by the factory."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from flask_login import current_user
 from sqlalchemy import select
 
+from casustafel import dates
 from casustafel.extensions import db
 from casustafel.models import (
     ASSESSMENT_CRITERIA,
@@ -30,6 +32,15 @@ from casustafel.signals.assessment_forms import (
     SourceQueryForm,
     outcome_label,
     weighing_form,
+)
+from casustafel.signals.plan_forms import CasePlanForm, ExtendMonitoringForm
+from casustafel.signals.plan_services import (
+    PLAN_STATUSES,
+    Overdue,
+    overdue,
+    periods_of,
+    plans_of,
+    possible_directors,
 )
 from casustafel.signals.weighing import weging_2_details
 
@@ -102,5 +113,43 @@ def workflow_panel(signal) -> WorkflowPanel | None:
     return panel
 
 
+@dataclass
+class PlanPanel:
+    """Step 4: every version of the plan of approach and every end date of the monitoring,
+    what is overdue, and the forms."""
+
+    signal: object
+    plans: list = field(default_factory=list)  # newest first
+    periods: list = field(default_factory=list)  # oldest first
+    overdue: Overdue = field(default_factory=Overdue)
+    plan_form: object = None
+    extend_form: object = None
+
+    @property
+    def plan(self):
+        return self.plans[0] if self.plans else None
+
+    @property
+    def period(self):
+        return self.periods[-1] if self.periods else None
+
+
+def plan_panel(signal) -> PlanPanel | None:
+    """The plan panel for the coordinator's workspace; None for anyone else or before the case
+    is in aanpak without anything recorded."""
+    if not (current_user.is_authenticated and current_user.has_role(Role.COORDINATOR)
+            and can_view_signal_content(current_user, signal)):
+        return None
+    panel = PlanPanel(signal=signal, plans=plans_of(signal), periods=periods_of(signal))
+    if signal.status not in PLAN_STATUSES and not (panel.plans or panel.periods):
+        return None
+    panel.overdue = overdue(signal, panel.plan, panel.period, dates.today())
+    if signal.status in PLAN_STATUSES:
+        panel.plan_form = CasePlanForm(possible_directors(), panel.plan, formdata=None)
+    if signal.status == "monitoring" and panel.period is not None:
+        panel.extend_form = ExtendMonitoringForm(panel.period, formdata=None)
+    return panel
+
+
 def template_helpers():
-    return {"workflow_panel": workflow_panel}
+    return {"workflow_panel": workflow_panel, "plan_panel": plan_panel}

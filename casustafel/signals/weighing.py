@@ -17,8 +17,10 @@ from casustafel.models import (
     STATUSES,
     AgendaItem,
     Assessment,
+    CasePlan,
     CheckStatus,
     Department,
+    MonitoringPeriod,
     Power,
     PrivacyCheck,
     Referral,
@@ -179,10 +181,27 @@ def _check_step(check: PrivacyCheck, departments: dict) -> Step:
     return Step(check.decided_at, check.kind_label, outcome, who=who, reasons=check.rationale, details=details)
 
 
+def _step_4(signal) -> list[Step]:
+    """Model protocol step 4: every version of the plan of approach and every end date of the
+    monitoring (the start and each extension with its reason)."""
+    steps = []
+    for plan in db.session.scalars(select(CasePlan).where(CasePlan.signal_id == signal.id)):
+        title = "Plan van aanpak" if plan.number == 1 else f"Plan van aanpak herzien (versie {plan.number})"
+        steps.append(Step(plan.recorded_at, title, "Vastgelegd", who=_name(plan.recorded_by), details=[
+            ("Doel", plan.goal or "—"), ("Interventies", plan.interventions or "—"),
+            ("Casusregisseur", _name(plan.director) or "—"), ("Evaluatiedatum", f"{plan.review_on:%d-%m-%Y}")]))
+    for period in db.session.scalars(select(MonitoringPeriod).where(MonitoringPeriod.signal_id == signal.id)):
+        steps.append(Step(period.set_at, "Monitoring verlengd" if period.is_extension else "Monitoring gestart",
+                          f"Monitoring tot en met {period.ends_on:%d-%m-%Y}", who=_name(period.set_by),
+                          reasons=period.reason))
+    return steps
+
+
 def weighing_record(signal) -> list[Step]:
-    """Every weighing, privacy check, source check, decision and referral of the signal in the
-    order they happened, with who, when, outcome and reasons; a weighing the signal passed
-    without one is listed as not recorded (signals from before it existed)."""
+    """Every weighing, privacy check, source check, decision, referral, plan of approach and
+    monitoring period of the signal in the order they happened, with who, when, outcome and
+    reasons; a weighing the signal passed without one is listed as not recorded (signals from
+    before it existed)."""
     steps = []
     kinds = set()
     for a in db.session.scalars(select(Assessment).where(Assessment.signal_id == signal.id)):
@@ -210,6 +229,7 @@ def weighing_record(signal) -> list[Step]:
         steps.append(Step(datetime.combine(r.sent_on, datetime.min.time()), f"Verstrekking aan {r.partner.name}",
                           "Verstuurd", who=_name(r.created_by), reasons=r.purpose,
                           details=[("Grondslag", r.legal_ground_label), ("Verstrekt", r.disclosed_label)]))
+    steps += _step_4(signal)
     for event in db.session.scalars(select(SignalEvent).where(SignalEvent.signal_id == signal.id)
                                     .order_by(SignalEvent.occurred_at)):
         kind = PASSED_WITH.get(event.to_status)

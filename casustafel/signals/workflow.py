@@ -8,9 +8,9 @@ from blinker import Namespace
 from sqlalchemy import func, select
 
 from casustafel.audit_log import record
-from casustafel.dates import utcnow
+from casustafel.dates import today, utcnow
 from casustafel.extensions import db
-from casustafel.models import TO_CASE_MEETING, Assessment, SignalEvent
+from casustafel.models import TO_CASE_MEETING, Assessment, MonitoringPeriod, SignalEvent
 
 # Sent when a signal is closed (sender: the signal; actor=): other features act on it without
 # this module knowing them, e.g. referrals deletes police information.
@@ -57,6 +57,11 @@ NEEDS_NEXT_STEP = (
     "daarna kan de melding op de agenda."
 )
 
+NEEDS_MONITORING_END = (
+    "Vul bij ‘Monitoring tot en met’ in tot wanneer de monitoring loopt (vandaag of later). "
+    "Zonder einddatum kan de zaak niet naar monitoring."
+)
+
 
 NEEDS_HANDOVER = (
     "Een melding wordt alleen ‘Doorgezet’ door een verstuurde verstrekking of overdracht (aan een "
@@ -87,6 +92,19 @@ def weighed_for_case_meeting(signal) -> bool:
 def _sent_handover_of(referral, signal) -> bool:
     return (referral is not None and referral.signal_id == signal.id and referral.hands_over
             and referral.status != "concept")
+def monitoring_end_set(signal) -> bool:
+    """A monitoring end date of today or later was recorded since the signal last entered
+    in_aanpak (model protocol step 4: monitoring has an end)."""
+    entered = db.session.scalar(
+        select(func.max(SignalEvent.occurred_at))
+        .where(SignalEvent.signal_id == signal.id, SignalEvent.to_status == "in_aanpak")
+    )
+    latest = db.session.scalar(
+        select(MonitoringPeriod).where(MonitoringPeriod.signal_id == signal.id)
+        .order_by(MonitoringPeriod.number.desc()).limit(1)
+    )
+    return (latest is not None and latest.ends_on >= today()
+            and (entered is None or latest.set_at >= entered))
 
 
 def next_states(signal) -> list[str]:
@@ -134,6 +152,8 @@ def transition(actor, signal, to_status: str, *, reason_code: str | None = None,
         raise TransitionError(NEEDS_NEXT_STEP)
     elif to_status == HANDED_OVER and not _sent_handover_of(handover, signal):
         raise TransitionError(NEEDS_HANDOVER)
+    elif current == "in_aanpak" and to_status == "monitoring" and not monitoring_end_set(signal):
+        raise TransitionError(NEEDS_MONITORING_END)
     if to_status == CLOSED:
         if reason_code not in closing_reasons(current, by_hand=False):
             raise TransitionError("Kies een reden om de melding af te sluiten.")

@@ -26,6 +26,7 @@ from casustafel.permissions import role_required
 from casustafel.signals import services
 from casustafel.signals.common import get_signal_or_404, waiting_since, waits_too_long
 from casustafel.signals.linked import find_linked, record_linked_viewed
+from casustafel.signals.plan_services import start_monitoring
 from casustafel.signals.workflow import (
     CLOSED,
     CLOSING_REASONS,
@@ -113,7 +114,10 @@ def change_status(signal_id):
         elif signal.status == QUESTION:
             reason_code = "vraag_ingetrokken"
         try:
-            transition(current_user, signal, to_status, reason_code=reason_code, reason=form.reason.data or None)
+            if to_status == "monitoring" and signal.status == "in_aanpak":  # step 4: monitoring has an end
+                start_monitoring(current_user, signal, form.monitoring_until.data, reason=form.reason.data or None)
+            else:
+                transition(current_user, signal, to_status, reason_code=reason_code, reason=form.reason.data or None)
         except TransitionError as error:
             db.session.rollback()
             form.to_status.errors.append(str(error))

@@ -5,9 +5,9 @@ from wtforms import HiddenField, RadioField, SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
-from casustafel.forms import Form, strip_text
+from casustafel.forms import AnyValue, DateField, Form, not_in_past, strip_text
 from casustafel.models import FEEDBACK_MESSAGES, LEGAL_HOLD_REASONS, STATUSES, Signal
-from casustafel.signals.workflow import CLOSED, QUESTION, closing_reasons, next_states
+from casustafel.signals.workflow import CLOSED, NEEDS_MONITORING_END, QUESTION, closing_reasons, next_states
 from casustafel.web import locking
 
 # Feedback the coordinator picks; the question message goes only with a question.
@@ -26,6 +26,8 @@ class StatusForm(VersionedForm):
     reason = TextAreaField(
         "Toelichting", filters=[strip_text], validators=[Length(max=2000, message="Gebruik hooguit 2000 tekens.")]
     )
+    # Required when a case in aanpak moves to monitoring (checked below), so not "(niet verplicht)".
+    monitoring_until = DateField("Monitoring tot en met", validators=[AnyValue(), not_in_past])
 
     def __init__(self, signal: Signal, **kwargs):
         super().__init__(prefix="status", **kwargs)
@@ -53,6 +55,15 @@ class StatusForm(VersionedForm):
     def validate_reason(self, field):
         if self.signal.status == CLOSED and not field.data:
             raise ValidationError("Geef aan waarom de melding wordt heropend.")
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        until = self.monitoring_until
+        if (self.to_status.data == "monitoring" and self.signal.status == "in_aanpak"
+                and until.data is None and not until.errors):
+            until.errors = [NEEDS_MONITORING_END]
+            return False
+        return valid
 
 
 class LegalHoldForm(VersionedForm):

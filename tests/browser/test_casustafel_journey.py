@@ -323,6 +323,7 @@ def test_a_signal_goes_through_the_whole_casustafel_workflow(browser, open_brows
     # Monitoring, then closing with a reason, and the closing message to the reporter.
     coordinator.goto(workspace)
     expect(page.get_by_role("region", name="Acties bij deze melding")).to_contain_text("Afgerond")
+    page.get_by_label("Monitoring tot en met").fill((date.today() + timedelta(days=90)).isoformat())  # step 4
     _status(page, "Monitoring")
     _flash(coordinator, "De status is gewijzigd in ‘Monitoring’.")
     _status(page, "Afgesloten", closing_reason="Aanpak en monitoring afgerond")
