@@ -9,7 +9,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from casustafel.forms import DateField, Form, not_in_future, required_radio
-from casustafel.models import ASSESSMENT_CRITERIA, REGISTERS, TO_CASE_MEETING
+from casustafel.models import ASSESSMENT_CRITERIA, CONFIGURABLE_KINDS, REGISTERS, TO_CASE_MEETING, criteria_questions
 from casustafel.signals.workflow import CLOSED, closing_reasons
 
 YES_NO = [SelectChoice("ja", "Ja"), SelectChoice("nee", "Nee")]
@@ -75,6 +75,7 @@ class WeighingForm(Form):
     """Base of the two weighing forms; the criteria are added per kind below."""
 
     kind = ""
+    criteria: dict[str, str] = {}  # code → question, as this form asks them
 
     @property
     def title(self) -> str:
@@ -91,10 +92,10 @@ class WeighingForm(Form):
             ]
 
     def criteria_fields(self):
-        return [self[f"c_{code}"] for code in ASSESSMENT_CRITERIA[self.kind]]
+        return [self[f"c_{code}"] for code in self.criteria]
 
     def answers(self) -> dict[str, bool]:
-        return {code: self[f"c_{code}"].data == "ja" for code in ASSESSMENT_CRITERIA[self.kind]}
+        return {code: self[f"c_{code}"].data == "ja" for code in self.criteria}
 
     def needs_closing_reason(self) -> bool:
         outcome = OUTCOMES[self.kind].get(self.outcome.data)
@@ -113,10 +114,11 @@ class WeighingForm(Form):
         return valid
 
 
-def _weighing_form_class(kind: str) -> type[WeighingForm]:
+def _weighing_form_class(kind: str, questions: dict[str, str] | None = None) -> type[WeighingForm]:
+    questions = ASSESSMENT_CRITERIA[kind] if questions is None else questions
     criteria = {
         f"c_{code}": required_radio(question, YES_NO, "Beantwoord deze vraag met ja of nee.")
-        for code, question in ASSESSMENT_CRITERIA[kind].items()
+        for code, question in questions.items()
     }
     # Created after the criteria so the form (and its error summary) keeps the page order.
     fields = {
@@ -131,13 +133,17 @@ def _weighing_form_class(kind: str) -> type[WeighingForm]:
     }
     if any(o.to_status == CLOSED and o.reason_code is None for o in OUTCOMES[kind].values()):
         fields["closing_reason"] = SelectField("Reden van afsluiten", default="")
-    return type(f"{kind.capitalize()}WeighingForm", (WeighingForm,), {"kind": kind, **criteria, **fields})
+    return type(f"{kind.capitalize()}WeighingForm", (WeighingForm,),
+                {"kind": kind, "criteria": dict(questions), **criteria, **fields})
 
 
-WEIGHING_FORMS = {kind: _weighing_form_class(kind) for kind in ASSESSMENT_CRITERIA}
+WEIGHING_FORMS = {kind: _weighing_form_class(kind) for kind in ASSESSMENT_CRITERIA if kind not in CONFIGURABLE_KINDS}
 
 
 def weighing_form(kind: str, **kwargs) -> WeighingForm:
+    """The form of a weighing; one whose criteria the municipality keeps asks those in use now."""
+    if kind in CONFIGURABLE_KINDS:
+        return _weighing_form_class(kind, criteria_questions(kind))(**kwargs)
     return WEIGHING_FORMS[kind](**kwargs)
 
 

@@ -9,7 +9,6 @@ from sqlalchemy import select
 
 from casustafel.extensions import db
 from casustafel.models import (
-    ASSESSMENT_CRITERIA,
     REGISTERS,
     SHAREABLE_FIELDS,
     Assessment,
@@ -17,6 +16,7 @@ from casustafel.models import (
     PrivacyCheck,
     SourceQuery,
     User,
+    answered_criteria,
 )
 from casustafel.models.roles import Role
 from casustafel.permissions import can_view_signal_content, coordinator_records_privacy_checks
@@ -50,12 +50,16 @@ class WorkflowPanel:
     decide_here: bool = False
 
     kinds = KIND_LABELS
-    criteria = ASSESSMENT_CRITERIA
     registers = REGISTERS
     fields = SHAREABLE_FIELDS
 
     def outcome_label(self, assessment) -> str:
         return outcome_label(assessment.kind, assessment.outcome)
+
+    @staticmethod
+    def answers(assessment) -> list:
+        """(question, answer) as asked, also for a criterion out of use since."""
+        return answered_criteria(assessment)
 
 
 def workflow_panel(signal) -> WorkflowPanel | None:
