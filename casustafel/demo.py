@@ -121,7 +121,8 @@ def weigh_to_sources(coordinator, officer, signal, registers=("brp", "bag", "kvk
     record_assessment(coordinator, signal, "intake", outcome="verder_naar_weging",
                       power=db.session.scalar(select(Power).where(Power.legal_basis == "Opiumwet art. 13b")),
                       answers={"ondermijning": True, "gemeentelijke_taak": True, "grondgebied": True},
-                      rationale="Lokale verankering (pand in onze gemeente) en meerdere rode vlaggen.")
+                      rationale="Checklist CCV: gelegenheidsstructuren in de zakelijke omgeving (winkel met "
+                                "bovenwoning) en meerdere indicatoren van signalering.")
     record_assessment(coordinator, signal, "weging", outcome="bronnenonderzoek",
                       answers={"concreet": True, "recent": True, "trend": True},
                       rationale="Concreet en recent; past in de trend van hennepteelt in bovenwoningen.")
@@ -152,7 +153,7 @@ def _world(users: dict) -> None:
                      "vaak met Belgisch kenteken. De winkel beneden is overdag gesloten.\n\n"
                      "De bewoner betaalde vorige week € 4.850 aan gemeentelijke belastingen contant."),
         phenomenon_id=_phenomenon("Hennepteelt"),
-        indicator_ids=_indicators("lokale_verankering", "signalering"),
+        indicator_ids=_indicators("kenmerken", "lokale_verankering", "signalering", each=3),
         indicator_explanation="Afgeplakte ramen, geur, veel wisselend bezoek en contante betalingen.",
         observed_from=today - timedelta(days=40), observed_until=today - timedelta(days=3),
         urgent=False, reporter_unnamed=False, reporter_phone="06 12345678",
@@ -196,7 +197,7 @@ def _world(users: dict) -> None:
     exploitation = build_signal(colleague, SignalInput(
         description="Een nagelsalon waar medewerkers lijken te wonen. " + "Er slapen mensen in de achterkamer. " * 12,
         phenomenon_id=_phenomenon("Arbeidsuitbuiting"),
-        indicator_ids=_indicators("lokale_verankering", "signalering", each=1),
+        indicator_ids=_indicators("kenmerken", "lokale_verankering", "signalering", each=1),
         observed_from=today - timedelta(days=20),
         subjects=[SubjectInput(kind="persoon", role="mogelijk_slachtoffer", name="Nguyễn Thị Hương",
                                birth_date=date(2001, 2, 28)),

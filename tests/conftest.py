@@ -49,7 +49,8 @@ def pinned_day():
         yield
 
 
-SEEDED_TABLES = ("phenomenon", "indicator", "partner", "power")  # default lists inserted by the migrations
+# The default lists inserted by the migrations.
+SEEDED_TABLES = ("phenomenon", "indicator", "partner", "power", "weighing_criterion")
 _seed_rows: dict[str, list[dict]] = {}
 
 

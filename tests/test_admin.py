@@ -261,7 +261,7 @@ def test_default_lists_are_seeded_by_the_migration():
     names = set(db.session.scalars(select(Phenomenon.name)))
     assert {"Hennepteelt", "Arbeidsuitbuiting", "Zorgfraude (pgb, Wmo, Jeugdwet)", "Overig"} <= names
     groups = set(db.session.scalars(select(Indicator.group)))
-    assert groups == {"lokale_verankering", "signalering"}
+    assert groups == {"kenmerken", "lokale_verankering", "signalering"}
 
 
 def test_admin_adds_a_phenomenon_that_the_meldpunt_form_then_offers(client, make_user, login_as, app):

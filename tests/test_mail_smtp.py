@@ -277,8 +277,10 @@ MARKERS = {
 
 def meldpunt_post(markers: dict) -> dict:
     phenomenon = db.session.scalar(select(Phenomenon).where(Phenomenon.name == "Hennepteelt"))
-    local = db.session.scalar(select(Indicator).where(Indicator.group == "lokale_verankering").limit(1))
-    flagged = db.session.scalar(select(Indicator).where(Indicator.group != "lokale_verankering").limit(1))
+    local = db.session.scalar(select(Indicator).where(Indicator.group == "lokale_verankering",
+                                                      Indicator.active.is_(True)).limit(1))
+    flagged = db.session.scalar(select(Indicator).where(Indicator.group == "signalering",
+                                                        Indicator.active.is_(True)).limit(1))
     post = {
         "phenomenon_id": str(phenomenon.id),
         "indicators_local": [str(local.id)] if local else [],

@@ -143,6 +143,8 @@ TABLE = {
     "admin.partner_internal": ("POST", "/beheer/verstrekkingspartners/1/intern", only(302, "admin")),
     "admin.powers": ("GET", "/beheer/bevoegdheden", only(200, "admin")),
     "admin.power_toggle": ("POST", "/beheer/bevoegdheden/1/in-gebruik", only(302, "admin")),
+    "admin.criteria": ("GET", "/beheer/wegingscriteria", only(200, "admin")),
+    "admin.criterion_toggle": ("POST", "/beheer/wegingscriteria/1/wisselen", only(302, "admin")),
     "reports.index": ("GET", "/cijfers/", only(200, "coordinator")),
     "reports.export": ("GET", "/cijfers/export.csv", only(200, "coordinator")),
     "reports.yearly_pdf": ("GET", "/cijfers/jaaroverzicht-2025.pdf", only(200, "coordinator")),

@@ -76,7 +76,8 @@ ADDRESS_FIELDS = ("street", "house_number", "house_number_addition", "postcode",
 
 
 def indicator_ids(group: str) -> list[int]:
-    return list(db.session.scalars(select(Indicator.id).where(Indicator.group == group).order_by(Indicator.id)))
+    return list(db.session.scalars(select(Indicator.id).where(Indicator.group == group, Indicator.active.is_(True))
+                                   .order_by(Indicator.id)))
 
 
 

@@ -1,4 +1,5 @@
-"""Admin pages for the lists the meldpunt uses: phenomena (two levels) and indicators."""
+"""Admin pages for the lists the meldpunt uses: phenomena (two levels) and indicators, each
+indicator with its source (the CCV's checklist beoordelingskader or the municipality's policy)."""
 
 from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
@@ -9,7 +10,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from casustafel.audit_log import record, record_denial
 from casustafel.extensions import db
-from casustafel.forms import Form
+from casustafel.forms import Form, strip_text
 from casustafel.models import INDICATOR_GROUPS, Indicator, Phenomenon
 from casustafel.models.roles import Role
 from casustafel.permissions import role_required
@@ -29,6 +30,12 @@ class IndicatorForm(Form):
         "Groep",
         choices=[SelectChoice(k, v) for k, v in INDICATOR_GROUPS.items()],
         validators=[InputRequired("Kies een groep.")],
+    )
+    source = StringField(
+        "Bron",
+        filters=[strip_text],
+        description="Waar de indicator vandaan komt: het beleid van de gemeente of de checklist van het CCV.",
+        validators=[Optional(), Length(max=300, message="Gebruik hooguit 300 tekens.")],
     )
 
 
@@ -68,7 +75,8 @@ def catalogue():
                                position=_next_position(Phenomenon)), f"Fenomeen ‘{name}’ is toegevoegd.")
     if indicator_form.label.data is not None and indicator_form.validate_on_submit():
         label = indicator_form.label.data.strip()
-        return _add(Indicator(label=label, group=indicator_form.group.data, position=_next_position(Indicator)),
+        return _add(Indicator(label=label, group=indicator_form.group.data, source=indicator_form.source.data or None,
+                              position=_next_position(Indicator)),
                     f"Indicator ‘{label}’ is toegevoegd.")
     phenomena = db.session.scalars(
         select(Phenomenon).where(Phenomenon.parent_id.is_(None)).order_by(Phenomenon.position)

@@ -1,7 +1,15 @@
 """All models, imported here so Alembic and the app see the whole schema."""
 
 from casustafel.models.action import ACTION_STATUSES, ACTION_TYPES, Action, ActionStatus
-from casustafel.models.assessment import ASSESSMENT_CRITERIA, TO_CASE_MEETING, Assessment
+from casustafel.models.assessment import (
+    ASSESSMENT_CRITERIA,
+    CONFIGURABLE_KINDS,
+    TO_CASE_MEETING,
+    Assessment,
+    WeighingCriterion,
+    answered_criteria,
+    criteria_questions,
+)
 from casustafel.models.audit import AnomalyReview, AuditCheckpoint, AuditEvent, AuditHead, AuditPruned
 from casustafel.models.catalogue import INDICATOR_GROUPS, Indicator, Phenomenon
 from casustafel.models.checks import (
@@ -79,6 +87,7 @@ __all__ = [
     "ACTION_TYPES",
     "ASSESSMENT_CRITERIA",
     "CHANNELS",
+    "CONFIGURABLE_KINDS",
     "DECISIONS",
     "FEEDBACK_MESSAGES",
     "INDICATOR_GROUPS",
@@ -151,6 +160,9 @@ __all__ = [
     "User",
     "UserRole",
     "UserSession",
+    "WeighingCriterion",
+    "answered_criteria",
+    "criteria_questions",
 ]
 
 # The vocabularies templates compare with (web.init_app makes them template globals).

@@ -6,6 +6,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from casustafel.extensions import db
 
 INDICATOR_GROUPS = {
+    "kenmerken": "Kenmerken van ondermijning",
     "lokale_verankering": "Lokale verankering",
     "signalering": "Signalering (rode vlaggen)",
 }
@@ -33,11 +34,15 @@ class Phenomenon(db.Model):
 
 
 class Indicator(db.Model):
+    """One point of the indicator checklist, with where it comes from (the CCV's checklist
+    beoordelingskader, or the municipality's own policy)."""
+
     __tablename__ = "indicator"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     group: Mapped[str] = mapped_column(String(32))
     label: Mapped[str] = mapped_column(String(200))
+    source: Mapped[str | None] = mapped_column(String(300))
     position: Mapped[int] = mapped_column(default=0)
     active: Mapped[bool] = mapped_column(default=True)
 

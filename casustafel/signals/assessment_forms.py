@@ -11,7 +11,14 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Va
 
 from casustafel.extensions import db
 from casustafel.forms import DateField, Form, not_in_future, required_radio, strip_text
-from casustafel.models import ASSESSMENT_CRITERIA, REGISTERS, TO_CASE_MEETING, Power
+from casustafel.models import (
+    ASSESSMENT_CRITERIA,
+    CONFIGURABLE_KINDS,
+    REGISTERS,
+    TO_CASE_MEETING,
+    Power,
+    criteria_questions,
+)
 from casustafel.signals.workflow import CLOSED, closing_reasons
 
 YES_NO = [SelectChoice("ja", "Ja"), SelectChoice("nee", "Nee")]
@@ -88,6 +95,7 @@ class WeighingForm(Form):
     """Base of the two weighing forms; the criteria are added per kind below."""
 
     kind = ""
+    criteria: dict[str, str] = {}  # code → question, as this form asks them
 
     @property
     def title(self) -> str:
@@ -104,10 +112,10 @@ class WeighingForm(Form):
             ]
 
     def criteria_fields(self):
-        return [self[f"c_{code}"] for code in ASSESSMENT_CRITERIA[self.kind]]
+        return [self[f"c_{code}"] for code in self.criteria]
 
     def answers(self) -> dict[str, bool]:
-        return {code: self[f"c_{code}"].data == "ja" for code in ASSESSMENT_CRITERIA[self.kind]}
+        return {code: self[f"c_{code}"].data == "ja" for code in self.criteria}
 
     def needs_closing_reason(self) -> bool:
         outcome = OUTCOMES[self.kind].get(self.outcome.data)
@@ -167,10 +175,11 @@ class IntakeWeighingForm(WeighingForm):
         return valid
 
 
-def _weighing_form_class(kind: str) -> type[WeighingForm]:
+def _weighing_form_class(kind: str, questions: dict[str, str] | None = None) -> type[WeighingForm]:
+    questions = ASSESSMENT_CRITERIA[kind] if questions is None else questions
     criteria = {
         f"c_{code}": required_radio(question, YES_NO, "Beantwoord deze vraag met ja of nee.")
-        for code, question in ASSESSMENT_CRITERIA[kind].items()
+        for code, question in questions.items()
     }
     # Created after the criteria so the form (and its error summary) keeps the page order.
     fields = {
@@ -186,13 +195,17 @@ def _weighing_form_class(kind: str) -> type[WeighingForm]:
     if any(o.to_status == CLOSED and o.reason_code is None for o in OUTCOMES[kind].values()):
         fields["closing_reason"] = SelectField("Reden van afsluiten", default="")
     base = IntakeWeighingForm if kind == "intake" else WeighingForm
-    return type(f"{kind.capitalize()}WeighingForm", (base,), {"kind": kind, **criteria, **fields})
+    return type(f"{kind.capitalize()}WeighingForm", (base,),
+                {"kind": kind, "criteria": dict(questions), **criteria, **fields})
 
 
-WEIGHING_FORMS = {kind: _weighing_form_class(kind) for kind in ASSESSMENT_CRITERIA}
+WEIGHING_FORMS = {kind: _weighing_form_class(kind) for kind in ASSESSMENT_CRITERIA if kind not in CONFIGURABLE_KINDS}
 
 
 def weighing_form(kind: str, **kwargs) -> WeighingForm:
+    """The form of a weighing; one whose criteria the municipality keeps asks those in use now."""
+    if kind in CONFIGURABLE_KINDS:
+        return _weighing_form_class(kind, criteria_questions(kind))(**kwargs)
     return WEIGHING_FORMS[kind](**kwargs)
 
 

@@ -184,6 +184,9 @@ class SignalForm(Form):
         coerce=int_or_none,
         validators=[DataRequired("Kies het fenomeen dat het best past. Twijfelt u? Kies ‘Overig’.")],
     )
+    indicators_features = SelectMultipleField(
+        "Kenmerken van ondermijning", coerce=int, validators=[Optional()]
+    )
     indicators_local = SelectMultipleField(
         "Lokale verankering", coerce=int, validators=[Optional()]
     )
@@ -236,7 +239,8 @@ class SignalForm(Form):
         return SignalInput(
             description=self.description.data,
             phenomenon_id=self.phenomenon_id.data,
-            indicator_ids=sorted(set(self.indicators_local.data or []) | set(self.indicators_signal.data or [])),
+            indicator_ids=sorted(set(self.indicators_features.data or []) | set(self.indicators_local.data or [])
+                                 | set(self.indicators_signal.data or [])),
             indicator_explanation=self.indicator_explanation.data or None,
             observed_from=self.observed_from.data,
             observed_until=self.observed_until.data,

@@ -11,7 +11,6 @@ from sqlalchemy import select
 from casustafel import dates
 from casustafel.extensions import db
 from casustafel.models import (
-    ASSESSMENT_CRITERIA,
     REGISTERS,
     SHAREABLE_FIELDS,
     Assessment,
@@ -19,6 +18,7 @@ from casustafel.models import (
     PrivacyCheck,
     SourceQuery,
     User,
+    answered_criteria,
 )
 from casustafel.models.roles import Role
 from casustafel.permissions import can_view_signal_content, coordinator_records_privacy_checks
@@ -63,7 +63,6 @@ class WorkflowPanel:
     decide_here: bool = False
 
     kinds = KIND_LABELS
-    criteria = ASSESSMENT_CRITERIA
     registers = REGISTERS
     fields = SHAREABLE_FIELDS
 
@@ -73,6 +72,11 @@ class WorkflowPanel:
     @staticmethod
     def weging_2(assessment) -> list[tuple[str, str]]:
         return weging_2_details(assessment)
+
+    @staticmethod
+    def answers(assessment) -> list:
+        """(question, answer) as asked, also for a criterion out of use since."""
+        return answered_criteria(assessment)
 
     @property
     def pending_handover(self) -> str | None:

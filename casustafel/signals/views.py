@@ -48,10 +48,12 @@ def fill_choices(form) -> None:
     indicators = db.session.scalars(
         select(Indicator).where(Indicator.active.is_(True)).order_by(Indicator.position)
     ).all()
-    form.indicators_local.choices = [
-        SelectChoice(i.id, i.label) for i in indicators if i.group == "lokale_verankering"
-    ]
-    form.indicators_signal.choices = [SelectChoice(i.id, i.label) for i in indicators if i.group == "signalering"]
+    for group, checklist in (("kenmerken", form.indicators_features), ("lokale_verankering", form.indicators_local),
+                             ("signalering", form.indicators_signal)):
+        in_group = [i for i in indicators if i.group == group]
+        checklist.choices = [SelectChoice(i.id, i.label) for i in in_group]
+        sources = list(dict.fromkeys(i.source for i in in_group if i.source))
+        checklist.description = f"Bron: {'; '.join(sources)}" if sources else ""
 
 
 def handle_row_buttons(form) -> bool:

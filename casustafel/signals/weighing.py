@@ -11,7 +11,6 @@ from casustafel.audit_log import record
 from casustafel.dates import local_time
 from casustafel.extensions import db
 from casustafel.models import (
-    ASSESSMENT_CRITERIA,
     REGISTERS,
     SHAREABLE_FIELDS,
     STATUSES,
@@ -27,6 +26,7 @@ from casustafel.models import (
     SignalEvent,
     SourceQuery,
     User,
+    answered_criteria,
 )
 from casustafel.privacy.services import latest_decision
 from casustafel.signals.assessment_forms import (
@@ -206,8 +206,8 @@ def weighing_record(signal) -> list[Step]:
     kinds = set()
     for a in db.session.scalars(select(Assessment).where(Assessment.signal_id == signal.id)):
         kinds.add(a.kind)
-        details = [(question, "Ja" if a.answers.get(code) else "Nee")
-                   for code, question in ASSESSMENT_CRITERIA.get(a.kind, {}).items() if code in a.answers]
+        details = [(question, "Ja" if answer else "Nee") for question, answer in answered_criteria(a)
+                   if answer is not None]
         details += weging_2_details(a)
         steps.append(Step(a.assessed_at, KIND_LABELS.get(a.kind, a.kind), outcome_label(a.kind, a.outcome),
                           who=_name(a.assessed_by), reasons=a.rationale, details=details))
