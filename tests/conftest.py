@@ -49,7 +49,7 @@ def pinned_day():
         yield
 
 
-SEEDED_TABLES = ("phenomenon", "indicator", "partner")  # default lists inserted by the migrations
+SEEDED_TABLES = ("phenomenon", "indicator", "partner", "source_register")  # default lists inserted by the migrations
 _seed_rows: dict[str, list[dict]] = {}
 
 

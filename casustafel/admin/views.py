@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 from wtforms.fields.choices import SelectChoice
 
-from casustafel.admin import catalogue, partners, services, settings
+from casustafel.admin import catalogue, partners, registers, services, settings
 from casustafel.admin.forms import DepartmentForm, NewUserForm, UserForm, VersionForm
 from casustafel.audit_log import record
 from casustafel.extensions import db
@@ -23,6 +23,7 @@ from casustafel.web.routes import register_routes
 
 bp = Blueprint("admin", __name__, url_prefix="/beheer")
 register_routes(bp, catalogue, partners, settings)
+register_routes(bp, registers)
 
 
 def _department_choices():
