@@ -72,7 +72,7 @@ class Check1Form(DecisionForm):
         for register, fields in self.register_fields():
             if register.code not in allowed:
                 continue
-            for (part, message), f in zip(ASSESSMENT_PARTS.items(), fields, strict=True):
+            for message, f in zip(ASSESSMENT_PARTS.values(), fields, strict=True):
                 if not f.errors and not (f.data or "").strip():
                     f.errors.append(message.format(label=register.label))
                     valid = False

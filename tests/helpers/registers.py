@@ -15,3 +15,10 @@ def assessments(*codes) -> dict:
 def assessment_form(*codes) -> dict:
     """The decision form's A, B and C fields for these registers."""
     return {f"{part}_{code}": text for code, parts in assessments(*codes).items() for part, text in parts.items()}
+
+
+def fill_abc(page, register_label: str) -> None:
+    """In a browser: fill B and C of check 1 for this register (A comes filled from the list)."""
+    group = page.get_by_role("group", name=register_label, exact=True)
+    group.get_by_label("B. Verenigbaarheid", exact=False).fill(ABC["b"])
+    group.get_by_label("C. Noodzaak", exact=False).fill(ABC["c"])
