@@ -22,7 +22,7 @@ from casustafel.admin.services import create_user, find_user_by_email
 from casustafel.breakglass.services import end_access, grant_access
 from casustafel.extensions import db
 from casustafel.meetings import services as meetings
-from casustafel.models import Department, Indicator, Partner, Phenomenon, Power, Signal
+from casustafel.models import Department, Indicator, Partner, Phenomenon, Power, Signal, SourceRegister
 from casustafel.models.roles import ROLE_LABELS, Role
 from casustafel.privacy.decisions import decide_privacy_check
 from casustafel.privacy.services import open_check, request_privacy_check
@@ -114,6 +114,16 @@ def _local(day: date, hour: int, minute: int = 0) -> datetime:
     return datetime.combine(day, time(hour, minute))
 
 
+def _demo_assessment(code: str) -> dict:
+    """A, B and C of check 1 for one register, as a privacy officer would write them."""
+    basis = db.session.scalar(select(SourceRegister.legal_basis).where(SourceRegister.code == code))
+    return {"a": basis or "Wet waaronder de gegevens zijn verzameld",
+            "b": "Verder gebruik past bij de taak waarvoor de gegevens zijn verzameld: toezicht op "
+                 "de openbare orde en de bestuurlijke aanpak van ondermijning (art. 6 lid 4 AVG).",
+            "c": "Nodig om te weten of het signaal klopt; eerst alleen hit / no hit, inhoud alleen "
+                 "waar het besluit dat toestaat. Met minder gegevens kan het niet."}
+
+
 def weigh_to_sources(coordinator, officer, signal, registers=("brp", "bag", "kvk"), content=("brp",)) -> None:
     """Intake and weging 3 passed, check 1 decided by the privacy officer, two source checks,
     weging 4 for the casustafel."""
@@ -128,7 +138,8 @@ def weigh_to_sources(coordinator, officer, signal, registers=("brp", "bag", "kvk
                       rationale="Concreet en recent; past in de trend van hennepteelt in bovenwoningen.")
     check = request_privacy_check(coordinator, signal, "1", note="Graag BRP, BAG en KvK raadplegen.")
     decide_privacy_check(officer, check, approved=True, rationale="Noodzakelijk voor de weging; BRP met inhoud.",
-                         allowed_registers=registers, content_registers=content)
+                         allowed_registers=registers, content_registers=content,
+                         register_assessments={code: _demo_assessment(code) for code in registers})
     record_source_query(coordinator, signal, register="brp", hit=True, information_date=signal.received_at.date(),
                         summary="Op het adres staan vier personen ingeschreven, twee sinds vorige maand.")
     record_source_query(coordinator, signal, register="kvk", hit=False, summary=None)
@@ -207,7 +218,7 @@ def _world(users: dict) -> None:
         locations=[LocationInput(street="Marktplein", house_number="7", postcode="3513 EF", city="Voorbeeldstad",
                                  bag_id="0344010000654321")],
     ))
-    weigh_to_sources(coordinator, officer, exploitation, registers=("brp", "kvk", "sociaal_domein"),
+    weigh_to_sources(coordinator, officer, exploitation, registers=("brp", "kvk", "wmo"),
                      content=("brp", "kvk"))
 
     # 4. A question to the reporter, answered; the reporter is told the signal is being handled.

@@ -50,7 +50,7 @@ def pinned_day():
 
 
 # The default lists inserted by the migrations.
-SEEDED_TABLES = ("phenomenon", "indicator", "partner", "power", "weighing_criterion")
+SEEDED_TABLES = ("phenomenon", "indicator", "partner", "power", "weighing_criterion", "source_register")
 _seed_rows: dict[str, list[dict]] = {}
 
 

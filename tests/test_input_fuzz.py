@@ -551,7 +551,8 @@ def through_the_workflow(cast: Cast, signal: Signal) -> None:
     db.session.commit()
     cast.get("privacy_officer", f"/privacy/toetsen/{check_1.id}", expect=reference)
     decide_privacy_check(officer, check_1, approved=True, rationale=NOTE, allowed_registers=("brp", "kvk"),
-                         content_registers=("brp",))
+                         content_registers=("brp",),
+                         register_assessments={code: {"a": NOTE, "b": NOTE, "c": NOTE} for code in ("brp", "kvk")})
     record_source_query(coordinator, signal, register="brp", hit=True, summary=NOTE, information_date=TODAY)
     record_source_query(coordinator, signal, register="kvk", hit=False, summary=None)
     record_assessment(coordinator, signal, "vervolgstap", outcome="casusoverleg", rationale=NOTE,

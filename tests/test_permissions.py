@@ -70,6 +70,9 @@ TABLE = {
     "auth.activate": ("GET", "/activeren/onbekende-link", {r: 404 for r in ALL}),
     "admin.catalogue": ("GET", "/beheer/lijsten", only(200, "admin")),
     "admin.catalogue_toggle": ("POST", "/beheer/lijsten/indicator/1/wisselen", only(302, "admin")),
+    "admin.registers": ("GET", "/beheer/lijsten/bronnen", only(200, "admin")),
+    "admin.register_edit": ("GET", "/beheer/lijsten/bronnen/1", only(200, "admin")),
+    "admin.register_toggle": ("POST", "/beheer/lijsten/bronnen/1/in-gebruik", only(302, "admin")),
     "signals.new": ("GET", "/meldpunt", only(200, "reporter", "coordinator")),
     "signals.confirmation": (
         "GET", "/mijn-meldingen/{signal}/bevestiging", only(404, "reporter", "coordinator")

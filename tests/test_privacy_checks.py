@@ -31,6 +31,7 @@ from casustafel.settings import get_setting, set_setting
 from casustafel.signals.weighing import approved_check_1
 from tests.conftest import login, post_form
 from tests.helpers.assessments import events, fail_commit_with, post_prefixed, reload
+from tests.helpers.registers import assessment_form, assessments
 
 DESCRIPTION = "Beschrijving-5d2a: hennepgeur bij het pand."
 PERSON = ("Piet Geheim-9b4f", "1975-03-04")
@@ -64,7 +65,7 @@ def decide(client, check, data):
 
 
 CHECK_1 = {"approved": "ja", "allowed_registers": ["brp", "bag"], "content_registers": ["bag"],
-           "rationale": DECISION_TEXT}
+           "rationale": DECISION_TEXT, **assessment_form("brp", "bag")}
 
 
 # Asking for check 1 -------------------------------------------------------------------------
@@ -201,7 +202,8 @@ def test_the_service_refuses_a_check_someone_else_just_decided(people, signal):
     check = ask(people.coordinator, signal)
     db.session.execute(update(PrivacyCheck).where(PrivacyCheck.id == check.id).values(status="besloten"))
     with pytest.raises(DecisionError, match="al besloten"):
-        decide_privacy_check(people.officer, check, approved=True, rationale="r", allowed_registers=["brp"])
+        decide_privacy_check(people.officer, check, approved=True, rationale="r", allowed_registers=["brp"],
+                             register_assessments=assessments("brp"))
     db.session.rollback()
 
 
@@ -454,7 +456,8 @@ def _partner():
 def test_the_workspace_shows_the_decision(client, login_as, people, signal):
     check = ask(people.coordinator, signal)
     decide_privacy_check(people.officer, check, approved=True, rationale=DECISION_TEXT,
-                         allowed_registers=["brp", "bag"], content_registers=["bag"])
+                         allowed_registers=["brp", "bag"], content_registers=["bag"],
+                         register_assessments=assessments("brp", "bag"))
     db.session.commit()
     login_as(people.coordinator)
     body = client.get(f"/meldingen/{signal.id}").get_data(as_text=True)

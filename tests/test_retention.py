@@ -28,6 +28,7 @@ from casustafel.models import (
     MonitoringPeriod,
     PoliceInformation,
     PrivacyCheck,
+    PrivacyCheckRegister,
     Referral,
     RetentionRun,
     Signal,
@@ -157,6 +158,10 @@ def full_signal(app, make_signal, make_user):
     check.request_note, check.rationale = f"{MARK} verzoek", f"{MARK} besluit"
     db.session.add_all([event, question, assessment, check])
     db.session.flush()
+    assessment_1 = PrivacyCheckRegister(privacy_check_id=check.id, signal_id=signal.id, register="brp")
+    assessment_1.legal_basis, assessment_1.compatibility = f"{MARK} grondslag", f"{MARK} verenigbaar"
+    assessment_1.necessity = f"{MARK} noodzaak"
+    db.session.add(assessment_1)
     query = SourceQuery(signal=signal, privacy_check_id=check.id, register="brp", hit=True)
     query.summary = f"{MARK} samenvatting"
     meeting = Meeting(held_at=NOW - timedelta(days=30), status="gesloten")

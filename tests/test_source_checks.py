@@ -13,6 +13,7 @@ from casustafel.privacy.decisions import decide_privacy_check
 from casustafel.privacy.services import request_privacy_check
 from casustafel.signals.weighing import SourceQueryError, record_source_query
 from tests.helpers.assessments import events, fail_commit_with, post_prefixed
+from tests.helpers.registers import assessments
 
 SUMMARY = "Samenvatting-2f6d: 14 inschrijvingen op dit adres."
 
@@ -32,7 +33,7 @@ def officer(make_user):
 def decided_check(coordinator, officer, signal, approved=True, allowed=("brp", "bag"), content=("bag",)):
     check = request_privacy_check(coordinator, signal, "1")
     decide_privacy_check(officer, check, approved=approved, rationale="r", allowed_registers=list(allowed),
-                         content_registers=list(content))
+                         content_registers=list(content), register_assessments=assessments(*allowed))
     db.session.commit()
     return check
 

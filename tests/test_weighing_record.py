@@ -15,6 +15,7 @@ from casustafel.signals.weighing import record_assessment, record_source_query, 
 from casustafel.signals.workflow import transition
 from tests.conftest import login
 from tests.helpers.referrals import pdf_text
+from tests.helpers.registers import assessments
 
 INTAKE = "Intake-4b1c: pand in onze gemeente, rode vlaggen."
 WEGING = "Weging-77e0: concreet en recent."
@@ -45,7 +46,8 @@ def _weighed(make_user, make_signal):
     record_assessment(coordinator, signal, "weging", outcome="bronnenonderzoek", rationale=WEGING,
                       answers={"concreet": True, "recent": True, "trend": False})
     check = request_privacy_check(coordinator, signal, "1")
-    decide_privacy_check(officer, check, approved=True, rationale=CHECK, allowed_registers=["brp"])
+    decide_privacy_check(officer, check, approved=True, rationale=CHECK, allowed_registers=["brp"],
+                         register_assessments=assessments("brp"))
     record_source_query(coordinator, signal, register="brp", hit=True, summary=None,
                         information_date=date(2026, 1, 15))
     record_assessment(coordinator, signal, "vervolgstap", outcome="casusoverleg", rationale=NEXT,

@@ -14,7 +14,6 @@ from casustafel.models.audit import AnomalyReview, AuditCheckpoint, AuditEvent, 
 from casustafel.models.catalogue import INDICATOR_GROUPS, Indicator, Phenomenon
 from casustafel.models.checks import (
     PRIVACY_CHECK_KINDS,
-    REGISTERS,
     SHAREABLE_FIELDS,
     CheckStatus,
     PrivacyCheck,
@@ -50,6 +49,7 @@ from casustafel.models.referral import (
     Referral,
     ReferralStatus,
 )
+from casustafel.models.registers import PrivacyCheckRegister, SourceRegister
 from casustafel.models.roles import ROLE_LABELS, Role
 from casustafel.models.setting import Setting
 from casustafel.models.signal import (
@@ -99,7 +99,6 @@ __all__ = [
     "PRIVACY_CHECK_KINDS",
     "REFERRAL_CHANNELS",
     "REFERRAL_STATUSES",
-    "REGISTERS",
     "ROLE_LABELS",
     "ROLE_REQUEST_KINDS",
     "ROLE_REQUEST_STATUSES",
@@ -142,6 +141,7 @@ __all__ = [
     "PoliceInformation",
     "Power",
     "PrivacyCheck",
+    "PrivacyCheckRegister",
     "ReferenceCounter",
     "Referral",
     "ReferralStatus",
@@ -153,6 +153,7 @@ __all__ = [
     "SignalEvent",
     "SignalStatus",
     "SourceQuery",
+    "SourceRegister",
     "Subject",
     "SubjectRequest",
     "SubjectRequestSignal",

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from casustafel.dates import utcnow
 from casustafel.extensions import db
 from casustafel.models.base import Encrypted, Vocabulary, new_uuid
+from casustafel.models.registers import PrivacyCheckRegister, register_label
 from casustafel.models.signal import Signal
 from casustafel.models.user import User
 
@@ -26,19 +27,6 @@ PRIVACY_CHECK_KINDS = {
     "1": "Privacytoets 1: welke bronnen mogen worden geraadpleegd",
     "2A": "Privacytoets 2A: wat mogen deelnemers van het overleg zien",
     "2B": "Privacytoets 2B: welke gegevens mogen naar een afdeling of partner voor een actie",
-}
-
-REGISTERS = {
-    "brp": "BRP (personen)",
-    "bag": "BAG (adressen en gebouwen)",
-    "woz": "WOZ",
-    "kvk": "KvK / Handelsregister",
-    "kadaster": "Kadaster",
-    "belastingen": "Belastingen",
-    "vergunningen": "Vergunningen",
-    "handhaving": "Toezicht en handhaving",
-    "sociaal_domein": "Sociaal domein",
-    "open_bronnen": "Open bronnen",
 }
 
 # The parts of a signal a privacy check 2A can open up to a department at a meeting.
@@ -91,6 +79,12 @@ class PrivacyCheck(db.Model):
     signal: Mapped[Signal] = relationship()
     requested_by: Mapped[User | None] = relationship(foreign_keys=[requested_by_id])
     decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
+    # Check 1: A, B and C per allowed register; none for a check decided before they were asked.
+    register_assessments: Mapped[list[PrivacyCheckRegister]] = relationship(
+        order_by=PrivacyCheckRegister.register, cascade="all, delete-orphan")
+
+    def assessment_for(self, code: str) -> PrivacyCheckRegister | None:
+        return next((a for a in self.register_assessments if a.register == code), None)
 
     @property
     def status_label(self) -> str:
@@ -128,4 +122,4 @@ class SourceQuery(db.Model):
 
     @property
     def register_label(self) -> str:
-        return REGISTERS.get(self.register, self.register)
+        return register_label(self.register)

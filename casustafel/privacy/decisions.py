@@ -13,15 +13,16 @@ from casustafel.audit_log import record
 from casustafel.dates import utcnow
 from casustafel.extensions import db
 from casustafel.models import (
-    REGISTERS,
     SHAREABLE_FIELDS,
     CheckStatus,
     Department,
     MeetingInvitee,
     PrivacyCheck,
+    PrivacyCheckRegister,
     Referral,
     User,
 )
+from casustafel.models.registers import register_labels
 from casustafel.models.roles import Role
 from casustafel.notifications import notify
 from casustafel.permissions import coordinator_records_privacy_checks
@@ -29,6 +30,12 @@ from casustafel.permissions import coordinator_records_privacy_checks
 NEED_REGISTER = "Kies bij goedkeuring minstens één bron die mag worden geraadpleegd."
 NEED_FIELD = "Kies bij goedkeuring minstens één gegeven dat mag worden gedeeld."
 CONTENT_NOT_ALLOWED = "Inhoud kan alleen worden toegestaan voor bronnen die ook mogen worden geraadpleegd."
+# Privacy check 1 per allowed register (model protocol): A, B and C, each a required text.
+ASSESSMENT_PARTS = {
+    "a": "Vul voor {label} de grondslag in waaronder de gegevens oorspronkelijk zijn verzameld.",
+    "b": "Vul voor {label} in waarom verder gebruik verenigbaar is.",
+    "c": "Vul voor {label} in waarom raadplegen noodzakelijk, proportioneel en subsidiair is.",
+}
 
 
 class DecisionError(ValueError):
@@ -60,21 +67,48 @@ def _codes(values, allowed: dict, what: str) -> list[str]:
     return [code for code in allowed if code in values]  # canonical order, no duplicates
 
 
+def _refuse_out_of_use(codes, in_use: dict) -> None:
+    """A register out of use stays on the checks that allowed it but is not chosen anew."""
+    if not codes:
+        return
+    labels = register_labels()
+    for code in codes:
+        if code not in in_use and code in labels:
+            raise DecisionError(f"De bron ‘{labels[code]}’ is niet meer in gebruik; kies een bron uit de lijst.")
+
+
+def missing_assessment(code: str, label: str, assessment: dict | None) -> tuple[str, str] | None:
+    """The first of A, B and C left empty for this register, with its message; None when complete."""
+    for part, message in ASSESSMENT_PARTS.items():
+        if not str((assessment or {}).get(part) or "").strip():
+            return part, message.format(label=label)
+    return None
+
+
 def decide_privacy_check(actor, check: PrivacyCheck, *, approved: bool, rationale: str,
-                         allowed_registers=(), content_registers=(), field_rules=None,
-                         allowed_fields=()) -> PrivacyCheck:
+                         allowed_registers=(), content_registers=(), register_assessments=None,
+                         field_rules=None, allowed_fields=()) -> PrivacyCheck:
     """Record the decision on an open check and tell the coordinator that there is news.
 
-    Check 1: registers that may be consulted, and those of them that may yield content.
+    Check 1: registers in use that may be consulted, and those of them that may yield content;
+    for each, `register_assessments[code]` = {"a": legal ground of the original collection,
+    "b": why further use is compatible, "c": necessity, proportionality, subsidiarity}.
     Check 2A: per invited department the fields its members may see. Check 2B: the fields
     that may go to the department or partner. A refusal allows nothing.
     """
     if not (rationale or "").strip():
         raise DecisionError("Vul de onderbouwing van het besluit in.")
-    registers = _codes(allowed_registers, REGISTERS, "bron")
-    with_content = _codes(content_registers, REGISTERS, "bron")
+    in_use = register_labels(active_only=True) if check.kind == "1" else {}
+    _refuse_out_of_use(list(allowed_registers or []) + list(content_registers or []), in_use)
+    registers = _codes(allowed_registers, in_use, "bron")
+    with_content = _codes(content_registers, in_use, "bron")
     if not set(with_content) <= set(registers):
         raise DecisionError(CONTENT_NOT_ALLOWED)
+    assessments = {code: (register_assessments or {}).get(code) for code in registers} if approved else {}
+    for code, assessment in assessments.items():
+        missing = missing_assessment(code, in_use[code], assessment)
+        if missing:
+            raise DecisionError(missing[1])
     fields = _codes(allowed_fields, SHAREABLE_FIELDS, "gegevens")
     if approved and check.kind == "1" and not registers:
         raise DecisionError(NEED_REGISTER)
@@ -107,6 +141,12 @@ def decide_privacy_check(actor, check: PrivacyCheck, *, approved: bool, rational
     if check.kind == "1":
         check.allowed_registers = registers if approved else []
         check.content_registers = with_content if approved else []
+        for code, assessment in assessments.items():
+            row = PrivacyCheckRegister(signal_id=check.signal_id, register=code)
+            row.legal_basis = str(assessment["a"]).strip()
+            row.compatibility = str(assessment["b"]).strip()
+            row.necessity = str(assessment["c"]).strip()
+            check.register_assessments.append(row)
     elif check.kind == "2A":
         check.field_rules = {d: rules.get(d, []) for d in sorted(invited)} if approved else {}
     else:

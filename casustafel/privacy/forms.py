@@ -5,10 +5,10 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, ValidationError
 
 from casustafel.forms import Form, required_radio
-from casustafel.models import REGISTERS, SHAREABLE_FIELDS
-from casustafel.privacy.decisions import CONTENT_NOT_ALLOWED, NEED_FIELD, NEED_REGISTER
+from casustafel.models import SHAREABLE_FIELDS
+from casustafel.models.registers import source_registers
+from casustafel.privacy.decisions import ASSESSMENT_PARTS, CONTENT_NOT_ALLOWED, NEED_FIELD, NEED_REGISTER
 
-REGISTER_CHOICES = [SelectChoice(code, label) for code, label in REGISTERS.items()]
 FIELD_CHOICES = [SelectChoice(code, label) for code, label in SHAREABLE_FIELDS.items()]
 UNKNOWN_REGISTER = "Kies alleen uit de genoemde bronnen."
 UNKNOWN_FIELD = "Kies alleen uit de genoemde gegevens."
@@ -36,12 +36,25 @@ class DecisionForm(Form):
 
 
 class Check1Form(DecisionForm):
-    allowed_registers = SelectMultipleField("Bronnen die mogen worden geraadpleegd", choices=REGISTER_CHOICES,
+    """The registers that may be consulted and, for each one allowed, A, B and C of the model
+    protocol; A starts from the law the register's data were collected under."""
+
+    allowed_registers = SelectMultipleField("Bronnen die mogen worden geraadpleegd",
                                             invalid_choice_message=UNKNOWN_REGISTER)
     content_registers = SelectMultipleField(
-        "Bronnen waarvan ook een samenvatting van de inhoud mag worden vastgelegd", choices=REGISTER_CHOICES,
+        "Bronnen waarvan ook een samenvatting van de inhoud mag worden vastgelegd",
         invalid_choice_message=UNKNOWN_REGISTER,
     )
+    registers: list = []
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = [SelectChoice(r.code, r.label) for r in self.registers]
+        self.allowed_registers.choices = self.content_registers.choices = choices
+
+    def register_fields(self):
+        """(register, [field A, field B, field C]) per register in use."""
+        return [(r, [self[f"{part}_{r.code}"] for part in ASSESSMENT_PARTS]) for r in self.registers]
 
     def validate_allowed_registers(self, field):
         if self.is_approved and not field.data:
@@ -51,9 +64,47 @@ class Check1Form(DecisionForm):
         if not set(field.data or []) <= set(self.allowed_registers.data or []):
             raise ValidationError(CONTENT_NOT_ALLOWED)
 
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        if not self.is_approved:
+            return valid
+        allowed = set(self.allowed_registers.data or [])
+        for register, fields in self.register_fields():
+            if register.code not in allowed:
+                continue
+            for message, f in zip(ASSESSMENT_PARTS.values(), fields, strict=True):
+                if not f.errors and not (f.data or "").strip():
+                    f.errors.append(message.format(label=register.label))
+                    valid = False
+        return valid
+
     def decision(self) -> dict:
-        return {**super().decision(), "allowed_registers": self.allowed_registers.data,
-                "content_registers": self.content_registers.data}
+        allowed = self.allowed_registers.data or []
+        assessments = {r.code: {part: f.data for part, f in zip(ASSESSMENT_PARTS, fields, strict=True)}
+                       for r, fields in self.register_fields() if r.code in allowed}
+        return {**super().decision(), "allowed_registers": allowed,
+                "content_registers": self.content_registers.data, "register_assessments": assessments}
+
+
+ASSESSMENT_LABELS = {
+    "a": "A. Grondslag van de oorspronkelijke verzameling",
+    "b": "B. Verenigbaarheid van verder gebruik (artikel 6 lid 4 AVG)",
+    "c": "C. Noodzaak, proportionaliteit en subsidiariteit",
+}
+
+
+def check_1_form(registers, **kwargs) -> Check1Form:
+    """The check 1 form with A, B and C for each register in use."""
+    fields = {
+        f"{part}_{r.code}": TextAreaField(
+            label, default=(r.legal_basis if part == "a" else None),
+            validators=[Length(max=2000, message="Gebruik hooguit 2000 tekens.")],
+        )
+        for r in registers
+        for part, label in ASSESSMENT_LABELS.items()
+    }
+    cls = type("Check1FormForRegisters", (Check1Form,), {"registers": list(registers), **fields})
+    return cls(**kwargs)
 
 
 class Check2BForm(DecisionForm):
@@ -93,7 +144,7 @@ def check_2a_form(departments, **kwargs) -> Check2AForm:
 
 def decision_form(check, departments=()) -> DecisionForm:
     if check.kind == "1":
-        return Check1Form()
+        return check_1_form(source_registers(active_only=True))
     if check.kind == "2A":
         return check_2a_form(departments)
     return Check2BForm()

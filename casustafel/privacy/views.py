@@ -15,7 +15,8 @@ from sqlalchemy.orm import selectinload
 
 from casustafel.audit_log import record
 from casustafel.extensions import db
-from casustafel.models import REGISTERS, SHAREABLE_FIELDS, Action, Meeting, PrivacyCheck, SourceQuery
+from casustafel.models import SHAREABLE_FIELDS, Action, Meeting, PrivacyCheck, SourceQuery
+from casustafel.models.registers import register_labels
 from casustafel.models.roles import Role
 from casustafel.permissions import (
     can_decide_privacy_check,
@@ -105,7 +106,7 @@ def _decided(check: PrivacyCheck, reopen_form: ReopenForm | None = None, code: i
         reopen_form = ReopenForm(formdata=None)
     record(current_user, "privacy_check.viewed", check, purpose="privacytoets")
     return render_logged(
-        "privacy/decided.html", check=check, registers=REGISTERS, fields=SHAREABLE_FIELDS,
+        "privacy/decided.html", check=check, registers=register_labels(), fields=SHAREABLE_FIELDS,
         department_names={d.id: d.name for d in invited_departments(check)}, reopen_form=reopen_form,
     ), code
 

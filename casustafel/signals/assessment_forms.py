@@ -14,11 +14,11 @@ from casustafel.forms import DateField, Form, not_in_future, required_radio, str
 from casustafel.models import (
     ASSESSMENT_CRITERIA,
     CONFIGURABLE_KINDS,
-    REGISTERS,
     TO_CASE_MEETING,
     Power,
     criteria_questions,
 )
+from casustafel.models.registers import register_labels
 from casustafel.signals.workflow import CLOSED, closing_reasons
 
 YES_NO = [SelectChoice("ja", "Ja"), SelectChoice("nee", "Nee")]
@@ -243,14 +243,16 @@ class SourceQueryForm(Form):
 
     def __init__(self, check, *args, **kwargs):
         super().__init__(*args, prefix="bron", **kwargs)
-        self.allowed = [code for code in REGISTERS if code in (check.allowed_registers or [])]
+        # Exactly what the check allowed, also a register out of use since: the decision stands.
+        self.labels = register_labels()
+        self.allowed = list(dict.fromkeys(check.allowed_registers or []))
         self.with_content = [code for code in self.allowed if code in (check.content_registers or [])]
         self.register.choices = [SelectChoice("", "— kies een bron —")] + [
-            SelectChoice(code, REGISTERS[code]) for code in self.allowed
+            SelectChoice(code, self.labels.get(code, code)) for code in self.allowed
         ]
 
     def with_content_labels(self) -> str:
-        return ", ".join(REGISTERS[code] for code in self.with_content)
+        return ", ".join(self.labels.get(code, code) for code in self.with_content)
 
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)

@@ -11,7 +11,6 @@ from sqlalchemy import select
 from casustafel import dates
 from casustafel.extensions import db
 from casustafel.models import (
-    REGISTERS,
     SHAREABLE_FIELDS,
     Assessment,
     Department,
@@ -20,6 +19,7 @@ from casustafel.models import (
     User,
     answered_criteria,
 )
+from casustafel.models.registers import register_labels
 from casustafel.models.roles import Role
 from casustafel.permissions import can_view_signal_content, coordinator_records_privacy_checks
 from casustafel.privacy.services import latest_decision, open_check
@@ -61,9 +61,9 @@ class WorkflowPanel:
     check_1: object = None
     open_check_1: object = None
     decide_here: bool = False
+    registers: dict = field(default_factory=dict)  # code → label, registers out of use too
 
     kinds = KIND_LABELS
-    registers = REGISTERS
     fields = SHAREABLE_FIELDS
 
     def outcome_label(self, assessment) -> str:
@@ -103,7 +103,7 @@ def workflow_panel(signal) -> WorkflowPanel | None:
     names = dict(db.session.execute(select(User.id, User.display_name).where(User.id.in_(user_ids))).all())
     departments = dict(db.session.execute(select(Department.id, Department.name)).all())
     panel = WorkflowPanel(signal=signal, assessments=list(assessments), checks=list(checks), queries=queries,
-                          department_names=departments, names=names)
+                          department_names=departments, names=names, registers=register_labels())
     kind = next((k for k, statuses in WEIGHING_STATUSES.items() if signal.status in statuses), None)
     if kind:
         panel.weighing_form = weighing_form(kind, formdata=None)

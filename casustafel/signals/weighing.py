@@ -11,7 +11,6 @@ from casustafel.audit_log import record
 from casustafel.dates import local_time
 from casustafel.extensions import db
 from casustafel.models import (
-    REGISTERS,
     SHAREABLE_FIELDS,
     STATUSES,
     AgendaItem,
@@ -28,6 +27,7 @@ from casustafel.models import (
     User,
     answered_criteria,
 )
+from casustafel.models.registers import register_labels
 from casustafel.privacy.services import latest_decision
 from casustafel.signals.assessment_forms import (
     KIND_LABELS,
@@ -159,14 +159,32 @@ def weging_2_details(assessment: Assessment) -> list[tuple[str, str]]:
     return []
 
 
+def _register_details(check: PrivacyCheck, registers: dict) -> list[tuple[str, str]]:
+    """A, B and C of privacy check 1 per allowed register; 'niet vastgelegd' for a check decided
+    before they were asked."""
+    details = []
+    for code in check.allowed_registers or []:
+        label = registers.get(code, code)
+        assessment = check.assessment_for(code)
+        if assessment is None:
+            details.append((label, "A/B/C niet vastgelegd"))
+            continue
+        details += [(f"{label}: A. grondslag van de verzameling", assessment.legal_basis),
+                    (f"{label}: B. verenigbaarheid", assessment.compatibility),
+                    (f"{label}: C. noodzaak, proportionaliteit, subsidiariteit", assessment.necessity)]
+    return details
+
+
 def _check_step(check: PrivacyCheck, departments: dict) -> Step:
     details = [("Aangevraagd", local_time(check.requested_at) + (f" door {check.requested_by.display_name}"
                                                                   if check.requested_by else ""))]
     if check.status == CheckStatus.OPEN:
         return Step(check.requested_at, check.kind_label, "Wacht op besluit", details=details)
     if check.kind == "1":
-        details += [("Bronnen", _labels(check.allowed_registers, REGISTERS)),
-                    ("Met inhoud", _labels(check.content_registers, REGISTERS))]
+        registers = register_labels()
+        details += [("Bronnen", _labels(check.allowed_registers, registers)),
+                    ("Met inhoud", _labels(check.content_registers, registers))]
+        details += _register_details(check, registers)
     elif check.kind == "2A":
         details += [(f"Zichtbaar voor {departments.get(int(d), 'afdeling ' + d)}", _labels(codes, SHAREABLE_FIELDS))
                     for d, codes in (check.field_rules or {}).items()]

@@ -4,13 +4,13 @@ municipality's tasks can be closed as "niet in behandeling — doorverwezen" nam
 Existing intake weighings keep no power: the record shows "niet vastgelegd".
 
 Revision ID: 0017
-Revises: 0015
+Revises: 0016
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0017"
-down_revision = "0015"
+down_revision = "0016"
 branch_labels = None
 depends_on = None
 

@@ -38,6 +38,7 @@ from casustafel.models import (
 )
 from tests.browser.conftest import Browser
 from tests.helpers.referrals import pdf_text
+from tests.helpers.registers import fill_abc
 
 PERSON = "Journey-Persoon Karelsen"
 DESCRIPTION = "Journey-Beschrijving: afgeplakte ramen en 's nachts een sterke hennepgeur."
@@ -201,6 +202,8 @@ def test_a_signal_goes_through_the_whole_casustafel_workflow(browser, open_brows
     allowed = officer.page.get_by_role("group", name="Bronnen die mogen worden geraadpleegd")
     allowed.get_by_label("BRP (personen)").check()
     allowed.get_by_label("BAG (adressen en gebouwen)").check()
+    for register in ("BRP (personen)", "BAG (adressen en gebouwen)"):
+        fill_abc(officer.page, register)
     _decide(officer, "1", "Nodig om persoon en pand te wegen.")
 
     # The coordinator logs a BRP no hit and a BAG hit.

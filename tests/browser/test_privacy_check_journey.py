@@ -11,6 +11,7 @@ from sqlalchemy import select
 from casustafel.extensions import db
 from casustafel.models import Signal, SourceQuery
 from tests.conftest import PASSWORD
+from tests.helpers.registers import fill_abc
 
 DESCRIPTION = "Afgeplakte ramen en een sterke hennepgeur."
 
@@ -94,6 +95,8 @@ def test_weighings_privacy_check_1_and_source_checks(browser, make_user, make_si
     allowed.get_by_label("BAG (adressen en gebouwen)").check()
     page.get_by_role("group", name="Bronnen waarvan ook een samenvatting") \
         .get_by_label("BAG (adressen en gebouwen)").check()
+    for register in ("BRP (personen)", "BAG (adressen en gebouwen)"):
+        fill_abc(page, register)
     page.get_by_label("Onderbouwing").fill("Noodzakelijk voor de weging van het adres.")
     page.get_by_role("button", name="Besluit vastleggen").click()
     expect(page.get_by_text("Het besluit is vastgelegd.")).to_be_visible()
@@ -161,6 +164,7 @@ def test_the_privacy_officer_reviews_and_reopens_a_check_the_coordinator_recorde
     page.get_by_role("link", name="Besluit over privacytoets 1 vastleggen").click()
     page.get_by_label("Goedgekeurd").check()
     page.get_by_role("group", name="Bronnen die mogen worden geraadpleegd").get_by_label("BRP (personen)").check()
+    fill_abc(page, "BRP (personen)")
     page.get_by_label("Onderbouwing").fill("BRP volstaat.")
     page.get_by_role("button", name="Besluit vastleggen").click()
     expect(page.get_by_text("Het besluit is vastgelegd.")).to_be_visible()
@@ -185,6 +189,8 @@ def test_the_privacy_officer_reviews_and_reopens_a_check_the_coordinator_recorde
     allowed = page.get_by_role("group", name="Bronnen die mogen worden geraadpleegd")
     allowed.get_by_label("BRP (personen)").check()
     allowed.get_by_label("BAG (adressen en gebouwen)").check()
+    for register in ("BRP (personen)", "BAG (adressen en gebouwen)"):
+        fill_abc(page, register)
     page.get_by_label("Goedgekeurd").check()
     page.get_by_label("Onderbouwing").fill("BRP en BAG, alleen hit / no hit.")
     page.get_by_role("button", name="Besluit vastleggen").click()
