@@ -109,6 +109,10 @@ def _indicators(*groups: str, each: int = 2) -> list[int]:
     return ids
 
 
+def _power_ids(*legal_bases: str) -> list[int]:
+    return list(db.session.scalars(select(Power.id).where(Power.legal_basis.in_(legal_bases))))
+
+
 def _local(day: date, hour: int, minute: int = 0) -> datetime:
     """A meeting time as typed by the chair (meetings keep the time as typed)."""
     return datetime.combine(day, time(hour, minute))
@@ -279,7 +283,8 @@ def _world(users: dict) -> None:
                                  description="Voorbereiden besluit sluiting op grond van art. 13b Opiumwet.")
     check_2b = open_check(hemp, "2B", action=action)
     decide_privacy_check(officer, check_2b, approved=True, rationale="Nodig voor het 13b-besluit.",
-                         allowed_fields=["beschrijving", "adressen"])
+                         allowed_fields=["beschrijving", "adressen"],
+                         powers=_power_ids("Opiumwet art. 13b"))
     control = meetings.add_action(coordinator, item, type="integrale_controle", deadline=today - timedelta(days=1),
                                   owner_id=member.id, description="Integrale controle met politie en Enexis.")
     update_action(member, control, status="in_uitvoering", result="Controle gepland, netbeheerder gaat mee.")
@@ -313,7 +318,8 @@ def _world(users: dict) -> None:
                                feedback_due=today + timedelta(days=28))
     decide_privacy_check(officer, privacy_check(referral), approved=True,
                          rationale="Beschrijving en namen zijn nodig; adressen kent het RIEC al.",
-                         allowed_fields=["beschrijving", "betrokkenen"])
+                         allowed_fields=["beschrijving", "betrokkenen"],
+                         powers=_power_ids("Gemeentewet art. 172, 174 en 175", "Wet Bibob"))
     send_referral(coordinator, referral, store=store, keyring=keyring, render=render_package, today=today)
     update_progress(coordinator, referral, status="ontvangen", recipient_reference="RIEC-MN-2026-0117",
                     answer=None, today=today)

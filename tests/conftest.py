@@ -322,6 +322,7 @@ def complete_world(app):
     from casustafel.privacy.services import open_check
     from casustafel.referrals.pdf import render_package
     from casustafel.referrals.services import create_referral, privacy_check, send_referral
+    from tests.helpers.powers import power_ids
 
     load_demo()
     users = {u.email: u for u in db.session.scalars(select(User))}
@@ -348,7 +349,7 @@ def complete_world(app):
                                legal_ground_note=HOSTILE_TEXT, data_categories=everything, channel="brief",
                                feedback_due=date(2100, 12, 31))
     decide_privacy_check(officer, privacy_check(referral), approved=True, rationale=HOSTILE_TEXT,
-                         allowed_fields=everything[:-1])
+                         allowed_fields=everything[:-1], powers=power_ids())
     send_referral(coordinator, referral, store=app.extensions["casustafel_store"],
                   keyring=app.extensions["casustafel_keyring"], render=render_package, today=today)
     db.session.commit()

@@ -59,6 +59,7 @@ from casustafel.models import (
 )
 from casustafel.web import pdf as web_pdf
 from tests.conftest import csrf_from, login
+from tests.helpers.powers import power_ids
 
 TODAY = dates.today()
 
@@ -574,7 +575,7 @@ def through_the_workflow(cast: Cast, signal: Signal) -> None:
     action = meetings.add_action(coordinator, item, type="13b_opiumwet", deadline=TODAY + timedelta(days=21),
                                  owner_department_id=cast.department.id, description=NOTE)
     decide_privacy_check(officer, open_check(signal, "2B", action=action), approved=True, rationale=NOTE,
-                         allowed_fields=ALL_FIELDS)
+                         allowed_fields=ALL_FIELDS, powers=power_ids())
     db.session.commit()
 
     cast.get("member", "/overleggen/mijn", expect="Agenda")
@@ -592,7 +593,8 @@ def through_the_workflow(cast: Cast, signal: Signal) -> None:
                                feedback_due=TODAY + timedelta(days=28))
     db.session.commit()
     cast.get("privacy_officer", f"/privacy/toetsen/{privacy_check(referral).id}", expect=reference)
-    decide_privacy_check(officer, privacy_check(referral), approved=True, rationale=NOTE, allowed_fields=ALL_FIELDS)
+    decide_privacy_check(officer, privacy_check(referral), approved=True, rationale=NOTE, allowed_fields=ALL_FIELDS,
+                         powers=power_ids())
     del cast.pdf_sources[:]
     send_referral(coordinator, referral, store=flask_app.extensions["casustafel_store"],
                   keyring=flask_app.extensions["casustafel_keyring"], render=render_package, today=TODAY)

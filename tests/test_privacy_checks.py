@@ -31,6 +31,7 @@ from casustafel.settings import get_setting, set_setting
 from casustafel.signals.weighing import approved_check_1
 from tests.conftest import login, post_form
 from tests.helpers.assessments import events, fail_commit_with, post_prefixed, reload
+from tests.helpers.powers import power_ids
 from tests.helpers.registers import assessment_form, assessments
 
 DESCRIPTION = "Beschrijving-5d2a: hennepgeur bij het pand."
@@ -303,8 +304,16 @@ def test_check_2b_sets_the_fields_that_may_be_shared(client, login_as, people, s
 
     response = decide(client, check, {"approved": "ja", "rationale": "r", "allowed_fields": []})
     assert "minstens één gegeven" in response.get_data(as_text=True)
-    decide(client, check, {"approved": "ja", "rationale": "r", "allowed_fields": ["betrokkenen", "fenomeen"]})
-    assert reload(PrivacyCheck, check.id).allowed_fields == ["fenomeen", "betrokkenen"]
+    response = decide(client, check, {"approved": "ja", "rationale": "r", "allowed_fields": ["betrokkenen"]})
+    assert "minstens één bevoegdheid" in response.get_data(as_text=True)  # weging 5
+    assert 'id="powers-error"' in response.get_data(as_text=True)
+    decide(client, check, {"approved": "ja", "rationale": "r", "allowed_fields": ["betrokkenen", "fenomeen"],
+                           "powers": [str(i) for i in power_ids("Wet Bibob", "Gemeentewet art. 174a")]})
+    decided = reload(PrivacyCheck, check.id)
+    assert decided.allowed_fields == ["fenomeen", "betrokkenen"]
+    assert decided.powers == sorted(power_ids("Wet Bibob", "Gemeentewet art. 174a"))
+    assert "Sluiting van een woning" in decided.power_labels
+    assert "Subsidies en vastgoedtransacties" in decided.power_labels
 
 
 # Who decides: the setting -------------------------------------------------------------------
@@ -431,7 +440,7 @@ def test_a_check_2b_of_a_sent_referral_cannot_be_reopened(people, signal):
     set_setting("privacy_checks_by_coordinator", "1")
     check = ask(people.coordinator, signal, "2B")
     decide_privacy_check(people.coordinator, check, approved=True, rationale=DECISION_TEXT,
-                         allowed_fields=["fenomeen"])
+                         allowed_fields=["fenomeen"], powers=power_ids())
     referral = Referral(signal_id=signal.id, partner_id=_partner().id, legal_ground="avg_6_1_e_riec",
                         data_categories=["fenomeen"], status="verstuurd", sent_on=date(2026, 3, 4))
     referral.purpose = "Integrale aanpak"

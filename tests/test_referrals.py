@@ -16,6 +16,7 @@ from sqlalchemy import select
 from casustafel.extensions import db
 from casustafel.models import AuditEvent, Notification, Partner, PoliceInformation, PrivacyCheck, Referral, UserSession
 from casustafel.referrals import services
+from tests.helpers.powers import power_ids
 from tests.helpers.referrals import (
     PURPOSE,
     client_for,
@@ -359,7 +360,8 @@ def test_the_privacy_officer_sees_the_referral_on_the_open_check_only(app, scene
     assert "Adressen en panden" in page  # the requested categories
     assert client.get(f"/verstrekkingen/{referral.id}").status_code == 403
     response = post(client, f"/privacy/toetsen/{check.id}",
-                    {"approved": "ja", "allowed_fields": ["beschrijving"], "rationale": "Past bij het convenant"},
+                    {"approved": "ja", "allowed_fields": ["beschrijving"], "rationale": "Past bij het convenant",
+                     "powers": [str(i) for i in power_ids()]},
                     from_url=f"/privacy/toetsen/{check.id}")
     assert response.status_code == 302
     db.session.refresh(check)

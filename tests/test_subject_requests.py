@@ -33,6 +33,7 @@ from casustafel.subject_requests import services
 from casustafel.subject_requests.services import due_date
 from tests.conftest import csrf_from, login
 from tests.helpers.markers import assert_no_marker, new_marker, postgresql_dump, sqlite_dump
+from tests.helpers.powers import power_ids
 
 # Dates computed here (today, tomorrow, overdue, this year) are checked against the app's:
 # both on the same pinned day (tests/conftest.py).
@@ -369,7 +370,8 @@ def send_to_riec(coordinator, officer, signal) -> Referral:
                                channel="riec_portaal", feedback_due=None)
     db.session.commit()
     check = db.session.scalar(select(PrivacyCheck).where(PrivacyCheck.referral_id == referral.id))
-    decide_privacy_check(officer, check, approved=True, rationale="Afgewogen", allowed_fields=APPROVED)
+    decide_privacy_check(officer, check, approved=True, rationale="Afgewogen", allowed_fields=APPROVED,
+                         powers=power_ids())
     send_referral(coordinator, referral, store=current_app.extensions["casustafel_store"],
                   keyring=current_app.extensions["casustafel_keyring"], render=lambda r, c: b"%PDF-1.4 pakket",
                   today=date(2026, 2, 3))

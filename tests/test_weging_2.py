@@ -149,3 +149,31 @@ def test_the_admin_adds_and_retires_a_power(app, make_user):
     actions = [e.action for e in db.session.scalars(select(AuditEvent).where(AuditEvent.action.like("power.%"))
                                                      .order_by(AuditEvent.seq))]
     assert actions == ["power.created", "power.deactivated"]
+
+
+def test_check_2b_records_the_powers_the_data_serve_and_the_record_shows_them(make_user, make_signal):
+    from casustafel.privacy.decisions import DecisionError, decide_privacy_check
+    from casustafel.privacy.services import request_privacy_check
+    from tests.helpers.powers import power_ids
+
+    coordinator, officer = make_user("coordinator"), make_user("privacy_officer")
+    signal = make_signal(status="besproken")
+    check = request_privacy_check(coordinator, signal, "2B")
+    db.session.commit()
+    with pytest.raises(DecisionError, match="minstens één bevoegdheid"):
+        decide_privacy_check(officer, check, approved=True, rationale="r", allowed_fields=["adressen"])
+    db.session.rollback()
+    retired = _power("Gemeentewet art. 151c")
+    retired.active = False
+    db.session.commit()
+    with pytest.raises(DecisionError, match="niet \\(meer\\) in de lijst"):
+        decide_privacy_check(officer, check, approved=True, rationale="r", allowed_fields=["adressen"],
+                             powers=[retired.id])
+    db.session.rollback()
+    decide_privacy_check(officer, check, approved=True, rationale="r", allowed_fields=["adressen"],
+                         powers=power_ids("Wet BRP"))
+    db.session.commit()
+    [step] = [s for s in weighing_record(signal) if s.title.startswith("Privacytoets 2B")]
+    assert ("Bevoegdheden (weging 5)",
+            "College van burgemeester en wethouders — Adresonderzoek en bijhouding van de basisregistratie "
+            "personen (Wet BRP)") in step.details

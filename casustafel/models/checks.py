@@ -6,12 +6,13 @@ Rationales and summaries are encrypted; codes and dates are not.
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Date, ForeignKey, LargeBinary, String, Uuid
+from sqlalchemy import JSON, Date, ForeignKey, LargeBinary, String, Uuid, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from casustafel.dates import utcnow
 from casustafel.extensions import db
 from casustafel.models.base import Encrypted, Vocabulary, new_uuid
+from casustafel.models.power import Power
 from casustafel.models.registers import PrivacyCheckRegister, register_label
 from casustafel.models.signal import Signal
 from casustafel.models.user import User
@@ -71,6 +72,8 @@ class PrivacyCheck(db.Model):
     content_registers: Mapped[list | None] = mapped_column(JSON)
     field_rules: Mapped[dict | None] = mapped_column(JSON)
     allowed_fields: Mapped[list | None] = mapped_column(JSON)
+    # Check 2B (weging 5): ids of the municipal powers the shared data serve (models.power).
+    powers: Mapped[list | None] = mapped_column(JSON)
     rationale_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
 
     request_note = Encrypted()
@@ -93,6 +96,15 @@ class PrivacyCheck(db.Model):
     @property
     def decided_by_coordinator(self) -> bool:
         return self.decided_role == "coordinator"
+
+    @property
+    def power_labels(self) -> str:
+        """Check 2B (weging 5): the powers the shared data serve; decisions from before
+        migration 0017 recorded none."""
+        if self.powers is None:
+            return "niet vastgelegd"
+        powers = db.session.scalars(select(Power).where(Power.id.in_(self.powers)).order_by(Power.position))
+        return "; ".join(p.full_label for p in powers) or "geen"
 
     @property
     def kind_label(self) -> str:

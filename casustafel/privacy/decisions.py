@@ -17,6 +17,7 @@ from casustafel.models import (
     CheckStatus,
     Department,
     MeetingInvitee,
+    Power,
     PrivacyCheck,
     PrivacyCheckRegister,
     Referral,
@@ -87,14 +88,15 @@ def missing_assessment(code: str, label: str, assessment: dict | None) -> tuple[
 
 def decide_privacy_check(actor, check: PrivacyCheck, *, approved: bool, rationale: str,
                          allowed_registers=(), content_registers=(), register_assessments=None,
-                         field_rules=None, allowed_fields=()) -> PrivacyCheck:
+                         field_rules=None, allowed_fields=(), powers=()) -> PrivacyCheck:
     """Record the decision on an open check and tell the coordinator that there is news.
 
     Check 1: registers in use that may be consulted, and those of them that may yield content;
     for each, `register_assessments[code]` = {"a": legal ground of the original collection,
     "b": why further use is compatible, "c": necessity, proportionality, subsidiarity}.
     Check 2A: per invited department the fields its members may see. Check 2B: the fields
-    that may go to the department or partner. A refusal allows nothing.
+    that may go to the department or partner, and (weging 5) the municipal powers in use
+    (`powers`, ids from models.power) those data serve. A refusal allows nothing.
     """
     if not (rationale or "").strip():
         raise DecisionError("Vul de onderbouwing van het besluit in.")
@@ -114,6 +116,9 @@ def decide_privacy_check(actor, check: PrivacyCheck, *, approved: bool, rational
         raise DecisionError(NEED_REGISTER)
     if approved and check.kind == "2B" and not fields:
         raise DecisionError(NEED_FIELD)
+    power_ids = _power_ids(powers) if check.kind == "2B" and approved else []
+    if approved and check.kind == "2B" and not power_ids:
+        raise DecisionError(NEED_POWER)
     invited = {str(d.id) for d in invited_departments(check)}
     rules = {}
     for department_id, codes in (field_rules or {}).items():
@@ -151,6 +156,7 @@ def decide_privacy_check(actor, check: PrivacyCheck, *, approved: bool, rational
         check.field_rules = {d: rules.get(d, []) for d in sorted(invited)} if approved else {}
     else:
         check.allowed_fields = fields if approved else []
+        check.powers = power_ids
     record(actor, "privacy_check.decided", check, purpose="privacytoets",
            reason_code="goedgekeurd" if approved else "afgewezen")
     for user in _coordinators_to_tell(actor, check):
@@ -160,6 +166,21 @@ def decide_privacy_check(actor, check: PrivacyCheck, *, approved: bool, rational
         for user in _privacy_officers(actor):
             notify(user, REVIEW_SUBJECT, REVIEW_BODY)
     return check
+
+
+NEED_POWER = "Kies minstens één bevoegdheid waarvoor de gegevens worden ingezet (weging 5)."
+
+
+def _power_ids(powers) -> list[int]:
+    """Ids of powers in use; anything else is refused."""
+    try:
+        ids = sorted({int(p) for p in powers or ()})
+    except (TypeError, ValueError):
+        raise DecisionError("Kies bevoegdheden uit de lijst.") from None
+    active = set(db.session.scalars(select(Power.id).where(Power.id.in_(ids), Power.active.is_(True))))
+    if set(ids) - active:
+        raise DecisionError("Een gekozen bevoegdheid staat niet (meer) in de lijst.")
+    return ids
 
 
 REVIEW_SUBJECT = "Privacytoets vastgelegd door de regisseur"

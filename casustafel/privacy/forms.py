@@ -1,13 +1,15 @@
 """The decision forms of privacy checks 1, 2A and 2B: one per kind, no other fields."""
 
+from sqlalchemy import select
 from wtforms import SelectMultipleField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, ValidationError
 
+from casustafel.extensions import db
 from casustafel.forms import Form, required_radio
-from casustafel.models import SHAREABLE_FIELDS
+from casustafel.models import SHAREABLE_FIELDS, Power
 from casustafel.models.registers import source_registers
-from casustafel.privacy.decisions import ASSESSMENT_PARTS, CONTENT_NOT_ALLOWED, NEED_FIELD, NEED_REGISTER
+from casustafel.privacy.decisions import ASSESSMENT_PARTS, CONTENT_NOT_ALLOWED, NEED_FIELD, NEED_POWER, NEED_REGISTER
 
 FIELD_CHOICES = [SelectChoice(code, label) for code, label in SHAREABLE_FIELDS.items()]
 UNKNOWN_REGISTER = "Kies alleen uit de genoemde bronnen."
@@ -107,16 +109,36 @@ def check_1_form(registers, **kwargs) -> Check1Form:
     return cls(**kwargs)
 
 
+def _int_or_zero(value) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return 0  # no power has id 0: refused as not in the list
+
+
 class Check2BForm(DecisionForm):
+    """Weging 5: which data may go with the action or referral, for which municipal powers."""
+
     allowed_fields = SelectMultipleField("Gegevens die mogen worden gedeeld", choices=FIELD_CHOICES,
                                          invalid_choice_message=UNKNOWN_FIELD)
+    powers = SelectMultipleField("Bevoegdheden waarvoor de gegevens worden ingezet", coerce=_int_or_zero,
+                                 invalid_choice_message="Kies alleen uit de genoemde bevoegdheden.")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        active = db.session.scalars(select(Power).where(Power.active.is_(True)).order_by(Power.position, Power.id))
+        self.powers.choices = [SelectChoice(p.id, p.full_label) for p in active]
 
     def validate_allowed_fields(self, field):
         if self.is_approved and not field.data:
             raise ValidationError(NEED_FIELD)
 
+    def validate_powers(self, field):
+        if self.is_approved and not field.data:
+            raise ValidationError(NEED_POWER)
+
     def decision(self) -> dict:
-        return {**super().decision(), "allowed_fields": self.allowed_fields.data}
+        return {**super().decision(), "allowed_fields": self.allowed_fields.data, "powers": self.powers.data}
 
 
 class Check2AForm(DecisionForm):

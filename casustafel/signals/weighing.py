@@ -189,7 +189,8 @@ def _check_step(check: PrivacyCheck, departments: dict) -> Step:
         details += [(f"Zichtbaar voor {departments.get(int(d), 'afdeling ' + d)}", _labels(codes, SHAREABLE_FIELDS))
                     for d, codes in (check.field_rules or {}).items()]
     else:
-        details.append(("Gegevens", _labels(check.allowed_fields, SHAREABLE_FIELDS)))
+        details += [("Gegevens", _labels(check.allowed_fields, SHAREABLE_FIELDS)),
+                    ("Bevoegdheden (weging 5)", check.power_labels)]
     who = _name(check.decided_by)
     if who and check.decided_by_coordinator:
         who += " (regisseur, volgens de instelling)"

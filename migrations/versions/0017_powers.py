@@ -1,4 +1,4 @@
-"""Weging 2 records the municipal task or power and so the competent body (burgemeester,
+"""Weging 2 and check 2B (weging 5) record the municipal task or power and so the competent body (burgemeester,
 college) from a list the municipality maintains, seeded here; a signal outside the
 municipality's tasks can be closed as "niet in behandeling — doorverwezen" naming to whom.
 Existing intake weighings keep no power: the record shows "niet vastgelegd".
@@ -50,9 +50,13 @@ def upgrade():
         batch.add_column(sa.Column("power_id", sa.Integer(), nullable=True))
         batch.add_column(sa.Column("referred_to_enc", sa.LargeBinary(), nullable=True))
         batch.create_foreign_key("fk_assessment_power_id_power", "power", ["power_id"], ["id"])
+    with op.batch_alter_table("privacy_check") as batch:
+        batch.add_column(sa.Column("powers", sa.JSON(), nullable=True))
 
 
 def downgrade():
+    with op.batch_alter_table("privacy_check") as batch:
+        batch.drop_column("powers")
     with op.batch_alter_table("assessment") as batch:
         batch.drop_constraint("fk_assessment_power_id_power", type_="foreignkey")
         batch.drop_column("referred_to_enc")

@@ -12,6 +12,7 @@ from casustafel.models import Action
 from casustafel.privacy.decisions import decide_privacy_check
 from casustafel.privacy.services import request_privacy_check
 from tests.conftest import PASSWORD
+from tests.helpers.powers import power_ids
 
 
 def _login(browser, email):
@@ -57,7 +58,7 @@ def test_an_overdue_action_is_finished_by_its_owner_and_leaves_the_dashboard(bro
     # Check 2B (weging 5) allowed the description, nothing else: the action's text goes with it.
     check = request_privacy_check(coordinator, signal, "2B", action=overdue)
     decide_privacy_check(officer, check, approved=True, rationale="Nodig voor de Bibob-toets.",
-                         allowed_fields=["beschrijving"])
+                         allowed_fields=["beschrijving"], powers=power_ids())
     db.session.commit()
     browser.goto("/")
     table = _overdue_table(browser)

@@ -85,11 +85,16 @@ def _flash(browser, text):
     expect(browser.page.locator(".app-flashes")).to_contain_text(text)
 
 
+POWER_13B = "Burgemeester — Sluiting van een drugspand (Opiumwet art. 13b)"
+
+
 def _weigh(page, kind, form_name, outcome, rationale):
     form = page.get_by_role("form", name=form_name)
     for question in ASSESSMENT_CRITERIA[kind].values():
         form.get_by_role("group", name=question).get_by_label("Ja", exact=True).check()
     form.get_by_label("Uitkomst").select_option(label=outcome)
+    if kind == "intake":  # weging 2: the task or power, and so the competent body
+        form.get_by_label("Taak of bevoegdheid van de gemeente").select_option(label=POWER_13B)
     form.get_by_label("Onderbouwing").fill(rationale)
     form.get_by_role("button", name="Weging vastleggen").click()
 
@@ -298,6 +303,9 @@ def test_a_signal_goes_through_the_whole_casustafel_workflow(browser, open_brows
     _open_privacy_check(officer, reference, "2B")
     officer.page.get_by_role("group", name="Gegevens die mogen worden gedeeld") \
         .get_by_label("Adressen en panden").check()
+    officer.page.get_by_role("group", name="Bevoegdheden waarvoor de gegevens worden ingezet") \
+        .get_by_label("College van burgemeester en wethouders — Adresonderzoek en bijhouding van de basisregistratie "
+                      "personen (Wet BRP)").check()
     _decide(officer, "2B", "Voor het adresonderzoek is alleen het adres nodig.")
     coordinator.goto(meeting_page)
     page.get_by_role("button", name="Overleg sluiten").click()

@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from casustafel.extensions import db
-from casustafel.models import Signal, SourceQuery
+from casustafel.models import ASSESSMENT_CRITERIA, Signal, SourceQuery
 from tests.conftest import PASSWORD
 from tests.helpers.registers import fill_abc
 
@@ -30,6 +30,9 @@ def _weigh(page, form_name, questions, outcome, rationale):
     for question in questions:
         form.get_by_role("group", name=question).get_by_label("Ja", exact=True).check()
     form.get_by_label("Uitkomst").select_option(label=outcome)
+    if outcome == "Verder naar de weging":  # weging 2: the task or power, and so the competent body
+        form.get_by_label("Taak of bevoegdheid van de gemeente") \
+            .select_option(label="Burgemeester — Sluiting van een drugspand (Opiumwet art. 13b)")
     form.get_by_label("Onderbouwing").fill(rationale)
     form.get_by_role("button", name="Weging vastleggen").click()
 
@@ -59,9 +62,7 @@ def test_weighings_privacy_check_1_and_source_checks(browser, make_user, make_si
 
     browser.goto(f"/meldingen/{signal.id}")
     _weigh(page, "Intake (weging 1 en 2) vastleggen",
-           ["Is er minstens één indicator van lokale verankering én een rode vlag?",
-            "Gaat het over een taak of bevoegdheid van de gemeente?",
-            "Speelt het zich af op het grondgebied van de gemeente?"],
+           list(ASSESSMENT_CRITERIA["intake"].values()),
            "Verder naar de weging", "Pand in de gemeente, geen vergunning.")
     expect(page.get_by_text("De intake (weging 1 en 2) is vastgelegd. Status: Weging.")).to_be_visible()
     _weigh(page, "Weging 3 vastleggen",

@@ -12,6 +12,7 @@ from casustafel.models import AuditEvent, Partner, PrivacyCheck, Referral
 from casustafel.privacy.decisions import decide_privacy_check
 from casustafel.referrals import services
 from tests.conftest import csrf_from, login
+from tests.helpers.powers import power_ids
 
 DESCRIPTION = "Contante betalingen DESCRMARK bij de coffeeshop"
 
@@ -57,7 +58,8 @@ def referral_form(**overrides) -> dict:
 
 def decide_2b(referral, fields, *, approved=True, officer=None):
     check = db.session.scalar(select(PrivacyCheck).where(PrivacyCheck.referral_id == referral.id))
-    decide_privacy_check(officer, check, approved=approved, rationale="Afgewogen", allowed_fields=fields)
+    decide_privacy_check(officer, check, approved=approved, rationale="Afgewogen", allowed_fields=fields,
+                         powers=power_ids() if approved else ())
     db.session.commit()
     return check
 
