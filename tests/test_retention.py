@@ -152,8 +152,8 @@ def full_signal(app, make_signal, make_user):
     event.reason = f"{MARK} reden"
     question = InformationRequest(signal=signal)
     question.question, question.answer = f"{MARK} vraag", f"{MARK} antwoord"
-    assessment = Assessment(signal=signal, kind="intake", answers={}, outcome="door")
-    assessment.rationale = f"{MARK} onderbouwing"
+    assessment = Assessment(signal=signal, kind="intake", answers={}, outcome="doorverwijzen")
+    assessment.rationale, assessment.referred_to = f"{MARK} onderbouwing", f"{MARK} doorverwezen naar"
     check = PrivacyCheck(signal=signal, kind="1")
     check.request_note, check.rationale = f"{MARK} verzoek", f"{MARK} besluit"
     db.session.add_all([event, question, assessment, check])

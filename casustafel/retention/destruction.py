@@ -79,7 +79,7 @@ def destroy_signals(ids: list, now: datetime, record_cutoff: date) -> dict:
         ).rowcount
     for model, columns in (
         (SignalEvent, ("reason_enc",)),
-        (Assessment, ("rationale_enc",)),
+        (Assessment, ("rationale_enc", "referred_to_enc")),
         (PrivacyCheck, ("request_note_enc", "rationale_enc")),
         (PrivacyCheckRegister, ("legal_basis_enc", "compatibility_enc", "necessity_enc")),
         (SourceQuery, ("summary_enc",)),

@@ -59,6 +59,7 @@ def test_a_referral_to_the_riec_from_concept_to_the_register(browser, make_user,
     page.get_by_label("Goedgekeurd").check()
     page.get_by_label("Beschrijving van de melding").check()
     page.get_by_label("Namen en rol van betrokkenen").check()
+    page.get_by_label("Burgemeester — Handhaving van de openbare orde (Gemeentewet art. 172, 174 en 175)").check()
     page.get_by_label("Onderbouwing").fill("Past binnen het RIEC-convenant")
     page.get_by_role("button", name="Besluit vastleggen").click()
     expect(page.get_by_text("Het besluit is vastgelegd")).to_be_visible()
