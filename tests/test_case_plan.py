@@ -143,6 +143,22 @@ def test_the_plan_is_recorded_encrypted_logged_and_shown_on_the_workspace_and_in
     assert "Dirk Casusregisseur-Ŝ" in record and "Cora Regisseur" in record
 
 
+def test_the_privacy_officer_reads_that_a_plan_exists_but_not_its_goal_or_interventions(
+        app, client, coordinator, director, case, make_user):
+    """Supervision sees who recorded which step when, not the case itself (the privacy officer
+    sees a signal's content only while a check on it is open)."""
+    from tests.conftest import login
+
+    post_plan(client, case, **plan_fields(director))
+    officer = make_user("privacy_officer")
+    other = app.test_client()
+    assert login(other, officer.email).status_code == 200
+    record = page(other.get(f"/meldingen/{case.id}/wegingsverslag"))
+    assert "Plan van aanpak" in record and "Dirk Casusregisseur-Ŝ" in record
+    assert GOAL not in record and "Integrale controle met Enexis" not in record
+    assert "alleen zichtbaar voor de regisseur" in record
+
+
 def test_revising_the_plan_keeps_every_version(client, coordinator, director, case):
     post_plan(client, case, **plan_fields(director))
     response = post_plan(client, case, **plan_fields(coordinator, goal="Doel na evaluatie: alleen 13b.",

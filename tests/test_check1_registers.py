@@ -344,3 +344,31 @@ def test_an_unknown_register_answers_404(app, people):
     assert admin.get("/beheer/lijsten/bronnen/99999").status_code == 404
     assert post_form(admin, "/beheer/lijsten/bronnen/99999/in-gebruik", {}).status_code == 404
     assert admin.get("/beheer/lijsten/bronnen/" + "9" * 30).status_code == 404
+
+
+def test_a_register_named_in_decisions_keeps_its_name_and_the_last_one_stays_in_use(app, people, make_signal):
+    """Renaming would rewrite old decisions and source checks; without any register check 1
+    could allow nothing."""
+    signal = make_signal(status="bronnenonderzoek")
+    check = _check(people, signal)
+    decide_privacy_check(people.officer, check, approved=True, rationale="r", allowed_registers=["brp"],
+                         register_assessments=assessments("brp"))
+    db.session.commit()
+    admin = _as(app, people.admin)
+    brp = db.session.scalar(select(SourceRegister).where(SourceRegister.code == "brp"))
+    response = post_form(admin, f"/beheer/lijsten/bronnen/{brp.id}",
+                         {"label": "BRP (nieuw)", "legal_basis": "Wet BRP"})
+    assert response.status_code == 200 and "achteraf veranderen" in response.get_data(as_text=True)
+    assert reload(SourceRegister, brp.id).label == "BRP (personen)"
+    sharpened = {"label": "BRP (personen)", "legal_basis": "Wet BRP, art. 3.3"}
+    assert post_form(admin, f"/beheer/lijsten/bronnen/{brp.id}", sharpened).status_code == 302
+    assert reload(SourceRegister, brp.id).legal_basis == "Wet BRP, art. 3.3"  # the law may be sharpened
+
+    others = db.session.scalars(select(SourceRegister).where(SourceRegister.active.is_(True),
+                                                             SourceRegister.id != brp.id)).all()
+    for register in others:
+        register.active = False
+    db.session.commit()
+    response = post_form(admin, f"/beheer/lijsten/bronnen/{brp.id}/in-gebruik", {})
+    assert response.status_code == 302 and reload(SourceRegister, brp.id).active
+    assert "laatste bron in gebruik" in admin.get("/beheer/lijsten/bronnen").get_data(as_text=True)

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from casustafel.extensions import db
 from casustafel.models import Partner, Referral, Signal, SignalEvent
 from casustafel.referrals import services
+from casustafel.signals.weighing import record_assessment
 from casustafel.signals.workflow import HANDED_OVER, NEEDS_HANDOVER, TransitionError, transition
 from tests.conftest import csrf_from
 from tests.helpers.meetings import published_scene
@@ -62,10 +63,16 @@ def test_the_status_form_offers_no_doorgezet_and_a_forged_one_is_refused(app, ma
     assert events("signal.status_changed") == []
 
 
+def _riec_regie(coordinator, signal):
+    record_assessment(coordinator, signal, "weging", answers={"concreet": True, "recent": True, "trend": True},
+                      outcome="riec_regie", rationale="Het RIEC neemt de regie.")
+
+
 def test_no_service_reaches_doorgezet_without_a_sent_handover(app, make_user, make_signal):
     coordinator = make_user("coordinator")
     signal = make_signal(None, status="weging")
     other = make_signal(None, status="weging")
+    _riec_regie(coordinator, signal)
     riec = db.session.scalar(select(Partner).where(Partner.name == "RIEC"))
     handover = services.create_referral(coordinator, signal, partner=riec, purpose="Overdracht", legal_ground="bibob",
                                         legal_ground_note=None, data_categories=["beschrijving"],
@@ -115,13 +122,43 @@ def test_a_referral_that_only_shares_leaves_the_status(app, make_user, make_sign
     assert not referral.hands_over and _status(signal) == "bronnenonderzoek"
 
 
-def test_a_handover_from_a_case_in_aanpak_is_sent_without_changing_the_status(app, make_user, make_signal):
+@pytest.mark.parametrize("status", ["weging", "bronnenonderzoek", "besproken", "in_aanpak"])
+def test_without_a_decision_to_hand_over_a_referral_only_shares(app, make_user, make_signal, status):
     coordinator, officer = make_user("coordinator"), make_user("privacy_officer")
-    signal = make_signal(None, status="in_aanpak")  # the table has no in_aanpak → doorgezet
-    page = client_for(app, coordinator).get(f"/verstrekkingen/nieuw/{signal.id}").get_data(as_text=True)
-    assert "kan in haar huidige status niet worden doorgezet" in page
-    _send(app, coordinator, officer, signal, hands_over="y")
-    assert _status(signal) == "in_aanpak"
+    signal = make_signal(None, status=status, next_step=None)
+    page = client_for(app, coordinator).get(f"/verstrekkingen/nieuw/{signal.id}?overdracht=riec")
+    assert 'name="hands_over"' not in page.get_data(as_text=True)  # nothing was decided: no handover offered
+    assert "Besloten:" not in page.get_data(as_text=True)
+    referral = _send(app, coordinator, officer, signal, hands_over="y")  # a forged tick is ignored
+    assert not referral.hands_over and _status(signal) == status
+    riec = db.session.scalar(select(Partner).where(Partner.name == "RIEC"))
+    with pytest.raises(services.ReferralError, match="volgt op een besluit"):
+        services.create_referral(coordinator, signal, partner=riec, purpose="x", legal_ground="bibob",
+                                 legal_ground_note=None, data_categories=["beschrijving"], channel="brief",
+                                 feedback_due=None, hands_over=True)
+
+
+def test_a_handover_is_not_sent_while_the_signal_cannot_be_doorgezet(app, make_user, make_signal):
+    """Decided, then a question to the reporter: the package waits, so it never goes twice."""
+    coordinator, officer = make_user("coordinator"), make_user("privacy_officer")
+    signal = make_signal(None, status="weging")
+    _riec_regie(coordinator, signal)
+    db.session.commit()
+    client = client_for(app, coordinator)
+    assert post(client, f"/verstrekkingen/nieuw/{signal.id}", referral_form(hands_over="y"),
+                from_url=f"/verstrekkingen/nieuw/{signal.id}").status_code == 302
+    referral = db.session.scalars(select(Referral).where(Referral.signal_id == signal.id)).one()
+    assert referral.hands_over
+    decide_2b(referral, ["beschrijving"], officer=officer)
+    transition(coordinator, db.session.get(Signal, signal.id), "aanvulling_gevraagd")
+    db.session.commit()
+    response = post(client, f"/verstrekkingen/{referral.id}/versturen", from_url=f"/verstrekkingen/{referral.id}")
+    assert response.status_code == 302
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "kan de melding niet worden doorgezet" in page
+    db.session.refresh(referral)
+    assert referral.status == "concept" and referral.package_digest is None
+    assert _status(signal) == "aanvulling_gevraagd"
 
 
 @pytest.mark.parametrize(("decision", "handover", "partner"), [

@@ -506,3 +506,12 @@ def test_a_tombstone_says_it_was_destroyed_and_cannot_be_reopened(client, make_s
         transition(None, tomb, "intake", reason="Toch weer openen")
     db.session.rollback()
     assert db.session.get(Signal, signal.id).status == "afgesloten"
+
+
+def test_every_closing_reason_has_a_retention_term():
+    """A signal closed for any reason the workflow knows is destroyed in time: no reason is
+    missing from the retention categories (weging 2's "doorverwezen" once was)."""
+    from casustafel.retention.services import CASE_REASON, REFERRED_REASON, SHORT_REASONS
+    from casustafel.signals.workflow import CLOSING_REASONS
+
+    assert set(CLOSING_REASONS) == {*SHORT_REASONS, REFERRED_REASON, CASE_REASON}

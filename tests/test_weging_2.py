@@ -177,3 +177,19 @@ def test_check_2b_records_the_powers_the_data_serve_and_the_record_shows_them(ma
     assert ("Bevoegdheden (weging 5)",
             "College van burgemeester en wethouders — Adresonderzoek en bijhouding van de basisregistratie "
             "personen (Wet BRP)") in step.details
+
+
+def test_the_last_power_in_use_cannot_be_retired(app, make_user):
+    admin = make_user("admin")
+    client = app.test_client()
+    assert login(client, admin.email).status_code == 200
+    last = _power("Opiumwet art. 13b")
+    for power in db.session.scalars(select(Power).where(Power.id != last.id)):
+        power.active = False
+    db.session.commit()
+    token = csrf_from(client.get("/beheer/bevoegdheden"))
+    response = client.post(f"/beheer/bevoegdheden/{last.id}/in-gebruik", data={"csrf_token": token})
+    assert response.status_code == 302
+    db.session.refresh(last)
+    assert last.active
+    assert "laatste taak of bevoegdheid" in client.get("/beheer/bevoegdheden").get_data(as_text=True)

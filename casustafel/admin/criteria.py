@@ -76,7 +76,7 @@ def criteria():
         db.session.flush()
         record(current_user, "weighing_criterion.created", criterion, purpose="beheer")
         db.session.commit()
-        flash("De vraag is toegevoegd. De volgende weging 3 stelt haar.", "success")
+        flash("De vraag is toegevoegd. Weging 3 stelt deze vraag vanaf nu.", "success")
         return redirect(url_for("admin.criteria"))
     rows = db.session.scalars(select(WeighingCriterion).where(WeighingCriterion.kind == KIND)
                               .order_by(WeighingCriterion.position, WeighingCriterion.id)).all()

@@ -66,6 +66,9 @@ def power_toggle(power_id):
     power = load_or_404(Power, power_id)
     if not ToggleForm().validate_on_submit():
         abort(400)
+    if power.active and db.session.scalar(select(func.count()).where(Power.active.is_(True))) <= 1:
+        flash("Dit is de laatste taak of bevoegdheid in gebruik: zonder kan weging 2 niet verder.", "error")
+        return redirect(url_for("admin.powers"))
     power.active = not power.active
     record(current_user, "power.activated" if power.active else "power.deactivated", power, purpose="beheer")
     db.session.commit()

@@ -17,7 +17,7 @@ from wtforms.validators import DataRequired, Length, Optional
 from casustafel.audit_log import record
 from casustafel.extensions import db
 from casustafel.forms import Form
-from casustafel.models import SourceRegister
+from casustafel.models import PrivacyCheckRegister, SourceQuery, SourceRegister
 from casustafel.models.registers import source_registers
 from casustafel.models.roles import Role
 from casustafel.permissions import role_required
@@ -64,6 +64,11 @@ def _new_code(label: str) -> str:
     return code
 
 
+USED = ("Deze bron staat al in besluiten of in het bronnenonderzoek; een nieuwe naam zou die achteraf veranderen. "
+        "Voeg de bron met de nieuwe naam toe en zet deze buiten gebruik.")
+LAST = "Dit is de laatste bron in gebruik: zonder bronnen kan privacytoets 1 niets toestaan."
+
+
 def add_register(actor, label: str, legal_basis: str | None) -> SourceRegister:
     """Add a register in use at the end of the list; the caller commits."""
     label = label.strip()
@@ -83,12 +88,22 @@ def update_register(actor, register: SourceRegister, label: str, legal_basis: st
     label = label.strip()
     if _label_taken(label, register.id):
         raise RegisterError(DUPLICATE)
+    if label != register.label and _used(register):
+        raise RegisterError(USED)
     register.label = label
     register.legal_basis = (legal_basis or "").strip() or None
     record(actor, "source_register.updated", register, purpose="beheer")
 
 
+def _used(register: SourceRegister) -> bool:
+    """Recorded decisions or source checks name it: a new label would change them afterwards."""
+    return any(db.session.scalar(select(column).where(column == register.code).limit(1)) is not None
+               for column in (SourceQuery.register, PrivacyCheckRegister.register))
+
+
 def toggle_register(actor, register: SourceRegister) -> None:
+    if register.active and db.session.scalar(select(func.count()).where(SourceRegister.active.is_(True))) <= 1:
+        raise RegisterError(LAST)
     register.active = not register.active
     record(actor, f"source_register.{'activated' if register.active else 'deactivated'}", register,
            purpose="beheer")
@@ -137,7 +152,11 @@ def register_toggle(register_id):
     register = load_or_404(SourceRegister, register_id)
     if not ToggleForm().validate_on_submit():
         abort(400)
-    toggle_register(current_user, register)
+    try:
+        toggle_register(current_user, register)
+    except RegisterError as error:
+        flash(str(error), "error")
+        return redirect(url_for("admin.registers"))
     db.session.commit()
     flash(f"Bron ‘{register.label}’ is {'weer in gebruik' if register.active else 'niet meer in gebruik'}.",
           "success")

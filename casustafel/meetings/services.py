@@ -22,6 +22,7 @@ from casustafel.models import (
     Signal,
     User,
 )
+from casustafel.models.meeting import HANDOVER_DECISIONS
 from casustafel.models.roles import Role
 from casustafel.notifications import notify
 from casustafel.permissions import invitation
@@ -45,10 +46,7 @@ DECISION_OUTCOMES: dict[str, tuple[str | None, str | None]] = {
     "zorg_en_veiligheidshuis": (None, None),
     "volgende_keer": (None, None),
 }
-# Decisions that hand the case over: the signal stays ‘besproken’ until the coordinator sends
-# the handover (a referral with check 2B); then it is ‘doorgezet’. Values: the referral form's kind.
-DECISION_HANDOVERS = {"intern_doorzetten": "intern", "riec": "riec", "politie": "politie",
-                      "zorg_en_veiligheidshuis": "zvh"}
+DECISION_HANDOVERS = HANDOVER_DECISIONS  # the decisions that hand the case over (models.meeting)
 CARRY_OVER = "volgende_keer"
 
 AGENDA_NOTICE_SUBJECT = "Nieuwe agenda casustafel"

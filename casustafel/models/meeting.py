@@ -33,6 +33,10 @@ DECISIONS = {
     "zorg_en_veiligheidshuis": "Zorg- en Veiligheidshuis (mogelijk slachtoffer)",
     "volgende_keer": "Volgende keer opnieuw bespreken",
 }
+# Decisions that hand the case over, and the kind of handover the referral form starts as: the
+# signal stays ‘besproken’ until that referral (with check 2B) is sent, then it is ‘doorgezet’.
+HANDOVER_DECISIONS = {"intern_doorzetten": "intern", "riec": "riec", "politie": "politie",
+                      "zorg_en_veiligheidshuis": "zvh"}
 
 
 class Meeting(db.Model):

@@ -20,7 +20,11 @@ from casustafel.models.roles import Role
 from casustafel.notifications import notify
 from casustafel.privacy.decisions import notify_privacy_officers
 from casustafel.privacy.services import request_privacy_check
+from casustafel.signals.weighing import decided_handover
 from casustafel.signals.workflow import HANDED_OVER, closed, may_hand_over, transition
+
+NO_HANDOVER_DECIDED = ("Een overdracht volgt op een besluit: weging 3, weging 4 of de casustafel. Leg dat "
+                       "besluit eerst vast; zonder besluit deelt een verstrekking alleen informatie.")
 
 PURPOSE = "verstrekking"
 
@@ -65,6 +69,8 @@ def create_referral(actor, signal, *, partner: Partner, purpose: str, legal_grou
     categories = [code for code in SHAREABLE_FIELDS if code in set(data_categories)]
     if not categories:
         raise ReferralError("Kies minstens één soort gegevens.")
+    if hands_over and decided_handover(signal) is None:
+        raise ReferralError(NO_HANDOVER_DECIDED)
     referral = Referral(signal_id=signal.id, partner_id=partner.id, status="concept", legal_ground=legal_ground,
                         data_categories=categories, channel=channel, feedback_due=feedback_due,
                         hands_over=bool(hands_over), created_by_id=getattr(actor, "id", None))
@@ -124,6 +130,10 @@ def send_referral(actor, referral: Referral, *, store, keyring, render, today: d
     if not categories:
         raise ReferralError("Verstrekken kan pas na een goedgekeurde privacytoets 2B die minstens één van "
                             "de gekozen gegevens toestaat.")
+    if referral.hands_over and not may_hand_over(referral.signal):
+        raise ReferralError(f"Deze verstrekking draagt de zaak over, maar in de status "
+                            f"‘{referral.signal.status_label}’ kan de melding niet worden doorgezet. "
+                            "Wacht bijvoorbeeld eerst op het antwoord van de melder.")
     content = render(referral, categories)
     # Claim the referral before touching its file: the versioned UPDATE waits for (or fails
     # with StaleDataError against) anyone sending it at the same moment, so their package stays.
@@ -138,7 +148,7 @@ def send_referral(actor, referral: Referral, *, store, keyring, render, today: d
     referral.package_sha256 = hashlib.sha256(content).hexdigest()
     referral.package_size = stored.size
     record(actor, "referral.sent", referral, purpose=PURPOSE, subjects=subject_ids(referral, categories))
-    if referral.hands_over and may_hand_over(referral.signal):
+    if referral.hands_over:
         transition(actor, referral.signal, HANDED_OVER, reason_code="verstrekking", handover=referral)
 
 

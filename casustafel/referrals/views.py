@@ -22,7 +22,7 @@ from casustafel.referrals import police, register, services
 from casustafel.referrals.forms import ProgressForm, ReferralForm, SendForm
 from casustafel.referrals.pdf import render_package
 from casustafel.signals.common import get_signal_or_404
-from casustafel.signals.workflow import may_hand_over
+from casustafel.signals.weighing import decided_handover
 from casustafel.web import render_logged
 from casustafel.web.access import fresh_login_required, load_or_404
 from casustafel.web.locking import conflict_message
@@ -42,8 +42,11 @@ def get_referral_or_404(referral_id: uuid.UUID) -> Referral:
 def new(signal_id):
     signal = get_signal_or_404(signal_id)
     partners = services.active_partners()
-    handover = request.args.get("overdracht")
-    form = ReferralForm(data=_handover_defaults(handover, partners) if handover in HANDOVERS else None)
+    decided = decided_handover(signal)  # a handover the weighing or the casustafel decided
+    handover = decided if request.args.get("overdracht") == decided else None
+    form = ReferralForm(data=_handover_defaults(handover, partners) if handover else None)
+    if decided is None:
+        del form.hands_over  # without that decision a referral only shares information
     form.partner_id.choices = [SelectChoice("", "— kies een ontvanger —")] + [
         SelectChoice(p.id, p.name + (" (intern)" if p.internal else "")) for p in partners
     ]
@@ -53,7 +56,8 @@ def new(signal_id):
                 current_user, signal, partner=db.session.get(Partner, form.partner_id.data),
                 purpose=form.purpose.data, legal_ground=form.legal_ground.data,
                 legal_ground_note=form.legal_ground_note.data, data_categories=form.data_categories.data,
-                channel=form.channel.data, feedback_due=form.feedback_due.data, hands_over=form.hands_over.data,
+                channel=form.channel.data, feedback_due=form.feedback_due.data,
+                hands_over=bool(decided and form.hands_over.data),
             )
         except services.ReferralError as error:
             db.session.rollback()
@@ -63,8 +67,7 @@ def new(signal_id):
             flash("De verstrekking is vastgelegd als concept. Privacytoets 2B is aangevraagd; pas na "
                   "goedkeuring kunt u het pakket maken en versturen.", "success")
             return redirect(url_for("referrals.detail", referral_id=referral.id))
-    return render_template("referrals/new.html", form=form, signal=signal, handover=HANDOVERS.get(handover),
-                           may_hand_over=may_hand_over(signal))
+    return render_template("referrals/new.html", form=form, signal=signal, handover=HANDOVERS.get(handover))
 
 
 # A weighing or meeting decision that hands the case over links here with ?overdracht=…: the

@@ -41,8 +41,8 @@ from casustafel.models import (
 from casustafel.settings import get_setting
 
 PURPOSE = "bewaartermijnen"
-SHORT_REASONS = ("geen_ondermijning", "geen_gemeentelijke_taak", "buiten_gemeente", "geen_vervolg",
-                 "geen_hit", "besproken_geen_actie")
+SHORT_REASONS = ("geen_ondermijning", "geen_gemeentelijke_taak", "doorverwezen", "buiten_gemeente",
+                 "geen_vervolg", "geen_hit", "besproken_geen_actie")
 REFERRED_REASON = "doorgezet_afgerond"
 CASE_REASON = "aanpak_afgerond"
 

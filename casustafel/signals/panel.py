@@ -25,7 +25,6 @@ from casustafel.permissions import can_view_signal_content, coordinator_records_
 from casustafel.privacy.services import latest_decision, open_check
 from casustafel.signals.assessment_forms import (
     KIND_LABELS,
-    OUTCOMES,
     REQUEST_STATUSES,
     WEIGHING_STATUSES,
     PrivacyCheckRequestForm,
@@ -42,7 +41,7 @@ from casustafel.signals.plan_services import (
     plans_of,
     possible_directors,
 )
-from casustafel.signals.weighing import weging_2_details
+from casustafel.signals.weighing import decided_handover, weging_2_details
 
 
 @dataclass
@@ -80,13 +79,9 @@ class WorkflowPanel:
 
     @property
     def pending_handover(self) -> str | None:
-        """The handover the latest weighing chose while the signal still waits for it (the
-        referral form's kind), else None."""
-        last = self.assessments[-1] if self.assessments else None
-        outcome = OUTCOMES.get(last.kind, {}).get(last.outcome) if last else None
-        if outcome is None or outcome.handover is None or self.signal.status != outcome.to_status:
-            return None
-        return outcome.handover
+        """The handover weging 3 or 4 or the casustafel decided while the signal still waits
+        for it (the referral form's kind), else None."""
+        return decided_handover(self.signal)
 
 
 def workflow_panel(signal) -> WorkflowPanel | None:

@@ -10,6 +10,7 @@ import uuid
 
 from flask import flash, redirect, render_template, url_for
 from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
 
 from casustafel.extensions import db
 from casustafel.models.roles import Role
@@ -17,6 +18,7 @@ from casustafel.permissions import role_required
 from casustafel.signals.common import get_signal_or_404
 from casustafel.signals.plan_forms import CasePlanForm, ExtendMonitoringForm
 from casustafel.signals.plan_services import (
+    PLAN_CHANGED,
     PLAN_STATUSES,
     PlanError,
     current_period,
@@ -38,6 +40,10 @@ def _retry(signal, form, step: str):
     return render_template("signals/plan_retry.html", signal=signal, form=form, step=step)
 
 
+EXTENDED_MEANWHILE = ("De monitoring is intussen door iemand anders verlengd. Bekijk de nieuwe einddatum en "
+                      "verleng daarna zo nodig opnieuw.")
+
+
 @routes.route("/meldingen/<uuid:signal_id>/plan-van-aanpak", methods=["POST"])
 @role_required(Role.COORDINATOR)
 def case_plan(signal_id):
@@ -51,11 +57,11 @@ def case_plan(signal_id):
     try:
         plan = record_plan(current_user, signal, form.to_input(uuid.UUID(form.director_id.data)),
                            based_on=form.based_on_number)
-    except PlanError as error:
+        db.session.commit()
+    except (PlanError, IntegrityError) as error:  # IntegrityError: a version recorded at the same moment
         db.session.rollback()
-        form.form_errors.append(str(error))
+        form.form_errors.append(str(error) if isinstance(error, PlanError) else PLAN_CHANGED)
         return _retry(signal, form, "plan")
-    db.session.commit()
     flash("Het plan van aanpak is vastgelegd." if plan.number == 1
           else f"Het plan van aanpak is herzien (versie {plan.number}).", "success")
     return _back(signal)
@@ -74,10 +80,10 @@ def extend_monitoring_period(signal_id):
         return _retry(signal, form, "monitoring")
     try:
         extended = extend_monitoring(current_user, signal, form.ends_on.data, form.reason.data)
-    except PlanError as error:
+        db.session.commit()
+    except (PlanError, IntegrityError) as error:  # IntegrityError: an extension at the same moment
         db.session.rollback()
-        form.form_errors.append(str(error))
+        form.form_errors.append(str(error) if isinstance(error, PlanError) else EXTENDED_MEANWHILE)
         return _retry(signal, form, "monitoring")
-    db.session.commit()
     flash(f"De monitoring is verlengd tot en met {extended.ends_on:%d-%m-%Y}.", "success")
     return _back(signal)

@@ -27,6 +27,7 @@ from casustafel.models import (
     User,
     answered_criteria,
 )
+from casustafel.models.meeting import HANDOVER_DECISIONS
 from casustafel.models.registers import register_labels
 from casustafel.privacy.services import latest_decision
 from casustafel.signals.assessment_forms import (
@@ -78,6 +79,29 @@ def record_assessment(actor, signal, kind: str, *, answers: dict[str, bool], out
                    reason_code=(step.reason_code or closing_reason) if step.to_status == CLOSED else None)
     record(actor, "assessment.recorded", assessment, purpose="casustafel", reason_code=outcome)
     return assessment
+
+
+# The weighing whose outcome may hand over a signal in each status.
+HANDOVER_WEIGHINGS = {"weging": "weging", "bronnenonderzoek": "vervolgstap"}
+
+
+def decided_handover(signal) -> str | None:
+    """The handover the latest decision on the signal chose (the referral form's kind: riec,
+    intern, politie, zvh), while the signal waits for it; else None. In weging or
+    bronnenonderzoek: weging 3 or 4; when besproken: the casustafel's decision."""
+    if signal.status in HANDOVER_WEIGHINGS:
+        latest = db.session.scalar(select(Assessment).where(Assessment.signal_id == signal.id)
+                                   .order_by(Assessment.assessed_at.desc()).limit(1))
+        if latest is None or latest.kind != HANDOVER_WEIGHINGS[signal.status]:
+            return None
+        outcome = OUTCOMES[latest.kind].get(latest.outcome)
+        return outcome.handover if outcome else None
+    if signal.status == "besproken":
+        item = db.session.scalar(select(AgendaItem).where(AgendaItem.signal_id == signal.id,
+                                                          AgendaItem.decided_at.is_not(None))
+                                 .order_by(AgendaItem.decided_at.desc()).limit(1))
+        return HANDOVER_DECISIONS.get(item.decision) if item is not None else None
+    return None
 
 
 def approved_check_1(signal) -> PrivacyCheck | None:
@@ -200,23 +224,28 @@ def _check_step(check: PrivacyCheck, departments: dict) -> Step:
     return Step(check.decided_at, check.kind_label, outcome, who=who, reasons=check.rationale, details=details)
 
 
-def _step_4(signal) -> list[Step]:
+COORDINATOR_ONLY = "alleen zichtbaar voor de regisseur"
+
+
+def _step_4(signal, case_content: bool) -> list[Step]:
     """Model protocol step 4: every version of the plan of approach and every end date of the
-    monitoring (the start and each extension with its reason)."""
+    monitoring (the start and each extension with its reason). Goal, interventions and reasons
+    are the case itself: without `case_content` (the privacy officer) only that they exist."""
     steps = []
     for plan in db.session.scalars(select(CasePlan).where(CasePlan.signal_id == signal.id)):
         title = "Plan van aanpak" if plan.number == 1 else f"Plan van aanpak herzien (versie {plan.number})"
         steps.append(Step(plan.recorded_at, title, "Vastgelegd", who=_name(plan.recorded_by), details=[
-            ("Doel", plan.goal or "—"), ("Interventies", plan.interventions or "—"),
+            ("Doel", (plan.goal or "—") if case_content else COORDINATOR_ONLY),
+            ("Interventies", (plan.interventions or "—") if case_content else COORDINATOR_ONLY),
             ("Casusregisseur", _name(plan.director) or "—"), ("Evaluatiedatum", f"{plan.review_on:%d-%m-%Y}")]))
     for period in db.session.scalars(select(MonitoringPeriod).where(MonitoringPeriod.signal_id == signal.id)):
         steps.append(Step(period.set_at, "Monitoring verlengd" if period.is_extension else "Monitoring gestart",
                           f"Monitoring tot en met {period.ends_on:%d-%m-%Y}", who=_name(period.set_by),
-                          reasons=period.reason))
+                          reasons=period.reason if case_content else None))
     return steps
 
 
-def weighing_record(signal) -> list[Step]:
+def weighing_record(signal, *, case_content: bool = True) -> list[Step]:
     """Every weighing, privacy check, source check, decision, referral, plan of approach and
     monitoring period of the signal in the order they happened, with who, when, outcome and
     reasons; a weighing the signal passed without one is listed as not recorded (signals from
@@ -248,7 +277,7 @@ def weighing_record(signal) -> list[Step]:
         steps.append(Step(datetime.combine(r.sent_on, datetime.min.time()), f"Verstrekking aan {r.partner.name}",
                           "Verstuurd", who=_name(r.created_by), reasons=r.purpose,
                           details=[("Grondslag", r.legal_ground_label), ("Verstrekt", r.disclosed_label)]))
-    steps += _step_4(signal)
+    steps += _step_4(signal, case_content)
     for event in db.session.scalars(select(SignalEvent).where(SignalEvent.signal_id == signal.id)
                                     .order_by(SignalEvent.occurred_at)):
         kind = PASSED_WITH.get(event.to_status)

@@ -30,6 +30,12 @@ def may_read_record(user, signal) -> bool:
                                             or can_view_signal_content(user, signal))
 
 
+def _steps(signal):
+    """The record; the plan of approach's goal, interventions and reasons only for whoever may
+    see the signal's content (the coordinator), not for supervision."""
+    return weighing_record(signal, case_content=can_view_signal_content(current_user, signal))
+
+
 def _purpose() -> str:
     return "toezicht" if current_user.has_role(Role.PRIVACY_OFFICER) else "casustafel"
 
@@ -48,7 +54,7 @@ def _load(signal_id: uuid.UUID) -> Signal:
 def weighing_record_page(signal_id):
     signal = _load(signal_id)
     record(current_user, "signal.weighing_record_viewed", signal, purpose=_purpose(), subjects=_subjects(signal))
-    return render_logged("signals/weighing_record.html", signal=signal, steps=weighing_record(signal))
+    return render_logged("signals/weighing_record.html", signal=signal, steps=_steps(signal))
 
 
 @routes.route("/meldingen/<uuid:signal_id>/wegingsverslag.pdf")
@@ -56,7 +62,7 @@ def weighing_record_page(signal_id):
 @fresh_login_required
 def weighing_record_pdf(signal_id):
     signal = _load(signal_id)
-    content = render_pdf("signals/pdf_weighing_record.html", signal=signal, steps=weighing_record(signal),
+    content = render_pdf("signals/pdf_weighing_record.html", signal=signal, steps=_steps(signal),
                          made_at=dates.local_time(dates.utcnow()),
                          watermark=dates.watermark(current_user.display_name))
     record(current_user, "signal.weighing_record_downloaded", signal, purpose=_purpose(),
