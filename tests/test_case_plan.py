@@ -27,6 +27,7 @@ from casustafel.signals.plan_services import (
 from casustafel.signals.workflow import NEEDS_MONITORING_END, TransitionError, transition
 from tests.conftest import TODAY, login
 from tests.helpers.assessments import events, post_prefixed
+from tests.helpers.plans import add_plan
 
 pytestmark = pytest.mark.usefixtures("pinned_day")
 
@@ -108,6 +109,7 @@ def case(make_signal):
 
 def in_monitoring(make_signal, ends_on: date, *, actor=None) -> Signal:
     signal = make_signal(status="in_aanpak")
+    add_plan(signal, actor)
     period = start_monitoring(actor, signal, dates.today())
     period.ends_on = ends_on  # as if the monitoring started long ago
     db.session.commit()
@@ -213,7 +215,18 @@ def test_a_plan_belongs_to_a_case_in_aanpak_or_monitoring(client, coordinator, d
 # --- the monitoring period -------------------------------------------------------------------------
 
 
+def test_monitoring_without_a_plan_of_approach_is_refused(client, coordinator, case):
+    response = change_status(client, case, "monitoring", monitoring_until=day(90))
+    assert response.status_code == 200
+    assert "Leg eerst het plan van aanpak vast" in field_error(response, "status-to_status")
+    assert status_of(case) == "in_aanpak" and periods() == []  # the end date typed is not kept half
+    with pytest.raises(TransitionError, match="plan van aanpak"):
+        transition(coordinator, case, "monitoring")
+
+
 def test_monitoring_without_an_end_date_is_refused(client, coordinator, case):
+    add_plan(case, coordinator)
+    db.session.commit()
     response = change_status(client, case, "monitoring")
 
     assert response.status_code == 200
@@ -228,6 +241,7 @@ def test_monitoring_without_an_end_date_is_refused(client, coordinator, case):
 
 def test_an_end_date_from_before_the_case_came_back_does_not_count(make_signal, coordinator):
     signal = make_signal(status="in_aanpak")
+    add_plan(signal, coordinator)
     db.session.add(MonitoringPeriod(signal_id=signal.id, number=1, ends_on=TODAY + timedelta(days=90),
                                     set_at=datetime(2020, 1, 1)))
     db.session.add(SignalEvent(signal_id=signal.id, from_status="besproken", to_status="in_aanpak"))
@@ -237,6 +251,8 @@ def test_an_end_date_from_before_the_case_came_back_does_not_count(make_signal, 
 
 
 def test_monitoring_with_an_end_date_starts_is_logged_and_shown(client, coordinator, case):
+    add_plan(case, coordinator)
+    db.session.commit()
     response = change_status(client, case, "monitoring", monitoring_until=day(90), reason="Aanpak uitgevoerd.")
 
     assert response.status_code == 302, field_error(response, "status-monitoring_until")
@@ -384,7 +400,7 @@ def test_only_the_coordinator_reaches_the_routes(app, make_user, make_signal, ro
     assert post_plan(other, case, **plan_fields(director)).status_code == 403
     assert post_extension(other, monitored, ends_on=day(60), reason=REASON).status_code == 403
     assert other.get(f"/meldingen/{monitored.id}").status_code == 403
-    assert plans() == [] and len(periods()) == 1
+    assert [p.signal_id for p in plans()] == [monitored.id] and len(periods()) == 1  # only in_monitoring's
 
 
 # --- the daily reminder --------------------------------------------------------------------------------

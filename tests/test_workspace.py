@@ -35,6 +35,7 @@ from casustafel.signals.workflow import (
     transition,
 )
 from tests.conftest import csrf_from, login
+from tests.helpers.plans import add_plan
 
 DESCRIPTION = "Busjes laden 's nachts dozen uit bij de loods"
 QUESTION_TEXT = "Op welke dagen zag u de busjes precies?"
@@ -214,6 +215,7 @@ def test_transition_allows_every_step_of_the_table(make_signal, make_user, from_
     signal = make_signal(None, status=from_status)
     fields = closing_fields(from_status, to_status)
     if "monitoring_until" in fields:  # recorded first, as the status form does (signals/plan_services.py)
+        add_plan(signal, actor)  # and a case goes into monitoring with its plan of approach
         until = date.fromisoformat(fields.pop("monitoring_until"))
         db.session.add(MonitoringPeriod(signal_id=signal.id, number=1, ends_on=until))
     event_ = transition(actor, signal, to_status, **{
@@ -279,6 +281,9 @@ def test_a_question_puts_the_signal_on_hold_and_only_goes_back_where_it_came_fro
 @pytest.mark.parametrize(("from_status", "to_status"), ALLOWED)
 def test_the_workspace_makes_every_step_of_the_table(client, coordinator, make_signal, from_status, to_status):
     signal = make_signal(None, status=from_status)
+    if to_status == "monitoring":
+        add_plan(signal, coordinator)  # step 4: a case goes into monitoring with its plan of approach
+        db.session.commit()
     assert f'value="{to_status}"' in client.get(f"/meldingen/{signal.id}").get_data(as_text=True)
 
     response = change_status(client, signal, to_status, **closing_fields(from_status, to_status))

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from casustafel.audit_log import record
 from casustafel.dates import today, utcnow
 from casustafel.extensions import db
-from casustafel.models import TO_CASE_MEETING, Assessment, MonitoringPeriod, SignalEvent
+from casustafel.models import TO_CASE_MEETING, Assessment, CasePlan, MonitoringPeriod, SignalEvent
 
 # Sent when a signal is closed (sender: the signal; actor=): other features act on it without
 # this module knowing them, e.g. referrals deletes police information.
@@ -92,6 +92,17 @@ def weighed_for_case_meeting(signal) -> bool:
 def _sent_handover_of(referral, signal) -> bool:
     return (referral is not None and referral.signal_id == signal.id and referral.hands_over
             and referral.status != "concept")
+NEEDS_PLAN = (
+    "Leg eerst het plan van aanpak vast (doel, interventies, casusregisseur en evaluatiedatum); "
+    "daarna kan de zaak naar monitoring."
+)
+
+
+def _has_plan(signal) -> bool:
+    """Model protocol step 4: a case the municipality handles has a plan of approach."""
+    return db.session.scalar(select(CasePlan.id).where(CasePlan.signal_id == signal.id).limit(1)) is not None
+
+
 def monitoring_end_set(signal) -> bool:
     """A monitoring end date of today or later was recorded since the signal last entered
     in_aanpak (model protocol step 4: monitoring has an end)."""
@@ -152,6 +163,8 @@ def transition(actor, signal, to_status: str, *, reason_code: str | None = None,
         raise TransitionError(NEEDS_NEXT_STEP)
     elif to_status == HANDED_OVER and not _sent_handover_of(handover, signal):
         raise TransitionError(NEEDS_HANDOVER)
+    elif current == "in_aanpak" and to_status == "monitoring" and not _has_plan(signal):
+        raise TransitionError(NEEDS_PLAN)
     elif current == "in_aanpak" and to_status == "monitoring" and not monitoring_end_set(signal):
         raise TransitionError(NEEDS_MONITORING_END)
     if to_status == CLOSED:
