@@ -7,11 +7,13 @@ its field, never a 500 further down (a year 9999 plus one day, an id beyond BIGI
 
 from flask import request
 from flask_wtf import FlaskForm
+from sqlalchemy import select
 from wtforms import RadioField, fields
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf, InputRequired, Optional, ValidationError
 
 from casustafel import dates
+from casustafel.extensions import db
 
 NUL_MESSAGE = ("Dit veld bevatte een onzichtbaar teken (NUL) dat niet is toegestaan. Wij hebben het "
                "weggehaald; controleer de tekst en verstuur opnieuw.")
@@ -155,3 +157,11 @@ def required_radio(label: str, choices: list[SelectChoice], message: str) -> Rad
     """A radio group with one Dutch message whether nothing or something unknown is chosen."""
     return RadioField(label, choices=choices, validate_choice=False,
                       validators=[InputRequired(message), AnyOf([c.value for c in choices], message=message)])
+
+
+def already_listed(column, value: str, *where) -> bool:
+    """`value` is in `column` (of the rows matching `where`), ignoring case, compared in Python:
+    SQLite's lower() leaves letters such as Æ and Ç as they are, so "ærø" would pass next to
+    "Ærø". For the admin's short lists."""
+    wanted = value.strip().casefold()
+    return any((v or "").strip().casefold() == wanted for v in db.session.scalars(select(column).where(*where)))

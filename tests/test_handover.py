@@ -191,3 +191,26 @@ def test_a_meeting_decision_to_hand_over_waits_for_its_referral(app, make_user, 
     _send(app, scene.coordinator, officer, scene.signal, partner_id=str(target.id), hands_over="y")
     assert _status(scene.signal) == HANDED_OVER
     assert "Overdracht vastleggen" not in client.get(page).get_data(as_text=True)
+
+
+def test_a_handover_goes_where_the_decision_said(app, make_user, make_signal):
+    """An internal handover (a department takes the regie) to an internal partner; one to the
+    RIEC not to a department."""
+    coordinator = make_user("coordinator")
+    riec = db.session.scalar(select(Partner).where(Partner.name == "RIEC"))
+    department = Partner(name="Afdeling Handhaving", internal=True, position=99)
+    db.session.add(department)
+    signal = make_signal(None, status="weging")
+    _riec_regie(coordinator, signal)
+    kept = {"purpose": "Overdracht", "legal_ground": "bibob", "legal_ground_note": None,
+            "data_categories": ["beschrijving"], "channel": "brief", "feedback_due": None, "hands_over": True}
+    with pytest.raises(services.ReferralError, match="buiten de gemeente"):
+        services.create_referral(coordinator, signal, partner=department, **kept)
+    assert services.create_referral(coordinator, signal, partner=riec, **kept).hands_over
+
+    internal = make_signal(None, status="weging")
+    record_assessment(coordinator, internal, "weging", answers={"concreet": True, "recent": True, "trend": True},
+                      outcome="afdeling_regie", rationale="Handhaving neemt de regie.")
+    with pytest.raises(services.ReferralError, match="afdeling van de gemeente"):
+        services.create_referral(coordinator, internal, partner=riec, **kept)
+    assert services.create_referral(coordinator, internal, partner=department, **kept).hands_over

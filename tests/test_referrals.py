@@ -439,13 +439,18 @@ def test_the_admin_adds_deactivates_and_marks_partners_internal(app, make_user):
     duplicate = post(client, "/beheer/verstrekkingspartners", {"name": "riec"},
                      from_url="/beheer/verstrekkingspartners")
     assert "staat al in de lijst" in duplicate.get_data(as_text=True)
+    assert post(client, "/beheer/verstrekkingspartners", {"name": "Afdeling Ærø-Çelik"},
+                from_url="/beheer/verstrekkingspartners").status_code == 302
+    twice = post(client, "/beheer/verstrekkingspartners", {"name": "afdeling ærø-çelik"},  # SQLite's lower() misses Æ
+                 from_url="/beheer/verstrekkingspartners")
+    assert "staat al in de lijst" in twice.get_data(as_text=True)
     post(client, f"/beheer/verstrekkingspartners/{added.id}/in-gebruik", from_url="/beheer/verstrekkingspartners")
     post(client, f"/beheer/verstrekkingspartners/{added.id}/intern", from_url="/beheer/verstrekkingspartners")
     db.session.refresh(added)
     assert not added.active and not added.internal
     assert [e.action for e in db.session.scalars(select(AuditEvent).where(AuditEvent.object_type == "partner")
                                                  .order_by(AuditEvent.seq))] == [
-        "partner.created", "partner.deactivated", "partner.marked_external"]
+        "partner.created", "partner.created", "partner.deactivated", "partner.marked_external"]
     assert post(client, "/beheer/verstrekkingspartners/99999/intern",
                 from_url="/beheer/verstrekkingspartners").status_code == 404
 

@@ -16,7 +16,7 @@ from wtforms.validators import DataRequired, Length, ValidationError
 
 from casustafel.audit_log import record
 from casustafel.extensions import db
-from casustafel.forms import Form, strip_text
+from casustafel.forms import Form, already_listed, strip_text
 from casustafel.models import WeighingCriterion
 from casustafel.models.roles import Role
 from casustafel.permissions import role_required
@@ -41,9 +41,7 @@ class CriterionForm(Form):
     )
 
     def validate_question(self, field):
-        taken = db.session.scalar(select(WeighingCriterion.id).where(
-            WeighingCriterion.kind == KIND, func.lower(WeighingCriterion.question) == field.data.lower()))
-        if taken:
+        if already_listed(WeighingCriterion.question, field.data, WeighingCriterion.kind == KIND):
             raise ValidationError("Deze vraag staat al in de lijst.")
 
 

@@ -12,7 +12,7 @@ from wtforms.validators import DataRequired, Length
 
 from casustafel.audit_log import record
 from casustafel.extensions import db
-from casustafel.forms import Form
+from casustafel.forms import Form, already_listed
 from casustafel.models import Partner
 from casustafel.models.roles import Role
 from casustafel.permissions import role_required
@@ -38,7 +38,7 @@ def partners():
     form = PartnerForm()
     if form.validate_on_submit():
         name = form.name.data.strip()
-        if db.session.scalar(select(Partner.id).where(func.lower(Partner.name) == name.lower())):
+        if already_listed(Partner.name, name):
             form.name.errors.append("Deze partner staat al in de lijst.")
         else:
             position = (db.session.scalar(select(func.max(Partner.position))) or 0) + 1

@@ -11,7 +11,7 @@ from wtforms.validators import DataRequired, InputRequired, Length
 
 from casustafel.audit_log import record
 from casustafel.extensions import db
-from casustafel.forms import Form, strip_text
+from casustafel.forms import Form, already_listed, strip_text
 from casustafel.models import POWER_BODIES, Power
 from casustafel.models.roles import Role
 from casustafel.permissions import role_required
@@ -42,9 +42,7 @@ class ToggleForm(Form):
 def powers():
     form = PowerForm()
     if form.validate_on_submit():
-        # casefold in Python: SQLite's lower() leaves letters such as Æ and Ç as they are
-        labels = db.session.scalars(select(Power.label).where(Power.body == form.body.data))
-        if form.label.data.casefold() in {label.casefold() for label in labels}:
+        if already_listed(Power.label, form.label.data, Power.body == form.body.data):
             form.label.errors.append("Deze taak of bevoegdheid staat al in de lijst bij dit orgaan.")
         else:
             position = (db.session.scalar(select(func.max(Power.position))) or 0) + 1

@@ -16,7 +16,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from casustafel.audit_log import record
 from casustafel.extensions import db
-from casustafel.forms import Form
+from casustafel.forms import Form, already_listed
 from casustafel.models import PrivacyCheckRegister, SourceQuery, SourceRegister
 from casustafel.models.registers import source_registers
 from casustafel.models.roles import Role
@@ -47,10 +47,8 @@ class RegisterError(ValueError):
 
 
 def _label_taken(label: str, register_id: int | None = None) -> bool:
-    stmt = select(SourceRegister.id).where(func.lower(SourceRegister.label) == label.lower())
-    if register_id is not None:
-        stmt = stmt.where(SourceRegister.id != register_id)
-    return db.session.scalar(stmt.limit(1)) is not None
+    return already_listed(SourceRegister.label, label,
+                          *([SourceRegister.id != register_id] if register_id is not None else []))
 
 
 def _new_code(label: str) -> str:

@@ -23,6 +23,10 @@ from casustafel.privacy.services import request_privacy_check
 from casustafel.signals.weighing import decided_handover
 from casustafel.signals.workflow import HANDED_OVER, closed, may_hand_over, transition
 
+INTERNAL_HANDOVER = ("Besloten is dat een afdeling de regie neemt: kies als ontvanger een afdeling van de gemeente "
+                     "(een interne partner).")
+EXTERNAL_HANDOVER = ("Besloten is een overdracht aan een partner buiten de gemeente: kies geen interne afdeling, "
+                     "of leg eerst een ander besluit vast.")
 NO_HANDOVER_DECIDED = ("Een overdracht volgt op een besluit: weging 3, weging 4 of de casustafel. Leg dat "
                        "besluit eerst vast; zonder besluit deelt een verstrekking alleen informatie.")
 
@@ -69,8 +73,11 @@ def create_referral(actor, signal, *, partner: Partner, purpose: str, legal_grou
     categories = [code for code in SHAREABLE_FIELDS if code in set(data_categories)]
     if not categories:
         raise ReferralError("Kies minstens één soort gegevens.")
-    if hands_over and decided_handover(signal) is None:
+    decided = decided_handover(signal) if hands_over else None
+    if hands_over and decided is None:
         raise ReferralError(NO_HANDOVER_DECIDED)
+    if hands_over and (decided == "intern") != partner.internal:
+        raise ReferralError(INTERNAL_HANDOVER if decided == "intern" else EXTERNAL_HANDOVER)
     referral = Referral(signal_id=signal.id, partner_id=partner.id, status="concept", legal_ground=legal_ground,
                         data_categories=categories, channel=channel, feedback_due=feedback_due,
                         hands_over=bool(hands_over), created_by_id=getattr(actor, "id", None))

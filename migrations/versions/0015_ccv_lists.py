@@ -106,6 +106,9 @@ def upgrade():
 
 
 def downgrade():
+    # The territory tests come back into use (the CCV rows stay: signals may have them ticked).
+    op.get_bind().execute(indicator.update().where(indicator.c.group == "lokale_verankering",
+                                                   indicator.c.label.in_(TERRITORY_TESTS)).values(active=True))
     op.drop_table("weighing_criterion")
     with op.batch_alter_table("indicator") as batch:
         batch.drop_column("source")
