@@ -19,6 +19,7 @@ from casustafel.meetings.common import (
 )
 from casustafel.meetings.forms import ActionForm, AddItemForm, DecisionForm, NotesForm
 from casustafel.models import SHAREABLE_FIELDS, Signal
+from casustafel.models.meeting import HANDOVER_DECISIONS
 from casustafel.models.roles import Role
 from casustafel.permissions import role_required
 from casustafel.signals.workflow import TransitionError
@@ -65,7 +66,7 @@ def render_item(meeting, item, *, notes_form=None, decision_form=None, action_fo
         "meetings/item.html", meeting=meeting, item=item, view=view, notes_form=notes_form,
         decision_form=decision_form, action_form=action_form, conflict=conflict,
         actions=services.actions_of(item), check=services.privacy_check_2a(item), today=dates.today(),
-        shareable=SHAREABLE_FIELDS, handover=services.DECISION_HANDOVERS.get(item.decision),
+        shareable=SHAREABLE_FIELDS, handover=HANDOVER_DECISIONS.get(item.decision),
     ), status
 
 
@@ -116,7 +117,7 @@ def item_decision(meeting_id, item_id):
         else:
             if commit_or_conflict():
                 then = (" Leg nu de overdracht vast; na het versturen is de melding doorgezet."
-                        if item.decision in services.DECISION_HANDOVERS else "")
+                        if item.decision in HANDOVER_DECISIONS else "")
                 flash(f"Het besluit is vastgelegd. Melding {item.signal.reference} heeft nu de status "
                       f"‘{item.signal.status_label.lower()}’.{then}", "success")
                 return redirect(url_for("meetings.item", meeting_id=meeting.id, item_id=item.id))

@@ -22,7 +22,6 @@ from casustafel.models import (
     Signal,
     User,
 )
-from casustafel.models.meeting import HANDOVER_DECISIONS
 from casustafel.models.roles import Role
 from casustafel.notifications import notify
 from casustafel.permissions import invitation
@@ -46,7 +45,6 @@ DECISION_OUTCOMES: dict[str, tuple[str | None, str | None]] = {
     "zorg_en_veiligheidshuis": (None, None),
     "volgende_keer": (None, None),
 }
-DECISION_HANDOVERS = HANDOVER_DECISIONS  # the decisions that hand the case over (models.meeting)
 CARRY_OVER = "volgende_keer"
 
 AGENDA_NOTICE_SUBJECT = "Nieuwe agenda casustafel"

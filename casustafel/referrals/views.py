@@ -37,6 +37,22 @@ def get_referral_or_404(referral_id: uuid.UUID) -> Referral:
     return load_or_404(Referral, referral_id)
 
 
+# A weighing or meeting decision that hands the case over links here with ?overdracht=…: the
+# form starts as a handover, to the partner the decision names where there is one.
+HANDOVERS = {
+    "riec": ("Het RIEC neemt de regie", "riec"),
+    "politie": ("Doorgeven aan de politie", "politie"),
+    "zvh": ("Naar het Zorg- en Veiligheidshuis", "veiligheidshuis"),
+    "intern": ("Een afdeling neemt de regie (interne overdracht)", None),
+}
+
+
+def _handover_defaults(handover: str, partners) -> dict:
+    _, name_part = HANDOVERS[handover]
+    named = [p for p in partners if name_part and name_part in p.name.lower() and not p.internal]
+    return {"hands_over": True, "partner_id": named[0].id if len(named) == 1 else None}
+
+
 @bp.route("/nieuw/<uuid:signal_id>", methods=["GET", "POST"])
 @role_required(Role.COORDINATOR)
 def new(signal_id):
@@ -68,22 +84,6 @@ def new(signal_id):
                   "goedkeuring kunt u het pakket maken en versturen.", "success")
             return redirect(url_for("referrals.detail", referral_id=referral.id))
     return render_template("referrals/new.html", form=form, signal=signal, handover=HANDOVERS.get(handover))
-
-
-# A weighing or meeting decision that hands the case over links here with ?overdracht=…: the
-# form starts as a handover, to the partner the decision names where there is one.
-HANDOVERS = {
-    "riec": ("Het RIEC neemt de regie", "riec"),
-    "politie": ("Doorgeven aan de politie", "politie"),
-    "zvh": ("Naar het Zorg- en Veiligheidshuis", "veiligheidshuis"),
-    "intern": ("Een afdeling neemt de regie (interne overdracht)", None),
-}
-
-
-def _handover_defaults(handover: str, partners) -> dict:
-    _, name_part = HANDOVERS[handover]
-    named = [p for p in partners if name_part and name_part in p.name.lower() and not p.internal]
-    return {"hands_over": True, "partner_id": named[0].id if len(named) == 1 else None}
 
 
 CONFLICT = conflict_message("deze verstrekking")
