@@ -74,7 +74,8 @@ def test_the_coordinator_sees_counts_and_the_overdue_actions(client, make_user, 
     rows = re.findall(r"<tr[^>]*>(.*?)</tr>", table.split("<tbody")[1], re.S)
     assert len(rows) == 2
     first, second = (text_of(r) for r in rows)
-    assert first.startswith(seeded["signal"].reference) and "Sluiting art. 13b Opiumwet" in first and "Mo Deelnemer" in first
+    assert first.startswith(seeded["signal"].reference)
+    assert "Sluiting art. 13b Opiumwet" in first and "Mo Deelnemer" in first
     assert "Stopgesprek" in second and "Sam Anders" in second
     assert "Integrale controle" not in table and "Adresonderzoek BRP" not in table
 

@@ -441,7 +441,8 @@ def test_an_action_needs_an_invited_owner_or_a_department_and_a_future_deadline(
     body = post(client, f"{page}/acties", {"action-type": "13b_opiumwet", "action-owner_id": str(outsider.id),
                                            "action-deadline": TODAY.isoformat()}, page).get_data(as_text=True)
     assert "Ongeldige keuze." in body  # not invited: not among the choices
-    body = post(client, f"{page}/acties", {"action-type": "13b_opiumwet", "action-owner_department_id": str(scene.dept.id),
+    body = post(client, f"{page}/acties", {"action-type": "13b_opiumwet",
+                                           "action-owner_department_id": str(scene.dept.id),
                                            "action-deadline": (TODAY - timedelta(days=1)).isoformat()},
                 page).get_data(as_text=True)
     assert "Deze datum ligt in het verleden" in body

@@ -77,7 +77,7 @@ def render_workspace(signal: Signal, code: int = 200, conflict: str | None = Non
     case_links = case_links_of(signal)
     page = render_template(
         "signals/detail.html", signal=signal, events=events, linked=linked, conflict=conflict, actions=actions,
-        today=dates.today(), case_links=case_links, case_link_form=CaseLinkForm(formdata=None),
+        today=dates.today(), case_links=case_links, link_form=CaseLinkForm(formdata=None),
         bibob_count=bibob_count_of(signal),
         reason_labels=REASON_LABELS, legal_hold_reasons=LEGAL_HOLD_REASONS, statuses=STATUSES,
         waits_too_long=waits_too_long(signal, waiting_since()), **forms,

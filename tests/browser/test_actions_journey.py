@@ -54,7 +54,7 @@ def test_an_overdue_action_is_finished_by_its_owner_and_leaves_the_dashboard(bro
 
     # An overdue action (a past deadline cannot be typed, so it is stored directly).
     overdue = services.create_action(coordinator, signal, type="13b_opiumwet", owner_id=member.id,
-                                     deadline=date.today() - timedelta(days=3), description="Sluitingsbesluit voorbereiden")
+                                     deadline=date.today() - timedelta(days=3), description="Sluiting voorbereiden")
     # Check 2B (weging 5) allowed the description, nothing else: the action's text goes with it.
     check = request_privacy_check(coordinator, signal, "2B", action=overdue)
     decide_privacy_check(officer, check, approved=True, rationale="Nodig voor het 13b-besluit.",
@@ -85,7 +85,7 @@ def test_an_overdue_action_is_finished_by_its_owner_and_leaves_the_dashboard(bro
     expect(page.get_by_role("region", name="Openstaande acties")).to_contain_text("verlopen", use_inner_text=True)
     browser.assert_accessible("mijn acties")
     page.get_by_role("link", name="Sluiting art. 13b Opiumwet").click()
-    expect(page.get_by_text("Sluitingsbesluit voorbereiden")).to_be_visible()
+    expect(page.get_by_text("Sluiting voorbereiden")).to_be_visible()
     assert "Jan Jansen" not in page.content() and "1234 AB" not in page.content()  # what 2B did not allow
     browser.assert_accessible("actie (deelnemer)")
     page.get_by_label("Status").select_option(label="Afgerond")
