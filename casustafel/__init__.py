@@ -16,6 +16,7 @@ def create_app(config_class=None):
     from casustafel.admin.views import bp as admin
     from casustafel.audit.views import bp as audit
     from casustafel.auth.views import bp as auth
+    from casustafel.bibob.views import bp as bibob
     from casustafel.breakglass.common import template_helpers as break_glass_helpers
     from casustafel.breakglass.views import bp as breakglass
     from casustafel.extensions import csrf, db, limiter, login_manager, migrate
@@ -53,7 +54,7 @@ def create_app(config_class=None):
     storage.init_app(app)
     web.init_url_map(app)
     for blueprint in (main, auth, signals, meetings, actions, privacy, admin, audit, reports, referrals,
-                      breakglass, retention, subject_requests):
+                      breakglass, retention, subject_requests, bibob):
         app.register_blueprint(blueprint)
     app.add_url_rule("/healthz", "healthz", healthz)
     web.init_app(app)

@@ -19,6 +19,7 @@ from sqlalchemy import select
 from casustafel import dates
 from casustafel.actions.services import update_action
 from casustafel.admin.services import create_user, find_user_by_email
+from casustafel.bibob.services import BibobInput, record_bibob
 from casustafel.breakglass.services import end_access, grant_access
 from casustafel.extensions import db
 from casustafel.meetings import services as meetings
@@ -35,6 +36,7 @@ from casustafel.referrals.services import (
     update_progress,
 )
 from casustafel.retention.destruction import run_retention
+from casustafel.signals.case_link_services import CaseLinkInput, add_case_link
 from casustafel.signals.plan_services import PlanInput, record_plan
 from casustafel.signals.services import (
     LocationInput,
@@ -295,6 +297,17 @@ def _world(users: dict) -> None:
         interventions="1. Integrale controle met politie en netbeheerder.\n2. Besluit sluiting art. 13b Opiumwet.\n"
                       "3. Stopgesprek met de eigenaar van het pand.",
         director_id=coordinator.id, review_on=today + timedelta(days=42)))
+    # The 13b decision lives in the municipality's case system: only its zaaknummer here.
+    add_case_link(coordinator, hemp, CaseLinkInput(kind="13b_besluit", zaaknummer="ZAAK-2026-004711",
+                                                    decided_on=today - timedelta(days=2)))
+    # The Bibob track of the salon's permit application: apart from the signal, only for the coordinator.
+    record_bibob(coordinator, exploitation, BibobInput(
+        body="burgemeester", decision_kind="vergunning", investigated_on=today - timedelta(days=30),
+        advice_requested=True, advice_requested_on=today - timedelta(days=21),
+        advice_received_on=today - timedelta(days=4), advice_outcome="mindere_mate",
+        notes="Aanvraag omgevingsvergunning voor de verbouwing van de salon. Eigen onderzoek: financiering niet "
+              "sluitend. Advies LBB: mindere mate van gevaar; voorschrift overwegen bij de vergunning.",
+        zaaknummer="ZAAK-2026-003902"))
 
     upcoming = meeting(7, 14, 5)
     upcoming_item = meetings.add_item(coordinator, upcoming, exploitation, today)

@@ -14,6 +14,7 @@ from wtforms.validators import AnyOf, InputRequired, Optional, ValidationError
 
 from casustafel import dates
 from casustafel.extensions import db
+from casustafel.models.action import BIBOB_NOT_AN_ACTION, NEW_ACTION_TYPES, RETIRED_ACTION_TYPES
 
 NUL_MESSAGE = ("Dit veld bevatte een onzichtbaar teken (NUL) dat niet is toegestaan. Wij hebben het "
                "weggehaald; controleer de tekst en verstuur opnieuw.")
@@ -103,6 +104,15 @@ def not_in_future(form, field):
     """A date that has happened: today or earlier (in Dutch time)."""
     if field.data and field.data > dates.today():
         raise ValidationError("Deze datum ligt in de toekomst. Vul een datum van vandaag of eerder in.")
+
+
+def new_action_type(form, field):
+    """The type of a new action: one still offered. A Bibob-toets now goes through the Bibob
+    track, so a posted "bibob" gets that explanation rather than "not a valid choice"."""
+    if field.data in RETIRED_ACTION_TYPES:
+        raise ValidationError(BIBOB_NOT_AN_ACTION)
+    if field.data not in NEW_ACTION_TYPES:
+        raise ValidationError("Kies de soort actie uit de lijst.")
 
 
 def not_in_past(form, field):

@@ -104,6 +104,13 @@ def can_view_signal_content(user, signal) -> bool:
     return user.has_role(Role.COORDINATOR) or privacy_check_open_for(user, signal)
 
 
+def can_view_bibob(user, signal) -> bool:
+    """Art. 28 Wet Bibob: only the coordinator, who prepares the competent body's decision,
+    sees a signal's Bibob records and its case-system links. Not the privacy officer during an
+    open privacy check, not a member, not break-glass (models/bibob.py)."""
+    return user.is_authenticated and user.has_role(Role.COORDINATOR)
+
+
 def can_see_reporter(user, signal) -> bool:
     return user.is_authenticated and user.has_role(Role.COORDINATOR)
 

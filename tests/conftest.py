@@ -342,7 +342,7 @@ def complete_world(app):
     meetings.publish(coordinator, meeting)
     meetings.record_notes(coordinator, item, HOSTILE_TEXT * 20)
     meetings.record_decision(coordinator, item, "gemeentelijke_aanpak", HOSTILE_TEXT)
-    meetings.add_action(coordinator, item, type="bibob", deadline=date(2100, 12, 31), owner_id=member.id,
+    meetings.add_action(coordinator, item, type="13b_opiumwet", deadline=date(2100, 12, 31), owner_id=member.id,
                         description=HOSTILE_TEXT)
     partner = db.session.scalar(select(Partner).where(Partner.name == "Politie"))
     referral = create_referral(coordinator, signal, partner=partner, purpose=HOSTILE_TEXT, legal_ground="overig",

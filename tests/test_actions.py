@@ -82,7 +82,7 @@ def test_mijn_acties_lists_own_and_department_actions_and_marks_overdue_ones(
     dept, other_dept = department("Handhaving"), department("Belastingen")
     member = make_user("member", department_id=dept.id)
     colleague = make_user("member", department_id=dept.id)
-    own = make_action(member, type="bibob", deadline=TODAY - timedelta(days=2))
+    own = make_action(member, type="overig", deadline=TODAY - timedelta(days=2))
     make_action(dept=dept, type="stopgesprek")
     make_action(colleague, dept=dept, type="integrale_controle")  # a colleague's own action
     make_action(colleague, type="adresonderzoek_brp")
@@ -90,7 +90,7 @@ def test_mijn_acties_lists_own_and_department_actions_and_marks_overdue_ones(
 
     page = login_as(member).get("/acties/mijn").get_data(as_text=True)
 
-    assert "Bibob-toets" in page and "Stopgesprek" in page
+    assert ">Overig</a>" in page and "Stopgesprek" in page
     for hidden in ("Integrale controle", "Adresonderzoek BRP", "Sluiting art. 13b Opiumwet"):
         assert hidden not in page
     assert f"{own.deadline.strftime('%d-%m-%Y')} — <strong>verlopen</strong>" in page
@@ -416,21 +416,21 @@ def test_an_action_for_a_person_needs_privacy_check_2b_too_but_one_for_a_coordin
 
 def test_the_overview_filters_on_status_overdue_and_type(client, make_user, login_as, make_action):
     member = make_user("member")
-    make_action(member, type="bibob", deadline=TODAY - timedelta(days=1))
+    make_action(member, type="overig", deadline=TODAY - timedelta(days=1))
     make_action(member, type="stopgesprek", status="in_uitvoering")
     make_action(member, type="handhaving", status="afgerond", result="klaar")
     client = login_as(make_user("coordinator"))
 
     def shown(query=""):
         page = client.get(f"/acties/{query}").get_data(as_text=True)  # rows link their type
-        return {label for label in ("Bibob-toets", "Stopgesprek", "Handhaving") if f">{label}</a>" in page}
+        return {label for label in ("Overig", "Stopgesprek", "Handhaving") if f">{label}</a>" in page}
 
-    assert shown() == {"Bibob-toets", "Stopgesprek"}  # open ones by default
+    assert shown() == {"Overig", "Stopgesprek"}  # open ones by default
     assert shown("?status=afgerond") == {"Handhaving"}
     assert shown("?status=in_uitvoering") == {"Stopgesprek"}
-    assert shown("?overdue=1") == {"Bibob-toets"}
+    assert shown("?overdue=1") == {"Overig"}
     assert shown("?type=stopgesprek") == {"Stopgesprek"}
-    assert shown("?status=onzin&type=onzin") == {"Bibob-toets", "Stopgesprek"}  # a bad filter is ignored
+    assert shown("?status=onzin&type=onzin") == {"Overig", "Stopgesprek"}  # a bad filter is ignored
 
 
 # --- reminders -------------------------------------------------------------------------------

@@ -55,7 +55,7 @@ def seeded(make_user, make_signal):
             services.update_action(None, made, **extra)
         return made
 
-    overdue = [action(member, -3, type="bibob"), action(other, -1, type="stopgesprek")]
+    overdue = [action(member, -3, type="13b_opiumwet"), action(other, -1, type="stopgesprek")]
     action(member, -10, type="integrale_controle", status="afgerond", result="klaar")
     action(member, 5, type="adresonderzoek_brp")
     db.session.commit()
@@ -74,7 +74,8 @@ def test_the_coordinator_sees_counts_and_the_overdue_actions(client, make_user, 
     rows = re.findall(r"<tr[^>]*>(.*?)</tr>", table.split("<tbody")[1], re.S)
     assert len(rows) == 2
     first, second = (text_of(r) for r in rows)
-    assert first.startswith(seeded["signal"].reference) and "Bibob-toets" in first and "Mo Deelnemer" in first
+    assert first.startswith(seeded["signal"].reference)
+    assert "Sluiting art. 13b Opiumwet" in first and "Mo Deelnemer" in first
     assert "Stopgesprek" in second and "Sam Anders" in second
     assert "Integrale controle" not in table and "Adresonderzoek BRP" not in table
 
@@ -89,11 +90,11 @@ def test_the_waiting_too_long_setting_changes_the_count(client, make_user, login
 def test_a_finished_overdue_action_leaves_the_coordinators_list(client, make_user, login_as, seeded):
     client = login_as(make_user("coordinator"))
     first = seeded["overdue"][0]
-    assert "Bibob-toets" in client.get("/").get_data(as_text=True)
+    assert "Sluiting art. 13b Opiumwet" in client.get("/").get_data(as_text=True)
     services.update_action(None, db.session.get(type(first), first.id), status="afgerond", result="klaar")
     db.session.commit()
     page = client.get("/").get_data(as_text=True)
-    assert "Bibob-toets" not in page and "1 verlopen" in text_of(page)
+    assert "Sluiting art. 13b Opiumwet" not in page and "1 verlopen" in text_of(page)
 
 
 @pytest.mark.parametrize("role", ["coordinator", "member", "privacy_officer", "reporter", "admin"])

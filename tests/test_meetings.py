@@ -414,18 +414,18 @@ def test_an_action_from_an_item_goes_to_an_invited_member_who_is_told_without_co
     page = f"/overleggen/{scene.meeting.id}/agendapunten/{scene.item.id}"
     deadline = TODAY + timedelta(days=21)
     response = post(client, f"{page}/acties", {
-        "action-type": "bibob", "action-owner_id": str(scene.member.id),
-        "action-deadline": deadline.isoformat(), "action-description": "Bibob-toets exploitatievergunning",
+        "action-type": "13b_opiumwet", "action-owner_id": str(scene.member.id),
+        "action-deadline": deadline.isoformat(), "action-description": "Sluiting voorbereiden: bovenwoning",
     }, page)
     assert response.status_code == 302
     action = db.session.scalar(select(Action))
     assert (action.type, action.owner_id, action.deadline, action.agenda_item_id) == (
-        "bibob", scene.member.id, deadline, scene.item.id)
-    assert b"exploitatievergunning" not in action.description_enc
+        "13b_opiumwet", scene.member.id, deadline, scene.item.id)
+    assert b"bovenwoning" not in action.description_enc
     notes = db.session.scalars(select(Notification).where(Notification.recipient_id == scene.member.id)).all()
     assert len(notes) == 2  # the agenda, then the action
-    assert all("Bibob" not in n.subject + n.body and scene.signal.reference not in n.body for n in notes)
-    assert "Bibob-toets exploitatievergunning" in client.get(page).get_data(as_text=True)
+    assert all("13b" not in n.subject + n.body and scene.signal.reference not in n.body for n in notes)
+    assert "Sluiting voorbereiden: bovenwoning" in client.get(page).get_data(as_text=True)
 
 
 def test_an_action_needs_an_invited_owner_or_a_department_and_a_future_deadline(
@@ -435,19 +435,20 @@ def test_an_action_needs_an_invited_owner_or_a_department_and_a_future_deadline(
     outsider = make_user("member")
     login_as(scene.coordinator)
     page = f"/overleggen/{scene.meeting.id}/agendapunten/{scene.item.id}"
-    body = post(client, f"{page}/acties", {"action-type": "bibob", "action-deadline": TODAY.isoformat()},
+    body = post(client, f"{page}/acties", {"action-type": "13b_opiumwet", "action-deadline": TODAY.isoformat()},
                 page).get_data(as_text=True)
     assert "Kies een deelnemer of een afdeling als eigenaar." in body
-    body = post(client, f"{page}/acties", {"action-type": "bibob", "action-owner_id": str(outsider.id),
+    body = post(client, f"{page}/acties", {"action-type": "13b_opiumwet", "action-owner_id": str(outsider.id),
                                            "action-deadline": TODAY.isoformat()}, page).get_data(as_text=True)
     assert "Ongeldige keuze." in body  # not invited: not among the choices
-    body = post(client, f"{page}/acties", {"action-type": "bibob", "action-owner_department_id": str(scene.dept.id),
+    body = post(client, f"{page}/acties", {"action-type": "13b_opiumwet",
+                                           "action-owner_department_id": str(scene.dept.id),
                                            "action-deadline": (TODAY - timedelta(days=1)).isoformat()},
                 page).get_data(as_text=True)
     assert "Deze datum ligt in het verleden" in body
     assert db.session.scalar(select(Action)) is None
     with pytest.raises(services.MeetingError):
-        services.add_action(scene.coordinator, scene.item, type="bibob", deadline=TODAY, owner_id=outsider.id)
+        services.add_action(scene.coordinator, scene.item, type="13b_opiumwet", deadline=TODAY, owner_id=outsider.id)
 
 
 def test_an_action_for_a_department_asks_for_privacy_check_2b(make_user, make_signal):
@@ -522,7 +523,7 @@ def test_the_next_agenda_shows_overdue_actions_of_its_signals(client, make_user,
     scene = published_scene(make_user, make_signal, publish=False)
     create_action(scene.coordinator, scene.signal, type="stopgesprek", deadline=TODAY - timedelta(days=2),
                   owner_id=scene.coordinator.id)
-    create_action(scene.coordinator, scene.signal, type="bibob", deadline=TODAY + timedelta(days=2),
+    create_action(scene.coordinator, scene.signal, type="13b_opiumwet", deadline=TODAY + timedelta(days=2),
                   owner_id=scene.coordinator.id)
     done = create_action(scene.coordinator, scene.signal, type="handhaving", deadline=TODAY - timedelta(days=9),
                          owner_id=scene.coordinator.id)
@@ -531,7 +532,7 @@ def test_the_next_agenda_shows_overdue_actions_of_its_signals(client, make_user,
     assert [a.type for a in services.overdue_actions(scene.meeting, TODAY)] == ["stopgesprek"]
     login_as(scene.coordinator)
     body = client.get(f"/overleggen/{scene.meeting.id}").get_data(as_text=True)
-    assert "Stopgesprek" in body and "Bibob-toets" not in body.split("Acties over de uiterste datum")[1]
+    assert "Stopgesprek" in body and "Sluiting art. 13b Opiumwet" not in body.split("Acties over de uiterste datum")[1]
 
 
 def test_the_meeting_pages_show_the_coordinator_everything_and_log_the_reads(client, make_user, make_signal,

@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from casustafel.actions.services import create_action
 from casustafel.audit_log import record
+from casustafel.bibob.services import BibobInput, record_bibob
 from casustafel.dates import utcnow
 from casustafel.extensions import db
 from casustafel.models import AgendaItem, AuditEvent, BreakGlass, Meeting, Partner, RetentionRun
@@ -92,6 +93,13 @@ TABLE = {
     "signals.source_query": ("POST", "/meldingen/{signal}/bronnen", only(302, "coordinator")),
     # Step 4: {signal} is not in aanpak, so the coordinator is sent back to the workspace.
     "signals.case_plan": ("POST", "/meldingen/{signal}/plan-van-aanpak", only(302, "coordinator")),
+    # The Bibob track (art. 28 Wet Bibob) and the zaaknummer links: the coordinator only; an
+    # empty form comes back with its messages (200), nothing saved.
+    "bibob.page": ("GET", "/meldingen/{signal}/bibob", only(200, "coordinator")),
+    "bibob.create": ("POST", "/meldingen/{signal}/bibob", only(200, "coordinator")),
+    "bibob.edit": ("GET", "/meldingen/{signal}/bibob/{bibob}", only(200, "coordinator")),
+    "bibob.update": ("POST", "/meldingen/{signal}/bibob/{bibob}", only(200, "coordinator")),
+    "signals.add_case_system_link": ("POST", "/meldingen/{signal}/zaaksysteem", only(200, "coordinator")),
     "signals.extend_monitoring_period": ("POST", "/meldingen/{signal}/monitoring/verlengen",
                                          only(302, "coordinator")),
     "privacy.checks": ("GET", "/privacy/", only(200, "privacy_officer")),
@@ -189,7 +197,7 @@ TABLE = {
 
 # Placeholders that need a signal of the target; each gets its value in placeholders().
 NEEDS_SIGNAL = ("{signal}", "{action}", "{privacy_check}", "{meeting}", "{referral}", "{signal_reference}",
-                "{anomaly_key}", "{grant}", "{subject_request}")
+                "{anomaly_key}", "{grant}", "{subject_request}", "{bibob}")
 
 
 def placeholders(url, *, signal, target) -> dict:
@@ -210,6 +218,8 @@ def placeholders(url, *, signal, target) -> dict:
         values.update(meeting=meeting.id, item=meeting.items[0].id)
     if "{privacy_check}" in url:
         values["privacy_check"] = request_privacy_check(None, signal, "1").id
+    if "{bibob}" in url:
+        values["bibob"] = record_bibob(None, signal, BibobInput(body="burgemeester", decision_kind="vergunning")).id
     if "{action}" in url:
         values["action"] = create_action(None, signal, type="overig", deadline=date.today(), owner_id=target.id).id
     if "{anomaly_key}" in url:

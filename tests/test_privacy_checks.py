@@ -294,13 +294,13 @@ def test_check_2b_sets_the_fields_that_may_be_shared(client, login_as, people, s
     department = Department(name="Handhaving")
     db.session.add(department)
     db.session.flush()
-    action = create_action(people.coordinator, signal, type="bibob", deadline=date(2026, 6, 1),
+    action = create_action(people.coordinator, signal, type="13b_opiumwet", deadline=date(2026, 6, 1),
                            owner_department_id=department.id, description="Actie-4c4c")
     db.session.commit()
     check = ask(people.coordinator, signal, "2B", action=action)
     login_as(people.officer)
     body = client.get(f"/privacy/toetsen/{check.id}").get_data(as_text=True)
-    assert "Bibob-toets" in body and "Handhaving" in body and "4c4c" in body
+    assert "Sluiting art. 13b Opiumwet" in body and "Handhaving" in body and "4c4c" in body
 
     response = decide(client, check, {"approved": "ja", "rationale": "r", "allowed_fields": []})
     assert "minstens één gegeven" in response.get_data(as_text=True)

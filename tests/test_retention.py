@@ -18,8 +18,10 @@ from casustafel.models import (
     Assessment,
     AuditEvent,
     AuditPruned,
+    BibobRecord,
     BreakGlass,
     CasePlan,
+    CaseSystemLink,
     DestructionRecord,
     InformationRequest,
     Location,
@@ -190,7 +192,11 @@ def full_signal(app, make_signal, make_user):
     plan.goal, plan.interventions = f"{MARK} doel", f"{MARK} interventies"
     extension = MonitoringPeriod(signal_id=signal.id, number=2, ends_on=date(2029, 6, 1))
     extension.reason = f"{MARK} verlenging"
-    db.session.add_all([action, police, grant, plan, extension])
+    bibob = BibobRecord(signal_id=signal.id, body="burgemeester", decision_kind="vergunning")
+    bibob.notes, bibob.zaaknummer = f"{MARK} bibob", f"{MARK} zaak"
+    link = CaseSystemLink(signal_id=signal.id, kind="bibob_besluit", decided_on=date(2028, 12, 1))
+    link.zaaknummer = f"{MARK} zaaknummer"
+    db.session.add_all([action, police, grant, plan, extension, bibob, link])
     db.session.commit()
     return signal, referral
 

@@ -8,8 +8,8 @@ from wtforms import HiddenField, SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
-from casustafel.forms import DateField, FilterForm, Form, not_in_past, strip_text
-from casustafel.models import ACTION_STATUSES, ACTION_TYPES
+from casustafel.forms import DateField, FilterForm, Form, new_action_type, not_in_past, strip_text
+from casustafel.models import ACTION_STATUSES, ACTION_TYPES, NEW_ACTION_TYPES
 
 TEXT_MAX = 4000
 
@@ -23,8 +23,9 @@ class NewActionForm(Form):
     type = SelectField(
         "Soort actie",
         choices=[SelectChoice("", "— kies een soort actie —")]
-        + [SelectChoice(code, label) for code, label in ACTION_TYPES.items()],
-        validators=[InputRequired("Kies de soort actie.")],
+        + [SelectChoice(code, label) for code, label in NEW_ACTION_TYPES.items()],
+        validators=[InputRequired("Kies de soort actie."), new_action_type],
+        validate_choice=False,  # new_action_type explains a retired type
     )
     # Exactly one of the two: checked in validate(), so neither is marked "(niet verplicht)".
     owner_id = SelectField("Uitvoerder: een persoon")

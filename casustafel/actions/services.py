@@ -10,7 +10,7 @@ from sqlalchemy import Select, and_, or_, select, update
 from casustafel.audit_log import record
 from casustafel.dates import day_start_utc, utcnow
 from casustafel.extensions import db
-from casustafel.models import ACTION_TYPES, Action, PrivacyCheck, User, UserRole
+from casustafel.models import NEW_ACTION_TYPES, Action, PrivacyCheck, User, UserRole
 from casustafel.models.roles import Role
 from casustafel.notifications import notify
 from casustafel.signals.visibility import EVERYTHING
@@ -30,9 +30,10 @@ NEWS_BODY = "Er is nieuws over een actie voor u in casustafel"
 
 def create_action(actor, signal, *, type: str, deadline, owner_id=None, owner_department_id=None,
                   description: str | None = None, agenda_item=None) -> Action:
-    """Create an action on a signal for a person or a department."""
-    if type not in ACTION_TYPES:
-        raise ValueError(f"unknown action type {type!r}")
+    """Create an action on a signal for a person or a department. A retired type ("bibob":
+    the Bibob track) or an unknown one is refused; old actions keep theirs."""
+    if type not in NEW_ACTION_TYPES:
+        raise ValueError(f"action type {type!r} is not offered for new actions")
     if owner_id is None and owner_department_id is None:
         raise ValueError("an action needs an owner or a department")
     action = Action(

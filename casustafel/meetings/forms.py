@@ -7,8 +7,8 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from casustafel import dates
-from casustafel.forms import DateField, Form, strip_text
-from casustafel.models import ACTION_TYPES, DECISIONS, MEETING_KINDS
+from casustafel.forms import DateField, Form, new_action_type, strip_text
+from casustafel.models import DECISIONS, MEETING_KINDS, NEW_ACTION_TYPES
 
 TEXT_MAX = 20_000
 STALE_FORM = "Dit formulier is niet compleet. Open de pagina opnieuw en probeer het nog eens."
@@ -92,8 +92,9 @@ class ActionForm(Form):
     type = SelectField(
         "Soort actie",
         choices=[SelectChoice("", "— kies een soort actie —")]
-        + [SelectChoice(code, label) for code, label in ACTION_TYPES.items()],
-        validators=[InputRequired("Kies de soort actie.")],
+        + [SelectChoice(code, label) for code, label in NEW_ACTION_TYPES.items()],
+        validators=[InputRequired("Kies de soort actie."), new_action_type],
+        validate_choice=False,  # new_action_type explains a retired type
     )
     owner_id = SelectField("Eigenaar (deelnemer)", validators=[Optional()])
     owner_department_id = SelectField("Of: afdeling", validators=[Optional()])

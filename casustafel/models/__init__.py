@@ -1,6 +1,6 @@
 """All models, imported here so Alembic and the app see the whole schema."""
 
-from casustafel.models.action import ACTION_STATUSES, ACTION_TYPES, Action, ActionStatus
+from casustafel.models.action import ACTION_STATUSES, ACTION_TYPES, NEW_ACTION_TYPES, Action, ActionStatus
 from casustafel.models.assessment import (
     ASSESSMENT_CRITERIA,
     CONFIGURABLE_KINDS,
@@ -11,6 +11,8 @@ from casustafel.models.assessment import (
     criteria_questions,
 )
 from casustafel.models.audit import AnomalyReview, AuditCheckpoint, AuditEvent, AuditHead, AuditPruned
+from casustafel.models.bibob import BibobAdvice, BibobBody, BibobDecision, BibobRecord
+from casustafel.models.case_link import CaseLinkKind, CaseSystemLink
 from casustafel.models.catalogue import INDICATOR_GROUPS, Indicator, Phenomenon
 from casustafel.models.checks import (
     PRIVACY_CHECK_KINDS,
@@ -95,6 +97,7 @@ __all__ = [
     "LEGAL_HOLD_REASONS",
     "MEETING_KINDS",
     "MEETING_STATUSES",
+    "NEW_ACTION_TYPES",
     "POWER_BODIES",
     "PRIVACY_CHECK_KINDS",
     "REFERRAL_CHANNELS",
@@ -121,8 +124,14 @@ __all__ = [
     "AuditEvent",
     "AuditHead",
     "AuditPruned",
+    "BibobAdvice",
+    "BibobBody",
+    "BibobDecision",
+    "BibobRecord",
     "BreakGlass",
+    "CaseLinkKind",
     "CasePlan",
+    "CaseSystemLink",
     "CheckStatus",
     "Department",
     "DestructionRecord",

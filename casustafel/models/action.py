@@ -1,4 +1,4 @@
-"""An action agreed on a signal (closure, Bibob test, visit, ...), with owner and deadline.
+"""An action agreed on a signal (closure, enforcement, visit, ...), with owner and deadline.
 
 Descriptions and results are encrypted; codes and dates are not.
 """
@@ -24,6 +24,15 @@ ACTION_TYPES = {
     "stopgesprek": "Stopgesprek",
     "overig": "Overig",
 }
+# Types no new action may have; old actions keep them and stay readable. A Bibob investigation
+# goes through the Bibob track (models/bibob.py): its information falls under art. 28 Wet Bibob
+# and may not go to an action's owner.
+RETIRED_ACTION_TYPES = frozenset({"bibob"})
+NEW_ACTION_TYPES = {code: label for code, label in ACTION_TYPES.items() if code not in RETIRED_ACTION_TYPES}
+BIBOB_NOT_AN_ACTION = ("Een Bibob-onderzoek is geen actie meer: leg het vast in het Bibob-dossier van de melding "
+                       "(art. 28 Wet Bibob: alleen de regisseur ziet het).")
+
+
 class ActionStatus(Vocabulary):
     OPEN = "open", "Open"
     IN_UITVOERING = "in_uitvoering", "In uitvoering"

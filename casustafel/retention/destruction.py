@@ -24,8 +24,10 @@ from casustafel.models import (
     AgendaItem,
     Assessment,
     Attachment,
+    BibobRecord,
     BreakGlass,
     CasePlan,
+    CaseSystemLink,
     DestructionRecord,
     Feedback,
     InformationRequest,
@@ -73,7 +75,9 @@ def destroy_signals(ids: list, now: datetime, record_cutoff: date) -> dict:
     ).all()
     for referral_id in packages:
         store.delete(referral_id)
-    for model in (Attachment, Subject, Location, InformationRequest, Feedback, PoliceInformation):
+    # Bibob records and case-system links go whole: nothing in them is needed for the figures.
+    for model in (Attachment, Subject, Location, InformationRequest, Feedback, PoliceInformation, BibobRecord,
+                  CaseSystemLink):
         counts[model.__tablename__] = db.session.execute(
             delete(model).where(model.signal_id.in_(ids)), execution_options={"synchronize_session": False}
         ).rowcount

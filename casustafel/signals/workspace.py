@@ -13,6 +13,7 @@ from sqlalchemy.orm import joinedload
 
 from casustafel import dates
 from casustafel.audit_log import record
+from casustafel.bibob.services import count_of as bibob_count_of
 from casustafel.extensions import db
 from casustafel.models import (
     LEGAL_HOLD_REASONS,
@@ -24,6 +25,8 @@ from casustafel.models import (
 from casustafel.models.roles import Role
 from casustafel.permissions import role_required
 from casustafel.signals import services
+from casustafel.signals.case_link_forms import CaseLinkForm
+from casustafel.signals.case_link_services import case_links_of, record_links_viewed
 from casustafel.signals.common import get_signal_or_404, waiting_since, waits_too_long
 from casustafel.signals.linked import find_linked, record_linked_viewed
 from casustafel.signals.plan_services import start_monitoring
@@ -71,9 +74,11 @@ def render_workspace(signal: Signal, code: int = 200, conflict: str | None = Non
         select(Action).options(joinedload(Action.owner), joinedload(Action.owner_department))
         .where(Action.signal_id == signal.id).order_by(Action.deadline)
     ).all()
+    case_links = case_links_of(signal)
     page = render_template(
         "signals/detail.html", signal=signal, events=events, linked=linked, conflict=conflict, actions=actions,
-        today=dates.today(),
+        today=dates.today(), case_links=case_links, link_form=CaseLinkForm(formdata=None),
+        bibob_count=bibob_count_of(signal),
         reason_labels=REASON_LABELS, legal_hold_reasons=LEGAL_HOLD_REASONS, statuses=STATUSES,
         waits_too_long=waits_too_long(signal, waiting_since()), **forms,
     )
@@ -82,6 +87,7 @@ def render_workspace(signal: Signal, code: int = 200, conflict: str | None = Non
     record(current_user, "signal.viewed", signal, subjects=[str(s.id) for s in signal.subjects],
            purpose="casustafel")
     record_linked_viewed(current_user, linked)
+    record_links_viewed(current_user, case_links)
     db.session.commit()
     return page, code
 

@@ -270,10 +270,18 @@ def log_entries(findings: list[Finding], limit: int | None = LOG_LIMIT) -> list[
     return list(db.session.scalars(stmt))
 
 
+# Log events the answer letter never counts (models/bibob.py).
+SECRET_OBJECT_TYPES = frozenset({"bibob_record"})
+
+
 def log_summary(findings: list[Finding]) -> list[tuple[date, str, int]]:
-    """(date, purpose, number of entries) per day and purpose: what the subject is told."""
+    """(date, purpose, number of entries) per day and purpose: what the subject is told.
+    Events about a Bibob record are left out: art. 28 Wet Bibob keeps even its existence from
+    the letter (the privacy officer still sees them in the request's log entries)."""
     counts: dict = {}
     for event in log_entries(findings, limit=None):
+        if event.object_type in SECRET_OBJECT_TYPES:
+            continue
         key = (dates.to_local(event.occurred_at).date(), purpose_label(event.purpose))
         counts[key] = counts.get(key, 0) + 1
     return [(day, purpose, n) for (day, purpose), n in sorted(counts.items())]

@@ -53,16 +53,16 @@ def test_an_overdue_action_is_finished_by_its_owner_and_leaves_the_dashboard(bro
     browser.assert_accessible("actie (regisseur)")
 
     # An overdue action (a past deadline cannot be typed, so it is stored directly).
-    overdue = services.create_action(coordinator, signal, type="bibob", owner_id=member.id,
-                                     deadline=date.today() - timedelta(days=3), description="Bibob-vragenlijst")
+    overdue = services.create_action(coordinator, signal, type="13b_opiumwet", owner_id=member.id,
+                                     deadline=date.today() - timedelta(days=3), description="Sluiting voorbereiden")
     # Check 2B (weging 5) allowed the description, nothing else: the action's text goes with it.
     check = request_privacy_check(coordinator, signal, "2B", action=overdue)
-    decide_privacy_check(officer, check, approved=True, rationale="Nodig voor de Bibob-toets.",
+    decide_privacy_check(officer, check, approved=True, rationale="Nodig voor het 13b-besluit.",
                          allowed_fields=["beschrijving"], powers=power_ids())
     db.session.commit()
     browser.goto("/")
     table = _overdue_table(browser)
-    expect(table).to_contain_text("Bibob-toets", use_inner_text=True)
+    expect(table).to_contain_text("Sluiting art. 13b Opiumwet", use_inner_text=True)
     expect(table).to_contain_text(signal.reference, use_inner_text=True)
     expect(table).to_contain_text("Mo Deelnemer", use_inner_text=True)
     assert "Stopgesprek" not in table.inner_text()
@@ -84,8 +84,8 @@ def test_an_overdue_action_is_finished_by_its_owner_and_leaves_the_dashboard(bro
     expect(page.get_by_role("heading", level=1)).to_have_text("Mijn acties", use_inner_text=True)
     expect(page.get_by_role("region", name="Openstaande acties")).to_contain_text("verlopen", use_inner_text=True)
     browser.assert_accessible("mijn acties")
-    page.get_by_role("link", name="Bibob-toets").click()
-    expect(page.get_by_text("Bibob-vragenlijst")).to_be_visible()
+    page.get_by_role("link", name="Sluiting art. 13b Opiumwet").click()
+    expect(page.get_by_text("Sluiting voorbereiden")).to_be_visible()
     assert "Jan Jansen" not in page.content() and "1234 AB" not in page.content()  # what 2B did not allow
     browser.assert_accessible("actie (deelnemer)")
     page.get_by_label("Status").select_option(label="Afgerond")
