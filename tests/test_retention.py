@@ -25,6 +25,7 @@ from casustafel.models import (
     Location,
     Meeting,
     MonitoringPeriod,
+    OpenJustification,
     PoliceInformation,
     PrivacyCheck,
     PrivacyCheckRegister,
@@ -190,7 +191,9 @@ def full_signal(app, make_signal, make_user):
     plan.goal, plan.interventions = f"{MARK} doel", f"{MARK} interventies"
     extension = MonitoringPeriod(signal_id=signal.id, number=2, ends_on=date(2029, 6, 1))
     extension.reason = f"{MARK} verlenging"
-    db.session.add_all([action, police, grant, plan, extension])
+    kept_open = OpenJustification(signal_id=signal.id, recorded_by_id=coordinator.id)
+    kept_open.reason = f"{MARK} openhouden"
+    db.session.add_all([action, police, grant, plan, extension, kept_open])
     db.session.commit()
     return signal, referral
 

@@ -36,7 +36,7 @@ class TermsForm(Form):
     pass
 
 
-for _key, (_label, _low, _high) in services.TERMS.items():
+for _key, (_label, _low, _high) in services.FORM_TERMS.items():
     setattr(TermsForm, _key, IntegerField(_label, validators=[
         InputRequired("Vul een aantal maanden in."),
         NumberRange(min=_low, max=_high, message=f"Vul een aantal maanden van {_low} tot en met {_high} in."),
@@ -116,10 +116,10 @@ def terms():
     require(can_configure_retention)
     form = TermsForm()
     if request.method == "GET":
-        for key in services.TERMS:
+        for key in services.FORM_TERMS:
             getattr(form, key).data = int(get_setting(key))
     if form.validate_on_submit():
-        changed = [(key, str(getattr(form, key).data)) for key in services.TERMS
+        changed = [(key, str(getattr(form, key).data)) for key in services.FORM_TERMS
                    if get_setting(key) != str(getattr(form, key).data)]
         for key, value in changed:
             set_setting(key, value)
@@ -128,4 +128,4 @@ def terms():
         db.session.commit()
         flash("De bewaartermijnen zijn opgeslagen." if changed else "Er is niets gewijzigd.", "success")
         return redirect(url_for("retention.terms"))
-    return render_template("retention/terms.html", form=form, keys=list(services.TERMS))
+    return render_template("retention/terms.html", form=form, keys=list(services.FORM_TERMS))
