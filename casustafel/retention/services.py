@@ -493,6 +493,14 @@ def recent_records(limit: int = 50) -> list[DestructionRecord]:
     ))
 
 
+def all_records() -> list[DestructionRecord]:
+    """The whole destruction register, oldest first (for the export)."""
+    return list(db.session.scalars(
+        select(DestructionRecord).order_by(DestructionRecord.destroyed_at, DestructionRecord.category,
+                                           DestructionRecord.object_ref)
+    ))
+
+
 def records_of(run_id, limit: int | None = None) -> list[DestructionRecord]:
     stmt = (select(DestructionRecord).where(DestructionRecord.run_id == run_id)
             .order_by(DestructionRecord.category, DestructionRecord.object_ref))
