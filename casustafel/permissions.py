@@ -246,6 +246,12 @@ def can_view_retention(user) -> bool:
     return user.is_authenticated and user.has_role(Role.PRIVACY_OFFICER)
 
 
+def can_justify_open_signals(user) -> bool:
+    """Signals open too long without activity: the coordinator closes them or records why they
+    stay open (README “Retention and destruction”)."""
+    return user.is_authenticated and user.has_role(Role.COORDINATOR)
+
+
 def can_configure_retention(user) -> bool:
     """The retention terms are settings of the functional admin (README “Roles”)."""
     return user.is_authenticated and user.has_role(Role.ADMIN)

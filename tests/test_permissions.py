@@ -184,6 +184,10 @@ TABLE = {
     "retention.run": ("GET", "/bewaren/runs/{run}", only(200, "privacy_officer")),
     "retention.statement": ("GET", "/bewaren/runs/{run}/verklaring.pdf", only(200, "privacy_officer")),
     "retention.terms": ("GET", "/beheer/bewaartermijnen", only(200, "admin")),
+    "retention.records_export": ("GET", "/bewaren/vernietigingsregistratie.csv", only(200, "privacy_officer")),
+    # Signals open too long: the coordinator closes them or records why they stay open.
+    "retention.long_open": ("GET", "/bewaren/lang-open", only(200, "coordinator")),
+    "retention.justify_open": ("GET", "/bewaren/lang-open/{signal}", only(200, "coordinator")),
     # Data-subject requests: only the privacy officer. {subject_request} is an open request
     # about the row signal's person, decided "geen beperking" so its answer can be exported.
     "subject_requests.index": ("GET", "/verzoeken/", only(200, "privacy_officer")),

@@ -27,6 +27,7 @@ from casustafel.models import (
     Location,
     Meeting,
     MonitoringPeriod,
+    OpenJustification,
     PoliceInformation,
     PrivacyCheck,
     PrivacyCheckRegister,
@@ -196,7 +197,9 @@ def full_signal(app, make_signal, make_user):
     bibob.notes, bibob.zaaknummer = f"{MARK} bibob", f"{MARK} zaak"
     link = CaseSystemLink(signal_id=signal.id, kind="bibob_besluit", decided_on=date(2028, 12, 1))
     link.zaaknummer = f"{MARK} zaaknummer"
-    db.session.add_all([action, police, grant, plan, extension, bibob, link])
+    kept_open = OpenJustification(signal_id=signal.id, recorded_by_id=coordinator.id)
+    kept_open.reason = f"{MARK} openhouden"
+    db.session.add_all([action, police, grant, plan, extension, bibob, link, kept_open])
     db.session.commit()
     return signal, referral
 
@@ -496,7 +499,8 @@ def test_the_admin_sets_the_terms_with_checks_and_a_log_event(client, make_user,
     form = dict((
         ("retention_closed_months", "18"), ("retention_referred_months", "12"),
         ("retention_referral_record_months", "60"), ("retention_case_months", "60"),
-        ("retention_meeting_months", "12"), ("retention_access_log_months", "60"),
+        ("retention_meeting_months", "12"), ("retention_request_months", "60"),
+        ("retention_long_open_months", "12"), ("retention_access_log_months", "60"),
         ("retention_security_log_months", "6")))
     bad = client.post("/beheer/bewaartermijnen",
                       data={**form, "retention_case_months": "0", "csrf_token": csrf_from(page)})

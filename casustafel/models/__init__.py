@@ -52,6 +52,7 @@ from casustafel.models.referral import (
     ReferralStatus,
 )
 from casustafel.models.registers import PrivacyCheckRegister, SourceRegister
+from casustafel.models.retention import OpenJustification
 from casustafel.models.roles import ROLE_LABELS, Role
 from casustafel.models.setting import Setting
 from casustafel.models.signal import (
@@ -145,6 +146,7 @@ __all__ = [
     "MeetingStatus",
     "MonitoringPeriod",
     "Notification",
+    "OpenJustification",
     "Partner",
     "Phenomenon",
     "PoliceInformation",

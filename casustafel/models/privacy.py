@@ -59,6 +59,8 @@ class DestructionRecord(db.Model):
     object_type: Mapped[str] = mapped_column(String(32))
     object_ref: Mapped[str] = mapped_column(String(64))  # e.g. signal reference, meeting id
     term: Mapped[str] = mapped_column(String(32))  # e.g. "1 jaar na afsluiten"
+    # The VNG Selectielijst result type behind the term, as it stood at destruction.
+    selectielijst: Mapped[str | None] = mapped_column(String(160))
     due_since: Mapped[date | None] = mapped_column(Date)
     details: Mapped[str | None] = mapped_column(Text)  # counts removed, JSON, no personal data
 
@@ -110,6 +112,8 @@ class SubjectRequest(db.Model):
     restriction_note = Encrypted()
     decided_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("user_account.id"))
     decided_at: Mapped[datetime | None] = mapped_column()
+    # Retention: the file's personal data and texts were destroyed (its number, type and dates stay).
+    destroyed_at: Mapped[datetime | None] = mapped_column(index=True)
     version: Mapped[int] = mapped_column(default=1)
 
     signals: Mapped[list["SubjectRequestSignal"]] = relationship(

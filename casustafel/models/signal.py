@@ -99,6 +99,8 @@ class Signal(db.Model):
     # Set by retention: content, attachments and blind indexes are gone; the row is a
     # tombstone (reference, phenomenon, dates, outcome) for statistics.
     destroyed_at: Mapped[datetime | None] = mapped_column(index=True)
+    # Open too long without activity: when the coordinators were last reminded (retention).
+    long_open_reminded_at: Mapped[datetime | None] = mapped_column()
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     version: Mapped[int] = mapped_column(default=1)
 

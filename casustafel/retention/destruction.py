@@ -34,6 +34,7 @@ from casustafel.models import (
     Location,
     Meeting,
     MonitoringPeriod,
+    OpenJustification,
     PoliceInformation,
     PrivacyCheck,
     PrivacyCheckRegister,
@@ -43,7 +44,10 @@ from casustafel.models import (
     SignalEvent,
     SourceQuery,
     Subject,
+    SubjectRequest,
+    SubjectRequestSignal,
 )
+from casustafel.models.base import Encrypted
 from casustafel.retention.services import (
     CATEGORIES,
     PURPOSE,
@@ -52,10 +56,14 @@ from casustafel.retention.services import (
     Cutoffs,
     due_meetings,
     due_referral_records,
+    due_requests,
     due_signals,
-    has_text,
+    has_meeting_text,
     log_counts,
+    long_open,
     on_hold,
+    remind_long_open,
+    selectielijst_text,
     term_text,
 )
 
@@ -77,7 +85,7 @@ def destroy_signals(ids: list, now: datetime, record_cutoff: date) -> dict:
         store.delete(referral_id)
     # Bibob records and case-system links go whole: nothing in them is needed for the figures.
     for model in (Attachment, Subject, Location, InformationRequest, Feedback, PoliceInformation, BibobRecord,
-                  CaseSystemLink):
+                  CaseSystemLink, OpenJustification):
         counts[model.__tablename__] = db.session.execute(
             delete(model).where(model.signal_id.in_(ids)), execution_options={"synchronize_session": False}
         ).rowcount
@@ -156,7 +164,9 @@ def run_retention(actor, now: datetime, *, dry_run: bool, origin: str, batch_siz
         summary["categories"][code] = _run_signal_category(code, cut, now, run_id, dry_run, batch_size, say)
     summary["categories"]["verstrekking"] = _run_referral_records(cut, now, run_id, dry_run, batch_size, say)
     summary["categories"]["overleg"] = _run_meetings(cut, now, run_id, dry_run, batch_size, say)
+    summary["categories"]["verzoek"] = _run_requests(cut, now, run_id, dry_run, batch_size, say)
     summary["categories"]["logboek"] = _run_log(cut, now, run_id, dry_run)
+    summary["long_open"] = _remind_long_open(now, dry_run, say)
     summary["on_hold_skipped"] = sum(
         db.session.scalar(select(func.count()).select_from(due_signals(code, cut, held=True).subquery()))
         for code in SIGNAL_CATEGORIES
@@ -202,7 +212,7 @@ def _run_signal_category(code, cut, now, run_id, dry_run, batch_size, say) -> di
         db.session.execute(insert(DestructionRecord), [
             {"run_id": run_id, "destroyed_at": now, "category": code, "object_type": "signal",
              "object_ref": row.reference, "term": term, "due_since": _as_date(row.closed_at),
-             "details": None} for row in rows
+             "selectielijst": selectielijst_text(code), "details": None} for row in rows
         ])
         result.setdefault("removed", {})
         for key, value in counts.items():
@@ -229,6 +239,7 @@ def _run_referral_records(cut, now, run_id, dry_run, batch_size, say) -> dict:
         db.session.execute(insert(DestructionRecord), [
             {"run_id": run_id, "destroyed_at": now, "category": "verstrekking", "object_type": "referral",
              "object_ref": row.reference, "term": term, "due_since": row.sent_on,
+             "selectielijst": selectielijst_text("verstrekking"),
              "details": json.dumps({"partner_id": row.partner_id})} for row in rows
         ])
         db.session.commit()
@@ -252,15 +263,15 @@ def _run_meetings(cut, now, run_id, dry_run, batch_size, say) -> dict:
         for row in rows:
             held_signals = select(Signal.id).where(on_hold())
             cleared = db.session.execute(
-                update(AgendaItem).where(AgendaItem.meeting_id == row.id, has_text(AgendaItem),
+                update(AgendaItem).where(AgendaItem.meeting_id == row.id, has_meeting_text(AgendaItem),
                                          AgendaItem.signal_id.not_in(held_signals))
-                .values(notes_enc=None, decision_rationale_enc=None, version=AgendaItem.version + 1),
+                .values(notes_enc=None, version=AgendaItem.version + 1),
                 execution_options={"synchronize_session": False},
             ).rowcount
             db.session.add(DestructionRecord(
                 run_id=run_id, destroyed_at=now, category="overleg", object_type="meeting",
                 object_ref=str(row.id), term=term, due_since=row.held_at.date(),
-                details=json.dumps({"agenda_items": cleared}),
+                selectielijst=selectielijst_text("overleg"), details=json.dumps({"agenda_items": cleared}),
             ))
             result["count"] += 1
             if len(result["references"]) < REFERENCE_SAMPLE:
@@ -269,6 +280,81 @@ def _run_meetings(cut, now, run_id, dry_run, batch_size, say) -> dict:
     if result["count"]:
         say(f"{CATEGORIES['overleg']}: {result['count']}")
     return result
+
+
+def request_columns() -> dict:
+    """{model: encrypted columns} of a request file: the request's own and those of any table
+    that hangs from it (so a text added to the file later is destroyed with it)."""
+    found = {}
+    for mapper in db.Model.registry.mappers:
+        cls = mapper.class_
+        table = cls.__table__
+        if cls is not SubjectRequest and not any(fk.column.table.name == SubjectRequest.__tablename__
+                                                 for fk in table.foreign_keys):
+            continue
+        columns = sorted({value.column for klass in cls.__mro__ for value in vars(klass).values()
+                          if isinstance(value, Encrypted)})
+        if columns:
+            found[cls] = columns
+    return found
+
+
+def destroy_requests(ids: list) -> None:
+    """Destroy the personal data of these request files (set-based; the caller commits): every
+    encrypted field, and the links to the signals found for the subject. The number, type,
+    dates and decision codes stay."""
+    db.session.execute(delete(SubjectRequestSignal).where(SubjectRequestSignal.request_id.in_(ids)),
+                       execution_options={"synchronize_session": False})
+    for model, columns in request_columns().items():
+        key = model.id if model is SubjectRequest else next(
+            getattr(model, column.name) for column in model.__table__.columns
+            if any(fk.column.table.name == SubjectRequest.__tablename__ for fk in column.foreign_keys))
+        values = dict.fromkeys(columns)
+        if model is SubjectRequest:
+            values.update(version=SubjectRequest.version + 1)
+        db.session.execute(update(model).where(key.in_(ids)).values(**values),
+                           execution_options={"synchronize_session": False})
+
+
+def _run_requests(cut, now, run_id, dry_run, batch_size, say) -> dict:
+    stmt = due_requests(cut)
+    if dry_run:
+        sub = stmt.subquery()
+        return {"count": db.session.scalar(select(func.count()).select_from(sub)),
+                "references": list(db.session.scalars(select(sub.c.number).order_by(sub.c.number)
+                                                      .limit(REFERENCE_SAMPLE)))}
+    result = {"count": 0, "references": []}
+    term = term_text("verzoek")
+    for rows in _batches(stmt, SubjectRequest.id, batch_size):
+        ids = [row.id for row in rows]
+        destroy_requests(ids)
+        db.session.execute(update(SubjectRequest).where(SubjectRequest.id.in_(ids)).values(destroyed_at=now),
+                           execution_options={"synchronize_session": False})
+        db.session.execute(insert(DestructionRecord), [
+            {"run_id": run_id, "destroyed_at": now, "category": "verzoek", "object_type": "subject_request",
+             "object_ref": row.number, "term": term, "due_since": _as_date(row.closed_at),
+             "selectielijst": selectielijst_text("verzoek"), "details": None} for row in rows
+        ])
+        db.session.commit()
+        result["count"] += len(rows)
+        room = REFERENCE_SAMPLE - len(result["references"])
+        result["references"].extend(row.number for row in rows[:max(room, 0)])
+    if result["count"]:
+        say(f"{CATEGORIES['verzoek']}: {result['count']}")
+    return result
+
+
+def _remind_long_open(now, dry_run, say) -> dict:
+    """The coordinators are reminded of signals open too long; a dry run only counts them."""
+    if dry_run:
+        items = long_open(now)
+        return {"count": len(items), "reminded": sum(item.needs_reminder for item in items)}
+    reminded, messages = remind_long_open(None, now)
+    count = len(long_open(now))
+    db.session.commit()
+    if reminded:
+        say(f"Lang open zonder activiteit: {reminded} melding(en), {messages} bericht(en) aan regisseurs.")
+    return {"count": count, "reminded": reminded}
 
 
 def _run_log(cut, now, run_id, dry_run) -> dict:
@@ -281,7 +367,7 @@ def _run_log(cut, now, run_id, dry_run) -> dict:
         db.session.add(DestructionRecord(
             run_id=run_id, destroyed_at=now, category="logboek", object_type="audit_event",
             object_ref=f"tot {cut.access_log:%Y-%m-%d}", term=term_text("logboek"), due_since=None,
-            details=json.dumps(counts),
+            selectielijst=selectielijst_text("logboek"), details=json.dumps(counts),
         ))
     db.session.commit()
     return {"count": total, "references": [], "removed": counts}

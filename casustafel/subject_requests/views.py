@@ -162,6 +162,10 @@ def close(request_id):
 def export(request_id):
     require(can_handle_subject_requests)
     request = get_request_or_404(request_id)
+    if request.destroyed_at is not None:
+        flash("Het dossier van dit verzoek is na de bewaartermijn vernietigd; er is geen antwoord meer te maken.",
+              "info")
+        return redirect(url_for("subject_requests.detail", request_id=request.id))
     if request.restriction is None:
         flash("Leg eerst het besluit over beperking vast; het antwoord hangt ervan af.", "error")
         return redirect(url_for("subject_requests.detail", request_id=request.id))
