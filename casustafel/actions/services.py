@@ -13,6 +13,7 @@ from casustafel.extensions import db
 from casustafel.models import ACTION_TYPES, Action, PrivacyCheck, User, UserRole
 from casustafel.models.roles import Role
 from casustafel.notifications import notify
+from casustafel.processing import refuse_if_restricted
 from casustafel.signals.visibility import EVERYTHING
 
 # The statuses an action may move to from each status: forward only.
@@ -28,9 +29,15 @@ NEWS_SUBJECT = "Nieuws in casustafel"
 NEWS_BODY = "Er is nieuws over een actie voor u in casustafel"
 
 
+class ActionError(ValueError):
+    """A refused action, with a Dutch message for the user."""
+
+
 def create_action(actor, signal, *, type: str, deadline, owner_id=None, owner_department_id=None,
                   description: str | None = None, agenda_item=None) -> Action:
-    """Create an action on a signal for a person or a department."""
+    """Create an action on a signal for a person or a department (refused while its processing
+    is restricted, art. 18 AVG)."""
+    refuse_if_restricted(signal, ActionError)
     if type not in ACTION_TYPES:
         raise ValueError(f"unknown action type {type!r}")
     if owner_id is None and owner_department_id is None:

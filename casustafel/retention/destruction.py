@@ -29,12 +29,14 @@ from casustafel.models import (
     DestructionRecord,
     Feedback,
     InformationRequest,
+    InformingDecision,
     Location,
     Meeting,
     MonitoringPeriod,
     PoliceInformation,
     PrivacyCheck,
     PrivacyCheckRegister,
+    ProcessingRestriction,
     Referral,
     RetentionRun,
     Signal,
@@ -73,7 +75,7 @@ def destroy_signals(ids: list, now: datetime, record_cutoff: date) -> dict:
     ).all()
     for referral_id in packages:
         store.delete(referral_id)
-    for model in (Attachment, Subject, Location, InformationRequest, Feedback, PoliceInformation):
+    for model in (InformingDecision, Attachment, Subject, Location, InformationRequest, Feedback, PoliceInformation):
         counts[model.__tablename__] = db.session.execute(
             delete(model).where(model.signal_id.in_(ids)), execution_options={"synchronize_session": False}
         ).rowcount
@@ -88,6 +90,7 @@ def destroy_signals(ids: list, now: datetime, record_cutoff: date) -> dict:
         (BreakGlass, ("reason_enc",)),
         (CasePlan, ("goal_enc", "interventions_enc")),
         (MonitoringPeriod, ("reason_enc",)),
+        (ProcessingRestriction, ("reason_enc", "lift_reason_enc")),
     ):
         db.session.execute(update(model).where(model.signal_id.in_(ids)).values(**dict.fromkeys(columns)),
                            execution_options={"synchronize_session": False})
