@@ -4,7 +4,7 @@ While a signal has a restriction that is not lifted, it is only stored: no statu
 weighing, no source check, no agenda, no decision, no action, no plan, no referral and no
 package. Each processing service calls `refuse_if_restricted` with its own error class, so the
 page that called it shows the Dutch message next to the form, as for any other refusal.
-Only the privacy officer sets and lifts a restriction (subject_requests.rights).
+Only the privacy officer sets and lifts a restriction (subject_requests.rights_services).
 """
 
 from sqlalchemy import select

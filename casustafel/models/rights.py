@@ -14,6 +14,20 @@ from casustafel.models.base import Encrypted, Vocabulary, new_uuid
 from casustafel.models.referral import Partner
 from casustafel.models.user import User
 
+# Art. 41 lid 1 UAVG, the grounds a municipality can meet with signals of ondermijning. Its
+# parts a–j follow art. 23 lid 1 AVG letter for letter (sub h: the supervisory, inspection or
+# regulatory task connected with the exercise of official authority in the cases of a–e and g).
+RESTRICTION_GROUNDS = {
+    "opsporing": "Voorkoming, onderzoek, opsporing en vervolging van strafbare feiten (art. 41 lid 1 sub d UAVG)",
+    "bescherming_anderen": "Bescherming van de betrokkene of van de rechten en vrijheden van anderen, "
+                           "bijvoorbeeld de melder (art. 41 lid 1 sub i UAVG)",
+    "economisch_belang": "Andere belangrijke doelstellingen van algemeen belang, met name een belangrijk economisch "
+                         "of financieel belang (art. 41 lid 1 sub e UAVG)",
+    "toezicht": "Een taak op het gebied van toezicht, inspectie of regelgeving die verband houdt met de "
+                "uitoefening van openbaar gezag (art. 41 lid 1 sub h UAVG)",
+    "openbare_veiligheid": "De openbare veiligheid (art. 41 lid 1 sub c UAVG)",
+}
+
 
 class InformingOutcome(Vocabulary):
     INFORMED = "geinformeerd", "Geïnformeerd (art. 14 AVG)"

@@ -14,7 +14,7 @@ from casustafel.forms import row_number
 from casustafel.models import Indicator, Phenomenon, Signal
 from casustafel.models.roles import Role
 from casustafel.permissions import can_view_own_signal, role_required
-from casustafel.signals import assessments, attachments, inbox, plan, services, weighing_report, workspace
+from casustafel.signals import assessments, attachments, inbox, informing, plan, services, weighing_report, workspace
 from casustafel.signals.forms import MAX_ROWS, AnswerForm, RegisterSignalForm, SignalForm
 from casustafel.signals.uploads import check_uploads
 from casustafel.web import render_logged
@@ -22,7 +22,7 @@ from casustafel.web.access import load_or_404
 from casustafel.web.routes import register_routes
 
 bp = Blueprint("signals", __name__)
-register_routes(bp, assessments, attachments, inbox, plan, weighing_report, workspace)
+register_routes(bp, assessments, attachments, inbox, informing, plan, weighing_report, workspace)
 
 DISK_FULL_MESSAGE = ("De bijlagen konden niet worden opgeslagen, omdat er op dit moment geen opslagruimte is. "
                      "Uw melding is nog niet verstuurd. Probeer het later opnieuw, of verstuur de melding "
