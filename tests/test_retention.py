@@ -22,12 +22,14 @@ from casustafel.models import (
     CasePlan,
     DestructionRecord,
     InformationRequest,
+    InformingDecision,
     Location,
     Meeting,
     MonitoringPeriod,
     PoliceInformation,
     PrivacyCheck,
     PrivacyCheckRegister,
+    ProcessingRestriction,
     Referral,
     RetentionRun,
     Signal,
@@ -190,7 +192,12 @@ def full_signal(app, make_signal, make_user):
     plan.goal, plan.interventions = f"{MARK} doel", f"{MARK} interventies"
     extension = MonitoringPeriod(signal_id=signal.id, number=2, ends_on=date(2029, 6, 1))
     extension.reason = f"{MARK} verlenging"
-    db.session.add_all([action, police, grant, plan, extension])
+    deferral = InformingDecision(signal_id=signal.id, subject_id=subject.id, outcome="uitgesteld", ground="opsporing",
+                                 review_on=date(2029, 1, 1))
+    deferral.reason = f"{MARK} uitstel"
+    restriction = ProcessingRestriction(signal_id=signal.id, lifted_at=LONG_AGO)
+    restriction.reason, restriction.lift_reason = f"{MARK} beperking", f"{MARK} opgeheven"
+    db.session.add_all([action, police, grant, plan, extension, deferral, restriction])
     db.session.commit()
     return signal, referral
 
