@@ -255,8 +255,8 @@ def test_art19_lists_exactly_the_partners_the_signals_were_sent_to(make_user, ma
     assert rights_services.notification_tasks() == [(request, 2)]
 
     with pytest.raises(SubjectRequestError, match="Kies een ontvanger"):
-        rights_services.record_notification(officer, request, partner_id=partner("Openbaar Ministerie").id, notified_on=TODAY,
-                                            method="brief", note=None, today=TODAY)
+        rights_services.record_notification(officer, request, partner_id=partner("Openbaar Ministerie").id,
+                                            notified_on=TODAY, method="brief", note=None, today=TODAY)
     with pytest.raises(SubjectRequestError, match="onevenredig"):
         rights_services.record_notification(officer, request, partner_id=partner("RIEC").id, notified_on=TODAY,
                                             method="onevenredig", note="", today=TODAY)
