@@ -9,8 +9,10 @@ from casustafel.keys.cli import keys_cli
 from casustafel.notifications.cli import mail_cli
 from casustafel.referrals.cli import referrals_cli
 from casustafel.retention.cli import retention_cli
+from casustafel.subject_requests.cli import rights_cli
 
-COMMANDS = (keys_cli, users_cli, mail_cli, audit_cli, actions_cli, referrals_cli, retention_cli, demo_cli)
+COMMANDS = (keys_cli, users_cli, mail_cli, audit_cli, actions_cli, referrals_cli, retention_cli, rights_cli,
+            demo_cli)
 
 
 def init_app(app) -> None:

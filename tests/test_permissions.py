@@ -197,6 +197,16 @@ TABLE = {
     "subject_requests.decide": ("POST", "/verzoeken/{subject_request}/besluit", only(200, "privacy_officer")),
     "subject_requests.close": ("POST", "/verzoeken/{subject_request}/afhandelen", only(302, "privacy_officer")),
     "subject_requests.export": ("GET", "/verzoeken/{subject_request}/antwoord.pdf", only(200, "privacy_officer")),
+    "subject_requests.restrict": ("POST", "/verzoeken/{subject_request}/beperking/{signal}",
+                                  only(200, "privacy_officer")),
+    "subject_requests.lift": ("POST", "/verzoeken/{subject_request}/beperking/{signal}/opheffen",
+                              only(200, "privacy_officer")),
+    "subject_requests.weigh_objection": ("POST", "/verzoeken/{subject_request}/bezwaar", only(200, "privacy_officer")),
+    "subject_requests.extend": ("POST", "/verzoeken/{subject_request}/verlenging", only(200, "privacy_officer")),
+    "subject_requests.carried_out": ("POST", "/verzoeken/{subject_request}/uitgevoerd", only(200, "privacy_officer")),
+    "subject_requests.notify_recipient": ("POST", "/verzoeken/{subject_request}/ontvangers",
+                                          only(200, "privacy_officer")),
+    "signals.informing": ("GET", "/meldingen/{signal}/informeren", only(200, "coordinator")),
 }
 
 # Placeholders that need a signal of the target; each gets its value in placeholders().
@@ -248,6 +258,8 @@ def placeholders(url, *, signal, target) -> dict:
         request = subject_requests.create_request(target, type="inzage", received_on=date.today(),
                                                   name="Jan Jansen", birth_date=date(1980, 1, 2))
         subject_requests.decide(None, request, restriction="geen", ground=None, note=None)
+        if signal is not None:  # the signal is found for the request (its person is Jan Jansen)
+            subject_requests.lookup(None, request)
         values["subject_request"] = request.id
     db.session.commit()
     return values

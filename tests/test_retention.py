@@ -24,6 +24,7 @@ from casustafel.models import (
     CaseSystemLink,
     DestructionRecord,
     InformationRequest,
+    InformingDecision,
     Location,
     Meeting,
     MonitoringPeriod,
@@ -31,6 +32,7 @@ from casustafel.models import (
     PoliceInformation,
     PrivacyCheck,
     PrivacyCheckRegister,
+    ProcessingRestriction,
     Referral,
     RetentionRun,
     Signal,
@@ -199,7 +201,12 @@ def full_signal(app, make_signal, make_user):
     link.zaaknummer = f"{MARK} zaaknummer"
     kept_open = OpenJustification(signal_id=signal.id, recorded_by_id=coordinator.id)
     kept_open.reason = f"{MARK} openhouden"
-    db.session.add_all([action, police, grant, plan, extension, bibob, link, kept_open])
+    deferral = InformingDecision(signal_id=signal.id, subject_id=subject.id, outcome="uitgesteld", ground="opsporing",
+                                 review_on=date(2029, 1, 1))
+    deferral.reason = f"{MARK} uitstel"
+    restriction = ProcessingRestriction(signal_id=signal.id, lifted_at=LONG_AGO)
+    restriction.reason, restriction.lift_reason = f"{MARK} beperking", f"{MARK} opgeheven"
+    db.session.add_all([action, police, grant, plan, extension, bibob, link, kept_open, deferral, restriction])
     db.session.commit()
     return signal, referral
 

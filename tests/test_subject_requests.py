@@ -453,7 +453,7 @@ def test_a_partial_restriction_withholds_recipients_and_the_log(client, answered
     text = decide_and_export(client, request, "gedeeltelijk", "opsporing")
     assert signal.reference in text and "Jan Jansen" in text
     assert "RIEC" not in text and "Wanneer uw gegevens zijn ingezien" not in text
-    assert "gedeeltelijk" in text and "Voorkoming en opsporing van strafbare feiten" in text
+    assert "gedeeltelijk" in text and "Voorkoming, onderzoek, opsporing en vervolging van strafbare feiten" in text
     for marker in NEVER:
         assert marker not in text, marker
 

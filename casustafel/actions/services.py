@@ -13,6 +13,7 @@ from casustafel.extensions import db
 from casustafel.models import NEW_ACTION_TYPES, Action, PrivacyCheck, User, UserRole
 from casustafel.models.roles import Role
 from casustafel.notifications import notify
+from casustafel.processing import refuse_if_restricted
 from casustafel.signals.visibility import EVERYTHING
 
 # The statuses an action may move to from each status: forward only.
@@ -28,10 +29,16 @@ NEWS_SUBJECT = "Nieuws in casustafel"
 NEWS_BODY = "Er is nieuws over een actie voor u in casustafel"
 
 
+class ActionError(ValueError):
+    """A refused action, with a Dutch message for the user."""
+
+
 def create_action(actor, signal, *, type: str, deadline, owner_id=None, owner_department_id=None,
                   description: str | None = None, agenda_item=None) -> Action:
     """Create an action on a signal for a person or a department. A retired type ("bibob":
-    the Bibob track) or an unknown one is refused; old actions keep theirs."""
+    the Bibob track) or an unknown one is refused; old actions keep theirs. Refused while the
+    signal's processing is restricted (art. 18 AVG)."""
+    refuse_if_restricted(signal, ActionError)
     if type not in NEW_ACTION_TYPES:
         raise ValueError(f"action type {type!r} is not offered for new actions")
     if owner_id is None and owner_department_id is None:

@@ -165,11 +165,16 @@ def new(signal_id):
                 "Deze melding is afgesloten. Heropen de melding eerst om er een actie op te zetten."
             )
         else:
-            action = services.create_action(
-                current_user, signal, type=form.type.data, deadline=form.deadline.data,
-                owner_id=uuid.UUID(form.owner_id.data) if form.owner_id.data else None,
-                owner_department_id=form.owner_department_id.data, description=form.description.data,
-            )
+            try:
+                action = services.create_action(
+                    current_user, signal, type=form.type.data, deadline=form.deadline.data,
+                    owner_id=uuid.UUID(form.owner_id.data) if form.owner_id.data else None,
+                    owner_department_id=form.owner_department_id.data, description=form.description.data,
+                )
+            except services.ActionError as error:
+                db.session.rollback()
+                form.form_errors.append(str(error))
+                return render_template("actions/new.html", form=form, signal=signal)
             if services.needs_privacy_check(action):  # data goes to the owner: check 2B first
                 request_privacy_check(current_user, signal, "2B", action=action)
                 notify_privacy_officers(current_user)

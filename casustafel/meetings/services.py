@@ -27,6 +27,7 @@ from casustafel.notifications import notify
 from casustafel.permissions import invitation
 from casustafel.privacy.decisions import notify_privacy_officers
 from casustafel.privacy.services import latest_decision, request_privacy_check
+from casustafel.processing import refuse_if_restricted
 from casustafel.signals.workflow import CLOSED, NEEDS_NEXT_STEP, transition, weighed_for_case_meeting
 
 PURPOSE = "casustafel"
@@ -124,6 +125,7 @@ def _next_position(meeting: Meeting) -> int:
 
 def add_item(actor, meeting: Meeting, signal: Signal, today: date) -> AgendaItem:
     """Put a signal on a concept agenda (→ geagendeerd) and ask for privacy check 2A."""
+    refuse_if_restricted(signal, MeetingError)
     if meeting.status != "concept":
         raise MeetingError("De agenda is al gepubliceerd; er kunnen geen punten meer bij.")
     if meeting.agenda_cutoff is not None and today > meeting.agenda_cutoff:
@@ -208,6 +210,7 @@ def record_decision(actor, item: AgendaItem, decision: str, rationale: str) -> N
     if decision not in DECISION_OUTCOMES:
         raise MeetingError("Kies een besluit uit de lijst.")
     signal = item.signal
+    refuse_if_restricted(signal, MeetingError)
     transition(actor, signal, "besproken", reason_code=decision)
     outcome, reason_code = DECISION_OUTCOMES[decision]
     if outcome is not None:
@@ -222,6 +225,7 @@ def add_action(actor, item: AgendaItem, *, type: str, deadline: date, owner_id=N
                owner_department_id=None, description: str | None = None) -> Action:
     """Create an action from an item, for an invited member or a department; tell the owners
     there is news (never what)."""
+    refuse_if_restricted(item.signal, MeetingError)
     if item.meeting.status != "gepubliceerd":
         raise MeetingError(
             "Een actie legt u vast nadat de agenda is gepubliceerd en voordat het overleg is gesloten."

@@ -33,10 +33,12 @@ from casustafel.models.meeting import (
 from casustafel.models.plan import CasePlan, MonitoringPeriod
 from casustafel.models.power import POWER_BODIES, Power
 from casustafel.models.privacy import (
+    OBJECTION_OUTCOMES,
     SUBJECT_REQUEST_STATUSES,
     SUBJECT_REQUEST_TYPES,
     BreakGlass,
     DestructionRecord,
+    ObjectionOutcome,
     RetentionRun,
     SubjectRequest,
     SubjectRequestSignal,
@@ -53,6 +55,15 @@ from casustafel.models.referral import (
 )
 from casustafel.models.registers import PrivacyCheckRegister, SourceRegister
 from casustafel.models.retention import OpenJustification
+from casustafel.models.rights import (
+    INFORMING_OUTCOMES,
+    NOTIFICATION_METHODS,
+    InformingDecision,
+    InformingOutcome,
+    NotificationMethod,
+    ProcessingRestriction,
+    RecipientNotification,
+)
 from casustafel.models.roles import ROLE_LABELS, Role
 from casustafel.models.setting import Setting
 from casustafel.models.signal import (
@@ -94,11 +105,14 @@ __all__ = [
     "DECISIONS",
     "FEEDBACK_MESSAGES",
     "INDICATOR_GROUPS",
+    "INFORMING_OUTCOMES",
     "LEGAL_GROUNDS",
     "LEGAL_HOLD_REASONS",
     "MEETING_KINDS",
     "MEETING_STATUSES",
     "NEW_ACTION_TYPES",
+    "NOTIFICATION_METHODS",
+    "OBJECTION_OUTCOMES",
     "POWER_BODIES",
     "PRIVACY_CHECK_KINDS",
     "REFERRAL_CHANNELS",
@@ -139,6 +153,8 @@ __all__ = [
     "Feedback",
     "Indicator",
     "InformationRequest",
+    "InformingDecision",
+    "InformingOutcome",
     "KeyCheck",
     "Location",
     "Meeting",
@@ -146,6 +162,8 @@ __all__ = [
     "MeetingStatus",
     "MonitoringPeriod",
     "Notification",
+    "NotificationMethod",
+    "ObjectionOutcome",
     "OpenJustification",
     "Partner",
     "Phenomenon",
@@ -153,6 +171,8 @@ __all__ = [
     "Power",
     "PrivacyCheck",
     "PrivacyCheckRegister",
+    "ProcessingRestriction",
+    "RecipientNotification",
     "ReferenceCounter",
     "Referral",
     "ReferralStatus",
@@ -178,4 +198,5 @@ __all__ = [
 ]
 
 # The vocabularies templates compare with (web.init_app makes them template globals).
-VOCABULARIES = (ActionStatus, CheckStatus, MeetingStatus, ReferralStatus, SignalStatus, SubjectRequestStatus)
+VOCABULARIES = (ActionStatus, CheckStatus, InformingOutcome, MeetingStatus, NotificationMethod, ObjectionOutcome,
+                ReferralStatus, SignalStatus, SubjectRequestStatus)

@@ -72,12 +72,22 @@ SUBJECT_REQUEST_TYPES = {
     "beperking": "Beperking (art. 18 AVG)",
     "bezwaar": "Bezwaar (art. 21 AVG)",
 }
+
+
 class SubjectRequestStatus(Vocabulary):
     OPEN = "open", "Open"
     AFGEHANDELD = "afgehandeld", "Afgehandeld"
 
 
 SUBJECT_REQUEST_STATUSES = SubjectRequestStatus.labels()
+
+
+class ObjectionOutcome(Vocabulary):
+    UPHELD = "gehonoreerd", "Gehonoreerd: de verwerking stopt"
+    REJECTED = "afgewezen", "Afgewezen: dwingende gerechtvaardigde gronden"
+
+
+OBJECTION_OUTCOMES = ObjectionOutcome.labels()
 
 
 class SubjectRequest(db.Model):
@@ -114,6 +124,21 @@ class SubjectRequest(db.Model):
     decided_at: Mapped[datetime | None] = mapped_column()
     # Retention: the file's personal data and texts were destroyed (its number, type and dates stay).
     destroyed_at: Mapped[datetime | None] = mapped_column(index=True)
+    # The extension (art. 12 lid 3 AVG): once, by two months, with reasons, told within the first month.
+    extended_at: Mapped[datetime | None] = mapped_column()
+    extended_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("user_account.id"))
+    extension_reason_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
+    extension_reason = Encrypted()
+    extension_told_on: Mapped[date | None] = mapped_column(Date)
+    # The objection (art. 21 AVG) weighed: upheld (processing stops) or rejected with the
+    # compelling legitimate grounds.
+    objection_outcome: Mapped[str | None] = mapped_column(String(16))
+    objection_reasoning_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
+    objection_reasoning = Encrypted()
+    objection_decided_at: Mapped[datetime | None] = mapped_column()
+    objection_decided_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("user_account.id"))
+    # A rectification or erasure carried out (art. 16, 17 AVG): the recipients must be told (art. 19).
+    carried_out_on: Mapped[date | None] = mapped_column(Date)
     version: Mapped[int] = mapped_column(default=1)
 
     signals: Mapped[list["SubjectRequestSignal"]] = relationship(

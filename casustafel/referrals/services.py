@@ -20,6 +20,7 @@ from casustafel.models.roles import Role
 from casustafel.notifications import notify
 from casustafel.privacy.decisions import notify_privacy_officers
 from casustafel.privacy.services import request_privacy_check
+from casustafel.processing import refuse_if_restricted
 from casustafel.signals.weighing import decided_handover
 from casustafel.signals.workflow import HANDED_OVER, closed, may_hand_over, transition
 
@@ -66,6 +67,7 @@ def create_referral(actor, signal, *, partner: Partner, purpose: str, legal_grou
                     feedback_due: date | None, hands_over: bool = False) -> Referral:
     """Record a concept referral and ask privacy check 2B for it. A handover moves the signal
     to ‘doorgezet’ when it is sent."""
+    refuse_if_restricted(signal, ReferralError)
     if signal.status == "afgesloten":
         raise ReferralError("Deze melding is afgesloten. Heropen de melding eerst om iets te verstrekken.")
     if not partner.active:
@@ -133,6 +135,7 @@ def send_referral(actor, referral: Referral, *, store, keyring, render, today: d
     """
     if referral.status != "concept":
         raise ReferralError("Deze verstrekking is al verstuurd.")
+    refuse_if_restricted(referral.signal, ReferralError)  # no package leaves while restricted
     categories = approved_categories(referral)
     if not categories:
         raise ReferralError("Verstrekken kan pas na een goedgekeurde privacytoets 2B die minstens één van "

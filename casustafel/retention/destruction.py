@@ -31,6 +31,7 @@ from casustafel.models import (
     DestructionRecord,
     Feedback,
     InformationRequest,
+    InformingDecision,
     Location,
     Meeting,
     MonitoringPeriod,
@@ -38,6 +39,7 @@ from casustafel.models import (
     PoliceInformation,
     PrivacyCheck,
     PrivacyCheckRegister,
+    ProcessingRestriction,
     Referral,
     RetentionRun,
     Signal,
@@ -84,8 +86,8 @@ def destroy_signals(ids: list, now: datetime, record_cutoff: date) -> dict:
     for referral_id in packages:
         store.delete(referral_id)
     # Bibob records and case-system links go whole: nothing in them is needed for the figures.
-    for model in (Attachment, Subject, Location, InformationRequest, Feedback, PoliceInformation, BibobRecord,
-                  CaseSystemLink, OpenJustification):
+    for model in (InformingDecision, Attachment, Subject, Location, InformationRequest, Feedback, PoliceInformation,
+                  BibobRecord, CaseSystemLink, OpenJustification):
         counts[model.__tablename__] = db.session.execute(
             delete(model).where(model.signal_id.in_(ids)), execution_options={"synchronize_session": False}
         ).rowcount
@@ -100,6 +102,7 @@ def destroy_signals(ids: list, now: datetime, record_cutoff: date) -> dict:
         (BreakGlass, ("reason_enc",)),
         (CasePlan, ("goal_enc", "interventions_enc")),
         (MonitoringPeriod, ("reason_enc",)),
+        (ProcessingRestriction, ("reason_enc", "lift_reason_enc")),
     ):
         db.session.execute(update(model).where(model.signal_id.in_(ids)).values(**dict.fromkeys(columns)),
                            execution_options={"synchronize_session": False})

@@ -18,6 +18,7 @@ from casustafel.extensions import db
 from casustafel.models import CasePlan, MonitoringPeriod, Signal, User, UserRole
 from casustafel.models.roles import Role
 from casustafel.notifications import notify
+from casustafel.processing import refuse_if_restricted
 from casustafel.signals.workflow import NEEDS_MONITORING_END, TransitionError, transition
 
 PURPOSE = "casustafel"
@@ -98,6 +99,7 @@ def possible_directors() -> list[User]:
 def record_plan(actor, signal, data: PlanInput, *, based_on: int | None = None) -> CasePlan:
     """Record the plan, or a revision as its next version. `based_on` is the version the form
     showed: a plan recorded meanwhile by someone else refuses this one (nothing is lost)."""
+    refuse_if_restricted(signal, PlanError)
     if signal.status not in PLAN_STATUSES:
         raise PlanError("Een plan van aanpak hoort bij een zaak die in aanpak of in monitoring is.")
     goal, interventions = (data.goal or "").strip(), (data.interventions or "").strip()
@@ -156,6 +158,7 @@ def start_monitoring(actor, signal, ends_on: date | None, reason: str | None = N
 
 def extend_monitoring(actor, signal, ends_on: date | None, reason: str | None) -> MonitoringPeriod:
     """A new end date for the monitoring, later than the current one, with the reason."""
+    refuse_if_restricted(signal, PlanError)
     current = current_period(signal)
     if signal.status != "monitoring" or current is None:
         raise PlanError("Alleen een zaak in monitoring kan worden verlengd.")

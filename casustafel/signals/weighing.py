@@ -30,6 +30,7 @@ from casustafel.models import (
 from casustafel.models.meeting import HANDOVER_DECISIONS
 from casustafel.models.registers import register_labels
 from casustafel.privacy.services import latest_decision
+from casustafel.processing import refuse_if_restricted
 from casustafel.signals.assessment_forms import (
     KIND_LABELS,
     NEED_DATE,
@@ -57,6 +58,7 @@ def record_assessment(actor, signal, kind: str, *, answers: dict[str, bool], out
     Weging 2 names the municipal task or power the signal concerns (`power`, and so the
     competent body), or, for a signal outside the municipality's tasks, to whom it was referred.
     """
+    refuse_if_restricted(signal, TransitionError)
     step = OUTCOMES[kind][outcome]
     if kind in NO_BLOCKS and step.to_status != CLOSED and not all(answers.values()):
         raise TransitionError(no_blocks_message(kind))
@@ -114,6 +116,7 @@ def record_source_query(actor, signal, *, register: str, hit: bool, summary: str
                         information_date: date | None = None) -> SourceQuery:
     """Log a hit / no hit in a register privacy check 1 allowed; content only where it allowed
     content; a hit says of when the information found is."""
+    refuse_if_restricted(signal, SourceQueryError)
     check = approved_check_1(signal)
     if signal.status != "bronnenonderzoek":
         raise SourceQueryError("Bronnen raadplegen kan alleen als de melding in het bronnenonderzoek is.")

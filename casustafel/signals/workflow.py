@@ -11,6 +11,7 @@ from casustafel.audit_log import record
 from casustafel.dates import today, utcnow
 from casustafel.extensions import db
 from casustafel.models import TO_CASE_MEETING, Assessment, CasePlan, MonitoringPeriod, SignalEvent
+from casustafel.processing import refuse_if_restricted
 
 # Sent when a signal is closed (sender: the signal; actor=): other features act on it without
 # this module knowing them, e.g. referrals deletes police information.
@@ -149,6 +150,7 @@ def transition(actor, signal, to_status: str, *, reason_code: str | None = None,
     current = signal.status
     if signal.destroyed_at is not None:
         raise TransitionError("De inhoud van deze melding is vernietigd; de status kan niet meer veranderen.")
+    refuse_if_restricted(signal, TransitionError)  # art. 18 AVG: only stored while restricted
     if to_status == QUESTION:
         if current not in OPEN_STATES or current == QUESTION:
             raise TransitionError("Voor deze melding kan nu geen aanvullende vraag worden gesteld.")

@@ -7,7 +7,10 @@ What goes in, per art. 15 AVG, and what never does:
 - recipients: referrals that were sent, with partner, date, legal ground and the data categories
   their package held (not those asked for);
 - a log summary: per day and purpose how many entries, no staff names (CJEU C-579/21);
-- the restriction applied (art. 41 UAVG).
+- the restriction applied (art. 41 UAVG);
+- an extension of the term (art. 12 lid 3 AVG) and the weighing of an objection (art. 21 AVG);
+- the remedies: objection under the Awb (the answer is a besluit, art. 34 UAVG; six weeks,
+  art. 6:7 Awb), then appeal to the court, and a complaint to the Autoriteit Persoonsgegevens.
 Never: the reporter (name, department, contact, whether they asked to stay unnamed), the
 description of the suspicion (the reporter's own account), attachments, information received
 from the police, notes of weighings or meetings. With a partial restriction the recipients and
@@ -19,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from casustafel import dates
-from casustafel.models import SUBJECT_REQUEST_TYPES, Location
+from casustafel.models import OBJECTION_OUTCOMES, SUBJECT_REQUEST_TYPES, Location
 from casustafel.retention.services import CASE_REASON, REFERRED_REASON, SHORT_REASONS, TERMS, months, term_text
 from casustafel.subject_requests import services
 from casustafel.web.pdf import render_pdf
@@ -68,6 +71,10 @@ class AnswerPackage:
     recipients: list[Recipient] | None = None  # None: withheld
     log: list[tuple[date, str, int]] | None = None  # None: withheld
     terms: list[tuple[str, int]] = field(default_factory=list)
+    extended_from: date | None = None  # the first month's end, when the term was extended
+    objection_outcome: str | None = None
+    objection_label: str | None = None
+    objection_reasoning: str | None = None
 
     @property
     def full(self) -> bool:
@@ -106,7 +113,12 @@ def build(request, findings: list[services.Finding]) -> AnswerPackage:
         received_on=request.received_on, due_on=request.due_on, restriction=request.restriction or "geen",
         restriction_label=services.RESTRICTIONS.get(request.restriction or "geen"),
         ground_label=services.RESTRICTION_GROUNDS.get(request.restriction_ground or ""),
+        extended_from=services.due_date(request.received_on) if request.extended_at else None,
     )
+    if request.type == "bezwaar" and request.objection_outcome:
+        package.objection_outcome = request.objection_outcome
+        package.objection_label = OBJECTION_OUTCOMES.get(request.objection_outcome)
+        package.objection_reasoning = request.objection_reasoning
     if package.full:
         return package  # art. 41 UAVG: not even whether there is data
     for finding in findings:

@@ -29,6 +29,7 @@ from casustafel.models import (
     SubjectRequest,
     SubjectRequestSignal,
 )
+from casustafel.models.rights import RESTRICTION_GROUNDS
 from casustafel.models.roles import ROLE_LABELS, Role
 
 PURPOSE = "rechten_betrokkene"
@@ -38,17 +39,6 @@ RESTRICTIONS = {
     "geen": "Geen beperking",
     "gedeeltelijk": "Gedeeltelijke beperking",
     "volledig": "Volledige beperking",
-}
-# Art. 41 lid 1 UAVG, the grounds a municipality can meet with signals of ondermijning.
-RESTRICTION_GROUNDS = {
-    "opsporing": "Voorkoming en opsporing van strafbare feiten (art. 41 lid 1 sub d UAVG)",
-    "bescherming_anderen": "Bescherming van de betrokkene of van de rechten en vrijheden van anderen, "
-                           "bijvoorbeeld de melder (art. 41 lid 1 sub i UAVG)",
-    "economisch_belang": "Een ander gewichtig economisch of financieel belang van de Staat "
-                         "(art. 41 lid 1 sub e UAVG)",
-    "toezicht": "Toezicht, inspectie of regelgeving bij de uitoefening van het openbaar gezag "
-                "(art. 41 lid 1 sub g UAVG)",
-    "openbare_veiligheid": "De openbare veiligheid (art. 41 lid 1 sub c UAVG)",
 }
 
 PURPOSE_LABELS = {

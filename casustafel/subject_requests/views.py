@@ -3,17 +3,33 @@ the restriction decision, the answer package and closing. Every page logs what i
 
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import request as http
 from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 
 from casustafel import dates
 from casustafel.audit_log import record
 from casustafel.extensions import db
-from casustafel.models import SUBJECT_REQUEST_STATUSES, SUBJECT_REQUEST_TYPES, SubjectRequest
+from casustafel.models import (
+    NOTIFICATION_METHODS,
+    OBJECTION_OUTCOMES,
+    SUBJECT_REQUEST_STATUSES,
+    SUBJECT_REQUEST_TYPES,
+    Signal,
+    SubjectRequest,
+)
 from casustafel.models.roles import Role
 from casustafel.permissions import can_handle_subject_requests, role_required
-from casustafel.subject_requests import package, services
+from casustafel.subject_requests import package, rights_services, services
 from casustafel.subject_requests.forms import CloseForm, DecisionForm, RequestForm
+from casustafel.subject_requests.rights_forms import (
+    CarriedOutForm,
+    ExtensionForm,
+    LiftForm,
+    NotificationForm,
+    ObjectionForm,
+    RestrictForm,
+)
 from casustafel.web import render_logged
 from casustafel.web.access import fresh_login_required, load_or_404, require
 from casustafel.web.locking import conflict_message
@@ -40,6 +56,7 @@ def index():
     requests = services.ordered_requests()
     record(current_user, "subject_request.listed", object_type="subject_request", purpose=services.PURPOSE)
     return render_logged("subject_requests/index.html", requests=requests, today=dates.today(),
+                           tasks=rights_services.notification_tasks(),
                            types=SUBJECT_REQUEST_TYPES, statuses=SUBJECT_REQUEST_STATUSES,
                            overdue=services.is_overdue)
 
@@ -66,7 +83,18 @@ def new():
     return render_template("subject_requests/new.html", form=form, due=due)
 
 
-def _detail(request: SubjectRequest, decision_form=None, status=200):
+def _rights_forms(request: SubjectRequest, submitted: dict) -> dict:
+    """The forms of the further rights, empty unless this request posted one back with errors."""
+    forms = {
+        "restrict_form": RestrictForm(formdata=None), "lift_form": LiftForm(formdata=None),
+        "objection_form": ObjectionForm(formdata=None), "extension_form": ExtensionForm(formdata=None),
+        "carried_out_form": CarriedOutForm(formdata=None), "notification_form": NotificationForm(formdata=None),
+    }
+    forms.update(submitted)
+    return forms
+
+
+def _detail(request: SubjectRequest, decision_form=None, status=200, **submitted):
     findings = services.lookup(current_user, request)
     subjects = [s for f in findings for s in f.subject_ids]
     record(current_user, "subject_request.viewed", request, purpose=services.PURPOSE, subjects=subjects or None)
@@ -82,6 +110,11 @@ def _detail(request: SubjectRequest, decision_form=None, status=200):
         today=dates.today(), types=SUBJECT_REQUEST_TYPES, statuses=SUBJECT_REQUEST_STATUSES,
         restrictions=services.RESTRICTIONS, grounds=services.RESTRICTION_GROUNDS, svc=services,
         overdue=services.is_overdue(request, dates.today()),
+        restricted=rights_services.restrictions_of(request), notifications=rights_services.notifications(request),
+        objection_outcomes=OBJECTION_OUTCOMES, methods=NOTIFICATION_METHODS,
+        first_month=services.due_date(request.received_on), rights=rights_services,
+        failed_signal=submitted.pop("failed_signal", None), failed_partner=submitted.pop("failed_partner", None),
+        **_rights_forms(request, submitted),
     ), status
 
 
@@ -176,3 +209,116 @@ def export(request_id):
            reason_code=request.restriction)
     db.session.commit()
     return pdf_response(content, f"antwoord-{request.number}.pdf")
+
+
+# --- the further rights (issue 18): restriction, objection, extension, art. 19 -------------------
+
+
+def _back(request: SubjectRequest, anchor: str):
+    return redirect(url_for("subject_requests.detail", request_id=request.id, _anchor=anchor))
+
+
+def _act(request: SubjectRequest, form, name: str, anchor: str, act, done: str, **context):
+    """Validate, act, commit and go back; on an error show the page again with what was typed."""
+    if form.validate_on_submit():
+        try:
+            act()
+            db.session.commit()
+        except StaleDataError:
+            db.session.rollback()
+            form.form_errors.append(CONFLICT)
+        except services.SubjectRequestError as error:
+            db.session.rollback()
+            form.form_errors.append(str(error))
+        else:
+            flash(done, "success")
+            return _back(request, anchor)
+    request = db.session.get(SubjectRequest, request.id)
+    return _detail(request, **{name: form}, **context)
+
+
+def _found_signal_or_404(request: SubjectRequest, signal_id) -> Signal:
+    """A signal found for this request; any other answers 404 (the officer sees no other signal)."""
+    signal = db.session.get(Signal, signal_id)
+    if signal is None or signal.id not in rights_services.linked_signal_ids(request):
+        record(current_user, "access.denied", object_type="signal", object_id=signal_id, result="denied")
+        db.session.commit()
+        abort(404)
+    return signal
+
+
+@bp.route("/<uuid:request_id>/beperking/<uuid:signal_id>", methods=["POST"])
+@role_required(Role.PRIVACY_OFFICER)
+def restrict(request_id, signal_id):
+    require(can_handle_subject_requests)
+    request = get_request_or_404(request_id)
+    signal = _found_signal_or_404(request, signal_id)
+    form = RestrictForm()
+    return _act(request, form, "restrict_form", "beperking",
+                lambda: rights_services.restrict(current_user, request, signal, form.reason.data),
+                f"De verwerking van melding {signal.reference} is beperkt: de melding wordt alleen bewaard.",
+                failed_signal=signal.id)
+
+
+@bp.route("/<uuid:request_id>/beperking/<uuid:signal_id>/opheffen", methods=["POST"])
+@role_required(Role.PRIVACY_OFFICER)
+def lift(request_id, signal_id):
+    require(can_handle_subject_requests)
+    request = get_request_or_404(request_id)
+    signal = _found_signal_or_404(request, signal_id)
+    form = LiftForm()
+    return _act(request, form, "lift_form", "beperking",
+                lambda: rights_services.lift(current_user, signal, form.reason.data),
+                f"De beperking van melding {signal.reference} is opgeheven.", failed_signal=signal.id)
+
+
+@bp.route("/<uuid:request_id>/bezwaar", methods=["POST"])
+@role_required(Role.PRIVACY_OFFICER)
+def weigh_objection(request_id):
+    require(can_handle_subject_requests)
+    request = get_request_or_404(request_id)
+    form = ObjectionForm()
+    return _act(request, form, "objection_form", "bezwaar",
+                lambda: rights_services.weigh_objection(current_user, request, outcome=form.outcome.data,
+                                                        reasoning=form.reasoning.data),
+                "De weging van het bezwaar is vastgelegd.")
+
+
+@bp.route("/<uuid:request_id>/verlenging", methods=["POST"])
+@role_required(Role.PRIVACY_OFFICER)
+def extend(request_id):
+    require(can_handle_subject_requests)
+    request = get_request_or_404(request_id)
+    form = ExtensionForm()
+    return _act(request, form, "extension_form", "verlenging",
+                lambda: rights_services.extend(current_user, request, reason=form.reason.data,
+                                               told_on=form.told_on.data, today=dates.today()),
+                "De termijn is met twee maanden verlengd.")
+
+
+@bp.route("/<uuid:request_id>/uitgevoerd", methods=["POST"])
+@role_required(Role.PRIVACY_OFFICER)
+def carried_out(request_id):
+    require(can_handle_subject_requests)
+    request = get_request_or_404(request_id)
+    form = CarriedOutForm()
+    return _act(request, form, "carried_out_form", "ontvangers",
+                lambda: rights_services.carried_out(current_user, request, form.on.data, dates.today()),
+                "Vastgelegd. Licht nu de ontvangers in (art. 19 AVG).")
+
+
+@bp.route("/<uuid:request_id>/ontvangers", methods=["POST"])
+@role_required(Role.PRIVACY_OFFICER)
+def notify_recipient(request_id):
+    require(can_handle_subject_requests)
+    request = get_request_or_404(request_id)
+    form = NotificationForm()
+    try:
+        partner_id = int(http.form.get("partner_id", ""))
+    except ValueError:
+        partner_id = None
+    return _act(request, form, "notification_form", "ontvangers",
+                lambda: rights_services.record_notification(
+                    current_user, request, partner_id=partner_id, notified_on=form.notified_on.data,
+                    method=form.method.data, note=form.note.data, today=dates.today()),
+                "Vastgelegd dat de ontvanger is ingelicht.", failed_partner=partner_id)
