@@ -245,6 +245,8 @@ def request_file(officer, signal, *, closed_at, status="afgehandeld", number="AV
     request.name, request.birth_date = "Zoë Ümit-de Vries", "1975-02-28"
     request.kvk_number, request.postcode, request.house_number = "12345678", "9712 AB", "12-bis"
     request.restriction_note = "Lopend onderzoek; de melder is een buurvrouw."
+    request.extension_reason = "Veel meldingen gevonden; de verzoeker is op 2 januari ingelicht."
+    request.objection_reasoning = "Dwingende gerechtvaardigde gronden: lopende sluiting (art. 13b Opiumwet)."
     request.signals.append(SubjectRequestSignal(signal_id=signal.id))
     db.session.add(request)
     db.session.commit()
