@@ -19,6 +19,7 @@ from casustafel.models.checks import (
     PrivacyCheck,
     SourceQuery,
 )
+from casustafel.models.legal_ground import OTHER_GROUND, LegalGround
 from casustafel.models.meeting import (
     DECISIONS,
     MEETING_KINDS,
@@ -41,7 +42,6 @@ from casustafel.models.privacy import (
     SubjectRequestStatus,
 )
 from casustafel.models.referral import (
-    LEGAL_GROUNDS,
     REFERRAL_CHANNELS,
     REFERRAL_STATUSES,
     Partner,
@@ -91,10 +91,10 @@ __all__ = [
     "DECISIONS",
     "FEEDBACK_MESSAGES",
     "INDICATOR_GROUPS",
-    "LEGAL_GROUNDS",
     "LEGAL_HOLD_REASONS",
     "MEETING_KINDS",
     "MEETING_STATUSES",
+    "OTHER_GROUND",
     "POWER_BODIES",
     "PRIVACY_CHECK_KINDS",
     "REFERRAL_CHANNELS",
@@ -130,6 +130,7 @@ __all__ = [
     "Indicator",
     "InformationRequest",
     "KeyCheck",
+    "LegalGround",
     "Location",
     "Meeting",
     "MeetingInvitee",
