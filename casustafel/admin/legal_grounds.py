@@ -22,6 +22,8 @@ from casustafel.web.routes import Routes
 routes = Routes()
 
 CODE_LENGTH = 32
+# Letters that Unicode does not decompose into an ASCII letter and a mark.
+LETTERS = str.maketrans({"æ": "ae", "ø": "o", "œ": "oe", "ß": "ss", "ł": "l", "đ": "d", "þ": "th", "ı": "i"})
 
 
 class LegalGroundForm(Form):
@@ -46,7 +48,8 @@ class ToggleForm(Form):
 def new_code(label: str) -> str:
     """A code made from the label that no ground and no referral uses yet, so an old
     referral's former code never comes to mean a new ground."""
-    ascii_label = unicodedata.normalize("NFKD", label).encode("ascii", "ignore").decode().lower()
+    folded = unicodedata.normalize("NFKD", label.casefold().translate(LETTERS))
+    ascii_label = folded.encode("ascii", "ignore").decode()
     base = "_".join("".join(c if c.isalnum() else " " for c in ascii_label).split())[:CODE_LENGTH - 4] or "grondslag"
     taken = set(db.session.scalars(select(LegalGround.code))) | set(
         db.session.scalars(select(Referral.legal_ground).distinct()))
