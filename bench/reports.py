@@ -67,7 +67,8 @@ def add_referrals_and_actions(count: int) -> None:
     today = date.today()
     db.session.execute(insert(Referral.__table__), [
         {"id": uuid.uuid4(), "signal_id": sid, "partner_id": rng.choice(partners), "status": "verstuurd",
-         "legal_ground": "avg_6_1_c", "data_categories": [], "sent_categories": [], "version": 1,
+         "legal_ground": "avg_6_1_c", "legal_ground_text": "art. 6 lid 1 sub c AVG", "data_categories": [],
+         "sent_categories": [], "version": 1,
          "sent_on": today - timedelta(days=rng.randint(0, 700))} for sid in signal_ids])
     db.session.execute(insert(Action.__table__), [
         {"id": uuid.uuid4(), "signal_id": sid, "type": "bibob", "version": 1,

@@ -326,7 +326,8 @@ def _world(users: dict) -> None:
     riec = db.session.scalar(select(Partner).where(Partner.name.like("RIEC%")))
     referral = create_referral(coordinator, hemp, partner=riec, purpose="Signaal aanbrengen bij het RIEC voor "
                                "een integrale analyse van het netwerk rond het pand.",
-                               legal_ground="avg_6_1_e_riec", legal_ground_note="RIEC-convenant 2024, art. 5.",
+                               legal_ground="wgs_riec",
+                               legal_ground_note="Aangebracht volgens de werkafspraken van het RIEC Midden-Nederland.",
                                data_categories=["beschrijving", "betrokkenen", "adressen"], channel="riec_portaal",
                                feedback_due=today + timedelta(days=28))
     decide_privacy_check(officer, privacy_check(referral), approved=True,

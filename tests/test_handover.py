@@ -74,12 +74,13 @@ def test_no_service_reaches_doorgezet_without_a_sent_handover(app, make_user, ma
     other = make_signal(None, status="weging")
     _riec_regie(coordinator, signal)
     riec = db.session.scalar(select(Partner).where(Partner.name == "RIEC"))
-    handover = services.create_referral(coordinator, signal, partner=riec, purpose="Overdracht", legal_ground="bibob",
-                                        legal_ground_note=None, data_categories=["beschrijving"],
-                                        channel="riec_portaal", feedback_due=None, hands_over=True)
-    sharing = services.create_referral(coordinator, signal, partner=riec, purpose="Alleen delen", legal_ground="bibob",
-                                       legal_ground_note=None, data_categories=["beschrijving"],
-                                       channel="riec_portaal", feedback_due=None)
+    handover = services.create_referral(coordinator, signal, partner=riec, purpose="Overdracht",
+                                        legal_ground="wgs_riec", legal_ground_note=None,
+                                        data_categories=["beschrijving"], channel="riec_portaal", feedback_due=None,
+                                        hands_over=True)
+    sharing = services.create_referral(coordinator, signal, partner=riec, purpose="Alleen delen",
+                                       legal_ground="wgs_riec", legal_ground_note=None,
+                                       data_categories=["beschrijving"], channel="riec_portaal", feedback_due=None)
     sharing.status = "verstuurd"  # sent, but it shares information: the municipality keeps the case
     for attempt in (None, handover, sharing):  # nothing; a concept handover; a sent non-handover
         with pytest.raises(TransitionError) as refused:
@@ -133,7 +134,7 @@ def test_without_a_decision_to_hand_over_a_referral_only_shares(app, make_user, 
     assert not referral.hands_over and _status(signal) == status
     riec = db.session.scalar(select(Partner).where(Partner.name == "RIEC"))
     with pytest.raises(services.ReferralError, match="volgt op een besluit"):
-        services.create_referral(coordinator, signal, partner=riec, purpose="x", legal_ground="bibob",
+        services.create_referral(coordinator, signal, partner=riec, purpose="x", legal_ground="wgs_riec",
                                  legal_ground_note=None, data_categories=["beschrijving"], channel="brief",
                                  feedback_due=None, hands_over=True)
 
@@ -202,7 +203,7 @@ def test_a_handover_goes_where_the_decision_said(app, make_user, make_signal):
     db.session.add(department)
     signal = make_signal(None, status="weging")
     _riec_regie(coordinator, signal)
-    kept = {"purpose": "Overdracht", "legal_ground": "bibob", "legal_ground_note": None,
+    kept = {"purpose": "Overdracht", "legal_ground": "wgs_riec", "legal_ground_note": None,
             "data_categories": ["beschrijving"], "channel": "brief", "feedback_due": None, "hands_over": True}
     with pytest.raises(services.ReferralError, match="buiten de gemeente"):
         services.create_referral(coordinator, signal, partner=department, **kept)

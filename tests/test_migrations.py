@@ -373,3 +373,50 @@ def test_0013_marks_the_sent_referrals_of_referred_signals_as_handovers(fresh_ap
             assert bool(stored) is expected, name
     downgrade(revision="0012")
     assert "hands_over" not in {c["name"] for c in inspect(db.engine).get_columns("referral")}
+
+
+def test_0018_seeds_the_legal_grounds_and_keeps_the_former_text_of_each_referral(fresh_app):
+    """Each existing referral keeps the label its code had (the RIEC covenant, Wet Bibob, …);
+    an unknown code keeps showing itself; the list holds current law only."""
+    upgrade(revision="0017")
+    _fill_empty_tables(0)
+    meta = MetaData()
+    meta.reflect(bind=db.engine, only=["referral"])
+    referral = meta.tables["referral"]
+
+    def key(value: uuid.UUID):
+        return value.hex if db.engine.dialect.name == "sqlite" else value
+
+    expected = {
+        "avg_6_1_e_riec": "Art. 6 lid 1 sub e AVG en het RIEC-convenant",
+        "avg_6_1_c": "Art. 6 lid 1 sub c AVG (wettelijke verplichting)",
+        "wpg_aangifte": "Aangifte of melding bij politie/OM (art. 6 lid 1 sub e AVG, Wpg)",
+        "bibob": "Wet Bibob",
+        "jeugdwet_wmo": "Sectorale wet sociaal domein (Jeugdwet, Wmo, Participatiewet)",
+        "zvh_convenant": "Convenant Zorg- en Veiligheidshuis",
+        "overig": "Anders (toelichting verplicht)",
+        "onbekende_code": "onbekende_code",
+    }
+    ids = {}
+    with db.engine.begin() as conn:
+        base = dict(conn.execute(referral.select()).first()._mapping)
+        for code in expected:
+            ids[code] = uuid.uuid4()
+            conn.execute(referral.insert().values({**base, "id": key(ids[code]), "legal_ground": code}))
+    upgrade(revision="0018")
+    meta = MetaData()
+    meta.reflect(bind=db.engine, only=["referral", "legal_ground"])
+    referral, ground = meta.tables["referral"], meta.tables["legal_ground"]
+    with db.engine.connect() as conn:
+        found = {code: conn.execute(select_first(referral.c.legal_ground_text).where(referral.c.id == key(ids[code])))
+                 .scalar() for code in expected}
+        assert conn.execute(text("SELECT count(*) FROM referral WHERE legal_ground_text IS NULL")).scalar() == 0
+        seeded = {row.code: row.law for row in conn.execute(ground.select())}
+    assert found == expected
+    assert "Stb. 2024, 198" in seeded["wgs_riec"] and "Stb. 2024, 380" in seeded["wgs_zvh"]
+    assert {"avg_6_1_e_riec", "bibob", "zvh_convenant", "wpg_aangifte"}.isdisjoint(seeded)
+    columns = {c["name"]: c for c in inspect(db.engine).get_columns("referral")}
+    assert columns["legal_ground_text"]["nullable"] is False
+    downgrade(revision="0017")
+    assert "legal_ground_text" not in {c["name"] for c in inspect(db.engine).get_columns("referral")}
+    assert "legal_ground" not in inspect(db.engine).get_table_names()

@@ -154,6 +154,8 @@ TABLE = {
     "admin.partner_internal": ("POST", "/beheer/verstrekkingspartners/1/intern", only(302, "admin")),
     "admin.powers": ("GET", "/beheer/bevoegdheden", only(200, "admin")),
     "admin.power_toggle": ("POST", "/beheer/bevoegdheden/1/in-gebruik", only(302, "admin")),
+    "admin.legal_grounds": ("GET", "/beheer/grondslagen", only(200, "admin")),
+    "admin.legal_ground_toggle": ("POST", "/beheer/grondslagen/1/in-gebruik", only(302, "admin")),
     "admin.criteria": ("GET", "/beheer/wegingscriteria", only(200, "admin")),
     "admin.criterion_toggle": ("POST", "/beheer/wegingscriteria/1/wisselen", only(302, "admin")),
     "reports.index": ("GET", "/cijfers/", only(200, "coordinator")),
@@ -221,7 +223,7 @@ def placeholders(url, *, signal, target) -> dict:
         values.update(signal=signal.id, attachment=signal.attachments[0].id, signal_reference=signal.reference)
     if "{referral}" in url:
         values["referral"] = create_referral(
-            None, signal, partner=db.session.get(Partner, 1), purpose="Doel", legal_ground="avg_6_1_e_riec",
+            None, signal, partner=db.session.get(Partner, 1), purpose="Doel", legal_ground="wgs_riec",
             legal_ground_note=None, data_categories=["beschrijving"], channel="brief", feedback_due=None,
         ).id
     if "{meeting}" in url:

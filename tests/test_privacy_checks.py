@@ -441,8 +441,9 @@ def test_a_check_2b_of_a_sent_referral_cannot_be_reopened(people, signal):
     check = ask(people.coordinator, signal, "2B")
     decide_privacy_check(people.coordinator, check, approved=True, rationale=DECISION_TEXT,
                          allowed_fields=["fenomeen"], powers=power_ids())
-    referral = Referral(signal_id=signal.id, partner_id=_partner().id, legal_ground="avg_6_1_e_riec",
-                        data_categories=["fenomeen"], status="verstuurd", sent_on=date(2026, 3, 4))
+    referral = Referral(signal_id=signal.id, partner_id=_partner().id, legal_ground="wgs_riec",
+                        legal_ground_text="Delen met het RIEC", data_categories=["fenomeen"], status="verstuurd",
+                        sent_on=date(2026, 3, 4))
     referral.purpose = "Integrale aanpak"
     db.session.add(referral)
     db.session.flush()

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from casustafel.extensions import db
 from casustafel.models import AuditEvent, Notification, Partner, PoliceInformation, PrivacyCheck, Referral, UserSession
 from casustafel.referrals import services
+from tests.helpers.legal_grounds import RIEC_GROUND_TEXT
 from tests.helpers.powers import power_ids
 from tests.helpers.referrals import (
     PURPOSE,
@@ -146,7 +147,7 @@ def test_register_lists_only_categories_the_package_contained(app, scene):
 
     page = plain(client.get("/verstrekkingen/"))
     assert "Verstrekte gegevens" in page
-    assert f"RIEC {date.today():%d-%m-%Y} Art. 6 lid 1 sub e AVG en het RIEC-convenant {SENT_LABELS} Verstuurd" in page
+    assert f"RIEC {date.today():%d-%m-%Y} {RIEC_GROUND_TEXT} {SENT_LABELS} Verstuurd" in page
     assert REFUSED_LABEL not in page
 
     response = client.get("/verstrekkingen/export.csv")

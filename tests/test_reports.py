@@ -93,7 +93,8 @@ def scene(make_user, make_signal):
 
     def refer(partner, sent_on):
         db.session.add(Referral(signal_id=s.signals[0].id, partner_id=partner.id, legal_ground="avg_6_1_c",
-                                data_categories=[], sent_on=sent_on, status="verstuurd" if sent_on else "concept"))
+                                legal_ground_text="art. 6 lid 1 sub c AVG", data_categories=[], sent_on=sent_on,
+                                status="verstuurd" if sent_on else "concept"))
 
     refer(p, date(Y, 3, 1))
     refer(p, date(Y, 3, 20))

@@ -101,7 +101,8 @@ def test_a_referred_signal_counts_from_its_latest_referral(make_signal):
     none_sent = closed(make_signal, "doorgezet_afgerond", NOW - timedelta(days=400))
     for signal, sent in ((old_referral, date(2030, 5, 1)), (recent_referral, date(2030, 7, 1))):
         db.session.add(Referral(signal_id=signal.id, partner_id=1, status="verstuurd", legal_ground="avg_6_1_c",
-                                data_categories=["fenomeen"], sent_on=sent))
+                                legal_ground_text="art. 6 lid 1 sub c AVG", data_categories=["fenomeen"],
+                                sent_on=sent))
     db.session.commit()
     due = {row.reference for row in db.session.execute(services.due_signals("doorgezet", services.Cutoffs.at(NOW)))}
     assert due == {old_referral.reference, none_sent.reference}
@@ -177,7 +178,8 @@ def full_signal(app, make_signal, make_user):
     action = Action(signal=signal, agenda_item_id=item.id, type="overig", deadline=date(2029, 1, 1))
     action.description, action.result = f"{MARK} actie", f"{MARK} resultaat"
     referral = Referral(signal=signal, partner_id=1, status="verstuurd", legal_ground="overig",
-                        data_categories=["beschrijving"], sent_on=date(2028, 12, 1))
+                        legal_ground_text="Anders (toelichting verplicht)", data_categories=["beschrijving"],
+                        sent_on=date(2028, 12, 1))
     referral.purpose, referral.legal_ground_note = f"{MARK} doel", f"{MARK} grond"
     referral.recipient_reference, referral.answer = f"{MARK} kenmerk", f"{MARK} antwoord"
     db.session.add(referral)
@@ -312,7 +314,8 @@ def test_the_tombstone_keeps_the_statistics_and_the_records_are_written(app, mak
 def test_the_referral_record_goes_when_its_own_term_ends(app, make_signal):
     signal = closed(make_signal, "doorgezet_afgerond", datetime(2030, 1, 5))
     db.session.add(Referral(signal_id=signal.id, partner_id=1, status="verstuurd", legal_ground="avg_6_1_c",
-                            data_categories=["fenomeen"], sent_on=date(2029, 12, 1)))
+                            legal_ground_text="art. 6 lid 1 sub c AVG", data_categories=["fenomeen"],
+                            sent_on=date(2029, 12, 1)))
     db.session.commit()
     run()
     assert db.session.scalars(select(Referral)).one().sent_on == date(2029, 12, 1)

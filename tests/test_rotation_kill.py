@@ -132,7 +132,7 @@ def _seed(app) -> None:
         db.session.add(signal_)
         if i % 2:  # a sent referral: its package's file key is wrapped by the file key too
             referral = Referral(signal=signal_, partner_id=partner_id, status="verstuurd", legal_ground="wet",
-                                data_categories=["betrokkenen"])
+                                legal_ground_text="Wet", data_categories=["betrokkenen"])
             referral.purpose = f"Verstrekking {i}"
             stored = store.save(referral.id, io.BytesIO(f"pakket {i}".encode() * 20), keyring)
             referral.package_wrapped_key, referral.package_digest = stored.wrapped_key, stored.digest

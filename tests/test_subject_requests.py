@@ -32,6 +32,7 @@ from casustafel.retention.services import on_hold
 from casustafel.subject_requests import services
 from casustafel.subject_requests.services import due_date
 from tests.conftest import csrf_from, login
+from tests.helpers.legal_grounds import RIEC_GROUND_TEXT
 from tests.helpers.markers import assert_no_marker, new_marker, postgresql_dump, sqlite_dump
 from tests.helpers.powers import power_ids
 
@@ -366,7 +367,7 @@ def send_to_riec(coordinator, officer, signal) -> Referral:
     """Referral to the RIEC through the real services: requested, partly approved by 2B, sent on 3 Feb 2026."""
     riec = db.session.scalar(select(Partner).where(Partner.name == "RIEC"))
     referral = create_referral(coordinator, signal, partner=riec, purpose="Doel PURPOSEMARK",
-                               legal_ground="avg_6_1_e_riec", legal_ground_note=None, data_categories=REQUESTED,
+                               legal_ground="wgs_riec", legal_ground_note=None, data_categories=REQUESTED,
                                channel="riec_portaal", feedback_due=None)
     db.session.commit()
     check = db.session.scalar(select(PrivacyCheck).where(PrivacyCheck.referral_id == referral.id))
@@ -421,7 +422,7 @@ def test_the_package_names_recipients_and_legal_ground_but_never_the_reporter_or
     assert f"Antwoord op uw verzoek {request.number}" in text
     assert signal.reference in text and "Jan Jansen" in text and "02-01-1980" in text
     assert "RIEC" in text and "03-02-2026" in text
-    assert "Art. 6 lid 1 sub e AVG en het RIEC-convenant" in text
+    assert RIEC_GROUND_TEXT in text
     assert "Beschrijving van de melding" in text  # the category, not the text
     assert "een waarneming van een medewerker van de gemeente" in text
     assert "Hoe lang wij gegevens bewaren" in text and "Wanneer uw gegevens zijn ingezien" in text
@@ -440,8 +441,7 @@ def test_the_request_lists_only_the_categories_the_package_contained(client, ans
     assert referral.data_categories == REQUESTED and referral.sent_categories == ["beschrijving", "betrokkenen"]
     page = plain(client.get(f"/verzoeken/{request.id}"))
     assert "Verstrekte gegevens" in page
-    assert (f"{signal.reference} RIEC 03-02-2026 Art. 6 lid 1 sub e AVG en het RIEC-convenant {SENT_LABELS}"
-            in page)
+    assert f"{signal.reference} RIEC 03-02-2026 {RIEC_GROUND_TEXT} {SENT_LABELS}" in page
     assert REFUSED_LABEL not in page
     text = decide_and_export(client, request, "geen")
     assert "Verstrekte gegevens" in text and SENT_LABELS in text

@@ -21,6 +21,7 @@ from casustafel.models.checks import (
     PrivacyCheck,
     SourceQuery,
 )
+from casustafel.models.legal_ground import OTHER_GROUND, LegalGround
 from casustafel.models.meeting import (
     DECISIONS,
     MEETING_KINDS,
@@ -45,7 +46,6 @@ from casustafel.models.privacy import (
     SubjectRequestStatus,
 )
 from casustafel.models.referral import (
-    LEGAL_GROUNDS,
     REFERRAL_CHANNELS,
     REFERRAL_STATUSES,
     Partner,
@@ -106,13 +106,13 @@ __all__ = [
     "FEEDBACK_MESSAGES",
     "INDICATOR_GROUPS",
     "INFORMING_OUTCOMES",
-    "LEGAL_GROUNDS",
     "LEGAL_HOLD_REASONS",
     "MEETING_KINDS",
     "MEETING_STATUSES",
     "NEW_ACTION_TYPES",
     "NOTIFICATION_METHODS",
     "OBJECTION_OUTCOMES",
+    "OTHER_GROUND",
     "POWER_BODIES",
     "PRIVACY_CHECK_KINDS",
     "REFERRAL_CHANNELS",
@@ -156,6 +156,7 @@ __all__ = [
     "InformingDecision",
     "InformingOutcome",
     "KeyCheck",
+    "LegalGround",
     "Location",
     "Meeting",
     "MeetingInvitee",

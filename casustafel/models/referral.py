@@ -1,9 +1,9 @@
 """Referrals (verstrekkingen) to partners, and information received from the police.
 
-A referral records to whom, what, on which legal ground, approved by which privacy check 2B,
-and what came back. Its package (PDF) lies encrypted in the attachment store with its
-SHA-256. Police information is marked as such: it never goes into a package and is deleted
-when the case closes.
+A referral records to whom, what, on which legal ground (its text as the list read then),
+approved by which privacy check 2B, and what came back. Its package (PDF) lies encrypted in
+the attachment store with its SHA-256. Police information is marked as such: it never goes
+into a package and is deleted when the case closes.
 """
 
 import uuid
@@ -18,16 +18,6 @@ from casustafel.models.base import Encrypted, Vocabulary, new_uuid
 from casustafel.models.checks import SHAREABLE_FIELDS
 from casustafel.models.signal import Signal
 from casustafel.models.user import User
-
-LEGAL_GROUNDS = {
-    "avg_6_1_e_riec": "Art. 6 lid 1 sub e AVG en het RIEC-convenant",
-    "avg_6_1_c": "Art. 6 lid 1 sub c AVG (wettelijke verplichting)",
-    "wpg_aangifte": "Aangifte of melding bij politie/OM (art. 6 lid 1 sub e AVG, Wpg)",
-    "bibob": "Wet Bibob",
-    "jeugdwet_wmo": "Sectorale wet sociaal domein (Jeugdwet, Wmo, Participatiewet)",
-    "zvh_convenant": "Convenant Zorg- en Veiligheidshuis",
-    "overig": "Anders (toelichting verplicht)",
-}
 
 REFERRAL_CHANNELS = {
     "beveiligde_mail": "Beveiligde e-mail",
@@ -76,7 +66,9 @@ class Referral(db.Model):
     partner_id: Mapped[int] = mapped_column(ForeignKey("partner.id"), index=True)
     status: Mapped[str] = mapped_column(String(16), default="concept", index=True)
     purpose_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
-    legal_ground: Mapped[str] = mapped_column(String(32))
+    legal_ground: Mapped[str] = mapped_column(String(32))  # the code of a LegalGround, or a former one
+    # The ground as the list read when the referral was recorded: the list may change, this does not.
+    legal_ground_text: Mapped[str] = mapped_column(String(500))
     legal_ground_note_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
     data_categories: Mapped[list] = mapped_column(JSON)  # requested by the coordinator
     # The municipality hands the case over with it (weging 3/4 or a meeting decision): sending it
@@ -116,7 +108,8 @@ class Referral(db.Model):
 
     @property
     def legal_ground_label(self) -> str:
-        return LEGAL_GROUNDS.get(self.legal_ground, self.legal_ground)
+        """The ground as recorded with the referral, whatever the list says today."""
+        return self.legal_ground_text
 
     @property
     def channel_label(self) -> str | None:

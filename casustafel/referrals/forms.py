@@ -6,7 +6,8 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from casustafel.forms import AnyValue, DateField, FilterForm, Form, not_in_future, not_in_past, strip_text
-from casustafel.models import LEGAL_GROUNDS, REFERRAL_CHANNELS, REFERRAL_STATUSES, SHAREABLE_FIELDS
+from casustafel.models import OTHER_GROUND, REFERRAL_CHANNELS, REFERRAL_STATUSES, SHAREABLE_FIELDS
+from casustafel.referrals.services import NEED_GROUND_NOTE, NO_LEGAL_GROUND, active_legal_grounds
 from casustafel.web.locking import VersionedForm
 
 TEXT_MAX = 4000
@@ -25,12 +26,9 @@ class ReferralForm(Form):
         validators=[DataRequired("Vul het doel van de verstrekking in."),
                     Length(max=TEXT_MAX, message=f"Gebruik hooguit {TEXT_MAX} tekens.")],
     )
-    legal_ground = SelectField(
-        "Grondslag",
-        choices=[SelectChoice("", "— kies een grondslag —")]
-        + [SelectChoice(code, label) for code, label in LEGAL_GROUNDS.items()],
-        validators=[InputRequired("Kies de grondslag.")],
-    )
+    # The grounds in use, from the admin's list (set in __init__); another is refused.
+    legal_ground = SelectField("Grondslag", validators=[InputRequired("Kies de grondslag.")],
+                               invalid_choice_message=NO_LEGAL_GROUND)
     # No Optional(): it would stop validate_legal_ground_note, which needs the note for "overig".
     legal_ground_note = TextAreaField(
         "Toelichting op de grondslag", filters=[strip_text],
@@ -50,9 +48,14 @@ class ReferralForm(Form):
     feedback_due = DateField("Terugkoppeling gevraagd uiterlijk", validators=[Optional(), not_in_past])
     hands_over = BooleanField("Hiermee draagt de gemeente de zaak over")
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.legal_ground.choices = [SelectChoice("", "— kies een grondslag —")] + [
+            SelectChoice(g.code, g.full_label) for g in active_legal_grounds()]
+
     def validate_legal_ground_note(self, field):
-        if self.legal_ground.data == "overig" and not field.data:
-            raise ValidationError("Licht de grondslag toe als u ‘Anders’ kiest.")
+        if self.legal_ground.data == OTHER_GROUND and not field.data:
+            raise ValidationError(NEED_GROUND_NOTE)
 
 
 class SendForm(VersionedForm):

@@ -14,7 +14,16 @@ from sqlalchemy import delete, func, or_, select, update
 from casustafel.audit_log import record
 from casustafel.dates import day_start_utc, utcnow
 from casustafel.extensions import db
-from casustafel.models import SHAREABLE_FIELDS, Partner, PoliceInformation, PrivacyCheck, Referral, User
+from casustafel.models import (
+    OTHER_GROUND,
+    SHAREABLE_FIELDS,
+    LegalGround,
+    Partner,
+    PoliceInformation,
+    PrivacyCheck,
+    Referral,
+    User,
+)
 from casustafel.models.referral import AWAITING_ANSWER
 from casustafel.models.roles import Role
 from casustafel.notifications import notify
@@ -28,6 +37,8 @@ INTERNAL_HANDOVER = ("Besloten is dat een afdeling de regie neemt: kies als ontv
                      "(een interne partner).")
 EXTERNAL_HANDOVER = ("Besloten is een overdracht aan een partner buiten de gemeente: kies geen interne afdeling, "
                      "of leg eerst een ander besluit vast.")
+NO_LEGAL_GROUND = "Deze grondslag staat niet (meer) in de lijst. Kies een grondslag uit de lijst."
+NEED_GROUND_NOTE = "Licht de grondslag toe als u ‘Anders’ kiest."
 NO_HANDOVER_DECIDED = ("Een overdracht volgt op een besluit: weging 3, weging 4 of de casustafel. Leg dat "
                        "besluit eerst vast; zonder besluit deelt een verstrekking alleen informatie.")
 
@@ -56,6 +67,12 @@ def active_partners() -> list[Partner]:
     ))
 
 
+def active_legal_grounds() -> list[LegalGround]:
+    return list(db.session.scalars(
+        select(LegalGround).where(LegalGround.active.is_(True)).order_by(LegalGround.position, LegalGround.id)
+    ))
+
+
 def referrals_of(signal) -> list[Referral]:
     return list(db.session.scalars(
         select(Referral).where(Referral.signal_id == signal.id).order_by(Referral.created_at)
@@ -66,12 +83,20 @@ def create_referral(actor, signal, *, partner: Partner, purpose: str, legal_grou
                     legal_ground_note: str | None, data_categories, channel: str,
                     feedback_due: date | None, hands_over: bool = False) -> Referral:
     """Record a concept referral and ask privacy check 2B for it. A handover moves the signal
-    to ‘doorgezet’ when it is sent."""
+    to ‘doorgezet’ when it is sent. The referral keeps the text of its legal ground as the
+    list reads now; only a ground in use may be chosen. Refused while the signal's processing
+    is restricted (art. 18 AVG)."""
     refuse_if_restricted(signal, ReferralError)
     if signal.status == "afgesloten":
         raise ReferralError("Deze melding is afgesloten. Heropen de melding eerst om iets te verstrekken.")
     if not partner.active:
         raise ReferralError("Deze partner is niet meer in gebruik.")
+    ground = db.session.scalar(select(LegalGround).where(LegalGround.code == legal_ground,
+                                                         LegalGround.active.is_(True)))
+    if ground is None:
+        raise ReferralError(NO_LEGAL_GROUND)
+    if ground.code == OTHER_GROUND and not (legal_ground_note or "").strip():
+        raise ReferralError(NEED_GROUND_NOTE)
     categories = [code for code in SHAREABLE_FIELDS if code in set(data_categories)]
     if not categories:
         raise ReferralError("Kies minstens één soort gegevens.")
@@ -80,9 +105,10 @@ def create_referral(actor, signal, *, partner: Partner, purpose: str, legal_grou
         raise ReferralError(NO_HANDOVER_DECIDED)
     if hands_over and (decided == "intern") != partner.internal:
         raise ReferralError(INTERNAL_HANDOVER if decided == "intern" else EXTERNAL_HANDOVER)
-    referral = Referral(signal_id=signal.id, partner_id=partner.id, status="concept", legal_ground=legal_ground,
-                        data_categories=categories, channel=channel, feedback_due=feedback_due,
-                        hands_over=bool(hands_over), created_by_id=getattr(actor, "id", None))
+    referral = Referral(signal_id=signal.id, partner_id=partner.id, status="concept", legal_ground=ground.code,
+                        legal_ground_text=ground.full_label, data_categories=categories, channel=channel,
+                        feedback_due=feedback_due, hands_over=bool(hands_over),
+                        created_by_id=getattr(actor, "id", None))
     referral.purpose = purpose
     referral.legal_ground_note = legal_ground_note or None
     db.session.add(referral)

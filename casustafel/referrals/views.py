@@ -83,7 +83,8 @@ def new(signal_id):
             flash("De verstrekking is vastgelegd als concept. Privacytoets 2B is aangevraagd; pas na "
                   "goedkeuring kunt u het pakket maken en versturen.", "success")
             return redirect(url_for("referrals.detail", referral_id=referral.id))
-    return render_template("referrals/new.html", form=form, signal=signal, handover=HANDOVERS.get(handover))
+    return render_template("referrals/new.html", form=form, signal=signal, handover=HANDOVERS.get(handover),
+                           grounds=services.active_legal_grounds())
 
 
 CONFLICT = conflict_message("deze verstrekking")

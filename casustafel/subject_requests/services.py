@@ -20,7 +20,6 @@ from casustafel.audit_log import record
 from casustafel.dates import add_months, utcnow
 from casustafel.extensions import db
 from casustafel.models import (
-    LEGAL_GROUNDS,
     AuditEvent,
     Location,
     Referral,
@@ -243,10 +242,6 @@ def referrals_of(findings: list[Finding]) -> list[Referral]:
         select(Referral).where(Referral.signal_id.in_(ids), Referral.sent_on.is_not(None))
         .order_by(Referral.sent_on, Referral.created_at)
     ))
-
-
-def legal_ground_label(code: str) -> str:
-    return LEGAL_GROUNDS.get(code, code)
 
 
 def log_entries(findings: list[Finding], limit: int | None = LOG_LIMIT) -> list[AuditEvent]:

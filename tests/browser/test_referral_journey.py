@@ -11,6 +11,7 @@ from sqlalchemy import select
 from casustafel.extensions import db
 from casustafel.models import PrivacyCheck, Referral
 from tests.conftest import PASSWORD
+from tests.helpers.legal_grounds import RIEC_GROUND_TEXT
 
 
 def _login(browser, email):
@@ -43,9 +44,10 @@ def test_a_referral_to_the_riec_from_concept_to_the_register(browser, make_user,
     expect(page.get_by_role("heading", name="Controleer het formulier")).to_be_visible()
     assert page.get_by_label("Doel van de verstrekking").input_value() == "Signaal aanbrengen bij het RIEC"
     browser.assert_accessible("nieuwe verstrekking met fout")
-    page.get_by_label("Grondslag", exact=True).select_option(label="Art. 6 lid 1 sub e AVG en het RIEC-convenant")
+    page.get_by_label("Grondslag", exact=True).select_option(label=RIEC_GROUND_TEXT)  # the WGS, not a covenant
     page.get_by_role("button", name="Verstrekking vastleggen").click()
     expect(page.get_by_text("Privacytoets 2B is aangevraagd")).to_be_visible()
+    expect(page.get_by_text(RIEC_GROUND_TEXT)).to_be_visible()
     expect(page.get_by_text("Wacht op privacytoets 2B")).to_be_visible()
     browser.assert_accessible("verstrekking (concept)")
     _logout(browser)
@@ -60,7 +62,7 @@ def test_a_referral_to_the_riec_from_concept_to_the_register(browser, make_user,
     page.get_by_label("Beschrijving van de melding").check()
     page.get_by_label("Namen en rol van betrokkenen").check()
     page.get_by_label("Burgemeester — Handhaving van de openbare orde (Gemeentewet art. 172, 174 en 175)").check()
-    page.get_by_label("Onderbouwing").fill("Past binnen het RIEC-convenant")
+    page.get_by_label("Onderbouwing").fill("Past binnen de WGS en het BGS (RIEC)")
     page.get_by_role("button", name="Besluit vastleggen").click()
     expect(page.get_by_text("Het besluit is vastgelegd")).to_be_visible()
     _logout(browser)

@@ -21,8 +21,9 @@ def test_the_privacy_officer_answers_a_data_subject_request(browser, make_user, 
     reporter = make_user("reporter", name="Rita REPORTERMARK")
     signal = make_signal(reporter, person=("Jan Müller", "1980-01-02"), address=("1234 AB", "5"), status="doorgezet")
     riec = db.session.scalar(select(Partner).where(Partner.name == "RIEC"))
-    referral = Referral(signal_id=signal.id, partner_id=riec.id, status="verstuurd", legal_ground="avg_6_1_e_riec",
-                        data_categories=["betrokkenen"], channel="brief", sent_on=date(2026, 1, 20))
+    referral = Referral(signal_id=signal.id, partner_id=riec.id, status="verstuurd", legal_ground="wgs_riec",
+                        legal_ground_text="Delen met het RIEC", data_categories=["betrokkenen"], channel="brief",
+                        sent_on=date(2026, 1, 20))
     referral.purpose = "Aanbrengen"
     db.session.add(referral)
     db.session.commit()

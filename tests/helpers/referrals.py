@@ -12,6 +12,7 @@ from casustafel.models import AuditEvent, Partner, PrivacyCheck, Referral
 from casustafel.privacy.decisions import decide_privacy_check
 from casustafel.referrals import services
 from tests.conftest import csrf_from, login
+from tests.helpers.legal_grounds import RIEC_GROUND
 from tests.helpers.powers import power_ids
 
 DESCRIPTION = "Contante betalingen DESCRMARK bij de coffeeshop"
@@ -48,7 +49,7 @@ def partner(name) -> Partner:
 
 def referral_form(**overrides) -> dict:
     data = {
-        "partner_id": str(partner("RIEC").id), "purpose": PURPOSE, "legal_ground": "avg_6_1_e_riec",
+        "partner_id": str(partner("RIEC").id), "purpose": PURPOSE, "legal_ground": RIEC_GROUND,
         "legal_ground_note": "", "data_categories": ["beschrijving", "betrokkenen", "adressen"],
         "channel": "riec_portaal", "feedback_due": (date.today() + timedelta(days=14)).isoformat(),
     }
