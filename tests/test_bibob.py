@@ -106,7 +106,7 @@ def test_a_bibob_record_never_reaches_a_member_a_package_or_an_answer_letter(app
     officer = make_user("privacy_officer")
     referral = referrals.create_referral(
         scene.coordinator, scene.signal, partner=partner("RIEC"), purpose="Signaal aanbrengen bij het RIEC",
-        legal_ground="avg_6_1_e_riec", legal_ground_note=None,
+        legal_ground="wgs_riec", legal_ground_note=None,
         data_categories=["beschrijving", "betrokkenen", "adressen"], channel="riec_portaal", feedback_due=None)
     db.session.commit()
     decide_2b(referral, ["beschrijving", "betrokkenen", "adressen"], officer=officer)

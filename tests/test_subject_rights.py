@@ -81,7 +81,7 @@ def request_for(officer, *, type="beperking", received_on=None) -> SubjectReques
 
 def approved_referral(coordinator, officer, signal, name="RIEC") -> Referral:
     referral = create_referral(coordinator, signal, partner=partner(name), purpose="Signaal aanbrengen",
-                               legal_ground="avg_6_1_e_riec", legal_ground_note=None,
+                               legal_ground="wgs_riec", legal_ground_note=None,
                                data_categories=["beschrijving", "betrokkenen"], channel="brief", feedback_due=None)
     db.session.commit()
     check = db.session.scalar(select(PrivacyCheck).where(PrivacyCheck.referral_id == referral.id))
@@ -136,7 +136,7 @@ def test_a_restriction_flag_blocks_every_processing_service_and_saves_nothing(sc
         "actie": (ActionError, lambda: create_action(coordinator, signal, type="overig", deadline=TODAY,
                                                      owner_id=coordinator.id)),
         "verstrekking": (ReferralError, lambda: create_referral(
-            coordinator, signal, partner=partner("Politie"), purpose="Doel", legal_ground="avg_6_1_e_riec",
+            coordinator, signal, partner=partner("Politie"), purpose="Doel", legal_ground="wgs_riec",
             legal_ground_note=None, data_categories=["beschrijving"], channel="brief", feedback_due=None)),
         "pakket": (ReferralError, lambda: send(coordinator, prepared)),
         "plan": (PlanError, lambda: record_plan(coordinator, signal, PlanInput(
