@@ -50,7 +50,8 @@ def pinned_day():
 
 
 # The default lists inserted by the migrations.
-SEEDED_TABLES = ("phenomenon", "indicator", "partner", "power", "weighing_criterion", "source_register")
+SEEDED_TABLES = ("phenomenon", "indicator", "partner", "power", "weighing_criterion", "source_register",
+                 "processing_activity")
 _seed_rows: dict[str, list[dict]] = {}
 
 
