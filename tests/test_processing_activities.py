@@ -23,7 +23,7 @@ from casustafel.models.base import keyring
 from casustafel.models.roles import ROLE_LABELS, Role
 from casustafel.privacy.annex import ART30_COLUMNS
 from casustafel.settings import set_setting
-from tests.conftest import PASSWORD, csrf_from, login
+from tests.conftest import PASSWORD, csrf_from, login, post_form
 from tests.crawler import ACCOUNTS, Crawler
 from tests.helpers.referrals import pdf_text
 
@@ -72,6 +72,7 @@ def test_every_log_event_has_a_processing_activity_from_the_register(app, comple
         crawler.crawl("/")
         crawler.submit_forms()
         assert not crawler.failures(), crawler.failures()
+        assert post_form(client, "/uitloggen", from_url="/account").status_code == 302  # auth.logout
     db.session.expire_all()
     rows = db.session.execute(select(AuditEvent.action, AuditEvent.processing_activity)).all()
     actions = {action for action, _ in rows}
