@@ -16,7 +16,7 @@ from casustafel import crypto
 from casustafel.dates import utcnow
 from casustafel.extensions import db
 from casustafel.models import AuditEvent, AuditHead, AuditPruned
-from casustafel.models.activity import activity_for
+from casustafel.models.activity import ACTIVITY_CODES, UnmappedActionError, activity_for
 from casustafel.models.base import keyring as current_keyring
 
 GENESIS_MAC = "0" * 64
@@ -48,6 +48,8 @@ def record(
     action that maps to no activity raises UnmappedActionError: no event without one.
     """
     processing_activity = processing_activity or activity_for(action, obj)
+    if processing_activity not in ACTIVITY_CODES:
+        raise UnmappedActionError(f"Verwerkingsactiviteit {processing_activity!r} staat niet in het register")
     if obj is not None:
         object_type = object_type or obj.__tablename__
         object_id = obj.id if object_id is None else object_id

@@ -205,6 +205,8 @@ def test_an_action_without_an_activity_is_refused_and_nothing_is_logged(app):
         record(None, "signal")  # no verb: no guess either
     db.session.commit()
     assert db.session.scalar(select(AuditEvent.seq).limit(1)) is None
+    with pytest.raises(UnmappedActionError):  # a named activity must be one of the register's
+        record(None, "signal.viewed", processing_activity="casustafel")
     # An explicit activity is what a caller names where the action alone says too little.
     ev = record(None, "bibob_advies.gelezen", processing_activity="aanpak")
     db.session.commit()
@@ -333,6 +335,7 @@ def test_bad_input_gets_a_dutch_message_next_to_the_field_keeps_the_text_and_sav
     assert response.status_code == 400
     assert "Gebruik hooguit 200 tekens." in html and "Vul de grondslag in." in html
     assert "Çelik &amp; Zoë’s café" in html
+    assert "Not a valid choice" not in html and re.search(r'id="controller-error"', html)
     assert re.search(r'id="legal_ground-error"', html)
     db.session.expire_all()
     assert {c.name: getattr(activity, c.name) for c in ProcessingActivity.__table__.columns} == before
@@ -384,6 +387,22 @@ def test_the_art30_export_holds_every_activity_with_every_art30_column(app, make
         assert row["Selectielijst"] == activity.selection_list
     (event,) = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "processing_activity.exported"))
     assert (event.actor_id, event.reason_code) == (officer.id, "art30_csv")
+
+
+@pytest.mark.parametrize("url", ["/privacy/verwerkingen/register.csv", "/privacy/verwerkingen/register.pdf",
+                                 "/privacy/verwerkingen/dpia-bijlage.pdf"])
+def test_the_downloads_need_a_fresh_login(app, make_user, url):
+    from datetime import timedelta
+
+    from casustafel.models import UserSession
+
+    officer, client = officer_client(app, make_user)
+    for row in db.session.scalars(select(UserSession).where(UserSession.user_id == officer.id)):
+        row.authenticated_at -= app.config["FRESH_LOGIN_WINDOW"] + timedelta(minutes=1)
+    db.session.commit()
+    response = client.get(url)
+    assert response.status_code == 302 and "/inloggen/bevestigen" in response.headers["Location"]
+    assert db.session.scalar(select(AuditEvent.seq).where(AuditEvent.action == "processing_activity.exported")) is None
 
 
 def test_the_art30_pdf_names_every_activity(app, make_user):
