@@ -16,6 +16,7 @@ from casustafel import crypto
 from casustafel.dates import utcnow
 from casustafel.extensions import db
 from casustafel.models import AuditEvent, AuditHead, AuditPruned
+from casustafel.models.activity import ACTIVITY_CODES, UnmappedActionError, activity_for
 from casustafel.models.base import keyring as current_keyring
 
 GENESIS_MAC = "0" * 64
@@ -38,8 +39,17 @@ def record(
     object_id=None,
     reason_code: str | None = None,
     role: str | None = None,
+    processing_activity: str | None = None,
 ) -> AuditEvent:
-    """Add one log event to the current transaction. Never pass field values or search terms."""
+    """Add one log event to the current transaction. Never pass field values or search terms.
+
+    Every event carries its processing activity (register of art. 30 AVG): from the action
+    (models/activity.py), or `processing_activity` where the action alone is ambiguous. An
+    action that maps to no activity raises UnmappedActionError: no event without one.
+    """
+    processing_activity = processing_activity or activity_for(action, obj)
+    if processing_activity not in ACTIVITY_CODES:
+        raise UnmappedActionError(f"Verwerkingsactiviteit {processing_activity!r} staat niet in het register")
     if obj is not None:
         object_type = object_type or obj.__tablename__
         object_id = obj.id if object_id is None else object_id
@@ -56,6 +66,7 @@ def record(
         object_id=str(object_id) if object_id is not None else None,
         subject_pseudonyms=",".join(subjects) if subjects else None,
         purpose=purpose,
+        processing_activity=processing_activity,
         result=result,
         reason_code=reason_code,
         request_id=g.get("request_id") if in_request else None,
@@ -90,6 +101,8 @@ def canonical(ev: AuditEvent) -> bytes:
         "origin": ev.origin,
         "key_id": ev.key_id,
     }
+    if ev.processing_activity is not None:  # events from before revision 0019 keep their MAC
+        fields["processing_activity"] = ev.processing_activity
     return json.dumps(fields, sort_keys=True, separators=(",", ":")).encode()
 
 

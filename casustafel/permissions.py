@@ -241,6 +241,11 @@ def can_handle_subject_requests(user) -> bool:
     return user.is_authenticated and user.has_role(Role.PRIVACY_OFFICER)
 
 
+def can_keep_processing_register(user) -> bool:
+    """The register of processing activities and the DPIA annex: the privacy officer (FG) owns them."""
+    return user.is_authenticated and user.has_role(Role.PRIVACY_OFFICER)
+
+
 def can_view_retention(user) -> bool:
     """What is due, what was destroyed, dry runs, runs and the verklaring van vernietiging."""
     return user.is_authenticated and user.has_role(Role.PRIVACY_OFFICER)

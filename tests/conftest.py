@@ -51,7 +51,7 @@ def pinned_day():
 
 # The default lists inserted by the migrations.
 SEEDED_TABLES = ("phenomenon", "indicator", "partner", "power", "weighing_criterion", "source_register",
-                 "legal_ground")
+                 "legal_ground", "processing_activity")
 _seed_rows: dict[str, list[dict]] = {}
 
 

@@ -27,6 +27,9 @@ from config import TestConfig
 from tests.conftest import PASSWORD, login
 from tests.helpers.audit import EVENTS, HEAD, as_attacker
 
+# Made-up actions belong to no processing activity: the tests name one (record() refuses none).
+TEST_ACTIVITY = "beveiliging_verantwoording"
+
 ON_POSTGRESQL = make_url(TestConfig.SQLALCHEMY_DATABASE_URI).get_backend_name() == "postgresql"
 
 
@@ -35,7 +38,7 @@ def append(count, action="test.event"):
     """Record `count` events, one commit each; return their (seq, mac) pairs."""
     chain = []
     for n in range(count):
-        ev = record(None, action, object_type="test", object_id=str(n))
+        ev = record(None, action, object_type="test", object_id=str(n), processing_activity=TEST_ACTIVITY)
         db.session.commit()
         chain.append((ev.seq, ev.mac))
     return chain
@@ -86,7 +89,7 @@ def test_verify_reads_the_log_in_pages_and_still_names_a_change_in_a_later_page(
 
 def test_events_recorded_in_one_transaction_are_chained_in_order(app):
     for n in range(3):
-        record(None, f"test.batch{n}")
+        record(None, f"test.batch{n}", processing_activity=TEST_ACTIVITY)
     db.session.commit()
 
     actions = db.session.scalars(select(AuditEvent.action).order_by(AuditEvent.seq)).all()
@@ -257,7 +260,7 @@ def test_postgresql_refuses_an_orm_change_to_a_log_entry(app):
 
 
 def test_a_rolled_back_transaction_leaves_no_event_and_no_gap(app):
-    record(None, "test.rolled_back")
+    record(None, "test.rolled_back", processing_activity=TEST_ACTIVITY)
     db.session.flush()  # the chain and the head are written...
     db.session.rollback()  # ...and undone with the rest
 
@@ -265,7 +268,7 @@ def test_a_rolled_back_transaction_leaves_no_event_and_no_gap(app):
     head = db.session.get(AuditHead, 1)
     assert (head.last_seq, head.last_mac) == (0, GENESIS_MAC)
 
-    ev = record(None, "test.after")
+    ev = record(None, "test.after", processing_activity=TEST_ACTIVITY)
     db.session.commit()
     assert ev.seq == 1
     assert verify_chain(keyring()).ok
@@ -339,7 +342,8 @@ def test_concurrent_appends_form_one_unbroken_chain(chain_app):
         start.wait(timeout=30)
         with chain_app.app_context():
             for n in range(per_thread):
-                record(None, "test.concurrent", object_type="thread", object_id=f"{number}-{n}")
+                record(None, "test.concurrent", object_type="thread", object_id=f"{number}-{n}",
+                       processing_activity=TEST_ACTIVITY)
                 db.session.commit()
 
     with ThreadPoolExecutor(max_workers=threads) as pool:

@@ -15,6 +15,9 @@ from casustafel.models import AuditCheckpoint, AuditEvent, AuditHead, UserSessio
 from tests.conftest import post_form
 from tests.helpers.audit import EVENTS, HEAD, as_attacker
 
+# Made-up actions belong to no processing activity: the tests name one (record() refuses none).
+TEST_ACTIVITY = "beveiliging_verantwoording"
+
 PERSON = ("Willemijn Zoekbaar", "1975-05-05")
 
 
@@ -125,7 +128,8 @@ def test_a_period_that_ends_before_it_starts_gets_a_message_and_filters_nothing(
 def test_pages_are_keyset_based_cover_every_event_once_and_never_use_offset(app, client, make_user, login_as):
     actor = make_user("coordinator")
     for n in range(120):
-        record(actor, "test.bulk", object_type="test", object_id=f"item-{n:03d}", role="coordinator")
+        record(actor, "test.bulk", object_type="test", object_id=f"item-{n:03d}", role="coordinator",
+               processing_activity=TEST_ACTIVITY)
     db.session.commit()
     login_as(make_user("privacy_officer"))
     statements = []
@@ -373,7 +377,7 @@ def test_the_viewer_detects_removal_of_the_newest_entries_behind_its_checkpoint(
 
 def test_cli_checkpoint_prints_and_appends_a_json_line_and_stores_it(app, tmp_path):
     for n in range(3):
-        record(None, "test.event", object_type="test", object_id=str(n))
+        record(None, "test.event", object_type="test", object_id=str(n), processing_activity=TEST_ACTIVITY)
     db.session.commit()
     target = tmp_path / "controlepunten.jsonl"
 
@@ -393,7 +397,7 @@ def test_cli_checkpoint_prints_and_appends_a_json_line_and_stores_it(app, tmp_pa
 
 def test_cli_verify_against_an_external_checkpoint_detects_truncation(app, tmp_path):
     for n in range(5):
-        record(None, "test.event", object_type="test", object_id=str(n))
+        record(None, "test.event", object_type="test", object_id=str(n), processing_activity=TEST_ACTIVITY)
     db.session.commit()
     target = tmp_path / "controlepunten.jsonl"
     runner = app.test_cli_runner()
@@ -413,7 +417,7 @@ def test_cli_verify_against_an_external_checkpoint_detects_truncation(app, tmp_p
 
 def test_cli_verify_accepts_a_matching_checkpoint_and_refuses_an_unreadable_one(app):
     for n in range(2):
-        record(None, "test.event", object_type="test", object_id=str(n))
+        record(None, "test.event", object_type="test", object_id=str(n), processing_activity=TEST_ACTIVITY)
     db.session.commit()
     head = db.session.get(AuditHead, 1)
     runner = app.test_cli_runner()

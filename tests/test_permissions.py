@@ -108,6 +108,12 @@ TABLE = {
     ),
     # Reopening: only a decision the coordinator recorded; {privacy_check} is an open check, so 404.
     "privacy.reopen": ("POST", "/privacy/toetsen/{privacy_check}/heropenen", only(404, "privacy_officer")),
+    # The register of processing activities and the DPIA annex: the privacy officer (FG) only.
+    "privacy.activities": ("GET", "/privacy/verwerkingen", only(200, "privacy_officer")),
+    "privacy.activity": ("GET", "/privacy/verwerkingen/1", only(200, "privacy_officer")),
+    "privacy.art30_csv": ("GET", "/privacy/verwerkingen/register.csv", only(200, "privacy_officer")),
+    "privacy.art30_pdf": ("GET", "/privacy/verwerkingen/register.pdf", only(200, "privacy_officer")),
+    "privacy.dpia_pdf": ("GET", "/privacy/verwerkingen/dpia-bijlage.pdf", only(200, "privacy_officer")),
     "admin.settings": ("GET", "/beheer/instellingen", only(200, "admin")),
     "meetings.index": ("GET", "/overleggen/", only(200, "coordinator")),
     "meetings.new": ("GET", "/overleggen/nieuw", only(200, "coordinator")),

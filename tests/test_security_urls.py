@@ -29,7 +29,8 @@ IDENTIFIERS = {
         "run_id", "signal_id", "user_id")},
     "item_id": {"UUIDConverter", "BoundedIntegerConverter"},  # agenda item (UUID), catalogue item (int)
     "partner_id": {"BoundedIntegerConverter"},
-    **{name: {"BoundedIntegerConverter"} for name in ("criterion_id", "ground_id", "power_id", "register_id")},
+    **{name: {"BoundedIntegerConverter"}
+       for name in ("criterion_id", "ground_id", "power_id", "register_id", "activity_id")},
     "year": {"BoundedIntegerConverter"},
 }
 # String variables, per endpoint: what they hold; the view answers 404 to anything else.

@@ -16,11 +16,12 @@ import uuid
 from dataclasses import dataclass
 from datetime import date
 
+from flask import g
 from sqlalchemy import func, or_, select, tuple_
 
 from casustafel import crypto, dates
 from casustafel.extensions import db
-from casustafel.models import AuditEvent, Location, Signal, Subject, User
+from casustafel.models import AuditEvent, Location, ProcessingActivity, Signal, Subject, User
 from casustafel.models.base import keyring
 
 PAGE_SIZE = 50
@@ -159,6 +160,15 @@ def shielded_total(f: LogFilter) -> int:
 
 def shielded_label(action: str) -> str:
     return SHIELDED_LABELS.get(action, action)
+
+
+def activity_label(code: str | None) -> str:
+    """The register's name for an event's processing activity ("—" on events from before 0019)."""
+    if code is None:
+        return "—"
+    if "activity_names" not in g:
+        g.activity_names = dict(db.session.execute(select(ProcessingActivity.code, ProcessingActivity.name)).all())
+    return g.activity_names.get(code, code)
 
 
 def actors_for(events) -> dict:

@@ -20,6 +20,7 @@ from casustafel.exports import to_csv
 from casustafel.extensions import db
 from casustafel.forms import Form
 from casustafel.models import Signal, User
+from casustafel.models.activity import activity_for
 from casustafel.models.roles import Role
 from casustafel.permissions import can_read_audit_log, can_review_audit_log, role_required
 from casustafel.web import render_logged
@@ -31,7 +32,7 @@ register_routes(bp, review)
 
 EXPORT_LIMIT = 100_000
 EXPORT_HEADER = ["Tijd (UTC)", "Gebruiker", "Rol", "Handeling", "Objecttype", "Object", "Betrokkenen",
-                 "Doel", "Resultaat", "Reden", "Verzoek", "Herkomst", "Aantal"]
+                 "Doel", "Verwerkingsactiviteit", "Resultaat", "Reden", "Verzoek", "Herkomst", "Aantal"]
 SHIELDED_ACTOR = "melder (afgeschermd)"
 TIMELINE_SIZE = 100
 
@@ -138,15 +139,16 @@ def export():
         rows += [
             [e.occurred_at.strftime("%Y-%m-%d %H:%M:%S"), queries.actor_label(e, actors), e.actor_role or "",
              e.action, e.object_type or "", e.object_id or "", e.subject_pseudonyms or "", e.purpose or "",
-             queries.RESULT_LABELS.get(e.result, e.result), e.reason_code or "", e.request_id or "",
-             e.origin or "", 1]
+             e.processing_activity or "", queries.RESULT_LABELS.get(e.result, e.result), e.reason_code or "",
+             e.request_id or "", e.origin or "", 1]
             for e in events
         ]
         if before is None:
             break
     # The acts of reporting last, per day and object: no time of day, no place among the rest.
     rows += [[day.isoformat(), SHIELDED_ACTOR, "", action, "", object_id or "", "", queries.SHIELDED_PURPOSE,
-              "", "", "", "", count] for day, action, object_id, count in queries.shielded_counts(f)]
+              activity_for(action), "", "", "", "", count]
+             for day, action, object_id, count in queries.shielded_counts(f)]
     record(current_user, "audit.exported", object_type="audit_event", purpose=PURPOSE, reason_code="csv")
     db.session.commit()
     response = Response(to_csv(EXPORT_HEADER, rows[:EXPORT_LIMIT]), mimetype="text/csv; charset=utf-8")

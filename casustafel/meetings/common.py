@@ -10,8 +10,9 @@ from casustafel.audit_log import record
 from casustafel.extensions import db
 from casustafel.meetings import services
 from casustafel.meetings.forms import AddItemForm, InviteForm
-from casustafel.models import AgendaItem, Department, Meeting, User, UserRole
+from casustafel.models import AgendaItem, Department, Meeting
 from casustafel.models.roles import Role
+from casustafel.models.user import active_with_role
 from casustafel.permissions import can_manage_meetings
 from casustafel.web import render_logged
 from casustafel.web.access import load_or_404
@@ -31,15 +32,6 @@ def get_meeting_or_404(meeting_id: uuid.UUID) -> Meeting:
 def get_item_or_404(meeting: Meeting, item_id: uuid.UUID) -> AgendaItem:
     return load_or_404(AgendaItem, item_id, lambda _, item: item.meeting_id == meeting.id)
 
-
-def active_with_role(role: Role) -> list[User]:
-    return list(
-        db.session.scalars(
-            select(User).join(UserRole, UserRole.user_id == User.id)
-            .where(UserRole.role == role.value, User.active.is_(True))
-            .order_by(User.display_name)
-        )
-    )
 
 
 def active_departments() -> list[Department]:

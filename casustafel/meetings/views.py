@@ -15,7 +15,6 @@ from casustafel.meetings import agenda, member, pdf, services
 from casustafel.meetings.common import (
     CONFLICT,
     active_departments,
-    active_with_role,
     get_meeting_or_404,
     parse_uuid,
     render_detail,
@@ -23,6 +22,7 @@ from casustafel.meetings.common import (
 from casustafel.meetings.forms import InviteForm, MeetingForm
 from casustafel.models import Meeting, User
 from casustafel.models.roles import Role
+from casustafel.models.user import active_with_role
 from casustafel.permissions import role_required
 from casustafel.web import render_logged
 from casustafel.web.locking import commit_or_conflict

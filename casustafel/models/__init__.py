@@ -1,6 +1,7 @@
 """All models, imported here so Alembic and the app see the whole schema."""
 
 from casustafel.models.action import ACTION_STATUSES, ACTION_TYPES, NEW_ACTION_TYPES, Action, ActionStatus
+from casustafel.models.activity import CONTROLLERS, ProcessingActivity
 from casustafel.models.assessment import (
     ASSESSMENT_CRITERIA,
     CONFIGURABLE_KINDS,
@@ -102,6 +103,7 @@ __all__ = [
     "ASSESSMENT_CRITERIA",
     "CHANNELS",
     "CONFIGURABLE_KINDS",
+    "CONTROLLERS",
     "DECISIONS",
     "FEEDBACK_MESSAGES",
     "INDICATOR_GROUPS",
@@ -172,6 +174,7 @@ __all__ = [
     "Power",
     "PrivacyCheck",
     "PrivacyCheckRegister",
+    "ProcessingActivity",
     "ProcessingRestriction",
     "RecipientNotification",
     "ReferenceCounter",

@@ -31,6 +31,8 @@ class AuditEvent(db.Model):
     object_id: Mapped[str | None] = mapped_column(String(64))
     subject_pseudonyms: Mapped[str | None] = mapped_column(Text)
     purpose: Mapped[str | None] = mapped_column(String(64))
+    # The register's code (ProcessingActivity.code); None only on events from before revision 0019.
+    processing_activity: Mapped[str | None] = mapped_column(String(40), index=True)
     result: Mapped[str] = mapped_column(String(16))
     reason_code: Mapped[str | None] = mapped_column(String(64))
     request_id: Mapped[str | None] = mapped_column(String(36))

@@ -4,7 +4,7 @@ import uuid
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, LargeBinary, String, Uuid
+from sqlalchemy import ForeignKey, LargeBinary, String, Uuid, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from casustafel.dates import utcnow
@@ -163,3 +163,12 @@ class KeyCheck(db.Model):
     kid: Mapped[int] = mapped_column(primary_key=True)
     check_value: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+def active_with_role(role: Role) -> list[User]:
+    """The active users holding a role, by name: who gets a content-free reminder, who can be chosen."""
+    return list(db.session.scalars(
+        select(User).join(UserRole, UserRole.user_id == User.id)
+        .where(UserRole.role == role.value, User.active.is_(True))
+        .order_by(User.display_name)
+    ))

@@ -16,6 +16,7 @@ from sqlalchemy.orm import selectinload
 from casustafel.audit_log import record
 from casustafel.extensions import db
 from casustafel.models import SHAREABLE_FIELDS, Action, Meeting, PrivacyCheck, SourceQuery
+from casustafel.models.activity import activity_for_check
 from casustafel.models.registers import register_labels
 from casustafel.models.roles import Role
 from casustafel.permissions import (
@@ -26,12 +27,15 @@ from casustafel.permissions import (
     can_review_privacy_check,
     role_required,
 )
+from casustafel.privacy import activities
 from casustafel.privacy.decisions import DecisionError, decide_privacy_check, invited_departments, reopen_privacy_check
 from casustafel.privacy.forms import ReopenForm, decision_form
 from casustafel.web import render_logged
 from casustafel.web.access import load_or_404, require
+from casustafel.web.routes import register_routes
 
 bp = Blueprint("privacy", __name__, url_prefix="/privacy")
+register_routes(bp, activities)
 
 RECENT = 20
 
@@ -86,7 +90,7 @@ def check(check_id):
         return redirect(url_for("privacy.check", check_id=check.id))
     signal = check.signal
     record(current_user, "signal.viewed", signal, subjects=[str(s.id) for s in signal.subjects],
-           purpose="privacytoets")
+           purpose="privacytoets", processing_activity=activity_for_check(check.kind))
     return render_logged(
         "privacy/check.html", check=check, signal=signal, form=form, departments=departments,
         meeting=db.session.get(Meeting, check.meeting_id) if check.meeting_id else None,

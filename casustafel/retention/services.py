@@ -54,6 +54,7 @@ from casustafel.models import (
     PrivacyCheck,
     Referral,
     RetentionRun,
+    Role,
     Signal,
     SignalEvent,
     SignalStatus,
@@ -62,9 +63,9 @@ from casustafel.models import (
     SubjectRequestSignal,
     SubjectRequestStatus,
 )
+from casustafel.models.user import active_with_role
 from casustafel.notifications import notify
 from casustafel.settings import get_setting
-from casustafel.signals.plan_services import possible_directors
 
 PURPOSE = "bewaartermijnen"
 SHORT_REASONS = ("geen_ondermijning", "geen_gemeentelijke_taak", "doorverwezen", "buiten_gemeente",
@@ -369,7 +370,7 @@ def remind_long_open(actor, now: datetime) -> tuple[int, int]:
     due = [item for item in long_open(now) if item.needs_reminder]
     if not due:
         return 0, 0
-    coordinators = possible_directors()
+    coordinators = active_with_role(Role.COORDINATOR)
     for user in coordinators:
         notify(user, LONG_OPEN_SUBJECT, LONG_OPEN_BODY)
     for item in due:

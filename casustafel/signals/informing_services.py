@@ -8,9 +8,10 @@ from sqlalchemy import or_, select
 from casustafel.audit_log import record
 from casustafel.dates import day_start_utc, utcnow
 from casustafel.extensions import db
-from casustafel.models import INFORMING_OUTCOMES, InformingDecision, InformingOutcome, Signal, Subject, User, UserRole
+from casustafel.models import INFORMING_OUTCOMES, InformingDecision, InformingOutcome, Signal, Subject
 from casustafel.models.rights import RESTRICTION_GROUNDS
 from casustafel.models.roles import Role
+from casustafel.models.user import active_with_role
 from casustafel.notifications import notify
 
 TEXT_MAX = 4000
@@ -102,9 +103,7 @@ def remind_deferrals(actor, today: date) -> tuple[int, int]:
     due = deferrals_to_review(today)
     messages = 0
     if due:
-        coordinators = db.session.scalars(select(User).join(UserRole, UserRole.user_id == User.id).where(
-            UserRole.role == Role.COORDINATOR.value, User.active.is_(True)).order_by(User.id)).unique().all()
-        for user in coordinators:
+        for user in active_with_role(Role.COORDINATOR):
             notify(user, REVIEW_SUBJECT, REVIEW_BODY)
             messages += 1
     for decision in due:

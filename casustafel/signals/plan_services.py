@@ -15,8 +15,9 @@ from casustafel import dates
 from casustafel.audit_log import record
 from casustafel.dates import day_start_utc, utcnow
 from casustafel.extensions import db
-from casustafel.models import CasePlan, MonitoringPeriod, Signal, User, UserRole
+from casustafel.models import CasePlan, MonitoringPeriod, Signal, User
 from casustafel.models.roles import Role
+from casustafel.models.user import active_with_role
 from casustafel.notifications import notify
 from casustafel.processing import refuse_if_restricted
 from casustafel.signals.workflow import NEEDS_MONITORING_END, TransitionError, transition
@@ -86,11 +87,7 @@ def current_period(signal) -> MonitoringPeriod | None:
 
 def possible_directors() -> list[User]:
     """The casusregisseur directs the case and so works in its workspace: an active coordinator."""
-    return list(db.session.scalars(
-        select(User).join(UserRole, UserRole.user_id == User.id)
-        .where(UserRole.role == Role.COORDINATOR.value, User.active.is_(True))
-        .order_by(User.display_name)
-    ))
+    return active_with_role(Role.COORDINATOR)
 
 
 # --- the plan of approach ------------------------------------------------------------------------

@@ -26,9 +26,9 @@ from casustafel.models import (
     SignalEvent,
     Subject,
     User,
-    UserRole,
 )
 from casustafel.models.roles import Role
+from casustafel.models.user import active_with_role
 from casustafel.notifications import notify
 from casustafel.signals.workflow import QUESTION, transition
 from casustafel.storage import base_name
@@ -169,10 +169,7 @@ def build_signal(actor: User, data: SignalInput, channel: str = "meldpunt", stor
     )
     for upload in files:
         add_attachment(actor, signal, upload, store, saved)
-    coordinators = db.session.scalars(
-        select(User).join(UserRole).where(UserRole.role == Role.COORDINATOR.value, User.active.is_(True))
-    )
-    for coordinator in coordinators:
+    for coordinator in active_with_role(Role.COORDINATOR):
         notify(
             coordinator,
             "Nieuwe melding in casustafel",

@@ -11,6 +11,7 @@ from casustafel.audit_log import record
 from casustafel.dates import today, utcnow
 from casustafel.extensions import db
 from casustafel.models import TO_CASE_MEETING, Assessment, CasePlan, MonitoringPeriod, SignalEvent
+from casustafel.models.activity import activity_for_status_change
 from casustafel.processing import refuse_if_restricted
 
 # Sent when a signal is closed (sender: the signal; actor=): other features act on it without
@@ -185,7 +186,8 @@ def transition(actor, signal, to_status: str, *, reason_code: str | None = None,
     event.reason = reason
     signal.status = to_status
     db.session.add(event)
-    record(actor, "signal.status_changed", signal, reason_code=reason_code or to_status, purpose="casustafel")
+    record(actor, "signal.status_changed", signal, reason_code=reason_code or to_status, purpose="casustafel",
+           processing_activity=activity_for_status_change(current, to_status))
     if to_status == CLOSED:
         closed.send(signal, actor=actor)  # referrals: police information lives until the case closes
     return event

@@ -139,6 +139,7 @@ MINIMUM = {
     "privacy@casustafel.test": {
         "main.home", "auth.account", "privacy.checks", "privacy.check", "audit.log", "retention.index",
         "retention.run", "subject_requests.index", "subject_requests.new", "subject_requests.detail",
+        "privacy.activities", "privacy.activity",
     },
     "beheer@casustafel.test": {
         "main.home", "auth.account", "admin.users", "admin.user_new", "admin.user_edit", "admin.catalogue",
