@@ -41,6 +41,8 @@ ACTION_ACTIVITIES = {
     "signal.legal_hold_set": BEWAREN_VERNIETIGEN,
     "signal.legal_hold_released": BEWAREN_VERNIETIGEN,
     "signal.monitoring_reminded": AANPAK,
+    "signal.long_open_reminded": BEWAREN_VERNIETIGEN,
+    "signal.open_justified": BEWAREN_VERNIETIGEN,
 }
 OBJECT_ACTIVITIES = {
     # The model protocol's steps.
@@ -56,9 +58,14 @@ OBJECT_ACTIVITIES = {
     "case_plan": AANPAK,
     "action": AANPAK,
     "monitoring_period": AANPAK,
+    "bibob_record": AANPAK,
+    "case_system_link": AANPAK,
     "referral": VERSTREKKING,
     # What the product does besides.
     "subject_request": RECHTEN_BETROKKENEN,
+    "informing": RECHTEN_BETROKKENEN,
+    "processing_restriction": RECHTEN_BETROKKENEN,
+    "recipient_notification": RECHTEN_BETROKKENEN,
     "retention": BEWAREN_VERNIETIGEN,
     "auth": BEVEILIGING_VERANTWOORDING,
     "audit": BEVEILIGING_VERANTWOORDING,
@@ -72,6 +79,7 @@ OBJECT_ACTIVITIES = {
     "department": BEHEER,
     "partner": BEHEER,
     "power": BEHEER,
+    "legal_ground": BEHEER,
     "phenomenon": BEHEER,
     "indicator": BEHEER,
     "weighing_criterion": BEHEER,
