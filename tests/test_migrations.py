@@ -199,14 +199,17 @@ def test_each_revision_down_and_up_with_data(fresh_app):
         filled = _fill_empty_tables(n)
         filled_any_enc |= any(c["name"].endswith("_enc") for t in filled for c in inspect(db.engine).get_columns(t))
         tables = set(schema)
-        kept = _data(previous_tables)
-        counts = _counts(previous_tables)
+        # A table a revision replaces (0020 moves police_information into received_information,
+        # re-encrypting it) is not compared byte for byte; the decryption check below covers it.
+        stable = previous_tables & tables
+        kept = _data(stable)
+        counts = _counts(stable)
         downgrade(revision=previous)
         assert set(_schema()) == previous_tables, f"downgrade {revision} → {previous} left other tables"
-        assert _data(previous_tables) == kept, f"downgrade of {revision} changed older rows"
+        assert _data(stable) == kept, f"downgrade of {revision} changed older rows"
         upgrade(revision=revision)
         assert _schema() == schema, f"{revision}: schema differs after down and up"
-        assert _data(previous_tables) == kept and _counts(previous_tables) == counts
+        assert _data(stable) == kept and _counts(stable) == counts
         db.session.remove()
         previous, previous_tables = revision, tables
     assert filled_any_enc

@@ -40,12 +40,19 @@ from casustafel.models.privacy import (
     SubjectRequestSignal,
     SubjectRequestStatus,
 )
+from casustafel.models.received import (
+    GROUNDS,
+    ExceptionStatus,
+    ExceptionUse,
+    ReceivedInformation,
+    ReceivedInformationException,
+    ReceivedSource,
+)
 from casustafel.models.referral import (
     LEGAL_GROUNDS,
     REFERRAL_CHANNELS,
     REFERRAL_STATUSES,
     Partner,
-    PoliceInformation,
     Referral,
     ReferralStatus,
 )
@@ -90,6 +97,7 @@ __all__ = [
     "CONFIGURABLE_KINDS",
     "DECISIONS",
     "FEEDBACK_MESSAGES",
+    "GROUNDS",
     "INDICATOR_GROUPS",
     "LEGAL_GROUNDS",
     "LEGAL_HOLD_REASONS",
@@ -126,6 +134,8 @@ __all__ = [
     "CheckStatus",
     "Department",
     "DestructionRecord",
+    "ExceptionStatus",
+    "ExceptionUse",
     "Feedback",
     "Indicator",
     "InformationRequest",
@@ -138,10 +148,12 @@ __all__ = [
     "Notification",
     "Partner",
     "Phenomenon",
-    "PoliceInformation",
     "Power",
     "PrivacyCheck",
     "PrivacyCheckRegister",
+    "ReceivedInformation",
+    "ReceivedInformationException",
+    "ReceivedSource",
     "ReferenceCounter",
     "Referral",
     "ReferralStatus",
@@ -167,4 +179,5 @@ __all__ = [
 ]
 
 # The vocabularies templates compare with (web.init_app makes them template globals).
-VOCABULARIES = (ActionStatus, CheckStatus, MeetingStatus, ReferralStatus, SignalStatus, SubjectRequestStatus)
+VOCABULARIES = (ActionStatus, CheckStatus, ExceptionStatus, ExceptionUse, MeetingStatus, ReferralStatus, SignalStatus,
+                SubjectRequestStatus)

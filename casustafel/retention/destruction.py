@@ -32,9 +32,10 @@ from casustafel.models import (
     Location,
     Meeting,
     MonitoringPeriod,
-    PoliceInformation,
     PrivacyCheck,
     PrivacyCheckRegister,
+    ReceivedInformation,
+    ReceivedInformationException,
     Referral,
     RetentionRun,
     Signal,
@@ -73,7 +74,10 @@ def destroy_signals(ids: list, now: datetime, record_cutoff: date) -> dict:
     ).all()
     for referral_id in packages:
         store.delete(referral_id)
-    for model in (Attachment, Subject, Location, InformationRequest, Feedback, PoliceInformation):
+    # Received information goes whole, with its exceptions (their task and reasoning), before
+    # the referrals an exception may name.
+    for model in (Attachment, Subject, Location, InformationRequest, Feedback, ReceivedInformationException,
+                  ReceivedInformation):
         counts[model.__tablename__] = db.session.execute(
             delete(model).where(model.signal_id.in_(ids)), execution_options={"synchronize_session": False}
         ).rowcount
@@ -117,6 +121,8 @@ def _delete_referrals(id_select) -> int:
     if not ids:
         return 0
     db.session.execute(update(PrivacyCheck).where(PrivacyCheck.referral_id.in_(ids)).values(referral_id=None),
+                       execution_options={"synchronize_session": False})
+    db.session.execute(delete(ReceivedInformationException).where(ReceivedInformationException.referral_id.in_(ids)),
                        execution_options={"synchronize_session": False})
     return db.session.execute(delete(Referral).where(Referral.id.in_(ids)),
                               execution_options={"synchronize_session": False}).rowcount
