@@ -376,3 +376,46 @@ def test_0013_marks_the_sent_referrals_of_referred_signals_as_handovers(fresh_ap
             assert bool(stored) is expected, name
     downgrade(revision="0012")
     assert "hands_over" not in {c["name"] for c in inspect(db.engine).get_columns("referral")}
+
+
+def test_0020_moves_police_information_into_received_information_readable(fresh_app):
+    """Police information recorded before 0020 becomes source "politie" with ground "onbekend",
+    its content and reference re-encrypted for their new table and column; the downgrade
+    brings them back readable under their old names."""
+    upgrade(revision="0017")
+    _fill_empty_tables(0)
+    meta = MetaData()
+    meta.reflect(bind=db.engine, only=["police_information"])
+    police = meta.tables["police_information"]
+    row_id = uuid.uuid4()
+    key = row_id.hex if db.engine.dialect.name == "sqlite" else row_id
+    with db.engine.begin() as conn:
+        base = dict(conn.execute(police.select()).first()._mapping)
+        conn.execute(police.insert().values({
+            **base, "id": key,
+            "content_enc": crypto.encrypt_field(keyring(), "police_information", "content", row_id, "Zoë POLITIE"),
+            "police_reference_enc": crypto.encrypt_field(keyring(), "police_information", "police_reference",
+                                                         row_id, "PL-0900-Ø"),
+        }))
+    upgrade(revision="0020")
+    meta = MetaData()
+    meta.reflect(bind=db.engine, only=["received_information"])
+    received = meta.tables["received_information"]
+    with db.engine.connect() as conn:
+        rows = {uuid.UUID(str(r.id)): r for r in conn.execute(received.select())}
+    assert len(rows) == 2 and {(r.source, r.ground, bool(r.delete_on_close)) for r in rows.values()} == {
+        ("politie", "onbekend", True)}
+    moved = rows[row_id]
+    assert crypto.decrypt_field(keyring(), "received_information", "content", row_id,
+                                bytes(moved.content_enc)) == "Zoë POLITIE"
+    assert crypto.decrypt_field(keyring(), "received_information", "provider_reference", row_id,
+                                bytes(moved.provider_reference_enc)) == "PL-0900-Ø"
+    assert moved.conditions_enc is None and moved.recipients_enc is None
+    downgrade(revision="0017")
+    meta = MetaData()
+    meta.reflect(bind=db.engine, only=["police_information"])
+    with db.engine.connect() as conn:
+        back = conn.execute(meta.tables["police_information"].select().where(
+            meta.tables["police_information"].c.id == key)).one()
+    assert crypto.decrypt_field(keyring(), "police_information", "content", row_id,
+                                bytes(back.content_enc)) == "Zoë POLITIE"
