@@ -39,8 +39,9 @@ class Ground:
 
 UNKNOWN_GROUND = "onbekend"
 
-# The ground each source provides under. Only the articles the legal model's sources name
-# (docs/legal-model.md); where the article is not certain the law is named without one.
+# The ground each source provides under. Only the articles the legal model's source list names
+# (Wpg art. 16(1)(c), 19, 20; art. 28 Wet Bibob); for the Wjsg and the WGS the law is named
+# without an article (te verifiëren).
 GROUNDS = {
     "wpg_16_1_c": Ground(ReceivedSource.POLITIE, "Art. 16 lid 1 sub c Wpg (aan de burgemeester, openbare orde)"),
     "wpg_19": Ground(ReceivedSource.POLITIE, "Art. 19 Wpg (incidentele verstrekking)"),
