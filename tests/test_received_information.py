@@ -136,6 +136,10 @@ def test_restricted_police_information_leaves_only_through_an_approved_exception
     assert post(coordinator_client, f"/verstrekkingen/{referral.id}/versturen").status_code == 302
     stored = pdf_text(coordinator_client.get(f"/verstrekkingen/{referral.id}/pakket.pdf").data)
     assert "ALPHAMARK" in stored and "BETAMARK" not in stored
+    provided = events("received_information.provided")
+    assert [(e.object_id, e.purpose, e.reason_code) for e in provided] == [(str(alpha.id), "verstrekking", "politie")]
+    page = coordinator_client.get(f"/verstrekkingen/{referral.id}").get_data(as_text=True)
+    assert "ging ook deze ontvangen informatie mee" in page and "ALPHAMARK" not in page
 
 
 def test_an_exception_for_one_use_opens_no_other(app, scene):

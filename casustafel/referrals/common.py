@@ -17,6 +17,7 @@ def template_helpers():
         "received_information_of": received_services.received_information_of,
         "received_exceptions_of": received_services.exceptions_of,
         "pending_received_exceptions": received_services.count_pending_exceptions,
+        "received_for_referral": received_services.approved_for_referral,
         "referral_of_check": referral_of_check,
         "shareable_fields": SHAREABLE_FIELDS,
     }

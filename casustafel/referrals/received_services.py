@@ -194,6 +194,13 @@ def approved_for_referral(referral: Referral) -> list[ReceivedInformation]:
     ))
 
 
+def record_provided(actor, referral: Referral) -> None:
+    """Log each record the sent package held, in the transaction (and request) of `referral.sent`:
+    the log keeps that it left after the record itself is deleted at closing."""
+    for item in approved_for_referral(referral):
+        record(actor, "received_information.provided", item, purpose="verstrekking", reason_code=item.source)
+
+
 # --- deletion at closing --------------------------------------------------------------------
 
 

@@ -18,7 +18,7 @@ from casustafel.extensions import db
 from casustafel.models import SHAREABLE_FIELDS, Partner, Referral
 from casustafel.models.roles import Role
 from casustafel.permissions import role_required
-from casustafel.referrals import received, register, services
+from casustafel.referrals import received, received_services, register, services
 from casustafel.referrals.forms import ProgressForm, ReferralForm, SendForm
 from casustafel.referrals.pdf import render_package
 from casustafel.signals.common import get_signal_or_404
@@ -128,6 +128,7 @@ def send(referral_id):
             current_user, referral, store=current_app.extensions["casustafel_store"],
             keyring=current_app.extensions["casustafel_keyring"], render=render_package, today=dates.today(),
         )
+        received_services.record_provided(current_user, referral)
         db.session.commit()
     except StaleDataError:  # someone else sent it at the same moment: their package stays
         return _conflict(referral, "referral.sent")
