@@ -3,9 +3,10 @@ work. Never in production.
 
 Everything is made through the same services the pages use, and every optional field is
 filled somewhere (observed periods, organisations with KvK, several subjects and addresses,
-BAG ids, attachments, police information, a referral whose check 2B refused a category,
-meetings with items, decisions and actions, a question answered, a data-subject request), so
-each page of the product can be seen in its full state.
+BAG ids, attachments, received information (police, Bibob) with an exception waiting, a
+referral whose check 2B refused a category, meetings with items, decisions and actions, a
+question answered, a data-subject request), so each page of the product can be seen in its
+full state.
 """
 
 import io
@@ -28,8 +29,8 @@ from casustafel.models.roles import ROLE_LABELS, Role
 from casustafel.privacy.decisions import decide_privacy_check
 from casustafel.privacy.services import open_check, request_privacy_check
 from casustafel.referrals.pdf import render_package
+from casustafel.referrals.received_services import add_received_information, request_exception
 from casustafel.referrals.services import (
-    add_police_information,
     create_referral,
     privacy_check,
     send_referral,
@@ -192,9 +193,21 @@ def _world(users: dict) -> None:
                            Upload("kassabon belastingen.pdf", "application/pdf", DEMO_PDF)])
     db.session.flush()
     weigh_to_sources(coordinator, officer, hemp)
-    add_police_information(coordinator, hemp, received_on=today - timedelta(days=10),
-                           content="Bij de politie is het pand bekend van een melding over stroomdiefstal in 2024.",
-                           police_reference="PL0900-2024123456")
+    police = add_received_information(
+        coordinator, hemp, ground="wpg_16_1_c", received_on=today - timedelta(days=10),
+        content="Bij de politie is het pand bekend van een melding over stroomdiefstal in 2024.",
+        provider_reference="PL0900-2024123456",
+        conditions="Alleen voor de beoordeling van een maatregel van de burgemeester; niet verder verstrekken.",
+        recipients="Burgemeester en de regisseur ondermijning",
+    )
+    add_received_information(
+        coordinator, hemp, ground="bibob_28", received_on=today - timedelta(days=4),
+        content="Bureau Bibob: advies over de exploitant, mindere mate van gevaar.", provider_reference="BB-2026-0117",
+        recipients="Burgemeester (bestuursorgaan dat het advies vroeg)",
+    )
+    request_exception(coordinator, police, use="eigen_taak", referral=None,
+                      task="Motivering van een besluit tot sluiting op grond van art. 13b Opiumwet",
+                      reasoning="Het besluit moet de feiten noemen waarop de burgemeester zich baseert.")
 
     # 2. Same address, an organisation with a KvK number; urgent, the reporter stays unnamed.
     build_signal(colleague, SignalInput(

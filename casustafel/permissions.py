@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from casustafel.audit_log import record_denial
 from casustafel.extensions import db
-from casustafel.models import PrivacyCheck
+from casustafel.models import ExceptionStatus, PrivacyCheck
 from casustafel.models.roles import Role
 from casustafel.settings import get_setting
 
@@ -276,4 +276,20 @@ def can_use_break_glass(user, grant, now) -> bool:
         and grant.ended_at is None
         and grant.expires_at > now
         and grant.signal_id is not None
+    )
+
+
+# --- restricted received information (models/received.py) -----------------------------------
+
+
+def can_decide_received_exception(user, exception) -> bool:
+    """A privacy officer decides an asked exception; never the one who asked it (four eyes)."""
+    return (user.is_authenticated and user.has_role(Role.PRIVACY_OFFICER)
+            and exception.status == ExceptionStatus.AANGEVRAAGD and exception.requested_by_id != user.id)
+
+
+def can_open_received_exception(user, exception) -> bool:
+    """An open exception for a privacy officer who may decide it; a decided one for who decided it."""
+    return can_decide_received_exception(user, exception) or (
+        user.is_authenticated and user.has_role(Role.PRIVACY_OFFICER) and exception.decided_by_id == user.id
     )

@@ -18,6 +18,7 @@ from casustafel.extensions import db
 from casustafel.models import AgendaItem, AuditEvent, BreakGlass, Meeting, Partner, RetentionRun
 from casustafel.permissions import ANY_ROLE_ENDPOINTS, PUBLIC_ENDPOINTS
 from casustafel.privacy.services import request_privacy_check
+from casustafel.referrals import received_services as received
 from casustafel.referrals.services import create_referral
 from casustafel.subject_requests import services as subject_requests
 from casustafel.web import CSP
@@ -149,7 +150,13 @@ TABLE = {
     "referrals.register": ("GET", "/verstrekkingen/", only(200, "coordinator")),
     "referrals.export": ("GET", "/verstrekkingen/export.csv", only(200, "coordinator")),
     "referrals.new": ("GET", "/verstrekkingen/nieuw/{signal}", only(200, "coordinator")),
-    "referrals.police_new": ("GET", "/verstrekkingen/politie-informatie/{signal}", only(200, "coordinator")),
+    "referrals.received_new": ("GET", "/verstrekkingen/ontvangen-informatie/{signal}", only(200, "coordinator")),
+    "referrals.exception_new": ("GET", "/verstrekkingen/ontvangen-informatie/{received}/uitzondering",
+                                only(200, "coordinator")),
+    "referrals.exceptions": ("GET", "/verstrekkingen/uitzonderingen", only(200, "privacy_officer")),
+    # {received_exception} was asked by nobody in particular, so every privacy officer may decide it.
+    "referrals.exception": ("GET", "/verstrekkingen/uitzonderingen/{received_exception}",
+                            only(200, "privacy_officer")),
     "referrals.detail": ("GET", "/verstrekkingen/{referral}", only(200, "coordinator")),
     "referrals.send": ("POST", "/verstrekkingen/{referral}/versturen", only(302, "coordinator")),
     # A concept referral has no package yet; a progress update on a concept shows a message.
@@ -219,7 +226,7 @@ TABLE = {
 
 # Placeholders that need a signal of the target; each gets its value in placeholders().
 NEEDS_SIGNAL = ("{signal}", "{action}", "{privacy_check}", "{meeting}", "{referral}", "{signal_reference}",
-                "{anomaly_key}", "{grant}", "{subject_request}", "{bibob}")
+                "{anomaly_key}", "{grant}", "{subject_request}", "{bibob}", "{received}", "{received_exception}")
 
 
 def placeholders(url, *, signal, target) -> dict:
@@ -232,6 +239,13 @@ def placeholders(url, *, signal, target) -> dict:
             None, signal, partner=db.session.get(Partner, 1), purpose="Doel", legal_ground="wgs_riec",
             legal_ground_note=None, data_categories=["beschrijving"], channel="brief", feedback_due=None,
         ).id
+    if "{received}" in url or "{received_exception}" in url:
+        item = received.add_received_information(None, signal, ground="wpg_19", received_on=date.today(),
+                                                 content="Informatie van de politie")
+        values["received"] = item.id
+        if "{received_exception}" in url:
+            values["received_exception"] = received.request_exception(
+                None, item, use="eigen_taak", referral=None, task="Taak", reasoning="Onderbouwing").id
     if "{meeting}" in url:
         meeting = Meeting(held_at=datetime(2030, 3, 5, 10), kind="regulier", agenda_cutoff=date(2030, 3, 1))
         meeting.items.append(AgendaItem(signal_id=signal.id, position=1))

@@ -14,8 +14,16 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from casustafel.extensions import db
-from casustafel.models import AuditEvent, Notification, Partner, PoliceInformation, PrivacyCheck, Referral, UserSession
-from casustafel.referrals import services
+from casustafel.models import (
+    AuditEvent,
+    Notification,
+    Partner,
+    PrivacyCheck,
+    ReceivedInformation,
+    Referral,
+    UserSession,
+)
+from casustafel.referrals import received_services, services
 from tests.helpers.legal_grounds import RIEC_GROUND_TEXT
 from tests.helpers.powers import power_ids
 from tests.helpers.referrals import (
@@ -333,7 +341,7 @@ def test_only_the_coordinator_reaches_referrals(app, scene, make_user, role):
     client = client_for(app, make_user(role))
     for url in ("/verstrekkingen/", f"/verstrekkingen/{referral.id}", f"/verstrekkingen/{referral.id}/pakket.pdf",
                 f"/verstrekkingen/nieuw/{scene[2].id}", "/verstrekkingen/export.csv",
-                f"/verstrekkingen/politie-informatie/{scene[2].id}"):
+                f"/verstrekkingen/ontvangen-informatie/{scene[2].id}"):
         assert client.get(url).status_code == 403, url
     assert post(client, f"/verstrekkingen/{referral.id}/voortgang", {"status": "afgerond"}).status_code == 403
     assert not events("referral.package_downloaded")
@@ -456,10 +464,11 @@ def test_the_admin_adds_deactivates_and_marks_partners_internal(app, make_user):
                 from_url="/beheer/verstrekkingspartners").status_code == 404
 
 
-def test_police_information_model_is_untouched_by_a_referral(app, scene):
-    """Sending leaves police information where it is (it is deleted only at closing)."""
+def test_received_information_is_untouched_by_a_referral(app, scene):
+    """Sending leaves received information where it is (it is deleted only at closing)."""
     coordinator, _, signal = scene
-    services.add_police_information(coordinator, signal, received_on=date.today(), content="x", police_reference=None)
+    received_services.add_received_information(coordinator, signal, ground="wpg_19", received_on=date.today(),
+                                               content="x")
     db.session.commit()
     sent_referral(app, scene)
-    assert db.session.scalar(select(PoliceInformation.id)) is not None
+    assert db.session.scalar(select(ReceivedInformation.id)) is not None

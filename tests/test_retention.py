@@ -29,10 +29,11 @@ from casustafel.models import (
     Meeting,
     MonitoringPeriod,
     OpenJustification,
-    PoliceInformation,
     PrivacyCheck,
     PrivacyCheckRegister,
     ProcessingRestriction,
+    ReceivedInformation,
+    ReceivedInformationException,
     Referral,
     RetentionRun,
     Signal,
@@ -188,8 +189,16 @@ def full_signal(app, make_signal, make_user):
     referral.package_wrapped_key, referral.package_digest = stored.wrapped_key, stored.digest
     referral.package_sha256, referral.package_size = "0" * 64, stored.size
     check.referral_id = referral.id
-    police = PoliceInformation(signal_id=signal.id, received_on=date(2028, 11, 1))
-    police.content, police.police_reference = f"{MARK} politie", f"{MARK} pv"
+    police = ReceivedInformation(signal_id=signal.id, source="politie", ground="wpg_20", received_on=date(2028, 11, 1))
+    police.content, police.provider_reference = f"{MARK} politie", f"{MARK} pv"
+    police.conditions, police.recipients = f"{MARK} voorwaarden", f"{MARK} ontvangers"
+    bibob_received = ReceivedInformation(signal_id=signal.id, source="bibob", ground="bibob_28",
+                                         received_on=date(2028, 11, 2), delete_on_close=False)
+    bibob_received.content = f"{MARK} bibob ontvangen"
+    exception = ReceivedInformationException(information_id=police.id, signal_id=signal.id, use="verstrekking",
+                                             referral_id=referral.id, status="goedgekeurd")
+    exception.task, exception.reasoning = f"{MARK} taak", f"{MARK} onderbouwing"
+    exception.decision_reasoning = f"{MARK} besluit"
     grant = BreakGlass(user_id=coordinator.id, role="coordinator", signal_id=signal.id,
                        signal_reference=signal.reference, expires_at=LONG_AGO)
     grant.reason = f"{MARK} noodtoegang"
@@ -208,7 +217,10 @@ def full_signal(app, make_signal, make_user):
     deferral.reason = f"{MARK} uitstel"
     restriction = ProcessingRestriction(signal_id=signal.id, lifted_at=LONG_AGO)
     restriction.reason, restriction.lift_reason = f"{MARK} beperking", f"{MARK} opgeheven"
-    db.session.add_all([action, police, grant, plan, extension, bibob, link, kept_open, deferral, restriction])
+    db.session.add_all([action, police, bibob_received, grant, plan, extension, bibob, link, kept_open, deferral,
+                        restriction])
+    db.session.flush()
+    db.session.add(exception)
     db.session.commit()
     return signal, referral
 
@@ -290,7 +302,7 @@ def test_the_tombstone_keeps_the_statistics_and_the_records_are_written(app, mak
         reference, 1, "meldpunt", "afgesloten", "besproken_geen_actie")
     assert tomb.received_at == received and tomb.closed_at == LONG_AGO and tomb.destroyed_at == NOW
     assert tomb.description is None and tomb.reporter_id is None
-    for model in (Subject, Location, InformationRequest, PoliceInformation):
+    for model in (Subject, Location, InformationRequest, ReceivedInformation, ReceivedInformationException):
         assert db.session.scalars(select(model).where(model.signal_id == signal_id)).all() == []
     assert tomb.attachments == []
     # The referral record stays for its own 5 years: partner, date, ground, categories, no content.

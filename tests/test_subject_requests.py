@@ -17,8 +17,8 @@ from casustafel.extensions import db
 from casustafel.models import (
     AuditEvent,
     Partner,
-    PoliceInformation,
     PrivacyCheck,
+    ReceivedInformation,
     Referral,
     Signal,
     Subject,
@@ -391,10 +391,11 @@ def answered(client, officer, make_user, make_signal):
     signal.subjects.append(neighbour)
     neighbour.name, neighbour.birth_date = "Piet OTHERMARK Puk", "1975-05-05"
     linking.index_subject(neighbour)
-    police = PoliceInformation(signal_id=signal.id, received_on=date(2026, 2, 1))
-    police.content = "Politie POLICEMARK informatie"
-    police.police_reference = "PL-POLREFMARK"
-    db.session.add(police)
+    for source, ground in (("politie", "wpg_16_1_c"), ("om", "wjsg"), ("riec", "wgs"), ("bibob", "bibob_28")):
+        received = ReceivedInformation(signal_id=signal.id, source=source, ground=ground, received_on=date(2026, 2, 1))
+        received.content = f"{source} POLICEMARK informatie"
+        received.provider_reference, received.conditions = "PL-POLREFMARK", "Voorwaarde CONDMARK"
+        db.session.add(received)
     record(reporter, "signal.submitted", signal, purpose="melding", role="reporter")
     db.session.commit()
     send_to_riec(make_user("coordinator"), officer, signal)
@@ -412,7 +413,7 @@ def decide_and_export(client, request, restriction, ground=""):
     return pdf_text(response.data)
 
 
-NEVER = ("REPORTERMARK", "POLICEMARK", "POLREFMARK", "Politie POLICEMARK", "DESCRMARK", "OTHERMARK", "NOTEMARK",
+NEVER = ("REPORTERMARK", "POLICEMARK", "POLREFMARK", "CONDMARK", "DESCRMARK", "OTHERMARK", "NOTEMARK",
          "STAFFMARK", "PURPOSEMARK")
 
 

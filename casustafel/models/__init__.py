@@ -46,11 +46,18 @@ from casustafel.models.privacy import (
     SubjectRequestSignal,
     SubjectRequestStatus,
 )
+from casustafel.models.received import (
+    GROUNDS,
+    ExceptionStatus,
+    ExceptionUse,
+    ReceivedInformation,
+    ReceivedInformationException,
+    ReceivedSource,
+)
 from casustafel.models.referral import (
     REFERRAL_CHANNELS,
     REFERRAL_STATUSES,
     Partner,
-    PoliceInformation,
     Referral,
     ReferralStatus,
 )
@@ -106,6 +113,7 @@ __all__ = [
     "CONTROLLERS",
     "DECISIONS",
     "FEEDBACK_MESSAGES",
+    "GROUNDS",
     "INDICATOR_GROUPS",
     "INFORMING_OUTCOMES",
     "LEGAL_HOLD_REASONS",
@@ -152,6 +160,8 @@ __all__ = [
     "CheckStatus",
     "Department",
     "DestructionRecord",
+    "ExceptionStatus",
+    "ExceptionUse",
     "Feedback",
     "Indicator",
     "InformationRequest",
@@ -170,12 +180,14 @@ __all__ = [
     "OpenJustification",
     "Partner",
     "Phenomenon",
-    "PoliceInformation",
     "Power",
     "PrivacyCheck",
     "PrivacyCheckRegister",
     "ProcessingActivity",
     "ProcessingRestriction",
+    "ReceivedInformation",
+    "ReceivedInformationException",
+    "ReceivedSource",
     "RecipientNotification",
     "ReferenceCounter",
     "Referral",
@@ -202,5 +214,5 @@ __all__ = [
 ]
 
 # The vocabularies templates compare with (web.init_app makes them template globals).
-VOCABULARIES = (ActionStatus, CheckStatus, InformingOutcome, MeetingStatus, NotificationMethod, ObjectionOutcome,
-                ReferralStatus, SignalStatus, SubjectRequestStatus)
+VOCABULARIES = (ActionStatus, CheckStatus, ExceptionStatus, ExceptionUse, InformingOutcome, MeetingStatus,
+                NotificationMethod, ObjectionOutcome, ReferralStatus, SignalStatus, SubjectRequestStatus)

@@ -43,6 +43,8 @@ ACTION_ACTIVITIES = {
     "signal.monitoring_reminded": AANPAK,
     "signal.long_open_reminded": BEWAREN_VERNIETIGEN,
     "signal.open_justified": BEWAREN_VERNIETIGEN,
+    "received_information.provided": VERSTREKKING,
+    "received_information.deleted": BEWAREN_VERNIETIGEN,
 }
 OBJECT_ACTIVITIES = {
     # The model protocol's steps.
@@ -51,7 +53,7 @@ OBJECT_ACTIVITIES = {
     "feedback": SIGNAALANALYSE,
     "assessment": SIGNAALANALYSE,
     "source_query": BRONNENONDERZOEK,
-    "police_information": BRONNENONDERZOEK,
+    "received_information": BRONNENONDERZOEK,
     "privacy_check": BRONNENONDERZOEK,
     "meeting": CASUSOVERLEG,
     "agenda_item": CASUSOVERLEG,

@@ -1,9 +1,9 @@
-"""Referrals (verstrekkingen) to partners, and information received from the police.
+"""Referrals (verstrekkingen) to partners.
 
 A referral records to whom, what, on which legal ground (its text as the list read then),
 approved by which privacy check 2B, and what came back. Its package (PDF) lies encrypted in
-the attachment store with its SHA-256. Police information is marked as such: it never goes
-into a package and is deleted when the case closes.
+the attachment store with its SHA-256. Information the municipality received lives in
+models/received.py.
 """
 
 import uuid
@@ -143,20 +143,3 @@ class Referral(db.Model):
         if self.sent_categories is None:
             return []
         return [code for code in self.data_categories or [] if code not in self.sent_categories]
-
-
-class PoliceInformation(db.Model):
-    """Information received from the police: never passed on, deleted when the case closes."""
-
-    __tablename__ = "police_information"
-
-    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_uuid)
-    signal_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("signal.id", ondelete="CASCADE"), index=True)
-    received_on: Mapped[date] = mapped_column(Date)
-    content_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
-    police_reference_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
-    recorded_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("user_account.id"))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-
-    content = Encrypted()
-    police_reference = Encrypted()

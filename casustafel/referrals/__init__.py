@@ -1,1 +1,1 @@
-"""Referrals (verstrekkingen) to partners, the register of disclosures, police information."""
+"""Referrals (verstrekkingen) to partners, the register of disclosures, restricted received information."""

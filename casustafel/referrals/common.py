@@ -3,7 +3,7 @@ the privacy check page (registered app-wide by the factory)."""
 
 from casustafel.extensions import db
 from casustafel.models import SHAREABLE_FIELDS, Referral
-from casustafel.referrals import services
+from casustafel.referrals import received_services, services
 
 
 def template_helpers():
@@ -14,7 +14,10 @@ def template_helpers():
 
     return {
         "referrals_of": services.referrals_of,
-        "police_information_of": services.police_information_of,
+        "received_information_of": received_services.received_information_of,
+        "received_exceptions_of": received_services.exceptions_of,
+        "pending_received_exceptions": received_services.count_pending_exceptions,
+        "received_for_referral": received_services.approved_for_referral,
         "referral_of_check": referral_of_check,
         "shareable_fields": SHAREABLE_FIELDS,
     }

@@ -5,8 +5,26 @@ from wtforms import BooleanField, SelectField, SelectMultipleField, StringField,
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
-from casustafel.forms import AnyValue, DateField, FilterForm, Form, not_in_future, not_in_past, strip_text
-from casustafel.models import OTHER_GROUND, REFERRAL_CHANNELS, REFERRAL_STATUSES, SHAREABLE_FIELDS
+from casustafel.forms import (
+    AnyValue,
+    DateField,
+    FilterForm,
+    Form,
+    not_in_future,
+    not_in_past,
+    required_radio,
+    strip_text,
+)
+from casustafel.models import (
+    GROUNDS,
+    OTHER_GROUND,
+    REFERRAL_CHANNELS,
+    REFERRAL_STATUSES,
+    SHAREABLE_FIELDS,
+    ExceptionUse,
+    ReceivedSource,
+)
+from casustafel.models.received import UNKNOWN_GROUND, grounds_for
 from casustafel.referrals.services import NEED_GROUND_NOTE, NO_LEGAL_GROUND, active_legal_grounds
 from casustafel.web.locking import VersionedForm
 
@@ -100,14 +118,52 @@ class RegisterFilterForm(FilterForm):
             raise ValidationError("De einddatum ligt voor de begindatum.")
 
 
-class PoliceInformationForm(Form):
+TEXT_SHORT = 2000
+
+
+def _optional_text(label: str, max_length: int = TEXT_SHORT) -> TextAreaField:
+    return TextAreaField(label, filters=[strip_text], validators=[
+        Optional(), Length(max=max_length, message=f"Gebruik hooguit {max_length} tekens.")])
+
+
+def _required_text(label: str, message: str, max_length: int = TEXT_MAX) -> TextAreaField:
+    return TextAreaField(label, filters=[strip_text], validators=[
+        DataRequired(message), Length(max=max_length, message=f"Gebruik hooguit {max_length} tekens.")])
+
+
+class ReceivedInformationForm(Form):
+    ground = SelectField(
+        "Bron en grondslag",
+        choices=[SelectChoice("", "— kies de bron en de grondslag —")]
+        + [SelectChoice(code, label, optgroup=source.label)
+           for source in ReceivedSource for code, label in grounds_for(source).items()],
+        validators=[InputRequired("Kies de bron en de grondslag waaronder de informatie is ontvangen.")],
+        validate_choice=False,
+    )
     received_on = DateField("Ontvangen op", validators=[InputRequired("Vul een geldige datum in."), not_in_future])
-    police_reference = StringField(
-        "Kenmerk van de politie", filters=[strip_text],
+    provider_reference = StringField(
+        "Kenmerk van de verstrekker", filters=[strip_text],
         validators=[Optional(), Length(max=200, message="Gebruik hooguit 200 tekens.")],
     )
-    content = TextAreaField(
-        "Ontvangen informatie", filters=[strip_text],
-        validators=[DataRequired("Vul de ontvangen informatie in."),
-                    Length(max=TEXT_MAX, message=f"Gebruik hooguit {TEXT_MAX} tekens.")],
-    )
+    content = _required_text("Ontvangen informatie", "Vul de ontvangen informatie in.")
+    conditions = _optional_text("Voorwaarden van de verstrekker")
+    recipients = _optional_text("Wie de informatie mag ontvangen (volgens de verstrekker)")
+
+    def validate_ground(self, field):
+        if field.data and (field.data not in GROUNDS or field.data == UNKNOWN_GROUND):
+            raise ValidationError("Kies de bron en de grondslag uit de lijst.")
+
+
+class ExceptionRequestForm(Form):
+    use = required_radio("Waarvoor is de informatie nodig?", [SelectChoice(u.value, u.label) for u in ExceptionUse],
+                         "Kies waarvoor de informatie nodig is.")
+    referral_id = SelectField("Verstrekking", validators=[Optional()], validate_choice=False)
+    task = _required_text("Wettelijke taak waarvoor de informatie nodig is",
+                          "Noem de wettelijke taak waarvoor de informatie nodig is.", TEXT_SHORT)
+    reasoning = _required_text("Onderbouwing", "Onderbouw waarom de informatie voor die taak nodig is.")
+
+
+class ExceptionDecisionForm(Form):
+    approved = required_radio("Besluit", [SelectChoice("ja", "Goedgekeurd"), SelectChoice("nee", "Afgewezen")],
+                              "Kies goedgekeurd of afgewezen.")
+    reasoning = _required_text("Onderbouwing", "Vul de onderbouwing van het besluit in.")

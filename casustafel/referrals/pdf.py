@@ -2,17 +2,19 @@
 
 WeasyPrint fetches nothing: the template embeds its CSS and the URL fetcher refuses every
 URL, so no text in a signal can make the server load a resource. The template gets a
-`PackageView` that exposes only the allowed categories: never the reporter, never police
-information.
+`PackageView` that exposes only the allowed categories: never the reporter, and received
+information only where an approved exception names this referral (never Bibob information).
 """
 
 from dataclasses import dataclass
+from datetime import date
 
 from sqlalchemy import select
 
 from casustafel import dates
 from casustafel.extensions import db
 from casustafel.models import SHAREABLE_FIELDS, SourceQuery
+from casustafel.referrals.received_services import approved_for_referral
 from casustafel.web.pdf import render_pdf
 
 
@@ -27,6 +29,17 @@ class SubjectLine:
 
 
 @dataclass(frozen=True)
+class ReceivedLine:
+    """Received information an approved exception lets into this package, with its conditions."""
+
+    source: str
+    ground: str
+    received_on: date
+    content: str
+    conditions: str | None
+
+
+@dataclass(frozen=True)
 class PackageView:
     """What a package may hold: plain values copied from the signal, per allowed category."""
 
@@ -38,6 +51,7 @@ class PackageView:
     subjects: tuple[SubjectLine, ...] = ()
     addresses: tuple[str, ...] = ()
     sources: tuple[tuple[str, bool], ...] = ()
+    received: tuple[ReceivedLine, ...] = ()
 
     @property
     def category_labels(self) -> list[str]:
@@ -74,6 +88,11 @@ def package_view(referral, categories) -> PackageView:
             select(SourceQuery).where(SourceQuery.signal_id == signal.id).order_by(SourceQuery.queried_at)
         )
         data["sources"] = tuple((q.register_label, q.hit) for q in queries)
+    data["received"] = tuple(
+        ReceivedLine(source=item.source_label, ground=item.ground_label, received_on=item.received_on,
+                     content=item.content, conditions=item.conditions)
+        for item in approved_for_referral(referral)
+    )
     return PackageView(**data)
 
 

@@ -1,15 +1,16 @@
-"""Referrals: creating, sending (the package), following up, reminding; police information.
+"""Referrals: creating, sending (the package), following up, reminding.
 
 Services take the actor explicitly and never commit. A package holds only the data categories
 that the coordinator chose and an approved privacy check 2B allowed: never the reporter,
-never information received from the police.
+never received information except a record an approved exception names for this referral
+(received_services.py).
 """
 
 import hashlib
 import io
 from datetime import date
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import func, or_, select, update
 
 from casustafel.audit_log import record
 from casustafel.dates import day_start_utc, utcnow
@@ -19,7 +20,6 @@ from casustafel.models import (
     SHAREABLE_FIELDS,
     LegalGround,
     Partner,
-    PoliceInformation,
     PrivacyCheck,
     Referral,
     User,
@@ -31,7 +31,7 @@ from casustafel.privacy.decisions import notify_privacy_officers
 from casustafel.privacy.services import request_privacy_check
 from casustafel.processing import refuse_if_restricted
 from casustafel.signals.weighing import decided_handover
-from casustafel.signals.workflow import HANDED_OVER, closed, may_hand_over, transition
+from casustafel.signals.workflow import HANDED_OVER, may_hand_over, transition
 
 INTERNAL_HANDOVER = ("Besloten is dat een afdeling de regie neemt: kies als ontvanger een afdeling van de gemeente "
                      "(een interne partner).")
@@ -248,45 +248,6 @@ def concepts_query(*, partner_id=None):
 
 def count(stmt) -> int:
     return db.session.scalar(select(func.count()).select_from(stmt.subquery()))
-
-
-# --- police information --------------------------------------------------------------------
-
-
-def police_information_of(signal) -> list[PoliceInformation]:
-    return list(db.session.scalars(
-        select(PoliceInformation).where(PoliceInformation.signal_id == signal.id)
-        .order_by(PoliceInformation.received_on, PoliceInformation.created_at)
-    ))
-
-
-def add_police_information(actor, signal, *, received_on: date, content: str,
-                           police_reference: str | None) -> PoliceInformation:
-    if signal.status == "afgesloten":
-        raise ReferralError("Deze melding is afgesloten: informatie van de politie wordt niet meer bewaard.")
-    item = PoliceInformation(signal_id=signal.id, received_on=received_on, recorded_by_id=getattr(actor, "id", None))
-    item.content = content
-    item.police_reference = police_reference or None
-    db.session.add(item)
-    db.session.flush()
-    record(actor, "police_information.recorded", item, purpose="casustafel")
-    return item
-
-
-@closed.connect
-def _delete_police_information_when_closed(signal, actor=None, **_) -> None:
-    delete_police_information(actor, signal)
-
-
-def delete_police_information(actor, signal) -> int:
-    """Delete the police information of a signal (at closing); log it once. Return the count."""
-    ids = list(db.session.scalars(select(PoliceInformation.id).where(PoliceInformation.signal_id == signal.id)))
-    if not ids:
-        return 0
-    db.session.execute(delete(PoliceInformation).where(PoliceInformation.id.in_(ids))
-                       .execution_options(synchronize_session="fetch"))
-    record(actor, "police_information.deleted", signal, purpose="bewaartermijn", reason_code="melding_afgesloten")
-    return len(ids)
 
 
 # --- reminders -----------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 """A referral's pages for the coordinator: new, detail, sending, the package, progress.
 
-The workspace of a signal lists its referrals and police information through the template
+The workspace of a signal lists its referrals and received information through the template
 helpers in referrals/common.py (registered by the factory), so the signals feature needs no
 import of this one.
 """
@@ -18,7 +18,7 @@ from casustafel.extensions import db
 from casustafel.models import SHAREABLE_FIELDS, Partner, Referral
 from casustafel.models.roles import Role
 from casustafel.permissions import role_required
-from casustafel.referrals import police, register, services
+from casustafel.referrals import received, received_services, register, services
 from casustafel.referrals.forms import ProgressForm, ReferralForm, SendForm
 from casustafel.referrals.pdf import render_package
 from casustafel.signals.common import get_signal_or_404
@@ -29,7 +29,7 @@ from casustafel.web.locking import conflict_message
 from casustafel.web.routes import register_routes
 
 bp = Blueprint("referrals", __name__, url_prefix="/verstrekkingen")
-register_routes(bp, police, register)
+register_routes(bp, received, register)
 
 
 def get_referral_or_404(referral_id: uuid.UUID) -> Referral:
@@ -129,6 +129,7 @@ def send(referral_id):
             current_user, referral, store=current_app.extensions["casustafel_store"],
             keyring=current_app.extensions["casustafel_keyring"], render=render_package, today=dates.today(),
         )
+        received_services.record_provided(current_user, referral)
         db.session.commit()
     except StaleDataError:  # someone else sent it at the same moment: their package stays
         return _conflict(referral, "referral.sent")

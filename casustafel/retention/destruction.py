@@ -36,10 +36,11 @@ from casustafel.models import (
     Meeting,
     MonitoringPeriod,
     OpenJustification,
-    PoliceInformation,
     PrivacyCheck,
     PrivacyCheckRegister,
     ProcessingRestriction,
+    ReceivedInformation,
+    ReceivedInformationException,
     Referral,
     RetentionRun,
     Signal,
@@ -86,8 +87,10 @@ def destroy_signals(ids: list, now: datetime, record_cutoff: date) -> dict:
     for referral_id in packages:
         store.delete(referral_id)
     # Bibob records and case-system links go whole: nothing in them is needed for the figures.
-    for model in (InformingDecision, Attachment, Subject, Location, InformationRequest, Feedback, PoliceInformation,
-                  BibobRecord, CaseSystemLink, OpenJustification):
+    # Received information goes whole, with its exceptions (their task and reasoning), before
+    # the referrals an exception may name.
+    for model in (InformingDecision, Attachment, Subject, Location, InformationRequest, Feedback,
+                  ReceivedInformationException, ReceivedInformation, BibobRecord, CaseSystemLink, OpenJustification):
         counts[model.__tablename__] = db.session.execute(
             delete(model).where(model.signal_id.in_(ids)), execution_options={"synchronize_session": False}
         ).rowcount
@@ -132,6 +135,8 @@ def _delete_referrals(id_select) -> int:
     if not ids:
         return 0
     db.session.execute(update(PrivacyCheck).where(PrivacyCheck.referral_id.in_(ids)).values(referral_id=None),
+                       execution_options={"synchronize_session": False})
+    db.session.execute(delete(ReceivedInformationException).where(ReceivedInformationException.referral_id.in_(ids)),
                        execution_options={"synchronize_session": False})
     return db.session.execute(delete(Referral).where(Referral.id.in_(ids)),
                               execution_options={"synchronize_session": False}).rowcount

@@ -134,10 +134,11 @@ MINIMUM = {
         "main.home", "auth.account", "signals.new", "signals.inbox", "signals.detail", "signals.register",
         "meetings.index", "meetings.new", "meetings.detail", "meetings.item", "meetings.edit",
         "actions.index", "actions.detail", "actions.new", "referrals.register", "referrals.detail",
-        "referrals.new", "referrals.police_new", "reports.index",
+        "referrals.new", "referrals.received_new", "referrals.exception_new", "reports.index",
     },
     "privacy@casustafel.test": {
-        "main.home", "auth.account", "privacy.checks", "privacy.check", "audit.log", "retention.index",
+        "main.home", "auth.account", "privacy.checks", "privacy.check", "referrals.exceptions", "referrals.exception",
+        "audit.log", "retention.index",
         "retention.run", "subject_requests.index", "subject_requests.new", "subject_requests.detail",
         "privacy.activities", "privacy.activity",
     },
