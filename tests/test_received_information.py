@@ -81,7 +81,7 @@ def package_text(app, referral) -> str:
 
 def second_referral(coordinator, signal) -> Referral:
     partner = db.session.scalar(select(Partner).where(Partner.name == "Politie"))
-    referral = create_referral(coordinator, signal, partner=partner, purpose="Aangifte", legal_ground="wpg_aangifte",
+    referral = create_referral(coordinator, signal, partner=partner, purpose="Aangifte", legal_ground="avg_aangifte",
                                legal_ground_note=None, data_categories=["beschrijving"], channel="brief",
                                feedback_due=None)
     db.session.commit()
