@@ -171,7 +171,7 @@ def _world(users: dict) -> None:
         indicator_ids=_indicators("kenmerken", "lokale_verankering", "signalering", each=3),
         indicator_explanation="Afgeplakte ramen, geur, veel wisselend bezoek en contante betalingen.",
         observed_from=today - timedelta(days=40), observed_until=today - timedelta(days=3),
-        urgent=False, reporter_unnamed=False, reporter_phone="06 12345678",
+        urgent=False, reporter_phone="06 12345678",
         subjects=[
             SubjectInput(kind="persoon", role="vermoedelijk_betrokkene", name="Kees de Boer",
                          birth_date=date(1979, 5, 14), street="Voorbeeldstraat", house_number="12",
@@ -194,12 +194,12 @@ def _world(users: dict) -> None:
                            content="Bij de politie is het pand bekend van een melding over stroomdiefstal in 2024.",
                            police_reference="PL0900-2024123456")
 
-    # 2. Same address, an organisation with a KvK number; urgent, the reporter stays unnamed.
+    # 2. Same address, an organisation with a KvK number; urgent.
     build_signal(colleague, SignalInput(
         description="Op één adres staan volgens de balie veertien personen en drie bedrijven ingeschreven. "
                     "Het pand is een eengezinswoning.",
         phenomenon_id=_phenomenon("Woon- en adresfraude, overbewoning"),
-        indicator_ids=_indicators("signalering", each=1), urgent=True, reporter_unnamed=True,
+        indicator_ids=_indicators("signalering", each=1), urgent=True,
         observed_from=today - timedelta(days=2),
         subjects=[SubjectInput(kind="organisatie", role="eigenaar", name="Vastgoed Voorbeeld B.V.",
                                kvk_number="12345678", postcode="3511 AB", house_number="12",

@@ -56,11 +56,13 @@ from casustafel.models.signal import (
     CHANNELS,
     FEEDBACK_MESSAGES,
     LEGAL_HOLD_REASONS,
+    STANDARD_FEEDBACK,
     STATUSES,
     SUBJECT_KINDS,
     SUBJECT_ROLES,
     Attachment,
     Feedback,
+    FeedbackLevel,
     InformationRequest,
     Location,
     Notification,
@@ -90,6 +92,8 @@ __all__ = [
     "CONFIGURABLE_KINDS",
     "DECISIONS",
     "FEEDBACK_MESSAGES",
+    "STANDARD_FEEDBACK",
+    "FeedbackLevel",
     "INDICATOR_GROUPS",
     "LEGAL_GROUNDS",
     "LEGAL_HOLD_REASONS",
@@ -167,4 +171,5 @@ __all__ = [
 ]
 
 # The vocabularies templates compare with (web.init_app makes them template globals).
-VOCABULARIES = (ActionStatus, CheckStatus, MeetingStatus, ReferralStatus, SignalStatus, SubjectRequestStatus)
+VOCABULARIES = (ActionStatus, CheckStatus, FeedbackLevel, MeetingStatus, ReferralStatus, SignalStatus,
+               SubjectRequestStatus)

@@ -3,7 +3,9 @@
 WeasyPrint fetches nothing: the template embeds its CSS and the URL fetcher refuses every
 URL, so no text in a signal can make the server load a resource. The template gets a
 `PackageView` that exposes only the allowed categories: never the reporter, never police
-information.
+information. While the setting reporter_summary_required is on, the description category holds
+the coordinator's anonymised summary, never the reporter's own words (sending is refused until
+the summary exists: referrals.services.summary_missing).
 """
 
 from dataclasses import dataclass
@@ -13,6 +15,7 @@ from sqlalchemy import select
 from casustafel import dates
 from casustafel.extensions import db
 from casustafel.models import SHAREABLE_FIELDS, SourceQuery
+from casustafel.settings import reporter_summary_required
 from casustafel.web.pdf import render_pdf
 
 
@@ -35,6 +38,7 @@ class PackageView:
     phenomenon: str | None = None
     indicators: tuple[str, ...] = ()
     description: str | None = None
+    summary_only: bool = False
     subjects: tuple[SubjectLine, ...] = ()
     addresses: tuple[str, ...] = ()
     sources: tuple[tuple[str, bool], ...] = ()
@@ -52,7 +56,8 @@ def package_view(referral, categories) -> PackageView:
         data["phenomenon"] = signal.phenomenon.full_name if signal.phenomenon else None
         data["indicators"] = tuple(f"{i.group_label}: {i.label}" for i in signal.indicators)
     if "beschrijving" in shown:
-        data["description"] = signal.description
+        data["summary_only"] = reporter_summary_required()
+        data["description"] = signal.summary if data["summary_only"] else signal.description
     if shown & {"betrokkenen", "geboortedata", "kvk"}:
         data["subjects"] = tuple(
             SubjectLine(

@@ -105,7 +105,6 @@ class SignalInput:
     observed_from: date | None = None
     observed_until: date | None = None
     urgent: bool = False
-    reporter_unnamed: bool = False
     reporter_phone: str | None = None
     subjects: list[SubjectInput] = field(default_factory=list)
     locations: list[LocationInput] = field(default_factory=list)
@@ -133,7 +132,6 @@ def build_signal(actor: User, data: SignalInput, channel: str = "meldpunt", stor
     signal.indicator_explanation = data.indicator_explanation
     signal.observed_from = data.observed_from
     signal.observed_until = data.observed_until
-    signal.reporter_unnamed = bool(data.reporter_unnamed)
     signal.reporter_phone = data.reporter_phone
     if channel == "meldpunt" or channel == "eigen_waarneming":
         signal.reporter_id = actor.id
@@ -234,6 +232,14 @@ def ask_question(actor, signal: Signal, text: str) -> InformationRequest:
     send_feedback(actor, signal, "aanvullende_vraag")
     record(actor, "signal.question_asked", question, purpose="casustafel")
     return question
+
+
+def record_summary(actor, signal: Signal, text: str) -> None:
+    """Store the coordinator's anonymised summary: what members and packages get instead of the
+    reporter's own words (setting reporter_summary_required). Logged without its text."""
+    signal.summary = text
+    signal.summary_recorded_at = utcnow()
+    record(actor, "signal.summary_recorded", signal, purpose="casustafel")
 
 
 def set_legal_hold(actor, signal: Signal, reason_code: str) -> None:

@@ -13,6 +13,7 @@ from casustafel.extensions import db
 from casustafel.forms import row_number
 from casustafel.models import Indicator, Phenomenon, Signal
 from casustafel.models.roles import Role
+from casustafel.settings import reporter_summary_required
 from casustafel.permissions import can_view_own_signal, role_required
 from casustafel.signals import assessments, attachments, inbox, plan, services, weighing_report, workspace
 from casustafel.signals.forms import MAX_ROWS, AnswerForm, RegisterSignalForm, SignalForm
@@ -97,7 +98,7 @@ def submit_form(form, channel: str, template: str):
     """Shared by the meldpunt and the coordinator's registration: validate, store, confirm."""
     fill_choices(form)
     if request.method == "POST" and handle_row_buttons(form):
-        return render_template(template, form=form, upload_problems=[], lost_files=_file_names())
+        return render_template(template, form=form, summary_required=reporter_summary_required(), upload_problems=[], lost_files=_file_names())
     if form.validate_on_submit():
         uploads, problems = check_uploads(request.files.getlist(form.attachments.name))
         if not problems:
@@ -118,13 +119,13 @@ def submit_form(form, channel: str, template: str):
                 current_app.logger.critical("ALERT disk full while storing an attachment (request %s)",
                                             g.get("request_id"))
                 form.attachments.errors = [*form.attachments.errors, DISK_FULL_MESSAGE]
-                return render_template(template, form=form, upload_problems=[], lost_files=_file_names()), 503
+                return render_template(template, form=form, summary_required=reporter_summary_required(), upload_problems=[], lost_files=_file_names()), 503
             flash("Uw melding is verstuurd." if channel == "meldpunt" else "De melding is geregistreerd.", "success")
             return redirect(url_for("signals.confirmation", signal_id=signal.id))
         form.attachments.errors = [*form.attachments.errors, *problems]
     elif request.method == "POST":
         record(current_user, "signal.submit_refused", object_type="signal", result="failed", purpose="melding")
-    return render_logged(template, form=form, upload_problems=[], lost_files=_file_names())
+    return render_logged(template, form=form, summary_required=reporter_summary_required(), upload_problems=[], lost_files=_file_names())
 
 
 def _file_names() -> list[str]:

@@ -23,6 +23,7 @@ from casustafel.models import (
 )
 from casustafel.models.roles import Role
 from casustafel.permissions import role_required
+from casustafel.settings import reporter_summary_required
 from casustafel.signals import services
 from casustafel.signals.common import get_signal_or_404, waiting_since, waits_too_long
 from casustafel.signals.linked import find_linked, record_linked_viewed
@@ -34,7 +35,7 @@ from casustafel.signals.workflow import (
     TransitionError,
     transition,
 )
-from casustafel.signals.workspace_forms import FeedbackForm, LegalHoldForm, QuestionForm, StatusForm
+from casustafel.signals.workspace_forms import FeedbackForm, LegalHoldForm, QuestionForm, StatusForm, SummaryForm
 from casustafel.web import locking
 from casustafel.web.routes import Routes
 
@@ -60,6 +61,7 @@ def render_workspace(signal: Signal, code: int = 200, conflict: str | None = Non
         "hold_form": LegalHoldForm(signal, formdata=None),
         "question_form": QuestionForm(signal, formdata=None),
         "feedback_form": FeedbackForm(signal, formdata=None),
+        "summary_form": SummaryForm(signal, formdata=None),
         **forms,
     }
     events = db.session.scalars(
@@ -75,7 +77,8 @@ def render_workspace(signal: Signal, code: int = 200, conflict: str | None = Non
         "signals/detail.html", signal=signal, events=events, linked=linked, conflict=conflict, actions=actions,
         today=dates.today(),
         reason_labels=REASON_LABELS, legal_hold_reasons=LEGAL_HOLD_REASONS, statuses=STATUSES,
-        waits_too_long=waits_too_long(signal, waiting_since()), **forms,
+        waits_too_long=waits_too_long(signal, waiting_since()), reporter_summary_required=reporter_summary_required(),
+        **forms,
     )
     # Logged after rendering (nothing is reloaded after the commit); the page leaves only
     # once the events are stored.
@@ -166,6 +169,21 @@ def ask(signal_id):
             flash("Uw vraag is naar de melder gestuurd. De melding wacht op het antwoord.", "success")
             return redirect(url_for("signals.detail", signal_id=signal.id))
     return render_workspace(signal, question_form=form)
+
+
+@routes.route("/meldingen/<uuid:signal_id>/samenvatting", methods=["POST"])
+@role_required(Role.COORDINATOR)
+def summary(signal_id):
+    signal = get_signal_or_404(signal_id)
+    form = SummaryForm(signal)
+    if form.is_stale(signal):
+        return _conflict(signal, summary_form=SummaryForm(signal, formdata=None, summary=form.summary.data))
+    if not form.validate_on_submit():
+        return render_workspace(signal, summary_form=form)
+    services.record_summary(current_user, signal, form.summary.data)
+    db.session.commit()
+    flash("De geanonimiseerde samenvatting is opgeslagen. Deelnemers en verstrekkingen krijgen deze tekst.", "success")
+    return redirect(url_for("signals.detail", signal_id=signal.id) + "#samenvatting")
 
 
 @routes.route("/meldingen/<uuid:signal_id>/terugkoppeling", methods=["POST"])

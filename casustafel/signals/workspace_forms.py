@@ -106,6 +106,32 @@ class QuestionForm(VersionedForm):
             raise ValidationError(NO_REPORTER)
 
 
+def _words(text: str | None) -> str:
+    return " ".join((text or "").split()).casefold()
+
+
+class SummaryForm(VersionedForm):
+    summary = TextAreaField(
+        "Geanonimiseerde samenvatting",
+        filters=[strip_text],
+        validators=[DataRequired("Schrijf de samenvatting."),
+                    Length(max=5000, message="Gebruik hooguit 5000 tekens.")],
+    )
+
+    def __init__(self, signal: Signal, **kwargs):
+        super().__init__(prefix="samenvatting", **kwargs)
+        self.signal = signal
+        if self.version.data is None:
+            self.version.data = str(signal.version)
+        if self.summary.data is None and kwargs.get("formdata", True) is None:
+            self.summary.data = signal.summary
+
+    def validate_summary(self, field):
+        if _words(field.data) == _words(self.signal.description):
+            raise ValidationError("Dit is de letterlijke beschrijving van de melder. Schrijf de feiten in uw eigen "
+                                  "woorden, zonder wat kan verraden wie de melding deed.")
+
+
 class FeedbackForm(Form):
     code = RadioField(
         "Standaardbericht",
