@@ -248,7 +248,6 @@ def form_posts(draw, choices: Choices, *, hostile: bool) -> dict:
         "indicator_explanation": free_text(LIMITS["indicator_explanation"], hostile=hostile),
         "reporter_phone": either(PHONES, ODD_PHONES, hostile),
         "urgent": st.sampled_from(CHECKBOXES),
-        "reporter_unnamed": st.sampled_from(CHECKBOXES),
         "indicators_local": st.lists(st.sampled_from(choices.local), max_size=3, unique=True).map(
             lambda ids: [str(i) for i in ids]),
         "indicators_signal": st.lists(st.sampled_from(choices.signal), max_size=3, unique=True).map(
@@ -701,7 +700,6 @@ def everything_at_once(choices: Choices) -> tuple[str, dict]:
         "phenomenon_id": str(choices.phenomena[-1]), "indicators_local": [str(i) for i in choices.local],
         "indicators_signal": [str(i) for i in choices.signal], "reporter_phone": "+31 (0)6 1234-5678",
         "observed_from": typed(date(1900, 1, 1)), "observed_until": typed(TODAY), "urgent": "y",
-        "reporter_unnamed": "y",
         **rows("subjects", [
             person(name=fill(LIMITS["name"]), birth_date=typed(date(1900, 1, 1)), **address("12-3")),
             {"kind": "organisatie", "role": "bestuurder", "name": fill(LIMITS["name"]), "kvk_number": "12345678",

@@ -71,7 +71,7 @@ def test_police_information_never_appears_in_a_package(app, scene):
     client = client_for(app, coordinator)
     assert post(client, f"/verstrekkingen/{referral.id}/versturen").status_code == 302
     text = pdf_text(client.get(f"/verstrekkingen/{referral.id}/pakket.pdf").data)
-    assert "DESCRMARK" in text and "PERSONMARK" in text  # the package does hold everything approved
+    assert "SUMMARYMARK" in text and "PERSONMARK" in text  # the package does hold everything approved
     assert "POLICEMARK" not in text and "POLREFMARK" not in text and "politie" not in text.lower()
     with app.test_request_context():
         assert "POLICEMARK" not in pdf_text(render_package(referral, every))
