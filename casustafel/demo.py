@@ -43,6 +43,7 @@ from casustafel.signals.services import (
     answer_question,
     ask_question,
     build_signal,
+    record_summary,
     send_feedback,
     set_legal_hold,
 )
@@ -190,6 +191,11 @@ def _world(users: dict) -> None:
                            Upload("kassabon belastingen.pdf", "application/pdf", DEMO_PDF)])
     db.session.flush()
     weigh_to_sources(coordinator, officer, hemp)
+    # What members and the RIEC get instead of the reporter's words (who did the waste check,
+    # and the tax payment seen at the desk, would point at the reporter).
+    record_summary(coordinator, hemp, "Aanwijzingen voor hennepteelt in de bovenwoning: afgeplakte ramen, "
+                                      "hennepgeur en veel wisselend bezoek in de avond. De bewoner doet grote "
+                                      "contante betalingen aan de gemeente.")
     add_police_information(coordinator, hemp, received_on=today - timedelta(days=10),
                            content="Bij de politie is het pand bekend van een melding over stroomdiefstal in 2024.",
                            police_reference="PL0900-2024123456")
@@ -224,6 +230,8 @@ def _world(users: dict) -> None:
     ))
     weigh_to_sources(coordinator, officer, exploitation, registers=("brp", "kvk", "wmo"),
                      content=("brp", "kvk"))
+    record_summary(coordinator, exploitation, "Een nagelsalon waar medewerkers mogelijk ook wonen en slapen; "
+                                              "aanwijzingen voor uitbuiting.")
 
     # 4. A question to the reporter, answered; the reporter is told the signal is being handled.
     question = build_signal(reporter, SignalInput(

@@ -304,6 +304,8 @@ def build_complete_signal(reporter, coordinator, officer, *, subjects: int = 20,
     ))
     db.session.flush()
     weigh_to_sources(coordinator, officer, signal, registers=("brp", "bag", "kvk", "woz"), content=("brp", "bag"))
+    from casustafel.signals.services import record_summary
+    record_summary(coordinator, signal, (HOSTILE_TEXT * 100)[:5000])  # what members and packages get
     return signal
 
 
