@@ -538,6 +538,7 @@ def through_the_workflow(cast: Cast, signal: Signal) -> None:
     from casustafel.privacy.services import open_check, request_privacy_check
     from casustafel.referrals.pdf import render_package
     from casustafel.referrals.services import create_referral, privacy_check, send_referral
+    from casustafel.signals.services import record_summary
     from casustafel.signals.weighing import record_assessment, record_source_query
 
     users, reference, flask_app = cast.users, signal.reference, current_app
@@ -557,6 +558,7 @@ def through_the_workflow(cast: Cast, signal: Signal) -> None:
     record_source_query(coordinator, signal, register="kvk", hit=False, summary=None)
     record_assessment(coordinator, signal, "vervolgstap", outcome="casusoverleg", rationale=NOTE,
                       answers={"hits": True, "actueel": True})
+    record_summary(coordinator, signal, NOTE)  # members and the package get it, never the reporter's words
 
     held_at = datetime.combine(TODAY + timedelta(days=7), time(9, 30))
     meeting = meetings.create_meeting(coordinator, held_at=held_at, kind="regulier", chair_id=coordinator.id,
