@@ -46,6 +46,7 @@ from casustafel.signals.services import (
     answer_question,
     ask_question,
     build_signal,
+    record_summary,
     send_feedback,
     set_legal_hold,
 )
@@ -174,7 +175,7 @@ def _world(users: dict) -> None:
         indicator_ids=_indicators("kenmerken", "lokale_verankering", "signalering", each=3),
         indicator_explanation="Afgeplakte ramen, geur, veel wisselend bezoek en contante betalingen.",
         observed_from=today - timedelta(days=40), observed_until=today - timedelta(days=3),
-        urgent=False, reporter_unnamed=False, reporter_phone="06 12345678",
+        urgent=False, reporter_phone="06 12345678",
         subjects=[
             SubjectInput(kind="persoon", role="vermoedelijk_betrokkene", name="Kees de Boer",
                          birth_date=date(1979, 5, 14), street="Voorbeeldstraat", house_number="12",
@@ -193,6 +194,11 @@ def _world(users: dict) -> None:
                            Upload("kassabon belastingen.pdf", "application/pdf", DEMO_PDF)])
     db.session.flush()
     weigh_to_sources(coordinator, officer, hemp)
+    # What members and the RIEC get instead of the reporter's words (who did the waste check,
+    # and the tax payment seen at the desk, would point at the reporter).
+    record_summary(coordinator, hemp, "Aanwijzingen voor hennepteelt in de bovenwoning: afgeplakte ramen, "
+                                      "hennepgeur en veel wisselend bezoek in de avond. De bewoner doet grote "
+                                      "contante betalingen aan de gemeente.")
     police = add_received_information(
         coordinator, hemp, ground="wpg_16_1_c", received_on=today - timedelta(days=10),
         content="Bij de politie is het pand bekend van een melding over stroomdiefstal in 2024.",
@@ -209,12 +215,12 @@ def _world(users: dict) -> None:
                       task="Motivering van een besluit tot sluiting op grond van art. 13b Opiumwet",
                       reasoning="Het besluit moet de feiten noemen waarop de burgemeester zich baseert.")
 
-    # 2. Same address, an organisation with a KvK number; urgent, the reporter stays unnamed.
+    # 2. Same address, an organisation with a KvK number; urgent.
     build_signal(colleague, SignalInput(
         description="Op één adres staan volgens de balie veertien personen en drie bedrijven ingeschreven. "
                     "Het pand is een eengezinswoning.",
         phenomenon_id=_phenomenon("Woon- en adresfraude, overbewoning"),
-        indicator_ids=_indicators("signalering", each=1), urgent=True, reporter_unnamed=True,
+        indicator_ids=_indicators("signalering", each=1), urgent=True,
         observed_from=today - timedelta(days=2),
         subjects=[SubjectInput(kind="organisatie", role="eigenaar", name="Vastgoed Voorbeeld B.V.",
                                kvk_number="12345678", postcode="3511 AB", house_number="12",
@@ -239,6 +245,8 @@ def _world(users: dict) -> None:
     ))
     weigh_to_sources(coordinator, officer, exploitation, registers=("brp", "kvk", "wmo"),
                      content=("brp", "kvk"))
+    record_summary(coordinator, exploitation, "Een nagelsalon waar medewerkers mogelijk ook wonen en slapen; "
+                                              "aanwijzingen voor uitbuiting.")
 
     # 4. A question to the reporter, answered; the reporter is told the signal is being handled.
     question = build_signal(reporter, SignalInput(

@@ -8,6 +8,11 @@ DEFAULTS = {
     "privacy_checks_by_coordinator": "0",
     # "1": with one admin, the privacy officer approves content roles (four eyes); "0": another admin.
     "role_approval_by_privacy_officer": "0",
+    # "1": members (2A/2B) and referral packages get the coordinator's anonymised summary, never
+    # the reporter's own words (whose wording can identify them); "0": the description itself.
+    "reporter_summary_required": "1",
+    # What the reporter hears about their signal: "geen", "standaard" or "statussen" (FeedbackLevel).
+    "feedback_level": "statussen",
     # A new signal waiting longer than this many days is marked in the coordinator's inbox.
     "waiting_too_long_days": "10",
     # Log anomalies: more content reads per user per hour than this; reads outside office hours
@@ -32,6 +37,9 @@ LABELS = {
                                       "de privacyfunctionaris ziet elk besluit en kan het heropenen"),
     "role_approval_by_privacy_officer": ("De privacyfunctionaris keurt inhoudelijke rollen goed "
                                          "(gemeente met één beheerder)"),
+    "reporter_summary_required": ("Deelnemers en verstrekkingen krijgen een geanonimiseerde samenvatting "
+                                  "in plaats van de letterlijke beschrijving van de melder"),
+    "feedback_level": "Terugkoppeling aan de melder",
     "waiting_too_long_days": "Een melding wacht te lang na (dagen)",
     "audit_bulk_reads_per_hour": "Logboek: meer inzagen per gebruiker per uur dan dit is een afwijking",
     "audit_office_hours_start": "Logboek: kantoortijd begint om (uur)",
@@ -42,6 +50,15 @@ LABELS = {
 def get_setting(key: str) -> str:
     row = db.session.get(Setting, key)
     return row.value if row is not None else DEFAULTS[key]
+
+
+def reporter_summary_required() -> bool:
+    """Members and packages get the anonymised summary, never the reporter's own words."""
+    return get_setting("reporter_summary_required") == "1"
+
+
+def feedback_level() -> str:
+    return get_setting("feedback_level")
 
 
 def set_setting(key: str, value: str) -> None:

@@ -300,11 +300,13 @@ def build_complete_signal(reporter, coordinator, officer, *, subjects: int = 20,
         indicator_ids=list(db.session.scalars(select(Indicator.id))),
         indicator_explanation=(HOSTILE_TEXT * 100)[:5000],
         observed_from=date(1900, 1, 1), observed_until=date.today(),
-        urgent=True, reporter_unnamed=True, reporter_phone="+31 (0)6-1234 5678",
+        urgent=True, reporter_phone="+31 (0)6-1234 5678",
         subjects=people, locations=places,
     ))
     db.session.flush()
     weigh_to_sources(coordinator, officer, signal, registers=("brp", "bag", "kvk", "woz"), content=("brp", "bag"))
+    from casustafel.signals.services import record_summary
+    record_summary(coordinator, signal, (HOSTILE_TEXT * 100)[:5000])  # what members and packages get
     return signal
 
 

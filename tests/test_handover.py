@@ -16,7 +16,7 @@ from casustafel.signals.weighing import record_assessment
 from casustafel.signals.workflow import HANDED_OVER, NEEDS_HANDOVER, TransitionError, transition
 from tests.conftest import csrf_from
 from tests.helpers.meetings import published_scene
-from tests.helpers.referrals import client_for, decide_2b, events, post, referral_form
+from tests.helpers.referrals import SUMMARY, client_for, decide_2b, events, post, referral_form
 
 REGISTER = "/verstrekkingen/"
 
@@ -51,7 +51,7 @@ def _send(app, coordinator, officer, signal, **form) -> Referral:
 @pytest.mark.parametrize("status", ["weging", "bronnenonderzoek", "besproken"])
 def test_the_status_form_offers_no_doorgezet_and_a_forged_one_is_refused(app, make_user, make_signal, status):
     coordinator = make_user("coordinator")
-    signal = make_signal(None, status=status)
+    signal = make_signal(None, summary=SUMMARY, status=status)
     client = client_for(app, coordinator)
     page = client.get(f"/meldingen/{signal.id}").get_data(as_text=True)
     assert 'name="status-to_status" value="doorgezet"' not in page
@@ -70,8 +70,8 @@ def _riec_regie(coordinator, signal):
 
 def test_no_service_reaches_doorgezet_without_a_sent_handover(app, make_user, make_signal):
     coordinator = make_user("coordinator")
-    signal = make_signal(None, status="weging")
-    other = make_signal(None, status="weging")
+    signal = make_signal(None, summary=SUMMARY, status="weging")
+    other = make_signal(None, summary=SUMMARY, status="weging")
     _riec_regie(coordinator, signal)
     riec = db.session.scalar(select(Partner).where(Partner.name == "RIEC"))
     handover = services.create_referral(coordinator, signal, partner=riec, purpose="Overdracht",
@@ -95,7 +95,7 @@ def test_no_service_reaches_doorgezet_without_a_sent_handover(app, make_user, ma
 
 def test_weging_3_riec_regie_reaches_doorgezet_when_the_handover_is_sent(app, make_user, make_signal):
     coordinator, officer = make_user("coordinator"), make_user("privacy_officer")
-    signal = make_signal(None, status="weging")
+    signal = make_signal(None, summary=SUMMARY, status="weging")
     client = client_for(app, coordinator)
     response = post(client, f"/meldingen/{signal.id}/weging/weging", {
         "weging-c_concreet": "ja", "weging-c_recent": "ja", "weging-c_trend": "ja", "weging-outcome": "riec_regie",
@@ -118,7 +118,7 @@ def test_weging_3_riec_regie_reaches_doorgezet_when_the_handover_is_sent(app, ma
 
 def test_a_referral_that_only_shares_leaves_the_status(app, make_user, make_signal):
     coordinator, officer = make_user("coordinator"), make_user("privacy_officer")
-    signal = make_signal(None, status="bronnenonderzoek")
+    signal = make_signal(None, summary=SUMMARY, status="bronnenonderzoek")
     referral = _send(app, coordinator, officer, signal)  # hands_over unticked
     assert not referral.hands_over and _status(signal) == "bronnenonderzoek"
 
@@ -126,7 +126,7 @@ def test_a_referral_that_only_shares_leaves_the_status(app, make_user, make_sign
 @pytest.mark.parametrize("status", ["weging", "bronnenonderzoek", "besproken", "in_aanpak"])
 def test_without_a_decision_to_hand_over_a_referral_only_shares(app, make_user, make_signal, status):
     coordinator, officer = make_user("coordinator"), make_user("privacy_officer")
-    signal = make_signal(None, status=status, next_step=None)
+    signal = make_signal(None, summary=SUMMARY, status=status, next_step=None)
     page = client_for(app, coordinator).get(f"/verstrekkingen/nieuw/{signal.id}?overdracht=riec")
     assert 'name="hands_over"' not in page.get_data(as_text=True)  # nothing was decided: no handover offered
     assert "Besloten:" not in page.get_data(as_text=True)
@@ -142,7 +142,7 @@ def test_without_a_decision_to_hand_over_a_referral_only_shares(app, make_user, 
 def test_a_handover_is_not_sent_while_the_signal_cannot_be_doorgezet(app, make_user, make_signal):
     """Decided, then a question to the reporter: the package waits, so it never goes twice."""
     coordinator, officer = make_user("coordinator"), make_user("privacy_officer")
-    signal = make_signal(None, status="weging")
+    signal = make_signal(None, summary=SUMMARY, status="weging")
     _riec_regie(coordinator, signal)
     db.session.commit()
     client = client_for(app, coordinator)
@@ -168,7 +168,7 @@ def test_a_handover_is_not_sent_while_the_signal_cannot_be_doorgezet(app, make_u
 ])
 def test_a_meeting_decision_to_hand_over_waits_for_its_referral(app, make_user, make_signal, decision, handover,
                                                                  partner):
-    scene = published_scene(make_user, make_signal)
+    scene = published_scene(make_user, make_signal, summary=SUMMARY)
     officer = make_user("privacy_officer")
     client = client_for(app, scene.coordinator)
     page = f"/overleggen/{scene.meeting.id}/agendapunten/{scene.item.id}"
@@ -201,7 +201,7 @@ def test_a_handover_goes_where_the_decision_said(app, make_user, make_signal):
     riec = db.session.scalar(select(Partner).where(Partner.name == "RIEC"))
     department = Partner(name="Afdeling Handhaving", internal=True, position=99)
     db.session.add(department)
-    signal = make_signal(None, status="weging")
+    signal = make_signal(None, summary=SUMMARY, status="weging")
     _riec_regie(coordinator, signal)
     kept = {"purpose": "Overdracht", "legal_ground": "wgs_riec", "legal_ground_note": None,
             "data_categories": ["beschrijving"], "channel": "brief", "feedback_due": None, "hands_over": True}
@@ -209,7 +209,7 @@ def test_a_handover_goes_where_the_decision_said(app, make_user, make_signal):
         services.create_referral(coordinator, signal, partner=department, **kept)
     assert services.create_referral(coordinator, signal, partner=riec, **kept).hands_over
 
-    internal = make_signal(None, status="weging")
+    internal = make_signal(None, summary=SUMMARY, status="weging")
     record_assessment(coordinator, internal, "weging", answers={"concreet": True, "recent": True, "trend": True},
                       outcome="afdeling_regie", rationale="Handhaving neemt de regie.")
     with pytest.raises(services.ReferralError, match="afdeling van de gemeente"):

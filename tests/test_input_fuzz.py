@@ -248,7 +248,6 @@ def form_posts(draw, choices: Choices, *, hostile: bool) -> dict:
         "indicator_explanation": free_text(LIMITS["indicator_explanation"], hostile=hostile),
         "reporter_phone": either(PHONES, ODD_PHONES, hostile),
         "urgent": st.sampled_from(CHECKBOXES),
-        "reporter_unnamed": st.sampled_from(CHECKBOXES),
         "indicators_local": st.lists(st.sampled_from(choices.local), max_size=3, unique=True).map(
             lambda ids: [str(i) for i in ids]),
         "indicators_signal": st.lists(st.sampled_from(choices.signal), max_size=3, unique=True).map(
@@ -539,6 +538,7 @@ def through_the_workflow(cast: Cast, signal: Signal) -> None:
     from casustafel.privacy.services import open_check, request_privacy_check
     from casustafel.referrals.pdf import render_package
     from casustafel.referrals.services import create_referral, privacy_check, send_referral
+    from casustafel.signals.services import record_summary
     from casustafel.signals.weighing import record_assessment, record_source_query
 
     users, reference, flask_app = cast.users, signal.reference, current_app
@@ -558,6 +558,7 @@ def through_the_workflow(cast: Cast, signal: Signal) -> None:
     record_source_query(coordinator, signal, register="kvk", hit=False, summary=None)
     record_assessment(coordinator, signal, "vervolgstap", outcome="casusoverleg", rationale=NOTE,
                       answers={"hits": True, "actueel": True})
+    record_summary(coordinator, signal, NOTE)  # members and the package get it, never the reporter's words
 
     held_at = datetime.combine(TODAY + timedelta(days=7), time(9, 30))
     meeting = meetings.create_meeting(coordinator, held_at=held_at, kind="regulier", chair_id=coordinator.id,
@@ -701,7 +702,6 @@ def everything_at_once(choices: Choices) -> tuple[str, dict]:
         "phenomenon_id": str(choices.phenomena[-1]), "indicators_local": [str(i) for i in choices.local],
         "indicators_signal": [str(i) for i in choices.signal], "reporter_phone": "+31 (0)6 1234-5678",
         "observed_from": typed(date(1900, 1, 1)), "observed_until": typed(TODAY), "urgent": "y",
-        "reporter_unnamed": "y",
         **rows("subjects", [
             person(name=fill(LIMITS["name"]), birth_date=typed(date(1900, 1, 1)), **address("12-3")),
             {"kind": "organisatie", "role": "bestuurder", "name": fill(LIMITS["name"]), "kvk_number": "12345678",

@@ -286,7 +286,6 @@ def meldpunt_post(markers: dict) -> dict:
         "indicators_local": [str(local.id)] if local else [],
         "indicators_signal": [str(flagged.id)] if flagged else [],
         "urgent": "y",
-        "reporter_unnamed": "y",
     }
     for name in ("description", "indicator_explanation", "reporter_phone", "observed_from", "observed_until"):
         post[name] = markers[name]

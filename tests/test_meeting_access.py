@@ -72,7 +72,7 @@ def test_the_department_chosen_at_the_invitation_counts_not_the_users_own(app, m
 
 
 def test_a_rejected_check_2a_opens_nothing(app, make_user, make_signal):
-    scene = published_scene(make_user, make_signal, publish=False, description=MARKERS["beschrijving"])
+    scene = published_scene(make_user, make_signal, publish=False, summary=MARKERS["beschrijving"])
     other = make_signal(status="bronnenonderzoek", description="Tweede-marker")
     add(scene.coordinator, scene.meeting, other)
     decide_2a(other, scene.meeting, {scene.dept.id: ["beschrijving"]}, approved=False)
@@ -118,9 +118,9 @@ def test_mijn_overleggen_lists_only_published_open_meetings_the_member_is_invite
 
 
 def test_a_member_invited_to_x_gets_404_for_y_and_for_x_once_closed(app, make_user, make_signal):
-    x = published_scene(make_user, make_signal, description="Punt van overleg X")
+    x = published_scene(make_user, make_signal, summary="Punt van overleg X")
     y = plan_meeting(x.coordinator, days_ahead=21)
-    y_signal = make_signal(status="bronnenonderzoek", description="Punt van overleg Y")
+    y_signal = make_signal(status="bronnenonderzoek", summary="Punt van overleg Y")
     add(x.coordinator, y, y_signal)
     other = make_user("member", department_id=x.dept.id)
     services.invite(x.coordinator, y, other)

@@ -38,9 +38,9 @@ def minutes_pdf(meeting) -> str:
 
 
 def test_the_agenda_pdf_carries_the_downloaders_name_and_time_on_every_page(app, make_user, make_signal):
-    scene = published_scene(make_user, make_signal, publish=False, description="Lange tekst. " * 400)
+    scene = published_scene(make_user, make_signal, publish=False, summary="Lange tekst. " * 400)
     for n in range(3):
-        signal = make_signal(status="bronnenonderzoek", description=f"Punt {n}. " + "Meer tekst. " * 300)
+        signal = make_signal(status="bronnenonderzoek", summary=f"Punt {n}. " + "Meer tekst. " * 300)
         add(scene.coordinator, scene.meeting, signal)
         decide_2a(signal, scene.meeting, {scene.dept.id: ALL_FIELDS})
     services.publish(scene.coordinator, scene.meeting)
@@ -136,7 +136,7 @@ def test_a_download_needs_a_recent_login(app, make_user, make_signal):
 def test_markup_in_a_name_is_text_and_nothing_is_fetched(app, make_user, make_signal, monkeypatch):
     fetched = []
     monkeypatch.setattr(NoFetching, "fetch", lambda self, url, headers=None: fetched.append(url) or 1 / 0)
-    scene = published_scene(make_user, make_signal, description='<img src="file:///etc/passwd"> <b>vet</b>')
+    scene = published_scene(make_user, make_signal, summary='<img src="file:///etc/passwd"> <b>vet</b>')
     scene.member.display_name = 'Daan <img src="http://example.invalid/x.png">'
     db.session.commit()
     text = " ".join(pages_of(logged_in(app, scene.member).get(agenda_pdf(scene.meeting))))

@@ -537,7 +537,8 @@ def test_the_next_agenda_shows_overdue_actions_of_its_signals(client, make_user,
 
 def test_the_meeting_pages_show_the_coordinator_everything_and_log_the_reads(client, make_user, make_signal,
                                                                                  login_as):
-    scene = published_scene(make_user, make_signal, description="Afgeplakte ramen")
+    # The item page shows what the members will see: the anonymised summary (setting on).
+    scene = published_scene(make_user, make_signal, summary="Afgeplakte ramen")
     login_as(scene.coordinator)
     assert client.get("/overleggen/").status_code == 200
     assert client.get(f"/overleggen/{scene.meeting.id}").status_code == 200

@@ -89,6 +89,7 @@ TABLE = {
     "signals.legal_hold": ("POST", "/meldingen/{signal}/legal-hold", only(200, "coordinator")),
     "signals.ask": ("POST", "/meldingen/{signal}/vraag", only(200, "coordinator")),
     "signals.feedback": ("POST", "/meldingen/{signal}/terugkoppeling", only(200, "coordinator")),
+    "signals.summary": ("POST", "/meldingen/{signal}/samenvatting", only(200, "coordinator")),
     "signals.assessment": ("POST", "/meldingen/{signal}/weging/intake", only(200, "coordinator")),
     "signals.privacy_check_request": ("POST", "/meldingen/{signal}/privacytoets", only(302, "coordinator")),
     "signals.source_query": ("POST", "/meldingen/{signal}/bronnen", only(302, "coordinator")),

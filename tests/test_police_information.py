@@ -96,7 +96,8 @@ def test_police_information_never_appears_in_a_package_without_an_exception(app,
     client = client_for(app, coordinator)
     assert post(client, f"/verstrekkingen/{referral.id}/versturen").status_code == 302
     text = pdf_text(client.get(f"/verstrekkingen/{referral.id}/pakket.pdf").data)
-    assert "DESCRMARK" in text and "PERSONMARK" in text  # the package does hold everything approved
+    assert "SUMMARYMARK" in text and "PERSONMARK" in text  # the package does hold everything approved
+    assert "DESCRMARK" not in text  # the reporter's own words never go (the summary does)
     assert not any(mark in text for mark in ("POLICEMARK", "POLREFMARK", "CONDMARK", "RECIPMARK"))
     assert "politie" not in text.lower() and "Ontvangen informatie" not in text
     with app.test_request_context():

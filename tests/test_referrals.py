@@ -95,7 +95,8 @@ def test_a_riec_referral_with_two_approved_categories_is_sent_answered_closed_an
     assert response.status_code == 200 and response.headers["Cache-Control"] == "no-store"
     assert hashlib.sha256(response.data).hexdigest() == referral.package_sha256
     text = pdf_text(response.data)
-    assert "DESCRMARK" in text and "PERSONMARK" in text and PURPOSE in text
+    assert "SUMMARYMARK" in text and "PERSONMARK" in text and PURPOSE in text
+    assert "DESCRMARK" not in text  # the summary goes, never the reporter's own words
     assert "Beschrijving van de melding, Namen en rol van betrokkenen" in text
     for absent in ("1980", "9876", "REPORTERMARK", "Adressen en panden", "Geboortedata"):
         assert absent not in text, absent
@@ -103,7 +104,7 @@ def test_a_riec_referral_with_two_approved_categories_is_sent_answered_closed_an
 
     # The package lies encrypted in the store.
     stored = app.extensions["casustafel_store"].path(referral.id).read_bytes()
-    assert b"%PDF" not in stored and b"DESCRMARK" not in stored
+    assert b"%PDF" not in stored and b"DESCRMARK" not in stored and b"SUMMARYMARK" not in stored
 
     # The answer comes back; afgerond needs it.
     url = f"/verstrekkingen/{referral.id}/voortgang"
@@ -177,7 +178,7 @@ def test_register_lists_only_categories_the_package_contained(app, scene):
 
 
 def test_the_package_holds_exactly_the_categories_stored_as_sent(app, scene):
-    markers = {"beschrijving": "DESCRMARK", "betrokkenen": "PERSONMARK", "adressen": "9876 ZX",
+    markers = {"beschrijving": "SUMMARYMARK", "betrokkenen": "PERSONMARK", "adressen": "9876 ZX",
                "geboortedata": "1980-01-02"}
     referral = send_through_the_pages(app, scene, ["betrokkenen", "adressen", "geboortedata"])
     assert referral.sent_categories == ["betrokkenen", "adressen"]
@@ -305,7 +306,7 @@ def test_an_exported_formula_cell_is_neutralised_and_the_export_holds_no_persona
     assert rows[1][1] == "'" + formula
     assert rows[1][0] == scene[2].reference and rows[1][5] == "Verstuurd"
     body = response.data.decode("utf-8-sig")
-    for mark in ("PURPOSEMARK", "ANSWERMARK", "PERSONMARK", "DESCRMARK", "REPORTERMARK"):
+    for mark in ("PURPOSEMARK", "ANSWERMARK", "PERSONMARK", "DESCRMARK", "SUMMARYMARK", "REPORTERMARK"):
         assert mark not in body
 
     response = client.get("/verstrekkingen/export.xlsx")

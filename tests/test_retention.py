@@ -144,6 +144,7 @@ def full_signal(app, make_signal, make_user):
                     person=(f"Jan {MARK} Jansen", "1980-01-02"), address=("1234 AB", "1"),
                     attachment=b"%PDF-1.4 " + MARK.encode())
     signal.indicator_explanation = f"{MARK} toelichting"
+    signal.summary = f"{MARK} geanonimiseerde samenvatting"
     signal.reporter_phone = f"06-{MARK}"
     subject = signal.subjects[0]
     subject.kvk_number, subject.postcode, subject.house_number = f"{MARK}kvk", f"{MARK}pc", f"{MARK}nr"

@@ -173,8 +173,12 @@ def test_the_form_offers_every_part_of_a_signal_in_dutch(client, reporter):
     for indicator in indicator_ids("lokale_verankering") + indicator_ids("signalering"):
         assert f'value="{indicator}"' in text
     for name in ("indicator_explanation", "description", "observed_from", "observed_until", "urgent",
-                 "reporter_unnamed", "reporter_phone"):
+                 "reporter_phone"):
         assert f'name="{name}"' in text
+    # The checkbox "anoniem voor deelnemers" is gone: members never see the reporter, so it
+    # promised nothing; the form says instead who sees the reporter's name.
+    assert 'name="reporter_unnamed"' not in text
+    assert "Alleen de regisseur ondermijning ziet wie de melding deed" in text
     for name in SUBJECT_FIELDS:
         assert f'name="subjects-0-{name}"' in text
     for name in ADDRESS_FIELDS:
@@ -203,7 +207,6 @@ def test_a_complete_signal_is_stored_with_everything_typed(app, client, reporter
         observed_from="2024-06-01",
         observed_until="2024-06-30",
         urgent="y",
-        reporter_unnamed="y",
         reporter_phone="06 12345678",
         **person(0, role="huurder", house_number_addition="a"),
         **organisation(1),
@@ -222,7 +225,7 @@ def test_a_complete_signal_is_stored_with_everything_typed(app, client, reporter
     assert signal.description == "Elke nacht busjes bij de loods."
     assert signal.indicator_explanation == "Sinds de zomer."
     assert (signal.observed_from, signal.observed_until) == (date(2024, 6, 1), date(2024, 6, 30))
-    assert signal.reporter_unnamed is True and signal.reporter_phone == "06 12345678"
+    assert signal.reporter_phone == "06 12345678"
     assert signal.reporter_id == reporter.id and signal.registered_by_id == reporter.id
 
     first, second = signal.subjects
@@ -509,7 +512,6 @@ def test_everything_typed_is_kept_on_error_including_repeated_rows(client, repor
         observed_from="2024-03-01",
         observed_until=TOMORROW,  # the error
         urgent="y",
-        reporter_unnamed="y",
         reporter_phone="030 1234567",
         **person(0, name="Kees Kraan", house_number_addition="bis"),
         **organisation(1, name="Schoonmaak & Co", kvk_number="87654321"),
@@ -528,7 +530,7 @@ def test_everything_typed_is_kept_on_error_including_repeated_rows(client, repor
             for index, choice in enumerate(indicator_ids("lokale_verankering" if group == "indicators_local"
                                                          else "signalering")):
                 assert is_checked(text, f"{group}-{index}") == (str(choice) in value), f"{group}-{index}"
-        elif name in ("urgent", "reporter_unnamed"):
+        elif name == "urgent":
             assert is_checked(text, name), name
         else:
             expected = value.upper() if name.endswith("postcode") else value
@@ -1132,7 +1134,7 @@ def test_thirty_concurrent_submissions_get_thirty_distinct_references(threaded_a
 
 TEXT_FIELDS = (
     "phenomenon_id", "indicators_local", "indicators_signal", "indicator_explanation", "description",
-    "observed_from", "observed_until", "urgent", "reporter_unnamed", "reporter_phone",
+    "observed_from", "observed_until", "urgent", "reporter_phone",
     *(f"subjects-0-{name}" for name in SUBJECT_FIELDS),
     *(f"subjects-1-{name}" for name in SUBJECT_FIELDS),
     *(f"locations-0-{name}" for name in ADDRESS_FIELDS),

@@ -386,7 +386,8 @@ def answered(client, officer, make_user, make_signal):
     check 2B refused) and holds police information."""
     reporter = make_user("reporter", name="Rita REPORTERMARK Melder")
     signal = make_signal(reporter, person=("Jan Jansen", "1980-01-02"), address=("1234 AB", "1"),
-                         description="Beschrijving DESCRMARK", status="in_aanpak")
+                         description="Beschrijving DESCRMARK", summary="Samenvatting van de regisseur",
+                         status="in_aanpak")
     neighbour = Subject(kind="persoon", role="huurder", position=1)
     signal.subjects.append(neighbour)
     neighbour.name, neighbour.birth_date = "Piet OTHERMARK Puk", "1975-05-05"

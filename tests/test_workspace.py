@@ -141,13 +141,6 @@ def test_the_workspace_shows_content_reporter_and_history_to_the_coordinator(cli
     assert viewed.subject_pseudonyms == str(signal.subjects[0].id)
 
 
-def test_the_workspace_says_when_the_reporter_asked_to_stay_unnamed(client, coordinator, make_signal, reporter):
-    unnamed = make_signal(reporter, reporter_unnamed=True)
-    page = text_of(client.get(f"/meldingen/{unnamed.id}"))
-    assert "De melder heeft gevraagd anoniem te blijven tegenover de deelnemers van de casustafel" in page
-    assert "Rik Rapport" in page  # the coordinator still sees who it is
-
-
 def test_an_external_signal_has_no_reporter_to_ask_or_inform(client, coordinator, make_signal):
     external = make_signal(None, channel="politie")
     page = text_of(client.get(f"/meldingen/{external.id}"))

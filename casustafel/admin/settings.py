@@ -2,12 +2,14 @@
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from wtforms import BooleanField
+from wtforms import BooleanField, RadioField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, NumberRange, ValidationError
 
 from casustafel.audit_log import record
 from casustafel.extensions import db
 from casustafel.forms import Form, IntegerField
+from casustafel.models import FeedbackLevel
 from casustafel.models.roles import Role
 from casustafel.permissions import role_required
 from casustafel.settings import LABELS, get_setting, set_setting
@@ -20,6 +22,12 @@ routes = Routes()
 class SettingsForm(Form):
     privacy_checks_by_coordinator = BooleanField(LABELS["privacy_checks_by_coordinator"])
     role_approval_by_privacy_officer = BooleanField(LABELS["role_approval_by_privacy_officer"])
+    reporter_summary_required = BooleanField(LABELS["reporter_summary_required"])
+    feedback_level = RadioField(
+        LABELS["feedback_level"],
+        choices=[SelectChoice(code, label) for code, label in FeedbackLevel.labels().items()],
+        validators=[InputRequired("Kies wat de melder te horen krijgt.")],
+    )
     waiting_too_long_days = IntegerField(
         LABELS["waiting_too_long_days"],
         validators=[
@@ -50,7 +58,8 @@ class SettingsForm(Form):
         ],
     )
 
-    SWITCHES = ("privacy_checks_by_coordinator", "role_approval_by_privacy_officer")
+    SWITCHES = ("privacy_checks_by_coordinator", "role_approval_by_privacy_officer", "reporter_summary_required")
+    CHOICES = ("feedback_level",)
     NUMBERS = ("waiting_too_long_days", "audit_bulk_reads_per_hour", "audit_office_hours_start",
                "audit_office_hours_end")
 
@@ -64,11 +73,14 @@ class SettingsForm(Form):
             getattr(self, key).data = get_setting(key) == "1"
         for key in self.NUMBERS:
             getattr(self, key).data = int(get_setting(key))
+        for key in self.CHOICES:
+            getattr(self, key).data = get_setting(key)
 
     def values(self) -> dict[str, str]:
         return {
             **{key: "1" if getattr(self, key).data else "0" for key in self.SWITCHES},
             **{key: str(getattr(self, key).data) for key in self.NUMBERS},
+            **{key: getattr(self, key).data for key in self.CHOICES},
         }
 
 

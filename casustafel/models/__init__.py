@@ -78,11 +78,13 @@ from casustafel.models.signal import (
     CHANNELS,
     FEEDBACK_MESSAGES,
     LEGAL_HOLD_REASONS,
+    STANDARD_FEEDBACK,
     STATUSES,
     SUBJECT_KINDS,
     SUBJECT_ROLES,
     Attachment,
     Feedback,
+    FeedbackLevel,
     InformationRequest,
     Location,
     Notification,
@@ -131,6 +133,7 @@ __all__ = [
     "ROLE_REQUEST_KINDS",
     "ROLE_REQUEST_STATUSES",
     "SHAREABLE_FIELDS",
+    "STANDARD_FEEDBACK",
     "STATUSES",
     "SUBJECT_KINDS",
     "SUBJECT_REQUEST_STATUSES",
@@ -163,6 +166,7 @@ __all__ = [
     "ExceptionStatus",
     "ExceptionUse",
     "Feedback",
+    "FeedbackLevel",
     "Indicator",
     "InformationRequest",
     "InformingDecision",
@@ -214,5 +218,6 @@ __all__ = [
 ]
 
 # The vocabularies templates compare with (web.init_app makes them template globals).
-VOCABULARIES = (ActionStatus, CheckStatus, ExceptionStatus, ExceptionUse, InformingOutcome, MeetingStatus,
-                NotificationMethod, ObjectionOutcome, ReferralStatus, SignalStatus, SubjectRequestStatus)
+VOCABULARIES = (ActionStatus, CheckStatus, ExceptionStatus, ExceptionUse, FeedbackLevel, InformingOutcome,
+                MeetingStatus, NotificationMethod, ObjectionOutcome, ReferralStatus, SignalStatus,
+                SubjectRequestStatus)

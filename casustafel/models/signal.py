@@ -85,10 +85,13 @@ class Signal(db.Model):
     observed_until: Mapped[date | None] = mapped_column(Date)
     description_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
     indicator_explanation_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # The coordinator's anonymised summary: what members (2A/2B) and packages get instead of
+    # the reporter's own words, whose wording can identify them (setting reporter_summary_required).
+    summary_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
+    summary_recorded_at: Mapped[datetime | None] = mapped_column()
     reporter_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("user_account.id"), index=True)
     reporter_department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"))
     reporter_phone_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
-    reporter_unnamed: Mapped[bool] = mapped_column(default=False)
     registered_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("user_account.id"))
     status_before_question: Mapped[str | None] = mapped_column(String(32))
     closed_at: Mapped[datetime | None] = mapped_column(index=True)
@@ -108,6 +111,7 @@ class Signal(db.Model):
 
     description = Encrypted()
     indicator_explanation = Encrypted()
+    summary = Encrypted()
     reporter_phone = Encrypted()
 
     phenomenon: Mapped[Phenomenon | None] = relationship()
@@ -261,7 +265,28 @@ FEEDBACK_MESSAGES = {
     "in_behandeling": "Uw melding is in behandeling genomen.",
     "afgesloten": "Uw melding is afgesloten — geen verdere actie.",
     "doorgezet": "Uw melding is doorgezet naar een andere partij.",
+    "afgehandeld": "Uw melding is afgehandeld.",
     "aanvullende_vraag": "Er is een aanvullende vraag over uw melding.",
+}
+
+
+class FeedbackLevel(Vocabulary):
+    """How much the reporter hears (setting `feedback_level`, per municipality)."""
+
+    GEEN = "geen", "Geen terugkoppeling: alleen ‘Uw melding is ontvangen’"
+    STANDAARD = "standaard", "Alleen vaste standaardberichten (ontvangen, in behandeling, afgehandeld)"
+    STATUSSEN = "statussen", "Status van de melding en alle standaardberichten"
+
+
+# Under the standard level every message is one of the fixed texts: what happened to the
+# signal (closed or handed over) is not told, only that it was dealt with.
+STANDARD_FEEDBACK = {
+    "ontvangen": "ontvangen",
+    "in_behandeling": "in_behandeling",
+    "afgesloten": "afgehandeld",
+    "doorgezet": "afgehandeld",
+    "afgehandeld": "afgehandeld",
+    "aanvullende_vraag": "aanvullende_vraag",
 }
 
 

@@ -4,6 +4,9 @@ WeasyPrint fetches nothing: the template embeds its CSS and the URL fetcher refu
 URL, so no text in a signal can make the server load a resource. The template gets a
 `PackageView` that exposes only the allowed categories: never the reporter, and received
 information only where an approved exception names this referral (never Bibob information).
+While the setting reporter_summary_required is on, the description category holds the
+coordinator's anonymised summary, never the reporter's own words (sending is refused until
+the summary exists: referrals.services.summary_missing).
 """
 
 from dataclasses import dataclass
@@ -15,6 +18,7 @@ from casustafel import dates
 from casustafel.extensions import db
 from casustafel.models import SHAREABLE_FIELDS, SourceQuery
 from casustafel.referrals.received_services import approved_for_referral
+from casustafel.settings import reporter_summary_required
 from casustafel.web.pdf import render_pdf
 
 
@@ -48,6 +52,7 @@ class PackageView:
     phenomenon: str | None = None
     indicators: tuple[str, ...] = ()
     description: str | None = None
+    summary_only: bool = False
     subjects: tuple[SubjectLine, ...] = ()
     addresses: tuple[str, ...] = ()
     sources: tuple[tuple[str, bool], ...] = ()
@@ -66,7 +71,8 @@ def package_view(referral, categories) -> PackageView:
         data["phenomenon"] = signal.phenomenon.full_name if signal.phenomenon else None
         data["indicators"] = tuple(f"{i.group_label}: {i.label}" for i in signal.indicators)
     if "beschrijving" in shown:
-        data["description"] = signal.description
+        data["summary_only"] = reporter_summary_required()
+        data["description"] = signal.summary if data["summary_only"] else signal.description
     if shown & {"betrokkenen", "geboortedata", "kvk"}:
         data["subjects"] = tuple(
             SubjectLine(

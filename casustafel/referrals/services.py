@@ -30,6 +30,7 @@ from casustafel.notifications import notify
 from casustafel.privacy.decisions import notify_privacy_officers
 from casustafel.privacy.services import request_privacy_check
 from casustafel.processing import refuse_if_restricted
+from casustafel.settings import reporter_summary_required
 from casustafel.signals.weighing import decided_handover
 from casustafel.signals.workflow import HANDED_OVER, may_hand_over, transition
 
@@ -152,6 +153,19 @@ def privacy_status(referral: Referral) -> str:
     return "Privacytoets 2B: goedgekeurd"
 
 
+def summary_missing(referral: Referral, categories=None) -> bool:
+    """True when the package would hold the description, the setting says members and packages
+    get only the coordinator's anonymised summary, and there is none yet."""
+    categories = approved_categories(referral) if categories is None else categories
+    return ("beschrijving" in categories and reporter_summary_required()
+            and not referral.signal.summary)
+
+
+SUMMARY_MISSING = ("Deze verstrekking bevat de beschrijving van de melding, maar er is nog geen geanonimiseerde "
+                   "samenvatting. De woorden van de melder gaan nooit mee. Schrijf eerst de samenvatting bij de "
+                   "melding (Geanonimiseerde samenvatting) en verstuur dan opnieuw.")
+
+
 def send_referral(actor, referral: Referral, *, store, keyring, render, today: date) -> None:
     """Generate the package, store it encrypted with its SHA-256 and mark the referral sent.
 
@@ -170,6 +184,8 @@ def send_referral(actor, referral: Referral, *, store, keyring, render, today: d
         raise ReferralError(f"Deze verstrekking draagt de zaak over, maar in de status "
                             f"‘{referral.signal.status_label}’ kan de melding niet worden doorgezet. "
                             "Wacht bijvoorbeeld eerst op het antwoord van de melder.")
+    if summary_missing(referral, categories):
+        raise ReferralError(SUMMARY_MISSING)
     content = render(referral, categories)
     # Claim the referral before touching its file: the versioned UPDATE waits for (or fails
     # with StaleDataError against) anyone sending it at the same moment, so their package stays.

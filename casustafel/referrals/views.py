@@ -106,6 +106,7 @@ def _detail(referral: Referral, progress_form=None, status=200):
         privacy_status=services.privacy_status(referral), approved=services.approved_categories(referral),
         fields=SHAREABLE_FIELDS, today=dates.today(), send_form=SendForm(formdata=None).for_row(referral),
         progress_form=progress_form or _progress_form(referral),
+        summary_missing=referral.status == "concept" and services.summary_missing(referral),
     ), status
 
 

@@ -33,16 +33,20 @@ def _number(value) -> str:
     return str(value)
 
 
-def bar_chart(title: str, items: list[tuple[str, float]], unit: str = "meldingen") -> Markup:
-    """A horizontal bar chart of (label, value) pairs, in the given order."""
+def bar_chart(title: str, items: list[tuple[str, float | None]], unit: str = "meldingen") -> Markup:
+    """A horizontal bar chart of (label, value) pairs, in the given order. A value None is a
+    suppressed small cell: it shows "< 5" and no bar (a bar's length would give it away)."""
     n = next(_ids)
     height = PAD * 2 + max(len(items), 1) * (BAR_HEIGHT + GAP)
-    top = max((v for _, v in items), default=0) or 1
+    known = [(label, v) for label, v in items if v is not None]
+    top = max((v for _, v in known), default=0) or 1
     span = WIDTH - LABEL_WIDTH - 60
-    if items:
-        biggest = max(items, key=lambda i: i[1])
+    if known:
+        biggest = max(known, key=lambda i: i[1])
         summary = (f"Staafdiagram met {len(items)} groepen; de grootste is {biggest[0]} "
                    f"met {_number(biggest[1])} {unit}. Dezelfde cijfers staan in de tabel.")
+    elif items:
+        summary = f"Staafdiagram met {len(items)} groepen, elk met minder dan 5 {unit}."
     else:
         summary = "Geen gegevens in deze periode."
     parts = [
@@ -55,6 +59,8 @@ def bar_chart(title: str, items: list[tuple[str, float]], unit: str = "meldingen
     for i, (label, value) in enumerate(items):
         y = PAD + i * (BAR_HEIGHT + GAP)
         width = round(span * value / top, 1) if value else 0
+        if value is None:
+            value = services.SUPPRESSED
         mid = y + BAR_HEIGHT * 0.75
         parts.append(Markup(
             '<text x="{lx}" y="{mid}" text-anchor="end" font-size="13" font-family="sans-serif" '
@@ -72,7 +78,7 @@ def bar_chart(title: str, items: list[tuple[str, float]], unit: str = "meldingen
 
 def charts_for(report: services.Report) -> dict:
     def pairs(items):
-        return [(i.label, i.count) for i in items]
+        return [(i.label, None if i.suppressed else i.count) for i in items]
 
     return {
         "phenomena": bar_chart("Meldingen per fenomeen", pairs(report.phenomena)),

@@ -2,12 +2,19 @@
 
 Everything here returns counts, group labels from the admin lists (phenomena, departments,
 partners) and code tables, and lead times in days: never a signal, reference, name or text.
+
+Small cells: the breakdown by the reporter's department can point at a colleague, so its counts
+from 1 to 4 show as "< 5" (`suppress_small`). So that the total cannot give a lone suppressed
+cell away, when exactly one department is suppressed the next-smallest department is suppressed
+too (a 0 as well: "< 5" is true of it). "Geen afdeling bekend" is suppressed when small but never
+serves as that second cell, because its size follows roughly from the table per channel. Zeros
+stay 0 otherwise: a department without signals points at nobody.
 Portable between SQLite and PostgreSQL; the few dialect differences (month bucket, lead time
 in days, median) are chosen by `db.engine.dialect.name`.
 """
 
 import statistics
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
 from sqlalchemy import case, func, select
@@ -21,6 +28,8 @@ from casustafel.signals.workflow import CLOSED, CLOSING_REASONS
 PURPOSE = "managementinformatie"
 OPEN_OUTCOME = "open"
 NONE_KEY = "__geen__"
+SMALL_CELL = 5  # counts 1 .. SMALL_CELL - 1 are shown as SUPPRESSED
+SUPPRESSED = "< 5"
 MONTHS = ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus",
           "september", "oktober", "november", "december")
 
@@ -30,6 +39,12 @@ class Count:
     key: str
     label: str
     count: int
+    suppressed: bool = False
+
+    @property
+    def shown(self) -> int | str:
+        """The count as it may be published: "< 5" for a suppressed cell."""
+        return SUPPRESSED if self.suppressed else self.count
 
 
 @dataclass(frozen=True)
@@ -154,6 +169,29 @@ def _months_of(start: date, end: date) -> list[str]:
     return keys
 
 
+def suppress_small(rows: list[Count]) -> list[Count]:
+    """Suppress counts 1–4 and, when exactly one real department is suppressed, the
+    next-smallest department too; order the suppressed cells by name, after the others (their
+    order would tell their sizes)."""
+    small = {i for i, r in enumerate(rows) if 0 < r.count < SMALL_CELL}
+    real = {i for i, r in enumerate(rows) if r.key != NONE_KEY}
+    if len(small & real) == 1:
+        others = sorted(real - small, key=lambda i: (rows[i].count, rows[i].label))
+        small |= set(others[:1])
+    shown = [replace(r, suppressed=True) if i in small else r for i, r in enumerate(rows)]
+    return sorted(shown, key=lambda r: (r.suppressed, 0 if r.suppressed else -r.count, r.label))
+
+
+def _department_counts(raw: dict) -> list[Count]:
+    """Every active department (0 when it reported nothing) plus any other with signals."""
+    if not raw:
+        return []
+    names = dict(db.session.execute(select(Department.id, Department.name)).all())
+    active = db.session.scalars(select(Department.id).where(Department.active.is_(True))).all()
+    counts = {**{department: 0 for department in active}, **raw}
+    return suppress_small(_counts(counts, lambda k: names.get(k, "Geen afdeling bekend")))
+
+
 def signal_breakdowns(start: date, end: date) -> dict[str, list[Count]]:
     """Signals received in the period per phenomenon, channel, department, outcome and month.
 
@@ -170,11 +208,11 @@ def signal_breakdowns(start: date, end: date) -> dict[str, list[Count]]:
         keys[4] = _month_key(keys[4])
         for total, key in zip(sums, keys, strict=True):
             total[key] = total.get(key, 0) + n
-    phenomena, departments = _names(Phenomenon), _names(Department)
+    phenomena = _names(Phenomenon)
     return {
         "phenomena": _counts(sums[0], lambda k: phenomena.get(k, "Geen fenomeen gekozen")),
         "channels": _counts(sums[1], lambda k: CHANNELS.get(k, k or "Onbekend")),
-        "departments": _counts(sums[2], lambda k: departments.get(k, "Geen afdeling bekend")),
+        "departments": _department_counts(sums[2]),
         "outcomes": _counts(sums[3], outcome_label),
         "months": [Count(k, month_label(k), sums[4].get(k, 0)) for k in _months_of(start, end)],
     }
@@ -259,7 +297,7 @@ def export_rows(report: Report) -> tuple[list[str], list[list]]:
     for section, items in (("Fenomeen", report.phenomena), ("Kanaal", report.channels),
                            ("Afdeling melder", report.departments), ("Uitkomst", report.outcomes),
                            ("Maand", report.months)):
-        rows += [[section, c.label, c.count, None, None] for c in items]
+        rows += [[section, c.label, c.shown, None, None] for c in items]
     for section, items in (("Doorlooptijd per fenomeen", report.lead_by_phenomenon),
                            ("Doorlooptijd per uitkomst", report.lead_by_outcome)):
         rows += [[section, t.label, t.count, t.median, t.average] for t in items]

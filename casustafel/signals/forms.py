@@ -214,7 +214,6 @@ class SignalForm(Form):
     subjects = FieldList(FormField(SubjectForm), min_entries=1, max_entries=MAX_ROWS)
     locations = FieldList(FormField(LocationForm), min_entries=1, max_entries=MAX_ROWS)
     attachments = MultipleFileField("Bijlagen")
-    reporter_unnamed = BooleanField("Ik wil anoniem blijven voor de deelnemers van de casustafel")
     reporter_phone = StringField(
         "Telefoonnummer voor vragen",
         filters=[strip_text],
@@ -245,7 +244,6 @@ class SignalForm(Form):
             observed_from=self.observed_from.data,
             observed_until=self.observed_until.data,
             urgent=bool(self.urgent.data),
-            reporter_unnamed=bool(self.reporter_unnamed.data),
             reporter_phone=self.reporter_phone.data or None,
             subjects=[SubjectInput(kind=s.kind.data, role=s.role.data, name=s.name.data or None,
                                    birth_date=s.birth_date.data, kvk_number=s.kvk_number.data or None,

@@ -5,7 +5,7 @@ the demo and the test fixtures all create signals through the same code.
 """
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 from flask import current_app
 from sqlalchemy import insert, select, update
@@ -16,20 +16,25 @@ from casustafel.audit_log import record
 from casustafel.dates import utcnow
 from casustafel.extensions import db
 from casustafel.models import (
+    FEEDBACK_MESSAGES,
+    STANDARD_FEEDBACK,
     Attachment,
     Feedback,
+    FeedbackLevel,
     Indicator,
     InformationRequest,
     Location,
     ReferenceCounter,
     Signal,
     SignalEvent,
+    SignalStatus,
     Subject,
     User,
 )
 from casustafel.models.roles import Role
 from casustafel.models.user import active_with_role
 from casustafel.notifications import notify
+from casustafel.settings import feedback_level
 from casustafel.signals.workflow import QUESTION, transition
 from casustafel.storage import base_name
 
@@ -105,7 +110,6 @@ class SignalInput:
     observed_from: date | None = None
     observed_until: date | None = None
     urgent: bool = False
-    reporter_unnamed: bool = False
     reporter_phone: str | None = None
     subjects: list[SubjectInput] = field(default_factory=list)
     locations: list[LocationInput] = field(default_factory=list)
@@ -133,7 +137,6 @@ def build_signal(actor: User, data: SignalInput, channel: str = "meldpunt", stor
     signal.indicator_explanation = data.indicator_explanation
     signal.observed_from = data.observed_from
     signal.observed_until = data.observed_until
-    signal.reporter_unnamed = bool(data.reporter_unnamed)
     signal.reporter_phone = data.reporter_phone
     if channel == "meldpunt" or channel == "eigen_waarneming":
         signal.reporter_id = actor.id
@@ -212,8 +215,75 @@ def _tell_reporter(signal: Signal) -> None:
            "Er is nieuws over een melding die u heeft gedaan. Log in bij casustafel en kijk bij Mijn meldingen.")
 
 
+# --- feedback level (setting feedback_level, per municipality) ---------------------------------
+
+# Messages the coordinator may send per level; the question message goes only with a question,
+# at every level (the reporter must be able to answer).
+FEEDBACK_CHOICES = {
+    FeedbackLevel.GEEN: (),
+    FeedbackLevel.STANDAARD: ("in_behandeling", "afgehandeld"),
+    FeedbackLevel.STATUSSEN: ("ontvangen", "in_behandeling", "afgesloten", "doorgezet"),
+}
+QUESTION_MESSAGE = "aanvullende_vraag"
+RECEIVED = "ontvangen"
+
+
+class FeedbackNotAllowedError(ValueError):
+    """The municipality's feedback level does not allow this message."""
+
+
+def feedback_choices(level: str | None = None) -> dict[str, str]:
+    """The standard messages the coordinator may send under the level, with their text."""
+    level = level or feedback_level()
+    return {code: FEEDBACK_MESSAGES[code] for code in FEEDBACK_CHOICES.get(level, ())}
+
+
+def _standard_status(signal: Signal) -> str:
+    if signal.status == SignalStatus.INGEDIEND:
+        return FEEDBACK_MESSAGES[RECEIVED]
+    if signal.status in (SignalStatus.AFGESLOTEN, SignalStatus.DOORGEZET):
+        return FEEDBACK_MESSAGES["afgehandeld"]
+    if signal.status == SignalStatus.AANVULLING_GEVRAAGD:
+        return FEEDBACK_MESSAGES[QUESTION_MESSAGE]
+    return FEEDBACK_MESSAGES["in_behandeling"]
+
+
+@dataclass(frozen=True)
+class ReporterView:
+    """What the reporter sees of their own signal under the feedback level: a status text and
+    the messages (sent date, text), newest last."""
+
+    status: str
+    messages: list[tuple[datetime, str]]
+
+    @property
+    def last_message(self) -> str | None:
+        return self.messages[-1][1] if self.messages else None
+
+
+def reporter_view(signal: Signal, level: str | None = None) -> ReporterView:
+    """Statuses: the status and every message, as sent. Standard: only the fixed texts
+    (received, in behandeling, afgehandeld, a question), never the internal status or whether the
+    signal was closed or handed over. None: only that it was received."""
+    level = level or feedback_level()
+    if level == FeedbackLevel.STATUSSEN:
+        return ReporterView(signal.status_label, [(f.sent_at, f.message) for f in signal.feedback])
+    if level == FeedbackLevel.STANDAARD:
+        return ReporterView(_standard_status(signal), [
+            (f.sent_at, FEEDBACK_MESSAGES[STANDARD_FEEDBACK[f.code]]) for f in signal.feedback
+            if f.code in STANDARD_FEEDBACK
+        ])
+    return ReporterView(FEEDBACK_MESSAGES[RECEIVED],
+                        [(f.sent_at, FEEDBACK_MESSAGES[RECEIVED]) for f in signal.feedback if f.code == RECEIVED])
+
+
 def send_feedback(actor, signal: Signal, code: str) -> Feedback:
-    """Send a standard message (never content) and tell the reporter there is news."""
+    """Send a standard message (never content) and tell the reporter there is news.
+
+    Refused (FeedbackNotAllowedError) when the feedback level does not allow the message; the
+    question message is always allowed."""
+    if code != QUESTION_MESSAGE and code not in feedback_choices():
+        raise FeedbackNotAllowedError(code)
     feedback = Feedback(signal=signal, code=code, sent_by_id=actor.id)
     db.session.add(feedback)
     _tell_reporter(signal)
@@ -231,6 +301,14 @@ def ask_question(actor, signal: Signal, text: str) -> InformationRequest:
     send_feedback(actor, signal, "aanvullende_vraag")
     record(actor, "signal.question_asked", question, purpose="casustafel")
     return question
+
+
+def record_summary(actor, signal: Signal, text: str) -> None:
+    """Store the coordinator's anonymised summary: what members and packages get instead of the
+    reporter's own words (setting reporter_summary_required). Logged without its text."""
+    signal.summary = text
+    signal.summary_recorded_at = utcnow()
+    record(actor, "signal.summary_recorded", signal, purpose="casustafel")
 
 
 def set_legal_hold(actor, signal: Signal, reason_code: str) -> None:

@@ -14,6 +14,7 @@ from casustafel.forms import row_number
 from casustafel.models import Indicator, Phenomenon, Signal
 from casustafel.models.roles import Role
 from casustafel.permissions import can_view_own_signal, role_required
+from casustafel.settings import feedback_level, reporter_summary_required
 from casustafel.signals import (
     assessments,
     attachments,
@@ -107,7 +108,7 @@ def submit_form(form, channel: str, template: str):
     """Shared by the meldpunt and the coordinator's registration: validate, store, confirm."""
     fill_choices(form)
     if request.method == "POST" and handle_row_buttons(form):
-        return render_template(template, form=form, upload_problems=[], lost_files=_file_names())
+        return render_template(template, **_form_page(form))
     if form.validate_on_submit():
         uploads, problems = check_uploads(request.files.getlist(form.attachments.name))
         if not problems:
@@ -128,13 +129,20 @@ def submit_form(form, channel: str, template: str):
                 current_app.logger.critical("ALERT disk full while storing an attachment (request %s)",
                                             g.get("request_id"))
                 form.attachments.errors = [*form.attachments.errors, DISK_FULL_MESSAGE]
-                return render_template(template, form=form, upload_problems=[], lost_files=_file_names()), 503
+                return render_template(template, **_form_page(form)), 503
             flash("Uw melding is verstuurd." if channel == "meldpunt" else "De melding is geregistreerd.", "success")
             return redirect(url_for("signals.confirmation", signal_id=signal.id))
         form.attachments.errors = [*form.attachments.errors, *problems]
     elif request.method == "POST":
         record(current_user, "signal.submit_refused", object_type="signal", result="failed", purpose="melding")
-    return render_logged(template, form=form, upload_problems=[], lost_files=_file_names())
+    return render_logged(template, **_form_page(form))
+
+
+def _form_page(form) -> dict:
+    """What the meldpunt page shows besides the form: problems with files, and whether members
+    get the reporter's words or only the coordinator's summary (the 'who sees it' notice)."""
+    return {"form": form, "upload_problems": [], "lost_files": _file_names(),
+            "summary_required": reporter_summary_required()}
 
 
 def _file_names() -> list[str]:
@@ -181,7 +189,9 @@ def mine():
     ).all()
     # Rendered before the log event (nothing reloads after the commit); the page leaves only
     # when the event is stored.
-    page = render_template("signals/mine.html", signals=signals)
+    level = feedback_level()
+    page = render_template("signals/mine.html", signals=signals,
+                           seen={s.id: services.reporter_view(s, level) for s in signals})
     record(current_user, "signal.own_listed", object_type="signal", purpose="melding")
     db.session.commit()
     return page
@@ -199,4 +209,5 @@ def mine_detail(signal_id):
         flash("Uw antwoord is verstuurd. Dank u wel.", "success")
         return redirect(url_for("signals.mine_detail", signal_id=signal.id))
     record(current_user, "signal.status_viewed", signal, purpose="melding")
-    return render_logged("signals/mine_detail.html", signal=signal, question=open_question, form=form)
+    return render_logged("signals/mine_detail.html", signal=signal, question=open_question, form=form,
+                         seen=services.reporter_view(signal))

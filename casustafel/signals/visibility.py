@@ -1,6 +1,10 @@
 """What a reader may see of a signal: exactly the fields a privacy check opened (2A for a
 meeting's members, 2B for an action's owner), never the reporter. Rendered by
-templates/meetings/_item.html (`item_content`)."""
+templates/meetings/_item.html (`item_content`).
+
+The description field ("beschrijving") shows the coordinator's anonymised summary, never the
+reporter's own words, while the setting reporter_summary_required is on (the default).
+"""
 
 from dataclasses import dataclass, field
 
@@ -8,6 +12,7 @@ from sqlalchemy import select
 
 from casustafel.extensions import db
 from casustafel.models import SHAREABLE_FIELDS, Signal, SourceQuery
+from casustafel.settings import reporter_summary_required
 
 SUBJECT_LIST_FIELDS = frozenset({"betrokkenen", "geboortedata", "kvk"})
 EVERYTHING = frozenset(SHAREABLE_FIELDS)
@@ -20,6 +25,15 @@ class SignalView:
     signal: Signal
     fields: frozenset[str]
     sources: list[SourceQuery] = field(default_factory=list)
+    summary_only: bool = field(default_factory=reporter_summary_required)
+
+    @property
+    def description(self) -> str | None:
+        """What a reader gets for the description: the anonymised summary when the setting
+        protects the reporter (None until the coordinator wrote it), else the description."""
+        if not self.shows("beschrijving"):
+            return None
+        return self.signal.summary if self.summary_only else self.signal.description
 
     def shows(self, code: str) -> bool:
         return code in self.fields

@@ -24,6 +24,7 @@ from casustafel.models import (
 )
 from casustafel.models.roles import Role
 from casustafel.permissions import role_required
+from casustafel.settings import reporter_summary_required
 from casustafel.signals import services
 from casustafel.signals.case_link_forms import CaseLinkForm
 from casustafel.signals.case_link_services import case_links_of, record_links_viewed
@@ -37,7 +38,7 @@ from casustafel.signals.workflow import (
     TransitionError,
     transition,
 )
-from casustafel.signals.workspace_forms import FeedbackForm, LegalHoldForm, QuestionForm, StatusForm
+from casustafel.signals.workspace_forms import FeedbackForm, LegalHoldForm, QuestionForm, StatusForm, SummaryForm
 from casustafel.web import locking
 from casustafel.web.routes import Routes
 
@@ -63,6 +64,7 @@ def render_workspace(signal: Signal, code: int = 200, conflict: str | None = Non
         "hold_form": LegalHoldForm(signal, formdata=None),
         "question_form": QuestionForm(signal, formdata=None),
         "feedback_form": FeedbackForm(signal, formdata=None),
+        "summary_form": SummaryForm(signal, formdata=None),
         **forms,
     }
     events = db.session.scalars(
@@ -80,7 +82,8 @@ def render_workspace(signal: Signal, code: int = 200, conflict: str | None = Non
         today=dates.today(), case_links=case_links, link_form=CaseLinkForm(formdata=None),
         bibob_count=bibob_count_of(signal),
         reason_labels=REASON_LABELS, legal_hold_reasons=LEGAL_HOLD_REASONS, statuses=STATUSES,
-        waits_too_long=waits_too_long(signal, waiting_since()), **forms,
+        waits_too_long=waits_too_long(signal, waiting_since()), reporter_summary_required=reporter_summary_required(),
+        **forms,
     )
     # Logged after rendering (nothing is reloaded after the commit); the page leaves only
     # once the events are stored.
@@ -172,6 +175,21 @@ def ask(signal_id):
             flash("Uw vraag is naar de melder gestuurd. De melding wacht op het antwoord.", "success")
             return redirect(url_for("signals.detail", signal_id=signal.id))
     return render_workspace(signal, question_form=form)
+
+
+@routes.route("/meldingen/<uuid:signal_id>/samenvatting", methods=["POST"])
+@role_required(Role.COORDINATOR)
+def summary(signal_id):
+    signal = get_signal_or_404(signal_id)
+    form = SummaryForm(signal)
+    if form.is_stale(signal):
+        return _conflict(signal, summary_form=SummaryForm(signal, formdata=None, summary=form.summary.data))
+    if not form.validate_on_submit():
+        return render_workspace(signal, summary_form=form)
+    services.record_summary(current_user, signal, form.summary.data)
+    db.session.commit()
+    flash("De geanonimiseerde samenvatting is opgeslagen. Deelnemers en verstrekkingen krijgen deze tekst.", "success")
+    return redirect(url_for("signals.detail", signal_id=signal.id) + "#samenvatting")
 
 
 @routes.route("/meldingen/<uuid:signal_id>/terugkoppeling", methods=["POST"])

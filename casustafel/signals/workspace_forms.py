@@ -6,13 +6,21 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
 from casustafel.forms import AnyValue, DateField, Form, not_in_past, strip_text
-from casustafel.models import FEEDBACK_MESSAGES, LEGAL_HOLD_REASONS, STATUSES, Signal
-from casustafel.signals.workflow import CLOSED, NEEDS_MONITORING_END, QUESTION, closing_reasons, next_states
+from casustafel.models import LEGAL_HOLD_REASONS, STATUSES, Signal
+from casustafel.signals.services import feedback_choices
+from casustafel.signals.workflow import (
+    CLOSED,
+    HANDED_OVER,
+    NEEDS_MONITORING_END,
+    QUESTION,
+    closing_reasons,
+    next_states,
+)
 from casustafel.web import locking
 
-# Feedback the coordinator picks; the question message goes only with a question.
-FEEDBACK_CHOICES = {code: text for code, text in FEEDBACK_MESSAGES.items() if code != "aanvullende_vraag"}
 STALE_PAGE = "Deze pagina is verouderd. Laad de melding opnieuw."
+NO_FEEDBACK = ("De gemeente heeft ingesteld dat de melder geen terugkoppeling krijgt, alleen dat de melding "
+               "is ontvangen. Een vraag aan de melder kan wel.")
 NO_REPORTER = "Deze melding heeft geen melder binnen de gemeente; er kan geen bericht naartoe."
 
 
@@ -106,19 +114,50 @@ class QuestionForm(VersionedForm):
             raise ValidationError(NO_REPORTER)
 
 
-class FeedbackForm(Form):
-    code = RadioField(
-        "Standaardbericht",
-        choices=[SelectChoice(k, v) for k, v in FEEDBACK_CHOICES.items()],
-        validators=[InputRequired("Kies een bericht.")],
+def _words(text: str | None) -> str:
+    return " ".join((text or "").split()).casefold()
+
+
+class SummaryForm(VersionedForm):
+    summary = TextAreaField(
+        "Geanonimiseerde samenvatting",
+        filters=[strip_text],
+        validators=[DataRequired("Schrijf de samenvatting."),
+                    Length(max=5000, message="Gebruik hooguit 5000 tekens.")],
     )
+
+    def __init__(self, signal: Signal, **kwargs):
+        super().__init__(prefix="samenvatting", **kwargs)
+        self.signal = signal
+        if self.version.data is None:
+            self.version.data = str(signal.version)
+        if self.summary.data is None and kwargs.get("formdata", True) is None:
+            self.summary.data = signal.summary
+
+    def validate_summary(self, field):
+        if _words(field.data) == _words(self.signal.description):
+            raise ValidationError("Dit is de letterlijke beschrijving van de melder. Schrijf de feiten in uw eigen "
+                                  "woorden, zonder wat kan verraden wie de melding deed.")
+
+
+class FeedbackForm(Form):
+    code = RadioField("Standaardbericht", validators=[InputRequired("Kies een bericht.")],
+                      validate_choice=False)  # checked below, against the feedback level
 
     def __init__(self, signal: Signal, **kwargs):
         super().__init__(prefix="terugkoppeling", **kwargs)
         self.signal = signal
+        # The messages the municipality's feedback level allows (casustafel.settings).
+        self.code.choices = [SelectChoice(k, v) for k, v in feedback_choices().items()]
 
     def validate_code(self, field):
         if self.signal.reporter_id is None:
             raise ValidationError(NO_REPORTER)
+        if not self.code.choices:
+            raise ValidationError(NO_FEEDBACK)
+        if field.data not in {choice.value for choice in self.code.choices}:
+            raise ValidationError("Dit is geen geldige keuze. Kies een van de berichten uit de lijst.")
         if field.data == "afgesloten" and self.signal.status != CLOSED:
             raise ValidationError("De melding is nog niet afgesloten. Sluit haar eerst af.")
+        if field.data == "afgehandeld" and self.signal.status not in (CLOSED, HANDED_OVER):
+            raise ValidationError("De melding is nog niet afgesloten of doorgezet. Doe dat eerst.")

@@ -7,13 +7,13 @@ A referral keeps the text of its ground as it was when recorded (`legal_ground_t
 existing ones get the label the application showed for their code until now.
 
 Revision ID: 0018
-Revises: 0022
+Revises: 0017
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0018"
-down_revision = "0022"
+down_revision = "0017"
 branch_labels = None
 depends_on = None
 

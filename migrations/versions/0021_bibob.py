@@ -3,13 +3,13 @@ sees it) and links to decisions in the municipality's case system (zaaknummer, e
 Existing "Bibob-toets" actions stay as they are; new actions no longer offer that type.
 
 Revision ID: 0021
-Revises: 0017
+Revises: 0020
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0021"
-down_revision = "0017"
+down_revision = "0020"
 branch_labels = None
 depends_on = None
 

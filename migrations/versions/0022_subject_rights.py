@@ -4,13 +4,13 @@ the notification of recipients (art. 19); the extension of a request (art. 12 li
 weighing of an objection (art. 21). No seed data.
 
 Revision ID: 0022
-Revises: 0023
+Revises: 0021
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0022"
-down_revision = "0023"
+down_revision = "0021"
 branch_labels = None
 depends_on = None
 

@@ -4,13 +4,13 @@ files, and the VNG Selectielijst result type on every destruction record. Existi
 records keep no result type: "niet vastgelegd".
 
 Revision ID: 0023
-Revises: 0021
+Revises: 0022
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0023"
-down_revision = "0021"
+down_revision = "0022"
 branch_labels = None
 depends_on = None
 

@@ -131,6 +131,11 @@ def test_five_weighings_three_checks_and_a_handover_to_the_riec(browser, open_br
         .get_by_label("Burgemeester — Handhaving van de openbare orde (Gemeentewet art. 172, 174 en 175)").check()
     _decide(officer, "2B", "Protocol-T2B: de beschrijving, voor de openbare orde.")
 
+    # The description leaves only as the coordinator's anonymised summary (setting on by default).
+    coordinator.goto(workspace)
+    page.get_by_label("Geanonimiseerde samenvatting").fill("Protocol-S: aanwijzingen voor hennepteelt in een pand.")
+    page.get_by_role("button", name="Samenvatting opslaan").click()
+    _flash(coordinator, "De geanonimiseerde samenvatting is opgeslagen")
     coordinator.goto(referral_page)
     page.get_by_role("button", name="Pakket maken en als verstuurd vastleggen").click()
     _flash(coordinator, "De melding is doorgezet.")

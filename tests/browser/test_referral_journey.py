@@ -70,6 +70,14 @@ def test_a_referral_to_the_riec_from_concept_to_the_register(browser, make_user,
     _login(browser, coordinator.email)
     browser.goto(f"/verstrekkingen/{referral.id}")
     expect(page.get_by_text("Privacytoets 2B: goedgekeurd")).to_be_visible()
+    # The description goes only as the coordinator's anonymised summary: first write it.
+    expect(page.get_by_text("nog geen geanonimiseerde samenvatting")).to_be_visible()
+    expect(page.get_by_role("button", name="Pakket maken en als verstuurd vastleggen")).to_have_count(0)
+    page.get_by_role("link", name=f"Naar de samenvatting bij {signal.reference}").click()
+    page.get_by_label("Geanonimiseerde samenvatting").fill("Samenvatting SUMMARYMARK: contante betalingen")
+    page.get_by_role("button", name="Samenvatting opslaan").click()
+    expect(page.get_by_text("De geanonimiseerde samenvatting is opgeslagen")).to_be_visible()
+    browser.goto(f"/verstrekkingen/{referral.id}")
     page.get_by_role("button", name="Pakket maken en als verstuurd vastleggen").click()
     expect(page.get_by_text("Het pakket is gemaakt")).to_be_visible()
     browser.assert_accessible("verstrekking (verstuurd)")
@@ -77,7 +85,8 @@ def test_a_referral_to_the_riec_from_concept_to_the_register(browser, make_user,
         page.get_by_role("link", name="Pakket downloaden").click()
     content = info.value.path().read_bytes()
     text = " ".join(" ".join(p.extract_text().split()) for p in PdfReader(io.BytesIO(content)).pages)
-    assert "DESCRMARK" in text and "PERSONMARK" in text and "1980" not in text
+    assert "SUMMARYMARK" in text and "PERSONMARK" in text and "1980" not in text
+    assert "DESCRMARK" not in text  # never the reporter's own words
 
     page.get_by_label("Status").select_option(label="Afgerond")
     page.get_by_label("Kenmerk van de ontvanger").fill("RIEC-2026-7")

@@ -9,7 +9,9 @@ from tests.helpers.meetings import published_scene
 
 MARKERS = {
     "fenomeen": "Hennepteelt",
-    "beschrijving": "Beschrijvingsmarker-Q7",
+    # Members get the coordinator's anonymised summary for "beschrijving", never the reporter's
+    # own words (VERBATIM; setting reporter_summary_required, on by default).
+    "beschrijving": "Samenvattingsmarker-Q7",
     "betrokkenen": "Naam-Markeerling",
     "geboortedata": "13-07-1971",  # as shown; stored as BIRTH_DATE
     "kvk": "87654321",
@@ -24,13 +26,16 @@ BIRTH_DATE = "1971-07-13"
 REPORTER = "Melder Geheimhouder"
 
 
+VERBATIM = "Beschrijvingsmarker-Q7 van de melder zelf"
+
+
 def marked_scene(make_user, make_signal, fields, *, publish=True):
     """A published scene whose signal carries a marker in every shareable field."""
     reporter = make_user("reporter", name=REPORTER)
     hennep = db.session.scalar(select(Phenomenon.id).where(Phenomenon.name == "Hennepteelt"))
     scene = published_scene(
         make_user, make_signal, fields=fields, publish=False, reporter=reporter,
-        description=MARKERS["beschrijving"], person=("Naam-Markeerling", BIRTH_DATE),
+        description=VERBATIM, summary=MARKERS["beschrijving"], person=("Naam-Markeerling", BIRTH_DATE),
         address=("9999 ZZ", "77"), phenomenon_id=hennep,
     )
     organisation = Subject(kind="organisatie", role="eigenaar", position=1)
@@ -55,6 +60,7 @@ def assert_only(body: str, fields) -> None:
             assert marker not in body, f"{code} leaked"
     assert BIRTH_DATE not in body
     assert REPORTER not in body
+    assert "Beschrijvingsmarker" not in body
 
 
 def agenda_url(meeting) -> str:

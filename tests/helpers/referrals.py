@@ -15,7 +15,10 @@ from tests.conftest import csrf_from, login
 from tests.helpers.legal_grounds import RIEC_GROUND
 from tests.helpers.powers import power_ids
 
-DESCRIPTION = "Contante betalingen DESCRMARK bij de coffeeshop"
+DESCRIPTION = "Contante betalingen DESCRMARK bij de coffeeshop"  # the reporter's own words: never in a package
+
+
+SUMMARY = "Samenvatting SUMMARYMARK: contante betalingen bij een horecazaak"  # the coordinator's, what goes
 
 
 PERSON = ("Jan PERSONMARK Jansen", "1980-01-02")
@@ -75,8 +78,8 @@ def make_scene(make_user, make_signal):
     coordinator = make_user("coordinator")
     officer = make_user("privacy_officer")
     reporter = make_user("reporter", name="Rita REPORTERMARK Melder")
-    signal = make_signal(reporter, description=DESCRIPTION, person=PERSON, address=("9876 ZX", "77"),
-                         status="doorgezet")
+    signal = make_signal(reporter, description=DESCRIPTION, summary=SUMMARY, person=PERSON,
+                         address=("9876 ZX", "77"), status="doorgezet")
     return coordinator, officer, signal
 
 
