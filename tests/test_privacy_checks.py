@@ -478,7 +478,9 @@ def test_the_workspace_shows_the_decision(client, login_as, people, signal):
 
 # The admin settings page --------------------------------------------------------------------
 
-LOG_SETTINGS = {"audit_bulk_reads_per_hour": "100", "audit_office_hours_start": "7", "audit_office_hours_end": "19"}
+# The rest of the settings form as the page fills it (the log thresholds, the reporter's protection).
+LOG_SETTINGS = {"audit_bulk_reads_per_hour": "100", "audit_office_hours_start": "7", "audit_office_hours_end": "19",
+                "reporter_summary_required": "y", "feedback_level": "statussen"}
 
 
 def test_the_admin_changes_the_settings_and_each_change_is_logged(client, make_user, login_as):
@@ -501,10 +503,10 @@ def test_the_admin_sets_the_anomaly_thresholds_and_bad_hours_keep_the_input(clie
     login_as(make_user("admin"))
     response = post_form(client, "/beheer/instellingen", {
         "waiting_too_long_days": "10", "audit_bulk_reads_per_hour": "250",
-        "audit_office_hours_start": "8", "audit_office_hours_end": "18",
+        "audit_office_hours_start": "8", "audit_office_hours_end": "18", "feedback_level": "statussen",
     })
     assert response.status_code == 302
-    assert [get_setting(k) for k in LOG_SETTINGS] == ["250", "8", "18"]
+    assert [get_setting(k) for k in LOG_SETTINGS] == ["250", "8", "18", "0", "statussen"]
     response = post_form(client, "/beheer/instellingen", {
         "waiting_too_long_days": "10", "audit_bulk_reads_per_hour": "250",
         "audit_office_hours_start": "18", "audit_office_hours_end": "9",

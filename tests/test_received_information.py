@@ -102,7 +102,7 @@ def test_restricted_police_information_leaves_only_through_an_approved_exception
 
     # No exception: the real package holds everything approved, nothing received.
     text = package_text(app, referral)
-    assert "DESCRMARK" in text and "ALPHAMARK" not in text and "BETAMARK" not in text
+    assert "SUMMARYMARK" in text and "ALPHAMARK" not in text and "BETAMARK" not in text
 
     # Asked, not yet decided: still absent.
     assert ask(coordinator_client, alpha, "verstrekking", referral).status_code == 302

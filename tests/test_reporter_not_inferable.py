@@ -88,7 +88,10 @@ def officer_view(app) -> tuple[str, list]:
         crawler.crawl("/logboek/afwijkingen?van=2026-11-18&tot=2026-11-18")
         pages = []
         for visit in sorted(crawler.visits, key=lambda v: v.url):
-            body = visit.response.get_data(as_text=True) if hasattr(visit, "response") else ""
+            # Pages and CSV as text; the register's PDFs (art. 30, DPIA annex) hold configuration only.
+            response = getattr(visit, "response", None)
+            textual = response is not None and response.mimetype != "application/pdf"
+            body = response.get_data(as_text=True) if textual else ""
             pages.append((re.sub(r"(voor|na)=[A-Za-z0-9_-]{20,}", r"\1=…", visit.url), visit.status, body))
         export = client.get("/logboek/export.csv").get_data(as_text=True)
     text = "\n".join(f"{url} {status}\n{body}" for url, status, body in pages) + export

@@ -97,7 +97,7 @@ def test_an_action_owner_with_check_2b_gets_the_summary_not_the_reporters_words(
 
     scene = published_scene(make_user, make_signal, description=VERBATIM, summary=SUMMARY)
     officer = make_user("privacy_officer")
-    action = meetings.add_action(scene.coordinator, scene.item, type="bibob", deadline=date(2100, 1, 1),
+    action = meetings.add_action(scene.coordinator, scene.item, type="13b_opiumwet", deadline=date(2100, 1, 1),
                                  owner_id=scene.member.id, description="Bibob-toets voorbereiden")
     decide_privacy_check(officer, open_check(scene.signal, "2B", action=action), approved=True,
                          rationale="Nodig", allowed_fields=ALL_FIELDS, powers=power_ids())

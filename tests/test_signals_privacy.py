@@ -59,7 +59,7 @@ def new_canaries() -> Canaries:
     c = Canaries()
     for name in ("description", "indicator_explanation", "subject_name", "organisation_name", "subject_street",
                  "subject_city", "organisation_street", "location_street", "location_city", "filename",
-                 "question", "answer", "bag_id", "event_reason"):
+                 "question", "answer", "bag_id", "event_reason", "summary"):
         c.text[name] = text_marker(name.replace("_", ""))
     c.short["birth_date"] = f"19{rng.randint(20, 59)}-{rng.randint(1, 12):02d}-{rng.randint(10, 28):02d}"
     c.short["kvk_number"] = str(rng.randint(70_000_000, 99_999_999))
@@ -163,6 +163,7 @@ def run_round(app, client, make_user, folders, monkeypatch):
         event.reason = c.text["event_reason"]
         db.session.add_all([question, event])
         signal.locations[0].bag_id = c.text["bag_id"]
+        signal.summary = c.text["summary"]  # the coordinator's anonymised summary
         db.session.commit()
         url = f"/mijn-meldingen/{signal.id}"
         answered = client.post(url, data={"answer": c.text["answer"], "csrf_token": csrf_from(client.get(url))})

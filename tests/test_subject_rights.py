@@ -92,6 +92,7 @@ def approved_referral(coordinator, officer, signal, name="RIEC") -> Referral:
 
 
 def send(coordinator, referral, today=TODAY):
+    referral.signal.summary = referral.signal.summary or "Geanonimiseerde samenvatting van de melding"
     send_referral(coordinator, referral, store=current_app.extensions["casustafel_store"],
                   keyring=current_app.extensions["casustafel_keyring"], render=lambda r, c: b"%PDF-1.4 pakket",
                   today=today)
