@@ -37,7 +37,8 @@ def test_meeting_from_planning_to_closing(browser, make_user, make_signal):
     dept = department("Vergunningen")
     coordinator = make_user("coordinator", name="Regie Rianne")
     member = make_user("member", name="Deelnemer Daan", department_id=dept.id)
-    signal = make_signal(status="bronnenonderzoek", description="Afgeplakte ramen en hennepgeur",
+    signal = make_signal(status="bronnenonderzoek", description="Buurvrouw Ans zag afgeplakte ramen",
+                         summary="Afgeplakte ramen en hennepgeur",
                          person=("Karel Kwekers", "1970-01-01"), observed_from=date(2026, 1, 5),
                          observed_until=date(2026, 2, 28))
     page = browser.page
@@ -89,14 +90,14 @@ def test_meeting_from_planning_to_closing(browser, make_user, make_signal):
     _flash(browser, "De agenda is gepubliceerd.")
     _logout(browser)
 
-    # The member sees the description and nothing else.
+    # The member sees the coordinator's anonymised summary, never the reporter's words.
     _login(browser, member.email)
     browser.goto("/overleggen/mijn")
     browser.assert_accessible("mijn overleggen")
     page.get_by_role("link", name="Agenda van").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Agenda casustafel")
     body = page.locator("main").inner_text()
-    assert "Afgeplakte ramen en hennepgeur" in body
+    assert "Afgeplakte ramen en hennepgeur" in body and "Buurvrouw Ans" not in body
     assert "Waargenomen: 5 januari 2026 tot en met 28 februari 2026." in body
     assert "Karel Kwekers" not in body and "1234 AB" not in body
     browser.assert_accessible("agenda voor deelnemer")
