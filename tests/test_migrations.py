@@ -458,10 +458,20 @@ def test_0020_moves_police_information_into_received_information_readable(fresh_
     assert crypto.decrypt_field(keyring(), "received_information", "provider_reference", row_id,
                                 bytes(moved.provider_reference_enc)) == "PL-0900-Ø"
     assert moved.conditions_enc is None and moved.recipients_enc is None
+    # Information from the OM is never written back as if the police had sent it.
+    om_id = uuid.uuid4()
+    with db.engine.begin() as conn:
+        conn.execute(received.insert().values({
+            **dict(moved._mapping), "id": om_id.hex if db.engine.dialect.name == "sqlite" else om_id,
+            "source": "om", "ground": "wjsg",
+            "content_enc": crypto.encrypt_field(keyring(), "received_information", "content", om_id, "Zoë OM"),
+            "provider_reference_enc": None,
+        }))
     downgrade(revision="0017")
     meta = MetaData()
     meta.reflect(bind=db.engine, only=["police_information"])
     with db.engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM police_information")).scalar() == 2
         back = conn.execute(meta.tables["police_information"].select().where(
             meta.tables["police_information"].c.id == key)).one()
     assert crypto.decrypt_field(keyring(), "police_information", "content", row_id,

@@ -27,7 +27,10 @@ def _move(source: str, target: str, columns: dict[str, str]) -> None:
     meta = sa.MetaData()
     meta.reflect(bind=conn, only=[source, target])
     old, new = meta.tables[source], meta.tables[target]
-    rows = conn.execute(sa.select(old)).mappings().all()
+    query = sa.select(old)
+    if source == "received_information":  # back to police information: only what came from the police
+        query = query.where(old.c.source == "politie")
+    rows = conn.execute(query).mappings().all()
     if not rows:
         return
     from casustafel import crypto
@@ -125,8 +128,9 @@ def upgrade():
 
 
 def downgrade():
-    # Back to police information only: source, ground, conditions, recipients and the
-    # exceptions have no place there and are lost.
+    # Back to police information only: records from the OM, RIEC partners or Bibob, and the
+    # source, ground, conditions, recipients and exceptions, have no place there and are lost
+    # (never written back as if the police had sent them).
     _police_information_table()
     op.create_index("ix_police_information_signal_id", "police_information", ["signal_id"])
     _move("received_information", "police_information", {"content": "content", "provider_reference": "police_reference"})
