@@ -23,6 +23,7 @@ from casustafel.models import (
     MonitoringPeriod,
     Notification,
     OpenJustification,
+    ProcessingRestriction,
     Signal,
     SignalEvent,
     SubjectRequest,
@@ -295,6 +296,48 @@ def test_a_request_file_is_destroyed_after_its_term_and_not_before(make_user, ma
     run(datetime(2040, 1, 1))  # a second run destroys nothing twice; the open one stays forever
     assert len(db.session.scalars(select(DestructionRecord).where(DestructionRecord.category == "verzoek")).all()) == 2
     assert db.session.get(SubjectRequest, still_open.id).name == "Zoë Ümit-de Vries"
+
+
+def test_a_request_file_with_a_restriction_in_force_is_kept_until_it_is_lifted(make_user, make_signal):
+    """Art. 18 AVG: the file is what the restriction is lifted from, and the restriction's
+    reason belongs to the signal: neither goes while the restriction is in force."""
+    officer = make_user("privacy_officer")
+    signal = make_signal(status="in_aanpak")
+    handled = request_file(officer, signal, closed_at=datetime(2026, 1, 31, 10, 0))
+    restriction = ProcessingRestriction(signal_id=signal.id, request_id=handled.id, set_by_id=officer.id,
+                                        set_at=datetime(2026, 1, 20, 9, 0))
+    restriction.reason = "Zoë Ümit-de Vries betwist de juistheid van het adres."
+    db.session.add(restriction)
+    db.session.commit()
+    assert ProcessingRestriction not in destruction.request_columns()
+
+    for when in (datetime(2031, 1, 31, 10, 1), datetime(2040, 1, 1)):
+        result = run(when)
+        db.session.expire_all()
+        assert result.summary["categories"]["verzoek"]["count"] == 0, when
+        kept = db.session.get(SubjectRequest, handled.id)
+        assert kept.destroyed_at is None and kept.name == "Zoë Ümit-de Vries" and kept.signals
+        assert db.session.get(ProcessingRestriction, restriction.id).reason.startswith("Zoë Ümit-de Vries betwist")
+
+    # Lifted: the file goes after its term; the restriction's record and reason stay with the signal.
+    restriction = db.session.get(ProcessingRestriction, restriction.id)
+    restriction.lifted_at, restriction.lifted_by_id = datetime(2040, 1, 2), officer.id
+    restriction.lift_reason = "Juistheid vastgesteld; Zoë ingelicht."
+    db.session.commit()
+    assert run(datetime(2040, 1, 3)).summary["categories"]["verzoek"]["count"] == 1
+    db.session.expire_all()
+    assert db.session.get(SubjectRequest, handled.id).name is None
+    kept = db.session.get(ProcessingRestriction, restriction.id)
+    assert kept.reason.startswith("Zoë Ümit-de Vries betwist") and kept.lift_reason.startswith("Juistheid")
+
+
+def test_a_restriction_on_a_destroyed_signal_keeps_no_request_file(make_user, make_signal):
+    officer = make_user("privacy_officer")
+    signal = make_signal(status="afgesloten", destroyed_at=datetime(2027, 1, 1))
+    handled = request_file(officer, signal, closed_at=datetime(2026, 1, 31, 10, 0))
+    db.session.add(ProcessingRestriction(signal_id=signal.id, request_id=handled.id, set_by_id=officer.id))
+    db.session.commit()
+    assert run(datetime(2031, 1, 31, 10, 1)).summary["categories"]["verzoek"]["count"] == 1
 
 
 def test_a_destroyed_request_file_shows_it_and_gives_no_answer(client, make_user, login_as, make_signal):

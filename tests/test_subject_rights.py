@@ -14,7 +14,9 @@ from freezegun import freeze_time
 from pypdf import PdfReader
 from sqlalchemy import func, select
 
-from casustafel.actions.services import ActionError, create_action
+from casustafel.actions.services import ActionError, create_action, update_action
+from casustafel.bibob.services import BibobError, BibobInput, record_bibob, update_bibob
+from casustafel.dates import utcnow
 from casustafel.extensions import db
 from casustafel.meetings import services as meetings
 from casustafel.models import (
@@ -34,16 +36,26 @@ from casustafel.models import (
     SourceQuery,
     SubjectRequest,
 )
-from casustafel.privacy.decisions import decide_privacy_check
+from casustafel.privacy.decisions import DecisionError, decide_privacy_check
+from casustafel.privacy.services import request_privacy_check
 from casustafel.processing import is_restricted
+from casustafel.referrals.received_services import (
+    ReceivedError,
+    add_received_information,
+    decide_exception,
+    request_exception,
+)
 from casustafel.referrals.services import ReferralError, create_referral, send_referral
+from casustafel.signals.case_link_services import CaseLinkError, CaseLinkInput, add_case_link
 from casustafel.signals.informing_services import InformingError, record_informing, remind_deferrals
 from casustafel.signals.plan_services import PlanError, PlanInput, record_plan
+from casustafel.signals.services import SummaryError, record_summary
 from casustafel.signals.weighing import SourceQueryError, record_assessment, record_source_query
 from casustafel.signals.workflow import TransitionError, transition
 from casustafel.subject_requests import package, rights_services, services
 from casustafel.subject_requests.services import SubjectRequestError
 from tests.conftest import TODAY, csrf_from, login
+from tests.helpers import meetings as meeting_helpers
 from tests.helpers.powers import power_ids
 from tests.helpers.referrals import client_for
 
@@ -80,6 +92,8 @@ def request_for(officer, *, type="beperking", received_on=None) -> SubjectReques
 
 
 def approved_referral(coordinator, officer, signal, name="RIEC") -> Referral:
+    if signal.summary is None:  # the package carries the summary, never the reporter's words
+        record_summary(coordinator, signal, "Geanonimiseerde samenvatting van de feiten.")
     referral = create_referral(coordinator, signal, partner=partner(name), purpose="Signaal aanbrengen",
                                legal_ground="wgs_riec", legal_ground_note=None,
                                data_categories=["beschrijving", "betrokkenen"], channel="brief", feedback_due=None)
@@ -157,7 +171,7 @@ def test_lifting_the_restriction_restores_processing(scene):
     officer, coordinator, signal, prepared, request = scene
     rights_services.restrict(officer, request, signal, "Juistheid betwist.")
     db.session.commit()
-    rights_services.lift(officer, signal, "Juistheid vastgesteld; betrokkene op de hoogte gebracht.")
+    rights_services.lift(officer, request, signal, "Juistheid vastgesteld; betrokkene op de hoogte gebracht.")
     db.session.commit()
     assert not is_restricted(signal)
     send(coordinator, prepared)
@@ -180,7 +194,7 @@ def test_the_restriction_reason_is_encrypted_and_twice_is_refused(scene):
     with pytest.raises(SubjectRequestError, match="al beperkt"):
         rights_services.restrict(officer, request, signal, "Nog eens")
     with pytest.raises(SubjectRequestError, match="reden"):
-        rights_services.lift(officer, signal, "   ")
+        rights_services.lift(officer, request, signal, "   ")
 
 
 @pytest.mark.parametrize("role", ["coordinator", "member", "reporter", "admin"])
@@ -487,3 +501,235 @@ def test_the_coordinator_records_informing_on_the_signal_page(client, make_user,
                                 "informed_on": TODAY.isoformat(), "ground": "", "reason": "", "review_on": ""})
     assert ok.status_code == 302
     assert "Alle betrokkenen" in plain(client.get(url))
+
+
+# --- the restriction reaches the meetings, the later changes and the lifting (review of issue 18) --
+
+
+def restricted_meeting_scene(make_user, make_signal):
+    """A published agenda with two signals of PERSON: `waiting` without a decision (geagendeerd),
+    `later` with 'volgende keer' (besproken); then the privacy officer restricts both."""
+    officer, coordinator = make_user("privacy_officer"), make_user("coordinator")
+    dept = meeting_helpers.department("Vergunningen")
+    member = make_user("member", department_id=dept.id)
+    meeting = meeting_helpers.plan_meeting(coordinator)
+    waiting = make_signal(None, person=PERSON, status="bronnenonderzoek")
+    later = make_signal(None, person=PERSON, status="bronnenonderzoek")
+    items = [meeting_helpers.add(coordinator, meeting, s) for s in (waiting, later)]
+    meetings.invite(coordinator, meeting, member)
+    db.session.commit()
+    for s in (waiting, later):
+        meeting_helpers.decide_2a(s, meeting, {dept.id: meeting_helpers.ALL_FIELDS})
+    meetings.publish(coordinator, meeting)
+    meetings.record_decision(coordinator, items[1], "volgende_keer", "Volgende keer verder")
+    db.session.commit()
+    request = request_for(officer)
+    for s in (waiting, later):
+        rights_services.restrict(officer, request, s, "De betrokkene betwist de juistheid.")
+    db.session.commit()
+    return officer, coordinator, member, meeting, (waiting, later), request
+
+
+def test_restricted_signals_stay_off_new_agendas_and_meetings_are_still_closed_and_made(app, make_user, make_signal):
+    officer, coordinator, _member, meeting, (waiting, later), request = restricted_meeting_scene(make_user, make_signal)
+    assert (waiting.status, later.status) == ("geagendeerd", "besproken")
+    next_one = meeting_helpers.plan_meeting(coordinator, days_ahead=14)
+    client = client_for(app, coordinator)
+    closed = meeting_helpers.post(client, f"/overleggen/{meeting.id}/sluiten", {}, f"/overleggen/{meeting.id}")
+    assert closed.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(type(meeting), meeting.id).status == "gesloten"
+    assert next_one.items == [] and (waiting.status, later.status) == ("geagendeerd", "besproken")
+    day = TODAY + timedelta(days=21)
+    made = meeting_helpers.post(client, "/overleggen/nieuw", {
+        "held_on": day.isoformat(), "held_time": "09:30", "kind": "regulier", "chair_id": str(coordinator.id),
+        "agenda_cutoff": (day - timedelta(days=2)).isoformat()}, "/overleggen/nieuw")
+    assert made.status_code == 302
+    flashed = plain(client.get(made.headers["Location"]))
+    assert "Het overleg is aangemaakt." in flashed and "overgebracht" not in flashed
+    assert db.session.scalar(select(func.count()).select_from(AgendaItem).where(
+        AgendaItem.meeting_id != meeting.id)) == 0
+    assert db.session.scalar(select(func.count()).select_from(PrivacyCheck).where(
+        PrivacyCheck.kind == "2A", PrivacyCheck.meeting_id != meeting.id)) == 0
+    assert not meetings.pending_carry_over()
+
+    # Lifted: the items wait no longer and go onto the next meeting made.
+    for s in (waiting, later):
+        rights_services.lift(officer, request, s, "Juistheid vastgesteld; betrokkene ingelicht.")
+    db.session.commit()
+    assert {i.signal_id for i in meetings.pending_carry_over()} == {waiting.id, later.id}
+    fresh = meeting_helpers.plan_meeting(coordinator, days_ahead=28)
+    assert {i.signal_id for i in fresh.items} == {waiting.id, later.id}
+    assert later.status == "geagendeerd"
+
+
+def test_publishing_refuses_a_restricted_agenda_signal_and_members_see_none_of_its_content(
+        app, make_user, make_signal):
+    officer, coordinator = make_user("privacy_officer"), make_user("coordinator")
+    dept = meeting_helpers.department("Vergunningen")
+    member = make_user("member", department_id=dept.id)
+    meeting = meeting_helpers.plan_meeting(coordinator)
+    signal = make_signal(None, person=PERSON, status="bronnenonderzoek", description="Beschrijving BESCHRIJFMARK")
+    item = meeting_helpers.add(coordinator, meeting, signal)
+    meetings.invite(coordinator, meeting, member)
+    db.session.commit()
+    meeting_helpers.decide_2a(signal, meeting, {dept.id: meeting_helpers.ALL_FIELDS})
+    request = request_for(officer)
+    rights_services.restrict(officer, request, signal, "Juistheid betwist.")
+    db.session.commit()
+
+    client = client_for(app, coordinator)
+    refused = meeting_helpers.post(client, f"/overleggen/{meeting.id}/publiceren", {}, f"/overleggen/{meeting.id}")
+    assert refused.status_code == 302
+    page = plain(client.get(refused.headers["Location"]))
+    assert (f"De agenda kan niet worden gepubliceerd: de verwerking van melding {signal.reference} is beperkt "
+            "(art. 18 AVG)") in page
+    db.session.expire_all()
+    assert meeting.status == "concept" and meeting.published_at is None
+    assert not events("meeting.published")
+    assert db.session.scalar(select(func.count()).select_from(Notification).where(
+        Notification.recipient_id == member.id)) == 0
+
+    # Published before the restriction: the member sees that it is restricted, nothing of it.
+    rights_services.lift(officer, request, signal, "Juistheid vastgesteld; betrokkene ingelicht.")
+    meetings.publish(coordinator, meeting)
+    db.session.commit()
+    member_client = client_for(app, member)
+    assert PERSON[0] in plain(member_client.get(f"/overleggen/{meeting.id}/agenda"))
+    rights_services.restrict(officer, request, signal, "Opnieuw betwist.")
+    db.session.commit()
+    agenda = plain(member_client.get(f"/overleggen/{meeting.id}/agenda"))
+    assert "De verwerking van deze melding is beperkt" in agenda and signal.reference in agenda
+    for secret in (PERSON[0], "28-02-1979", "1234 AB", "BESCHRIJFMARK"):
+        assert secret not in agenda
+    pdf = pdf_text(member_client.get(f"/overleggen/{meeting.id}/agenda.pdf").data)
+    assert "De verwerking van deze melding is beperkt" in pdf and PERSON[0] not in pdf
+    viewed = [e for e in events("agenda_item.viewed") if e.object_id == str(item.id) and e.actor_id == member.id]
+    assert viewed[-1].subject_pseudonyms is None  # nobody's data shown, nobody logged as seen
+
+
+def test_a_restriction_also_blocks_changing_what_was_recorded_before_and_the_pages_say_so(
+        app, make_user, make_signal):
+    officer, other_officer = make_user("privacy_officer"), make_user("privacy_officer")
+    coordinator = make_user("coordinator")
+    dept = meeting_helpers.department("Handhaving")
+    member = make_user("member", department_id=dept.id)
+    signal = make_signal(None, person=PERSON, status="bronnenonderzoek", description="Beschrijving van de melder")
+    meeting = meeting_helpers.plan_meeting(coordinator)
+    item = meeting_helpers.add(coordinator, meeting, signal)
+    check_2a = db.session.scalar(select(PrivacyCheck).where(PrivacyCheck.kind == "2A"))
+    action = create_action(coordinator, signal, type="overig", deadline=TODAY, owner_id=member.id)
+    check_2b = request_privacy_check(coordinator, signal, "2B", action=action)
+    bibob = record_bibob(coordinator, signal, BibobInput(body="college", decision_kind="subsidie", notes="Notitie"))
+    info = add_received_information(coordinator, signal, ground="wpg_19", received_on=TODAY, content="Inhoud")
+    asked = request_exception(coordinator, info, use="eigen_taak", referral=None, task="Taak", reasoning="Nodig")
+    db.session.commit()
+    request = request_for(officer)
+    rights_services.restrict(officer, request, signal, "Juistheid betwist.")
+    db.session.commit()
+    seq = db.session.scalar(select(func.max(AuditEvent.seq)))
+    attempts = {
+        "actie bijwerken": (ActionError, lambda: update_action(member, action, status="afgerond", result="Klaar")),
+        "aantekeningen": (meetings.MeetingError, lambda: meetings.record_notes(coordinator, item, "Notities")),
+        "bibob nieuw": (BibobError, lambda: record_bibob(coordinator, signal, BibobInput(
+            body="burgemeester", decision_kind="vergunning"))),
+        "bibob bijwerken": (BibobError, lambda: update_bibob(coordinator, bibob, BibobInput(
+            body="college", decision_kind="subsidie", notes="Gewijzigd"))),
+        "ontvangen informatie": (ReceivedError, lambda: add_received_information(
+            coordinator, signal, ground="wpg_19", received_on=TODAY, content="Meer")),
+        "uitzondering vragen": (ReceivedError, lambda: request_exception(
+            coordinator, info, use="verstrekking", referral=None, task="Taak", reasoning="Nodig")),
+        "uitzondering besluiten": (ReceivedError, lambda: decide_exception(
+            other_officer, asked, approved=True, reasoning="Goed")),
+        "zaaknummer": (CaseLinkError, lambda: add_case_link(coordinator, signal, CaseLinkInput(
+            kind="bibob_besluit", zaaknummer="ZAAK-1", decided_on=TODAY))),
+        "samenvatting": (SummaryError, lambda: record_summary(coordinator, signal, "Samenvatting")),
+        "toets 2A": (DecisionError, lambda: decide_privacy_check(
+            officer, check_2a, approved=True, rationale="Afgewogen", field_rules={})),
+        "toets 2B": (DecisionError, lambda: decide_privacy_check(
+            officer, check_2b, approved=True, rationale="Afgewogen", allowed_fields=["beschrijving"],
+            powers=power_ids())),
+    }
+    for name, (error, attempt) in attempts.items():
+        with pytest.raises(error, match=r"is beperkt \(art\. 18 AVG\)"):
+            attempt()
+        db.session.rollback()
+        assert db.session.scalar(select(func.max(AuditEvent.seq))) == seq, name
+    db.session.expire_all()
+    assert (action.status, item.notes, bibob.notes, signal.summary) == ("open", None, "Notitie", None)
+    assert (check_2a.status, check_2b.status, asked.status) == ("open", "open", "aangevraagd")
+
+    # Through the pages: the Dutch message, nothing saved, never a 500.
+    owner = client_for(app, member)
+    url = f"/acties/{action.id}"
+    page = owner.get(url)
+    assert "De verwerking van deze melding is beperkt" in plain(page)
+    done = owner.post(url, data={"csrf_token": csrf_from(page), "status": "afgerond", "result": "Klaar",
+                                 "version": str(action.version)})
+    assert done.status_code == 200 and "is beperkt (art. 18 AVG)" in plain(done)
+    client = client_for(app, coordinator)
+    token = csrf_from(client.get(f"/meldingen/{signal.id}"))
+    for url, data in (
+        (f"/meldingen/{signal.id}/samenvatting", {"samenvatting-summary": "Feiten in eigen woorden",
+                                                  "samenvatting-version": str(signal.version)}),
+        (f"/meldingen/{signal.id}/zaaksysteem", {"zaak-kind": "bibob_besluit", "zaak-zaaknummer": "ZAAK-2",
+                                                 "zaak-decided_on": TODAY.isoformat()}),
+        (f"/verstrekkingen/ontvangen-informatie/{signal.id}", {"ground": "wpg_19",
+                                                               "received_on": TODAY.isoformat(), "content": "Meer"}),
+        (f"/overleggen/{meeting.id}/agendapunten/{item.id}/aantekeningen", {
+            "notes-notes": "Notities", "notes-version": str(item.version)}),
+    ):
+        response = client.post(url, data={"csrf_token": token, **data})
+        assert response.status_code == 200 and "is beperkt (art. 18 AVG)" in plain(response), url
+    privacy = client_for(app, officer)
+    decided = meeting_helpers.post(privacy, f"/privacy/toetsen/{check_2b.id}", {
+        "approved": "ja", "rationale": "Afgewogen", "allowed_fields": "beschrijving",
+        "powers": str(power_ids()[0])}, f"/privacy/toetsen/{check_2b.id}")
+    assert decided.status_code == 302
+    assert "is beperkt (art. 18 AVG)" in plain(privacy.get(decided.headers["Location"]))
+    db.session.expire_all()
+    assert (action.status, item.notes, signal.summary, check_2b.status) == ("open", None, None, "open")
+    assert db.session.scalar(select(func.max(AuditEvent.seq))) > seq  # the views and refusals were logged
+    assert not events("received_information.recorded")[1:] and not events("case_system_link.added")
+
+
+def test_only_the_request_that_set_a_restriction_lifts_it_and_not_from_a_destroyed_file(scene):
+    officer, _coordinator, signal, _prepared, request = scene
+    rights_services.restrict(officer, request, signal, "Juistheid betwist.")
+    db.session.commit()
+    other = request_for(officer, type="bezwaar")
+    with pytest.raises(SubjectRequestError, match="hoort bij een ander verzoek"):
+        rights_services.lift(officer, other, signal, "Vanuit een ander verzoek")
+    db.session.rollback()
+    assert is_restricted(signal) and not events("processing_restriction.lifted")
+
+    # The other request's page shows the restriction but offers no lifting.
+    request.status, request.destroyed_at = "afgehandeld", utcnow()
+    db.session.commit()
+    with pytest.raises(SubjectRequestError, match="vernietigd"):
+        rights_services.lift(officer, request, signal, "Uit een vernietigd dossier")
+    db.session.rollback()
+    assert is_restricted(signal)
+    request.destroyed_at = None  # handled, not destroyed: the restriction outlasts the answer
+    db.session.commit()
+    rights_services.lift(officer, request, signal, "Juistheid vastgesteld; betrokkene ingelicht.")
+    db.session.commit()
+    assert not is_restricted(signal) and len(events("processing_restriction.lifted")) == 1
+
+
+def test_the_request_page_offers_lifting_only_on_the_request_that_set_it(client, scene):
+    officer, _coordinator, signal, _prepared, request = scene
+    rights_services.restrict(officer, request, signal, "Juistheid betwist REASONMARK.")
+    db.session.commit()
+    other = request_for(officer, type="bezwaar")
+    assert login(client, officer.email).status_code == 200
+    own = client.get(f"/verzoeken/{request.id}").get_data(as_text=True)
+    assert f"/verzoeken/{request.id}/beperking/{signal.id}/opheffen" in own and "REASONMARK" in own
+    page = client.get(f"/verzoeken/{other.id}")
+    text = plain(page)
+    assert "ingesteld vanuit een ander verzoek" in text and "REASONMARK" not in text
+    assert f"/verzoeken/{other.id}/beperking/{signal.id}/opheffen" not in page.get_data(as_text=True)
+    refused = client.post(f"/verzoeken/{other.id}/beperking/{signal.id}/opheffen",
+                          data={"csrf_token": csrf_from(page), "reason": "Toch opheffen"})
+    assert refused.status_code == 200 and "hoort bij een ander verzoek" in plain(refused)
+    assert is_restricted(signal)

@@ -60,6 +60,7 @@ def create_action(actor, signal, *, type: str, deadline, owner_id=None, owner_de
 
 
 def update_action(actor, action: Action, *, status: str, result: str | None = None) -> None:
+    refuse_if_restricted(action.signal, ActionError)  # art. 18 AVG: only stored while restricted
     action.status = status
     if result is not None:
         action.result = result

@@ -56,8 +56,9 @@ def mine():
     )
 
 
-def _save(action: Action, form: UpdateActionForm) -> bool:
-    """Apply the owner's update and commit; False when someone else changed the action first."""
+def _save(action: Action, form: UpdateActionForm) -> bool | None:
+    """Apply the owner's update and commit; False when someone else changed the action first,
+    None when the update was refused (the message is on the form)."""
     if form.version.data != str(action.version):
         return False
     try:
@@ -67,6 +68,10 @@ def _save(action: Action, form: UpdateActionForm) -> bool:
     except StaleDataError:  # changed between our read and our write
         db.session.rollback()
         return False
+    except services.ActionError as error:  # e.g. the signal's processing is restricted (art. 18 AVG)
+        db.session.rollback()
+        form.form_errors.append(str(error))
+        return None
     return True
 
 
@@ -80,10 +85,11 @@ def detail(action_id):
     if request.method == "POST" and not can_update_action(current_user, action):
         flash("Deze actie is al afgerond en kan niet meer worden gewijzigd.", "warning")
         return redirect(url_for("actions.detail", action_id=action.id))
-    if form.validate_on_submit():
-        if _save(action, form):
-            flash("De actie is bijgewerkt.", "success")
-            return redirect(url_for("actions.detail", action_id=action.id))
+    saved = _save(action, form) if form.validate_on_submit() else None
+    if saved:
+        flash("De actie is bijgewerkt.", "success")
+        return redirect(url_for("actions.detail", action_id=action.id))
+    if saved is False:
         # Show the new state, keep what was typed, and let a second save go through.
         conflict = True
         form.set_statuses(services.NEXT_STATUSES[action.status])
@@ -94,6 +100,7 @@ def detail(action_id):
     fields = services.released_fields(current_user, action)
     released = "beschrijving" in fields
     view = signal_view(action.signal, fields) if not current_user.has_role(Role.COORDINATOR) else None
+    released = released and not (view is not None and view.restricted)  # art. 18 AVG: nothing shared
     shown = (view is not None and view.shows_subjects) or (released and bool(action.description))
     subjects = [str(s.id) for s in action.signal.subjects] if shown else None
     record(current_user, "action.viewed", action, subjects=subjects, purpose="casustafel")

@@ -15,6 +15,7 @@ from casustafel.audit_log import record
 from casustafel.dates import utcnow
 from casustafel.extensions import db
 from casustafel.models import BibobAdvice, BibobBody, BibobDecision, BibobRecord
+from casustafel.processing import refuse_if_restricted
 
 PURPOSE = "bibob"
 MAX_NOTES = 5000
@@ -98,6 +99,7 @@ def _fill(row: BibobRecord, data: BibobInput) -> None:
 
 def record_bibob(actor, signal, data: BibobInput) -> BibobRecord:
     """A new Bibob record on the signal."""
+    refuse_if_restricted(signal, BibobError)
     check(data)
     row = BibobRecord(signal_id=signal.id, created_by_id=getattr(actor, "id", None), created_at=utcnow())
     _fill(row, data)
@@ -110,6 +112,7 @@ def record_bibob(actor, signal, data: BibobInput) -> BibobRecord:
 def update_bibob(actor, row: BibobRecord, data: BibobInput) -> BibobRecord:
     """Change a record (e.g. when the advice comes in). The caller commits; a concurrent change
     is caught by the row's version."""
+    refuse_if_restricted(row.signal, BibobError)
     check(data)
     _fill(row, data)
     row.updated_by_id, row.updated_at = getattr(actor, "id", None), utcnow()

@@ -27,7 +27,7 @@ from casustafel.notifications import notify
 from casustafel.permissions import invitation
 from casustafel.privacy.decisions import notify_privacy_officers
 from casustafel.privacy.services import latest_decision, request_privacy_check
-from casustafel.processing import refuse_if_restricted
+from casustafel.processing import is_restricted, refuse_if_restricted
 from casustafel.signals.workflow import CLOSED, NEEDS_NEXT_STEP, transition, weighed_for_case_meeting
 
 PURPOSE = "casustafel"
@@ -175,6 +175,14 @@ def publish(actor, meeting: Meeting) -> None:
         raise MeetingError("Zet eerst minstens één melding op de agenda.")
     if not meeting.invitees:
         raise MeetingError("Nodig eerst deelnemers uit.")
+    restricted = [i.signal.reference for i in meeting.items if is_restricted(i.signal)]
+    if restricted:
+        which = f"melding {restricted[0]} is" if len(restricted) == 1 else f"meldingen {', '.join(restricted)} zijn"
+        raise MeetingError(
+            f"De agenda kan niet worden gepubliceerd: de verwerking van {which} beperkt (art. 18 AVG). Zolang "
+            "de beperking geldt, wordt zo'n melding niet besproken; alleen de privacyfunctionaris kan de "
+            "beperking opheffen."
+        )
     waiting = undecided_items(meeting)
     if waiting:
         references = ", ".join(i.signal.reference for i in waiting)
@@ -194,6 +202,7 @@ def publish(actor, meeting: Meeting) -> None:
 
 def record_notes(actor, item: AgendaItem, notes: str | None) -> None:
     ensure_open(item.meeting)
+    refuse_if_restricted(item.signal, MeetingError)
     item.notes = notes
     record(actor, "agenda_item.notes_recorded", item, purpose=PURPOSE)
 
@@ -288,7 +297,8 @@ def next_concept_meeting(exclude: Meeting | None = None) -> Meeting | None:
 
 def pending_carry_over() -> list[AgendaItem]:
     """Items of closed meetings without a decision or with 'volgende keer', whose signal has
-    not been on any agenda since and is still waiting for discussion."""
+    not been on any agenda since and is still waiting for discussion. A signal whose processing
+    is restricted (art. 18 AVG) waits where it is: it is carried over once the restriction is lifted."""
     candidates = db.session.scalars(
         select(AgendaItem)
         .join(Meeting, AgendaItem.meeting_id == Meeting.id)
@@ -302,6 +312,8 @@ def pending_carry_over() -> list[AgendaItem]:
     ).all()
     pending = []
     for item in candidates:
+        if is_restricted(item.signal):
+            continue
         later = db.session.scalar(
             select(AgendaItem.id)
             .join(Meeting, AgendaItem.meeting_id == Meeting.id)

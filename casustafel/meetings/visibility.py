@@ -10,6 +10,7 @@ from casustafel.extensions import db
 from casustafel.models import SHAREABLE_FIELDS, AgendaItem, Meeting, MeetingInvitee
 from casustafel.permissions import invitation
 from casustafel.privacy.services import latest_decision
+from casustafel.processing import is_restricted
 from casustafel.signals.visibility import EVERYTHING, SignalView, sources_of
 
 
@@ -36,8 +37,12 @@ def item_view(item: AgendaItem, fields: frozenset[str]) -> ItemView:
 
 
 def member_views(user, meeting: Meeting) -> list[ItemView]:
+    """A member's items; of a signal whose processing is restricted (art. 18 AVG) only that fact,
+    also when check 2A opened fields before the restriction was set."""
     invitee = invitation(user, meeting)
-    return [item_view(item, member_fields(item, invitee)) for item in meeting.items]
+    return [ItemView(signal=item.signal, item=item, fields=frozenset(), restricted=True)
+            if is_restricted(item.signal) else item_view(item, member_fields(item, invitee))
+            for item in meeting.items]
 
 
 def full_views(meeting: Meeting) -> list[ItemView]:

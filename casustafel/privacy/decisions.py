@@ -27,6 +27,7 @@ from casustafel.models.registers import register_labels
 from casustafel.models.roles import Role
 from casustafel.notifications import notify
 from casustafel.permissions import coordinator_records_privacy_checks
+from casustafel.processing import refuse_if_restricted
 
 NEED_REGISTER = "Kies bij goedkeuring minstens één bron die mag worden geraadpleegd."
 NEED_FIELD = "Kies bij goedkeuring minstens één gegeven dat mag worden gedeeld."
@@ -98,6 +99,8 @@ def decide_privacy_check(actor, check: PrivacyCheck, *, approved: bool, rational
     that may go to the department or partner, and (weging 5) the municipal powers in use
     (`powers`, ids from models.power) those data serve. A refusal allows nothing.
     """
+    if check.kind in ("2A", "2B"):  # sharing the signal's data is processing (art. 18 AVG)
+        refuse_if_restricted(check.signal, DecisionError)
     if not (rationale or "").strip():
         raise DecisionError("Vul de onderbouwing van het besluit in.")
     in_use = register_labels(active_only=True) if check.kind == "1" else {}

@@ -25,6 +25,7 @@ from casustafel.models import (
 )
 from casustafel.models.roles import Role
 from casustafel.notifications import notify
+from casustafel.processing import refuse_if_restricted
 from casustafel.signals.workflow import closed
 
 PURPOSE = "casustafel"
@@ -56,6 +57,7 @@ def add_received_information(actor, signal, *, ground: str, received_on: date, c
                              provider_reference: str | None = None, conditions: str | None = None,
                              recipients: str | None = None) -> ReceivedInformation:
     """Record information received under `ground`; its source follows from the ground."""
+    refuse_if_restricted(signal, ReceivedError)
     if signal.status == "afgesloten":
         raise ReceivedError(CLOSED)
     chosen = GROUNDS.get(ground)
@@ -94,6 +96,7 @@ def open_referrals(signal) -> list[Referral]:
 def request_exception(actor, item: ReceivedInformation, *, use: str, referral: Referral | None, task: str,
                       reasoning: str) -> ReceivedInformationException:
     """Ask the privacy officer to let one record be used for one named use (and referral)."""
+    refuse_if_restricted(item.signal, ReceivedError)
     if item.signal.status == "afgesloten":
         raise ReceivedError(CLOSED)
     if use not in ExceptionUse.labels():
@@ -141,6 +144,7 @@ def decide_exception(actor, exception: ReceivedInformationException, *, approved
         raise ReceivedError(OWN_REQUEST)
     if exception.status != ExceptionStatus.AANGEVRAAGD:
         raise ReceivedError("Over deze uitzondering is al besloten.")
+    refuse_if_restricted(exception.information.signal, ReceivedError)
     if approved and exception.use == ExceptionUse.VERSTREKKING:
         if exception.information.is_bibob:
             raise ReceivedError(BIBOB_NEVER_TO_OTHERS, "approved")

@@ -293,11 +293,15 @@ def _run_meetings(cut, now, run_id, dry_run, batch_size, say) -> dict:
 
 def request_columns() -> dict:
     """{model: encrypted columns} of a request file: the request's own and those of any table
-    that hangs from it (so a text added to the file later is destroyed with it)."""
+    that hangs from it (so a text added to the file later is destroyed with it). A restriction of
+    processing only points at the request it came from: its texts belong to the signal and go
+    with it (destroy_signals)."""
     found = {}
     for mapper in db.Model.registry.mappers:
         cls = mapper.class_
         table = cls.__table__
+        if cls is ProcessingRestriction:
+            continue
         if cls is not SubjectRequest and not any(fk.column.table.name == SubjectRequest.__tablename__
                                                  for fk in table.foreign_keys):
             continue

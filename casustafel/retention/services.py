@@ -52,6 +52,7 @@ from casustafel.models import (
     MonitoringPeriod,
     OpenJustification,
     PrivacyCheck,
+    ProcessingRestriction,
     Referral,
     RetentionRun,
     Role,
@@ -255,10 +256,15 @@ def due_meetings(cut: Cutoffs):
 
 def due_requests(cut: Cutoffs):
     """Handled data-subject request files past their term, not yet destroyed. An open request
-    is never due."""
+    is never due, nor one with a restriction of processing (art. 18 AVG) still in force on a
+    signal that is not destroyed: the file is what the restriction is lifted from."""
+    restriction_in_force = exists().where(
+        ProcessingRestriction.request_id == SubjectRequest.id, ProcessingRestriction.lifted_at.is_(None),
+        ProcessingRestriction.signal_id == Signal.id, Signal.destroyed_at.is_(None),
+    )
     return select(SubjectRequest.id, SubjectRequest.number, SubjectRequest.closed_at).where(
         SubjectRequest.status == SubjectRequestStatus.AFGEHANDELD.value, SubjectRequest.destroyed_at.is_(None),
-        SubjectRequest.closed_at.is_not(None), SubjectRequest.closed_at < cut.request,
+        SubjectRequest.closed_at.is_not(None), SubjectRequest.closed_at < cut.request, not_(restriction_in_force),
     )
 
 

@@ -12,6 +12,7 @@ from casustafel.audit_log import record
 from casustafel.dates import utcnow
 from casustafel.extensions import db
 from casustafel.models import CaseLinkKind, CaseSystemLink
+from casustafel.processing import refuse_if_restricted
 
 PURPOSE = "casustafel"
 MAX_ZAAKNUMMER = 64
@@ -41,6 +42,7 @@ class CaseLinkInput:
 def add_case_link(actor, signal, data: CaseLinkInput) -> CaseSystemLink:
     if signal.destroyed_at is not None:
         raise CaseLinkError(DESTROYED)
+    refuse_if_restricted(signal, CaseLinkError)
     if data.kind not in CaseLinkKind.labels():
         raise CaseLinkError(NEED_KIND, "kind")
     zaaknummer = (data.zaaknummer or "").strip()

@@ -34,6 +34,7 @@ from casustafel.models import (
 from casustafel.models.roles import Role
 from casustafel.models.user import active_with_role
 from casustafel.notifications import notify
+from casustafel.processing import refuse_if_restricted
 from casustafel.settings import feedback_level
 from casustafel.signals.workflow import QUESTION, transition
 from casustafel.storage import base_name
@@ -303,9 +304,14 @@ def ask_question(actor, signal: Signal, text: str) -> InformationRequest:
     return question
 
 
+class SummaryError(ValueError):
+    """A refused summary, with a Dutch message for the user."""
+
+
 def record_summary(actor, signal: Signal, text: str) -> None:
     """Store the coordinator's anonymised summary: what members and packages get instead of the
     reporter's own words (setting reporter_summary_required). Logged without its text."""
+    refuse_if_restricted(signal, SummaryError)
     signal.summary = text
     signal.summary_recorded_at = utcnow()
     record(actor, "signal.summary_recorded", signal, purpose="casustafel")

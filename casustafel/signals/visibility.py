@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from casustafel.extensions import db
 from casustafel.models import SHAREABLE_FIELDS, Signal, SourceQuery
+from casustafel.processing import is_restricted
 from casustafel.settings import reporter_summary_required
 
 SUBJECT_LIST_FIELDS = frozenset({"betrokkenen", "geboortedata", "kvk"})
@@ -26,6 +27,7 @@ class SignalView:
     fields: frozenset[str]
     sources: list[SourceQuery] = field(default_factory=list)
     summary_only: bool = field(default_factory=reporter_summary_required)
+    restricted: bool = False  # art. 18 AVG: the reader sees that, and nothing of the content
 
     @property
     def description(self) -> str | None:
@@ -71,5 +73,8 @@ def sources_of(signal: Signal, fields: frozenset[str]) -> list[SourceQuery]:
 
 
 def signal_view(signal: Signal, fields: frozenset[str]) -> SignalView:
+    """What an action's owner may see; nothing of a signal whose processing is restricted."""
+    if is_restricted(signal):
+        return SignalView(signal=signal, fields=frozenset(), restricted=True)
     fields = frozenset(code for code in fields if code in SHAREABLE_FIELDS)
     return SignalView(signal=signal, fields=fields, sources=sources_of(signal, fields))

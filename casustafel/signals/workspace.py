@@ -186,7 +186,12 @@ def summary(signal_id):
         return _conflict(signal, summary_form=SummaryForm(signal, formdata=None, summary=form.summary.data))
     if not form.validate_on_submit():
         return render_workspace(signal, summary_form=form)
-    services.record_summary(current_user, signal, form.summary.data)
+    try:
+        services.record_summary(current_user, signal, form.summary.data)
+    except services.SummaryError as error:
+        db.session.rollback()
+        form.summary.errors = [*form.summary.errors, str(error)]
+        return render_workspace(signal, summary_form=form)
     db.session.commit()
     flash("De geanonimiseerde samenvatting is opgeslagen. Deelnemers en verstrekkingen krijgen deze tekst.", "success")
     return redirect(url_for("signals.detail", signal_id=signal.id) + "#samenvatting")

@@ -78,11 +78,19 @@ def restrict(actor, request: SubjectRequest, signal: Signal, reason: str | None)
     return restriction
 
 
-def lift(actor, signal: Signal, reason: str | None) -> ProcessingRestriction:
-    """Lift the restriction: processing may go on. The subject is told first (art. 18 lid 3 AVG)."""
+def lift(actor, request: SubjectRequest, signal: Signal, reason: str | None) -> ProcessingRestriction:
+    """Lift the restriction this request set: processing may go on. The subject is told first
+    (art. 18 lid 3 AVG). Only from the request it came from; also after that request is handled
+    (a restriction outlasts the answer: its file is kept until it is lifted, see retention), not
+    from a destroyed file."""
+    if request.destroyed_at is not None:
+        raise SubjectRequestError("Het dossier van dit verzoek is vernietigd; hier kan niets meer worden vastgelegd.")
     restriction = active_restriction(signal)
     if restriction is None:
         raise SubjectRequestError(f"De verwerking van melding {signal.reference} is niet beperkt.")
+    if restriction.request_id != request.id:
+        raise SubjectRequestError(f"De beperking van melding {signal.reference} hoort bij een ander verzoek; "
+                                  "hef haar op vanuit dat verzoek.")
     text = _text(reason, "Geef de reden voor het opheffen, en dat de betrokkene vooraf is ingelicht.")
     restriction.lifted_at = utcnow()
     restriction.lifted_by_id = getattr(actor, "id", None)

@@ -268,7 +268,7 @@ def lift(request_id, signal_id):
     signal = _found_signal_or_404(request, signal_id)
     form = LiftForm()
     return _act(request, form, "lift_form", "beperking",
-                lambda: rights_services.lift(current_user, signal, form.reason.data),
+                lambda: rights_services.lift(current_user, request, signal, form.reason.data),
                 f"De beperking van melding {signal.reference} is opgeheven.", failed_signal=signal.id)
 
 
