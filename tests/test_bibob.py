@@ -13,6 +13,7 @@ from casustafel.dates import utcnow
 from casustafel.extensions import db
 from casustafel.meetings import services as meetings
 from casustafel.models import Action, AuditEvent, BibobRecord, CaseSystemLink, PrivacyCheck
+from casustafel.referrals import received_services as received
 from casustafel.referrals import services as referrals
 from casustafel.referrals.pdf import render_package
 from casustafel.retention.destruction import destroy_signals
@@ -373,3 +374,52 @@ def test_a_meeting_item_cannot_get_a_bibob_toets_either(app, make_user, make_sig
                                                "action-deadline": TODAY.isoformat()}, page)
     assert "leg het vast in het Bibob-dossier" in response.get_data(as_text=True)
     assert db.session.scalar(select(Action.id)) is None
+
+
+# --- the answer letter's log summary -------------------------------------------------------------------
+
+SECRET_PREFIXES = ("bibob_record.", "received_information.", "case_system_link.")
+
+
+def test_the_answer_letter_counts_no_received_information_or_zaaksysteem_link_events(app, make_user, make_signal):
+    """Bibob-source received information and a Bibob-besluit link on the subject's signal: the letter
+    and its log summary mention neither, not even as a number of entries (art. 28 Wet Bibob; the
+    restricted received information is not told to the subject here)."""
+    coordinator, officer = make_user("coordinator"), make_user("privacy_officer")
+    signal = make_signal(status="in_aanpak", person=PERSON)
+    item = received.add_received_information(
+        coordinator, signal, ground="bibob_28", received_on=TODAY - timedelta(days=3),
+        content="Advies LBB: «ernstige mate» ŁUKMARK", provider_reference="LBB-2026-ß", conditions=None,
+        recipients=None)
+    exception = received.request_exception(coordinator, item, use="eigen_taak", referral=None,
+                                            task="Besluit op de vergunning", reasoning="Nodig voor het besluit")
+    received.decide_exception(officer, exception, approved=True, reasoning="Eigen taak van de burgemeester")
+    add_case_link(coordinator, signal, CaseLinkInput(kind="bibob_besluit", zaaknummer=DECISION_ZAAKNUMMER,
+                                                     decided_on=TODAY))
+    db.session.commit()
+    workspace = logged_in(app, coordinator)
+    for _ in range(3):  # every load logs the Bibob-besluit link viewed
+        assert DECISION_ZAAKNUMMER in workspace.get(f"/meldingen/{signal.id}").get_data(as_text=True)
+
+    request = subject_requests.create_request(officer, type="inzage", received_on=TODAY, name=PERSON[0],
+                                              birth_date=date.fromisoformat(PERSON[1]))
+    findings = subject_requests.lookup(officer, request)
+    subject_requests.decide(officer, request, restriction="geen", ground=None, note=None)
+    db.session.commit()
+
+    logged = subject_requests.log_entries(findings, limit=None)
+    secret = [e for e in logged if e.action.startswith(SECRET_PREFIXES)]
+    assert {e.action for e in secret} >= {
+        "received_information.recorded", "received_information.exception_requested",
+        "received_information.exception_decided", "case_system_link.added", "case_system_link.viewed"}
+    told = [e for e in logged if not e.action.startswith(SECRET_PREFIXES)]
+    built = answer.build(request, findings)
+    assert built.log and sum(n for _day, _purpose, n in built.log) == len(told)  # the signal's own events count
+    # The exception's events were the only "privacytoets" ones: no row for them either.
+    assert "Privacytoets" not in {purpose for _day, purpose, _n in built.log}
+
+    letter = pdf_text(answer.render(built))
+    assert signal.reference in letter and "Weging en bespreking aan de casustafel" in letter
+    assert "bibob" not in letter.lower() and "Privacytoets" not in letter
+    assert_secret_absent(letter, "the answer letter")
+    assert "ŁUKMARK" not in letter and "LBB-2026" not in letter
