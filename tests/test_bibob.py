@@ -423,3 +423,78 @@ def test_the_answer_letter_counts_no_received_information_or_zaaksysteem_link_ev
     assert "bibob" not in letter.lower() and "Privacytoets" not in letter
     assert_secret_absent(letter, "the answer letter")
     assert "ŁUKMARK" not in letter and "LBB-2026" not in letter
+
+
+# --- an old Bibob-toets's free text stays with the coordinator ----------------------------------------
+
+OLD_DESCRIPTION = "Bibob-toets: vragenformulier van Ŧomasz Øberg, «Ærø Holding» OLDDESCMARK"
+OLD_RESULT = "Advies LBB: ernstige mate van gevaar, zie dossier OLDRESULTMARK"
+
+
+def test_an_old_bibob_toets_shows_its_description_and_result_only_to_the_coordinator(app, make_user, make_signal):
+    """Actions of type "bibob" from before the Bibob track: their owner (a person or a department)
+    sees the action but not its free text, cannot update it, and the privacy officer deciding its
+    check 2B and the minutes PDF do not show it either; the coordinator sees all of it."""
+    scene = published_scene(make_user, make_signal)
+    colleague = make_user("member", name="Collega Cas", department_id=scene.dept.id)
+    officer = make_user("privacy_officer")
+    personal = Action(signal_id=scene.signal.id, agenda_item_id=scene.item.id, type="bibob", deadline=TODAY,
+                      owner_id=scene.member.id, status="in_uitvoering")
+    departmental = Action(signal_id=scene.signal.id, agenda_item_id=scene.item.id, type="bibob", deadline=TODAY,
+                          owner_department_id=scene.dept.id)
+    plain = Action(signal_id=scene.signal.id, type="handhaving", deadline=TODAY, owner_id=scene.member.id)
+    for action in (personal, departmental):
+        action.description, action.result = OLD_DESCRIPTION, OLD_RESULT
+    plain.description = "Gewone handhaving PLAINMARK"
+    db.session.add_all([personal, departmental, plain])
+    db.session.flush()
+    # Check 2B shared the description with the owners (as it did for old actions); one still open.
+    for action in (personal, plain):
+        db.session.add(PrivacyCheck(signal_id=scene.signal.id, kind="2B", status="besloten", action_id=action.id,
+                                    approved=True, allowed_fields=["beschrijving"], decided_at=utcnow(),
+                                    decided_by_id=officer.id))
+    db.session.add(PrivacyCheck(signal_id=scene.signal.id, kind="2B", status="open", action_id=departmental.id))
+    db.session.commit()
+    secrets = ("OLDDESCMARK", "OLDRESULTMARK", "Ŧomasz", "Øberg", "ernstige mate")
+
+    for user, action in ((scene.member, personal), (colleague, departmental)):
+        client = logged_in(app, user)
+        url = f"/acties/{action.id}"
+        page = client.get(url)
+        assert page.status_code == 200
+        text = page.get_data(as_text=True)
+        assert "Bibob-toets" in text and "Bibob-informatie: alleen bij de regisseur" in text
+        assert 'name="result"' not in text  # no update form, so no result in a text area either
+        for secret in secrets:
+            assert secret not in text, (user.display_name, secret)
+        # The insider posts an update anyway: refused, the Bibob result is kept.
+        response = post(client, url, {"status": "afgerond", "result": "", "version": str(action.version)}, url)
+        assert response.status_code == 302
+        db.session.expire_all()
+        assert db.session.get(Action, action.id).result == OLD_RESULT
+        assert db.session.get(Action, action.id).status != "afgerond"
+    # The owner's other actions show their text as before.
+    assert "PLAINMARK" in logged_in(app, scene.member).get(f"/acties/{plain.id}").get_data(as_text=True)
+
+    # The privacy officer deciding check 2B for it sees the signal, not the Bibob text.
+    check = db.session.scalar(select(PrivacyCheck).where(PrivacyCheck.action_id == departmental.id))
+    text = logged_in(app, officer).get(f"/privacy/toetsen/{check.id}").get_data(as_text=True)
+    assert "Bibob-informatie: alleen bij de regisseur" in text
+    assert "OLDDESCMARK" not in text and "Ŧomasz" not in text
+
+    # The coordinator sees both; the minutes that go around do not hold them.
+    coordinator = logged_in(app, scene.coordinator)
+    text = coordinator.get(f"/acties/{personal.id}").get_data(as_text=True)
+    assert "OLDDESCMARK" in text and "OLDRESULTMARK" in text
+    minutes = pdf_text(coordinator.get(f"/overleggen/{scene.meeting.id}/verslag.pdf").data)
+    assert "Bibob-toets" in minutes and "Bibob-informatie: alleen bij de regisseur" in minutes
+    assert "OLDDESCMARK" not in minutes and "Ŧomasz" not in minutes
+    # The coordinator can still complete it.
+    url = f"/acties/{personal.id}"
+    db.session.expire_all()
+    version = db.session.get(Action, personal.id).version
+    response = post(coordinator, url, {"status": "afgerond", "result": OLD_RESULT + " Afgerond.",
+                                       "version": str(version)}, url)
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Action, personal.id).status == "afgerond"
