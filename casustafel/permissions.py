@@ -225,8 +225,17 @@ def can_view_action(user, action) -> bool:
     )
 
 
+def can_read_action_content(user, action) -> bool:
+    """The description and result of an action. An old Bibob-toets (type "bibob", before the
+    Bibob track) holds Bibob information in free text: art. 28 Wet Bibob keeps it with the
+    coordinator, never its owner, a department or the privacy officer (models/bibob.py)."""
+    return user.is_authenticated and (not action.is_bibob or user.has_role(Role.COORDINATOR))
+
+
 def can_update_action(user, action) -> bool:
-    return can_view_action(user, action) and action.status != "afgerond"
+    """The owner updates status and result; an old Bibob-toets only the coordinator (its owner
+    would have to see and could overwrite the Bibob result)."""
+    return can_view_action(user, action) and action.status != "afgerond" and can_read_action_content(user, action)
 
 
 # --- privacy officer, break-glass, retention (README “Roles”, §10, §11) ---------------------

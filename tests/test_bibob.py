@@ -13,6 +13,7 @@ from casustafel.dates import utcnow
 from casustafel.extensions import db
 from casustafel.meetings import services as meetings
 from casustafel.models import Action, AuditEvent, BibobRecord, CaseSystemLink, PrivacyCheck
+from casustafel.referrals import received_services as received
 from casustafel.referrals import services as referrals
 from casustafel.referrals.pdf import render_package
 from casustafel.retention.destruction import destroy_signals
@@ -373,3 +374,127 @@ def test_a_meeting_item_cannot_get_a_bibob_toets_either(app, make_user, make_sig
                                                "action-deadline": TODAY.isoformat()}, page)
     assert "leg het vast in het Bibob-dossier" in response.get_data(as_text=True)
     assert db.session.scalar(select(Action.id)) is None
+
+
+# --- the answer letter's log summary -------------------------------------------------------------------
+
+SECRET_PREFIXES = ("bibob_record.", "received_information.", "case_system_link.")
+
+
+def test_the_answer_letter_counts_no_received_information_or_zaaksysteem_link_events(app, make_user, make_signal):
+    """Bibob-source received information and a Bibob-besluit link on the subject's signal: the letter
+    and its log summary mention neither, not even as a number of entries (art. 28 Wet Bibob; the
+    restricted received information is not told to the subject here)."""
+    coordinator, officer = make_user("coordinator"), make_user("privacy_officer")
+    signal = make_signal(status="in_aanpak", person=PERSON)
+    item = received.add_received_information(
+        coordinator, signal, ground="bibob_28", received_on=TODAY - timedelta(days=3),
+        content="Advies LBB: «ernstige mate» ŁUKMARK", provider_reference="LBB-2026-ß", conditions=None,
+        recipients=None)
+    exception = received.request_exception(coordinator, item, use="eigen_taak", referral=None,
+                                            task="Besluit op de vergunning", reasoning="Nodig voor het besluit")
+    received.decide_exception(officer, exception, approved=True, reasoning="Eigen taak van de burgemeester")
+    add_case_link(coordinator, signal, CaseLinkInput(kind="bibob_besluit", zaaknummer=DECISION_ZAAKNUMMER,
+                                                     decided_on=TODAY))
+    db.session.commit()
+    workspace = logged_in(app, coordinator)
+    for _ in range(3):  # every load logs the Bibob-besluit link viewed
+        assert DECISION_ZAAKNUMMER in workspace.get(f"/meldingen/{signal.id}").get_data(as_text=True)
+
+    request = subject_requests.create_request(officer, type="inzage", received_on=TODAY, name=PERSON[0],
+                                              birth_date=date.fromisoformat(PERSON[1]))
+    findings = subject_requests.lookup(officer, request)
+    subject_requests.decide(officer, request, restriction="geen", ground=None, note=None)
+    db.session.commit()
+
+    logged = subject_requests.log_entries(findings, limit=None)
+    secret = [e for e in logged if e.action.startswith(SECRET_PREFIXES)]
+    assert {e.action for e in secret} >= {
+        "received_information.recorded", "received_information.exception_requested",
+        "received_information.exception_decided", "case_system_link.added", "case_system_link.viewed"}
+    told = [e for e in logged if not e.action.startswith(SECRET_PREFIXES)]
+    built = answer.build(request, findings)
+    assert built.log and sum(n for _day, _purpose, n in built.log) == len(told)  # the signal's own events count
+    # The exception's events were the only "privacytoets" ones: no row for them either.
+    assert "Privacytoets" not in {purpose for _day, purpose, _n in built.log}
+
+    letter = pdf_text(answer.render(built))
+    assert signal.reference in letter and "Weging en bespreking aan de casustafel" in letter
+    assert "bibob" not in letter.lower() and "Privacytoets" not in letter
+    assert_secret_absent(letter, "the answer letter")
+    assert "ŁUKMARK" not in letter and "LBB-2026" not in letter
+
+
+# --- an old Bibob-toets's free text stays with the coordinator ----------------------------------------
+
+OLD_DESCRIPTION = "Bibob-toets: vragenformulier van Ŧomasz Øberg, «Ærø Holding» OLDDESCMARK"
+OLD_RESULT = "Advies LBB: ernstige mate van gevaar, zie dossier OLDRESULTMARK"
+
+
+def test_an_old_bibob_toets_shows_its_description_and_result_only_to_the_coordinator(app, make_user, make_signal):
+    """Actions of type "bibob" from before the Bibob track: their owner (a person or a department)
+    sees the action but not its free text, cannot update it, and the privacy officer deciding its
+    check 2B and the minutes PDF do not show it either; the coordinator sees all of it."""
+    scene = published_scene(make_user, make_signal)
+    colleague = make_user("member", name="Collega Cas", department_id=scene.dept.id)
+    officer = make_user("privacy_officer")
+    personal = Action(signal_id=scene.signal.id, agenda_item_id=scene.item.id, type="bibob", deadline=TODAY,
+                      owner_id=scene.member.id, status="in_uitvoering")
+    departmental = Action(signal_id=scene.signal.id, agenda_item_id=scene.item.id, type="bibob", deadline=TODAY,
+                          owner_department_id=scene.dept.id)
+    plain = Action(signal_id=scene.signal.id, type="handhaving", deadline=TODAY, owner_id=scene.member.id)
+    for action in (personal, departmental):
+        action.description, action.result = OLD_DESCRIPTION, OLD_RESULT
+    plain.description = "Gewone handhaving PLAINMARK"
+    db.session.add_all([personal, departmental, plain])
+    db.session.flush()
+    # Check 2B shared the description with the owners (as it did for old actions); one still open.
+    for action in (personal, plain):
+        db.session.add(PrivacyCheck(signal_id=scene.signal.id, kind="2B", status="besloten", action_id=action.id,
+                                    approved=True, allowed_fields=["beschrijving"], decided_at=utcnow(),
+                                    decided_by_id=officer.id))
+    db.session.add(PrivacyCheck(signal_id=scene.signal.id, kind="2B", status="open", action_id=departmental.id))
+    db.session.commit()
+    secrets = ("OLDDESCMARK", "OLDRESULTMARK", "Ŧomasz", "Øberg", "ernstige mate")
+
+    for user, action in ((scene.member, personal), (colleague, departmental)):
+        client = logged_in(app, user)
+        url = f"/acties/{action.id}"
+        page = client.get(url)
+        assert page.status_code == 200
+        text = page.get_data(as_text=True)
+        assert "Bibob-toets" in text and "Bibob-informatie: alleen bij de regisseur" in text
+        assert 'name="result"' not in text  # no update form, so no result in a text area either
+        for secret in secrets:
+            assert secret not in text, (user.display_name, secret)
+        # The insider posts an update anyway: refused, the Bibob result is kept.
+        response = post(client, url, {"status": "afgerond", "result": "", "version": str(action.version)}, url)
+        assert response.status_code == 302
+        db.session.expire_all()
+        assert db.session.get(Action, action.id).result == OLD_RESULT
+        assert db.session.get(Action, action.id).status != "afgerond"
+    # The owner's other actions show their text as before.
+    assert "PLAINMARK" in logged_in(app, scene.member).get(f"/acties/{plain.id}").get_data(as_text=True)
+
+    # The privacy officer deciding check 2B for it sees the signal, not the Bibob text.
+    check = db.session.scalar(select(PrivacyCheck).where(PrivacyCheck.action_id == departmental.id))
+    text = logged_in(app, officer).get(f"/privacy/toetsen/{check.id}").get_data(as_text=True)
+    assert "Bibob-informatie: alleen bij de regisseur" in text
+    assert "OLDDESCMARK" not in text and "Ŧomasz" not in text
+
+    # The coordinator sees both; the minutes that go around do not hold them.
+    coordinator = logged_in(app, scene.coordinator)
+    text = coordinator.get(f"/acties/{personal.id}").get_data(as_text=True)
+    assert "OLDDESCMARK" in text and "OLDRESULTMARK" in text
+    minutes = pdf_text(coordinator.get(f"/overleggen/{scene.meeting.id}/verslag.pdf").data)
+    assert "Bibob-toets" in minutes and "Bibob-informatie: alleen bij de regisseur" in minutes
+    assert "OLDDESCMARK" not in minutes and "Ŧomasz" not in minutes
+    # The coordinator can still complete it.
+    url = f"/acties/{personal.id}"
+    db.session.expire_all()
+    version = db.session.get(Action, personal.id).version
+    response = post(coordinator, url, {"status": "afgerond", "result": OLD_RESULT + " Afgerond.",
+                                       "version": str(version)}, url)
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Action, personal.id).status == "afgerond"

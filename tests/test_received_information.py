@@ -224,6 +224,36 @@ def test_a_bibob_exception_for_a_package_is_refused(app, scene):
     assert ask(client_for(app, coordinator), item, "eigen_taak").status_code == 302
 
 
+def test_the_privacy_officer_deciding_a_bibob_exception_never_sees_its_content(app, scene):
+    """Art. 28 Wet Bibob keeps the content with the coordinator: the privacy officer who decides an
+    exception for the municipality's own task decides on the task and the reasoning only."""
+    coordinator, officer, signal = scene
+    item = add(coordinator, signal, "bibob_28", "BIBOBMARK", provider_reference="LBB-PROVREFMARK-Ø")
+    police = add(coordinator, signal, "wpg_19", "POLITIEMARK")
+    client = client_for(app, coordinator)
+    task = "Besluit op de exploitatievergunning van café «Zeeŭw»"
+    assert ask(client, item, "eigen_taak", task=task, reasoning="Onderbouwing REASONMARK").status_code == 302
+    assert ask(client, police, "eigen_taak").status_code == 302
+    officer_client = client_for(app, officer)
+
+    exception = exception_of(item)
+    page = officer_client.get(f"/verstrekkingen/uitzonderingen/{exception.id}").get_data(as_text=True)
+    assert "REASONMARK" in page and "Zeeŭw" in page and "art. 28 Wet Bibob" in page  # what she decides on
+    for mark in ("BIBOBMARK", "PROVREFMARK", "CONDMARK", "RECIPMARK"):
+        assert mark not in page, mark
+    assert not events("received_information.viewed", item.id)  # nothing of it was shown
+    assert events("received_information.exception_viewed", exception.id)
+    # She can still decide it, and the decided page shows the decision only.
+    assert decide(officer_client, exception, approved=True).status_code == 302
+    page = officer_client.get(f"/verstrekkingen/uitzonderingen/{exception.id}").get_data(as_text=True)
+    assert "Goedgekeurd" in page and "BIBOBMARK" not in page
+
+    # Another source's record is shown to who decides it, as before.
+    other = officer_client.get(f"/verstrekkingen/uitzonderingen/{exception_of(police).id}").get_data(as_text=True)
+    assert "POLITIEMARK" in other and "CONDMARK" in other and "RECIPMARK" in other
+    assert events("received_information.viewed", police.id)
+
+
 # --- members and data subjects never see it ---------------------------------------------------
 
 

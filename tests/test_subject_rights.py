@@ -733,3 +733,34 @@ def test_the_request_page_offers_lifting_only_on_the_request_that_set_it(client,
                           data={"csrf_token": csrf_from(page), "reason": "Toch opheffen"})
     assert refused.status_code == 200 and "hoort bij een ander verzoek" in plain(refused)
     assert is_restricted(signal)
+
+
+# --- a full restriction hides the objection's outcome too (art. 41 UAVG) ---------------------------------
+
+
+@pytest.mark.parametrize("outcome, reasoning", [
+    ("gehonoreerd", None),
+    ("afgewezen", "Het onderzoek naar een mogelijk drugspand aan de Ærøstraat loopt nog."),
+])
+def test_under_a_full_restriction_the_letter_tells_only_that_art_41_was_applied(make_user, make_signal,
+                                                                                outcome, reasoning):
+    """Neither "we no longer process the data about you" nor the compelling grounds: both would tell
+    the subject that data exists, which a full restriction withholds."""
+    officer = make_user("privacy_officer")
+    signal = make_signal(None, person=PERSON, status="weging")
+    request = request_for(officer, type="bezwaar")
+    rights_services.weigh_objection(officer, request, outcome=outcome, reasoning=reasoning)
+    services.decide(officer, request, restriction="volledig", ground="opsporing", note=None)
+    db.session.commit()
+    built = package.build(request, services.lookup(officer, request))
+    assert built.objection_outcome is None and built.objection_reasoning is None
+    text = pdf_text(package.render(built))
+    assert "artikel 41 van de Uitvoeringswet AVG beperken wij uw recht volledig" in text
+    assert "niet meedelen of, en zo ja welke, persoonsgegevens over u worden verwerkt" in text
+    for told in ("Uw bezwaar tegen de verwerking", "artikel 21 AVG", "niet langer", "dwingende gerechtvaardigde",
+                 "drugspand", "Ærøstraat", signal.reference, PERSON[0]):
+        assert told not in text, told
+    # Without the restriction the same weighing does reach the letter (the test sees real text).
+    request.restriction = "geen"
+    shown = pdf_text(package.render(package.build(request, services.lookup(officer, request))))
+    assert "Uw bezwaar tegen de verwerking" in shown and "artikel 21 AVG" in shown

@@ -15,8 +15,9 @@ from casustafel.actions.forms import ActionFilterForm, NewActionForm, UpdateActi
 from casustafel.audit_log import record
 from casustafel.extensions import db
 from casustafel.models import Action, Department, User, UserRole
+from casustafel.models.action import BIBOB_ACTION_HIDDEN
 from casustafel.models.roles import Role
-from casustafel.permissions import can_update_action, can_view_action, role_required
+from casustafel.permissions import can_read_action_content, can_update_action, can_view_action, role_required
 from casustafel.privacy.decisions import notify_privacy_officers
 from casustafel.privacy.services import request_privacy_check
 from casustafel.signals.common import get_signal_or_404
@@ -82,8 +83,10 @@ def detail(action_id):
     form = UpdateActionForm()
     form.set_statuses(services.NEXT_STATUSES[action.status])
     conflict = False
+    readable = can_read_action_content(current_user, action)
     if request.method == "POST" and not can_update_action(current_user, action):
-        flash("Deze actie is al afgerond en kan niet meer worden gewijzigd.", "warning")
+        flash("Deze actie is al afgerond en kan niet meer worden gewijzigd." if readable else
+              f"{BIBOB_ACTION_HIDDEN}: alleen de regisseur werkt deze actie bij.", "warning")
         return redirect(url_for("actions.detail", action_id=action.id))
     saved = _save(action, form) if form.validate_on_submit() else None
     if saved:
@@ -95,13 +98,13 @@ def detail(action_id):
         form.set_statuses(services.NEXT_STATUSES[action.status])
         form.version.data, form.version.raw_data = str(action.version), None
     elif request.method == "GET":
-        form.status.data, form.result.data = action.status, action.result
+        form.status.data, form.result.data = action.status, action.result if readable else None
         form.version.data = str(action.version)
     fields = services.released_fields(current_user, action)
     released = "beschrijving" in fields
     view = signal_view(action.signal, fields) if not current_user.has_role(Role.COORDINATOR) else None
     released = released and not (view is not None and view.restricted)  # art. 18 AVG: nothing shared
-    shown = (view is not None and view.shows_subjects) or (released and bool(action.description))
+    shown = (view is not None and view.shows_subjects) or (released and readable and bool(action.description))
     subjects = [str(s.id) for s in action.signal.subjects] if shown else None
     record(current_user, "action.viewed", action, subjects=subjects, purpose="casustafel")
     return render_logged(
@@ -110,6 +113,8 @@ def detail(action_id):
         form=form,
         conflict=CONFLICT_MESSAGE if conflict else None,
         released=released,
+        readable=readable,
+        bibob_hidden=BIBOB_ACTION_HIDDEN,
         view=view,
         privacy_status=services.privacy_status(action),
         may_update=can_update_action(current_user, action),

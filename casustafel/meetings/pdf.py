@@ -13,6 +13,7 @@ from casustafel.extensions import db
 from casustafel.meetings import services, visibility
 from casustafel.meetings.common import get_meeting_or_404
 from casustafel.meetings.member import get_member_meeting_or_404, own_overdue_actions
+from casustafel.models.action import BIBOB_ACTION_HIDDEN
 from casustafel.models.roles import Role
 from casustafel.permissions import can_manage_meetings, invitation, role_required
 from casustafel.web.access import fresh_login_required
@@ -49,7 +50,8 @@ def agenda_pdf(meeting_id):
 def minutes_pdf(meeting_id):
     meeting = get_meeting_or_404(meeting_id)
     items = [(item, services.actions_of(item)) for item in meeting.items]
-    content = render_pdf("meetings/pdf_minutes.html", meeting=meeting, items=items,
+    # The minutes go around: an old Bibob-toets's description stays out (art. 28 Wet Bibob).
+    content = render_pdf("meetings/pdf_minutes.html", meeting=meeting, items=items, bibob_hidden=BIBOB_ACTION_HIDDEN,
                          watermark=dates.watermark(current_user.display_name))
     record(current_user, "meeting.minutes_downloaded", meeting, purpose=services.PURPOSE)
     db.session.commit()

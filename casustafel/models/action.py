@@ -29,6 +29,9 @@ ACTION_TYPES = {
 # and may not go to an action's owner.
 RETIRED_ACTION_TYPES = frozenset({"bibob"})
 NEW_ACTION_TYPES = {code: label for code, label in ACTION_TYPES.items() if code not in RETIRED_ACTION_TYPES}
+# What an old Bibob-toets shows instead of its description and result to anyone but the
+# coordinator (art. 28 Wet Bibob; permissions.can_read_action_content).
+BIBOB_ACTION_HIDDEN = "Bibob-informatie: alleen bij de regisseur"
 BIBOB_NOT_AN_ACTION = ("Een Bibob-onderzoek is geen actie meer: leg het vast in het Bibob-dossier van de melding "
                        "(art. 28 Wet Bibob: alleen de regisseur ziet het).")
 
@@ -79,6 +82,11 @@ class Action(db.Model):
     @property
     def status_label(self) -> str:
         return ACTION_STATUSES.get(self.status, self.status)
+
+    @property
+    def is_bibob(self) -> bool:
+        """An old Bibob-toets: its free text is Bibob information (art. 28 Wet Bibob)."""
+        return self.type == "bibob"
 
     def is_overdue(self, today: date) -> bool:
         return self.status != "afgerond" and self.deadline < today

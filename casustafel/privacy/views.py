@@ -16,6 +16,7 @@ from sqlalchemy.orm import selectinload
 from casustafel.audit_log import record
 from casustafel.extensions import db
 from casustafel.models import SHAREABLE_FIELDS, Action, Meeting, PrivacyCheck, SourceQuery
+from casustafel.models.action import BIBOB_ACTION_HIDDEN
 from casustafel.models.activity import activity_for_check
 from casustafel.models.registers import register_labels
 from casustafel.models.roles import Role
@@ -23,6 +24,7 @@ from casustafel.permissions import (
     can_decide_privacy_check,
     can_decide_privacy_checks,
     can_open_privacy_check,
+    can_read_action_content,
     can_reopen_privacy_check,
     can_review_privacy_check,
     role_required,
@@ -89,12 +91,15 @@ def check(check_id):
         flash("Het besluit is vastgelegd. De inhoud van de melding is voor u niet meer zichtbaar.", "success")
         return redirect(url_for("privacy.check", check_id=check.id))
     signal = check.signal
+    action = db.session.get(Action, check.action_id) if check.action_id else None
     record(current_user, "signal.viewed", signal, subjects=[str(s.id) for s in signal.subjects],
            purpose="privacytoets", processing_activity=activity_for_check(check.kind))
     return render_logged(
         "privacy/check.html", check=check, signal=signal, form=form, departments=departments,
         meeting=db.session.get(Meeting, check.meeting_id) if check.meeting_id else None,
-        action=db.session.get(Action, check.action_id) if check.action_id else None,
+        action=action,
+        # An old Bibob-toets: its description stays with the coordinator (art. 28 Wet Bibob).
+        action_hidden=BIBOB_ACTION_HIDDEN if action and not can_read_action_content(current_user, action) else None,
         queries=db.session.scalars(
             select(SourceQuery).where(SourceQuery.signal_id == signal.id).order_by(SourceQuery.queried_at)
         ).all(),

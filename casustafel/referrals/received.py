@@ -109,7 +109,9 @@ def exception(exception_id: uuid.UUID):
             db.session.commit()
             flash("Het besluit over de uitzondering is vastgelegd.", "success")
             return redirect(url_for("referrals.exceptions"))
-    if may_decide:  # the record is shown only while the decision is open, to who decides it
+    # The record is shown only while the decision is open, to who decides it; a Bibob record's
+    # content never (art. 28 Wet Bibob: it stays with the coordinator), so it is not logged viewed.
+    if may_decide and not exception.information.is_bibob:
         record(current_user, "received_information.viewed", exception.information, purpose=services.EXCEPTION_PURPOSE)
     record(current_user, "received_information.exception_viewed", exception, purpose=services.EXCEPTION_PURPOSE)
     return render_logged("referrals/exception.html", exception=exception, form=form, may_decide=may_decide)

@@ -15,7 +15,8 @@ Never: the reporter (name, department, contact, whether they asked to stay unnam
 description of the suspicion (the reporter's own account), attachments, information received
 from the police, notes of weighings or meetings. With a partial restriction the recipients and
 the log summary are withheld; with a full restriction the package says only that the request
-was handled and that art. 41 UAVG was applied on the named ground, not whether data exists.
+was handled and that art. 41 UAVG was applied on the named ground, not whether data exists
+(so not the outcome or grounds of a weighed objection either).
 """
 
 from dataclasses import dataclass, field
@@ -115,12 +116,14 @@ def build(request, findings: list[services.Finding]) -> AnswerPackage:
         ground_label=services.RESTRICTION_GROUNDS.get(request.restriction_ground or ""),
         extended_from=services.due_date(request.received_on) if request.extended_at else None,
     )
+    if package.full:
+        # art. 41 UAVG: not even whether there is data, so neither the objection's outcome ("we no
+        # longer process the data about you") nor its compelling grounds.
+        return package
     if request.type == "bezwaar" and request.objection_outcome:
         package.objection_outcome = request.objection_outcome
         package.objection_label = OBJECTION_OUTCOMES.get(request.objection_outcome)
         package.objection_reasoning = request.objection_reasoning
-    if package.full:
-        return package  # art. 41 UAVG: not even whether there is data
     for finding in findings:
         signal = finding.signal
         package.signals.append(SignalSection(

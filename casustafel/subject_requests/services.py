@@ -255,17 +255,29 @@ def log_entries(findings: list[Finding], limit: int | None = LOG_LIMIT) -> list[
     return list(db.session.scalars(stmt))
 
 
-# Log events the answer letter never counts (models/bibob.py).
-SECRET_OBJECT_TYPES = frozenset({"bibob_record"})
+# Log events the answer letter never counts, by the object they are about or the prefix of their
+# action: a Bibob record (art. 28 Wet Bibob, models/bibob.py), restricted received information of
+# any source and its exceptions (models/received.py: the subject is not told of it here), and the
+# zaaksysteem links (a Bibob-besluit among them is logged viewed on every workspace load).
+SECRET_OBJECT_TYPES = frozenset({
+    "bibob_record", "received_information", "received_information_exception", "case_system_link",
+})
+
+
+def is_secret_event(event: AuditEvent) -> bool:
+    """Whether the answer letter leaves this log event out (SECRET_OBJECT_TYPES)."""
+    return (event.object_type in SECRET_OBJECT_TYPES
+            or event.action.split(".", 1)[0] in SECRET_OBJECT_TYPES)
 
 
 def log_summary(findings: list[Finding]) -> list[tuple[date, str, int]]:
     """(date, purpose, number of entries) per day and purpose: what the subject is told.
-    Events about a Bibob record are left out: art. 28 Wet Bibob keeps even its existence from
-    the letter (the privacy officer still sees them in the request's log entries)."""
+    Events about a Bibob record, received information or a zaaksysteem link are left out
+    (SECRET_OBJECT_TYPES): not even their number tells the subject they exist (the privacy
+    officer still sees them in the request's log entries)."""
     counts: dict = {}
     for event in log_entries(findings, limit=None):
-        if event.object_type in SECRET_OBJECT_TYPES:
+        if is_secret_event(event):
             continue
         key = (dates.to_local(event.occurred_at).date(), purpose_label(event.purpose))
         counts[key] = counts.get(key, 0) + 1
