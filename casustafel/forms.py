@@ -59,6 +59,38 @@ def refuse_nul(form) -> bool:
     return clean
 
 
+class FieldError(ValueError):
+    """A service's refusal with a Dutch message, and the form field it belongs next to (None:
+    above the form)."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+TEXT_MAX = 4000  # the longest free text a service takes
+
+
+def checked_text(value: str | None, error: type[Exception], *, missing: str | None = None,
+                 maximum: int = TEXT_MAX) -> str | None:
+    """A service's free text: stripped; empty is None, or refused with `missing` when given;
+    too long is refused, never cut."""
+    value = (value or "").strip()
+    if not value:
+        if missing:
+            raise error(missing)
+        return None
+    if len(value) > maximum:
+        raise error(f"Gebruik hooguit {maximum} tekens.")
+    return value
+
+
+def show_error(form, error: FieldError) -> None:
+    """Put a service's refusal next to its field, or above the form."""
+    field = getattr(form, error.field, None) if error.field else None
+    (field.errors if field is not None else form.form_errors).append(str(error))
+
+
 class Form(FlaskForm):
     """Every POST form: CSRF, Dutch messages, and no NUL characters."""
 

@@ -14,6 +14,7 @@ from casustafel import dates
 from casustafel.audit_log import record
 from casustafel.dates import utcnow
 from casustafel.extensions import db
+from casustafel.forms import FieldError
 from casustafel.models import BibobAdvice, BibobBody, BibobDecision, BibobRecord
 from casustafel.processing import refuse_if_restricted
 
@@ -32,12 +33,8 @@ RECEIVED_BEFORE_REQUEST = "Het advies kan niet eerder zijn ontvangen dan het is 
 IN_FUTURE = "Deze datum ligt in de toekomst. Vul een datum van vandaag of eerder in."
 
 
-class BibobError(ValueError):
+class BibobError(FieldError):
     """A refused Bibob record: `field` names the form field the message belongs next to."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.field = field
 
 
 @dataclass

@@ -14,6 +14,7 @@ from casustafel.bibob.services import (
     update_bibob,
 )
 from casustafel.extensions import db
+from casustafel.forms import show_error
 from casustafel.models import BibobRecord, Signal
 from casustafel.models.roles import Role
 from casustafel.permissions import can_view_bibob, role_required
@@ -41,14 +42,6 @@ def _page(signal, form, code: int = 200):
     return render_logged("bibob/page.html", signal=signal, records=records, form=form), code
 
 
-def _apply_error(form, error: BibobError) -> None:
-    target = getattr(form, error.field, None) if error.field else None
-    if target is not None:
-        target.errors = [*target.errors, str(error)]
-    else:
-        form.form_errors.append(str(error))
-
-
 @bp.route("/<uuid:signal_id>/bibob")
 @role_required(Role.COORDINATOR)
 def page(signal_id):
@@ -69,7 +62,7 @@ def create(signal_id):
             record_bibob(current_user, signal, form.to_input())
         except BibobError as error:
             db.session.rollback()
-            _apply_error(form, error)
+            show_error(form, error)
         else:
             db.session.commit()
             flash("Het Bibob-onderzoek is vastgelegd.", "success")
@@ -103,7 +96,7 @@ def update(signal_id, bibob_id):
             update_bibob(current_user, row, form.to_input())
         except BibobError as error:
             db.session.rollback()
-            _apply_error(form, error)
+            show_error(form, error)
         else:
             if locking.commit_or_conflict():
                 flash("Het Bibob-onderzoek is bijgewerkt.", "success")

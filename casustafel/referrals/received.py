@@ -10,6 +10,7 @@ from wtforms.fields.choices import SelectChoice
 
 from casustafel.audit_log import record
 from casustafel.extensions import db
+from casustafel.forms import show_error
 from casustafel.models import ReceivedInformation, ReceivedInformationException
 from casustafel.models.roles import Role
 from casustafel.permissions import can_decide_received_exception, can_open_received_exception, role_required
@@ -26,12 +27,6 @@ RECORDED = ("De ontvangen informatie is vastgelegd. Zij wordt niet verder verstr
             "uitzondering en wordt verwijderd als de melding wordt afgesloten.")
 
 
-def _error(form, error: services.ReceivedError) -> None:
-    """Put the refusal next to its field, or above the form."""
-    field = getattr(form, error.field, None) if error.field else None
-    (field.errors if field is not None else form.form_errors).append(str(error))
-
-
 @routes.route("/ontvangen-informatie/<uuid:signal_id>", methods=["GET", "POST"])
 @role_required(Role.COORDINATOR)
 def received_new(signal_id):
@@ -46,7 +41,7 @@ def received_new(signal_id):
             )
         except services.ReceivedError as error:
             db.session.rollback()
-            _error(form, error)
+            show_error(form, error)
         else:
             db.session.commit()
             flash(RECORDED, "success")
@@ -69,7 +64,7 @@ def exception_new(information_id):
                                        task=form.task.data, reasoning=form.reasoning.data)
         except services.ReceivedError as error:
             db.session.rollback()
-            _error(form, error)
+            show_error(form, error)
         else:
             db.session.commit()
             flash("De uitzondering is aangevraagd. Een privacyfunctionaris besluit erover; tot dan wordt de "
@@ -104,7 +99,7 @@ def exception(exception_id: uuid.UUID):
                                       reasoning=form.reasoning.data)
         except services.ReceivedError as error:
             db.session.rollback()
-            _error(form, error)
+            show_error(form, error)
         else:
             db.session.commit()
             flash("Het besluit over de uitzondering is vastgelegd.", "success")

@@ -13,6 +13,7 @@ from sqlalchemy import delete, func, select
 from casustafel.audit_log import record
 from casustafel.dates import utcnow
 from casustafel.extensions import db
+from casustafel.forms import FieldError
 from casustafel.models import (
     GROUNDS,
     ExceptionStatus,
@@ -38,12 +39,8 @@ OWN_REQUEST = ("U heeft deze uitzondering zelf aangevraagd. Een andere privacyfu
                "(vier ogen).")
 
 
-class ReceivedError(ValueError):
+class ReceivedError(FieldError):
     """A refused change to received information, with a Dutch message for the user."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.field = field
 
 
 def received_information_of(signal) -> list[ReceivedInformation]:

@@ -11,6 +11,7 @@ from casustafel import dates
 from casustafel.audit_log import record
 from casustafel.dates import utcnow
 from casustafel.extensions import db
+from casustafel.forms import FieldError
 from casustafel.models import CaseLinkKind, CaseSystemLink
 from casustafel.processing import refuse_if_restricted
 
@@ -24,12 +25,8 @@ IN_FUTURE = "Deze datum ligt in de toekomst. Vul een datum van vandaag of eerder
 DESTROYED = "De inhoud van deze melding is vernietigd; er kan geen zaaknummer meer bij."
 
 
-class CaseLinkError(ValueError):
+class CaseLinkError(FieldError):
     """A refused link: `field` names the form field the message belongs next to."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.field = field
 
 
 @dataclass

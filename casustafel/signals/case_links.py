@@ -6,6 +6,7 @@ from flask import flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from casustafel.extensions import db
+from casustafel.forms import show_error
 from casustafel.models import Signal
 from casustafel.models.roles import Role
 from casustafel.permissions import can_view_bibob, role_required
@@ -28,8 +29,7 @@ def add_case_system_link(signal_id):
             db.session.commit()
         except CaseLinkError as error:
             db.session.rollback()
-            target = getattr(form, error.field, None) if error.field else None
-            (target.errors if target is not None else form.form_errors).append(str(error))
+            show_error(form, error)
         else:
             flash("Het zaaknummer is gekoppeld.", "success")
             return redirect(url_for("signals.detail", signal_id=signal.id, _anchor="zaaksysteem"))

@@ -4,10 +4,9 @@ from wtforms import RadioField, SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional
 
-from casustafel.forms import DateField, Form, strip_text
+from casustafel.forms import TEXT_MAX, DateField, Form, strip_text
 from casustafel.models import INFORMING_OUTCOMES
 from casustafel.models.rights import RESTRICTION_GROUNDS
-from casustafel.signals.informing_services import TEXT_MAX
 
 
 class InformingForm(Form):

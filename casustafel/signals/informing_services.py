@@ -8,13 +8,13 @@ from sqlalchemy import or_, select
 from casustafel.audit_log import record
 from casustafel.dates import day_start_utc, utcnow
 from casustafel.extensions import db
+from casustafel.forms import checked_text
 from casustafel.models import INFORMING_OUTCOMES, InformingDecision, InformingOutcome, Signal, Subject
 from casustafel.models.rights import RESTRICTION_GROUNDS
 from casustafel.models.roles import Role
 from casustafel.models.user import active_with_role
 from casustafel.notifications import notify
 
-TEXT_MAX = 4000
 PURPOSE = "casustafel"
 REVIEW_SUBJECT = "Herbeoordeling in casustafel"
 REVIEW_BODY = "Er staat een herbeoordeling voor u klaar in casustafel"
@@ -22,15 +22,6 @@ REVIEW_BODY = "Er staat een herbeoordeling voor u klaar in casustafel"
 
 class InformingError(ValueError):
     """A refused informing decision, with a Dutch message for the user."""
-
-
-def _text(value: str | None, missing: str) -> str:
-    value = (value or "").strip()
-    if not value:
-        raise InformingError(missing)
-    if len(value) > TEXT_MAX:
-        raise InformingError(f"Gebruik hooguit {TEXT_MAX} tekens.")
-    return value
 
 
 def record_informing(actor, signal: Signal, *, subject_id, outcome: str | None, informed_on: date | None,
@@ -53,12 +44,13 @@ def record_informing(actor, signal: Signal, *, subject_id, outcome: str | None, 
         if informed_on is None or informed_on > today:
             raise InformingError("Vul de datum in waarop de betrokkene is geïnformeerd (niet in de toekomst).")
         decision.informed_on = informed_on
-        decision.reason = (reason or "").strip()[:TEXT_MAX] or None
+        decision.reason = checked_text(reason, InformingError)
     else:
         if ground not in RESTRICTION_GROUNDS:
             raise InformingError("Kies de grond voor het uitstel (art. 41 lid 1 UAVG).")
         decision.ground = ground
-        decision.reason = _text(reason, "Licht toe waarom informeren nu de aanpak of anderen zou schaden.")
+        decision.reason = checked_text(reason, InformingError,
+                                       missing="Licht toe waarom informeren nu de aanpak of anderen zou schaden.")
         if review_on is None or review_on <= today:
             raise InformingError("Kies een herbeoordelingsdatum na vandaag.")
         decision.review_on = review_on

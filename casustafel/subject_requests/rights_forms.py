@@ -5,9 +5,8 @@ from wtforms import RadioField, SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional
 
-from casustafel.forms import DateField, Form, strip_text
+from casustafel.forms import TEXT_MAX, DateField, Form, strip_text
 from casustafel.models import NOTIFICATION_METHODS, OBJECTION_OUTCOMES
-from casustafel.subject_requests.rights_services import TEXT_MAX
 
 TOO_LONG = f"Gebruik hooguit {TEXT_MAX} tekens."
 

@@ -15,6 +15,7 @@ from sqlalchemy import or_, select
 from casustafel.audit_log import record
 from casustafel.dates import add_months, utcnow
 from casustafel.extensions import db
+from casustafel.forms import checked_text
 from casustafel.models import (
     NOTIFICATION_METHODS,
     OBJECTION_OUTCOMES,
@@ -30,19 +31,9 @@ from casustafel.models import (
 from casustafel.processing import active_restriction
 from casustafel.subject_requests.services import PURPOSE, SubjectRequestError, due_date
 
-TEXT_MAX = 4000
 EXTENSION_MONTHS = 2  # art. 12 lid 3 AVG: "met nog eens twee maanden"
 # Requests whose carrying out must be told to the recipients (art. 19 AVG).
 NOTIFY_TYPES = ("rectificatie", "wissing")
-
-
-def _text(value: str | None, missing: str) -> str:
-    value = (value or "").strip()
-    if not value:
-        raise SubjectRequestError(missing)
-    if len(value) > TEXT_MAX:
-        raise SubjectRequestError(f"Gebruik hooguit {TEXT_MAX} tekens.")
-    return value
 
 
 def _ensure_open(request: SubjectRequest) -> None:
@@ -67,7 +58,7 @@ def restrict(actor, request: SubjectRequest, signal: Signal, reason: str | None)
         raise SubjectRequestError("De inhoud van deze melding is al vernietigd.")
     if active_restriction(signal) is not None:
         raise SubjectRequestError(f"De verwerking van melding {signal.reference} is al beperkt.")
-    text = _text(reason, "Geef de reden van de beperking (art. 18 lid 1 AVG).")
+    text = checked_text(reason, SubjectRequestError, missing="Geef de reden van de beperking (art. 18 lid 1 AVG).")
     restriction = ProcessingRestriction(signal_id=signal.id, request_id=request.id,
                                         set_by_id=getattr(actor, "id", None), set_at=utcnow())
     restriction.reason = text
@@ -91,7 +82,8 @@ def lift(actor, request: SubjectRequest, signal: Signal, reason: str | None) -> 
     if restriction.request_id != request.id:
         raise SubjectRequestError(f"De beperking van melding {signal.reference} hoort bij een ander verzoek; "
                                   "hef haar op vanuit dat verzoek.")
-    text = _text(reason, "Geef de reden voor het opheffen, en dat de betrokkene vooraf is ingelicht.")
+    text = checked_text(reason, SubjectRequestError,
+                        missing="Geef de reden voor het opheffen, en dat de betrokkene vooraf is ingelicht.")
     restriction.lifted_at = utcnow()
     restriction.lifted_by_id = getattr(actor, "id", None)
     restriction.lift_reason = text
@@ -123,12 +115,11 @@ def weigh_objection(actor, request: SubjectRequest, *, outcome: str, reasoning: 
     if outcome not in OBJECTION_OUTCOMES:
         raise SubjectRequestError("Kies de uitkomst van de weging.")
     if outcome == ObjectionOutcome.REJECTED:
-        text = _text(reasoning, "Beschrijf de dwingende gerechtvaardigde gronden die zwaarder wegen dan de "
-                                "belangen van de betrokkene (art. 21 lid 1 AVG).")
+        text = checked_text(reasoning, SubjectRequestError,
+                            missing="Beschrijf de dwingende gerechtvaardigde gronden die zwaarder wegen dan de "
+                                    "belangen van de betrokkene (art. 21 lid 1 AVG).")
     else:
-        text = (reasoning or "").strip() or None
-        if text and len(text) > TEXT_MAX:
-            raise SubjectRequestError(f"Gebruik hooguit {TEXT_MAX} tekens.")
+        text = checked_text(reasoning, SubjectRequestError)
     request.objection_outcome = outcome
     request.objection_reasoning = text
     request.objection_decided_at = utcnow()
@@ -157,7 +148,8 @@ def extend(actor, request: SubjectRequest, *, reason: str | None, told_on: date 
     first_month = due_date(request.received_on)
     if today > first_month:
         raise SubjectRequestError(f"Verlengen kan alleen binnen de eerste maand (tot en met {first_month:%d-%m-%Y}).")
-    text = _text(reason, "Geef de reden van de verlenging, zoals de complexiteit of het aantal verzoeken.")
+    text = checked_text(reason, SubjectRequestError,
+                        missing="Geef de reden van de verlenging, zoals de complexiteit of het aantal verzoeken.")
     if told_on is None:
         raise SubjectRequestError("Vul in wanneer de verzoeker over de verlenging is ingelicht.")
     if told_on > today:
@@ -235,11 +227,8 @@ def record_notification(actor, request: SubjectRequest, *, partner_id: int | Non
         raise SubjectRequestError("Kies hoe de ontvanger is ingelicht.")
     if notified_on is None or notified_on > today or notified_on < request.received_on:
         raise SubjectRequestError("Vul een datum in tussen de ontvangst van het verzoek en vandaag.")
-    note = (note or "").strip() or None
-    if method == "onevenredig" and not note:
-        raise SubjectRequestError("Licht toe waarom melden onmogelijk is of onevenredig veel moeite kost.")
-    if note and len(note) > TEXT_MAX:
-        raise SubjectRequestError(f"Gebruik hooguit {TEXT_MAX} tekens.")
+    note = checked_text(note, SubjectRequestError, missing="Licht toe waarom melden onmogelijk is of onevenredig "
+                        "veel moeite kost." if method == "onevenredig" else None)
     notification = RecipientNotification(request_id=request.id, partner_id=partner.id, notified_on=notified_on,
                                          method=method, recorded_by_id=getattr(actor, "id", None))
     notification.note = note
