@@ -22,7 +22,8 @@ from casustafel.subject_requests import package as answer
 from casustafel.subject_requests import services as subject_requests
 from tests.conftest import TODAY, csrf_from, login
 from tests.crawler import Crawler
-from tests.helpers.markers import assert_no_marker, new_marker, sqlite_dump
+from tests.helpers.dumps import database_dump
+from tests.helpers.markers import assert_no_marker, new_marker
 from tests.helpers.meetings import logged_in, published_scene
 from tests.helpers.meetings_access import agenda_url
 from tests.helpers.referrals import decide_2b, partner, pdf_text
@@ -314,10 +315,10 @@ def test_the_bibob_record_and_the_zaaknummers_are_encrypted_at_rest(app, make_us
                                                  zaaknummer=zaaknummer))
     add_case_link(coordinator, signal, CaseLinkInput(kind="bibob_besluit", zaaknummer=link_number, decided_on=TODAY))
     db.session.commit()
-    dump = sqlite_dump()
+    dump, where = database_dump()
     assert "bibob_record" in dump and "case_system_link" in dump
     for marker in (notes, zaaknummer, link_number):
-        assert_no_marker(dump, marker, "the database dump")
+        assert_no_marker(dump, marker, where)
     db.session.expire_all()
     assert db.session.scalars(select(BibobRecord)).one().notes == notes
 

@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import select, update
 
 from casustafel.audit_log import canonical, record, verify_chain
 from casustafel.extensions import db
@@ -25,6 +25,7 @@ from casustafel.privacy.annex import ART30_COLUMNS
 from casustafel.settings import set_setting
 from tests.conftest import PASSWORD, csrf_from, login, post_form
 from tests.crawler import ACCOUNTS, Crawler
+from tests.helpers.audit import EVENTS, as_attacker
 from tests.helpers.referrals import pdf_text
 
 PACKAGE = Path(__file__).resolve().parent.parent / "casustafel"
@@ -284,9 +285,8 @@ def test_changing_or_adding_an_activity_afterwards_breaks_the_chain_at_that_even
     for n in range(3):
         record(None, "referral.sent", object_type="referral", object_id=str(n))
         db.session.commit()
-    with db.engine.begin() as conn:  # an insider with database access (SQLite: no trigger)
-        conn.execute(text("UPDATE audit_event SET processing_activity = :v WHERE seq = :s"), {"v": value, "s": seq})
-    db.session.expire_all()
+    # An insider with database access, past the append-only trigger on PostgreSQL.
+    as_attacker(update(EVENTS).where(EVENTS.c.seq == seq).values(processing_activity=value))
     status = verify_chain(keyring())
     assert not status.ok and status.first_broken_seq == seq
 

@@ -117,7 +117,9 @@ class ReceivedInformationException(db.Model):
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_uuid)
     information_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("received_information.id", ondelete="CASCADE"), index=True)
+        # Named: the convention's name would pass PostgreSQL's 63 characters.
+        ForeignKey("received_information.id", ondelete="CASCADE", name="fk_received_information_exception_information"),
+        index=True)
     signal_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("signal.id", ondelete="CASCADE"), index=True)
     use: Mapped[str] = mapped_column(String(16))
     referral_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("referral.id", ondelete="CASCADE"))

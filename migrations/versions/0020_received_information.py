@@ -106,7 +106,7 @@ def upgrade():
         sa.Column("decided_at", sa.DateTime(), nullable=True),
         sa.Column("decision_reasoning_enc", sa.LargeBinary(), nullable=True),
         sa.ForeignKeyConstraint(["information_id"], ["received_information.id"],
-                                name="fk_received_information_exception_information_id_received_information",
+                                name="fk_received_information_exception_information",
                                 ondelete="CASCADE"),
         sa.ForeignKeyConstraint(["signal_id"], ["signal.id"], name="fk_received_information_exception_signal_id_signal",
                                 ondelete="CASCADE"),
