@@ -430,7 +430,7 @@ def test_the_daily_reminder_tells_the_coordinators_once_a_day_when_monitoring_en
     transition(first, closed, "afgesloten", reason_code="aanpak_afgerond")
     db.session.commit()
 
-    assert "1 zaak/zaken met afgelopen monitoring, 2 bericht(en) klaargezet." in remind(app)
+    assert "1 zaak met afgelopen monitoring, 2 berichten klaargezet." in remind(app)
     messages = notifications()
     assert {m.recipient_id for m in messages} == {first.id, second.id}
     for message in messages:
@@ -438,8 +438,8 @@ def test_the_daily_reminder_tells_the_coordinators_once_a_day_when_monitoring_en
         assert ended.reference not in message.body + message.subject and "9d2f" not in message.body
     assert [e.object_id for e in events("signal.monitoring_reminded")] == [str(ended.id)]
 
-    assert "0 zaak/zaken met afgelopen monitoring" in remind(app)  # not twice a day
+    assert "0 zaken met afgelopen monitoring" in remind(app)  # not twice a day
     assert len(notifications()) == 2
     with freeze_time("2026-03-11 07:00:00"):
         # The next day: again, and now also the case whose last day was yesterday.
-        assert "2 zaak/zaken met afgelopen monitoring, 2 bericht(en) klaargezet." in remind(app)
+        assert "2 zaken met afgelopen monitoring, 2 berichten klaargezet." in remind(app)

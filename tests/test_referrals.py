@@ -432,7 +432,7 @@ def test_the_remind_command_runs(app, scene):
     referral.feedback_due = date.today() - timedelta(days=3)
     db.session.commit()
     result = app.test_cli_runner().invoke(args=["referrals", "remind"])
-    assert result.exit_code == 0 and "1 verstrekking(en)" in result.output
+    assert result.exit_code == 0 and "1 verstrekking" in result.output
     assert events("referral.reminded", referral.id)
 
 

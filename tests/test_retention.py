@@ -426,7 +426,7 @@ def test_the_command_line_prints_progress(app, make_signal):
     runner = app.test_cli_runner()
     dry = runner.invoke(args=["retention", "run", "--dry-run", "--batch-size", "2"])
     assert dry.exit_code == 0, dry.output
-    assert "3 melding(en) (proefrun)" in dry.output and "proefrun, niets vernietigd" in dry.output
+    assert "3 meldingen (proefrun)" in dry.output and "proefrun, niets vernietigd" in dry.output
     assert all(db.session.get(Signal, s.id).destroyed_at is None for s in signals)
     real = runner.invoke(args=["retention", "run", "--batch-size", "2"])
     assert real.exit_code == 0, real.output

@@ -298,7 +298,7 @@ def test_a_restriction_makes_its_signals_partners_recipients_and_the_task_shows(
     assert [p.name for p in rights_services.recipients(request)] == ["RIEC"]
     assert login(client, officer.email).status_code == 200
     index = plain(client.get("/verzoeken/"))
-    assert f"{request.number} : 1 ontvanger(s) nog niet ingelicht" in index
+    assert f"{request.number} : 1 ontvanger nog niet ingelicht" in index
     token = csrf_from(client.get(f"/verzoeken/{request.id}"))
     bad = client.post(f"/verzoeken/{request.id}/ontvangers", data={
         "csrf_token": token, "partner_id": str(partner("RIEC").id), "notified_on": "", "method": "brief", "note": ""})

@@ -9,6 +9,7 @@ from casustafel import dates
 from casustafel.actions.services import remind
 from casustafel.extensions import db
 from casustafel.signals.plan_services import remind as remind_monitoring
+from casustafel.wording import counted
 
 actions_cli = AppGroup("actions", help="Acties (interventies).")
 
@@ -23,5 +24,7 @@ def actions_remind(days):
     reminded, messages = remind(None, today, days)
     ended, notices = remind_monitoring(None, today)
     db.session.commit()
-    click.echo(f"{reminded} actie(s) herinnerd, {messages} bericht(en) klaargezet.")
-    click.echo(f"{ended} zaak/zaken met afgelopen monitoring, {notices} bericht(en) klaargezet.")
+    click.echo(f"{counted(reminded, 'actie', 'acties')} herinnerd, "
+               f"{counted(messages, 'bericht', 'berichten')} klaargezet.")
+    click.echo(f"{counted(ended, 'zaak', 'zaken')} met afgelopen monitoring, "
+               f"{counted(notices, 'bericht', 'berichten')} klaargezet.")

@@ -27,6 +27,7 @@ from casustafel.permissions import role_required
 from casustafel.web import render_logged
 from casustafel.web.locking import commit_or_conflict
 from casustafel.web.routes import register_routes
+from casustafel.wording import counted
 
 bp = Blueprint("meetings", __name__, url_prefix="/overleggen")
 register_routes(bp, agenda, member, pdf)
@@ -62,8 +63,8 @@ def new():
         meeting = services.create_meeting(current_user, **_meeting_values(form))
         db.session.commit()
         carried = len(meeting.items)
-        flash("Het overleg is aangemaakt." + (f" {carried} open agendapunt(en) zijn overgebracht." if carried else ""),
-              "success")
+        carried_text = counted(carried, "open agendapunt is", "open agendapunten zijn")
+        flash("Het overleg is aangemaakt." + (f" {carried_text} overgebracht." if carried else ""), "success")
         return redirect(url_for("meetings.detail", meeting_id=meeting.id))
     if not form.is_submitted():
         form.chair_id.data = str(current_user.id)
@@ -173,7 +174,8 @@ def close(meeting_id):
         flash(str(error), "error")
     else:
         db.session.commit()
+        moved_text = counted(moved, "open agendapunt staat", "open agendapunten staan")
         flash("Het overleg is gesloten. Deelnemers zien de agenda niet meer."
-              + (f" {moved} open agendapunt(en) staan op het volgende overleg." if moved else ""), "success")
+              + (f" {moved_text} op het volgende overleg." if moved else ""), "success")
     return redirect(url_for("meetings.detail", meeting_id=meeting_id))
 

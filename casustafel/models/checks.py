@@ -110,6 +110,16 @@ class PrivacyCheck(db.Model):
     def kind_label(self) -> str:
         return PRIVACY_CHECK_KINDS.get(self.kind, self.kind)
 
+    @property
+    def short_label(self) -> str:
+        """"Privacytoets 2A": the name without its question, the kind as it is written everywhere."""
+        return f"Privacytoets {self.kind}"
+
+    @property
+    def sentence_label(self) -> str:
+        """"privacytoets 2A" inside a sentence: lower case, but never "2a"."""
+        return f"privacytoets {self.kind}"
+
 
 class SourceQuery(db.Model):
     """A logged hit / no-hit check in one municipal register; a summary only when allowed."""

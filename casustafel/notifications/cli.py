@@ -8,8 +8,13 @@ from flask.cli import AppGroup
 
 from casustafel.extensions import db
 from casustafel.notifications import deliver_pending, requeue_given_up
+from casustafel.wording import counted
 
 mail_cli = AppGroup("mail", help="E-mailberichten (alleen ‘er is nieuws’, nooit inhoud).")
+
+
+def _messages(count: int) -> str:
+    return counted(count, "bericht", "berichten")
 
 
 @mail_cli.command("send")
@@ -22,20 +27,22 @@ def mail_send(limit):
 
     report = deliver_pending(limit)
     if report.logged:
-        click.echo(f"{report.logged} bericht(en) niet verstuurd maar gelogd: MAIL_SERVER is niet ingesteld.")
+        click.echo(f"{_messages(report.logged)} niet verstuurd maar gelogd: MAIL_SERVER is niet ingesteld.")
     else:
-        click.echo(f"{report.sent} bericht(en) verstuurd.")
+        click.echo(f"{_messages(report.sent)} verstuurd.")
     if report.stopped:
         click.echo(f"Gestopt: {report.stopped}.", err=True)
     if report.refused:
-        click.echo(f"{report.refused} bericht(en) geweigerd: {'; '.join(report.reasons)}.", err=True)
+        click.echo(f"{_messages(report.refused)} geweigerd: {'; '.join(report.reasons)}.", err=True)
     if report.given_up:
         attempts = current_app.config["MAIL_MAX_ATTEMPTS"]
-        click.echo(f"{report.given_up} bericht(en) opgegeven na {attempts} pogingen.", err=True)
+        click.echo(f"{_messages(report.given_up)} opgegeven na {attempts} pogingen.", err=True)
     if report.left:
-        click.echo(f"{report.left} bericht(en) blijven in de wachtrij voor de volgende run.")
+        left = counted(report.left, "bericht blijft", "berichten blijven")
+        click.echo(f"{left} in de wachtrij voor de volgende run.")
     if report.given_up_total:
-        click.echo(f"{report.given_up_total} opgegeven bericht(en) wachten op `flask mail retry`.")
+        waiting = counted(report.given_up_total, "opgegeven bericht wacht", "opgegeven berichten wachten")
+        click.echo(f"{waiting} op `flask mail retry`.")
     if not report.ok:
         sys.exit(1)
 
@@ -46,4 +53,4 @@ def mail_retry():
 
     count = requeue_given_up()
     db.session.commit()
-    click.echo(f"{count} opgegeven bericht(en) terug in de wachtrij.")
+    click.echo(f"{counted(count, 'opgegeven bericht', 'opgegeven berichten')} terug in de wachtrij.")

@@ -164,12 +164,14 @@ def check_2a_form(departments, **kwargs) -> Check2AForm:
     return cls(**kwargs)
 
 
-def decision_form(check, departments=()) -> DecisionForm:
+def decision_form(check, departments=(), requested=()) -> DecisionForm:
+    """The form for this kind of check. A 2B form opens with the categories the referral asked
+    for ticked (`requested`); a sent form keeps what the officer ticked, also when that is none."""
     if check.kind == "1":
         return check_1_form(source_registers(active_only=True))
     if check.kind == "2A":
         return check_2a_form(departments)
-    return Check2BForm()
+    return Check2BForm(data={"allowed_fields": [code for code in requested or () if code in SHAREABLE_FIELDS]})
 
 
 class ReopenForm(Form):

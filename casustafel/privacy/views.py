@@ -15,7 +15,7 @@ from sqlalchemy.orm import selectinload
 
 from casustafel.audit_log import record
 from casustafel.extensions import db
-from casustafel.models import SHAREABLE_FIELDS, Action, Meeting, PrivacyCheck, SourceQuery
+from casustafel.models import SHAREABLE_FIELDS, Action, Meeting, PrivacyCheck, Referral, SourceQuery
 from casustafel.models.action import BIBOB_ACTION_HIDDEN
 from casustafel.models.activity import activity_for_check
 from casustafel.models.registers import register_labels
@@ -79,7 +79,8 @@ def check(check_id):
     if not can_decide_privacy_check(current_user, check):
         return _decided(check)
     departments = invited_departments(check) if check.kind == "2A" else []
-    form = decision_form(check, departments)
+    referral = db.session.get(Referral, check.referral_id) if check.referral_id else None
+    form = decision_form(check, departments, requested=referral.data_categories if referral else ())
     if form.validate_on_submit():
         try:
             decide_privacy_check(current_user, check, **form.decision())

@@ -7,6 +7,7 @@ from flask.cli import AppGroup
 from casustafel import dates
 from casustafel.extensions import db
 from casustafel.referrals.services import remind
+from casustafel.wording import counted
 
 referrals_cli = AppGroup("referrals", help="Verstrekkingen aan partners.")
 
@@ -16,4 +17,5 @@ def referrals_remind():
     """Queue a content-free reminder to the coordinators; at most once a day per referral. Run from a timer."""
     reminded, messages = remind(None, dates.today())
     db.session.commit()
-    click.echo(f"{reminded} verstrekking(en) met verlopen terugkoppeling, {messages} bericht(en) klaargezet.")
+    click.echo(f"{counted(reminded, 'verstrekking', 'verstrekkingen')} met verlopen terugkoppeling, "
+               f"{counted(messages, 'bericht', 'berichten')} klaargezet.")

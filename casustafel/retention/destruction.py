@@ -69,6 +69,7 @@ from casustafel.retention.services import (
     selectielijst_text,
     term_text,
 )
+from casustafel.wording import counted
 
 
 def _store():
@@ -211,7 +212,7 @@ def _run_signal_category(code, cut, now, run_id, dry_run, batch_size, say) -> di
     result = {"count": 0, "references": []}
     if not total:
         return result
-    say(f"{CATEGORIES[code]}: {total} melding(en){' (proefrun)' if dry_run else ''}")
+    say(f"{CATEGORIES[code]}: {counted(total, 'melding', 'meldingen')}{' (proefrun)' if dry_run else ''}")
     if dry_run:  # counts and a sample of references are enough; fast enough for a web request
         sample = stmt.order_by(Signal.reference).limit(REFERENCE_SAMPLE)
         return {"count": total, "references": [row.reference for row in db.session.execute(sample)]}
@@ -366,7 +367,8 @@ def _remind_long_open(now, dry_run, say) -> dict:
     count = len(long_open(now))
     db.session.commit()
     if reminded:
-        say(f"Lang open zonder activiteit: {reminded} melding(en), {messages} bericht(en) aan regisseurs.")
+        say(f"Lang open zonder activiteit: {counted(reminded, 'melding', 'meldingen')}, "
+            f"{counted(messages, 'bericht', 'berichten')} aan regisseurs.")
     return {"count": count, "reminded": reminded}
 
 

@@ -7,6 +7,7 @@ from flask.cli import AppGroup
 from casustafel import dates
 from casustafel.extensions import db
 from casustafel.signals.informing_services import remind_deferrals
+from casustafel.wording import counted
 
 rights_cli = AppGroup("rights", help="Rechten van betrokkenen.")
 
@@ -16,4 +17,5 @@ def rights_remind():
     """Queue a content-free reminder to the coordinators; at most once a day per deferral. Run from a timer."""
     due, messages = remind_deferrals(None, dates.today())
     db.session.commit()
-    click.echo(f"{due} uitgesteld(e) informeren toe aan herbeoordeling, {messages} bericht(en) klaargezet.")
+    click.echo(f"Uitgesteld informeren toe aan herbeoordeling: {counted(due, 'betrokkene', 'betrokkenen')}, "
+               f"{counted(messages, 'bericht', 'berichten')} klaargezet.")

@@ -9,7 +9,7 @@ from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
-from casustafel import dates
+from casustafel import dates, wording
 from casustafel.extensions import db
 from casustafel.forms import INT32_MAX
 from casustafel.models import VOCABULARIES
@@ -96,6 +96,7 @@ def init_app(app) -> None:
     app.before_request(check_endpoint_declared)
     app.after_request(security_headers)
     dates.init_app(app)
+    wording.init_app(app)
     app.jinja_env.globals.update({vocabulary.__name__: vocabulary for vocabulary in VOCABULARIES})
     app.jinja_env.globals["current_user_roles"] = lambda: (
         current_user.roles if current_user.is_authenticated else set()
