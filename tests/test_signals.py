@@ -837,13 +837,16 @@ def test_mijn_meldingen_lists_only_own_signals_with_status_and_standard_feedback
         assert signal.reference in text
         assert f'href="/mijn-meldingen/{signal.id}"' in text
     assert "SIG-2000-0001" not in text
-    assert text.count("Ingediend") >= 2
+    assert text.count("<td class=\"utrecht-table__cell\">Ontvangen</td>") == 2  # in the reporter's words
+    assert "Ingediend" not in text  # never the internal status
     assert text.count("Uw melding is ontvangen.") == 2
+    assert text.count("<td class=\"utrecht-table__cell\">Hennepteelt</td>") == 2  # the phenomenon they chose
     assert "Eigen melding" not in text  # status and standard messages only
     assert events("signal.own_listed")
 
     detail = page(client.get(f"/mijn-meldingen/{own[0].id}"))
-    assert own[0].reference in detail and "Ingediend" in detail and "Uw melding is ontvangen." in detail
+    assert own[0].reference in detail and "Ontvangen" in detail and "Uw melding is ontvangen." in detail
+    assert "Ingediend" not in detail
     assert "Eigen melding" not in detail and "Jan de Vries" not in detail
 
 
@@ -875,7 +878,7 @@ def test_the_reporter_answers_an_open_question(client, reporter, make_signal):
 
     text = page(client.get(url))
     assert "Welke dagen zag u de busjes?" in text
-    assert "Aanvulling gevraagd" in text
+    assert "Vraag aan u" in text and "Aanvulling gevraagd" not in text  # the reporter's words
     assert "uw antwoord is nodig" in page(client.get("/mijn-meldingen"))
 
     empty = client.post(url, data={"answer": "  ", "csrf_token": csrf_from(client.get(url))})
@@ -897,7 +900,10 @@ def test_the_reporter_answers_an_open_question(client, reporter, make_signal):
     assert (logged.object_type, logged.object_id, logged.actor_id) == ("information_request", str(question.id),
                                                                        reporter.id)
     after = page(client.get(url))
-    assert "Welke dagen" not in after and "Antwoord versturen" not in after  # nothing left to answer
+    assert "Antwoord versturen" not in after  # nothing left to answer
+    # The question and the answer stay, so the reporter can see what they said.
+    assert "Welke dagen zag u de busjes?" in after and answer in after
+    assert "uw antwoord is nodig" not in page(client.get("/mijn-meldingen"))
 
 
 def test_a_question_cannot_be_answered_twice(client, reporter, make_signal):

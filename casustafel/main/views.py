@@ -20,6 +20,7 @@ from casustafel.models import Action, Meeting, MeetingInvitee, PrivacyCheck, Sig
 from casustafel.models.roles import Role
 from casustafel.permissions import coordinator_records_privacy_checks
 from casustafel.signals.common import WAITING_STATES, waiting_days, waiting_since
+from casustafel.signals.services import waiting_questions
 
 bp = Blueprint("main", __name__)
 
@@ -107,6 +108,10 @@ def home():
         context["open_privacy_checks"] = open_privacy_checks()
     if user.has_role(Role.MEMBER):
         context["member"] = member_overview(user, today)
+    if user.has_role(Role.REPORTER):
+        # Own signals only, by reference: nothing is logged here, so no event ties the
+        # reporter to a signal (the acts of reporting stay shielded).
+        context["questions_waiting"] = waiting_questions(user)
     return render_template("main/home.html", **context)
 
 

@@ -290,6 +290,38 @@ STANDARD_FEEDBACK = {
 }
 
 
+class ReporterStatus(Vocabulary):
+    """What the reporter is told about where their signal stands: never an internal status."""
+
+    ONTVANGEN = "ontvangen", "Ontvangen"
+    IN_BEHANDELING = "in_behandeling", "In behandeling"
+    VRAAG = "vraag", "Vraag aan u"
+    AFGESLOTEN = "afgesloten", "Afgesloten"
+    DOORGEZET = "doorgezet", "Doorgezet"
+    AFGEHANDELD = "afgehandeld", "Afgehandeld"
+
+
+# Every internal status in the reporter's words (feedback level "statussen"). While the question
+# is open, aanvulling gevraagd reads "Vraag aan u" (signals/services.py); answered, it is work.
+REPORTER_STATUS = {
+    SignalStatus.INGEDIEND: ReporterStatus.ONTVANGEN,
+    SignalStatus.INTAKE: ReporterStatus.IN_BEHANDELING,
+    SignalStatus.WEGING: ReporterStatus.IN_BEHANDELING,
+    SignalStatus.BRONNENONDERZOEK: ReporterStatus.IN_BEHANDELING,
+    SignalStatus.GEAGENDEERD: ReporterStatus.IN_BEHANDELING,
+    SignalStatus.BESPROKEN: ReporterStatus.IN_BEHANDELING,
+    SignalStatus.IN_AANPAK: ReporterStatus.IN_BEHANDELING,
+    SignalStatus.MONITORING: ReporterStatus.IN_BEHANDELING,
+    SignalStatus.AANVULLING_GEVRAAGD: ReporterStatus.IN_BEHANDELING,
+    SignalStatus.DOORGEZET: ReporterStatus.DOORGEZET,
+    SignalStatus.AFGESLOTEN: ReporterStatus.AFGESLOTEN,
+}
+
+# Under the standard level the reporter hears that the signal was dealt with, not how.
+STANDARD_STATUS = {ReporterStatus.AFGESLOTEN: ReporterStatus.AFGEHANDELD,
+                   ReporterStatus.DOORGEZET: ReporterStatus.AFGEHANDELD}
+
+
 class Feedback(db.Model):
     """A standard message to the reporter (terugkoppeling). Never content about subjects."""
 

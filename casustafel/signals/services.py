@@ -10,6 +10,7 @@ from datetime import date, datetime
 from flask import current_app
 from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import load_only
 
 from casustafel import crypto, dates, linking
 from casustafel.audit_log import record
@@ -17,7 +18,9 @@ from casustafel.dates import utcnow
 from casustafel.extensions import db
 from casustafel.models import (
     FEEDBACK_MESSAGES,
+    REPORTER_STATUS,
     STANDARD_FEEDBACK,
+    STANDARD_STATUS,
     Attachment,
     Feedback,
     FeedbackLevel,
@@ -25,9 +28,9 @@ from casustafel.models import (
     InformationRequest,
     Location,
     ReferenceCounter,
+    ReporterStatus,
     Signal,
     SignalEvent,
-    SignalStatus,
     Subject,
     User,
 )
@@ -239,43 +242,103 @@ def feedback_choices(level: str | None = None) -> dict[str, str]:
     return {code: FEEDBACK_MESSAGES[code] for code in FEEDBACK_CHOICES.get(level, ())}
 
 
-def _standard_status(signal: Signal) -> str:
-    if signal.status == SignalStatus.INGEDIEND:
-        return FEEDBACK_MESSAGES[RECEIVED]
-    if signal.status in (SignalStatus.AFGESLOTEN, SignalStatus.DOORGEZET):
-        return FEEDBACK_MESSAGES["afgehandeld"]
-    if signal.status == SignalStatus.AANVULLING_GEVRAAGD:
-        return FEEDBACK_MESSAGES[QUESTION_MESSAGE]
-    return FEEDBACK_MESSAGES["in_behandeling"]
+def reporter_status(signal: Signal, level: str | None = None) -> ReporterStatus:
+    """Where the signal stands, in the reporter's words as far as the level allows: never an
+    internal status. An open question reads "Vraag aan u" (not under "geen": the question
+    itself is shown at every level, apart from the status)."""
+    level = level or feedback_level()
+    if level == FeedbackLevel.GEEN:
+        return ReporterStatus.ONTVANGEN
+    if open_question(signal) is not None:
+        return ReporterStatus.VRAAG
+    status = REPORTER_STATUS.get(signal.status, ReporterStatus.IN_BEHANDELING)
+    if level == FeedbackLevel.STANDAARD:
+        return STANDARD_STATUS.get(status, status)
+    return status
+
+
+def open_question(signal: Signal) -> InformationRequest | None:
+    return next((q for q in signal.questions if q.answered_at is None), None)
+
+
+def waiting_questions(user) -> list[Signal]:
+    """The user's own signals with a question waiting for their answer (the start page's flag),
+    newest first: reference and id only."""
+    waiting = select(InformationRequest.signal_id).where(InformationRequest.answered_at.is_(None))
+    return list(db.session.scalars(
+        select(Signal).options(load_only(Signal.reference, Signal.received_at))
+        .where(Signal.reporter_id == user.id, Signal.id.in_(waiting))
+        .order_by(Signal.received_at.desc())
+    ))
+
+
+NO_ADDRESS = "geen adres"
+
+
+def reported_place(signal: Signal) -> str:
+    """The city of the first address the reporter gave (an address or premises first, then a
+    subject's address), or "geen adres". Subjects and locations come only from the meldpunt
+    form: nothing the municipality adds later, and never a name."""
+    for address in (*signal.locations, *signal.subjects):
+        if address.city:
+            return address.city
+    return NO_ADDRESS
+
+
+@dataclass(frozen=True)
+class ReporterQuestion:
+    asked_at: datetime
+    question: str
+    answered_at: datetime | None
+    answer: str | None
 
 
 @dataclass(frozen=True)
 class ReporterView:
-    """What the reporter sees of their own signal under the feedback level: a status text and
-    the messages (sent date, text), newest last."""
+    """What the reporter sees of their own signal: what they entered themselves (phenomenon,
+    place, date received), a status in their words under the feedback level, the messages
+    (sent date, text; newest last) and, on the detail page, every question with their answer."""
 
-    status: str
+    status: ReporterStatus
     messages: list[tuple[datetime, str]]
+    phenomenon: str
+    place: str
+    received_at: datetime
+    question_open: bool
+    questions: list[ReporterQuestion] = field(default_factory=list)
 
     @property
-    def last_message(self) -> str | None:
-        return self.messages[-1][1] if self.messages else None
+    def last_message(self) -> tuple[datetime, str] | None:
+        return self.messages[-1] if self.messages else None
 
 
-def reporter_view(signal: Signal, level: str | None = None) -> ReporterView:
-    """Statuses: the status and every message, as sent. Standard: only the fixed texts
-    (received, in behandeling, afgehandeld, a question), never the internal status or whether the
-    signal was closed or handed over. None: only that it was received."""
-    level = level or feedback_level()
+def _messages(signal: Signal, level: str) -> list[tuple[datetime, str]]:
     if level == FeedbackLevel.STATUSSEN:
-        return ReporterView(signal.status_label, [(f.sent_at, f.message) for f in signal.feedback])
+        return [(f.sent_at, f.message) for f in signal.feedback]
     if level == FeedbackLevel.STANDAARD:
-        return ReporterView(_standard_status(signal), [
-            (f.sent_at, FEEDBACK_MESSAGES[STANDARD_FEEDBACK[f.code]]) for f in signal.feedback
-            if f.code in STANDARD_FEEDBACK
-        ])
-    return ReporterView(FEEDBACK_MESSAGES[RECEIVED],
-                        [(f.sent_at, FEEDBACK_MESSAGES[RECEIVED]) for f in signal.feedback if f.code == RECEIVED])
+        return [(f.sent_at, FEEDBACK_MESSAGES[STANDARD_FEEDBACK[f.code]]) for f in signal.feedback
+                if f.code in STANDARD_FEEDBACK]
+    return [(f.sent_at, FEEDBACK_MESSAGES[RECEIVED]) for f in signal.feedback if f.code == RECEIVED]
+
+
+def reporter_view(signal: Signal, level: str | None = None, *, with_questions: bool = False) -> ReporterView:
+    """Statuses: the status in the reporter's words and every message, as sent. Standard: only
+    the fixed texts (ontvangen, in behandeling, afgehandeld, a question), never whether the
+    signal was closed or handed over. None: only that it was received. The questions and the
+    reporter's answers stay at every level (the reporter must be able to answer, and to see
+    what they answered)."""
+    level = level or feedback_level()
+    questions = [ReporterQuestion(q.asked_at, q.question, q.answered_at, q.answer)
+                 for q in signal.questions] if with_questions else []
+    return ReporterView(
+        status=reporter_status(signal, level),
+        messages=_messages(signal, level),
+        phenomenon=signal.phenomenon.name if signal.phenomenon else "—",
+        place=reported_place(signal),
+        received_at=signal.received_at,
+        question_open=open_question(signal) is not None,
+        questions=questions,
+    )
 
 
 def send_feedback(actor, signal: Signal, code: str) -> Feedback:

@@ -11,7 +11,7 @@ from casustafel.audit_log import record
 from casustafel.errors import DISK_FULL
 from casustafel.extensions import db
 from casustafel.forms import row_number
-from casustafel.models import Indicator, Phenomenon, Signal
+from casustafel.models import Indicator, InformationRequest, Location, Phenomenon, Signal, Subject
 from casustafel.models.roles import Role
 from casustafel.permissions import can_view_own_signal, role_required
 from casustafel.settings import feedback_level, reporter_summary_required
@@ -181,9 +181,19 @@ def confirmation(signal_id):
 @bp.route("/mijn-meldingen")
 @role_required(Role.REPORTER, Role.COORDINATOR)
 def mine():
+    # Only what the list shows: what the reporter entered (phenomenon, the cities of the
+    # addresses), the status, the messages and whether a question waits; a few queries for any
+    # number of signals.
     signals = db.session.scalars(
         select(Signal)
-        .options(load_only(Signal.reference, Signal.received_at, Signal.status), selectinload(Signal.feedback))
+        .options(
+            load_only(Signal.reference, Signal.received_at, Signal.status, Signal.phenomenon_id),
+            selectinload(Signal.feedback),
+            selectinload(Signal.phenomenon),
+            selectinload(Signal.locations).load_only(Location.position, Location.city_enc),
+            selectinload(Signal.subjects).load_only(Subject.position, Subject.city_enc),
+            selectinload(Signal.questions).load_only(InformationRequest.asked_at, InformationRequest.answered_at),
+        )
         .where(Signal.reporter_id == current_user.id)
         .order_by(Signal.received_at.desc())
     ).all()
@@ -201,13 +211,13 @@ def mine():
 @role_required(Role.REPORTER, Role.COORDINATOR)
 def mine_detail(signal_id):
     signal = get_own_signal_or_404(signal_id)
-    open_question = next((q for q in signal.questions if q.answered_at is None), None)
+    question = services.open_question(signal)
     form = AnswerForm()
-    if open_question is not None and form.validate_on_submit():
-        services.answer_question(current_user, signal, open_question, form.answer.data)
+    if question is not None and form.validate_on_submit():
+        services.answer_question(current_user, signal, question, form.answer.data)
         db.session.commit()
         flash("Uw antwoord is verstuurd. Dank u wel.", "success")
         return redirect(url_for("signals.mine_detail", signal_id=signal.id))
     record(current_user, "signal.status_viewed", signal, purpose="melding")
-    return render_logged("signals/mine_detail.html", signal=signal, question=open_question, form=form,
-                         seen=services.reporter_view(signal))
+    return render_logged("signals/mine_detail.html", signal=signal, question=question, form=form,
+                         seen=services.reporter_view(signal, with_questions=True))

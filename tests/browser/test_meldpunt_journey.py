@@ -77,7 +77,7 @@ def test_a_reporter_submits_a_signal_and_the_coordinator_opens_it(browser, make_
 
     page.get_by_role("link", name="Naar Mijn meldingen").click()
     row = page.get_by_role("row").filter(has_text=reference)
-    expect(row).to_contain_text("Ingediend", use_inner_text=True)
+    expect(row).to_contain_text("Ontvangen", use_inner_text=True)  # in the reporter's words, not "Ingediend"
     expect(row).to_contain_text("Uw melding is ontvangen.", use_inner_text=True)
     assert "Jan de Vries" not in page.content()
     browser.assert_accessible("mijn meldingen")

@@ -99,5 +99,8 @@ def test_the_coordinator_handles_a_signal_with_the_reporter(browser, make_user, 
     _login(browser, reporter.email)
     browser.goto(f"/mijn-meldingen/{signal.id}")
     expect(page.get_by_text("Uw melding is in behandeling genomen.")).to_be_visible()
-    expect(page.locator("main")).to_contain_text("Intake", use_inner_text=True)
+    expect(page.locator("main")).to_contain_text("In behandeling", use_inner_text=True)  # the reporter's words
+    expect(page.locator("main")).not_to_contain_text("Intake", use_inner_text=True)
+    expect(page.get_by_text(QUESTION)).to_be_visible()  # the question and the answer stay
+    expect(page.get_by_text(ANSWER)).to_be_visible()
     browser.assert_accessible("mijn meldingen, terugkoppeling")
