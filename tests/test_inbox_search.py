@@ -8,9 +8,10 @@ import re
 import pytest
 from sqlalchemy import select
 
-from casustafel import linking
+from casustafel import linking, rotation
 from casustafel.extensions import db
 from casustafel.models import AuditEvent, Location, Subject
+from casustafel.models.base import keyring
 from tests.conftest import ROLES, csrf_from
 
 REF_RE = re.compile(r'href="/meldingen/[0-9a-f-]+">(SIG-\d{4}-\d{4})</a>')
@@ -79,6 +80,15 @@ def test_the_inbox_has_the_search_form_and_it_posts(client, coordinator):
     assert client.get("/meldingen/zoeken").status_code == 405  # no search in a URL
 
 
+def test_a_get_with_search_fields_searches_nothing_and_echoes_nothing(client, coordinator, make_signal):
+    make_signal(None, person=("Canarynaam Zqx", "1980-01-02"))
+    db.session.commit()
+    page = client.get("/meldingen", query_string={"naam": "Canarynaam Zqx", "zoeken": "SIG-2026-0001"})
+    assert page.status_code == 200
+    assert "Canarynaam" not in page.get_data(as_text=True) and "Zoekresultaat" not in page.get_data(as_text=True)
+    assert searched_events() == []
+
+
 def test_finds_a_signal_by_its_reference_typed_loosely(client, coordinator, make_signal):
     wanted, other = make_signal(None), make_signal(None)
     db.session.commit()
@@ -100,6 +110,16 @@ def test_finds_a_person_by_name_whatever_the_case_and_accents(client, coordinato
     for typed in ("muller", "MÜLLER", "  Muller "):
         # Both people called Müller, whatever their birth date; not Mulder, not the company.
         assert found(search(client, naam=typed)) == {people["mueller_71"], people["muller_85"]}, typed
+
+
+def test_a_person_stored_before_the_name_index_is_found_after_reindexing(client, coordinator, make_signal):
+    signal = make_signal(None, person=("Ömer Çelik", "1979-03-04"), address=None)
+    signal.subjects[0].organisation_bidx = None  # as stored before every subject's name was indexed
+    db.session.commit()
+    assert found(search(client, naam="omer celik")) == set()
+    assert found(search(client, naam="omer celik", geboortedatum="1979-03-04")) == {signal.reference}
+    rotation.rotate(keyring(), "bidx")  # `flask keys rotate --purpose bidx`
+    assert found(search(client, naam="omer celik")) == {signal.reference}
 
 
 def test_name_and_birth_date_find_only_that_person(client, coordinator, people):
