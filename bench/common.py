@@ -74,6 +74,7 @@ def seed_signals(count: int, batch: int = 5000, reporter_id=None) -> float:
                 "postcode_enc": crypto.encrypt_field(ring, "subject", "postcode", subj, postcode),
                 "house_number_enc": crypto.encrypt_field(ring, "subject", "house_number", subj, number),
                 "person_bidx": linking.blind_index("person", name, dob),
+                "organisation_bidx": linking.blind_index("name", name),  # every subject's name index
                 "address_bidx": linking.blind_index("address", postcode, number),
             })
             locations.append({

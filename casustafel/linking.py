@@ -2,6 +2,8 @@
 without storing plaintext. Lookups fetch candidates by index, decrypt and compare exactly.
 """
 
+import re
+
 from flask import current_app
 from sqlalchemy import select
 
@@ -10,12 +12,16 @@ from casustafel.extensions import db
 from casustafel.models import Location, Subject
 from casustafel.models.base import keyring
 
-# kind → the entity's blind-index column.
-COLUMNS = {"person": "person_bidx", "organisation": "organisation_bidx", "kvk": "kvk_bidx",
-           "address": "address_bidx"}
+# kind → the entity's blind-index column. "name" is the name of any subject, a person's too
+# (so a person is found without a birth date): it shares the organisation column and its key,
+# so an organisation's index is the same under both; the kind is checked after decryption.
+COLUMNS = {"person": "person_bidx", "name": "organisation_bidx", "organisation": "organisation_bidx",
+           "kvk": "kvk_bidx", "address": "address_bidx"}
+INDEX_NAMES = {"name": "organisation"}  # kind → the key its index is made with, when not its own
 
 
-def _index(name: str, *parts: str, kid: int | None = None) -> int:
+def _index(kind: str, *parts: str, kid: int | None = None) -> int:
+    name = INDEX_NAMES.get(kind, kind)
     return crypto.blind_index(keyring(), name, *parts, bits=current_app.config["BLIND_INDEX_BITS"], kid=kid)
 
 
@@ -33,6 +39,17 @@ def kvk_key(kvk: str | None) -> tuple[str] | None:
     return (crypto.normalize_kvk(kvk),) if kvk else None
 
 
+HOUSE_NUMBER_RE = re.compile(r"^([1-9][0-9]{0,4})\s*-?\s*([A-Za-z0-9]{0,6})$")
+
+
+def split_house_number(value: str | None) -> tuple[str, str | None] | None:
+    """'12', '12A', '12-a', '12 bis' → ('12', 'A'/'a'/'bis'/None); None when not a house number."""
+    match = HOUSE_NUMBER_RE.match((value or "").strip())
+    if not match:
+        return None
+    return match.group(1), match.group(2) or None
+
+
 def address_key(postcode: str | None, number, addition: str | None = None) -> tuple[str, str] | None:
     if not postcode or not number:
         return None
@@ -41,6 +58,7 @@ def address_key(postcode: str | None, number, addition: str | None = None) -> tu
 
 KEYS = {
     "person": person_key,
+    "name": organisation_key,  # the same normalised name, whatever the subject's kind
     "organisation": organisation_key,
     "kvk": kvk_key,
     "address": address_key,
@@ -63,7 +81,7 @@ def subject_indexes(subject, kid: int | None = None) -> dict[str, int | None]:
     person = subject.kind == "persoon"
     return {
         "person_bidx": blind_index("person", subject.name, subject.birth_date, kid=kid) if person else None,
-        "organisation_bidx": None if person else blind_index("organisation", subject.name, kid=kid),
+        "organisation_bidx": blind_index("name", subject.name, kid=kid),  # every subject's name
         "kvk_bidx": None if person else blind_index("kvk", subject.kvk_number, kid=kid),
         "address_bidx": blind_index(
             "address", subject.postcode, subject.house_number, subject.house_number_addition, kid=kid
@@ -122,15 +140,16 @@ def find_entities(kind: str, *values) -> list:
     """Subjects (and, for addresses, locations) whose value of `kind` equals `values` exactly.
 
     Candidates come by blind index; each is decrypted and compared on the normalised value,
-    so a blind-index collision never returns someone else. Used for data-subject requests
-    and the privacy officer's log search; callers log the lookup with its purpose.
+    so a blind-index collision never returns someone else. Used for data-subject requests,
+    the privacy officer's log search and the coordinator's search on the inbox; callers log
+    the lookup with its purpose.
     """
     wanted = KEYS[kind](*values)
     indexes = lookup_indexes(kind, *values)
     if wanted is None or not indexes:
         return []
     column = COLUMNS[kind]
-    models = (Subject, Location) if kind == "address" else (Subject,)
+    models = (Subject, Location) if kind == "address" else (Subject,)  # a location has no name
     found = []
     for model in models:
         for entity in db.session.scalars(select(model).where(getattr(model, column).in_(indexes))):
@@ -143,6 +162,8 @@ def exact_key(kind: str, entity):
     """The normalised value the blind index of `kind` was made from, or None."""
     if kind == "person":
         return person_key(entity.name, entity.birth_date) if entity.kind == "persoon" else None
+    if kind == "name":
+        return organisation_key(entity.name)
     if kind == "organisation":
         return organisation_key(entity.name) if entity.kind == "organisatie" else None
     if kind == "kvk":

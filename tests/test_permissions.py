@@ -83,6 +83,9 @@ TABLE = {
     "signals.mine_detail": ("GET", "/mijn-meldingen/{signal}", only(404, "reporter", "coordinator")),
     "signals.register": ("GET", "/meldingen/registreren", only(200, "coordinator")),
     "signals.inbox": ("GET", "/meldingen", only(200, "coordinator")),
+    # The search is a POST (nothing typed goes into a URL); with nothing filled in it answers
+    # the page with its message.
+    "signals.search": ("POST", "/meldingen/zoeken", only(200, "coordinator")),
     "signals.detail": ("GET", "/meldingen/{signal}", only(200, "coordinator")),
     "signals.download": ("GET", "/meldingen/{signal}/bijlagen/{attachment}", only(200, "coordinator")),
     "signals.change_status": ("POST", "/meldingen/{signal}/status", only(200, "coordinator")),

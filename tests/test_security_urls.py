@@ -185,7 +185,7 @@ def test_the_get_form_check_refuses_personal_unknown_or_unreadable_fields(tmp_pa
     assert not any("email" in p for p in found)  # POST forms may carry personal data
 
 
-@pytest.mark.parametrize("template", ["audit/subject_lookup.html", "subject_requests/new.html"])
+@pytest.mark.parametrize("template", ["audit/subject_lookup.html", "subject_requests/new.html", "signals/_search.html"])
 def test_subject_lookup_and_subject_request_forms_are_post(template):
     forms = FORM.findall((ROOT / "templates" / template).read_text(encoding="utf-8"))
     assert forms

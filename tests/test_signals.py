@@ -1069,7 +1069,11 @@ def test_blind_indexes_link_spelling_variants(client, reporter):
         a, b, c = (getattr(s.subjects[1], column) for s in (first, second, third))
         assert a is not None and a == b, column
         assert c != a, column
-    assert first.subjects[0].organisation_bidx is None and first.subjects[0].kvk_bidx is None
+    # A person's name has an index of its own too (the coordinator finds a person without a
+    # birth date): the same for all three spellings of Müller. A person has no KvK index.
+    names = [s.subjects[0].organisation_bidx for s in (first, second, third)]
+    assert names[0] is not None and names == [names[0]] * 3
+    assert first.subjects[0].kvk_bidx is None
     assert first.subjects[1].person_bidx is None
     assert first.locations[0].address_bidx == second.locations[0].address_bidx == first.subjects[0].address_bidx
     assert first.subjects[0].name == "Müller" and second.subjects[0].name == "muller"  # stored as typed
@@ -1080,6 +1084,7 @@ def test_a_person_without_birth_date_gets_no_person_index(client, reporter):
     (signal,) = all_signals()
     assert signal.subjects[0].person_bidx is None
     assert signal.subjects[0].address_bidx is not None
+    assert signal.subjects[0].organisation_bidx is not None  # the name alone: found by name search
 
 
 # Concurrency ---------------------------------------------------------------------------------

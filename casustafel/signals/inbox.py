@@ -1,5 +1,7 @@
 """The coordinator's side of the meldpunt: registering signals from other channels and the
-inbox of incoming signals with filters, sorting and a marker for signals waiting too long.
+inbox of incoming signals with filters, sorting and a marker for signals waiting too long,
+and the search by reference, person, organisation, KvK number or address (a POST form:
+what is typed never goes into a URL or a server log; search_services logs the search).
 """
 
 import re
@@ -21,6 +23,8 @@ from casustafel.models import CHANNELS, STATUSES, Phenomenon, Signal
 from casustafel.models.roles import Role
 from casustafel.permissions import role_required
 from casustafel.signals.common import waiting_days, waiting_since, waits_too_long
+from casustafel.signals.search_forms import SearchForm
+from casustafel.signals.search_services import search as run_search
 from casustafel.signals.workflow import CLOSED
 from casustafel.web.paging import paginate
 from casustafel.web.routes import Routes
@@ -128,6 +132,24 @@ def filtered(form: InboxFilterForm):
     return stmt
 
 
+def _render(form: InboxFilterForm, signals, result=None, **context) -> str:
+    """The inbox page: a page of the list (`signals`), or the search form with its `result`."""
+    days = waiting_days()
+    threshold = waiting_since(days)
+    shown = [*signals, *(result.signals if result else ())]
+    context.setdefault("search_form", SearchForm(formdata=None))
+    return render_template(
+        "signals/inbox.html",
+        form=form,
+        signals=signals,
+        result=result,
+        waiting={s.id for s in shown if waits_too_long(s, threshold)},
+        waiting_days=days,
+        filters=form.query_args(),
+        **context,
+    )
+
+
 @routes.route("/meldingen")
 @role_required(Role.COORDINATOR)
 def inbox():
@@ -137,20 +159,25 @@ def inbox():
     stmt = filtered(form)
     pages = paginate(stmt.options(joinedload(Signal.phenomenon).joinedload(Phenomenon.parent))
                      .order_by(*SORTS[form.value("sort") or "nieuwste"][1], Signal.reference), PAGE_SIZE)
-    signals = pages.items
-    days = waiting_days()
-    threshold = waiting_since(days)
-    page_html = render_template(
-        "signals/inbox.html",
-        form=form,
-        signals=signals,
-        waiting={s.id for s in signals if waits_too_long(s, threshold)},
-        waiting_days=days,
-        filters=form.query_args(),
-        pages=pages,
-    )
+    page_html = _render(form, pages.items, pages=pages)
     # Rendered before the log event is added, so the page needs no reloads after the commit;
     # it leaves only when the event is stored.
     record(current_user, "signal.listed", object_type="signal", purpose="casustafel")
     db.session.commit()
+    return page_html
+
+
+@routes.route("/meldingen/zoeken", methods=["POST"])
+@role_required(Role.COORDINATOR)
+def search():
+    """Show the signals that match the search in the inbox layout; bad input keeps what was typed."""
+    search_form = SearchForm()
+    form = InboxFilterForm(formdata=None)
+    form.fill_choices()
+    if not search_form.validate_on_submit():
+        return _render(form, [], search_form=search_form, pages=None)
+    result = run_search(current_user, search_form.query())
+    with db.session.no_autoflush:  # the chain head is locked for the commit, not while rendering
+        page_html = _render(form, [], result, search_form=search_form, pages=None)
+    db.session.commit()  # the page leaves only when its log event is stored
     return page_html

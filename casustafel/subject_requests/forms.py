@@ -7,9 +7,10 @@ from wtforms.validators import InputRequired, Length, Optional, Regexp, Validati
 
 from casustafel import dates
 from casustafel.forms import DateField, Form, strip_text
+from casustafel.linking import split_house_number
 from casustafel.models import SUBJECT_REQUEST_TYPES
 from casustafel.signals.forms import POSTCODE_RE
-from casustafel.subject_requests.services import RESTRICTION_GROUNDS, RESTRICTIONS, split_house_number
+from casustafel.subject_requests.services import RESTRICTION_GROUNDS, RESTRICTIONS
 from casustafel.web.locking import VersionedForm
 
 TEXT_MAX = 4000

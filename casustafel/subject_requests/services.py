@@ -7,7 +7,6 @@ Every run of the lookup on an open request stores its signals as SubjectRequestS
 those signals are on legal hold until the request is closed (the links stay, for the record).
 """
 
-import re
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -19,6 +18,7 @@ from casustafel.audit.queries import signal_object_ids
 from casustafel.audit_log import record
 from casustafel.dates import add_months, utcnow
 from casustafel.extensions import db
+from casustafel.linking import split_house_number
 from casustafel.models import (
     AuditEvent,
     Location,
@@ -60,9 +60,6 @@ INTERNAL_CHANNELS = ("meldpunt", "eigen_waarneming")
 SOURCE_INTERNAL = "een waarneming van een medewerker van de gemeente"
 SOURCE_EXTERNAL = "een melding van buiten de gemeentelijke organisatie"
 
-HOUSE_NUMBER_RE = re.compile(r"^([1-9][0-9]{0,4})\s*-?\s*([A-Za-z0-9]{0,6})$")
-
-
 class SubjectRequestError(ValueError):
     """A refused change, with a Dutch message for the user."""
 
@@ -86,14 +83,6 @@ def _next_number(year: int) -> str:
 
 def _number_taken(number: str) -> bool:
     return db.session.scalar(select(SubjectRequest.id).where(SubjectRequest.number == number)) is not None
-
-
-def split_house_number(value: str | None) -> tuple[str, str | None] | None:
-    """'12', '12A', '12-a', '12 bis' → ('12', 'A'/'a'/'bis'/None); None when not a house number."""
-    match = HOUSE_NUMBER_RE.match((value or "").strip())
-    if not match:
-        return None
-    return match.group(1), match.group(2) or None
 
 
 def create_request(actor, *, type: str, received_on: date, name=None, birth_date=None, kvk_number=None,
