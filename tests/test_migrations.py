@@ -476,3 +476,41 @@ def test_0020_moves_police_information_into_received_information_readable(fresh_
             meta.tables["police_information"].c.id == key)).one()
     assert crypto.decrypt_field(keyring(), "police_information", "content", row_id,
                                 bytes(back.content_enc)) == "Zoë POLITIE"
+
+
+def test_0025_gives_every_person_recorded_before_a_name_index(fresh_app):
+    """A person recorded before the coordinator's search had no name index; 0025 makes it, so the
+    search finds them by name alone. An organisation keeps its index; the downgrade removes the
+    persons' again."""
+    from casustafel import linking
+
+    upgrade(revision="0024")
+    _fill_empty_tables(0)
+    meta = MetaData()
+    meta.reflect(bind=db.engine, only=["subject"])
+    subject = meta.tables["subject"]
+    person_id, organisation_id = uuid.uuid4(), uuid.uuid4()
+
+    def key(value: uuid.UUID):
+        return value.hex if db.engine.dialect.name == "sqlite" else value
+
+    with db.engine.begin() as conn:
+        base = dict(conn.execute(subject.select()).first()._mapping)
+        conn.execute(subject.insert().values({
+            **base, "id": key(person_id), "kind": "persoon", "organisation_bidx": None,
+            "name_enc": crypto.encrypt_field(keyring(), "subject", "name", person_id, "Zoë Müller-Ñúñez"),
+        }))
+        conn.execute(subject.insert().values({
+            **base, "id": key(organisation_id), "kind": "organisatie", "organisation_bidx": 4242,
+            "name_enc": crypto.encrypt_field(keyring(), "subject", "name", organisation_id, "Müller B.V."),
+        }))
+    upgrade(revision="0025")
+
+    def index_of(value: uuid.UUID):
+        with db.engine.connect() as conn:
+            return conn.execute(text("SELECT organisation_bidx FROM subject WHERE id = :id"), {"id": key(value)}).scalar()
+
+    assert index_of(person_id) == linking.blind_index("name", "zoe muller-Ñúñez") is not None
+    assert index_of(organisation_id) == 4242
+    downgrade(revision="0024")
+    assert index_of(person_id) is None and index_of(organisation_id) == 4242
