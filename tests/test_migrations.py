@@ -508,7 +508,8 @@ def test_0025_gives_every_person_recorded_before_a_name_index(fresh_app):
 
     def index_of(value: uuid.UUID):
         with db.engine.connect() as conn:
-            return conn.execute(text("SELECT organisation_bidx FROM subject WHERE id = :id"), {"id": key(value)}).scalar()
+            return conn.execute(text("SELECT organisation_bidx FROM subject WHERE id = :id"),
+                                {"id": key(value)}).scalar()
 
     assert index_of(person_id) == linking.blind_index("name", "zoe muller-Ñúñez") is not None
     assert index_of(organisation_id) == 4242

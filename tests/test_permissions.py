@@ -93,6 +93,10 @@ TABLE = {
     "signals.ask": ("POST", "/meldingen/{signal}/vraag", only(200, "coordinator")),
     "signals.feedback": ("POST", "/meldingen/{signal}/terugkoppeling", only(200, "coordinator")),
     "signals.summary": ("POST", "/meldingen/{signal}/samenvatting", only(200, "coordinator")),
+    # Assignment and notes: an empty post comes back with its messages (200), nothing saved.
+    "signals.owner": ("POST", "/meldingen/{signal}/regisseur", only(200, "coordinator")),
+    "signals.add_note": ("POST", "/meldingen/{signal}/notities", only(200, "coordinator")),
+    "signals.transfer": ("GET", "/meldingen/overdragen", only(200, "coordinator")),
     "signals.assessment": ("POST", "/meldingen/{signal}/weging/intake", only(200, "coordinator")),
     "signals.privacy_check_request": ("POST", "/meldingen/{signal}/privacytoets", only(302, "coordinator")),
     "signals.source_query": ("POST", "/meldingen/{signal}/bronnen", only(302, "coordinator")),

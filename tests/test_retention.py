@@ -38,6 +38,7 @@ from casustafel.models import (
     RetentionRun,
     Signal,
     SignalEvent,
+    SignalNote,
     SourceQuery,
     Subject,
     SubjectRequest,
@@ -218,8 +219,11 @@ def full_signal(app, make_signal, make_user):
     deferral.reason = f"{MARK} uitstel"
     restriction = ProcessingRestriction(signal_id=signal.id, lifted_at=LONG_AGO)
     restriction.reason, restriction.lift_reason = f"{MARK} beperking", f"{MARK} opgeheven"
+    note = SignalNote(signal_id=signal.id, author_id=coordinator.id)
+    note.text = f"{MARK} interne notitie"
+    signal.owner_id = coordinator.id
     db.session.add_all([action, police, bibob_received, grant, plan, extension, bibob, link, kept_open, deferral,
-                        restriction])
+                        restriction, note])
     db.session.flush()
     db.session.add(exception)
     db.session.commit()

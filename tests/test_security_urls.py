@@ -55,7 +55,7 @@ PERSONAL = re.compile(
 GET_FILTERS = {
     "partner", "sent_from", "sent_until", "status", "overdue", "type", "gebruiker", "kenmerk", "handeling",
     "resultaat", "van", "tot", "betrokkene", "soort", "phenomenon", "channel", "urgency", "older_than", "sort",
-    "start", "end",
+    "start", "end", "owner",
 }
 
 

@@ -32,6 +32,7 @@ from casustafel.models.meeting import (
     MeetingInvitee,
     MeetingStatus,
 )
+from casustafel.models.note import AppendOnlyNoteError, SignalNote
 from casustafel.models.plan import CasePlan, MonitoringPeriod
 from casustafel.models.power import POWER_BODIES, Power
 from casustafel.models.privacy import (
@@ -151,6 +152,7 @@ __all__ = [
     "ActivationToken",
     "AgendaItem",
     "AnomalyReview",
+    "AppendOnlyNoteError",
     "Assessment",
     "Attachment",
     "AuditCheckpoint",
@@ -208,6 +210,7 @@ __all__ = [
     "Setting",
     "Signal",
     "SignalEvent",
+    "SignalNote",
     "SignalStatus",
     "SourceQuery",
     "SourceRegister",

@@ -49,6 +49,8 @@ ACTION_ACTIVITIES = {
 OBJECT_ACTIVITIES = {
     # The model protocol's steps.
     "signal": SIGNAALANALYSE,
+    # The coordinators' internal notes follow the signal whatever its step (workspace).
+    "signal_note": SIGNAALANALYSE,
     "attachment": SIGNAALANALYSE,
     "feedback": SIGNAALANALYSE,
     "assessment": SIGNAALANALYSE,

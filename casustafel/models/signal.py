@@ -93,6 +93,8 @@ class Signal(db.Model):
     reporter_department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"))
     reporter_phone_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
     registered_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("user_account.id"))
+    # The coordinator (regisseur) who holds the signal: one of the coordinators, or nobody yet.
+    owner_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("user_account.id"), index=True)
     status_before_question: Mapped[str | None] = mapped_column(String(32))
     closed_at: Mapped[datetime | None] = mapped_column(index=True)
     closing_reason: Mapped[str | None] = mapped_column(String(64))
@@ -119,6 +121,7 @@ class Signal(db.Model):
     reporter: Mapped[User | None] = relationship(foreign_keys=[reporter_id])
     reporter_department: Mapped[Department | None] = relationship()
     registered_by: Mapped[User | None] = relationship(foreign_keys=[registered_by_id])
+    owner: Mapped[User | None] = relationship(foreign_keys=[owner_id])
     subjects: Mapped[list["Subject"]] = relationship(
         back_populates="signal", cascade="all, delete-orphan", order_by="Subject.position"
     )

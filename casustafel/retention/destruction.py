@@ -45,6 +45,7 @@ from casustafel.models import (
     RetentionRun,
     Signal,
     SignalEvent,
+    SignalNote,
     SourceQuery,
     Subject,
     SubjectRequest,
@@ -90,7 +91,8 @@ def destroy_signals(ids: list, now: datetime, record_cutoff: date) -> dict:
     # Bibob records and case-system links go whole: nothing in them is needed for the figures.
     # Received information goes whole, with its exceptions (their task and reasoning), before
     # the referrals an exception may name.
-    for model in (InformingDecision, Attachment, Subject, Location, InformationRequest, Feedback,
+    # The coordinators' internal notes go whole: free text, nothing the figures need.
+    for model in (InformingDecision, Attachment, Subject, Location, InformationRequest, Feedback, SignalNote,
                   ReceivedInformationException, ReceivedInformation, BibobRecord, CaseSystemLink, OpenJustification):
         counts[model.__tablename__] = db.session.execute(
             delete(model).where(model.signal_id.in_(ids)), execution_options={"synchronize_session": False}

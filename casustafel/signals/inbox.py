@@ -44,6 +44,8 @@ SORTS = {
     "urgentie": ("Urgent eerst, dan oudste eerst", (Signal.urgent.desc(), Signal.received_at.asc())),
 }
 URGENCIES = {"urgent": "Alleen urgent", "niet_urgent": "Alleen niet urgent"}
+MINE, NO_OWNER = "mij", "geen"
+OWNERS = {MINE: "Mijn meldingen als regisseur", NO_OWNER: "Zonder regisseur"}
 
 
 def whole_days(form, field):
@@ -66,6 +68,12 @@ class InboxFilterForm(FilterForm):
         "Urgentie",
         name="urgentie",
         choices=[SelectChoice("", "Urgent en niet urgent"), *(SelectChoice(k, v) for k, v in URGENCIES.items())],
+        validators=[AnyValue()],
+    )
+    owner = SelectField(
+        "Regisseur",
+        name="regisseur",
+        choices=[SelectChoice("", "Alle regisseurs"), *(SelectChoice(k, v) for k, v in OWNERS.items())],
         validators=[AnyValue()],
     )
     older_than = StringField(
@@ -110,8 +118,9 @@ class InboxFilterForm(FilterForm):
         return {k: v for k, v in args.items() if v is not None}
 
 
-def filtered(form: InboxFilterForm):
-    """The select for the inbox with every valid filter applied (no sorting, no paging)."""
+def filtered(form: InboxFilterForm, me=None):
+    """The select for the inbox with every valid filter applied (no sorting, no paging);
+    `me` is the user "mijn meldingen als regisseur" means."""
     stmt = select(Signal)
     status = form.value("status")
     if status == OPEN:
@@ -127,6 +136,10 @@ def filtered(form: InboxFilterForm):
         stmt = stmt.where(Signal.channel == channel)
     if urgency := form.value("urgency"):
         stmt = stmt.where(Signal.urgent.is_(urgency == "urgent"))
+    if (owner := form.value("owner")) == MINE:
+        stmt = stmt.where(Signal.owner_id == getattr(me, "id", None))
+    elif owner == NO_OWNER:
+        stmt = stmt.where(Signal.owner_id.is_(None))
     if (days := form.value("older_than")) is not None:
         stmt = stmt.where(Signal.received_at < utcnow() - timedelta(days=int(days)))
     return stmt
@@ -156,8 +169,9 @@ def inbox():
     form = InboxFilterForm(request.args)
     form.fill_choices()
     form.validate()
-    stmt = filtered(form)
-    pages = paginate(stmt.options(joinedload(Signal.phenomenon).joinedload(Phenomenon.parent))
+    stmt = filtered(form, current_user)
+    pages = paginate(stmt.options(joinedload(Signal.phenomenon).joinedload(Phenomenon.parent),
+                                  joinedload(Signal.owner))
                      .order_by(*SORTS[form.value("sort") or "nieuwste"][1], Signal.reference), PAGE_SIZE)
     page_html = _render(form, pages.items, pages=pages)
     # Rendered before the log event is added, so the page needs no reloads after the commit;

@@ -146,6 +146,12 @@ def build_signal(actor: User, data: SignalInput, channel: str = "meldpunt", stor
         signal.reporter_id = actor.id
         signal.reporter_department_id = actor.department_id
     signal.registered_by_id = actor.id
+    # A coordinator who registers a signal (phone, MMA, police, RIEC, own observation) holds it
+    # until they hand it on; a signal from the meldpunt waits in the inbox without an owner.
+    # No signal.owner_changed here: the owner is part of what signal.created records, and a
+    # visible event at that moment would tell the log's reader who registered the signal.
+    if channel != "meldpunt" and actor.has_role(Role.COORDINATOR):
+        signal.owner_id = actor.id
     if data.indicator_ids:
         signal.indicators = list(db.session.scalars(select(Indicator).where(Indicator.id.in_(data.indicator_ids))))
     for position, entry in enumerate(data.subjects):

@@ -1,5 +1,6 @@
 """The coordinator's workspace for one signal: its content, linked signals and history, and
-the actions on it: status changes, legal hold, a question to the reporter, feedback.
+the actions on it: status changes, legal hold, a question to the reporter, feedback, its
+owner (regisseur) and internal notes.
 
 Every change form carries the signal's version: a form from before someone else's change
 gets a conflict message and changes nothing.
@@ -15,6 +16,7 @@ from casustafel import dates
 from casustafel.audit_log import record
 from casustafel.bibob.services import count_of as bibob_count_of
 from casustafel.extensions import db
+from casustafel.forms import show_error
 from casustafel.models import (
     LEGAL_HOLD_REASONS,
     STATUSES,
@@ -25,6 +27,7 @@ from casustafel.models import (
 from casustafel.models.roles import Role
 from casustafel.permissions import role_required
 from casustafel.settings import reporter_summary_required
+from casustafel.signals import assignment_services as assignment
 from casustafel.signals import services
 from casustafel.signals.case_link_forms import CaseLinkForm
 from casustafel.signals.case_link_services import case_links_of, record_links_viewed
@@ -38,7 +41,15 @@ from casustafel.signals.workflow import (
     TransitionError,
     transition,
 )
-from casustafel.signals.workspace_forms import FeedbackForm, LegalHoldForm, QuestionForm, StatusForm, SummaryForm
+from casustafel.signals.workspace_forms import (
+    FeedbackForm,
+    LegalHoldForm,
+    NoteForm,
+    OwnerForm,
+    QuestionForm,
+    StatusForm,
+    SummaryForm,
+)
 from casustafel.web import locking
 from casustafel.web.routes import Routes
 
@@ -65,6 +76,8 @@ def render_workspace(signal: Signal, code: int = 200, conflict: str | None = Non
         "question_form": QuestionForm(signal, formdata=None),
         "feedback_form": FeedbackForm(signal, formdata=None),
         "summary_form": SummaryForm(signal, formdata=None),
+        "owner_form": OwnerForm(signal, assignment.coordinators(), formdata=None),
+        "note_form": NoteForm(formdata=None),
         **forms,
     }
     events = db.session.scalars(
@@ -80,7 +93,7 @@ def render_workspace(signal: Signal, code: int = 200, conflict: str | None = Non
     page = render_template(
         "signals/detail.html", signal=signal, events=events, linked=linked, conflict=conflict, actions=actions,
         today=dates.today(), case_links=case_links, link_form=CaseLinkForm(formdata=None),
-        bibob_count=bibob_count_of(signal),
+        bibob_count=bibob_count_of(signal), notes=assignment.notes_of(signal),
         reason_labels=REASON_LABELS, legal_hold_reasons=LEGAL_HOLD_REASONS, statuses=STATUSES,
         waits_too_long=waits_too_long(signal, waiting_since()), reporter_summary_required=reporter_summary_required(),
         **forms,
@@ -208,3 +221,46 @@ def feedback(signal_id):
     db.session.commit()
     flash("Het bericht is naar de melder gestuurd.", "success")
     return redirect(url_for("signals.detail", signal_id=signal.id))
+
+
+@routes.route("/meldingen/<uuid:signal_id>/regisseur", methods=["POST"])
+@role_required(Role.COORDINATOR)
+def owner(signal_id):
+    signal = get_signal_or_404(signal_id)
+    form = OwnerForm(signal, assignment.coordinators())
+    if form.is_stale(signal):
+        return _conflict(signal, owner_form=OwnerForm(signal, assignment.coordinators(), formdata=None,
+                                                      owner=form.owner.data))
+    if not form.validate_on_submit():
+        return render_workspace(signal, owner_form=form)
+    try:
+        changed = assignment.set_owner(current_user, signal, form.owner.data or None)
+    except assignment.AssignmentError as error:
+        db.session.rollback()
+        show_error(form, error)
+        return render_workspace(signal, owner_form=form)
+    if not locking.commit_or_conflict():  # someone else saved the signal in the same moment
+        return _conflict(signal, owner_form=OwnerForm(signal, assignment.coordinators(), formdata=None,
+                                                      owner=form.owner.data))
+    if changed:
+        flash(f"{signal.owner.display_name} is nu regisseur van deze melding." if signal.owner
+              else "Deze melding heeft nu geen regisseur.", "success")
+    return redirect(url_for("signals.detail", signal_id=signal.id) + "#regisseur")
+
+
+@routes.route("/meldingen/<uuid:signal_id>/notities", methods=["POST"])
+@role_required(Role.COORDINATOR)
+def add_note(signal_id):
+    signal = get_signal_or_404(signal_id)
+    form = NoteForm()
+    if not form.validate_on_submit():
+        return render_workspace(signal, note_form=form)
+    try:
+        assignment.add_note(current_user, signal, form.text.data)
+    except assignment.NoteError as error:
+        db.session.rollback()
+        show_error(form, error)
+        return render_workspace(signal, note_form=form)
+    db.session.commit()
+    flash("De notitie is toegevoegd.", "success")
+    return redirect(url_for("signals.detail", signal_id=signal.id) + "#notities")

@@ -1,12 +1,14 @@
 """The forms of the coordinator's workspace: status change, legal hold, a question to the
-reporter and feedback. Every change form carries the signal's version (web.locking)."""
+reporter, feedback, the owner (regisseur), internal notes, and handing a coordinator's signals
+over. Every change form of the signal carries its version (web.locking); a note only adds."""
 
 from wtforms import HiddenField, RadioField, SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
 from casustafel.forms import AnyValue, DateField, Form, not_in_past, strip_text
-from casustafel.models import LEGAL_HOLD_REASONS, STATUSES, Signal
+from casustafel.models import LEGAL_HOLD_REASONS, STATUSES, Signal, User
+from casustafel.signals.assignment_services import NOTE_MAX, NOTE_MISSING
 from casustafel.signals.services import feedback_choices
 from casustafel.signals.workflow import (
     CLOSED,
@@ -161,3 +163,55 @@ class FeedbackForm(Form):
             raise ValidationError("De melding is nog niet afgesloten. Sluit haar eerst af.")
         if field.data == "afgehandeld" and self.signal.status not in (CLOSED, HANDED_OVER):
             raise ValidationError("De melding is nog niet afgesloten of doorgezet. Doe dat eerst.")
+
+
+class OwnerForm(VersionedForm):
+    # Any posted value is checked by the service (assignment_services.set_owner): only an
+    # active coordinator, with its Dutch message next to this field.
+    owner = SelectField("Regisseur van deze melding", validate_choice=False)
+
+    def __init__(self, signal: Signal, coordinators: list[User], **kwargs):
+        super().__init__(prefix="regisseur", **kwargs)
+        self.signal = signal
+        self.owner.choices = [SelectChoice("", "— geen regisseur —"),
+                              *(SelectChoice(str(user.id), user.display_name) for user in coordinators)]
+        if self.version.data is None:
+            self.version.data = str(signal.version)
+        if self.owner.data is None and kwargs.get("formdata", True) is None:
+            self.owner.data = str(signal.owner_id) if signal.owner_id else ""
+
+
+class NoteForm(Form):
+    text = TextAreaField(
+        "Nieuwe notitie",
+        filters=[strip_text],
+        validators=[DataRequired(NOTE_MISSING),
+                    Length(max=NOTE_MAX, message=f"Gebruik hooguit {NOTE_MAX} tekens.")],
+    )
+
+    def __init__(self, **kwargs):
+        super().__init__(prefix="notitie", **kwargs)
+
+
+class TransferForm(Form):
+    """Hand every open signal of one coordinator (a leaver: may be deactivated) to another."""
+
+    from_owner = SelectField("Van regisseur", validate_choice=False)  # checked by the service
+    to_owner = SelectField("Naar regisseur", validate_choice=False)
+
+    def __init__(self, former: list[tuple[User, int]], coordinators: list[User], **kwargs):
+        super().__init__(prefix="overdragen", **kwargs)
+        self.from_owner.choices = [SelectChoice("", "— kies een regisseur —"), *(
+            SelectChoice(str(user.id), f"{user.display_name}{'' if user.active else ' (gedeactiveerd)'}, "
+                                       f"{count} open {'melding' if count == 1 else 'meldingen'}")
+            for user, count in former)]
+        self.to_owner.choices = [SelectChoice("", "— kies een regisseur —"),
+                                 *(SelectChoice(str(user.id), user.display_name) for user in coordinators)]
+
+    def validate_from_owner(self, field):
+        if not field.data:
+            raise ValidationError("Kies van wie u de meldingen overdraagt.")
+
+    def validate_to_owner(self, field):
+        if not field.data:
+            raise ValidationError("Kies aan wie u de meldingen overdraagt.")
