@@ -15,10 +15,10 @@ from sqlalchemy import update
 
 from casustafel.audit import labels
 from casustafel.audit_log import record
+from casustafel.dates import utcnow
 from casustafel.extensions import db
 from casustafel.models import UserSession
 from casustafel.models.roles import ROLE_LABELS, Role
-from casustafel.dates import utcnow
 from tests.conftest import csrf_from
 from tests.test_processing_activities import actions_in_the_code
 
