@@ -6,6 +6,7 @@ import io
 import json
 from datetime import datetime, timedelta
 
+from freezegun import freeze_time
 from sqlalchemy import delete, event, select, update
 
 from casustafel.audit_log import record
@@ -54,7 +55,8 @@ def test_filter_by_reference_shows_who_viewed_that_signal_and_nothing_else(
     body = table_of(page_of(client, f"/logboek/?kenmerk={signal.reference}"))
 
     assert "Kijkende Regisseur" in body
-    assert "attachment.downloaded" in body  # an event about one of the signal's subjects
+    assert "Bijlage gedownload" in body  # an event about one of the signal's subjects
+    assert f">{signal.reference}</a>" in body and "Betrokkene bij" in body
     assert "Andere Regisseur" not in body
     assert unrelated.reference not in body
 
@@ -76,8 +78,8 @@ def test_filter_by_user_leaves_out_what_they_did_as_reporter(client, make_user, 
 
     body = page_of(client, f"/logboek/?gebruiker={both.id}")
 
-    assert "meeting.listed" in table_of(body)
-    assert "signal.created" not in table_of(body)  # would tell who reported the signal
+    assert "Overzicht overleggen bekeken" in table_of(body)
+    assert "Melding gedaan" not in table_of(body)  # would tell who reported the signal
     assert f'value="{both.id}"' in body  # listed in the user filter
 
 
@@ -92,27 +94,28 @@ def test_accounts_that_only_report_are_offered_in_the_user_filter_but_their_repo
     body = page_of(client, f"/logboek/?gebruiker={reporter.id}")
 
     assert f'value="{reporter.id}"' in body.split("<table", 1)[0]  # a login is not an act of reporting
-    assert "auth.login" in table_of(body) and "signal.created" not in table_of(body)
+    assert "Ingelogd" in table_of(body) and "Melding gedaan" not in table_of(body)
 
 
 def test_filter_by_action_prefix_result_and_period(client, make_user, login_as):
-    actor = make_user("coordinator")
-    old = record(actor, "signal.viewed", object_type="signal", object_id="obj-oud", role="coordinator")
+    names = {key: f"Kijker {key.capitalize()}" for key in ("oud", "nieuw", "lijst", "overleg")}
+    actors = {key: make_user("coordinator", name=name) for key, name in names.items()}
+    old = record(actors["oud"], "signal.viewed", object_type="signal", object_id="obj-oud", role="coordinator")
     old.occurred_at = datetime(2024, 1, 10, 12)
-    record(actor, "signal.viewed", object_type="signal", object_id="obj-nieuw", role="coordinator")
-    record(actor, "signal.listed", object_type="signal", object_id="obj-lijst", role="coordinator")
-    record(actor, "meeting.viewed", object_type="meeting", object_id="obj-overleg", result="denied",
+    record(actors["nieuw"], "signal.viewed", object_type="signal", object_id="obj-nieuw", role="coordinator")
+    record(actors["lijst"], "signal.listed", object_type="signal", role="coordinator")
+    record(actors["overleg"], "meeting.viewed", object_type="meeting", object_id="obj-overleg", result="denied",
            role="coordinator")
     db.session.commit()
     login_as(make_user("privacy_officer"))
 
     def shown(url):
-        return {o for o in ("obj-oud", "obj-nieuw", "obj-lijst", "obj-overleg") if o in table_of(page_of(client, url))}
+        return {key for key, name in names.items() if name in table_of(page_of(client, url))}
 
-    assert shown("/logboek/?handeling=signal.") == {"obj-oud", "obj-nieuw", "obj-lijst"}
-    assert shown("/logboek/?handeling=signal.viewed&van=2025-01-01") == {"obj-nieuw"}
-    assert shown("/logboek/?van=2024-01-10&tot=2024-01-10") == {"obj-oud"}
-    assert shown("/logboek/?resultaat=denied") == {"obj-overleg"}
+    assert shown("/logboek/?handeling=signal.") == {"oud", "nieuw", "lijst"}
+    assert shown("/logboek/?handeling=signal.viewed&van=2025-01-01") == {"nieuw"}
+    assert shown("/logboek/?van=2024-01-10&tot=2024-01-10") == {"oud"}
+    assert shown("/logboek/?resultaat=denied") == {"overleg"}
 
 
 def test_a_period_that_ends_before_it_starts_gets_a_message_and_filters_nothing(client, make_user, login_as):
@@ -127,12 +130,19 @@ def test_a_period_that_ends_before_it_starts_gets_a_message_and_filters_nothing(
 
 def test_pages_are_keyset_based_cover_every_event_once_and_never_use_offset(app, client, make_user, login_as):
     actor = make_user("coordinator")
-    for n in range(120):
-        record(actor, "test.bulk", object_type="test", object_id=f"item-{n:03d}", role="coordinator",
-               processing_activity=TEST_ACTIVITY)
-    db.session.commit()
+    start = datetime(2026, 1, 5, 8, 0, 17)  # winter: 09:00:17 in Dutch time
+    moments = [start + timedelta(minutes=n) for n in range(120)]
+    with freeze_time(start) as clock:
+        for moment in moments:
+            clock.move_to(moment)
+            record(actor, "test.bulk", object_type="test", object_id="item", role="coordinator",
+                   processing_activity=TEST_ACTIVITY)
+            db.session.flush()  # the time is taken when the row is written
+        db.session.commit()
     login_as(make_user("privacy_officer"))
     statements = []
+    # Each event by its time in the table (object ids are not shown): 05-01-2026<br>09:00:17, ...
+    cells = {f"{(m + timedelta(hours=1)):%d-%m-%Y<br>%H:%M:%S}": m for m in moments}
 
     def remember(conn, cursor, statement, parameters, *args):
         statements.append((statement, parameters))
@@ -142,7 +152,7 @@ def test_pages_are_keyset_based_cover_every_event_once_and_never_use_offset(app,
         seen, url = [], f"/logboek/?gebruiker={actor.id}"
         while url:
             body = page_of(client, url)
-            seen += [f"item-{n:03d}" for n in range(120) if f"item-{n:03d}" in table_of(body)]
+            seen += [m for cell, m in cells.items() if cell in table_of(body)]
             marker = 'href="/logboek/?voor='
             url = None
             if marker in body:
@@ -150,7 +160,7 @@ def test_pages_are_keyset_based_cover_every_event_once_and_never_use_offset(app,
     finally:
         event.remove(db.engine, "before_cursor_execute", remember)
 
-    assert sorted(seen) == [f"item-{n:03d}" for n in range(120)]
+    assert sorted(seen) == moments
     assert len(seen) == 120  # no event on two pages
     # SQLite renders every LIMIT as "LIMIT ? OFFSET ?" with offset 0; any other offset is a bug.
     offsets = [p for s, p in statements if "audit_event" in s and "OFFSET" in s.upper()]
@@ -259,7 +269,7 @@ def test_signal_timeline_is_chronological_and_logged(client, make_user, make_sig
     body = page_of(client, f"/logboek/melding/{signal.reference}")
 
     assert f"Tijdlijn van melding {signal.reference}" in body
-    assert body.index("signal.viewed") < body.index("signal.status_changed")
+    assert body.index("Melding ingezien") < body.index("Status van melding gewijzigd")
     assert (last_event().action, last_event().object_id) == ("audit.timeline_viewed", str(signal.id))
     assert client.get("/logboek/melding/SIG-1999-0404").status_code == 404
 
@@ -273,8 +283,9 @@ def test_user_timeline_shows_what_they_did_and_what_was_done_to_their_account(cl
     body = page_of(client, f"/logboek/gebruiker/{member.id}")
 
     assert "Tijdlijn van Lid Tijdlijn" in body
-    assert "user.created" in body and "punt-1" in body
-    assert body.index("user.created") < body.index("punt-1")
+    assert "Gebruiker aangemaakt" in body and "Agendapunt ingezien" in body
+    assert body.index("Gebruiker aangemaakt") < body.index("Agendapunt ingezien")
+    assert "punt-1" not in body  # an object id is never shown, only its kind
 
 
 # Export ----------------------------------------------------------------------------------

@@ -317,7 +317,7 @@ def test_the_log_section_shows_date_action_role_and_purpose_but_no_staff_names(c
     new_request(client, name="Jan Jansen", birth_date="1980-01-02")
     page = plain(client.get(f"/verzoeken/{only_request().id}"))
     log = page.split("Logboekregels over deze meldingen")[1]
-    assert "Ingezien Regisseur / voorzitter Weging en bespreking aan de casustafel" in log
+    assert "Melding ingezien Regisseur / voorzitter Weging en bespreking aan de casustafel" in log
     assert "COORDMARK" not in page and "STAFFMARK" not in log  # the officer's own name is only in the menu bar
 
 

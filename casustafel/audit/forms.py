@@ -1,12 +1,15 @@
 """Forms of the privacy officer's log tools. Filters are GET forms without CSRF; the subject
 lookup and the sign-off are POST forms (search values never go into a URL or the log)."""
 
+import re
+
 from wtforms import RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, Regexp, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
+from casustafel.audit import labels
 from casustafel.audit.anomalies import KINDS, OUTCOMES
-from casustafel.audit.queries import RESULT_LABELS
+from casustafel.audit.labels import RESULT_LABELS
 from casustafel.forms import AnyValue, DateField, FilterForm, Form, strip_text
 
 PURPOSES = {
@@ -23,6 +26,24 @@ LOOKUP_KINDS = {
 }
 
 
+ALL_ACTIONS = "Alle handelingen"
+ACTION_CODE = re.compile(r"^[a-z_]{1,40}\.(?:[a-z_]{1,60})?$")
+
+
+def action_choices(current: str | None) -> dict:
+    """The action filter: every action of the log by its Dutch label, grouped per object, each
+    group led by an option for all of that object's actions (the prefix "signal."). A code
+    from an older link that the list does not hold (yet) is offered too, so it still filters."""
+    choices: dict = {None: [SelectChoice("", ALL_ACTIONS)]}
+    offered = {""}
+    for group, options in labels.action_groups():
+        choices[group] = [SelectChoice(value, label) for value, label in options]
+        offered.update(value for value, _ in options)
+    if current and current not in offered and ACTION_CODE.match(current):
+        choices[None].append(SelectChoice(current, labels.action_label(current)))
+    return choices
+
+
 def _too_long(n: int) -> str:
     return f"Gebruik hooguit {n} tekens."
 
@@ -31,9 +52,8 @@ class LogFilterForm(FilterForm):
     gebruiker = SelectField("Gebruiker", validators=[AnyValue()])
     kenmerk = StringField("Kenmerk van de melding", filters=[strip_text],
                           validators=[AnyValue(), Length(max=16, message="Een kenmerk is hooguit 16 tekens.")])
-    handeling = StringField("Handeling", filters=[strip_text],
-                            validators=[AnyValue(), Regexp(r"^[a-z_.]{0,64}$",
-                                                           message="Gebruik een code zoals signal.viewed of signal.")])
+    handeling = SelectField("Handeling", validators=[AnyValue()], choices=[SelectChoice("", ALL_ACTIONS)],
+                            invalid_choice_message="Kies een handeling uit de lijst.")
     resultaat = SelectField("Resultaat", validators=[AnyValue()],
                             choices=[SelectChoice("", "Alle resultaten")]
                             + [SelectChoice(k, v) for k, v in RESULT_LABELS.items()])

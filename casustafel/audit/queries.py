@@ -20,21 +20,13 @@ from flask import g
 from sqlalchemy import func, or_, select, tuple_
 
 from casustafel import crypto, dates
+from casustafel.audit import labels
 from casustafel.extensions import db
 from casustafel.models import AuditEvent, Location, ProcessingActivity, Signal, Subject, User
 from casustafel.models.base import keyring
 
 PAGE_SIZE = 50
-RESULT_LABELS = {"success": "gelukt", "denied": "geweigerd", "failed": "mislukt"}
 SHIELDED_PURPOSE = "melding"  # the act of reporting
-SHIELDED_LABELS = {
-    "signal.created": "Melding gedaan",
-    "attachment.uploaded": "Bijlage meegestuurd",
-    "signal.submit_refused": "Meldformulier met fouten verstuurd",
-    "signal.question_answered": "Vraag beantwoord",
-    "signal.status_viewed": "Status bekeken in Mijn meldingen",
-    "signal.own_listed": "Mijn meldingen bekeken",
-}
 _CURSOR_ROW = uuid.UUID(int=0)  # the associated data of a cursor names no row
 
 
@@ -159,7 +151,7 @@ def shielded_total(f: LogFilter) -> int:
 
 
 def shielded_label(action: str) -> str:
-    return SHIELDED_LABELS.get(action, action)
+    return labels.action_label(action)
 
 
 def activity_label(code: str | None) -> str:
@@ -177,6 +169,50 @@ def actors_for(events) -> dict:
     if not ids:
         return {}
     return {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(ids)))}
+
+
+def _uuids(values) -> set[uuid.UUID]:
+    found = set()
+    for value in values:
+        try:
+            found.add(uuid.UUID(value))
+        except (ValueError, TypeError, AttributeError):
+            continue
+    return found
+
+
+def references_for(events) -> dict[str, str]:
+    """The signal reference (not personal data) for every object on the page that is a signal
+    or belongs to one (a subject, an attachment, a weighing, a referral, ...), by object id.
+    One query per kind of object on the page, never per event."""
+    by_type: dict[str, set[str]] = {}
+    for e in events:
+        if e.object_id and e.object_type:
+            by_type.setdefault(e.object_type, set()).add(e.object_id)
+    signal_of: dict[str, uuid.UUID] = {str(i): i for i in _uuids(by_type.pop("signal", ()))}
+    tables = {t.name: t for t in signal_tables()}
+    for object_type, ids in by_type.items():
+        table = tables.get(object_type)
+        wanted = _uuids(ids)
+        if table is None or not wanted:
+            continue
+        for object_id, signal_id in db.session.execute(
+                select(table.c.id, table.c.signal_id).where(table.c.id.in_(wanted))):
+            if signal_id is not None:
+                signal_of[str(object_id)] = signal_id
+    if not signal_of:
+        return {}
+    references = dict(db.session.execute(
+        select(Signal.id, Signal.reference).where(Signal.id.in_(set(signal_of.values())))).all())
+    return {object_id: references[s] for object_id, s in signal_of.items() if s in references}
+
+
+def users_for(events) -> dict[str, User]:
+    """The user accounts the page's events are about (object type user_account), by object id."""
+    ids = _uuids(e.object_id for e in events if e.object_type == User.__tablename__)
+    if not ids:
+        return {}
+    return {str(u.id): u for u in db.session.scalars(select(User).where(User.id.in_(ids)))}
 
 
 def actor_label(event, actors) -> str:

@@ -12,9 +12,9 @@ from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
 from casustafel import dates
-from casustafel.audit import checkpoints, queries, review
+from casustafel.audit import checkpoints, labels, queries, review
 from casustafel.audit.common import PURPOSE
-from casustafel.audit.forms import LogFilterForm
+from casustafel.audit.forms import LogFilterForm, action_choices
 from casustafel.audit_log import record
 from casustafel.exports import to_csv
 from casustafel.extensions import db
@@ -31,8 +31,10 @@ bp = Blueprint("audit", __name__, url_prefix="/logboek")
 register_routes(bp, review)
 
 EXPORT_LIMIT = 100_000
+# The codes first, for machines (the columns keep their places); the Dutch labels after them.
 EXPORT_HEADER = ["Tijd (UTC)", "Gebruiker", "Rol", "Handeling", "Objecttype", "Object", "Betrokkenen",
-                 "Doel", "Verwerkingsactiviteit", "Resultaat", "Reden", "Verzoek", "Herkomst", "Aantal"]
+                 "Doel", "Verwerkingsactiviteit", "Resultaat", "Reden", "Verzoek", "Herkomst", "Aantal",
+                 "Handeling (omschrijving)", "Rol (omschrijving)", "Doel (omschrijving)"]
 SHIELDED_ACTOR = "melder (afgeschermd)"
 TIMELINE_SIZE = 100
 
@@ -40,6 +42,7 @@ TIMELINE_SIZE = 100
 def _filter_form() -> tuple[LogFilterForm, queries.LogFilter, list[Signal], str | None]:
     """The filter form and the filter it validly gives; an invalid field filters nothing."""
     form = LogFilterForm(request.args)
+    form.handeling.choices = action_choices(request.args.get("handeling"))
     users = db.session.scalars(select(User).order_by(User.display_name)).all()
     form.gebruiker.choices = [SelectChoice("", "Alle gebruikers")] + [SelectChoice(str(u.id), u.display_name)
                                                                       for u in users]
@@ -68,20 +71,6 @@ def _filter_form() -> tuple[LogFilterForm, queries.LogFilter, list[Signal], str 
     return form, f, signals, notice
 
 
-def _references(events) -> dict[str, str]:
-    """Signal references for events about a signal (references are not personal data)."""
-    ids = set()
-    for e in events:
-        if e.object_type == "signal" and e.object_id:
-            try:
-                ids.add(uuid.UUID(e.object_id))
-            except ValueError:
-                continue
-    if not ids:
-        return {}
-    return {str(i): ref for i, ref in db.session.execute(select(Signal.id, Signal.reference).where(Signal.id.in_(ids)))}
-
-
 def _args(**drop) -> dict:
     """The current query arguments minus paging, for links to other pages and the export."""
     args = request.args.to_dict(flat=False)
@@ -98,10 +87,10 @@ def log():
     status, since = checkpoints.verify_since_newest()
     events, next_before = queries.page(f, before=queries.decode_cursor(request.args.get("voor")))
     actors = queries.actors_for(events)
-    references = _references(events)
     record(current_user, "audit.viewed", object_type="audit_event", purpose=PURPOSE)
     return render_logged(
-        "audit/log.html", form=form, events=events, actors=actors, references=references, status=status,
+        "audit/log.html", form=form, events=events, actors=actors, references=queries.references_for(events),
+        users=queries.users_for(events), labels=labels, status=status,
         since=since, next_before=queries.encode_cursor(next_before), first_page="voor" in request.args, args=_args(),
         shielded_total=queries.shielded_total(f),
         subject_signals=subject_signals, notice=notice, queries=queries, checkpoint_form=Form(),
@@ -139,15 +128,18 @@ def export():
         rows += [
             [e.occurred_at.strftime("%Y-%m-%d %H:%M:%S"), queries.actor_label(e, actors), e.actor_role or "",
              e.action, e.object_type or "", e.object_id or "", e.subject_pseudonyms or "", e.purpose or "",
-             e.processing_activity or "", queries.RESULT_LABELS.get(e.result, e.result), e.reason_code or "",
-             e.request_id or "", e.origin or "", 1]
+             e.processing_activity or "", labels.result_label(e.result), e.reason_code or "",
+             e.request_id or "", e.origin or "", 1,
+             labels.action_label(e.action), labels.role_label(e.actor_role) if e.actor_role else "",
+             labels.purpose_label(e.purpose) if e.purpose else ""]
             for e in events
         ]
         if before is None:
             break
     # The acts of reporting last, per day and object: no time of day, no place among the rest.
     rows += [[day.isoformat(), SHIELDED_ACTOR, "", action, "", object_id or "", "", queries.SHIELDED_PURPOSE,
-              activity_for(action), "", "", "", "", count]
+              activity_for(action), "", "", "", "", count,
+              labels.action_label(action), "", labels.purpose_label(queries.SHIELDED_PURPOSE)]
              for day, action, object_id, count in queries.shielded_counts(f)]
     record(current_user, "audit.exported", object_type="audit_event", purpose=PURPOSE, reason_code="csv")
     db.session.commit()
@@ -171,7 +163,8 @@ def signal_timeline(reference):
     record(current_user, "audit.timeline_viewed", signal, purpose=PURPOSE)
     return render_logged(
         "audit/timeline.html", title=f"Tijdlijn van melding {signal.reference}", events=events, actors=actors,
-        references={str(signal.id): signal.reference}, queries=queries,
+        references=dict.fromkeys(f.object_ids, signal.reference),
+        users=queries.users_for(events), labels=labels, queries=queries,
         shielded=queries.shielded_counts(f) if after is None else [],
         next_url=url_for("audit.signal_timeline", reference=signal.reference,
                          na=queries.encode_cursor(next_after)) if next_after else None,
@@ -189,6 +182,7 @@ def user_timeline(user_id):
         abort(404)
     form = LogFilterForm(request.args)
     form.gebruiker.choices = [SelectChoice("", "")]
+    form.handeling.choices = action_choices(None)
     form.validate()
     f = queries.LogFilter(involving_user=user.id, date_from=form.van.data if not form.van.errors else None,
                           date_until=form.tot.data if not form.tot.errors else None)
@@ -199,7 +193,8 @@ def user_timeline(user_id):
     period = {k: v for k, v in (("van", request.args.get("van")), ("tot", request.args.get("tot"))) if v}
     return render_logged(
         "audit/timeline.html", title=f"Tijdlijn van {user.display_name}", events=events, actors=actors,
-        references=_references(events), queries=queries, period_form=form, user=user,
+        references=queries.references_for(events), users=queries.users_for(events), labels=labels,
+        queries=queries, period_form=form, user=user,
         next_url=url_for("audit.user_timeline", user_id=user.id, na=queries.encode_cursor(next_after),
                          **period) if next_after else None,
         log_url=url_for("audit.log", gebruiker=user.id, **period),

@@ -14,6 +14,7 @@ from sqlalchemy import exists, func, select
 from sqlalchemy.exc import IntegrityError
 
 from casustafel import dates, linking
+from casustafel.audit import labels
 from casustafel.audit.queries import signal_object_ids
 from casustafel.audit_log import record
 from casustafel.dates import add_months, utcnow
@@ -29,7 +30,6 @@ from casustafel.models import (
     SubjectRequestSignal,
 )
 from casustafel.models.rights import RESTRICTION_GROUNDS
-from casustafel.models.roles import ROLE_LABELS, Role
 
 PURPOSE = "rechten_betrokkene"
 LOG_LIMIT = 500  # log entries shown on the page; the package summarises all of them
@@ -38,20 +38,6 @@ RESTRICTIONS = {
     "geen": "Geen beperking",
     "gedeeltelijk": "Gedeeltelijke beperking",
     "volledig": "Volledige beperking",
-}
-
-PURPOSE_LABELS = {
-    "melding": "Registratie van een melding",
-    "casustafel": "Weging en bespreking aan de casustafel",
-    "privacytoets": "Privacytoets",
-    "verstrekking": "Verstrekking aan een partner",
-    "bewaartermijn": "Bewaartermijnen",
-    "bewaartermijnen": "Bewaartermijnen",
-    "noodtoegang": "Noodtoegang",
-    "toezicht": "Toezicht door de privacyfunctionaris",
-    "rechten_betrokkene": "Behandeling van een verzoek van een betrokkene",
-    "managementinformatie": "Managementinformatie",
-    "beheer": "Beheer",
 }
 
 # Internal channels are described as the municipality's own observation; every other one
@@ -268,39 +254,9 @@ def log_summary(findings: list[Finding]) -> list[tuple[date, str, int]]:
     for event in log_entries(findings, limit=None):
         if is_secret_event(event):
             continue
-        key = (dates.to_local(event.occurred_at).date(), purpose_label(event.purpose))
+        key = (dates.to_local(event.occurred_at).date(), labels.purpose_label(event.purpose))
         counts[key] = counts.get(key, 0) + 1
     return [(day, purpose, n) for (day, purpose), n in sorted(counts.items())]
-
-
-def purpose_label(code: str | None) -> str:
-    return PURPOSE_LABELS.get(code or "", code or "Niet vastgelegd")
-
-
-def role_label(code: str | None) -> str:
-    try:
-        return ROLE_LABELS[Role(code)] if code else "—"
-    except ValueError:
-        return code
-
-
-ACTION_WORDS = (
-    (("viewed", "_viewed", "opened"), "Ingezien"),
-    (("exported", "downloaded", "_downloaded"), "Gedownload of geëxporteerd"),
-    (("searched", "lookup", "linked_viewed"), "Opgezocht"),
-    (("sent",), "Verstrekt"),
-    (("created", "submitted", "registered", "requested", "added"), "Vastgelegd"),
-    (("destroyed", "deleted"), "Verwijderd"),
-)
-
-
-def action_label(action: str) -> str:
-    """A plain description of a log action: the subject learns what happened, not the code."""
-    verb = action.rsplit(".", 1)[-1]
-    for endings, label in ACTION_WORDS:
-        if any(verb == e or verb.endswith(e) for e in endings):
-            return label
-    return "Gewijzigd of verwerkt"
 
 
 def source_text(signal: Signal) -> str:

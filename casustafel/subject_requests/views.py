@@ -8,6 +8,7 @@ from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 
 from casustafel import dates
+from casustafel.audit import labels
 from casustafel.audit_log import record
 from casustafel.extensions import db
 from casustafel.models import (
@@ -108,7 +109,7 @@ def _detail(request: SubjectRequest, decision_form=None, status=200, **submitted
         referrals=services.referrals_of(findings), log=services.log_entries(findings), log_limit=services.LOG_LIMIT,
         decision_form=decision_form, close_form=CloseForm(formdata=None).for_row(request),
         today=dates.today(), types=SUBJECT_REQUEST_TYPES, statuses=SUBJECT_REQUEST_STATUSES,
-        restrictions=services.RESTRICTIONS, grounds=services.RESTRICTION_GROUNDS, svc=services,
+        restrictions=services.RESTRICTIONS, grounds=services.RESTRICTION_GROUNDS, labels=labels,
         overdue=services.is_overdue(request, dates.today()),
         restricted=rights_services.restrictions_of(request), notifications=rights_services.notifications(request),
         objection_outcomes=OBJECTION_OUTCOMES, methods=NOTIFICATION_METHODS,

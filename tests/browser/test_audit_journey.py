@@ -29,7 +29,7 @@ def test_privacy_officer_finds_who_viewed_a_signal_signs_off_an_anomaly_and_expo
     page.get_by_label("Kenmerk van de melding").fill(signal.reference)
     page.get_by_role("button", name="Filteren").click()
     table = page.locator("table")
-    expect(table.get_by_text("signal.viewed").first).to_be_visible()
+    expect(table.get_by_text("Melding ingezien").first).to_be_visible()
     expect(table.get_by_role("link", name="Ruud Regisseur").first).to_be_visible()
     assert page.get_by_label("Kenmerk van de melding").input_value() == signal.reference
     browser.assert_accessible("logboek gefilterd op kenmerk")
@@ -54,7 +54,7 @@ def test_privacy_officer_finds_who_viewed_a_signal_signs_off_an_anomaly_and_expo
     expect(page.get_by_role("link", name=signal.reference)).to_be_visible()
     browser.assert_accessible("zoekresultaat betrokkene")
     page.get_by_role("link", name="Toon alle logregels over deze betrokkene").click()
-    expect(page.locator("table").get_by_text("signal.viewed").first).to_be_visible()
+    expect(page.locator("table").get_by_text("Melding ingezien").first).to_be_visible()
 
     browser.goto("/logboek/afwijkingen")
     browser.assert_accessible("afwijkingen")

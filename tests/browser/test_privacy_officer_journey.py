@@ -61,7 +61,7 @@ def test_privacy_officer_reviews_access_runs_a_dry_run_and_answers_a_request(bro
     table = page.locator("table")
     expect(table.get_by_role("link", name="Ruud Regisseur").first).to_be_visible()
     expect(table.get_by_role("link", name="Mark Deelnemer").first).to_be_visible()
-    expect(table.get_by_text("break_glass.signal_viewed").first).to_be_visible()
+    expect(table.get_by_text("Melding ingezien met noodtoegang").first).to_be_visible()
     assert "Rita Melder" not in table.inner_text()  # who reported stays with the coordinator
     assert "Sanne" not in page.content()  # metadata only, never content
     browser.assert_accessible("logboek: wie zag melding X")
