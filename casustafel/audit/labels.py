@@ -47,6 +47,7 @@ OBJECTS = {
     "security": ("Beveiliging", "beveiliging"),
     "setting": ("Instelling", "instellingen"),
     "signal": ("Melding", "meldingen"),
+    "signal_note": ("Interne notitie", "interne notities"),
     "source_query": ("Bronraadpleging", "bronraadplegingen"),
     "source_register": ("Bronregister", "bronregisters"),
     "subject_request": ("Verzoek van een betrokkene", "verzoeken van betrokkenen"),
@@ -125,7 +126,8 @@ ACTIONS = {
     "signal": "created submit_refused own_listed status_viewed question_answered listed viewed linked_viewed "
               "status_changed change_refused summary_recorded question_asked legal_hold_set legal_hold_released "
               "open_justified long_open_reminded monitoring_reminded weighing_record_viewed "
-              "weighing_record_downloaded",
+              "weighing_record_downloaded owner_changed owners_listed searched",
+    "signal_note": "added",
     "source_query": "recorded",
     "source_register": "created updated activated deactivated",
     "subject_request": "listed created viewed searched decided extended carried_out objection_weighed exported "
@@ -217,6 +219,9 @@ OVERRIDES = {
     "signal.monitoring_reminded": "Herinnering: monitoring loopt af",
     "signal.weighing_record_viewed": "Wegingsverslag ingezien",
     "signal.weighing_record_downloaded": "Wegingsverslag gedownload",
+    "signal.owner_changed": "Regisseur van melding gewijzigd",
+    "signal.owners_listed": "Overdracht van meldingen bekeken",
+    "signal.searched": "Meldingen doorzocht",
     "source_query.recorded": "Bronraadpleging vastgelegd",
     "subject_request.searched": "Gezocht naar de betrokkene van een verzoek",
     "subject_request.decided": "Besluit over verzoek van een betrokkene vastgelegd",
@@ -275,6 +280,7 @@ OBJECT_TYPES = {
     "role_request": "Rolaanvraag",
     "setting": "Instelling",
     "signal": "Melding",
+    "signal_note": "Interne notitie",
     "source_query": "Bronraadpleging",
     "source_register": "Bronregister",
     "subject": "Betrokkene",
