@@ -366,7 +366,7 @@ def test_every_category_names_its_selectielijst_result_type_on_the_page_and_in_t
     officer = make_user("privacy_officer")
     login_as(officer)
     page = client.get("/bewaren/").get_data(as_text=True)
-    shown = html.unescape(page.split("Over de termijn")[1].split("Proefrun starten")[0])
+    shown = html.unescape(page.split("Over de termijn</h2>")[1].split("Proefrun starten")[0])
     for code, label in services.CATEGORIES.items():
         row = shown.split(label)[1].split("</tr>")[0]
         assert services.SELECTIELIJST[code].text in row, code

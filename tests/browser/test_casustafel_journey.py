@@ -171,7 +171,7 @@ def test_a_signal_goes_through_the_whole_casustafel_workflow(browser, open_brows
     expect(page.get_by_role("heading", level=1)).to_have_text("Melding ontvangen")
     reference = page.locator(".app-reference").inner_text()
     reporter.assert_accessible("bevestiging")
-    _reporter_sees(reporter, reference, "Ingediend", FEEDBACK_MESSAGES["ontvangen"], "ontvangen")
+    _reporter_sees(reporter, reference, "Ontvangen", FEEDBACK_MESSAGES["ontvangen"], "ontvangen")
 
     # The coordinator finds it in the inbox and tells the reporter it is being handled.
     _login(coordinator, "voorzitter@casustafel.test", "Vera Voorzitter")
@@ -186,7 +186,7 @@ def test_a_signal_goes_through_the_whole_casustafel_workflow(browser, open_brows
         expect(page.get_by_role("main")).to_contain_text(shown)
     coordinator.assert_accessible("werkruimte, ingediend")
     _feedback(coordinator, "in_behandeling")
-    _reporter_sees(reporter, reference, "Ingediend", FEEDBACK_MESSAGES["in_behandeling"], "in behandeling")
+    _reporter_sees(reporter, reference, "Ontvangen", FEEDBACK_MESSAGES["in_behandeling"], "in behandeling")
 
     # Intake (→ weging), weging 3 (→ bronnenonderzoek), privacy check 1 asked.
     _weigh(page, "intake", "Intake (weging 1 en 2) vastleggen", "Verder naar de weging",

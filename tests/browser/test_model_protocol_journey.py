@@ -125,8 +125,10 @@ def test_five_weighings_three_checks_and_a_handover_to_the_riec(browser, open_br
     referral_page = page.url.removeprefix(coordinator.origin)
 
     _open_privacy_check(officer, reference, "2B")
-    officer.page.get_by_role("group", name="Gegevens die mogen worden gedeeld") \
-        .get_by_label("Beschrijving van de melding").check()
+    shared = officer.page.get_by_role("group", name="Gegevens die mogen worden gedeeld")
+    for box in shared.get_by_role("checkbox").all():  # opened with what the referral asked for ticked
+        box.uncheck()
+    shared.get_by_label("Beschrijving van de melding").check()
     officer.page.get_by_role("group", name="Bevoegdheden waarvoor de gegevens worden ingezet") \
         .get_by_label("Burgemeester — Handhaving van de openbare orde (Gemeentewet art. 172, 174 en 175)").check()
     _decide(officer, "2B", "Protocol-T2B: de beschrijving, voor de openbare orde.")

@@ -59,6 +59,9 @@ def test_a_referral_to_the_riec_from_concept_to_the_register(browser, make_user,
     expect(page.get_by_text("Signaal aanbrengen bij het RIEC")).to_be_visible()
     browser.assert_accessible("privacytoets 2B voor een verstrekking")
     page.get_by_label("Goedgekeurd").check()
+    shared = page.get_by_role("group", name="Gegevens die mogen worden gedeeld")
+    for box in shared.get_by_role("checkbox").all():  # opened with what the referral asked for ticked
+        box.uncheck()
     page.get_by_label("Beschrijving van de melding").check()
     page.get_by_label("Namen en rol van betrokkenen").check()
     page.get_by_label("Burgemeester — Handhaving van de openbare orde (Gemeentewet art. 172, 174 en 175)").check()

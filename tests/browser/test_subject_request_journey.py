@@ -50,7 +50,7 @@ def test_the_privacy_officer_answers_a_data_subject_request(browser, make_user, 
     request = db.session.scalars(select(SubjectRequest)).one()
     assert re.fullmatch(r"AVG-\d{4}-0001", request.number)
     expect(page.get_by_role("heading", level=1)).to_have_text(f"Verzoek {request.number}", use_inner_text=True)
-    found = page.get_by_role("table", name=re.compile("meldingen? over deze betrokkene"))
+    found = page.get_by_role("table", name=re.compile("melding(en)? over deze betrokkene"))
     expect(found).to_contain_text(signal.reference, use_inner_text=True)
     expect(found).to_contain_text("vermoedelijk betrokkene", use_inner_text=True)
     expect(page.get_by_role("table", name="Aan wie gegevens uit deze meldingen zijn verstrekt")).to_contain_text(
