@@ -20,10 +20,28 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp, StopValidation, ValidationError
 
 from casustafel.forms import DateField, FieldList, Form, not_in_future, strip_text
+from casustafel.linking import split_house_number
 from casustafel.models import CHANNELS, SUBJECT_KINDS, SUBJECT_ROLES
 from casustafel.signals.services import LocationInput, SignalInput, SubjectInput
 
 POSTCODE_RE = re.compile(r"^[1-9][0-9]{3} ?(?!SA|SD|SS)[A-Z]{2}$")
+
+
+class AddressLookupChecks:
+    """The checks of a postcode with its house number on a lookup form (the coordinator's search,
+    a data-subject request): both or neither, each in its Dutch form."""
+
+    def validate_postcode(self, field):
+        if field.data and not POSTCODE_RE.match(field.data):
+            raise ValidationError("Vul een postcode in als 1234 AB.")
+        if field.data and not self.house_number.data:
+            raise ValidationError("Vul ook het huisnummer in.")
+
+    def validate_house_number(self, field):
+        if field.data and split_house_number(field.data) is None:
+            raise ValidationError("Vul een huisnummer in van 1 tot en met 99999, eventueel met toevoeging, zoals 12A.")
+        if field.data and not self.postcode.data:
+            raise ValidationError("Vul ook de postcode in.")
 # "12a", "12 A", "12-a", "12-3": a number with its addition typed in one field.
 HOUSE_NUMBER_WITH_ADDITION_RE = re.compile(r"^([1-9][0-9]{0,4})\s*-?\s*([A-Za-z0-9]{1,6})$")
 MAX_ROWS = 20

@@ -9,7 +9,7 @@ from wtforms.validators import Length, ValidationError
 
 from casustafel.forms import AnyValue, DateField, Form, strip_text
 from casustafel.linking import split_house_number
-from casustafel.signals.forms import POSTCODE_RE
+from casustafel.signals.forms import AddressLookupChecks
 from casustafel.signals.search_services import SearchQuery
 
 REFERENCE_RE = re.compile(r"^SIG-[0-9]{4}-[0-9]{4,}$")
@@ -28,7 +28,7 @@ def _too_long(n: int) -> Length:
     return Length(max=n, message=f"Gebruik hooguit {n} tekens.")
 
 
-class SearchForm(Form):
+class SearchForm(AddressLookupChecks, Form):
     reference = StringField("Zoeken", name="zoeken", filters=[strip_text],
                             validators=[AnyValue(), _too_long(20)])
     name = StringField("Naam van de persoon", name="naam", filters=[strip_text],
@@ -55,18 +55,6 @@ class SearchForm(Form):
     def validate_kvk_number(self, field):
         if field.data and not re.fullmatch(r"[0-9]{8}", field.data):
             raise ValidationError("Een KvK-nummer heeft 8 cijfers.")
-
-    def validate_postcode(self, field):
-        if field.data and not POSTCODE_RE.match(field.data):
-            raise ValidationError("Vul een postcode in als 1234 AB.")
-        if field.data and not self.house_number.data:
-            raise ValidationError("Vul ook het huisnummer in.")
-
-    def validate_house_number(self, field):
-        if field.data and split_house_number(field.data) is None:
-            raise ValidationError("Vul een huisnummer in van 1 tot en met 99999, eventueel met toevoeging, zoals 12A.")
-        if field.data and not self.postcode.data:
-            raise ValidationError("Vul ook de postcode in.")
 
     def validate_addition(self, field):
         if field.data and not re.fullmatch(r"[A-Za-z0-9]{1,6}", field.data):

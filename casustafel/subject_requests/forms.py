@@ -7,9 +7,8 @@ from wtforms.validators import InputRequired, Length, Optional, Regexp, Validati
 
 from casustafel import dates
 from casustafel.forms import DateField, Form, strip_text
-from casustafel.linking import split_house_number
 from casustafel.models import SUBJECT_REQUEST_TYPES
-from casustafel.signals.forms import POSTCODE_RE
+from casustafel.signals.forms import AddressLookupChecks
 from casustafel.subject_requests.services import RESTRICTION_GROUNDS, RESTRICTIONS
 from casustafel.web.locking import VersionedForm
 
@@ -28,7 +27,7 @@ class NoLabelMark(Optional):
         self.field_flags = {}
 
 
-class RequestForm(Form):
+class RequestForm(AddressLookupChecks, Form):
     type = SelectField(
         "Soort verzoek",
         choices=[SelectChoice("", "— kies het soort verzoek —")]
@@ -67,18 +66,6 @@ class RequestForm(Form):
             raise ValidationError("Vul ook de geboortedatum in: een naam alleen is niet genoeg om iemand te vinden.")
         if field.data and self.organisation.data:
             raise ValidationError("Vul een persoon óf een organisatie in. Registreer een tweede verzoek voor de ander.")
-
-    def validate_postcode(self, field):
-        if field.data and not POSTCODE_RE.match(field.data):
-            raise ValidationError("Vul een postcode in als 1234 AB.")
-        if field.data and not self.house_number.data:
-            raise ValidationError("Vul ook het huisnummer in.")
-
-    def validate_house_number(self, field):
-        if field.data and split_house_number(field.data) is None:
-            raise ValidationError("Vul een huisnummer in van 1 tot en met 99999, eventueel met toevoeging, zoals 12A.")
-        if field.data and not self.postcode.data:
-            raise ValidationError("Vul ook de postcode in.")
 
     def validate(self, extra_validators=None):
         ok = super().validate(extra_validators)
