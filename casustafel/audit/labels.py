@@ -164,7 +164,7 @@ OVERRIDES = {
     "auth.reauthenticate_failed": "Wachtwoord bevestigen mislukt",
     "auth.second_factor_enrolled": "Tweede factor ingesteld",
     "auth.second_factor_failed": "Code van de tweede factor onjuist",
-    "auth.second_factor_secret_issued": "Geheim voor de tweede factor uitgegeven",
+    "auth.second_factor_secret_issued": "Geheim voor de tweede factor uitgegeven",  # nosec B105 - a label, no secret
     "bibob_record.recorded": "Bibob-gegevens vastgelegd",
     "break_glass.reason_viewed": "Reden van noodtoegang ingezien",
     "break_glass.signal_viewed": "Melding ingezien met noodtoegang",
