@@ -1,11 +1,12 @@
-"""The one pager (casustafel/web/paging.py): every paged list asks ?pagina= the same way."""
+"""The pagers (casustafel/web/paging.py): every paged list asks ?pagina= the same way;
+`window` (the inbox) never counts past its first page."""
 
 import pytest
 from sqlalchemy import delete, select
 
 from casustafel.extensions import db
 from casustafel.models import Department
-from casustafel.web.paging import paginate
+from casustafel.web.paging import paginate, window
 
 NAMES = [f"Afdeling {n:02d} – Zuidoost" for n in range(1, 8)]  # 7 rows: pages of 3, 3, 1
 
@@ -40,3 +41,27 @@ def test_an_empty_list_is_one_empty_page(app, departments):
     with app.test_request_context("/?pagina=5"):
         result = paginate(departments.where(Department.name == "geen"), 3)
     assert (result.page, result.total, list(result.items), result.has_next) == (5, 0, [], False)
+
+
+@pytest.mark.parametrize(("query", "page", "names", "has_next", "total"), [
+    ("", 1, NAMES[:3], True, 7),  # only the first page counts
+    ("?pagina=2", 2, NAMES[3:6], True, None),
+    ("?pagina=3", 3, NAMES[6:], False, None),
+    ("?pagina=4", 4, [], False, None),  # past the end: empty, nothing counted to find the last page
+    ("?pagina=99999999999999999999999", 1, NAMES[:3], True, 7),
+    ("?pagina=twee", 1, NAMES[:3], True, 7),
+])
+def test_a_window_of_the_list(app, departments, query, page, names, has_next, total):
+    with app.test_request_context(f"/{query}"):
+        result = window(departments, 3, count_from=departments)
+    assert (result.page, list(result.items), result.has_next, result.total, result.more) == (
+        page, names, has_next, total, False)
+    assert result.has_prev is (page > 1)
+
+
+def test_a_window_counts_up_to_its_bound(app, departments):
+    with app.test_request_context("/"):
+        bounded = window(departments, 3, count_from=departments, count_limit=5)
+        short = window(departments.where(Department.name == NAMES[0]), 3)
+    assert (bounded.total, bounded.more) == (5, True)  # "meer dan 5"
+    assert (list(short.items), short.total, short.has_next) == ([NAMES[0]], 1, False)  # no count query needed

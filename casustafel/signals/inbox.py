@@ -1,15 +1,19 @@
 """The coordinator's side of the meldpunt: registering signals from other channels and the
 inbox of incoming signals with filters, sorting and a marker for signals waiting too long,
-and the search by reference, person, organisation, KvK number or address (a POST form:
-what is typed never goes into a URL or a server log; search_services logs the search).
+pages that never count the whole table (web/paging.window), columns that tell signals apart
+(place, the coordinator's summary, owner, last activity: decrypted for the rows shown only,
+with a fixed number of queries per page), and the search by reference, person, organisation,
+KvK number or address (a POST form: what is typed never goes into a URL or a server log;
+search_services logs the search).
 """
 
 import re
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from flask import render_template, request
 from flask_login import current_user
-from sqlalchemy import case, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import joinedload
 from wtforms import SelectField, StringField
 from wtforms.fields.choices import SelectChoice
@@ -19,19 +23,23 @@ from casustafel.audit_log import record
 from casustafel.dates import utcnow
 from casustafel.extensions import db
 from casustafel.forms import AnyValue, FilterForm
-from casustafel.models import CHANNELS, STATUSES, Phenomenon, Signal
+from casustafel.models import CHANNELS, STATUSES, Phenomenon, Signal, SignalEvent
 from casustafel.models.roles import Role
 from casustafel.permissions import role_required
 from casustafel.signals.common import waiting_days, waiting_since, waits_too_long
 from casustafel.signals.search_forms import SearchForm
+from casustafel.signals.search_services import ROW_LOAD
 from casustafel.signals.search_services import search as run_search
 from casustafel.signals.workflow import CLOSED
-from casustafel.web.paging import paginate
+from casustafel.web.paging import window
 from casustafel.web.routes import Routes
+from casustafel.wording import shortened
 
 routes = Routes()
 
 PAGE_SIZE = 25
+COUNT_LIMIT = 500  # the first page counts the matching signals up to this many ("meer dan 500")
+SUMMARY_LENGTH = 80
 MAX_DAYS = 3650
 OPEN = "open"
 SORTS = {
@@ -145,6 +153,42 @@ def filtered(form: InboxFilterForm, me=None):
     return stmt
 
 
+@dataclass
+class Row:
+    """What the inbox table shows of a signal besides its own columns."""
+
+    place: str | None
+    summary: str | None
+    last_activity: datetime
+
+
+def _place(signal: Signal) -> str | None:
+    """The city of the first location that has one, else of the first subject that has one."""
+    for entity in (*signal.locations, *signal.subjects):
+        if city := (entity.city or "").strip():
+            return city
+    return None
+
+
+def rows(signals) -> dict:
+    """The extra columns for `signals` (already loaded with ROW_LOAD), by signal id: decrypted for
+    these rows only, the last activity in one query for them all. Never the reporter's own
+    description: the summary is the coordinator's anonymised one."""
+    ids = [s.id for s in signals]
+    latest = dict(db.session.execute(
+        select(SignalEvent.signal_id, func.max(SignalEvent.occurred_at))
+        .where(SignalEvent.signal_id.in_(ids)).group_by(SignalEvent.signal_id)
+    ).all()) if ids else {}
+    return {
+        s.id: Row(
+            place=None if s.destroyed_at else _place(s),
+            summary=None if s.destroyed_at else shortened(s.summary, SUMMARY_LENGTH),
+            last_activity=max(filter(None, (s.received_at, latest.get(s.id)))),
+        )
+        for s in signals
+    }
+
+
 def _render(form: InboxFilterForm, signals, result=None, **context) -> str:
     """The inbox page: a page of the list (`signals`), or the search form with its `result`."""
     days = waiting_days()
@@ -157,6 +201,7 @@ def _render(form: InboxFilterForm, signals, result=None, **context) -> str:
         signals=signals,
         result=result,
         waiting={s.id for s in shown if waits_too_long(s, threshold)},
+        rows=rows(shown),
         waiting_days=days,
         filters=form.query_args(),
         **context,
@@ -170,9 +215,8 @@ def inbox():
     form.fill_choices()
     form.validate()
     stmt = filtered(form, current_user)
-    pages = paginate(stmt.options(joinedload(Signal.phenomenon).joinedload(Phenomenon.parent),
-                                  joinedload(Signal.owner))
-                     .order_by(*SORTS[form.value("sort") or "nieuwste"][1], Signal.reference), PAGE_SIZE)
+    pages = window(stmt.options(*ROW_LOAD).order_by(*SORTS[form.value("sort") or "nieuwste"][1], Signal.reference),
+                   PAGE_SIZE, count_from=stmt.with_only_columns(Signal.id), count_limit=COUNT_LIMIT)
     page_html = _render(form, pages.items, pages=pages)
     # Rendered before the log event is added, so the page needs no reloads after the commit;
     # it leaves only when the event is stored.

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
 from casustafel import linking
 from casustafel.audit_log import record
@@ -21,6 +21,15 @@ from casustafel.models import Phenomenon, Signal
 
 PURPOSE = "casustafel"
 LIMIT = 100  # signals shown; a coordinator with more narrows the search
+
+# What a row of the inbox table needs, loaded for a whole page in a fixed number of queries
+# (the list in signals/inbox.py and the search's results show the same table).
+ROW_LOAD = (
+    joinedload(Signal.phenomenon).joinedload(Phenomenon.parent),
+    joinedload(Signal.owner),
+    selectinload(Signal.locations),
+    selectinload(Signal.subjects),
+)
 
 # The kinds as logged in reason_code, in this order.
 KINDS = ("kenmerk", "persoon", "organisatie", "kvk", "adres")
@@ -91,7 +100,7 @@ def search(actor, query: SearchQuery) -> SearchResult:
     if signal_ids:
         signals = db.session.scalars(
             select(Signal).where(Signal.id.in_(signal_ids))
-            .options(joinedload(Signal.phenomenon).joinedload(Phenomenon.parent))
+            .options(*ROW_LOAD)
             .order_by(Signal.received_at.desc(), Signal.reference).limit(LIMIT + 1)
         ).unique().all()
     shown = {s.id for s in signals[:LIMIT]}
