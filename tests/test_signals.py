@@ -786,8 +786,10 @@ def test_every_active_coordinator_gets_a_notification_without_content(client, re
     assert sorted(str(n.recipient_id) for n in notifications) == sorted([str(first.id), str(second.id)])
     words = {w.lower() for value in typed.values() for w in value.split() if len(w) > 3}
     words |= {"hendrik", "haverkamp", "pannekoekenhuis", "vlinder", "bunnik", "dorpsstraat", "1234",
-              "12345678", "proces-verbaal", "hennepteelt", "drugs", signal.reference.lower(), str(signal.id)}
+              "12345678", "proces-verbaal", "hennepteelt", "drugs", signal.reference.lower()}
     for message in notifications:
+        # The link leads to the signal's page (issue 19): its id there, once, and nothing more.
+        assert message.body.endswith(f"/meldingen/{signal.id}") and message.body.count(str(signal.id)) == 1
         text = f"{message.subject}\n{message.body}".lower()
         assert "nieuwe melding" in text
         for word in words:

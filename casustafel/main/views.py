@@ -1,8 +1,9 @@
 """Start page per role, and /healthz for the load balancer.
 
 The start page shows counts and links only: no content of signals and no personal data of
-subjects. The coordinator's list of overdue actions names the signal's reference and the
-owner (a colleague), nothing more.
+subjects. The coordinator's worklist (main/services.py) names signals by reference, partners
+and colleagues by name, nothing more; when it lists any signal the page is logged as one
+`signal.listed`, as the inbox is.
 """
 
 from datetime import date, datetime, time
@@ -15,7 +16,9 @@ from sqlalchemy.orm import selectinload
 
 from casustafel import dates
 from casustafel.actions.services import visible_to
+from casustafel.audit_log import record
 from casustafel.extensions import db
+from casustafel.main.services import coordinator_worklist, shows_signals
 from casustafel.models import Action, Meeting, MeetingInvitee, PrivacyCheck, Signal
 from casustafel.models.roles import Role
 from casustafel.permissions import coordinator_records_privacy_checks
@@ -99,8 +102,11 @@ def home():
     today = dates.today()
     user = current_user
     context = {"user": user, "today": today, "privacy_endpoint": first_endpoint(*PRIVACY_LIST_ENDPOINTS)}
+    listed = False
     if user.has_role(Role.COORDINATOR):
         context["coordinator"] = coordinator_overview(today)
+        context["worklist"] = coordinator_worklist(user, today)
+        listed = shows_signals(context["worklist"], context["coordinator"]["overdue_actions"])
         # The coordinator opens the privacy checks only when the setting lets them decide.
         if coordinator_records_privacy_checks():
             context["coordinator"]["privacy_endpoint"] = context["privacy_endpoint"]
@@ -112,7 +118,12 @@ def home():
         # Own signals only, by reference: nothing is logged here, so no event ties the
         # reporter to a signal (the acts of reporting stay shielded).
         context["questions_waiting"] = waiting_questions(user)
-    return render_template("main/home.html", **context)
+    page = render_template("main/home.html", **context)
+    if listed:
+        # Rendered before the event is added (as the inbox): the page leaves only when it is stored.
+        record(user, "signal.listed", object_type="signal", purpose="casustafel")
+        db.session.commit()
+    return page
 
 
 def healthz():

@@ -49,6 +49,22 @@ def notify(recipient, subject: str, body: str, link: str | None = None) -> Notif
     return message
 
 
+def app_link(endpoint: str, **values) -> str | None:
+    """The address of one page of the app for a notification: the path carries ids only (a
+    signal's or a meeting's uuid, a status code), never a reference, a name or other content.
+    None when no base address is known: then notify() links to the start page."""
+    public = current_app.config.get("PUBLIC_URL")
+    if public:
+        # Built from the app's own routes, never from a request: the CLI's reminders too.
+        return public.rstrip("/") + current_app.url_map.bind("localhost").build(endpoint, values)
+    if current_app.config.get("ENV_NAME") == "production":
+        return None
+    try:  # development only, as notify(): the Host header of the request
+        return url_for(endpoint, _external=True, **values)
+    except RuntimeError:  # outside a request (CLI)
+        return None
+
+
 class MailServerUnusableError(Exception):
     """The server or the settings stand in the way of every message: stop this run."""
 

@@ -65,7 +65,7 @@ from casustafel.models import (
     SubjectRequestStatus,
 )
 from casustafel.models.user import active_with_role
-from casustafel.notifications import notify
+from casustafel.notifications import app_link, notify
 from casustafel.settings import get_setting
 
 PURPOSE = "bewaartermijnen"
@@ -377,8 +377,11 @@ def remind_long_open(actor, now: datetime) -> tuple[int, int]:
     if not due:
         return 0, 0
     coordinators = active_with_role(Role.COORDINATOR)
+    # One signal: the page to close it or say why it stays open; more: the list. The id only.
+    link = (app_link("retention.justify_open", signal_id=due[0].signal_id) if len(due) == 1
+            else app_link("retention.long_open"))
     for user in coordinators:
-        notify(user, LONG_OPEN_SUBJECT, LONG_OPEN_BODY)
+        notify(user, LONG_OPEN_SUBJECT, LONG_OPEN_BODY, link=link)
     for item in due:
         record(actor, "signal.long_open_reminded", object_type="signal", object_id=item.signal_id, purpose=PURPOSE)
     db.session.execute(

@@ -18,7 +18,7 @@ from casustafel.extensions import db
 from casustafel.models import CasePlan, MonitoringPeriod, Signal, User
 from casustafel.models.roles import Role
 from casustafel.models.user import active_with_role
-from casustafel.notifications import notify
+from casustafel.notifications import app_link, notify
 from casustafel.processing import refuse_if_restricted
 from casustafel.signals.workflow import NEEDS_MONITORING_END, TransitionError, transition
 
@@ -222,8 +222,11 @@ def remind(actor, today: date) -> tuple[int, int]:
     if not periods:
         return 0, 0
     coordinators = possible_directors()
+    # One case: its workspace; more: the inbox filtered on monitoring. Ids and codes only.
+    link = (app_link("signals.detail", signal_id=periods[0].signal_id) if len(periods) == 1
+            else app_link("signals.inbox", status="monitoring"))
     for user in coordinators:
-        notify(user, REMINDER_SUBJECT, REMINDER_BODY)
+        notify(user, REMINDER_SUBJECT, REMINDER_BODY, link=link)
     for period in periods:
         record(actor, "signal.monitoring_reminded", object_type="signal", object_id=period.signal_id,
                purpose=PURPOSE)

@@ -36,7 +36,7 @@ from casustafel.models import (
 )
 from casustafel.models.roles import Role
 from casustafel.models.user import active_with_role
-from casustafel.notifications import notify
+from casustafel.notifications import app_link, notify
 from casustafel.processing import refuse_if_restricted
 from casustafel.settings import feedback_level
 from casustafel.signals.workflow import QUESTION, transition
@@ -182,11 +182,13 @@ def build_signal(actor: User, data: SignalInput, channel: str = "meldpunt", stor
     )
     for upload in files:
         add_attachment(actor, signal, upload, store, saved)
+    link = app_link("signals.detail", signal_id=signal.id)  # the id only, never the reference
     for coordinator in active_with_role(Role.COORDINATOR):
         notify(
             coordinator,
             "Nieuwe melding in casustafel",
             "Er is een nieuwe melding binnengekomen in casustafel. Log in om deze te bekijken.",
+            link=link,
         )
     return signal
 
@@ -208,6 +210,10 @@ def add_attachment(actor: User, signal: Signal, upload, store, saved=None) -> At
     return attachment
 
 
+ANSWER_SUBJECT = "Antwoord van een melder"
+ANSWER_BODY = "Een melder heeft een vraag over een melding beantwoord in casustafel. Log in om het antwoord te lezen."
+
+
 def answer_question(actor, signal: Signal, question: InformationRequest, answer: str) -> None:
     """Store the reporter's answer and put the signal back in the status it had before."""
     question.answer = answer
@@ -215,6 +221,14 @@ def answer_question(actor, signal: Signal, question: InformationRequest, answer:
     if signal.status == QUESTION and signal.status_before_question:
         transition(actor, signal, signal.status_before_question, reason_code="aanvulling_ontvangen")
     record(actor, "signal.question_answered", question, purpose="melding")
+    # The signal's coordinator hears that there is an answer (not what); nobody's signal yet: every
+    # coordinator. The answer also stands on their start page (main/services.py).
+    owner = signal.owner
+    if owner is None or not owner.active or not owner.has_role(Role.COORDINATOR):
+        owner = None
+    link = app_link("signals.detail", signal_id=signal.id)
+    for coordinator in [owner] if owner is not None else active_with_role(Role.COORDINATOR):
+        notify(coordinator, ANSWER_SUBJECT, ANSWER_BODY, link=link)
 
 
 # --- talking to the reporter and legal hold --------------------------------------------------
