@@ -6,12 +6,13 @@ import re
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from casustafel.dates import utcnow
 from casustafel.extensions import db
 from casustafel.models import AuditEvent, Phenomenon, Signal
 from casustafel.settings import set_setting
+from tests.helpers.queries import statements_of
 
 REF_RE = re.compile(r'href="/meldingen/[0-9a-f-]+">(SIG-\d{4}-\d{4})</a>')
 
@@ -189,17 +190,7 @@ def test_the_inbox_needs_no_query_per_row(app, client, coordinator, make_signal)
     hennep = phenomenon("Hennepteelt")
 
     def statements_for_inbox():
-        statements = []
-
-        def count(conn, cursor, statement, parameters, context, executemany):
-            statements.append(statement)
-
-        event.listen(db.engine, "before_cursor_execute", count)
-        try:
-            assert client.get("/meldingen").status_code == 200
-        finally:
-            event.remove(db.engine, "before_cursor_execute", count)
-        return len(statements)
+        return len(statements_of(client, "/meldingen"))
 
     for _ in range(2):
         make_signal(None, phenomenon_id=hennep)

@@ -11,7 +11,6 @@ import re
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event
 
 from casustafel.dates import local_time, utcnow
 from casustafel.extensions import db
@@ -19,6 +18,7 @@ from casustafel.models import Location, SignalEvent, Subject
 from casustafel.signals import inbox
 from casustafel.wording import shortened
 from tests.conftest import csrf_from
+from tests.helpers.queries import statements_of
 
 ROW_RE = re.compile(r'<tr class="utrecht-table__row">\s*<td class="utrecht-table__cell"><a [^>]*>(SIG-\d{4}-\d{4})</a>'
                     r"(.*?)</tr>", re.DOTALL)
@@ -46,20 +46,6 @@ def cells(response) -> dict[str, dict[str, str]]:
         texts = [html.unescape(re.sub(r"<[^>]+>", "", c)).strip() for c in CELL_RE.findall(rest)]
         table[reference] = dict(zip(HEADERS[1:], texts, strict=True))
     return table
-
-
-def statements_of(client, url) -> list[str]:
-    statements = []
-
-    def catch(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", catch)
-    try:
-        assert client.get(url).status_code == 200
-    finally:
-        event.remove(db.engine, "before_cursor_execute", catch)
-    return statements
 
 
 def counts_signals(statement: str) -> bool:

@@ -39,6 +39,7 @@ from casustafel.models.base import keyring
 from casustafel.signals.services import next_reference, reference_number
 from config import TestConfig
 from tests.conftest import TODAY, csrf_from, login
+from tests.helpers.queries import statements_of
 from tests.helpers.signals import (
     PDF,
     all_signals,
@@ -802,17 +803,8 @@ def test_every_active_coordinator_gets_a_notification_without_content(client, re
 
 def test_mijn_meldingen_takes_the_same_few_queries_for_3_or_30_signals(client, reporter, make_signal):
     """No query per signal (the list once loaded each signal's messages one by one)."""
-    from sqlalchemy import event
-
     def queries_for_page():
-        seen = []
-        listener = lambda *args: seen.append(args[2])  # noqa: E731
-        event.listen(db.engine, "before_cursor_execute", listener)
-        try:
-            assert client.get("/mijn-meldingen").status_code == 200
-        finally:
-            event.remove(db.engine, "before_cursor_execute", listener)
-        return len(seen)
+        return len(statements_of(client, "/mijn-meldingen"))
 
     for _ in range(3):
         make_signal(reporter)

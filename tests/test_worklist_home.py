@@ -9,7 +9,7 @@ import re
 from datetime import datetime, time, timedelta
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from casustafel.dates import long_date, utcnow
 from casustafel.extensions import db
@@ -26,6 +26,7 @@ from casustafel.models import (
     SignalEvent,
 )
 from tests.conftest import TODAY, csrf_from
+from tests.helpers.queries import statements_of
 
 pytestmark = pytest.mark.usefixtures("pinned_day")
 
@@ -283,17 +284,7 @@ def test_the_worklist_costs_the_same_number_of_queries_however_long(client, logi
     client = login_as(me)
 
     def statements() -> int:
-        seen = []
-
-        def count(conn, cursor, statement, parameters, context, executemany):
-            seen.append(statement)
-
-        event.listen(db.engine, "before_cursor_execute", count)
-        try:
-            assert client.get("/").status_code == 200
-        finally:
-            event.remove(db.engine, "before_cursor_execute", count)
-        return len(seen)
+        return len(statements_of(client, "/"))
 
     def grow(n):
         """n more rows in every list: a signal of mine with a new answer, a late referral, a
