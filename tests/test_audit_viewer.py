@@ -172,16 +172,19 @@ def test_pages_are_keyset_based_cover_every_event_once_and_never_use_offset(app,
 
 def test_acts_of_reporting_show_no_name_origin_time_or_place_in_pages_timelines_and_export(
         client, make_user, make_signal, login_as):
-    reporter = make_user("reporter", name="Verborgen Melder")
-    signal = make_signal(reporter)
-    ev = record(reporter, "signal.created", signal, role="reporter", purpose="melding")
-    ev.origin, ev.occurred_at = "10.9.8.7", datetime(2026, 11, 18, 13, 47, 21)
-    db.session.commit()
-    login_as(make_user("privacy_officer"))
+    # Every other event at a known time (09:00 UTC), so the reporting act's 13:47 UTC (14:47 Dutch)
+    # can only be found if its own time leaked, never because another event fell on that minute.
+    with freeze_time("2026-12-01 09:00:00"):
+        reporter = make_user("reporter", name="Verborgen Melder")
+        signal = make_signal(reporter)
+        ev = record(reporter, "signal.created", signal, role="reporter", purpose="melding")
+        ev.origin, ev.occurred_at = "10.9.8.7", datetime(2026, 11, 18, 13, 47, 21)
+        db.session.commit()
+        login_as(make_user("privacy_officer"))
 
-    log = page_of(client, "/logboek/")
-    timeline = page_of(client, f"/logboek/melding/{signal.reference}")
-    export = client.get("/logboek/export.csv").get_data(as_text=True)
+        log = page_of(client, "/logboek/")
+        timeline = page_of(client, f"/logboek/melding/{signal.reference}")
+        export = client.get("/logboek/export.csv").get_data(as_text=True)
 
     assert "signal.created" not in table_of(log)
     assert "Daarnaast 1 afgeschermde handeling van melders" in " ".join(log.split())
