@@ -14,6 +14,7 @@ import time
 from datetime import UTC, date, datetime
 
 import pytest
+from freezegun import freeze_time
 from sqlalchemy import select
 
 from casustafel import dates
@@ -147,14 +148,15 @@ def test_the_pdf_watermark_shows_dutch_time(app, make_user, monkeypatch, utc_ser
 
 
 def test_filters_cut_days_at_dutch_midnight(app, make_user, utc_server):
-    actor = make_user("coordinator")
-    event = record(actor, "signal.viewed", object_type="signal", object_id="s-1", role="coordinator")
-    event.occurred_at = datetime(2026, 3, 1, 23, 30)  # 2 March, 00:30 Dutch time
-    db.session.commit()
-    officer = logged_in(app, make_user("privacy_officer"))
+    with freeze_time("2026-12-01 09:00:00"):  # every other time on the pages is 10:00, never 00:30
+        actor = make_user("coordinator")
+        event = record(actor, "signal.viewed", object_type="signal", object_id="s-1", role="coordinator")
+        event.occurred_at = datetime(2026, 3, 1, 23, 30)  # 2 March, 00:30 Dutch time
+        db.session.commit()
+        officer = logged_in(app, make_user("privacy_officer"))
 
-    second = officer.get("/logboek/?handeling=signal.viewed&van=2026-03-02&tot=2026-03-02").get_data(as_text=True)
-    first = officer.get("/logboek/?handeling=signal.viewed&van=2026-03-01&tot=2026-03-01").get_data(as_text=True)
+        second = officer.get("/logboek/?handeling=signal.viewed&van=2026-03-02&tot=2026-03-02").get_data(as_text=True)
+        first = officer.get("/logboek/?handeling=signal.viewed&van=2026-03-01&tot=2026-03-01").get_data(as_text=True)
 
     assert "02-03-2026<br>00:30:00" in second  # the day above the time in the log table
     assert "00:30" not in first and "01-03-2026<br>23:30" not in first
