@@ -53,7 +53,9 @@ def found(response) -> set[str]:
 
 
 def searched_events() -> list[AuditEvent]:
-    return db.session.scalars(select(AuditEvent).where(AuditEvent.action == "signal.searched")).all()
+    """In the order they were logged (without ORDER BY, PostgreSQL may return them in any order)."""
+    return db.session.scalars(select(AuditEvent).where(AuditEvent.action == "signal.searched")
+                              .order_by(AuditEvent.seq)).all()
 
 
 @pytest.fixture
