@@ -203,7 +203,8 @@ def test_a_weighing_and_its_log_event_fail_together(client, coordinator, make_si
 def test_the_workspace_offers_the_intake_for_a_new_signal(client, coordinator, make_signal):
     signal = make_signal()
     body = client.get(f"/meldingen/{signal.id}").get_data(as_text=True)
-    assert '<h2 class="utrecht-heading-2" id="wegingen">Wegingen</h2>' in body
+    # The section with the next step's form is open; the form waits for no click.
+    assert re.search(r'<details class="app-section" open>\s*<summary[^>]*><h2[^>]*>Wegingen', body)
     assert "Intake (weging 1 en 2) vastleggen" in body
     assert f'action="/meldingen/{signal.id}/weging/intake"' in body
     assert "Weging 3 vastleggen" not in body and "Privacytoets 1 aanvragen" not in body

@@ -94,7 +94,7 @@ def test_the_coordinator_sets_changes_and_clears_the_owner_each_change_logged_wi
     assert post_owner(client, signal, colleague.id).status_code == 302
     assert fresh(signal).owner_id == colleague.id
     page = text_of(client.get(f"/meldingen/{signal.id}"))
-    assert f"Regisseur van deze melding: {colleague.display_name}" in " ".join(re.sub(r"<[^>]+>", "", page).split())
+    assert f"{colleague.display_name} houdt deze melding bij" in " ".join(re.sub(r"<[^>]+>", "", page).split())
 
     assert post_owner(client, signal, coordinator.id).status_code == 302
     assert post_owner(client, signal, coordinator.id).status_code == 302  # the same again: no change

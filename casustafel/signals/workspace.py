@@ -21,6 +21,10 @@ from casustafel.models import (
     LEGAL_HOLD_REASONS,
     STATUSES,
     Action,
+    AgendaItem,
+    CheckStatus,
+    Meeting,
+    PrivacyCheck,
     Signal,
     SignalEvent,
 )
@@ -68,8 +72,28 @@ CONFLICT = locking.conflict_message("deze melding")
 # Views -----------------------------------------------------------------------------------------
 
 
+def meeting_of(signal: Signal) -> Meeting | None:
+    """The meeting the signal is on and that is not closed yet (the soonest), else None."""
+    return db.session.scalars(
+        select(Meeting).join(AgendaItem, AgendaItem.meeting_id == Meeting.id)
+        .where(AgendaItem.signal_id == signal.id, Meeting.status != "gesloten")
+        .order_by(Meeting.held_at).limit(1)
+    ).first()
+
+
+def open_checks_of(signal: Signal) -> list[PrivacyCheck]:
+    return list(db.session.scalars(
+        select(PrivacyCheck).where(PrivacyCheck.signal_id == signal.id, PrivacyCheck.status == CheckStatus.OPEN)
+        .order_by(PrivacyCheck.requested_at)
+    ))
+
+
 def render_workspace(signal: Signal, code: int = 200, conflict: str | None = None, **forms):
-    """Show the workspace (logging the read of the signal and its linked signals) and commit."""
+    """Show the workspace (logging the read of the signal and its linked signals) and commit.
+
+    A form passed in was sent by the coordinator (with errors, or refused on a conflict): its
+    section opens, so what they typed is in view; every other form waits behind its summary."""
+    opened = set(forms)
     forms = {
         "status_form": StatusForm(signal, formdata=None),
         "hold_form": LegalHoldForm(signal, formdata=None),
@@ -96,6 +120,7 @@ def render_workspace(signal: Signal, code: int = 200, conflict: str | None = Non
         bibob_count=bibob_count_of(signal), notes=assignment.notes_of(signal),
         reason_labels=REASON_LABELS, legal_hold_reasons=LEGAL_HOLD_REASONS, statuses=STATUSES,
         waits_too_long=waits_too_long(signal, waiting_since()), reporter_summary_required=reporter_summary_required(),
+        opened=opened, meeting=meeting_of(signal), open_checks=open_checks_of(signal),
         **forms,
     )
     # Logged after rendering (nothing is reloaded after the commit); the page leaves only

@@ -51,6 +51,17 @@ def chromium():
         browser.close()
 
 
+def reveal(page, target):
+    """Open the closed <details> around `target` (a workspace section, a form behind its toggle),
+    outermost first, by clicking their summaries as a user does; return `target`."""
+    for _ in range(5):
+        closed = page.locator("details:not([open])", has=target)
+        if not closed.count():
+            return target
+        closed.first.locator("xpath=./summary").click()
+    raise AssertionError(f"{target} stays hidden")
+
+
 class Browser:
     """A page plus helpers: go to a path, fail on CSP violations, run axe-core."""
 
@@ -74,6 +85,17 @@ class Browser:
         self.page.get_by_label("E-mailadres").fill(email)
         self.page.get_by_label("Wachtwoord").fill(password)
         self.page.get_by_role("button", name="Inloggen").click()
+
+    def reveal(self, target):
+        return reveal(self.page, target)
+
+    def open_details(self, summary_text):
+        """Open the <details> whose summary reads `summary_text` (a workspace section or a form
+        behind its toggle) by clicking the summary, as a user does; leave an open one open."""
+        summary = self.page.locator("summary", has_text=summary_text).first
+        if summary.locator("xpath=..").get_attribute("open") is None:
+            summary.click()
+            expect(summary.locator("xpath=..")).to_have_attribute("open", "")
 
     def serious_violations(self):
         """Run axe on the loaded page; describe every serious or critical violation (one line each,

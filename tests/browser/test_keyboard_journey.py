@@ -225,3 +225,45 @@ def test_a_signal_from_meldpunt_to_the_coordinator_with_the_keyboard_only(browse
     assert after_group["group"] != "status-to_status", after_group
     keys.assert_no_trap()
     keys.assert_clean()
+
+
+def test_search_workspace_and_a_note_with_the_keyboard_only(browser, make_user, make_signal):
+    """Issue 19: the coordinator finds a signal by a person's name, opens it, opens the note form
+    (a <details> summary: Enter opens it) and adds a note; axe-core on every page of it."""
+    coordinator = make_user("coordinator", name="Ruud Regisseur")
+    signal = make_signal(None, channel="telefoon", person=("Şükrü Öztürk", "1979-02-28"))
+    make_signal(None, channel="telefoon", person=("Piet Puk", "1960-01-01"))
+    page = browser.page
+    keys = Keyboard(page)
+
+    _log_in(browser, keys, coordinator.email)
+    keys.tab_to("Meldingen", exact=True)
+    keys.press_and_load("Enter")
+    keys.tab_to("Naam van de persoon")
+    keys.type("sukru ozturk")  # without accents: the search does not care
+    keys.tab_to("Zoeken", exact=True)
+    keys.press_and_load("Enter")
+    rows = page.locator("tbody tr")
+    expect(rows).to_have_count(1)
+    expect(rows).to_contain_text(signal.reference, use_inner_text=True)
+    browser.assert_accessible("zoekresultaat")
+
+    keys.tab_to(signal.reference, exact=True)
+    keys.press_and_load("Enter")
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Melding {signal.reference}", use_inner_text=True)
+    browser.assert_accessible("werkruimte")
+    toggle = keys.tab_to("Notitie schrijven", exact=True)
+    assert toggle["tag"] == "SUMMARY", toggle
+    page.keyboard.press("Enter")
+    expect(page.locator("details.app-form-toggle[open]")).to_have_count(1)
+    field = keys.tab_to("Nieuwe notitie")
+    assert field["tag"] == "TEXTAREA", field
+    keys.type("Gesproken met de wijkagent; hij kent het pand.")
+    keys.tab_to("Notitie toevoegen", exact=True)
+    keys.press_and_load("Enter")
+    expect(page.get_by_text("De notitie is toegevoegd.")).to_be_visible()
+    expect(page.locator(".app-notes")).to_contain_text("Gesproken met de wijkagent; hij kent het pand.",
+                                                       use_inner_text=True)
+    browser.assert_accessible("werkruimte met notitie")
+    keys.assert_no_trap()
+    keys.assert_clean()

@@ -32,7 +32,7 @@ def test_a_referral_to_the_riec_from_concept_to_the_register(browser, make_user,
     _login(browser, coordinator.email)
     page = browser.page
     browser.goto(f"/meldingen/{signal.id}")
-    page.get_by_role("link", name="Verstrekking toevoegen").click()
+    browser.reveal(page.get_by_role("link", name="Verstrekking toevoegen")).click()
     browser.assert_accessible("nieuwe verstrekking")
     page.get_by_label("Ontvanger").select_option(label="RIEC")
     page.get_by_label("Doel van de verstrekking").fill("Signaal aanbrengen bij het RIEC")

@@ -55,6 +55,7 @@ def test_the_coordinator_handles_a_signal_with_the_reporter(browser, make_user, 
     expect(page.locator("main")).to_contain_text("Mila Melder", use_inner_text=True)
     browser.assert_accessible("werkruimte")
 
+    browser.open_details("Vraag stellen aan de melder")  # the form opens when chosen
     page.get_by_role("button", name="Vraag versturen").click()  # empty: explained next to the field
     expect(page.locator("#vraag-question-error")).to_contain_text("Vul uw vraag in.", use_inner_text=True)
     browser.assert_accessible("werkruimte met fout")
@@ -79,14 +80,14 @@ def test_the_coordinator_handles_a_signal_with_the_reporter(browser, make_user, 
 
     _login(browser, coordinator.email)
     browser.goto(f"/meldingen/{signal.id}")
-    expect(page.get_by_text(ANSWER)).to_be_visible()
-    page.get_by_role("radio", name="Intake", exact=True).check()
+    expect(page.get_by_text(ANSWER)).to_be_visible()  # a new answer opens the reporter's section
+    browser.reveal(page.get_by_role("radio", name="Intake", exact=True)).check()
     page.get_by_role("button", name="Status wijzigen").click()
     expect(page.get_by_text("De status is gewijzigd in ‘Intake’.")).to_be_visible()
-    page.get_by_role("radio", name="Uw melding is in behandeling genomen.").check()
+    browser.reveal(page.get_by_role("radio", name="Uw melding is in behandeling genomen.")).check()
     page.get_by_role("button", name="Bericht versturen").click()
     expect(page.get_by_text("Het bericht is naar de melder gestuurd.")).to_be_visible()
-    history = page.locator(".app-timeline").inner_text()
+    history = browser.reveal(page.locator(".app-timeline")).inner_text()
     assert "Ruud Regisseur" in history and "Intake" in history
     browser.assert_accessible("werkruimte na intake")
 
