@@ -50,6 +50,7 @@ def seed_signals(count: int, batch: int = 5000, reporter_id=None) -> float:
     """Insert `count` signals with one person and one address each; return seconds taken."""
     rng = random.Random(42)
     ring = keyring()
+    bits = linking.current_width()
     started = time.perf_counter()
     year = utcnow().year
     now = utcnow()
@@ -73,15 +74,17 @@ def seed_signals(count: int, batch: int = 5000, reporter_id=None) -> float:
                 "birth_date_enc": crypto.encrypt_field(ring, "subject", "birth_date", subj, dob),
                 "postcode_enc": crypto.encrypt_field(ring, "subject", "postcode", subj, postcode),
                 "house_number_enc": crypto.encrypt_field(ring, "subject", "house_number", subj, number),
-                "person_bidx": linking.blind_index("person", name, dob),
-                "organisation_bidx": linking.blind_index("name", name),  # every subject's name index
-                "address_bidx": linking.blind_index("address", postcode, number),
+                "person_bidx": linking.blind_index("person", name, dob, bits=bits),
+                "organisation_bidx": linking.blind_index("name", name, bits=bits),  # every subject's name index
+                "address_bidx": linking.blind_index("address", postcode, number, bits=bits),
+                "bidx_bits": bits,
             })
             locations.append({
                 "id": loc, "signal_id": sid, "position": 0,
                 "postcode_enc": crypto.encrypt_field(ring, "location", "postcode", loc, postcode),
                 "house_number_enc": crypto.encrypt_field(ring, "location", "house_number", loc, number),
-                "address_bidx": linking.blind_index("address", postcode, number),
+                "address_bidx": linking.blind_index("address", postcode, number, bits=bits),
+                "bidx_bits": bits,
             })
         db.session.execute(insert(Signal.__table__), signals)
         db.session.execute(insert(Subject.__table__), subjects)
