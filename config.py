@@ -47,11 +47,15 @@ class Config:
     LOGIN_LIMIT_ACCOUNT_WIDE = "50 per hour;200 per day"
     LOGIN_WARN_AFTER = "10 per hour"
 
-    # Blind index truncation in bits (CipherSweet: 2 ≤ expected coincidences C < √R, with
-    # C = R / 2^bits for R indexed rows). 12 bits: C ≈ 2.4 at 10,000 subjects (a municipality
-    # over five years), C ≈ 24 at 100,000. On a database in use every blind index must then be
-    # recomputed.
-    BLIND_INDEX_BITS = int(os.environ.get("CASUSTAFEL_BLIND_INDEX_BITS", "12"))
+    # Blind-index width (docs/security.md "Blind-index leakage"). Give the number of values the
+    # largest index will hold over the data's lifetime (about the number of subjects); the width
+    # is then the widest with C = values / 2^bits ≥ 2 expected coincidences per value
+    # (CipherSweet's planner: 2 ≤ C ≤ √R): 10 000 → 12 bits, 100 000 → 15, 1 000 000 → 18.
+    # CASUSTAFEL_BLIND_INDEX_BITS sets the width outright; start-up refuses one outside that
+    # range. The database keeps the width its indexes were made with: after a change, run
+    # `flask blind-index rewidth`. Both are settled as integers at start-up (keys.init_app).
+    BLIND_INDEX_EXPECTED_VALUES = os.environ.get("CASUSTAFEL_BLIND_INDEX_EXPECTED_VALUES", "10000")
+    BLIND_INDEX_BITS = os.environ.get("CASUSTAFEL_BLIND_INDEX_BITS") or None
 
     WTF_CSRF_TIME_LIMIT = 8 * 3600
     # Flask-WTF's HTTPS referrer check needs a Referer header, which browsers never send under

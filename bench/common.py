@@ -20,9 +20,16 @@ FIRST = ["Jan", "Fatima", "Piet", "Sanne", "Mohamed", "Eva", "Kees", "Lotte", "A
 LAST = ["Jansen", "de Vries", "Bakker", "Visser", "Smit", "Meijer", "el Amrani", "Mulder", "de Boer", "Bos"]
 
 
-def make_app(database_url: str | None, tmp):
-    """An app on `database_url` (or a temp-file SQLite) with an empty, migrated schema."""
+def make_app(database_url: str | None, tmp, blind_index_expected_values: int | None = None,
+             blind_index_bits: int | None = None, rate_limits: bool = False):
+    """An app on `database_url` (or a temp-file SQLite) with an empty, migrated schema; the
+    blind-index width from the given expected values or bits (else the default setting)."""
     url = database_url or f"sqlite:///{tmp / 'bench.db'}"
+    width = {}
+    if blind_index_expected_values is not None:
+        width["BLIND_INDEX_EXPECTED_VALUES"] = blind_index_expected_values
+    if blind_index_bits is not None:
+        width["BLIND_INDEX_BITS"] = blind_index_bits
 
     class BenchConfig(TestConfig):
         SQLALCHEMY_DATABASE_URI = url
@@ -32,6 +39,10 @@ def make_app(database_url: str | None, tmp):
         RATELIMIT_ENABLED = False
         WTF_CSRF_ENABLED = False
 
+    for name, value in width.items():
+        setattr(BenchConfig, name, value)
+    # The login throttle needs the limiter: a bench that logs in through the form keeps it on.
+    BenchConfig.RATELIMIT_ENABLED = rate_limits
     app = create_app(BenchConfig)
     with app.app_context():
         from flask_migrate import upgrade
@@ -50,6 +61,7 @@ def seed_signals(count: int, batch: int = 5000, reporter_id=None) -> float:
     """Insert `count` signals with one person and one address each; return seconds taken."""
     rng = random.Random(42)
     ring = keyring()
+    bits = linking.current_width()
     started = time.perf_counter()
     year = utcnow().year
     now = utcnow()
@@ -73,15 +85,17 @@ def seed_signals(count: int, batch: int = 5000, reporter_id=None) -> float:
                 "birth_date_enc": crypto.encrypt_field(ring, "subject", "birth_date", subj, dob),
                 "postcode_enc": crypto.encrypt_field(ring, "subject", "postcode", subj, postcode),
                 "house_number_enc": crypto.encrypt_field(ring, "subject", "house_number", subj, number),
-                "person_bidx": linking.blind_index("person", name, dob),
-                "organisation_bidx": linking.blind_index("name", name),  # every subject's name index
-                "address_bidx": linking.blind_index("address", postcode, number),
+                "person_bidx": linking.blind_index("person", name, dob, bits=bits),
+                "organisation_bidx": linking.blind_index("name", name, bits=bits),  # every subject's name index
+                "address_bidx": linking.blind_index("address", postcode, number, bits=bits),
+                "bidx_bits": bits,
             })
             locations.append({
                 "id": loc, "signal_id": sid, "position": 0,
                 "postcode_enc": crypto.encrypt_field(ring, "location", "postcode", loc, postcode),
                 "house_number_enc": crypto.encrypt_field(ring, "location", "house_number", loc, number),
-                "address_bidx": linking.blind_index("address", postcode, number),
+                "address_bidx": linking.blind_index("address", postcode, number, bits=bits),
+                "bidx_bits": bits,
             })
         db.session.execute(insert(Signal.__table__), signals)
         db.session.execute(insert(Subject.__table__), subjects)

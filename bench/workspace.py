@@ -1,8 +1,14 @@
-"""Inbox page and signal workspace (with 20 linked signals): p50/p95, and the ratio to the
-same query and page without decryption, policy checks and access logging.
+"""Inbox page, inbox search (a person by name and date of birth, 21 hits) and signal workspace
+(with 20 linked signals): p50/p95 at the chosen blind-index width, and the ratio to the same
+query and page without decryption, policy checks and access logging.
+
+The width is chosen from --expected-values (default: the number of signals, CipherSweet's rule,
+docs/security.md "Blind-index width") or set with --bits; the run prints it with the expected
+candidates per lookup (C = values / 2^bits).
 
 Usage:
     .venv/bin/python bench/workspace.py --signals 100000
+    .venv/bin/python bench/workspace.py --signals 1000000 --bits 12   # the former fixed width
     BENCH_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/casustafel_bench \\
         .venv/bin/python bench/workspace.py --signals 100000
 
@@ -12,6 +18,7 @@ access log switched off. full / baseline is what encryption, policy and logging 
 """
 
 import argparse
+import statistics
 import sys
 import tempfile
 import time
@@ -87,13 +94,20 @@ def plaintext_baseline():
             setattr(module, name, value)
 
 
-def measure(client, url: str, rounds: int) -> list[float]:
+SEARCH = {"naam": "muller", "geboortedatum": "1970-01-01"}  # the cluster's person: 21 signals
+
+
+def measure(client, url: str, rounds: int, data: dict | None = None) -> list[float]:
+    """GET `url`, or POST `data` to it (the search), `rounds` times after 5 warm-up requests."""
+    def request():
+        return client.post(url, data=data) if data is not None else client.get(url)
+
     for _ in range(5):
-        assert client.get(url).status_code == 200
+        assert request().status_code == 200
     timings = []
     for _ in range(rounds):
         started = time.perf_counter()
-        response = client.get(url)
+        response = request()
         timings.append(time.perf_counter() - started)
         assert response.status_code == 200
     return timings
@@ -103,11 +117,17 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--signals", type=int, default=100_000)
     parser.add_argument("--rounds", type=int, default=200)
+    parser.add_argument("--expected-values", type=int, default=None,
+                        help="values per blind index the width is chosen for (default: --signals)")
+    parser.add_argument("--bits", type=int, default=None, help="blind-index width outright")
     args = parser.parse_args()
+    expected = args.expected_values or max(args.signals, crypto.planning.MIN_EXPECTED_VALUES)
     with tempfile.TemporaryDirectory() as tmp:
-        app = make_app(database_url_from_env(), Path(tmp))
+        app = make_app(database_url_from_env(), Path(tmp), blind_index_expected_values=expected,
+                       blind_index_bits=args.bits, rate_limits=True)
         with app.app_context():
             dialect = db.engine.dialect.name
+            bits = linking.current_width()
             seed_signals(args.signals)
             target = linked_cluster(20)
             create_user(None, "regie@bench.test", "Bench Regie", ["coordinator"], PASSWORD, must_change_password=False)
@@ -117,18 +137,28 @@ def main() -> None:
         client.post("/inloggen", data={"email": "regie@bench.test", "password": PASSWORD})
         page = client.get(target_url).get_data(as_text=True)
         assert "20 andere meldingen" in page, "the workspace should show 20 linked signals"
+        found = client.post("/meldingen/zoeken", data=SEARCH).get_data(as_text=True)
+        assert f'href="{target_url}"' in found, "the search should find the cluster"
         print(f"database: {dialect}; {args.signals} signals + a cluster of 21 linked signals")
+        print(f"blind-index width: {bits} bits for {expected} expected values "
+              f"(C ≈ {crypto.coincidences(args.signals, bits):.1f} candidates per lookup at {args.signals} values)")
         results = {}
-        for label, url in (("inbox page", "/meldingen"), ("workspace (20 linked)", target_url)):
-            full = measure(client, url, args.rounds)
+        for label, url, data in (("inbox page", "/meldingen", None),
+                                 ("inbox search (person, 21 hits)", "/meldingen/zoeken", SEARCH),
+                                 ("workspace (20 linked)", target_url, None)):
+            full = measure(client, url, args.rounds, data)
             with plaintext_baseline():
-                base = measure(client, url, args.rounds)
+                base = measure(client, url, args.rounds, data)
             results[label] = (full, base)
             print(summary(f"{label}, encrypted + policy + log", full))
             print(summary(f"{label}, plaintext baseline      ", base))
             p95 = sorted(full)[int(len(full) * 0.95) - 1]
             p95_base = sorted(base)[int(len(base) * 0.95) - 1]
             print(f"{label}: p95 ratio {p95 / p95_base:.2f}")
+        print(f"summary at {bits} bits: " + "; ".join(
+            f"{label} p50 {statistics.median(full) * 1000:.1f} ms "
+            f"p95 {sorted(full)[int(len(full) * 0.95) - 1] * 1000:.1f} ms"
+            for label, (full, _) in results.items()))
         with app.app_context():
             status = audit_services.verify_chain(app.extensions["casustafel_keyring"])
             print(f"access log after the run: {status.message}")

@@ -2,7 +2,9 @@
 primary key of their purpose, in resumable batches, while the application keeps running.
 
 docs/security.md "Rotation": add a key, make it primary, run `flask keys rotate`, then
-`flask keys verify-rotation`. Every step is safe to interrupt at any point:
+`flask keys verify-rotation`. A change of blind-index width (`flask blind-index rewidth`,
+`rewidth` below) recomputes the indexes with the same code. Every step is safe to interrupt
+at any point:
 
 - each batch commits on its own; a killed run leaves every row either on its old or on its
   new key, and both are in the keyring, so every row stays readable;
@@ -10,8 +12,9 @@ docs/security.md "Rotation": add a key, make it primary, run `flask keys rotate`
 - each row is written with `UPDATE … WHERE id = :id AND <column> = <value read>`, so a row the
   application changed meanwhile (always written under the primary key) is never overwritten
   with an older value; the rerun picks it up if it still needs work;
-- while blind indexes are being recomputed, lookups use the index under every `bidx` key
-  (linking.key_indexes), so search results and linked signals stay the same throughout.
+- while blind indexes are being recomputed, lookups use the index under every `bidx` key and
+  at every width in use, each compared with rows of its own width (linking.key_terms), so
+  search results and linked signals stay the same throughout.
 
 Audit events carry the key id they were sealed with; new events use the primary `audit`
 key and old events keep verifying with their own key, so there is nothing to re-MAC: the old
@@ -28,12 +31,15 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 
 from casustafel import crypto, linking
+from casustafel.crypto.planning import MAX_BITS, MIN_BITS
+from casustafel.dates import utcnow
 from casustafel.extensions import db
-from casustafel.models import AuditEvent
+from casustafel.models import AuditEvent, BlindIndexWidth
 from casustafel.models.base import Encrypted
+from casustafel.models.blind_index import WIDTH_ROW
 
 ROTATABLE = ("enc", "bidx", "file")  # audit: nothing to rewrite (see the module docstring)
 DEFAULT_BATCH_SIZE = 500
@@ -214,7 +220,7 @@ def _bidx_rows(keyring, batch_size: int) -> Iterator[tuple[type, list, list]]:
     for cls in indexed_models():
         table = cls.__table__
         fields = fields_of.get(cls, [])
-        bidx_columns = [c.name for c in table.columns if c.name.endswith("_bidx")]
+        bidx_columns = [c.name for c in table.columns if c.name.endswith("_bidx")] + [linking.WIDTH_COLUMN]
         for rows in _batches(table, [c for c in table.columns if c.name != "id"], batch_size):
             batch = []
             for row in rows:
@@ -226,7 +232,9 @@ def _bidx_rows(keyring, batch_size: int) -> Iterator[tuple[type, list, list]]:
             yield cls, bidx_columns, batch
 
 
-def _rotate_bidx(keyring, result: RotationResult, batch_size: int, progress: Progress) -> None:
+def _reindex(keyring, bits: int, result: RotationResult, batch_size: int, progress: Progress) -> None:
+    """Bring every row's blind indexes to the primary `bidx` key at width `bits`: key rotation
+    (at the installation's width) and a change of width share this."""
     for cls, bidx_columns, batch in _bidx_rows(keyring, batch_size):
         table = cls.__table__
         compute = linking.INDEXED_TABLES[table.name]
@@ -237,7 +245,7 @@ def _rotate_bidx(keyring, result: RotationResult, batch_size: int, progress: Pro
                 result.unreadable.append(f"{table.name} {row.id}")
                 continue
             stored = {c: getattr(row, c) for c in bidx_columns}
-            wanted = compute(entity)
+            wanted = compute(entity, bits=bits)
             if wanted == stored:
                 continue
             # The indexes are derived from the encrypted fields: both must be as read.
@@ -249,6 +257,11 @@ def _rotate_bidx(keyring, result: RotationResult, batch_size: int, progress: Pro
                 result.skipped += 1
         db.session.commit()
         progress(f"bidx {table.name}: {result.changed} indexen herberekend, {result.scanned} rijen gelezen")
+    _finish_width_change(bits, result)
+
+
+def _rotate_bidx(keyring, result: RotationResult, batch_size: int, progress: Progress) -> None:
+    _reindex(keyring, linking.current_width(), result, batch_size, progress)
 
 
 def _bidx_status(keyring) -> Counter:
@@ -263,10 +276,97 @@ def _bidx_status(keyring) -> Counter:
             if entity is None:
                 counts[UNREADABLE] += 1
                 continue
+            bits = stored[linking.WIDTH_COLUMN] or linking.current_width()
             if all(v is None for v in stored.values()) and all(v is None for v in compute(entity).values()):
                 continue  # nothing to index
-            counts[next((k for k in kids if compute(entity, kid=k) == stored), UNREADABLE)] += 1
+            counts[next((k for k in kids if compute(entity, kid=k, bits=bits) == stored), UNREADABLE)] += 1
     return counts
+
+
+# --- blind-index width ------------------------------------------------------------------------
+
+
+@dataclass
+class WidthChange:
+    previous: int  # the installation's width before the run
+    bits: int  # the width every index is recomputed to
+    result: RotationResult
+
+    @property
+    def complete(self) -> bool:
+        return self.result.complete and not rows_at_other_widths(self.bits)
+
+
+def rows_at_other_widths(bits: int) -> int:
+    """Indexed rows whose indexes were made at another width than `bits` (or at no known width)."""
+    remaining = 0
+    for cls in indexed_models():
+        table = cls.__table__
+        width = table.c[linking.WIDTH_COLUMN]
+        has_index = [table.c[c.name].isnot(None) for c in table.columns if c.name.endswith("_bidx")]
+        remaining += db.session.scalar(
+            select(func.count()).select_from(table)
+            .where(or_(*has_index), or_(width.is_(None), width != bits))
+        )
+    return remaining
+
+
+def width_status() -> Counter:
+    """Indexed rows per width (None: a row with an index but no recorded width)."""
+    counts: Counter = Counter()
+    for cls in indexed_models():
+        table = cls.__table__
+        width = table.c[linking.WIDTH_COLUMN]
+        has_index = [table.c[c.name].isnot(None) for c in table.columns if c.name.endswith("_bidx")]
+        for bits, count in db.session.execute(
+            select(width, func.count()).where(or_(*has_index)).group_by(width)
+        ):
+            counts[bits] += count
+    return counts
+
+
+def _finish_width_change(bits: int, result: RotationResult) -> None:
+    """Forget the previous width once every indexed row is at `bits`: lookups need one width again."""
+    state = db.session.get(BlindIndexWidth, WIDTH_ROW)
+    if state is None or state.previous_bits is None or state.bits != bits:
+        return
+    if result.complete and not rows_at_other_widths(bits):
+        state.previous_bits = None
+        state.changed_at = utcnow()
+        db.session.commit()
+
+
+def rewidth(keyring, bits: int, batch_size: int = DEFAULT_BATCH_SIZE, progress: Progress | None = None
+            ) -> WidthChange:
+    """Recompute every blind index at width `bits` (primary `bidx` key); commits per batch.
+
+    First the installation's width becomes `bits` with the old one kept as `previous_bits`:
+    from then on new indexes are made at `bits` and lookups look at both widths. When every
+    row is at `bits` the previous width is forgotten. Interrupted, a rerun with the same
+    `bits` continues (idempotent); a different width is refused until this one is finished
+    (or `bits` is the width it came from, which undoes it the same way).
+    """
+    _check_batch_size(batch_size)
+    if not isinstance(bits, int) or isinstance(bits, bool) or not MIN_BITS <= bits <= MAX_BITS:
+        raise RotationError(f"Een blinde index heeft {MIN_BITS} tot en met {MAX_BITS} bits, niet {bits!r}")
+    state = db.session.get(BlindIndexWidth, WIDTH_ROW)
+    if state is None:
+        raise RotationError("De breedte van de blinde indexen staat niet in de database: voer `flask db upgrade` uit")
+    previous = state.bits
+    if state.previous_bits is not None and bits not in (state.bits, state.previous_bits):
+        raise RotationError(
+            f"Er loopt nog een omzetting van {state.previous_bits} naar {state.bits} bits. Maak die eerst af "
+            f"(`flask blind-index rewidth` met {state.bits} bits) of draai haar terug ({state.previous_bits} bits)."
+        )
+    if bits != state.bits:
+        # Rows are at state.bits or (while a change runs) at `bits` itself: keep looking at both.
+        state.previous_bits, state.bits = state.bits, bits
+        state.changed_at = utcnow()
+        db.session.commit()  # from here new indexes are made at `bits`; lookups use both widths
+    result = RotationResult("bidx", keyring.primary_kid("bidx"))
+    _reindex(keyring, bits, result, batch_size, progress or (lambda line: None))
+    db.session.commit()
+    return WidthChange(previous, bits, result)
 
 
 # --- file -----------------------------------------------------------------------------------

@@ -51,7 +51,7 @@ def pinned_day():
 
 # The default lists inserted by the migrations.
 SEEDED_TABLES = ("phenomenon", "indicator", "partner", "power", "weighing_criterion", "source_register",
-                 "legal_ground", "processing_activity")
+                 "legal_ground", "processing_activity", "blind_index_width")
 _seed_rows: dict[str, list[dict]] = {}
 
 

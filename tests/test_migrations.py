@@ -511,7 +511,42 @@ def test_0025_gives_every_person_recorded_before_a_name_index(fresh_app):
             return conn.execute(text("SELECT organisation_bidx FROM subject WHERE id = :id"),
                                 {"id": key(value)}).scalar()
 
-    assert index_of(person_id) == linking.blind_index("name", "zoe muller-Ñúñez") is not None
+    bits = fresh_app.config["BLIND_INDEX_BITS"]  # 0025 runs before the installation's width is stored
+    assert index_of(person_id) == linking.blind_index("name", "zoe muller-Ñúñez", bits=bits) is not None
     assert index_of(organisation_id) == 4242
     downgrade(revision="0024")
     assert index_of(person_id) is None and index_of(organisation_id) == 4242
+
+
+def test_0029_stamps_existing_indexes_with_the_width_they_were_made_with(fresh_app):
+    """An upgrade together with a new width setting must not stamp 12-bit indexes as 18-bit ones
+    (every lookup would miss them): 0029 reads the width back from the data."""
+    from casustafel import linking
+    from casustafel.models import BlindIndexWidth
+
+    upgrade(revision="0026")
+    _fill_empty_tables(0)
+    meta = MetaData()
+    meta.reflect(bind=db.engine, only=["subject"])
+    subject = meta.tables["subject"]
+    made_at = 14 if fresh_app.config["BLIND_INDEX_BITS"] != 14 else 13
+    rows = []
+    with db.engine.begin() as conn:
+        base = dict(conn.execute(subject.select()).first()._mapping)
+        for n in range(3):
+            row_id = uuid.uuid4()
+            name = f"Zoë Müller {n}"
+            conn.execute(subject.insert().values({
+                **base, "id": row_id.hex if db.engine.dialect.name == "sqlite" else row_id, "kind": "persoon",
+                "name_enc": crypto.encrypt_field(keyring(), "subject", "name", row_id, name),
+                "organisation_bidx": crypto.blind_index(keyring(), "organisation", crypto.normalize_text(name),
+                                                        bits=made_at),
+            }))
+            rows.append((row_id, name))
+    upgrade(revision="0029")
+    assert db.session.get(BlindIndexWidth, 1).bits == made_at
+    with db.engine.connect() as conn:
+        widths = {row.bidx_bits for row in conn.execute(text("SELECT bidx_bits FROM subject WHERE organisation_bidx "
+                                                             "IS NOT NULL"))}
+    assert widths == {made_at}
+    assert {str(s.id) for s in linking.find_entities("name", rows[0][1])} == {str(rows[0][0])}

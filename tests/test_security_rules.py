@@ -124,8 +124,13 @@ def test_markup_is_built_only_from_escaped_parts():
     assert users <= allowed
 
 
-def test_blind_index_truncation_comes_from_the_configuration(app, monkeypatch):
-    monkeypatch.setitem(app.config, "BLIND_INDEX_BITS", 8)
+def test_blind_index_truncation_comes_from_the_installations_width(app):
+    """The width the database records (set from the configuration, changed by `flask blind-index
+    rewidth`), so every process makes and looks up indexes at the same width."""
+    from casustafel.models import BlindIndexWidth
+
+    db.session.get(BlindIndexWidth, 1).bits = 8
+    db.session.commit()
     values = {linking.blind_index("person", f"Persoon {i}", "1980-01-02") for i in range(300)}
     assert all(0 <= v < 256 for v in values)
     assert len(values) < 256  # 300 values in 8 bits must coincide: the leakage is bounded

@@ -37,6 +37,13 @@ from casustafel.crypto.permutation import (
     new_permutation_key,
     permute,
 )
+from casustafel.crypto.planning import (
+    BlindIndexPlanError,
+    check_bits,
+    choose_bits,
+    coincidences,
+    safe_range,
+)
 from casustafel.crypto.streams import (
     CIPHERTEXT_SEGMENT_SIZE,
     FILE_KEY_SIZE,
@@ -68,6 +75,7 @@ __all__ = [
     "STREAM_HEADER_SIZE",
     "STREAM_VERSION",
     "TAG_SIZE",
+    "BlindIndexPlanError",
     "DecryptionError",
     "Keyring",
     "KeyringError",
@@ -76,6 +84,9 @@ __all__ = [
     "audit_mac",
     "blind_index",
     "blob_kid",
+    "check_bits",
+    "choose_bits",
+    "coincidences",
     "constant_time_equal",
     "decrypt_field",
     "decrypt_stream",
@@ -89,6 +100,7 @@ __all__ = [
     "normalize_postcode",
     "normalize_text",
     "permute",
+    "safe_range",
     "split_blob",
     "unwrap_file_key",
     "wrap_file_key",

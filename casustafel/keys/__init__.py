@@ -1,4 +1,5 @@
-"""Load the keyring at start-up and refuse to start with a missing or wrong key."""
+"""Load the keyring at start-up and refuse to start with a missing or wrong key; settle the
+blind-index width from the configuration and refuse one outside the safe range."""
 
 import contextlib
 import logging
@@ -11,7 +12,8 @@ from sqlalchemy.exc import IntegrityError
 
 from casustafel import crypto
 from casustafel.extensions import db
-from casustafel.models import KeyCheck
+from casustafel.models import BlindIndexWidth, KeyCheck
+from casustafel.models.blind_index import WIDTH_ROW
 
 log = logging.getLogger(__name__)
 
@@ -104,9 +106,63 @@ def verify_keyring(keyring: crypto.Keyring | None) -> None:
             verify_keyring(keyring)
 
 
+class ConfigurationError(RuntimeError):
+    """A setting the application cannot start with; the message names the setting."""
+
+
+def _whole_number(config, name: str, env: str):
+    value = config.get(name)
+    if value is None or (isinstance(value, int) and not isinstance(value, bool)):
+        return value
+    text = str(value).strip()
+    if not text.isascii() or not text.isdigit():
+        raise ConfigurationError(f"{env} moet een geheel getal zijn, niet {value!r}")
+    return int(text)
+
+
+def configure_blind_index_width(config) -> int:
+    """Settle BLIND_INDEX_BITS: the configured width, checked against the safe range for
+    BLIND_INDEX_EXPECTED_VALUES, or (unset) the widest safe width for that number.
+
+    ConfigurationError, naming the setting and the safe range, for anything else.
+    """
+    expected = _whole_number(config, "BLIND_INDEX_EXPECTED_VALUES", "CASUSTAFEL_BLIND_INDEX_EXPECTED_VALUES")
+    bits = _whole_number(config, "BLIND_INDEX_BITS", "CASUSTAFEL_BLIND_INDEX_BITS")
+    try:
+        bits = crypto.choose_bits(expected) if bits is None else crypto.check_bits(bits, expected)
+    except crypto.BlindIndexPlanError as error:
+        raise ConfigurationError(
+            f"{error}. Zie docs/security.md, \"Blind-index leakage\" (CASUSTAFEL_BLIND_INDEX_EXPECTED_VALUES, "
+            "CASUSTAFEL_BLIND_INDEX_BITS)."
+        ) from None
+    config["BLIND_INDEX_EXPECTED_VALUES"], config["BLIND_INDEX_BITS"] = expected, bits
+    return bits
+
+
+def check_blind_index_width(config) -> None:
+    """Warn when the database's blind indexes have another width than the configuration asks.
+
+    Not an error: the database's width decides how indexes are made and looked up, so nothing
+    is missed; `flask blind-index rewidth` brings them to the configured width.
+    """
+    if not inspect(db.engine).has_table(BlindIndexWidth.__tablename__):
+        return
+    state = db.session.get(BlindIndexWidth, WIDTH_ROW)
+    if state is None:
+        return
+    if state.previous_bits is not None:
+        log.warning("Blinde indexen: omzetting van %s naar %s bits nog niet klaar; draai `flask blind-index "
+                    "rewidth` opnieuw", state.previous_bits, state.bits)
+    elif state.bits != config["BLIND_INDEX_BITS"]:
+        log.warning("Blinde indexen: de database gebruikt %s bits, de configuratie vraagt %s bits; draai "
+                    "`flask blind-index rewidth`", state.bits, config["BLIND_INDEX_BITS"])
+
+
 def init_app(app) -> None:
+    configure_blind_index_width(app.config)
     keyring = load_keyring(app.config)
     app.extensions["casustafel_keyring"] = keyring
     with app.app_context():
         verify_keyring(keyring)
+        check_blind_index_width(app.config)
         db.session.remove()

@@ -13,6 +13,7 @@ from casustafel.models.assessment import (
 )
 from casustafel.models.audit import AnomalyReview, AuditCheckpoint, AuditEvent, AuditHead, AuditPruned
 from casustafel.models.bibob import BibobAdvice, BibobBody, BibobDecision, BibobRecord
+from casustafel.models.blind_index import BlindIndexWidth
 from casustafel.models.case_link import CaseLinkKind, CaseSystemLink
 from casustafel.models.catalogue import INDICATOR_GROUPS, Indicator, Phenomenon
 from casustafel.models.checks import (
@@ -163,6 +164,7 @@ __all__ = [
     "BibobBody",
     "BibobDecision",
     "BibobRecord",
+    "BlindIndexWidth",
     "BreakGlass",
     "CaseLinkKind",
     "CasePlan",

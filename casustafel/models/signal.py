@@ -7,7 +7,7 @@ column; blind-index columns hold truncated HMACs for "other signals about this .
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Column, Date, ForeignKey, LargeBinary, String, Table, Uuid
+from sqlalchemy import BigInteger, Column, Date, ForeignKey, LargeBinary, SmallInteger, String, Table, Uuid
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from casustafel.dates import utcnow
@@ -159,6 +159,8 @@ class AddressMixin:
     street_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
     city_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
     address_bidx: Mapped[int | None] = mapped_column(BlindIndex, index=True)
+    # The width (bits) every *_bidx column of this row was made with; None: no index made.
+    bidx_bits: Mapped[int | None] = mapped_column(SmallInteger)
 
     postcode = Encrypted()
     house_number = Encrypted()

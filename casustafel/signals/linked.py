@@ -46,27 +46,34 @@ def _kinds_of(entity) -> tuple[str, ...]:
     return tuple(KINDS) if isinstance(entity, Subject) else ("address",)
 
 
-def _candidates(model, column: str, values: set[int], signal_id) -> list:
-    if not values:
+def _candidates(model, column: str, terms: set[tuple[int, int]], signal_id) -> list:
+    """Rows of `model` other than the signal's own whose (width, index) is one of `terms`."""
+    if not terms:
         return []
+    by_width: dict[int, list[int]] = defaultdict(list)
+    for bits, index in sorted(terms):
+        by_width[bits].append(index)
     return db.session.scalars(
         select(model)
         .options(joinedload(model.signal))
-        .where(getattr(model, column).in_(values), model.signal_id != signal_id)
+        .where(linking.matches(model, column, by_width), model.signal_id != signal_id)
     ).all()
 
 
 def find_linked(signal: Signal) -> dict:
     """Map each subject and location id of `signal` to its Links (only kinds with matches)."""
     entities = [*signal.subjects, *signal.locations]
-    wanted: dict[str, dict] = {kind: defaultdict(list) for kind in KINDS}  # kind → bidx → [(entity, key)]
+    # kind → (width, bidx) → [(entity, key)]
+    wanted: dict[str, dict] = {kind: defaultdict(list) for kind in KINDS}
     for entity in entities:
         for kind in _kinds_of(entity):
             key = linking.exact_key(kind, entity)
-            # Every index the value may carry (one per bidx key), not the entity's own stored
-            # one: during a bidx rotation two rows with the same value may use different keys.
-            for bidx in linking.key_indexes(kind, key):
-                wanted[kind][bidx].append((entity, key))
+            # Every index the value may carry (one per bidx key and width in use), not the
+            # entity's own stored one: during a bidx rotation or a change of width two rows with
+            # the same value may carry different indexes.
+            for bits, indexes in linking.key_terms(kind, key).items():
+                for bidx in indexes:
+                    wanted[kind][(bits, bidx)].append((entity, key))
 
     links: dict = defaultdict(dict)  # entity id → kind → Link
     for kind, by_index in wanted.items():
@@ -76,7 +83,7 @@ def find_linked(signal: Signal) -> dict:
             candidates += _candidates(Location, column, set(by_index), signal.id)
         for candidate in candidates:
             key = linking.exact_key(kind, candidate)
-            for entity, wanted_key in by_index[getattr(candidate, column)]:
+            for entity, wanted_key in by_index[(candidate.bidx_bits, getattr(candidate, column))]:
                 if key != wanted_key:
                     continue  # a blind-index collision: a different value
                 link = links[entity.id].setdefault(kind, Link(kind))

@@ -25,15 +25,20 @@ def upgrade():
         subject.c.kind == "persoon", subject.c.organisation_bidx.is_(None), subject.c.name_enc.is_not(None))).all()
     if not rows:
         return
+    from flask import current_app
+
     from casustafel import crypto, linking
     from casustafel.models.base import keyring
+
+    # The configured width: the installation's stored width (revision 0029) does not exist yet.
+    bits = int(current_app.config["BLIND_INDEX_BITS"])
 
     keys = keyring()
     for row_id, blob in rows:
         key = row_id if isinstance(row_id, uuid.UUID) else uuid.UUID(str(row_id))
         name = crypto.decrypt_field(keys, "subject", "name", key, bytes(blob))
         conn.execute(subject.update().where(subject.c.id == row_id)
-                     .values(organisation_bidx=linking.blind_index("name", name)))
+                     .values(organisation_bidx=linking.blind_index("name", name, bits=bits)))
 
 
 def downgrade():
