@@ -155,6 +155,8 @@ TABLE = {
                                      only(200, "coordinator", "privacy_officer")),
     "signals.weighing_record_pdf": ("GET", "/meldingen/{signal}/wegingsverslag.pdf",
                                     only(200, "coordinator", "privacy_officer")),
+    # The case summary: the coordinator only (it holds the internal notes), fresh login.
+    "signals.case_summary_pdf": ("GET", "/meldingen/{signal}/zaakoverzicht.pdf", only(200, "coordinator")),
     "referrals.register": ("GET", "/verstrekkingen/", only(200, "coordinator")),
     "referrals.export": ("GET", "/verstrekkingen/export.csv", only(200, "coordinator")),
     "referrals.new": ("GET", "/verstrekkingen/nieuw/{signal}", only(200, "coordinator")),

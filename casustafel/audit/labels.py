@@ -126,7 +126,7 @@ ACTIONS = {
     "signal": "created submit_refused own_listed status_viewed question_answered listed viewed linked_viewed "
               "status_changed change_refused summary_recorded question_asked legal_hold_set legal_hold_released "
               "open_justified long_open_reminded monitoring_reminded weighing_record_viewed "
-              "weighing_record_downloaded owner_changed owners_listed searched",
+              "weighing_record_downloaded case_summary_downloaded owner_changed owners_listed searched",
     "signal_note": "added",
     "source_query": "recorded",
     "source_register": "created updated activated deactivated",
@@ -220,6 +220,7 @@ OVERRIDES = {
     "signal.monitoring_reminded": "Herinnering: monitoring loopt af",
     "signal.weighing_record_viewed": "Wegingsverslag ingezien",
     "signal.weighing_record_downloaded": "Wegingsverslag gedownload",
+    "signal.case_summary_downloaded": "Zaakoverzicht gedownload",
     "signal.owner_changed": "Regisseur van melding gewijzigd",
     "signal.owners_listed": "Overdracht van meldingen bekeken",
     "signal.searched": "Meldingen doorzocht",
