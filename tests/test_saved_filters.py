@@ -78,7 +78,7 @@ def test_the_current_filter_is_saved_and_its_link_applies_it_again(scene):
     client, refs, hennep = scene["client"], scene["refs"], scene["hennep"]
     filtered_url = f"/meldingen?fenomeen={hennep.id}&urgentie=urgent&sorteren=oudste"
     page = client.get(filtered_url).get_data(as_text=True)
-    assert "<summary>Dit filter bewaren</summary>" in page
+    assert '<details class="app-save-filter">\n  <summary>Dit filter bewaren</summary>' in page  # closed until opened
     sent = hidden_filters(page)
     assert sent == {"fenomeen": str(hennep.id), "urgentie": "urgent", "sorteren": "oudste"}
 
@@ -287,3 +287,13 @@ def test_the_saved_keys_are_exactly_the_inbox_filters(app):
     with app.test_request_context():
         names = {field.name for field in InboxFilterForm(formdata=None)}
     assert names == set(SAVED_FILTER_KEYS)
+
+
+def test_the_search_results_offer_no_saving(scene):
+    """A search is personal data: its page has the saved-filter links but no save form."""
+    client = scene["client"]
+    response = client.post("/meldingen/zoeken", data={"csrf_token": csrf_from(client.get("/meldingen")),
+                                                      "naam": "Jan Jansen"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and "Mijn werkvoorraad" in page
+    assert "Dit filter bewaren" not in page and 'action="/meldingen/filters"' not in page
