@@ -39,6 +39,7 @@ from casustafel.referrals.services import (
 from casustafel.retention.destruction import run_retention
 from casustafel.signals.case_link_services import CaseLinkInput, add_case_link
 from casustafel.signals.plan_services import PlanInput, record_plan
+from casustafel.signals.saved_filter_services import save_filter
 from casustafel.signals.services import (
     LocationInput,
     SignalInput,
@@ -358,6 +359,10 @@ def _world(users: dict) -> None:
     send_referral(coordinator, referral, store=store, keyring=keyring, render=render_package, today=today)
     update_progress(coordinator, referral, status="ontvangen", recipient_reference="RIEC-MN-2026-0117",
                     answer=None, today=today)
+
+    # The coordinator's saved inbox filter, next to the built-in "Mijn werkvoorraad".
+    save_filter(coordinator, "Urgent en open, oudste eerst", {"status": "open", "urgentie": "urgent",
+                                                            "sorteren": "oudste"})
 
     # The privacy officer: a data-subject request about the person on the hemp case, an ended
     # break-glass grant to sign off, and a retention dry run.

@@ -15,7 +15,7 @@ from casustafel.audit_log import record
 from casustafel.bibob.services import BibobInput, record_bibob
 from casustafel.dates import utcnow
 from casustafel.extensions import db
-from casustafel.models import AgendaItem, AuditEvent, BreakGlass, Meeting, Partner, RetentionRun
+from casustafel.models import AgendaItem, AuditEvent, BreakGlass, Meeting, Partner, RetentionRun, SavedFilter
 from casustafel.permissions import ANY_ROLE_ENDPOINTS, PUBLIC_ENDPOINTS
 from casustafel.privacy.services import request_privacy_check
 from casustafel.referrals import received_services as received
@@ -97,6 +97,10 @@ TABLE = {
     "signals.owner": ("POST", "/meldingen/{signal}/regisseur", only(200, "coordinator")),
     "signals.add_note": ("POST", "/meldingen/{signal}/notities", only(200, "coordinator")),
     "signals.transfer": ("GET", "/meldingen/overdragen", only(200, "coordinator")),
+    # Saved inbox filters: a post without a name shows the inbox with the message (200);
+    # {saved_filter} is another user's filter, so 404 even for a coordinator.
+    "signals.save_filter": ("POST", "/meldingen/filters", only(200, "coordinator")),
+    "signals.delete_filter": ("POST", "/meldingen/filters/{saved_filter}/verwijderen", only(404, "coordinator")),
     "signals.assessment": ("POST", "/meldingen/{signal}/weging/intake", only(200, "coordinator")),
     "signals.privacy_check_request": ("POST", "/meldingen/{signal}/privacytoets", only(302, "coordinator")),
     "signals.source_query": ("POST", "/meldingen/{signal}/bronnen", only(302, "coordinator")),
@@ -280,6 +284,11 @@ def placeholders(url, *, signal, target) -> dict:
         db.session.add(grant)
         db.session.flush()
         values["grant"] = grant.id
+    if "{saved_filter}" in url:
+        saved = SavedFilter(user_id=target.id, name="Van een ander", params={"urgentie": "urgent"})
+        db.session.add(saved)
+        db.session.flush()
+        values["saved_filter"] = saved.id
     if "{run}" in url:
         now = utcnow()
         run = RetentionRun(started_at=now, finished_at=now, dry_run=False, origin="cli", summary=None)

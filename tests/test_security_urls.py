@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 # Variable name -> converters it may use. UUIDs and integers are identifiers, never values.
 IDENTIFIERS = {
     **{name: {"UUIDConverter"} for name in (
-        "action_id", "attachment_id", "bibob_id", "check_id", "exception_id", "grant_id", "information_id",
+        "action_id", "attachment_id", "bibob_id", "check_id", "exception_id", "filter_id", "grant_id", "information_id",
         "meeting_id", "referral_id", "request_id", "run_id", "signal_id", "user_id")},
     "item_id": {"UUIDConverter", "BoundedIntegerConverter"},  # agenda item (UUID), catalogue item (int)
     "partner_id": {"BoundedIntegerConverter"},

@@ -44,6 +44,7 @@ OBJECTS = {
     "referral": ("Verstrekking", "verstrekkingen"),
     "report": ("Rapportage", "rapportages"),
     "retention": ("Bewaartermijnen", "bewaartermijnen"),
+    "saved_filter": ("Bewaard filter", "bewaarde filters"),
     "security": ("Beveiliging", "beveiliging"),
     "setting": ("Instelling", "instellingen"),
     "signal": ("Melding", "meldingen"),
@@ -121,6 +122,7 @@ ACTIONS = {
     "referral": "listed viewed created updated sent reminded package_downloaded register_exported",
     "report": "viewed exported yearly_downloaded",
     "retention": "viewed settings_changed run run_viewed long_open_viewed records_exported statement_exported",
+    "saved_filter": "created deleted",
     "security": "decryption_failed",
     "setting": "changed",
     "signal": "created submit_refused own_listed status_viewed question_answered listed viewed linked_viewed "
@@ -201,6 +203,8 @@ OVERRIDES = {
     "retention.long_open_viewed": "Lang openstaande meldingen bekeken",
     "retention.records_exported": "Vernietigingsregister geëxporteerd",
     "retention.statement_exported": "Verklaring van vernietiging geëxporteerd",
+    "saved_filter.created": "Filter bewaard",
+    "saved_filter.deleted": "Bewaard filter verwijderd",
     "security.decryption_failed": "Ontsleutelen mislukt",
     # The acts of reporting (shielded in the log viewer: queries.SHIELDED_ACTIONS).
     "signal.created": "Melding gedaan",
@@ -280,6 +284,7 @@ OBJECT_TYPES = {
     "report": "Rapportage",
     "retention": "Bewaartermijnen",
     "retention_run": "Vernietigingsronde",
+    "saved_filter": "Bewaard filter",
     "role_request": "Rolaanvraag",
     "setting": "Instelling",
     "signal": "Melding",

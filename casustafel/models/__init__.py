@@ -75,6 +75,7 @@ from casustafel.models.rights import (
     RecipientNotification,
 )
 from casustafel.models.roles import ROLE_LABELS, Role
+from casustafel.models.saved_filter import SAVED_FILTER_KEYS, SavedFilter
 from casustafel.models.setting import Setting
 from casustafel.models.signal import (
     CHANNELS,
@@ -138,6 +139,7 @@ __all__ = [
     "ROLE_LABELS",
     "ROLE_REQUEST_KINDS",
     "ROLE_REQUEST_STATUSES",
+    "SAVED_FILTER_KEYS",
     "SHAREABLE_FIELDS",
     "STANDARD_FEEDBACK",
     "STANDARD_STATUS",
@@ -209,6 +211,7 @@ __all__ = [
     "RetentionRun",
     "Role",
     "RoleRequest",
+    "SavedFilter",
     "Setting",
     "Signal",
     "SignalEvent",

@@ -51,6 +51,8 @@ OBJECT_ACTIVITIES = {
     "signal": SIGNAALANALYSE,
     # The coordinators' internal notes follow the signal whatever its step (workspace).
     "signal_note": SIGNAALANALYSE,
+    # A coordinator's saved inbox filter: how they select signals to work on (no data of anyone).
+    "saved_filter": SIGNAALANALYSE,
     "attachment": SIGNAALANALYSE,
     "feedback": SIGNAALANALYSE,
     "assessment": SIGNAALANALYSE,

@@ -4,7 +4,8 @@ pages that never count the whole table (web/paging.window), columns that tell si
 (place, the coordinator's summary, owner, last activity: decrypted for the rows shown only,
 with a fixed number of queries per page), and the search by reference, person, organisation,
 KvK number or address (a POST form: what is typed never goes into a URL or a server log;
-search_services logs the search).
+search_services logs the search). Above the filters: the coordinator's own saved filters
+(saved_filters.py) and the built-in "Mijn werkvoorraad".
 """
 
 import re
@@ -27,6 +28,8 @@ from casustafel.models import CHANNELS, STATUSES, Phenomenon, Signal, SignalEven
 from casustafel.models.roles import Role
 from casustafel.permissions import role_required
 from casustafel.signals.common import waiting_days, waiting_since, waits_too_long
+from casustafel.signals.filter_forms import SaveFilterForm
+from casustafel.signals.saved_filter_services import saved_filters
 from casustafel.signals.search_forms import SearchForm
 from casustafel.signals.search_services import ROW_LOAD
 from casustafel.signals.search_services import search as run_search
@@ -54,6 +57,9 @@ SORTS = {
 URGENCIES = {"urgent": "Alleen urgent", "niet_urgent": "Alleen niet urgent"}
 MINE, NO_OWNER = "mij", "geen"
 OWNERS = {MINE: "Mijn meldingen als regisseur", NO_OWNER: "Zonder regisseur"}
+# "Mijn werkvoorraad": the open signals the coordinator holds, urgent first, then the oldest.
+MY_WORKLOAD = {"status": OPEN, "regisseur": MINE, "sorteren": "urgentie"}
+RETIRED = " (niet meer in gebruik)"
 
 
 def whole_days(form, field):
@@ -108,11 +114,14 @@ class InboxFilterForm(FilterForm):
             select(Phenomenon).options(joinedload(Phenomenon.parent)).order_by(Phenomenon.position)
         ).all()
         choices = [SelectChoice("", "Alle fenomenen")]
+        # A phenomenon taken out of use stays a filter (its signals remain), marked as such: a
+        # saved filter or an old link with it still works and says so.
         for parent in (p for p in phenomena if p.parent_id is None):
             children = [p for p in phenomena if p.parent_id == parent.id]
             label = f"{parent.name} (alle)" if children else parent.name
-            choices.append(SelectChoice(str(parent.id), label))
-            choices += [SelectChoice(str(c.id), c.full_name) for c in children]
+            choices.append(SelectChoice(str(parent.id), label + ("" if parent.active else RETIRED)))
+            choices += [SelectChoice(str(c.id), c.full_name + ("" if c.active and parent.active else RETIRED))
+                        for c in children]
         self.phenomenon.choices = choices
 
     def value(self, name: str):
@@ -195,6 +204,7 @@ def _render(form: InboxFilterForm, signals, result=None, **context) -> str:
     threshold = waiting_since(days)
     shown = [*signals, *(result.signals if result else ())]
     context.setdefault("search_form", SearchForm(formdata=None))
+    context.setdefault("save_form", SaveFilterForm(formdata=None))
     return render_template(
         "signals/inbox.html",
         form=form,
@@ -204,6 +214,8 @@ def _render(form: InboxFilterForm, signals, result=None, **context) -> str:
         rows=rows(shown),
         waiting_days=days,
         filters=form.query_args(),
+        saved_filters=saved_filters(current_user),
+        my_workload=MY_WORKLOAD,
         **context,
     )
 
@@ -214,10 +226,16 @@ def inbox():
     form = InboxFilterForm(request.args)
     form.fill_choices()
     form.validate()
+    return list_page(form)
+
+
+def list_page(form: InboxFilterForm, **context) -> str:
+    """The inbox page for the filters of `form` (validated), its view logged and committed;
+    `context` goes to the template (the save form with its messages)."""
     stmt = filtered(form, current_user)
     pages = window(stmt.options(*ROW_LOAD).order_by(*SORTS[form.value("sort") or "nieuwste"][1], Signal.reference),
                    PAGE_SIZE, count_from=stmt.with_only_columns(Signal.id), count_limit=COUNT_LIMIT)
-    page_html = _render(form, pages.items, pages=pages)
+    page_html = _render(form, pages.items, pages=pages, **context)
     # Rendered before the log event is added, so the page needs no reloads after the commit;
     # it leaves only when the event is stored.
     record(current_user, "signal.listed", object_type="signal", purpose="casustafel")
