@@ -73,12 +73,12 @@ CONFLICT = locking.conflict_message("deze melding")
 
 
 def meeting_of(signal: Signal) -> Meeting | None:
-    """The meeting the signal is on and that is not closed yet (the soonest), else None."""
-    return db.session.scalars(
-        select(Meeting).join(AgendaItem, AgendaItem.meeting_id == Meeting.id)
-        .where(AgendaItem.signal_id == signal.id, Meeting.status != "gesloten")
-        .order_by(Meeting.held_at).limit(1)
-    ).first()
+    """The meeting the signal is on that is not closed yet (the soonest), else the last closed
+    one it was discussed at, else None."""
+    on_agenda = select(Meeting).join(AgendaItem, AgendaItem.meeting_id == Meeting.id).where(
+        AgendaItem.signal_id == signal.id)
+    coming = db.session.scalars(on_agenda.where(Meeting.status != "gesloten").order_by(Meeting.held_at).limit(1))
+    return coming.first() or db.session.scalars(on_agenda.order_by(Meeting.held_at.desc()).limit(1)).first()
 
 
 def open_checks_of(signal: Signal) -> list[PrivacyCheck]:

@@ -53,7 +53,8 @@ def chromium():
 
 def reveal(page, target):
     """Open the closed <details> around `target` (a workspace section, a form behind its toggle),
-    outermost first, by clicking their summaries as a user does; return `target`."""
+    outermost first, by clicking their summaries as a user does; return `target`. A `get_by_role`
+    locator must say `include_hidden=True`: by default it does not see what is still closed."""
     for _ in range(5):
         closed = page.locator("details:not([open])", has=target)
         if not closed.count():
@@ -92,7 +93,7 @@ class Browser:
     def open_details(self, summary_text):
         """Open the <details> whose summary reads `summary_text` (a workspace section or a form
         behind its toggle) by clicking the summary, as a user does; leave an open one open."""
-        summary = self.page.locator("summary", has_text=summary_text).first
+        summary = reveal(self.page, self.page.locator("summary", has_text=summary_text).first)
         if summary.locator("xpath=..").get_attribute("open") is None:
             summary.click()
             expect(summary.locator("xpath=..")).to_have_attribute("open", "")

@@ -100,14 +100,14 @@ def _weigh(page, kind, form_name, outcome, rationale):
 
 
 def _status(page, label, closing_reason=None):
-    reveal(page, page.get_by_role("radio", name=label, exact=True)).check()
+    reveal(page, page.get_by_role("radio", name=label, exact=True, include_hidden=True)).check()
     if closing_reason:
         page.get_by_label("Reden van afsluiten").select_option(label=closing_reason)
     page.get_by_role("button", name="Status wijzigen").click()
 
 
 def _feedback(browser, code):
-    browser.reveal(browser.page.get_by_role("radio", name=FEEDBACK_MESSAGES[code])).check()
+    browser.reveal(browser.page.get_by_role("radio", name=FEEDBACK_MESSAGES[code], include_hidden=True)).check()
     browser.page.get_by_role("button", name="Bericht versturen").click()
     _flash(browser, "Het bericht is naar de melder gestuurd.")
 

@@ -147,7 +147,7 @@ def test_answer_a_reporters_question_and_see_it_arrive_in_seven_clicks(browser, 
     clicks.log_in(coordinator)
     clicks.click(page.get_by_role("navigation", name="Hoofdmenu").get_by_role("link", name="Meldingen", exact=True))
     clicks.click(page.get_by_role("link", name=signal.reference, exact=True))
-    clicks.click(page.locator("summary", has_text="Vraag stellen aan de melder"))
+    clicks.click(page.locator(".app-next-steps__list").get_by_role("link", name="Vraag stellen aan de melder"))
     page.get_by_label("Uw vraag aan de melder").fill("Op welke dagen zag u de busjes?")
     clicks.click(page.get_by_role("button", name="Vraag versturen"))
     expect(page.get_by_text("Uw vraag is naar de melder gestuurd.")).to_be_visible()

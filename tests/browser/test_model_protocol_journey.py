@@ -135,7 +135,8 @@ def test_five_weighings_three_checks_and_a_handover_to_the_riec(browser, open_br
 
     # The description leaves only as the coordinator's anonymised summary (setting on by default).
     coordinator.goto(workspace)
-    page.get_by_label("Geanonimiseerde samenvatting").fill("Protocol-S: aanwijzingen voor hennepteelt in een pand.")
+    summary = coordinator.reveal(page.get_by_label("Geanonimiseerde samenvatting"))
+    summary.fill("Protocol-S: aanwijzingen voor hennepteelt in een pand.")
     page.get_by_role("button", name="Samenvatting opslaan").click()
     _flash(coordinator, "De geanonimiseerde samenvatting is opgeslagen")
     coordinator.goto(referral_page)

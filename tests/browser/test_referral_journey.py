@@ -32,7 +32,7 @@ def test_a_referral_to_the_riec_from_concept_to_the_register(browser, make_user,
     _login(browser, coordinator.email)
     page = browser.page
     browser.goto(f"/meldingen/{signal.id}")
-    browser.reveal(page.get_by_role("link", name="Verstrekking toevoegen")).click()
+    browser.reveal(page.get_by_role("link", name="Verstrekking toevoegen", include_hidden=True)).click()
     browser.assert_accessible("nieuwe verstrekking")
     page.get_by_label("Ontvanger").select_option(label="RIEC")
     page.get_by_label("Doel van de verstrekking").fill("Signaal aanbrengen bij het RIEC")
@@ -77,7 +77,8 @@ def test_a_referral_to_the_riec_from_concept_to_the_register(browser, make_user,
     expect(page.get_by_text("nog geen geanonimiseerde samenvatting")).to_be_visible()
     expect(page.get_by_role("button", name="Pakket maken en als verstuurd vastleggen")).to_have_count(0)
     page.get_by_role("link", name=f"Naar de samenvatting bij {signal.reference}").click()
-    page.get_by_label("Geanonimiseerde samenvatting").fill("Samenvatting SUMMARYMARK: contante betalingen")
+    summary = browser.reveal(page.get_by_label("Geanonimiseerde samenvatting"))
+    summary.fill("Samenvatting SUMMARYMARK: contante betalingen")
     page.get_by_role("button", name="Samenvatting opslaan").click()
     expect(page.get_by_text("De geanonimiseerde samenvatting is opgeslagen")).to_be_visible()
     browser.goto(f"/verstrekkingen/{referral.id}")

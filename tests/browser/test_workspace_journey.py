@@ -81,10 +81,10 @@ def test_the_coordinator_handles_a_signal_with_the_reporter(browser, make_user, 
     _login(browser, coordinator.email)
     browser.goto(f"/meldingen/{signal.id}")
     expect(page.get_by_text(ANSWER)).to_be_visible()  # a new answer opens the reporter's section
-    browser.reveal(page.get_by_role("radio", name="Intake", exact=True)).check()
+    browser.reveal(page.get_by_role("radio", name="Intake", exact=True, include_hidden=True)).check()
     page.get_by_role("button", name="Status wijzigen").click()
     expect(page.get_by_text("De status is gewijzigd in ‘Intake’.")).to_be_visible()
-    browser.reveal(page.get_by_role("radio", name="Uw melding is in behandeling genomen.")).check()
+    browser.reveal(page.get_by_role("radio", name="Uw melding is in behandeling genomen.", include_hidden=True)).check()
     page.get_by_role("button", name="Bericht versturen").click()
     expect(page.get_by_text("Het bericht is naar de melder gestuurd.")).to_be_visible()
     history = browser.reveal(page.locator(".app-timeline")).inner_text()
