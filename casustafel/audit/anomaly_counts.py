@@ -40,6 +40,7 @@ ANONYMOUS = "anoniem"
 ASSIGNMENT_OBJECTS = ("meeting", "agenda_item", "action", "signal")
 CHUNK = 250_000  # sequence numbers counted per statement when catching up on many events
 HOUR = timedelta(hours=1)
+NO_SECURITY = -1  # audit_anomaly_state.pruned_count while no counter holds a security event
 
 COUNTS = AuditAnomalyCount.__table__
 STATE = AuditAnomalyState.__table__
@@ -111,10 +112,11 @@ def from_log(*where) -> list[Bucket]:
     return found
 
 
-def _merge(buckets: list[Bucket]) -> None:
-    """Add buckets to the stored counters (insert, or add to the bucket already there)."""
+def _merge(buckets: list[Bucket]) -> bool:
+    """Add buckets to the stored counters (insert, or add to the bucket already there); True
+    when one of them holds a security event."""
     if not buckets:
-        return
+        return False
     if _postgres():
         from sqlalchemy.dialects.postgresql import insert
 
@@ -143,6 +145,7 @@ def _merge(buckets: list[Bucket]) -> None:
         })
     for start in range(0, len(rows), 1000):
         db.session.execute(stmt, rows[start:start + 1000])
+    return any(b.security_count for b in buckets)
 
 
 def _lock_state() -> tuple[int, int, int] | None:
@@ -161,7 +164,7 @@ def _start_again() -> tuple[int, int, int]:
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
-    db.session.execute(insert(STATE).values(id=1, last_seq=0, base_seq=0, pruned_count=0)
+    db.session.execute(insert(STATE).values(id=1, last_seq=0, base_seq=0, pruned_count=NO_SECURITY)
                        .on_conflict_do_nothing(index_elements=["id"]))
     return _lock_state()  # another view may have started at the same time: its mark counts
 
@@ -176,11 +179,18 @@ def _hour_ranges(hours: Iterable[datetime]) -> list[tuple[datetime, datetime]]:
     return ranges
 
 
-def _recount_hours(hours: Iterable[datetime], upto: int) -> None:
+def _recount_hours(hours: Iterable[datetime], upto: int) -> bool:
     """Count these hours again from what the log still holds (after retention removed events)."""
+    security = False
     for start, end in _hour_ranges(hours):
         db.session.execute(delete(COUNTS).where(COUNTS.c.hour >= start, COUNTS.c.hour < end))
-        _merge(from_log(AuditEvent.occurred_at >= start, AuditEvent.occurred_at < end, AuditEvent.seq <= upto))
+        security |= _merge(from_log(AuditEvent.occurred_at >= start, AuditEvent.occurred_at < end,
+                                    AuditEvent.seq <= upto))
+    return security
+
+
+def _stubs() -> int:
+    return db.session.scalar(select(func.count()).select_from(AuditPruned))
 
 
 def catch_up() -> int:
@@ -194,25 +204,29 @@ def catch_up() -> int:
     last, base, pruned = state
     head = db.session.execute(select(AuditHead.last_seq, AuditHead.base_seq).where(AuditHead.id == 1)).first()
     head_last, head_base = (head.last_seq, head.base_seq) if head else (0, 0)
+    security = False  # whether counters were added that hold security events
     if last > head_last:  # the log was replaced by a shorter one (a restore): count it anew
         db.session.execute(delete(COUNTS))
-        last = base = pruned = 0
+        last, base, pruned = 0, 0, NO_SECURITY
     if head_base > base:  # retention removed the oldest events
         db.session.execute(delete(COUNTS).where(COUNTS.c.max_seq <= head_base))
         partly = db.session.scalars(select(COUNTS.c.hour).where(COUNTS.c.min_seq <= head_base).distinct()).all()
-        _recount_hours(partly, last)
+        security |= _recount_hours(partly, last)
         base = head_base
-    if db.session.scalar(select(exists().where(COUNTS.c.security_count > 0))):
-        stubs = db.session.scalar(select(func.count()).select_from(AuditPruned))
-        if stubs != pruned:  # retention replaced security events by stubs
+    if pruned != NO_SECURITY:  # counters hold security events: did retention replace some by stubs?
+        stubs = _stubs()
+        if stubs != pruned:
             _recount_hours(db.session.scalars(
                 select(COUNTS.c.hour).where(COUNTS.c.security_count > 0).distinct()).all(), last)
-            pruned = stubs
+        held = db.session.scalar(select(exists().where(COUNTS.c.security_count > 0)))
+        pruned = stubs if held else NO_SECURITY
     start = low = max(last, base)
     while low < head_last:
         high = min(low + CHUNK, head_last)
-        _merge(from_log(AuditEvent.seq > low, AuditEvent.seq <= high))
+        security |= _merge(from_log(AuditEvent.seq > low, AuditEvent.seq <= high))
         low = high
+    if security and pruned == NO_SECURITY:
+        pruned = _stubs()
     db.session.execute(update(STATE).where(STATE.c.id == 1)
                        .values(last_seq=max(head_last, start), base_seq=base, pruned_count=pruned))
     return max(head_last - start, 0)

@@ -116,10 +116,7 @@ class AuditAnomalyCount(db.Model):
     """
 
     __tablename__ = "audit_anomaly_count"
-    __table_args__ = (
-        Index("ix_audit_anomaly_count_category_hour", "category", "hour"),
-        Index("ix_audit_anomaly_count_security_count", "security_count"),
-    )
+    __table_args__ = (Index("ix_audit_anomaly_count_category_hour", "category", "hour"),)
 
     category: Mapped[str] = mapped_column(String(16), primary_key=True)
     actor: Mapped[str] = mapped_column(String(36), primary_key=True)
@@ -138,8 +135,10 @@ class AuditAnomalyCount(db.Model):
 
 class AuditAnomalyState(db.Model):
     """How far the anomaly counters have read the log: every event with seq <= last_seq is
-    counted. Its row lock serialises two views catching up at the same time. base_seq and
-    pruned_count: what log retention had removed at that moment (to notice a later run)."""
+    counted. Its row lock serialises two views catching up at the same time. base_seq: where
+    log retention had cut the log at that moment; pruned_count: the number of stubs then, or
+    -1 while no counter holds a security event (auth.*), the only kind retention stubs early
+    (to notice a later run)."""
 
     __tablename__ = "audit_anomaly_state"
 

@@ -34,7 +34,6 @@ def upgrade():
     )
     with op.batch_alter_table("audit_anomaly_count") as batch:
         batch.create_index("ix_audit_anomaly_count_category_hour", ["category", "hour"], unique=False)
-        batch.create_index("ix_audit_anomaly_count_security_count", ["security_count"], unique=False)
     op.create_table(
         "audit_anomaly_state",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -48,6 +47,5 @@ def upgrade():
 def downgrade():
     op.drop_table("audit_anomaly_state")
     with op.batch_alter_table("audit_anomaly_count") as batch:
-        batch.drop_index("ix_audit_anomaly_count_security_count")
         batch.drop_index("ix_audit_anomaly_count_category_hour")
     op.drop_table("audit_anomaly_count")
