@@ -206,11 +206,12 @@ def _from_buckets(found_buckets, limit: int, office_start: int, office_end: int)
         if b.category != READ:
             add(f"{b.category}:{b.actor}:{b.hour:%Y-%m-%d}", b.category, b.actor, b)
             continue
-        if b.count > limit:
+        if b.grouped != "buiten_uren" and b.count > limit:
             found.append(Anomaly(f"bulk:{b.actor}:{b.hour:%Y-%m-%dT%H}", "bulk", _uuid(b.actor), False,
                                  b.first_at, b.last_at, b.count))
         local = b.local
-        if local.weekday() >= 5 or not (office_start <= local.hour < office_end):
+        if b.grouped == "buiten_uren" or (b.grouped is None and (
+                local.weekday() >= 5 or not (office_start <= local.hour < office_end))):
             add(f"buiten_uren:{b.actor}:{local:%Y-%m-%d}", "buiten_uren", b.actor, b)
     return found + list(groups.values())
 

@@ -57,6 +57,10 @@ class Bucket:
     min_seq: int
     max_seq: int
     security_count: int = 0
+    # None: one hour, counted from the log. Read from the counters: "bulk" (one hour above the
+    # threshold), "buiten_uren" (a user's reads outside office hours on one Dutch day, `hour`
+    # its first hour), "denials" (one kind of denial of a user on one UTC day).
+    grouped: str | None = None
 
     @property
     def local(self) -> datetime:
@@ -239,17 +243,28 @@ def rebuild() -> int:
 
 
 def stored(start: datetime, end: datetime, limit: int, office_start: int, office_end: int) -> list[Bucket]:
-    """The stored buckets of whole hours in [start, end) that can be part of an anomaly: reads
-    above the threshold or outside office hours, and every denial."""
+    """The stored counters of whole hours in [start, end) that make an anomaly, as few rows as
+    there are anomalies: hours with more reads than `limit` ("bulk"), reads outside office hours
+    summed per user and Dutch day ("buiten_uren"), denials summed per kind, user and UTC day."""
     c = COUNTS.c
+    period = (c.hour >= start, c.hour < end)  # with the category: the (category, hour) index
+    sums = (func.min(c.hour), func.sum(c.count), func.min(c.first_at), func.max(c.last_at), func.min(c.min_seq),
+            func.max(c.max_seq))
     off = or_(c.local_weekday >= 5, c.local_hour < office_start, c.local_hour >= office_end)
-    rows = db.session.execute(
-        select(c.category, c.actor, c.hour, c.count, c.first_at, c.last_at, c.min_seq, c.max_seq,
-               c.security_count)
-        .where(c.category.in_(CATEGORIES), c.hour >= start, c.hour < end,  # the (category, hour) index
-               or_(c.category != READ, c.count > limit, off))
+    day = func.date_trunc("day", c.hour) if _postgres() else func.date(c.hour)
+    statements = (
+        ("bulk", select(c.category, c.actor, c.hour, c.count, c.first_at, c.last_at, c.min_seq, c.max_seq,
+                        c.security_count)
+         .where(c.category == READ, *period, c.count > limit)),
+        ("buiten_uren", select(c.category, c.actor, *sums, literal(0))
+         .where(c.category == READ, *period, off).group_by(c.category, c.actor, c.local_day)),
+        ("denials", select(c.category, c.actor, *sums, func.sum(c.security_count))
+         .where(c.category.in_(CATEGORIES[1:]), *period).group_by(c.category, c.actor, day)),
     )
-    return [Bucket(*row) for row in rows]
+    found = []
+    for grouped, stmt in statements:
+        found += [Bucket(*row, grouped=grouped) for row in db.session.execute(stmt)]
+    return found
 
 
 def buckets(start: datetime, end: datetime, limit: int, office_start: int, office_end: int) -> list[Bucket]:
