@@ -36,7 +36,7 @@ def make_app(database_url: str | None, tmp, blind_index_expected_values: int | N
         SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
         ATTACHMENT_DIR = str(tmp / "attachments")
         UPLOAD_TMP_DIR = str(tmp / "uploads-tmp")
-        RATELIMIT_ENABLED = False
+        RATELIMIT_ENABLED = True  # memory storage (TestConfig); login needs the limiter, no page GET is limited
         WTF_CSRF_ENABLED = False
 
     for name, value in width.items():

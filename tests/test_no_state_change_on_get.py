@@ -16,8 +16,9 @@ from casustafel.retention.destruction import run_retention
 from tests.conftest import login
 from tests.crawler import ACCOUNTS, Crawler
 
-# What a read may write: its own access-log event (and the chain head) and the session's activity.
-MAY_CHANGE = {"audit_event", "audit_head", "user_session"}
+# What a read may write: its own access-log event (and the chain head), the session's activity,
+# and the anomaly counters (a cache derived from the log, brought up to date when read).
+MAY_CHANGE = {"audit_event", "audit_head", "user_session", "audit_anomaly_count", "audit_anomaly_state"}
 # Pages outside the crawl: before login, between password and code, confirming the password.
 EXTRA = ["/inloggen", "/inloggen/code", "/inloggen/bevestigen", "/healthz"]
 

@@ -1,5 +1,10 @@
 """Anomalies in the access log, computed from the events of a period (README “The privacy officer”).
 
+The list reads counters per user and hour (casustafel.audit.anomaly_counts), kept up to date
+from the log, so its cost does not grow with the log; `detect_by_scan` is the same computation
+straight from the events (the baseline the counters are tested and benchmarked against), and
+one anomaly's page (`find`) still recounts that anomaly from its events.
+
 Kinds: many content reads by one user in one hour (bulk), content reads outside office
 hours, denials, denials of a member for meetings and actions not theirs (outside their
 assignment), and every break-glass grant. Each anomaly has a stable key, so the privacy
@@ -12,9 +17,10 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, not_, or_, select
+from sqlalchemy import func, select
 
 from casustafel import dates
+from casustafel.audit.anomaly_counts import ANONYMOUS, ASSIGNMENT_OBJECTS, READ, buckets, content_read
 from casustafel.audit.queries import visible
 from casustafel.audit_log import record
 from casustafel.extensions import db
@@ -40,8 +46,6 @@ OUTCOMES = {
     "melding_datalek": "Gemeld als (mogelijk) datalek",
 }
 MASKED = "melder"  # actor part of keys made before reporters were named outside the act of reporting
-ANONYMOUS = "anoniem"
-ASSIGNMENT_OBJECTS = ("meeting", "agenda_item", "action", "signal")
 KEY_RE = re.compile(
     r"^(?P<kind>bulk|buiten_uren|toewijzing|geweigerd):(?P<actor>[0-9a-f-]{36}|melder|anoniem)"
     r":(?P<when>\d{4}-\d{2}-\d{2}(T\d{2})?)$|^(?P<single>break_glass|rollen):(?P<seq>\d{1,19})$"
@@ -63,14 +67,6 @@ class Anomaly:
     @property
     def label(self) -> str:
         return KINDS[self.kind]
-
-
-def content_read():
-    """Reading content: views, downloads, exports (not the log itself, not logins, and not a
-    reporter's own views in Mijn meldingen: the act of reporting stays shielded)."""
-    action = AuditEvent.action
-    return (or_(action.like("%viewed"), action.like("%downloaded"), action.like("%exported"))
-            & not_(action.startswith("audit.")) & not_(action.startswith("auth.")) & visible())
 
 
 def _actor_part(actor_id, role) -> str:
@@ -174,12 +170,50 @@ def _roles(start, end) -> list[Anomaly]:
 
 
 def detect(start: datetime, end: datetime) -> list[Anomaly]:
-    """Every anomaly with events in [start, end) (UTC), newest first, with its review."""
+    """Every anomaly with events in [start, end) (UTC), newest first, with its review.
+
+    From the counters (after counting what was logged since the last view); the same result
+    as detect_by_scan. Joins the caller's transaction, which commits."""
+    limit, office_start, office_end = thresholds()
+    found = _from_buckets(buckets(start, end, limit, office_start, office_end), limit, office_start, office_end)
+    found += _break_glass(start, end) + _roles(start, end)
+    attach_reviews(found)
+    return sorted(found, key=lambda a: (a.last_at, a.key), reverse=True)
+
+
+def detect_by_scan(start: datetime, end: datetime) -> list[Anomaly]:
+    """detect() straight from every event of the period: the baseline for tests and bench/."""
     limit, office_start, office_end = thresholds()
     found = (_bulk(start, end, limit) + _off_hours(start, end, office_start, office_end)
              + _denials(start, end) + _break_glass(start, end) + _roles(start, end))
     attach_reviews(found)
     return sorted(found, key=lambda a: (a.last_at, a.key), reverse=True)
+
+
+def _from_buckets(found_buckets, limit: int, office_start: int, office_end: int) -> list[Anomaly]:
+    """Bulk per user and hour; off hours per user and Dutch day; denials per user and UTC day
+    (as _bulk, _off_hours and _denials count them from the events)."""
+    found, groups = [], {}
+
+    def add(key, kind, actor, b):
+        if key not in groups:
+            groups[key] = Anomaly(key, kind, _uuid(actor), False, b.first_at, b.last_at, 0)
+        item = groups[key]
+        item.count += b.count
+        item.first_at, item.last_at = min(item.first_at, b.first_at), max(item.last_at, b.last_at)
+
+    for b in found_buckets:
+        if b.category != READ:
+            add(f"{b.category}:{b.actor}:{b.hour:%Y-%m-%d}", b.category, b.actor, b)
+            continue
+        if b.grouped != "buiten_uren" and b.count > limit:
+            found.append(Anomaly(f"bulk:{b.actor}:{b.hour:%Y-%m-%dT%H}", "bulk", _uuid(b.actor), False,
+                                 b.first_at, b.last_at, b.count))
+        local = b.local
+        if b.grouped == "buiten_uren" or (b.grouped is None and (
+                local.weekday() >= 5 or not (office_start <= local.hour < office_end))):
+            add(f"buiten_uren:{b.actor}:{local:%Y-%m-%d}", "buiten_uren", b.actor, b)
+    return found + list(groups.values())
 
 
 def attach_reviews(anomalies) -> None:

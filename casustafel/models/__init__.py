@@ -11,7 +11,15 @@ from casustafel.models.assessment import (
     answered_criteria,
     criteria_questions,
 )
-from casustafel.models.audit import AnomalyReview, AuditCheckpoint, AuditEvent, AuditHead, AuditPruned
+from casustafel.models.audit import (
+    AnomalyReview,
+    AuditAnomalyCount,
+    AuditAnomalyState,
+    AuditCheckpoint,
+    AuditEvent,
+    AuditHead,
+    AuditPruned,
+)
 from casustafel.models.bibob import BibobAdvice, BibobBody, BibobDecision, BibobRecord
 from casustafel.models.blind_index import BlindIndexWidth
 from casustafel.models.case_link import CaseLinkKind, CaseSystemLink
@@ -158,6 +166,8 @@ __all__ = [
     "AppendOnlyNoteError",
     "Assessment",
     "Attachment",
+    "AuditAnomalyCount",
+    "AuditAnomalyState",
     "AuditCheckpoint",
     "AuditEvent",
     "AuditHead",

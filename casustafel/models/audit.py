@@ -1,9 +1,9 @@
 """The access and processing log (logboek): append-only, hash-chained."""
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import BigInteger, ForeignKey, Index, LargeBinary, String, Text, Uuid
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, LargeBinary, String, Text, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from casustafel.dates import utcnow
@@ -102,3 +102,47 @@ class AnomalyReview(db.Model):
     outcome: Mapped[str] = mapped_column(String(32))  # "verklaard", "onderzoek", "melding_datalek"
     comment_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
     comment = Encrypted()
+
+
+class AuditAnomalyCount(db.Model):
+    """A derived cache of the log for the anomaly page (casustafel.audit.anomaly_counts): per
+    category, user and UTC hour how many events, when the first and last, and their sequence
+    range. Never the source of truth: it is rebuilt from the log whenever it is missing or the
+    log was replaced, and the log's chain and MAC never depend on it.
+
+    category: "read" (content reads), "toewijzing" or "geweigerd" (denials). actor: the user's
+    id as text, "anoniem" for a denial without a user. local_*: the hour in Dutch time, so the
+    office-hours setting can be applied when asked.
+    """
+
+    __tablename__ = "audit_anomaly_count"
+    __table_args__ = (Index("ix_audit_anomaly_count_category_hour", "category", "hour"),)
+
+    category: Mapped[str] = mapped_column(String(16), primary_key=True)
+    actor: Mapped[str] = mapped_column(String(36), primary_key=True)
+    hour: Mapped[datetime] = mapped_column(primary_key=True)
+    local_day: Mapped[date] = mapped_column()
+    local_hour: Mapped[int] = mapped_column(Integer)
+    local_weekday: Mapped[int] = mapped_column(Integer)
+    count: Mapped[int] = mapped_column(Integer)
+    first_at: Mapped[datetime] = mapped_column()
+    last_at: Mapped[datetime] = mapped_column()
+    min_seq: Mapped[int] = mapped_column(BigInteger().with_variant(db.Integer, "sqlite"))
+    max_seq: Mapped[int] = mapped_column(BigInteger().with_variant(db.Integer, "sqlite"))
+    # Events of the security log (auth.*) in the bucket: retention may replace them by stubs.
+    security_count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class AuditAnomalyState(db.Model):
+    """How far the anomaly counters have read the log: every event with seq <= last_seq is
+    counted. Its row lock serialises two views catching up at the same time. base_seq: where
+    log retention had cut the log at that moment; pruned_count: the number of stubs then, or
+    -1 while no counter holds a security event (auth.*), the only kind retention stubs early
+    (to notice a later run)."""
+
+    __tablename__ = "audit_anomaly_state"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    last_seq: Mapped[int] = mapped_column(BigInteger().with_variant(db.Integer, "sqlite"))
+    base_seq: Mapped[int] = mapped_column(BigInteger().with_variant(db.Integer, "sqlite"))
+    pruned_count: Mapped[int] = mapped_column(Integer)
