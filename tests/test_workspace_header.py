@@ -133,3 +133,13 @@ def test_the_first_screen_is_not_a_table_of_contents(client, coordinator, make_s
     page = page_of(client, make_signal(None, channel="telefoon"))
     assert 'aria-label="Op deze pagina"' not in page
     assert page.index('class="app-case-header"') < page.index('class="app-workspace"')
+
+
+def test_the_workflow_panel_is_read_once_per_page(client, coordinator, make_signal):
+    """The header and the sections share one workflow panel: its weighings are read once."""
+    from tests.helpers.queries import statements_of
+
+    signal = make_signal(None, channel="telefoon")
+    statements = statements_of(client, f"/meldingen/{signal.id}")
+    assert sum(1 for s in statements if "FROM assessment" in s and "ORDER BY assessment.assessed_at" in s) == 1
+    assert len(statements) < 60, len(statements)

@@ -121,4 +121,4 @@ def source_query(signal_id):
         return _back(signal, "bronnenonderzoek")
     db.session.commit()
     flash("Het resultaat van de bron is vastgelegd.", "success")
-    return _back(signal, "bronnenonderzoek")
+    return _back(signal, "bron-raadplegen")  # the form again, opened, for the next source

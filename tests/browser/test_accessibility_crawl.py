@@ -28,7 +28,7 @@ from werkzeug.routing import RequestRedirect
 from casustafel.dates import utcnow
 from casustafel.demo import DEMO_PASSWORD, load_demo
 from casustafel.extensions import db
-from casustafel.models import ReceivedInformation, Signal, User
+from casustafel.models import Meeting, ReceivedInformation, Signal, User
 
 STATIC_CACHE = {}
 # Pages that look the same for every role: checked once per test session, not once per role.
@@ -326,6 +326,10 @@ def test_every_page_type_of_a_role_has_no_serious_axe_violations(app, browser, e
         # link to ask an exception shows only there).
         received = db.session.scalar(db.select(ReceivedInformation).limit(1))
         starts.insert(0, f"/meldingen/{received.signal_id}")
+        # A meeting still in preparation next, so the meeting page checked is one with its forms
+        # (the workspace links to the closed meeting its signal was discussed at).
+        preparing = db.session.scalar(db.select(Meeting).where(Meeting.status == "concept").limit(1))
+        starts.insert(1, f"/overleggen/{preparing.id}")
     crawler.crawl(*starts)
 
     types = [kind for kind, _ in crawler.visited]

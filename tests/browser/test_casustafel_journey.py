@@ -333,7 +333,8 @@ def test_a_signal_goes_through_the_whole_casustafel_workflow(browser, open_brows
 
     # Monitoring, then closing with a reason, and the closing message to the reporter.
     coordinator.goto(workspace)
-    expect(page.get_by_role("region", name="Acties bij deze melding")).to_contain_text("Afgerond")
+    actions = coordinator.reveal(page.get_by_role("region", name="Acties bij deze melding", include_hidden=True))
+    expect(actions).to_contain_text("Afgerond")
     plan = page.get_by_role("form", name="Plan van aanpak vastleggen")  # step 4: the plan first
     plan.get_by_label("Doel van de aanpak").fill("Het pand is vrij van hennepteelt.")
     plan.get_by_label("Interventies").fill("Adresonderzoek BRP, daarna een integrale controle.")
@@ -341,7 +342,8 @@ def test_a_signal_goes_through_the_whole_casustafel_workflow(browser, open_brows
     plan.get_by_label("Evaluatiedatum").fill((date.today() + timedelta(days=60)).isoformat())
     plan.get_by_role("button", name="Plan vastleggen").click()
     _flash(coordinator, "Het plan van aanpak is vastgelegd.")
-    page.get_by_label("Monitoring tot en met").fill((date.today() + timedelta(days=90)).isoformat())  # step 4
+    until = (date.today() + timedelta(days=90)).isoformat()
+    reveal(page, page.get_by_label("Monitoring tot en met")).fill(until)  # step 4
     _status(page, "Monitoring")
     _flash(coordinator, "De status is gewijzigd in ‘Monitoring’.")
     _status(page, "Afgesloten", closing_reason="Aanpak en monitoring afgerond")

@@ -161,7 +161,7 @@ def test_answer_a_reporters_question_and_see_it_arrive_in_seven_clicks(browser, 
     clicks.log_out()
 
     clicks.log_in(coordinator)
-    answers = page.locator("main").get_by_role("table").filter(has_text=signal.reference)
+    answers = page.get_by_role("region", name="Nieuwe antwoorden van melders")
     clicks.click(answers.get_by_role("link", name=signal.reference, exact=True))
     expect(page.get_by_text("Maandag en donderdag, rond middernacht.")).to_be_visible()  # the section is open
     browser.assert_accessible("werkruimte met nieuw antwoord")
