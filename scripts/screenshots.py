@@ -26,18 +26,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 VIEWPORT = {"width": 1280, "height": 800}
 TIMEOUT_MS = 30_000
-CHROMIUM_ARGS = [  # as tests/browser/conftest.py
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    # Dutch date fields (dd-mm-jjjj) need Debian's chromium-l10n as well: without its locale
-    # files Chromium falls back to en-US and shows mm/dd/yyyy.
-    "--lang=nl-NL",
-]
+# Dutch date fields (dd-mm-jjjj) need Debian's chromium-l10n as well: without its locale files
+# Chromium falls back to en-US and shows mm/dd/yyyy.
+LANGUAGE_ARGS = ["--lang=nl-NL"]
 # Settings from the caller's environment that could point the app at another database,
 # keyring, attachment folder or mail server; the demo instance must use none of them.
 FOREIGN_SETTINGS = ("DATABASE_URL", "SECRET_KEY", "RATELIMIT_STORAGE_URI", "FLASK_APP")
@@ -157,7 +148,9 @@ def take(origin: str, ids: dict, out: Path, chromium: str) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
     written = []
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        from tests.browser.chromium import CHROMIUM_ARGS  # the browser tests' flags
+
+        browser = playwright.chromium.launch(executable_path=chromium, args=[*CHROMIUM_ARGS, *LANGUAGE_ARGS])
         try:
             for email, shots in ROLES:
                 context = browser.new_context(viewport=VIEWPORT, device_scale_factor=1, locale="nl-NL",

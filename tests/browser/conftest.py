@@ -15,17 +15,9 @@ from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect, sync_playwright
 from werkzeug.serving import make_server
 
+from tests.browser.chromium import CHROMIUM_ARGS
 from tests.conftest import PASSWORD
 
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 TIMEOUT_MS = 30_000  # generous: a loaded 2-core CI machine is slow, not broken
 
