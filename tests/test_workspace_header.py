@@ -48,6 +48,7 @@ def test_a_new_signal_shows_status_owner_reporter_and_intake_as_the_next_step(cl
     top = header(page_of(client, signal))
     assert "Status Ingediend" in top
     assert "Regisseur Nog geen regisseur" in top
+    assert 'href="#regisseur-kiezen">kiezen</a>' in page_of(client, signal)  # opens the owner form
     assert "Melder Mila Melder" in top
     assert "Casustafel Niet geagendeerd" in top and "Open toetsen Geen" in top
     assert "Volgende stap Intake (weging 1 en 2) vastleggen" in top

@@ -100,6 +100,8 @@ def test_sections_and_forms_open_when_chosen_and_pass_axe_when_open(browser, mak
     # <details> when a link points into it).
     page.locator(".app-next-steps__list").get_by_role("link", name="Status wijzigen").click()
     expect(page.get_by_role("button", name="Status wijzigen")).to_be_visible()
+    page.locator(".app-facts__item--owner").get_by_role("link", name="wijzigen").click()
+    expect(page.get_by_role("button", name="Regisseur opslaan")).to_be_visible()
     # Open everything, as a coordinator checking the whole case would; axe on all of it.
     closed = page.locator("details:not([open]) > summary:visible")
     for _ in range(100):  # a section opened shows the records inside it, closed in turn
