@@ -7,12 +7,12 @@ from freezegun import freeze_time
 from sqlalchemy import select
 
 from casustafel.admin import services
-from casustafel.audit import anomalies
 from casustafel.extensions import db
 from casustafel.models import AuditEvent, Department, Indicator, Notification, Phenomenon, RoleRequest, User
 from casustafel.models.roles import Role
 from casustafel.settings import set_setting
 from tests.conftest import PASSWORD, csrf_from, login, post_form
+from tests.helpers.audit import detected
 
 
 def _events(action):
@@ -142,7 +142,7 @@ def test_reset_second_factor_of_a_reporter_clears_the_secret_at_once(client, mak
 
 
 def roles_anomalies() -> list[str]:
-    found = [a for a in anomalies.detect(datetime(2000, 1, 1), datetime(2100, 1, 1)) if a.kind == "rollen"]
+    found = [a for a in detected(datetime(2000, 1, 1), datetime(2100, 1, 1)) if a.kind == "rollen"]
     return [db.session.get(AuditEvent, int(a.key.split(":")[1])).action for a in found]
 
 

@@ -8,16 +8,17 @@ from datetime import datetime
 import pytest
 from sqlalchemy import select
 
-from casustafel.audit import anomalies
 from casustafel.audit_log import record
 from casustafel.dates import utcnow
 from casustafel.extensions import db
 from casustafel.models import AnomalyReview, AuditEvent
 from casustafel.settings import set_setting
 from tests.conftest import post_form
+from tests.helpers.audit import detected
 
 WEEK = "van=2026-11-16&tot=2026-11-22"
 START, END = datetime(2026, 11, 16), datetime(2026, 11, 23)
+
 
 
 def at(event, when):
@@ -43,14 +44,14 @@ def test_more_reads_in_one_hour_than_the_setting_is_one_bulk_anomaly(app, make_u
     record(actor, "signal.listed", object_type="signal", role="coordinator")  # not a content read
     db.session.commit()
 
-    found = anomalies.detect(START, END)
+    found = detected(START, END)
 
     assert kinds(found) == ["bulk"]
     assert found[0].key == f"bulk:{actor.id}:2026-11-18T10"
     assert (found[0].count, found[0].actor_id) == (6, actor.id)
     set_setting("audit_bulk_reads_per_hour", "6")
     db.session.commit()
-    assert anomalies.detect(START, END) == []
+    assert detected(START, END) == []
 
 
 def test_reads_at_night_and_at_the_weekend_are_off_hours_per_user_and_day(app, make_user):
@@ -61,14 +62,14 @@ def test_reads_at_night_and_at_the_weekend_are_off_hours_per_user_and_day(app, m
     read(actor, datetime(2026, 11, 21, 9))  # Saturday
     db.session.commit()
 
-    found = anomalies.detect(START, END)
+    found = detected(START, END)
 
     assert [(a.key, a.count) for a in sorted(found, key=lambda a: a.key)] == [
         (f"buiten_uren:{actor.id}:2026-11-18", 2), (f"buiten_uren:{actor.id}:2026-11-21", 1)]
     set_setting("audit_office_hours_start", "0")
     set_setting("audit_office_hours_end", "24")
     db.session.commit()
-    assert kinds(anomalies.detect(START, END)) == ["buiten_uren"]  # the weekend stays outside
+    assert kinds(detected(START, END)) == ["buiten_uren"]  # the weekend stays outside
 
 
 def test_denials_and_a_members_denial_for_meetings_not_theirs(app, make_user):
@@ -79,7 +80,7 @@ def test_denials_and_a_members_denial_for_meetings_not_theirs(app, make_user):
               role="coordinator"), datetime(2026, 11, 18, 10))
     db.session.commit()
 
-    found = {a.kind: a for a in anomalies.detect(START, END)}
+    found = {a.kind: a for a in detected(START, END)}
 
     assert set(found) == {"toewijzing", "geweigerd"}
     assert found["toewijzing"].actor_id == member.id
@@ -93,7 +94,7 @@ def test_every_break_glass_grant_is_an_anomaly(app, make_user, make_signal):
     at(record(actor, "break_glass.signal_viewed", signal, role="coordinator"), datetime(2026, 11, 18, 10, 5))
     db.session.commit()
 
-    found = anomalies.detect(START, END)
+    found = detected(START, END)
 
     assert kinds(found) == ["break_glass", "break_glass"]
     assert {a.object_id for a in found} == {str(signal.id)}
@@ -109,7 +110,7 @@ def test_a_reporters_denials_are_named_but_their_own_views_raise_no_anomaly(clie
     db.session.commit()
     login_as(make_user("privacy_officer"))
 
-    found = anomalies.detect(START, END)
+    found = detected(START, END)
     body = client.get(f"/logboek/afwijkingen?{WEEK}").get_data(as_text=True)
 
     assert [a.key for a in found] == [f"geweigerd:{reporter.id}:2026-11-18"]  # no bulk or off-hours
@@ -136,7 +137,7 @@ def test_sign_off_records_who_when_outcome_and_an_encrypted_comment(client, make
     actor = make_user("coordinator")
     at(record(actor, "break_glass.granted", make_signal(), role="coordinator"), datetime(2026, 11, 18, 10))
     db.session.commit()
-    key = anomalies.detect(START, END)[0].key
+    key = detected(START, END)[0].key
     officer = make_user("privacy_officer", name="Paula Privacy")
     login_as(officer)
     url = f"/logboek/afwijkingen/{key}"
@@ -170,7 +171,7 @@ def test_a_sign_off_without_outcome_or_comment_saves_nothing(client, make_user, 
     at(record(make_user("coordinator"), "break_glass.granted", make_signal(), role="coordinator"),
        datetime(2026, 11, 18, 10))
     db.session.commit()
-    key = anomalies.detect(START, END)[0].key
+    key = detected(START, END)[0].key
     login_as(make_user("privacy_officer"))
 
     response = post_form(client, f"/logboek/afwijkingen/{key}", {"comment": "bewaard"}, from_url="/logboek/")

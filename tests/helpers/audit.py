@@ -23,3 +23,14 @@ def as_attacker(*statements):
             conn.execute(text("SET LOCAL session_replication_role = replica"))
         for statement in statements:
             conn.execute(statement)
+
+
+def detected(start, end):
+    """The anomalies of the period, with the counters they brought up to date committed as the
+    page commits them (on PostgreSQL an uncommitted count holds the counters' row lock against
+    the next request's own session)."""
+    from casustafel.audit import anomalies
+
+    found = anomalies.detect(start, end)
+    db.session.commit()
+    return found
