@@ -40,6 +40,11 @@ def to_local(moment: datetime) -> datetime:
     return moment.astimezone(LOCAL_ZONE)
 
 
+def from_local(moment: datetime) -> datetime:
+    """A Dutch wall-clock time (as typed in a form) as a naive UTC timestamp for storage."""
+    return moment.replace(tzinfo=LOCAL_ZONE).astimezone(UTC).replace(tzinfo=None)
+
+
 def local_time(moment: datetime | None, fmt: str = SHORT_MOMENT) -> str:
     """A stored timestamp as Dutch local time: `03-12-2026 14:05`."""
     if moment is None:
@@ -67,9 +72,10 @@ def long_date(value: date | datetime | None, *, weekday: bool = False, time: boo
     if value is None:
         return "—"
     pattern = ("EEEE " if weekday else "") + "d MMMM y"
-    if time and isinstance(value, datetime):
-        return _babel_datetime(value, pattern + " 'om' HH:mm", locale=LOCALE)
-    if isinstance(value, datetime):
+    if isinstance(value, datetime):  # a stored naive UTC timestamp: shown in Dutch time
+        value = to_local(value)
+        if time:
+            return _babel_datetime(value, pattern + " 'om' HH:mm", locale=LOCALE)
         value = value.date()
     return _babel_date(value, pattern, locale=LOCALE)
 

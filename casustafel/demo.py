@@ -119,8 +119,8 @@ def _power_ids(*legal_bases: str) -> list[int]:
 
 
 def _local(day: date, hour: int, minute: int = 0) -> datetime:
-    """A meeting time as typed by the chair (meetings keep the time as typed)."""
-    return datetime.combine(day, time(hour, minute))
+    """A meeting time as the chair types it (Dutch time), stored as UTC."""
+    return dates.from_local(datetime.combine(day, time(hour, minute)))
 
 
 def _demo_assessment(code: str) -> dict:

@@ -317,6 +317,7 @@ def complete_world(app):
     sent referral. Returns the users by e-mail address and the hostile signal."""
     from datetime import date, datetime, timedelta
 
+    from casustafel.dates import from_local
     from casustafel.demo import load_demo
     from casustafel.meetings import services as meetings
     from casustafel.models import Partner, User
@@ -333,7 +334,8 @@ def complete_world(app):
     member, social = users["deelnemer@casustafel.test"], users["sociaal@casustafel.test"]
     signal = build_complete_signal(users["melder@casustafel.test"], coordinator, officer)
     today = date.today()
-    late_evening = datetime.combine(today + timedelta(days=3), datetime.min.time()).replace(hour=23, minute=59)
+    late_evening = from_local(datetime.combine(today + timedelta(days=3), datetime.min.time()).replace(hour=23,
+                                                                                                        minute=59))
     meeting = meetings.create_meeting(coordinator, held_at=late_evening,
                                       kind="ad_hoc", chair_id=coordinator.id, agenda_cutoff=today)
     for user in (member, social):

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from casustafel.actions import services
-from casustafel.dates import long_date, utcnow
+from casustafel.dates import from_local, long_date, utcnow
 from casustafel.extensions import db
 from casustafel.models import Meeting, MeetingInvitee, PrivacyCheck
 from casustafel.settings import set_setting
@@ -109,7 +109,8 @@ def test_a_member_sees_their_open_actions_and_upcoming_published_meetings(client
     now = datetime.now().replace(microsecond=0)
 
     def meeting(days, status="gepubliceerd", invited=True):
-        made = Meeting(held_at=(now + timedelta(days=days)).replace(hour=14, minute=0, second=0), status=status)
+        made = Meeting(held_at=from_local((now + timedelta(days=days)).replace(hour=14, minute=0, second=0)),
+                       status=status)
         db.session.add(made)
         db.session.flush()
         if invited:

@@ -5,12 +5,13 @@ The members' need-to-know rules are in test_meeting_access.py, the PDFs in test_
 The helpers at the top are shared with those modules.
 """
 
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 
 import pytest
 from sqlalchemy import select
 
 from casustafel.actions.services import create_action
+from casustafel.dates import from_local, to_local
 from casustafel.extensions import db
 from casustafel.meetings import services
 from casustafel.models import (
@@ -69,7 +70,8 @@ def test_the_coordinator_plans_a_meeting_with_date_kind_chair_and_cutoff(client,
     assert response.status_code == 302
     meeting = db.session.scalar(select(Meeting))
     assert (meeting.held_at, meeting.kind, meeting.chair_id, meeting.status) == (
-        datetime.combine(day, datetime.min.time()).replace(hour=9, minute=30), "ad_hoc", coordinator.id, "concept")
+        from_local(datetime.combine(day, time(9, 30))), "ad_hoc", coordinator.id, "concept")
+    assert to_local(meeting.held_at).strftime("%H:%M") == "09:30"  # stored in UTC, shown in Dutch time
     assert len(events("meeting.created", meeting.id)) == 1
     assert "Overleggen" in client.get("/overleggen/").get_data(as_text=True)
 
@@ -403,7 +405,7 @@ def test_a_stale_meeting_edit_gets_a_conflict_and_keeps_the_input(app, client, m
     assert response.status_code == 409
     assert "Iemand anders heeft dit intussen gewijzigd" in body and 'value="11:00"' in body
     db.session.expire_all()
-    assert db.session.get(Meeting, meeting.id).held_at.hour == 14
+    assert to_local(db.session.get(Meeting, meeting.id).held_at).hour == 14
 
 
 def test_an_action_from_an_item_goes_to_an_invited_member_who_is_told_without_content(

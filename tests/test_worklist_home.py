@@ -11,7 +11,7 @@ from datetime import datetime, time, timedelta
 import pytest
 from sqlalchemy import select
 
-from casustafel.dates import long_date, utcnow
+from casustafel.dates import from_local, long_date, utcnow
 from casustafel.extensions import db
 from casustafel.models import (
     AgendaItem,
@@ -48,7 +48,7 @@ def log_out(client, page) -> None:
 
 
 def meeting(days: int, status: str = "concept", cutoff_days: int | None = None) -> Meeting:
-    made = Meeting(held_at=datetime.combine(TODAY + timedelta(days=days), time(14, 30)), status=status,
+    made = Meeting(held_at=from_local(datetime.combine(TODAY + timedelta(days=days), time(14, 30))), status=status,
                    agenda_cutoff=TODAY + timedelta(days=cutoff_days) if cutoff_days is not None else None)
     db.session.add(made)
     db.session.flush()

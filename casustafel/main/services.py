@@ -6,12 +6,12 @@ signal and no personal data of subjects.
 """
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import load_only, selectinload
 
-from casustafel.dates import utcnow
+from casustafel.dates import day_start_utc, utcnow
 from casustafel.extensions import db
 from casustafel.models import (
     AgendaItem,
@@ -54,9 +54,8 @@ def upcoming_meetings(today: date) -> list[UpcomingMeeting]:
         select(Meeting)
         .where(
             Meeting.status != MeetingStatus.GESLOTEN,
-            # held_at is the wall-clock time the coordinator typed: compare with local midnight.
-            Meeting.held_at >= datetime.combine(today, time.min),
-            Meeting.held_at < datetime.combine(today + timedelta(weeks=MEETING_WEEKS, days=1), time.min),
+            Meeting.held_at >= day_start_utc(today),
+            Meeting.held_at < day_start_utc(today + timedelta(weeks=MEETING_WEEKS, days=1)),
         )
         .order_by(Meeting.held_at)
         .limit(SHOWN)

@@ -6,7 +6,7 @@ and colleagues by name, nothing more; when it lists any signal the page is logge
 `signal.listed`, as the inbox is.
 """
 
-from datetime import date, datetime, time
+from datetime import date
 
 from flask import Blueprint, current_app, jsonify, render_template
 from flask_login import current_user
@@ -79,8 +79,7 @@ def member_overview(user, today: date) -> dict:
         .where(
             MeetingInvitee.user_id == user.id,
             Meeting.status == "gepubliceerd",
-            # held_at is the wall-clock time the coordinator typed: compare with local midnight.
-            Meeting.held_at >= datetime.combine(today, time.min),
+            Meeting.held_at >= dates.day_start_utc(today),
         )
         .order_by(Meeting.held_at)
         .limit(MEETINGS_SHOWN)

@@ -41,7 +41,7 @@ def agenda_pdf(meeting_id):
                          reader=reader, watermark=dates.watermark(current_user.display_name))
     record(current_user, "meeting.agenda_downloaded", meeting, subjects=subjects or None, purpose=services.PURPOSE)
     db.session.commit()
-    return pdf_response(content, f"agenda-casustafel-{meeting.held_at:%Y-%m-%d}.pdf")
+    return pdf_response(content, f"agenda-casustafel-{dates.to_local(meeting.held_at):%Y-%m-%d}.pdf")
 
 
 @routes.route("/<uuid:meeting_id>/verslag.pdf")
@@ -55,4 +55,4 @@ def minutes_pdf(meeting_id):
                          watermark=dates.watermark(current_user.display_name))
     record(current_user, "meeting.minutes_downloaded", meeting, purpose=services.PURPOSE)
     db.session.commit()
-    return pdf_response(content, f"verslag-casustafel-{meeting.held_at:%Y-%m-%d}.pdf")
+    return pdf_response(content, f"verslag-casustafel-{dates.to_local(meeting.held_at):%Y-%m-%d}.pdf")

@@ -9,6 +9,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
+from casustafel import dates
 from casustafel.audit_log import record, record_denial
 from casustafel.extensions import db
 from casustafel.meetings import agenda, member, pdf, services
@@ -47,7 +48,7 @@ def index():
 
 def _meeting_values(form: MeetingForm) -> dict:
     return {
-        "held_at": datetime.combine(form.held_on.data, form.held_time.data),
+        "held_at": dates.from_local(datetime.combine(form.held_on.data, form.held_time.data)),
         "kind": form.kind.data,
         "chair_id": parse_uuid(form.chair_id.data),
         "agenda_cutoff": form.agenda_cutoff.data,
@@ -81,7 +82,8 @@ def edit(meeting_id):
     form = MeetingForm(obj=meeting)
     form.fill(active_with_role(Role.COORDINATOR))
     if not form.is_submitted():
-        form.held_on.data, form.held_time.data = meeting.held_at.date(), meeting.held_at.time()
+        local = dates.to_local(meeting.held_at)
+        form.held_on.data, form.held_time.data = local.date(), local.time().replace(tzinfo=None)
         form.chair_id.data = str(meeting.chair_id) if meeting.chair_id else ""
         form.version.data = str(meeting.version)
     elif form.validate_on_submit():

@@ -9,6 +9,7 @@ from datetime import date, datetime
 from sqlalchemy import Date, ForeignKey, LargeBinary, String, Uuid
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from casustafel.dates import utcnow
 from casustafel.extensions import db
 from casustafel.models.base import Encrypted, Vocabulary, new_uuid
 from casustafel.models.signal import Signal
@@ -19,9 +20,19 @@ class MeetingStatus(Vocabulary):
     CONCEPT = "concept", "In voorbereiding"
     GEPUBLICEERD = "gepubliceerd", "Agenda gepubliceerd"
     GESLOTEN = "gesloten", "Gesloten"
+    AFGEZEGD = "afgezegd", "Afgezegd"
+
+
+class Attendance(Vocabulary):
+    """Presence at the meeting, recorded by the chair at the start and shown in the minutes."""
+
+    AANWEZIG = "aanwezig", "Aanwezig"
+    AFGEMELD = "afgemeld", "Afwezig met bericht van verhindering"
+    AFWEZIG = "afwezig", "Afwezig"
 
 
 MEETING_STATUSES = MeetingStatus.labels()
+ATTENDANCE = Attendance.labels()
 
 DECISIONS = {
     "geen_actie": "Geen actie, afsluiten",
@@ -45,16 +56,27 @@ class Meeting(db.Model):
     __tablename__ = "meeting"
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_uuid)
-    held_at: Mapped[datetime] = mapped_column(index=True)
+    held_at: Mapped[datetime] = mapped_column(index=True)  # naive UTC, shown in Dutch time
     kind: Mapped[str] = mapped_column(String(16), default="regulier")
     chair_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("user_account.id"))
     agenda_cutoff: Mapped[date | None] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(16), default="concept", index=True)
     published_at: Mapped[datetime | None] = mapped_column()
     closed_at: Mapped[datetime | None] = mapped_column()
+    # Where: a room and/or an online meeting link (no personal data; they go into the invitation).
+    location: Mapped[str | None] = mapped_column(String(200))
+    online_link: Mapped[str | None] = mapped_column(String(500))
+    # iCalendar SEQUENCE: raised whenever a sent invitation changes (moved, place, cancelled).
+    calendar_sequence: Mapped[int] = mapped_column(default=0, server_default="0")
+    cancelled_at: Mapped[datetime | None] = mapped_column()
+    cutoff_reminded_at: Mapped[datetime | None] = mapped_column()
+    # Closing before the meeting's date needs an explicit override with a reason.
+    close_override_reason_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
     version: Mapped[int] = mapped_column(default=1)
 
     __mapper_args__ = {"version_id_col": version}
+
+    close_override_reason = Encrypted()
 
     chair: Mapped[User | None] = relationship()
     invitees: Mapped[list["MeetingInvitee"]] = relationship(
@@ -79,10 +101,15 @@ class MeetingInvitee(db.Model):
     meeting_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("meeting.id", ondelete="CASCADE"), primary_key=True)
     user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("user_account.id"), primary_key=True)
     department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"))
+    attendance: Mapped[str | None] = mapped_column(String(16))  # Attendance; None = not recorded yet
 
     meeting: Mapped[Meeting] = relationship(back_populates="invitees")
     user: Mapped[User] = relationship()
     department: Mapped[Department | None] = relationship()
+
+    @property
+    def attendance_label(self) -> str:
+        return ATTENDANCE.get(self.attendance, "Niet vastgelegd") if self.attendance else "Niet vastgelegd"
 
 
 class AgendaItem(db.Model):
@@ -95,6 +122,8 @@ class AgendaItem(db.Model):
     signal_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("signal.id", ondelete="CASCADE"), index=True)
     position: Mapped[int] = mapped_column(default=0)
     carried_from_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("agenda_item.id"))
+    # The signal's status before it was put on this agenda: removing the item restores it.
+    previous_status: Mapped[str | None] = mapped_column(String(32))
     notes_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
     decision: Mapped[str | None] = mapped_column(String(32))
     decision_rationale_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
@@ -112,3 +141,30 @@ class AgendaItem(db.Model):
     @property
     def decision_label(self) -> str | None:
         return DECISIONS.get(self.decision, self.decision) if self.decision else None
+
+
+class InviteeGroup(db.Model):
+    """A standing group of invitees (e.g. "Vaste kern casustafel"), kept by the coordinator and
+    invited to a meeting in one step."""
+
+    __tablename__ = "invitee_group"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(80), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    members: Mapped[list["InviteeGroupMember"]] = relationship(
+        back_populates="group", cascade="all, delete-orphan"
+    )
+
+
+class InviteeGroupMember(db.Model):
+    __tablename__ = "invitee_group_member"
+
+    group_id: Mapped[int] = mapped_column(ForeignKey("invitee_group.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True)
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"))
+
+    group: Mapped[InviteeGroup] = relationship(back_populates="members")
+    user: Mapped[User] = relationship()
+    department: Mapped[Department | None] = relationship()

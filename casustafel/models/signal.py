@@ -7,7 +7,7 @@ column; blind-index columns hold truncated HMACs for "other signals about this .
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Column, Date, ForeignKey, LargeBinary, SmallInteger, String, Table, Uuid
+from sqlalchemy import BigInteger, Column, Date, ForeignKey, LargeBinary, SmallInteger, String, Table, Text, Uuid
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from casustafel.dates import utcnow
@@ -373,6 +373,8 @@ class Notification(db.Model):
     recipient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("user_account.id"), index=True)
     subject: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(String(2000))
+    # An iCalendar invitation (date, time, place, organiser; never signal data), sent as text/calendar.
+    calendar: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column()
     # Refusals by the mail server for this message (not outages): after MAIL_MAX_ATTEMPTS the

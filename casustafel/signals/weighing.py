@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from casustafel import dates
 from casustafel.audit_log import record
-from casustafel.dates import local_time
+from casustafel.dates import local_time, short_date
 from casustafel.extensions import db
 from casustafel.models import (
     SHAREABLE_FIELDS,
@@ -272,8 +272,8 @@ def weighing_record(signal, *, case_content: bool = True) -> list[Step]:
                           if q.queried_by_id else None))
     for item in db.session.scalars(select(AgendaItem).where(AgendaItem.signal_id == signal.id,
                                                              AgendaItem.decision.is_not(None))):
-        chair, held = item.meeting.chair, item.meeting.held_at  # held_at is kept as typed (local)
-        steps.append(Step(item.decided_at, f"Besluit van de casustafel ({held:%d-%m-%Y})",
+        chair, held = item.meeting.chair, short_date(item.meeting.held_at)
+        steps.append(Step(item.decided_at, f"Besluit van de casustafel ({held})",
                           item.decision_label, who=f"voorzitter {chair.display_name}" if chair else None,
                           reasons=item.decision_rationale))
     for r in db.session.scalars(select(Referral).where(Referral.signal_id == signal.id, Referral.sent_on.is_not(None))):
