@@ -89,7 +89,7 @@ VERBS = {
 ACTIONS = {
     "access": "denied",
     "action": "created listed reminded updated viewed",
-    "agenda_item": "added carried_over decided notes_recorded viewed",
+    "agenda_item": "added carried_over decided notes_recorded viewed removed",
     "assessment": "recorded",
     "attachment": "downloaded uploaded",
     "audit": "viewed timeline_viewed subject_lookup exported checkpoint_stored anomalies_viewed anomaly_viewed "
@@ -113,7 +113,7 @@ ACTIONS = {
     "partner": "created activated deactivated marked_internal marked_external",
     "phenomenon": "created activated deactivated",
     "power": "created activated deactivated",
-    "privacy_check": "listed viewed requested decided reopened",
+    "privacy_check": "listed viewed requested decided reopened withdrawn",
     "processing_activity": "listed viewed updated exported",
     "processing_restriction": "set lifted",
     "received_information": "recorded viewed provided deleted exceptions_listed exception_requested "
@@ -148,6 +148,8 @@ OVERRIDES = {
     "agenda_item.carried_over": "Agendapunt doorgeschoven naar een volgend overleg",
     "agenda_item.decided": "Besluit over agendapunt vastgelegd",
     "agenda_item.notes_recorded": "Aantekeningen bij agendapunt vastgelegd",
+    "agenda_item.removed": "Melding van de agenda gehaald",
+    "privacy_check.withdrawn": "Privacytoets ingetrokken (melding van de agenda gehaald)",
     "assessment.recorded": "Intake of weging vastgelegd",
     "attachment.uploaded": "Bijlage meegestuurd",
     "audit.viewed": "Logboek bekeken",

@@ -18,17 +18,26 @@ from casustafel.models import (
     AgendaItem,
     Meeting,
     MeetingInvitee,
+    MeetingStatus,
     PrivacyCheck,
     Signal,
+    SignalEvent,
     User,
 )
 from casustafel.models.roles import Role
 from casustafel.notifications import notify
 from casustafel.permissions import invitation
 from casustafel.privacy.decisions import notify_privacy_officers
-from casustafel.privacy.services import latest_decision, request_privacy_check
+from casustafel.privacy.services import latest_decision, open_check, request_privacy_check
 from casustafel.processing import is_restricted, refuse_if_restricted
-from casustafel.signals.workflow import CLOSED, NEEDS_NEXT_STEP, transition, weighed_for_case_meeting
+from casustafel.signals.workflow import (
+    AGENDA_SOURCES,
+    CLOSED,
+    NEEDS_NEXT_STEP,
+    OFF_AGENDA,
+    transition,
+    weighed_for_case_meeting,
+)
 
 PURPOSE = "casustafel"
 
@@ -140,14 +149,58 @@ def add_item(actor, meeting: Meeting, signal: Signal, today: date) -> AgendaItem
         )
     if signal.status == "bronnenonderzoek" and not weighed_for_case_meeting(signal):
         raise MeetingError(f"Melding {signal.reference}: {NEEDS_NEXT_STEP[0].lower()}{NEEDS_NEXT_STEP[1:]}")
+    previous = signal.status
     transition(actor, signal, "geagendeerd", reason_code="geagendeerd")
-    item = AgendaItem(signal_id=signal.id, position=_next_position(meeting))
+    item = AgendaItem(signal_id=signal.id, position=_next_position(meeting), previous_status=previous)
     meeting.items.append(item)
     db.session.flush()
     request_privacy_check(actor, signal, "2A", meeting=meeting)
     notify_privacy_officers(actor)
     record(actor, "agenda_item.added", item, purpose=PURPOSE)
     return item
+
+
+def status_before_agenda(item: AgendaItem) -> str:
+    """The status the item's signal had before it went on this agenda (recorded since 0030;
+    for older items read from the signal's history)."""
+    if item.previous_status in AGENDA_SOURCES:
+        return item.previous_status
+    earlier = db.session.scalar(
+        select(SignalEvent.from_status)
+        .where(SignalEvent.signal_id == item.signal_id, SignalEvent.to_status == "geagendeerd",
+               SignalEvent.from_status.in_(AGENDA_SOURCES))
+        .order_by(SignalEvent.occurred_at.desc())
+        .limit(1)
+    )
+    return earlier or "besproken"
+
+
+def take_off_agenda(actor, item: AgendaItem, reason_code: str = "verwijderd") -> None:
+    """Take an undecided item off its meeting: the signal returns to its earlier status, an open
+    check 2A for this meeting is withdrawn, the later items move up. Caller checks the meeting's
+    state and commits."""
+    meeting, signal = item.meeting, item.signal
+    if item.decision is not None:
+        raise MeetingError(f"Over melding {signal.reference} is al besloten; dat punt blijft op de agenda.")
+    if signal.status == "geagendeerd":
+        transition(actor, signal, status_before_agenda(item), reason_code=OFF_AGENDA)
+    check = open_check(signal, "2A", meeting=meeting)
+    if check is not None:
+        record(actor, "privacy_check.withdrawn", check, purpose=PURPOSE)
+        db.session.delete(check)
+    record(actor, "agenda_item.removed", item, reason_code=reason_code, purpose=PURPOSE)
+    meeting.items.remove(item)
+    db.session.delete(item)
+    for position, rest in enumerate(meeting.items, start=1):
+        rest.position = position
+
+
+def remove_item(actor, item: AgendaItem) -> None:
+    """Remove an item from a concept agenda (until publication), logged, the signal restored."""
+    if item.meeting.status != MeetingStatus.CONCEPT:
+        raise MeetingError("De agenda is gepubliceerd; een punt kan er niet meer af. Leg ‘volgende keer "
+                           "opnieuw bespreken’ vast als het niet wordt besproken.")
+    take_off_agenda(actor, item)
 
 
 def privacy_check_2a(item: AgendaItem) -> PrivacyCheck | None:
@@ -339,7 +392,9 @@ def carry_over_pending(actor, target: Meeting) -> int:
         signal = old.signal
         if signal.status == "besproken":
             transition(actor, signal, "geagendeerd", reason_code="overgebracht")
-        item = AgendaItem(signal_id=signal.id, position=_next_position(target), carried_from_id=old.id)
+        previous = "besproken" if signal.status == "besproken" else status_before_agenda(old)
+        item = AgendaItem(signal_id=signal.id, position=_next_position(target), carried_from_id=old.id,
+                          previous_status=previous)
         target.items.append(item)
         db.session.flush()
         request_privacy_check(actor, signal, "2A", meeting=target)

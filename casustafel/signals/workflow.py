@@ -35,6 +35,11 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     CLOSED: frozenset({"intake"}),  # reopening, coordinator only, with a reason
 }
 
+# Taking a signal off an agenda before the meeting (an item removed, a meeting cancelled) returns
+# it to the state it had before: only with this reason code, never by hand on the signal's page.
+OFF_AGENDA = "van_agenda"
+AGENDA_SOURCES = frozenset({"bronnenonderzoek", "besproken"})
+
 # Reason codes for closing, and the states each may close from.
 CLOSING_REASONS: dict[str, tuple[str, frozenset[str]]] = {
     "geen_ondermijning": ("Geen ondermijning", frozenset({"intake"})),
@@ -160,6 +165,9 @@ def transition(actor, signal, to_status: str, *, reason_code: str | None = None,
         if to_status != signal.status_before_question:
             raise TransitionError("Wacht eerst op het antwoord van de melder of trek de vraag in.")
         signal.status_before_question = None
+    elif current == "geagendeerd" and reason_code == OFF_AGENDA:
+        if to_status not in AGENDA_SOURCES:
+            raise TransitionError("Een melding gaat van de agenda terug naar bronnenonderzoek of besproken.")
     elif to_status not in TRANSITIONS.get(current, ()):
         raise TransitionError(f"Van ‘{current}’ naar ‘{to_status}’ is geen toegestane stap.")
     elif current == "bronnenonderzoek" and to_status == "geagendeerd" and not weighed_for_case_meeting(signal):

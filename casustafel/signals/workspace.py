@@ -24,6 +24,7 @@ from casustafel.models import (
     AgendaItem,
     CheckStatus,
     Meeting,
+    MeetingStatus,
     PrivacyCheck,
     Signal,
     SignalEvent,
@@ -41,6 +42,7 @@ from casustafel.signals.plan_services import start_monitoring
 from casustafel.signals.workflow import (
     CLOSED,
     CLOSING_REASONS,
+    OFF_AGENDA,
     QUESTION,
     TransitionError,
     transition,
@@ -65,6 +67,7 @@ REASON_LABELS = {
     "aanvullende_vraag": "Aanvullende vraag aan de melder",
     "aanvulling_ontvangen": "Antwoord van de melder ontvangen",
     "vraag_ingetrokken": "Vraag aan de melder ingetrokken",
+    OFF_AGENDA: "Van de agenda gehaald",
 }
 CONFLICT = locking.conflict_message("deze melding")
 
@@ -77,7 +80,8 @@ def meeting_of(signal: Signal) -> Meeting | None:
     one it was discussed at, else None."""
     on_agenda = select(Meeting).join(AgendaItem, AgendaItem.meeting_id == Meeting.id).where(
         AgendaItem.signal_id == signal.id)
-    coming = db.session.scalars(on_agenda.where(Meeting.status != "gesloten").order_by(Meeting.held_at).limit(1))
+    coming = db.session.scalars(
+        on_agenda.where(Meeting.status != MeetingStatus.GESLOTEN).order_by(Meeting.held_at).limit(1))
     return coming.first() or db.session.scalars(on_agenda.order_by(Meeting.held_at.desc()).limit(1)).first()
 
 

@@ -1,0 +1,68 @@
+"""Taking a signal off an agenda: the signal returns to the status it had before, the open
+check 2A for that meeting is withdrawn, both are logged; never by hand, never after publication."""
+
+import pytest
+
+from casustafel.extensions import db
+from casustafel.meetings import services
+from casustafel.models import AgendaItem, PrivacyCheck, Signal, SignalEvent
+from casustafel.privacy.services import open_check
+from casustafel.signals.workflow import OFF_AGENDA, TransitionError, next_states, transition
+from tests.helpers.meetings import add, events, plan_meeting, published_scene
+
+
+@pytest.mark.parametrize("before", ["bronnenonderzoek", "besproken"])
+def test_removing_an_item_restores_the_earlier_status_and_withdraws_its_check(make_user, make_signal, before):
+    coordinator = make_user("coordinator")
+    meeting = plan_meeting(coordinator)
+    signal = make_signal(status=before)
+    first, removed = add(coordinator, meeting, make_signal(status="bronnenonderzoek")), add(coordinator, meeting,
+                                                                                             signal)
+    third = add(coordinator, meeting, make_signal(status="bronnenonderzoek"))
+    assert (signal.status, removed.previous_status) == ("geagendeerd", before)
+    assert open_check(signal, "2A", meeting=meeting) is not None
+
+    services.remove_item(coordinator, removed)
+    db.session.commit()
+
+    db.session.expire_all()
+    assert db.session.get(Signal, signal.id).status == before
+    assert db.session.get(AgendaItem, removed.id) is None
+    assert db.session.query(PrivacyCheck).filter_by(signal_id=signal.id).count() == 0
+    assert [(i.id, i.position) for i in meeting.items] == [(first.id, 1), (third.id, 2)]
+    last = db.session.query(SignalEvent).filter_by(signal_id=signal.id).order_by(SignalEvent.occurred_at.desc()).first()
+    assert (last.from_status, last.to_status, last.reason_code) == ("geagendeerd", before, OFF_AGENDA)
+    assert len(events("agenda_item.removed", removed.id)) == 1
+    assert len(events("privacy_check.withdrawn")) == 1
+
+
+def test_an_older_item_without_a_recorded_status_is_restored_from_the_signals_history(make_user, make_signal):
+    coordinator = make_user("coordinator")
+    meeting = plan_meeting(coordinator)
+    signal = make_signal(status="bronnenonderzoek")
+    item = add(coordinator, meeting, signal)
+    item.previous_status = None  # as rows from before migration 0030
+    db.session.commit()
+    services.remove_item(coordinator, item)
+    db.session.commit()
+    assert db.session.get(Signal, signal.id).status == "bronnenonderzoek"
+
+
+def test_an_item_cannot_be_removed_once_the_agenda_is_published(make_user, make_signal):
+    scene = published_scene(make_user, make_signal)
+    with pytest.raises(services.MeetingError, match="gepubliceerd"):
+        services.remove_item(scene.coordinator, scene.item)
+    db.session.rollback()
+    assert db.session.get(Signal, scene.signal.id).status == "geagendeerd"
+
+
+def test_off_the_agenda_is_no_step_by_hand(make_user, make_signal):
+    coordinator = make_user("coordinator")
+    meeting = plan_meeting(coordinator)
+    signal = make_signal(status="bronnenonderzoek")
+    add(coordinator, meeting, signal)
+    assert next_states(signal) == ["besproken"]
+    with pytest.raises(TransitionError):
+        transition(coordinator, signal, "bronnenonderzoek")
+    with pytest.raises(TransitionError):
+        transition(coordinator, signal, "in_aanpak", reason_code=OFF_AGENDA)
