@@ -107,6 +107,10 @@ class TestConfig(Config):
         from sqlalchemy.pool import StaticPool
 
         SQLALCHEMY_ENGINE_OPTIONS = {"poolclass": StaticPool, "connect_args": {"check_same_thread": False}}
+    else:
+        # A test that waits on a lock its own session holds fails after a minute instead of
+        # hanging the run.
+        SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "connect_args": {"options": "-c lock_timeout=60000"}}
     ARGON2_PROFILE = "CHEAPEST"
     RATELIMIT_ENABLED = True
     RATELIMIT_STORAGE_URI = "memory://"
