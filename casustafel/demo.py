@@ -287,7 +287,8 @@ def _world(users: dict) -> None:
     def meeting(days: int, hour: int, cutoff_days: int):
         planned = meetings.create_meeting(coordinator, held_at=_local(today + timedelta(days=days), hour, 30),
                                           kind="regulier", chair_id=coordinator.id,
-                                          agenda_cutoff=today + timedelta(days=cutoff_days))
+                                          agenda_cutoff=today + timedelta(days=cutoff_days),
+                                          location="Stadhuis, vergaderzaal 2")
         meetings.invite(coordinator, planned, member, department_id=member.department_id)
         meetings.invite(coordinator, planned, social, department_id=social.department_id)
         return planned

@@ -253,7 +253,7 @@ def test_publishing_tells_each_invitee_there_is_an_agenda_without_any_content(ma
     messages = db.session.scalars(select(Notification)).all()
     assert [m.recipient_id for m in messages] == [scene.member.id]
     text = messages[0].subject + messages[0].body
-    assert "Er staat een nieuwe agenda voor u klaar" in text
+    assert "U bent uitgenodigd voor de casustafel op" in text and "De agenda vindt u in casustafel" in text
     for secret in (scene.signal.reference, "Hennepgeur", "Karel", "1234 AB", "Vergunningen"):
         assert secret not in text
 

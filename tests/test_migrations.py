@@ -550,3 +550,38 @@ def test_0029_stamps_existing_indexes_with_the_width_they_were_made_with(fresh_a
                                                              "IS NOT NULL"))}
     assert widths == {made_at}
     assert {str(s.id) for s in linking.find_entities("name", rows[0][1])} == {str(rows[0][0])}
+
+
+def test_0030_moves_meeting_times_from_dutch_wall_clock_to_utc_and_back(fresh_app):
+    """Before 0030 `meeting.held_at` held the time as typed (Dutch time). The upgrade stores it in
+    UTC: an hour earlier in winter, two in summer, across midnight where it falls; the downgrade
+    gives back exactly what was typed."""
+    upgrade(revision="0029")
+    meta = MetaData()
+    meta.reflect(bind=db.engine, only=["meeting"])
+    meeting = meta.tables["meeting"]
+
+    def key(value: uuid.UUID):
+        return value.hex if db.engine.dialect.name == "sqlite" else value
+
+    typed = {  # wall-clock time as typed → the UTC time 0030 must store
+        "winter": (_dt.datetime(2026, 1, 13, 9, 30), _dt.datetime(2026, 1, 13, 8, 30)),
+        "summer": (_dt.datetime(2026, 7, 14, 9, 30), _dt.datetime(2026, 7, 14, 7, 30)),
+        "after_midnight": (_dt.datetime(2026, 3, 2, 0, 30), _dt.datetime(2026, 3, 1, 23, 30)),
+        "day_after_dst_starts": (_dt.datetime(2026, 3, 30, 13, 0), _dt.datetime(2026, 3, 30, 11, 0)),
+    }
+    ids = {name: uuid.uuid4() for name in typed}
+    with db.engine.begin() as conn:
+        for name, (wall_clock, _) in typed.items():
+            conn.execute(meeting.insert().values(id=key(ids[name]), held_at=wall_clock, kind="regulier",
+                                                 status="gesloten", version=1))
+
+    def stored() -> dict:
+        with db.engine.connect() as conn:
+            return {name: conn.execute(select_first(meeting.c.held_at).where(meeting.c.id == key(ids[name]))).scalar()
+                    for name in typed}
+
+    upgrade(revision="0030")
+    assert stored() == {name: utc for name, (_, utc) in typed.items()}
+    downgrade(revision="0029")
+    assert stored() == {name: wall_clock for name, (wall_clock, _) in typed.items()}

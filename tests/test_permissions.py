@@ -154,6 +154,10 @@ TABLE = {
         "GET", "/overleggen/{meeting}/agenda.pdf", {**only(404, "member", "coordinator"), "coordinator": 200}
     ),
     "meetings.minutes_pdf": ("GET", "/overleggen/{meeting}/verslag.pdf", only(200, "coordinator")),
+    # The calendar invitation: {meeting} is not published, so 404 even for the coordinator.
+    "meetings.calendar_ics": ("GET", "/overleggen/{meeting}/agenda.ics", only(404, "member", "coordinator")),
+    # Calling a meeting off: the confirmation page (the POST does it).
+    "meetings.cancel": ("GET", "/overleggen/{meeting}/afzeggen", only(200, "coordinator")),
     # The weighing record: the coordinator and the privacy officer (supervision), page and PDF.
     "signals.weighing_record_page": ("GET", "/meldingen/{signal}/wegingsverslag",
                                      only(200, "coordinator", "privacy_officer")),

@@ -48,12 +48,12 @@ class UpcomingMeeting:
 
 
 def upcoming_meetings(today: date) -> list[UpcomingMeeting]:
-    """Meetings not closed from today up to and including six weeks ahead, soonest first, with
-    per meeting the number of agenda items still waiting for check 2A (one grouped query)."""
+    """Meetings not closed or called off from today up to and including six weeks ahead, soonest
+    first, with per meeting the number of agenda items still waiting for check 2A (one grouped query)."""
     meetings = db.session.scalars(
         select(Meeting)
         .where(
-            Meeting.status != MeetingStatus.GESLOTEN,
+            Meeting.status.in_((MeetingStatus.CONCEPT, MeetingStatus.GEPUBLICEERD)),
             Meeting.held_at >= day_start_utc(today),
             Meeting.held_at < day_start_utc(today + timedelta(weeks=MEETING_WEEKS, days=1)),
         )

@@ -1,8 +1,9 @@
 """Meeting forms. Each lists exactly the fields the coordinator may set; choices are filled
 by the view from the database, so a posted value outside them is refused."""
 
+from urllib.parse import urlsplit
 
-from wtforms import HiddenField, RadioField, SelectField, TextAreaField, TimeField
+from wtforms import HiddenField, RadioField, SelectField, StringField, TextAreaField, TimeField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
@@ -11,7 +12,24 @@ from casustafel.forms import DateField, Form, new_action_type, strip_text
 from casustafel.models import DECISIONS, MEETING_KINDS, NEW_ACTION_TYPES
 
 TEXT_MAX = 20_000
+LOCATION_MAX, LINK_MAX = 200, 500
 STALE_FORM = "Dit formulier is niet compleet. Open de pagina opnieuw en probeer het nog eens."
+
+
+def empty_as_none(value):
+    return value or None
+
+
+def is_https_url(value: str) -> bool:
+    """A complete https:// address without spaces or control characters."""
+    if any(c.isspace() or ord(c) < 32 or ord(c) == 127 for c in value):
+        return False
+    try:
+        parts = urlsplit(value)
+        port_ok = parts.port is None or parts.port > 0
+    except ValueError:
+        return False
+    return parts.scheme == "https" and bool(parts.hostname) and "." in parts.hostname and port_ok
 
 
 class MeetingForm(Form):
@@ -29,12 +47,26 @@ class MeetingForm(Form):
     agenda_cutoff = DateField(
         "Sluitingsdatum agenda", validators=[InputRequired("Vul de sluitingsdatum van de agenda in.")]
     )
+    location = StringField(
+        "Plaats (zaal of adres)", filters=[strip_text, empty_as_none],
+        validators=[Optional(), Length(max=LOCATION_MAX, message=f"Gebruik hooguit {LOCATION_MAX} tekens.")],
+    )
+    online_link = StringField(
+        "Link voor online deelname", filters=[strip_text, empty_as_none],
+        validators=[Optional(), Length(max=LINK_MAX, message=f"Gebruik hooguit {LINK_MAX} tekens.")],
+        render_kw={"autocomplete": "off", "inputmode": "url", "spellcheck": "false"},
+    )
     version = HiddenField()  # required when editing; the view checks it
 
     def fill(self, coordinators) -> None:
         self.chair_id.choices = [SelectChoice("", "— kies de voorzitter —")] + [
             SelectChoice(str(u.id), u.display_name) for u in coordinators
         ]
+
+    def validate_online_link(self, field):
+        if field.data and not is_https_url(field.data):
+            raise ValidationError("Vul een volledige link in die begint met https://, bijvoorbeeld "
+                                  "https://teams.microsoft.com/… of https://meet.gemeente.nl/….")
 
     def validate_agenda_cutoff(self, field):
         if field.data and self.held_on.data and field.data > self.held_on.data:

@@ -13,6 +13,7 @@ from casustafel.actions import services as actions
 from casustafel.audit_log import record
 from casustafel.dates import utcnow
 from casustafel.extensions import db
+from casustafel.meetings import calendar
 from casustafel.models import (
     Action,
     AgendaItem,
@@ -25,7 +26,6 @@ from casustafel.models import (
     User,
 )
 from casustafel.models.roles import Role
-from casustafel.notifications import notify
 from casustafel.permissions import invitation
 from casustafel.privacy.decisions import notify_privacy_officers
 from casustafel.privacy.services import latest_decision, open_check, request_privacy_check
@@ -57,10 +57,6 @@ DECISION_OUTCOMES: dict[str, tuple[str | None, str | None]] = {
 }
 CARRY_OVER = "volgende_keer"
 
-AGENDA_NOTICE_SUBJECT = "Nieuwe agenda casustafel"
-AGENDA_NOTICE_BODY = "Er staat een nieuwe agenda voor u klaar."
-
-
 class MeetingError(ValueError):
     """A refused meeting change, with a Dutch message for the user."""
 
@@ -68,10 +64,11 @@ class MeetingError(ValueError):
 # --- planning ---------------------------------------------------------------------------
 
 
-def create_meeting(actor, *, held_at: datetime, kind: str, chair_id, agenda_cutoff: date) -> Meeting:
+def create_meeting(actor, *, held_at: datetime, kind: str, chair_id, agenda_cutoff: date,
+                   location: str | None = None, online_link: str | None = None) -> Meeting:
     """Plan a meeting; open items of closed meetings that wait for a next meeting move onto it."""
     meeting = Meeting(held_at=held_at, kind=kind, chair_id=chair_id, agenda_cutoff=agenda_cutoff,
-                      status="concept")
+                      location=location, online_link=online_link, status="concept")
     db.session.add(meeting)
     db.session.flush()
     record(actor, "meeting.created", meeting, purpose=PURPOSE)
@@ -80,21 +77,28 @@ def create_meeting(actor, *, held_at: datetime, kind: str, chair_id, agenda_cuto
 
 
 def update_meeting(actor, meeting: Meeting, *, held_at: datetime, kind: str, chair_id,
-                   agenda_cutoff: date) -> None:
+                   agenda_cutoff: date, location: str | None = None, online_link: str | None = None) -> None:
+    """Change the facts; once published, a new time or place goes to every invitee's calendar."""
     ensure_open(meeting)
+    before = calendar.timing(meeting)
     meeting.held_at, meeting.kind, meeting.chair_id = held_at, kind, chair_id
     meeting.agenda_cutoff = agenda_cutoff
+    meeting.location, meeting.online_link = location, online_link
     record(actor, "meeting.updated", meeting, purpose=PURPOSE)
+    if meeting.status == MeetingStatus.GEPUBLICEERD and calendar.timing(meeting) != before:
+        calendar.moved(meeting)
 
 
 def ensure_open(meeting: Meeting) -> None:
-    if meeting.status == "gesloten":
+    if meeting.status == MeetingStatus.GESLOTEN:
         raise MeetingError("Dit overleg is gesloten en kan niet meer worden gewijzigd.")
+    if meeting.status == MeetingStatus.AFGEZEGD:
+        raise MeetingError("Dit overleg is afgezegd en kan niet meer worden gewijzigd.")
 
 
 def invite(actor, meeting: Meeting, user: User, department_id: int | None = None) -> MeetingInvitee:
     """Invite a member with a department (default: the member's own). A member invited after
-    publication is told at once that there is an agenda, without its content."""
+    publication gets the calendar invitation at once, without the agenda's content."""
     ensure_open(meeting)
     if not (user.active and user.has_role(Role.MEMBER)):
         raise MeetingError("Alleen actieve deelnemers van de casustafel kunnen worden uitgenodigd.")
@@ -103,16 +107,20 @@ def invite(actor, meeting: Meeting, user: User, department_id: int | None = None
     invitee = MeetingInvitee(user_id=user.id, department_id=department_id or user.department_id)
     meeting.invitees.append(invitee)
     record(actor, "meeting.member_invited", meeting, purpose=PURPOSE)
-    if meeting.status == "gepubliceerd":
-        notify(user, AGENDA_NOTICE_SUBJECT, AGENDA_NOTICE_BODY)
+    if meeting.status == MeetingStatus.GEPUBLICEERD:
+        calendar.send_invitation(meeting, user)
     return invitee
 
 
 def uninvite(actor, meeting: Meeting, invitee: MeetingInvitee) -> None:
-    """Withdraw an invitation; from then on the member no longer sees the agenda."""
+    """Withdraw an invitation; from then on the member no longer sees the agenda, and once
+    published their calendar gets the cancellation."""
     ensure_open(meeting)
+    user = invitee.user
     meeting.invitees.remove(invitee)
     record(actor, "meeting.member_uninvited", meeting, purpose=PURPOSE)
+    if meeting.status == MeetingStatus.GEPUBLICEERD:
+        calendar.uninvited(meeting, user)
 
 
 # --- the agenda -------------------------------------------------------------------------
@@ -220,8 +228,8 @@ def undecided_items(meeting: Meeting) -> list[AgendaItem]:
 
 
 def publish(actor, meeting: Meeting) -> None:
-    """Publish the agenda once every item's check 2A is decided; tell each invitee there is
-    an agenda, never what is on it."""
+    """Publish the agenda once every item's check 2A is decided; each invitee gets the calendar
+    invitation (date, time, place), never what is on the agenda."""
     if meeting.status != "concept":
         raise MeetingError("De agenda van dit overleg is al gepubliceerd.")
     if not meeting.items:
@@ -244,10 +252,36 @@ def publish(actor, meeting: Meeting) -> None:
         )
     meeting.status = "gepubliceerd"
     meeting.published_at = utcnow()
-    for invitee in meeting.invitees:
-        if invitee.user.active:
-            notify(invitee.user, AGENDA_NOTICE_SUBJECT, AGENDA_NOTICE_BODY)
+    calendar.published(meeting)
     record(actor, "meeting.published", meeting, purpose=PURPOSE)
+
+
+def cancel_refusal(meeting: Meeting) -> str | None:
+    """Why this meeting cannot be called off, or None: only a concept or published meeting at
+    which nothing was recorded yet (no decision, note or action on any item)."""
+    if meeting.status not in (MeetingStatus.CONCEPT, MeetingStatus.GEPUBLICEERD):
+        return "Alleen een overleg in voorbereiding of met een gepubliceerde agenda kan worden afgezegd."
+    held = [i.signal.reference for i in meeting.items if i.decision is not None or i.notes or actions_of(i)]
+    if held:
+        which = f"melding {held[0]}" if len(held) == 1 else f"meldingen {', '.join(held)}"
+        return (f"Bij {which} is al een besluit, een aantekening of een actie vastgelegd: dit overleg kan niet "
+                "meer worden afgezegd. Sluit het na afloop.")
+    return None
+
+
+def cancel_meeting(actor, meeting: Meeting) -> None:
+    """Call the meeting off (afgezegd): every item goes off the agenda (each signal back to its
+    earlier status, logged), and once published every invitee's calendar gets the cancellation."""
+    refusal = cancel_refusal(meeting)
+    if refusal:
+        raise MeetingError(refusal)
+    for item in list(meeting.items):
+        take_off_agenda(actor, item, reason_code="overleg_afgezegd")
+    if meeting.status == MeetingStatus.GEPUBLICEERD:
+        calendar.cancelled(meeting)
+    meeting.status = MeetingStatus.AFGEZEGD.value
+    meeting.cancelled_at = utcnow()
+    record(actor, "meeting.cancelled", meeting, purpose=PURPOSE)
 
 
 # --- during the meeting -----------------------------------------------------------------

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from casustafel import dates
 from casustafel.audit_log import record, record_denial
 from casustafel.extensions import db
-from casustafel.meetings import agenda, member, pdf, services
+from casustafel.meetings import agenda, member, pdf, scheduling, services
 from casustafel.meetings.common import (
     CONFLICT,
     active_departments,
@@ -21,7 +21,7 @@ from casustafel.meetings.common import (
     render_detail,
 )
 from casustafel.meetings.forms import InviteForm, MeetingForm
-from casustafel.models import Meeting, User
+from casustafel.models import Meeting, MeetingStatus, User
 from casustafel.models.roles import Role
 from casustafel.models.user import active_with_role
 from casustafel.permissions import role_required
@@ -31,7 +31,7 @@ from casustafel.web.routes import register_routes
 from casustafel.wording import counted
 
 bp = Blueprint("meetings", __name__, url_prefix="/overleggen")
-register_routes(bp, agenda, member, pdf)
+register_routes(bp, agenda, member, pdf, scheduling)
 
 # --- the list and planning ---------------------------------------------------------------
 
@@ -41,8 +41,8 @@ register_routes(bp, agenda, member, pdf)
 def index():
     meetings = db.session.scalars(select(Meeting).order_by(Meeting.held_at.desc())).all()
     record(current_user, "meeting.listed", object_type="meeting", purpose=services.PURPOSE)
-    current = [m for m in meetings if m.status != "gesloten"][::-1]
-    closed = [m for m in meetings if m.status == "gesloten"]
+    current = [m for m in meetings if m.status not in (MeetingStatus.GESLOTEN, MeetingStatus.AFGEZEGD)][::-1]
+    closed = [m for m in meetings if m.status in (MeetingStatus.GESLOTEN, MeetingStatus.AFGEZEGD)]
     return render_logged("meetings/index.html", current=current, closed=closed)
 
 
@@ -52,6 +52,8 @@ def _meeting_values(form: MeetingForm) -> dict:
         "kind": form.kind.data,
         "chair_id": parse_uuid(form.chair_id.data),
         "agenda_cutoff": form.agenda_cutoff.data,
+        "location": form.location.data,
+        "online_link": form.online_link.data,
     }
 
 
@@ -76,8 +78,10 @@ def new():
 @role_required(Role.COORDINATOR)
 def edit(meeting_id):
     meeting = get_meeting_or_404(meeting_id)
-    if meeting.status == "gesloten":
-        flash("Dit overleg is gesloten en kan niet meer worden gewijzigd.", "error")
+    try:
+        services.ensure_open(meeting)
+    except services.MeetingError as error:
+        flash(str(error), "error")
         return redirect(url_for("meetings.detail", meeting_id=meeting.id))
     form = MeetingForm(obj=meeting)
     form.fill(active_with_role(Role.COORDINATOR))
@@ -161,7 +165,7 @@ def publish(meeting_id):
         flash(str(error), "error")
     else:
         db.session.commit()
-        flash("De agenda is gepubliceerd. De deelnemers hebben een bericht gekregen.", "success")
+        flash("De agenda is gepubliceerd. De deelnemers krijgen een uitnodiging voor hun agenda.", "success")
     return redirect(url_for("meetings.detail", meeting_id=meeting_id))
 
 

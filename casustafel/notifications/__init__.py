@@ -11,6 +11,7 @@ run, with the same Message-ID. At-most-once would turn the same crash into a los
 a coordinator missing "there is a new signal" costs more than reading it twice.
 """
 
+import re
 import smtplib
 import socket
 import ssl
@@ -27,15 +28,19 @@ from casustafel.extensions import db
 from casustafel.models import Notification
 
 SMTP_TIMEOUT = 30  # seconds per SMTP command
+CALENDAR_METHOD = re.compile(r"^METHOD:([A-Z-]+)\r?$", re.MULTILINE)
 PENDING = (Notification.sent_at.is_(None), Notification.failed_at.is_(None))
 GIVEN_UP = (Notification.sent_at.is_(None), Notification.failed_at.is_not(None))
 
 
-def notify(recipient, subject: str, body: str, link: str | None = None) -> Notification:
+def notify(recipient, subject: str, body: str, link: str | None = None, *,
+           calendar: str | None = None) -> Notification:
     """Queue an e-mail that says there is news, never what; the link leads to the app (or, for
-    an activation, to the single-use link)."""
+    an activation, to the single-use link). `calendar` is an iCalendar document (a meeting
+    invitation: date, time, place, organiser) sent along as text/calendar."""
     if link is not None:
-        message = Notification(recipient_id=recipient.id, subject=subject, body=f"{body}\n\n{link}")
+        message = Notification(recipient_id=recipient.id, subject=subject, body=f"{body}\n\n{link}",
+                               calendar=calendar)
         db.session.add(message)
         return message
     link = current_app.config.get("PUBLIC_URL")
@@ -44,7 +49,8 @@ def notify(recipient, subject: str, body: str, link: str | None = None) -> Notif
             link = url_for("main.home", _external=True)
         except RuntimeError:  # outside a request (CLI)
             link = ""
-    message = Notification(recipient_id=recipient.id, subject=subject, body=f"{body}\n\n{link}".strip())
+    message = Notification(recipient_id=recipient.id, subject=subject, body=f"{body}\n\n{link}".strip(),
+                           calendar=calendar)
     db.session.add(message)
     return message
 
@@ -178,7 +184,19 @@ def _email(message: Notification, config) -> EmailMessage:
     email["Message-ID"] = f"<{message.id}@{domain}>"  # the same on a repeat, so it can be recognised
     email["Auto-Submitted"] = "auto-generated"  # RFC 3834: no out-of-office replies
     email.set_content(message.body)
+    if message.calendar:
+        _attach_calendar(email, message.calendar)
     return email
+
+
+def _attach_calendar(email: EmailMessage, calendar: str) -> None:
+    """An invitation as mail clients expect it (iMIP, RFC 6047): the document as a text/calendar
+    alternative with its METHOD, so Outlook shows it as an invitation, and as invitation.ics for
+    any other client."""
+    found = CALENDAR_METHOD.search(calendar)
+    method = found.group(1) if found else "PUBLISH"
+    email.add_alternative(calendar, subtype="calendar", params={"method": method})
+    email.add_attachment(calendar.encode(), maintype="application", subtype="ics", filename="invitation.ics")
 
 
 class SmtpConnection:
