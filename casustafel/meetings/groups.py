@@ -69,6 +69,9 @@ def group_new():
         except services.MeetingError as error:
             db.session.rollback()
             form.name.errors = [*form.name.errors, str(error)]
+        except IntegrityError:  # the same name, created at the same moment
+            db.session.rollback()
+            form.name.errors = [*form.name.errors, TAKEN]
         else:
             if _commit_name(form):
                 flash(f"De groep ‘{group.name}’ is aangemaakt. Voeg nu de leden toe.", "success")
