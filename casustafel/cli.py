@@ -7,6 +7,7 @@ from casustafel.audit.cli import audit_cli
 from casustafel.demo import demo_cli
 from casustafel.keys.cli import keys_cli
 from casustafel.keys.index_cli import index_cli
+from casustafel.meetings.cli import meetings_cli
 from casustafel.notifications.cli import mail_cli
 from casustafel.privacy.cli import privacy_cli
 from casustafel.referrals.cli import referrals_cli
@@ -14,7 +15,7 @@ from casustafel.retention.cli import retention_cli
 from casustafel.subject_requests.cli import rights_cli
 
 COMMANDS = (keys_cli, index_cli, users_cli, mail_cli, audit_cli, actions_cli, referrals_cli, retention_cli, rights_cli,
-            privacy_cli, demo_cli)
+            privacy_cli, meetings_cli, demo_cli)
 
 
 def init_app(app) -> None:

@@ -23,6 +23,7 @@ from casustafel.admin.services import create_user, find_user_by_email
 from casustafel.bibob.services import BibobInput, record_bibob
 from casustafel.breakglass.services import end_access, grant_access
 from casustafel.extensions import db
+from casustafel.meetings import prepare_services
 from casustafel.meetings import services as meetings
 from casustafel.models import Department, Indicator, Partner, Phenomenon, Power, Signal, SourceRegister
 from casustafel.models.roles import ROLE_LABELS, Role
@@ -284,13 +285,17 @@ def _world(users: dict) -> None:
 
     # Meetings: one held last week (closed, with decisions and actions), one published for next
     # week (members see its agenda), one in concept (check 2A still open).
+    # The standing group the coordinator invites each time, each for their own department.
+    core = prepare_services.create_group(coordinator, "Vaste kern casustafel")
+    for person in (member, social):
+        prepare_services.add_group_member(coordinator, core, person)
+
     def meeting(days: int, hour: int, cutoff_days: int):
         planned = meetings.create_meeting(coordinator, held_at=_local(today + timedelta(days=days), hour, 30),
                                           kind="regulier", chair_id=coordinator.id,
                                           agenda_cutoff=today + timedelta(days=cutoff_days),
                                           location="Stadhuis, vergaderzaal 2")
-        meetings.invite(coordinator, planned, member, department_id=member.department_id)
-        meetings.invite(coordinator, planned, social, department_id=social.department_id)
+        prepare_services.invite_group(coordinator, planned, core)
         return planned
 
     held = meeting(-7, 9, -7)

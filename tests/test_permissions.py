@@ -15,7 +15,16 @@ from casustafel.audit_log import record
 from casustafel.bibob.services import BibobInput, record_bibob
 from casustafel.dates import utcnow
 from casustafel.extensions import db
-from casustafel.models import AgendaItem, AuditEvent, BreakGlass, Meeting, Partner, RetentionRun, SavedFilter
+from casustafel.models import (
+    AgendaItem,
+    AuditEvent,
+    BreakGlass,
+    InviteeGroup,
+    Meeting,
+    Partner,
+    RetentionRun,
+    SavedFilter,
+)
 from casustafel.permissions import ANY_ROLE_ENDPOINTS, PUBLIC_ENDPOINTS
 from casustafel.privacy.services import request_privacy_check
 from casustafel.referrals import received_services as received
@@ -148,6 +157,22 @@ TABLE = {
     ),
     "meetings.item_action": ("POST", "/overleggen/{meeting}/agendapunten/{item}/acties", only(200, "coordinator")),
     "meetings.mine": ("GET", "/overleggen/mijn", only(200, "member")),
+    # Preparing a meeting: the coordinator only. An empty post comes back with its message (200);
+    # {group} is a standing group without members, so removing the target from it is 404.
+    "meetings.groups": ("GET", "/overleggen/groepen", only(200, "coordinator")),
+    "meetings.group_new": ("POST", "/overleggen/groepen", only(200, "coordinator")),
+    "meetings.group": ("GET", "/overleggen/groepen/{group}", only(200, "coordinator")),
+    "meetings.group_rename": ("POST", "/overleggen/groepen/{group}/naam", only(200, "coordinator")),
+    "meetings.group_delete": ("POST", "/overleggen/groepen/{group}/verwijderen", only(302, "coordinator")),
+    "meetings.group_add_member": ("POST", "/overleggen/groepen/{group}/leden", only(200, "coordinator")),
+    "meetings.group_remove_member": ("POST", "/overleggen/groepen/{group}/leden/{user}/verwijderen",
+                                     only(404, "coordinator")),
+    "meetings.invite_group": ("POST", "/overleggen/{meeting}/deelnemers/groep", only(200, "coordinator")),
+    "meetings.copy_invitees": ("POST", "/overleggen/{meeting}/deelnemers/vorig-overleg", only(302, "coordinator")),
+    "meetings.move_item": ("POST", "/overleggen/{meeting}/agendapunten/{item}/verplaatsen", only(302, "coordinator")),
+    # GET is the confirmation page; the POST takes the item off.
+    "meetings.remove_item": ("GET", "/overleggen/{meeting}/agendapunten/{item}/van-de-agenda",
+                             only(200, "coordinator")),
     # Not invited (members) or unpublished: 404 even for a member.
     "meetings.agenda": ("GET", "/overleggen/{meeting}/agenda", only(404, "member")),
     "meetings.agenda_pdf": (
@@ -270,6 +295,11 @@ def placeholders(url, *, signal, target) -> dict:
         db.session.add(meeting)
         db.session.flush()
         values.update(meeting=meeting.id, item=meeting.items[0].id)
+    if "{group}" in url:
+        group = InviteeGroup(name="Vaste kern")
+        db.session.add(group)
+        db.session.flush()
+        values["group"] = group.id
     if "{privacy_check}" in url:
         values["privacy_check"] = request_privacy_check(None, signal, "1").id
     if "{bibob}" in url:

@@ -29,6 +29,7 @@ IDENTIFIERS = {
         "meeting_id", "referral_id", "request_id", "run_id", "signal_id", "user_id")},
     "item_id": {"UUIDConverter", "BoundedIntegerConverter"},  # agenda item (UUID), catalogue item (int)
     "partner_id": {"BoundedIntegerConverter"},
+    "group_id": {"BoundedIntegerConverter"},  # a standing group of invitees
     **{name: {"BoundedIntegerConverter"}
        for name in ("criterion_id", "ground_id", "power_id", "register_id", "activity_id")},
     "year": {"BoundedIntegerConverter"},

@@ -8,7 +8,7 @@ from flask_login import current_user
 from casustafel import dates
 from casustafel.audit_log import record
 from casustafel.extensions import db
-from casustafel.meetings import services, visibility
+from casustafel.meetings import prepare_services, services, visibility
 from casustafel.meetings.common import (
     CONFLICT,
     active_departments,
@@ -26,28 +26,36 @@ from casustafel.signals.workflow import TransitionError
 from casustafel.web import render_logged
 from casustafel.web.locking import commit_or_conflict
 from casustafel.web.routes import Routes
+from casustafel.wording import counted
 
 routes = Routes()
 
 REFUSED = (services.MeetingError, TransitionError)
+STALE_CHOICE = "Een gekozen melding bestaat niet (meer). Open de pagina opnieuw en kies opnieuw."
 
 
 @routes.route("/<uuid:meeting_id>/agendapunten", methods=["POST"])
 @role_required(Role.COORDINATOR)
 def add_item(meeting_id):
+    """Put every ticked signal on the agenda, all or nothing."""
     meeting = get_meeting_or_404(meeting_id)
     form = AddItemForm(prefix="item")
-    form.fill(services.agenda_candidates())
     if form.validate_on_submit():
-        signal = db.session.get(Signal, parse_uuid(form.signal_id.data))
+        ids = list(dict.fromkeys(parse_uuid(value) for value in form.signal_id.data))
+        signals = [db.session.get(Signal, signal_id) if signal_id else None for signal_id in ids]
+        if any(signal is None for signal in signals):
+            form.signal_id.errors = [*form.signal_id.errors, STALE_CHOICE]
+            return render_detail(meeting, item_form=form)
         try:
-            services.add_item(current_user, meeting, signal, dates.today())
-        except REFUSED as error:
+            prepare_services.add_items(current_user, meeting, signals, dates.today())
+        except services.MeetingError as error:
             db.session.rollback()
             form.signal_id.errors = [*form.signal_id.errors, str(error)]
         else:
             db.session.commit()
-            flash(f"Melding {signal.reference} staat op de agenda. Privacytoets 2A is aangevraagd.", "success")
+            added = (f"Melding {signals[0].reference} staat" if len(signals) == 1
+                     else f"{counted(len(signals), 'melding', 'meldingen')} staan")
+            flash(f"{added} op de agenda. Privacytoets 2A is aangevraagd.", "success")
             return redirect(url_for("meetings.detail", meeting_id=meeting.id, _anchor="agenda"))
     return render_detail(meeting, item_form=form)
 

@@ -8,8 +8,9 @@ from sqlalchemy import select
 from casustafel import dates
 from casustafel.audit_log import record
 from casustafel.extensions import db
-from casustafel.meetings import services
+from casustafel.meetings import prepare_services, services
 from casustafel.meetings.forms import AddItemForm, InviteForm
+from casustafel.meetings.prepare_forms import InviteGroupForm
 from casustafel.models import AgendaItem, Department, Meeting
 from casustafel.models.roles import Role
 from casustafel.models.user import active_with_role
@@ -46,16 +47,20 @@ def parse_uuid(value) -> uuid.UUID | None:
 
 
 
-def render_detail(meeting: Meeting, *, invite_form=None, item_form=None, status=200):
+def render_detail(meeting: Meeting, *, invite_form=None, item_form=None, group_form=None, status=200):
     """The coordinator's page of one meeting; forms passed in keep what was typed."""
     invited = {i.user_id for i in meeting.invitees}
     invite_form = invite_form or InviteForm(prefix="invite")
     invite_form.fill([u for u in active_with_role(Role.MEMBER) if u.id not in invited], active_departments())
+    group_form = group_form or InviteGroupForm(prefix="group")
+    group_form.fill(prepare_services.groups())
+    candidates = prepare_services.candidate_rows()
     item_form = item_form or AddItemForm(prefix="item")
-    item_form.fill(services.agenda_candidates())
+    item_form.fill([c.signal for c in candidates])
     checks = {item.id: services.privacy_check_2a(item) for item in meeting.items}
     record(current_user, "meeting.viewed", meeting, purpose=services.PURPOSE)
     return render_logged(
         "meetings/detail.html", meeting=meeting, invite_form=invite_form, item_form=item_form, checks=checks,
         overdue=services.overdue_actions(meeting, dates.today()), today=dates.today(),
+        group_form=group_form, candidates=candidates, previous=prepare_services.previous_meeting(meeting),
     ), status

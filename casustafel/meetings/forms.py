@@ -3,7 +3,7 @@ by the view from the database, so a posted value outside them is refused."""
 
 from urllib.parse import urlsplit
 
-from wtforms import HiddenField, RadioField, SelectField, StringField, TextAreaField, TimeField
+from wtforms import HiddenField, RadioField, SelectField, SelectMultipleField, StringField, TextAreaField, TimeField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
@@ -90,14 +90,13 @@ class InviteForm(Form):
 
 
 class AddItemForm(Form):
-    signal_id = SelectField("Melding", validators=[InputRequired("Kies een melding.")])
+    # One or more signals, ticked in the table of candidates (a single value still works). A
+    # signal that left the list meanwhile is refused by services.add_item, which names it.
+    signal_id = SelectMultipleField("Meldingen", validators=[InputRequired("Kies een of meer meldingen.")],
+                                    validate_choice=False)
 
     def fill(self, signals) -> None:
-        self.signal_id.choices = [SelectChoice("", "— kies een melding —")] + [
-            SelectChoice(str(s.id), f"{s.reference} ({s.status_label.lower()}"
-                         + (f", {s.phenomenon.full_name}" if s.phenomenon else "") + ")")
-            for s in signals
-        ]
+        self.signal_id.choices = [SelectChoice(str(s.id), s.reference) for s in signals]
 
 
 class NotesForm(Form):

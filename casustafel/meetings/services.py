@@ -14,6 +14,7 @@ from casustafel.audit_log import record
 from casustafel.dates import utcnow
 from casustafel.extensions import db
 from casustafel.meetings import calendar
+from casustafel.meetings.preparation import ask_2a_for_late_department
 from casustafel.models import (
     Action,
     AgendaItem,
@@ -107,6 +108,7 @@ def invite(actor, meeting: Meeting, user: User, department_id: int | None = None
     invitee = MeetingInvitee(user_id=user.id, department_id=department_id or user.department_id)
     meeting.invitees.append(invitee)
     record(actor, "meeting.member_invited", meeting, purpose=PURPOSE)
+    ask_2a_for_late_department(actor, meeting, invitee)  # a department the decided 2A does not cover
     if meeting.status == MeetingStatus.GEPUBLICEERD:
         calendar.send_invitation(meeting, user)
     return invitee

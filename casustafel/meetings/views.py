@@ -12,7 +12,7 @@ from sqlalchemy import select
 from casustafel import dates
 from casustafel.audit_log import record, record_denial
 from casustafel.extensions import db
-from casustafel.meetings import agenda, member, pdf, scheduling, services
+from casustafel.meetings import agenda, groups, member, pdf, preparation, prepare, scheduling, services
 from casustafel.meetings.common import (
     CONFLICT,
     active_departments,
@@ -31,7 +31,7 @@ from casustafel.web.routes import register_routes
 from casustafel.wording import counted
 
 bp = Blueprint("meetings", __name__, url_prefix="/overleggen")
-register_routes(bp, agenda, member, pdf, scheduling)
+register_routes(bp, agenda, member, pdf, scheduling, groups, prepare)
 
 # --- the list and planning ---------------------------------------------------------------
 
@@ -120,14 +120,16 @@ def invite(meeting_id):
     if form.validate_on_submit():
         user = db.session.get(User, parse_uuid(form.user_id.data))
         department_id = int(form.department_id.data) if form.department_id.data else None
+        before = preparation.open_2a_ids(meeting)
         try:
             services.invite(current_user, meeting, user, department_id)
         except services.MeetingError as error:
             db.session.rollback()
             form.user_id.errors = [*form.user_id.errors, str(error)]
         else:
+            note = prepare.late_2a_note(meeting, before)
             db.session.commit()
-            flash(f"{user.display_name} is uitgenodigd.", "success")
+            flash(f"{user.display_name} is uitgenodigd.{note}", "success")
             return redirect(url_for("meetings.detail", meeting_id=meeting.id, _anchor="deelnemers"))
     return render_detail(meeting, invite_form=form)
 

@@ -61,6 +61,8 @@ OBJECT_ACTIVITIES = {
     "privacy_check": BRONNENONDERZOEK,
     "meeting": CASUSOVERLEG,
     "agenda_item": CASUSOVERLEG,
+    # The coordinator's standing groups of invitees (staff only, no data of anyone else).
+    "invitee_group": CASUSOVERLEG,
     "case_plan": AANPAK,
     "action": AANPAK,
     "monitoring_period": AANPAK,

@@ -246,9 +246,9 @@ def test_a_signal_goes_through_the_whole_casustafel_workflow(browser, open_brows
     _flash(coordinator, "Het overleg is aangemaakt.")
     meeting_page = page.url.removeprefix(coordinator.origin)
     page.get_by_label("Deelnemer", exact=True).select_option(label=f"Daan Deelnemer ({VTH})")
-    page.get_by_role("button", name="Uitnodigen").click()
+    page.get_by_role("button", name="Uitnodigen", exact=True).click()
     _flash(coordinator, "Daan Deelnemer is uitgenodigd.")
-    page.get_by_label("Melding", exact=True).select_option(value=signal_id)
+    page.get_by_role("checkbox", name=reference, exact=True).check()
     page.get_by_role("button", name="Op de agenda zetten").click()
     _flash(coordinator, f"Melding {reference} staat op de agenda. Privacytoets 2A is aangevraagd.")
     page.get_by_role("button", name="Agenda publiceren").click()  # refused until 2A is decided

@@ -73,9 +73,9 @@ def test_meeting_from_planning_to_closing(browser, make_user, make_signal):
 
     # Invites the member and puts the signal on the agenda.
     page.get_by_label("Deelnemer", exact=True).select_option(label="Deelnemer Daan (Vergunningen)")
-    page.get_by_role("button", name="Uitnodigen").click()
+    page.get_by_role("button", name="Uitnodigen", exact=True).click()
     _flash(browser, "Deelnemer Daan is uitgenodigd.")
-    page.get_by_label("Melding", exact=True).select_option(value=str(signal.id))
+    page.get_by_role("checkbox", name=signal.reference, exact=True).check()
     page.get_by_role("button", name="Op de agenda zetten").click()
     _flash(browser, f"Melding {signal.reference} staat op de agenda.")
     expect(page.get_by_role("cell", name="wacht op besluit")).to_be_visible()
