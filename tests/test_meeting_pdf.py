@@ -13,7 +13,16 @@ from casustafel.extensions import db
 from casustafel.meetings import services
 from casustafel.models import UserSession
 from casustafel.web.pdf import NoFetching
-from tests.helpers.meetings import ALL_FIELDS, TODAY, add, decide_2a, events, logged_in, published_scene
+from tests.helpers.meetings import (
+    ALL_FIELDS,
+    TODAY,
+    add,
+    close_on_the_day,
+    decide_2a,
+    events,
+    logged_in,
+    published_scene,
+)
 from tests.helpers.meetings_access import MARKERS, REPORTER, assert_only, marked_scene
 
 # Dates computed here (today, tomorrow, overdue, this year) are checked against the app's:
@@ -115,7 +124,7 @@ def test_no_agenda_pdf_for_a_member_not_invited_or_after_closing(app, make_user,
     scene = published_scene(make_user, make_signal)
     outsider = make_user("member", department_id=scene.dept.id)
     assert logged_in(app, outsider).get(agenda_pdf(scene.meeting)).status_code == 404
-    services.close(scene.coordinator, scene.meeting)
+    close_on_the_day(scene.coordinator, scene.meeting)
     db.session.commit()
     assert logged_in(app, scene.member).get(agenda_pdf(scene.meeting)).status_code == 404
     assert len(events("access.denied", scene.meeting.id)) == 2

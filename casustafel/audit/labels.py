@@ -108,7 +108,7 @@ ACTIONS = {
     "keys": "added primary_changed rotated index_width_changed",
     "legal_ground": "created activated deactivated",
     "meeting": "listed own_listed viewed created updated member_invited member_uninvited published "
-               "agenda_downloaded minutes_downloaded closed",
+               "agenda_downloaded minutes_downloaded closed attendance_recorded",
     "monitoring_period": "started extended",
     "partner": "created activated deactivated marked_internal marked_external",
     "phenomenon": "created activated deactivated",
@@ -186,6 +186,7 @@ OVERRIDES = {
     "meeting.published": "Agenda van overleg gepubliceerd",
     "meeting.agenda_downloaded": "Agenda van overleg gedownload",
     "meeting.minutes_downloaded": "Verslag van overleg gedownload",
+    "meeting.attendance_recorded": "Aanwezigheid bij overleg vastgelegd",
     "partner.marked_internal": "Partner aangemerkt als intern",
     "partner.marked_external": "Partner aangemerkt als extern",
     "privacy_check.decided": "Besluit over privacytoets vastgelegd",
