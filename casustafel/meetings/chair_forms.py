@@ -6,7 +6,7 @@ The confirmations of irreversible steps carry the confirm button's value in the 
 
 from wtforms import BooleanField, RadioField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import Length
+from wtforms.validators import Length, ValidationError
 
 from casustafel.forms import Form, strip_text
 from casustafel.models import ATTENDANCE
@@ -34,6 +34,14 @@ class CloseForm(Form):
         return valid
 
 
+PRESENCE_CHOICE = "Kies aanwezig, afwezig met bericht van verhindering of afwezig."
+
+
+def _known_attendance(form, field):
+    if field.data is not None and field.data not in ATTENDANCE:
+        raise ValidationError(PRESENCE_CHOICE)
+
+
 def field_name(invitee) -> str:
     return f"i_{invitee.user_id.hex}"
 
@@ -48,6 +56,7 @@ def presence_form(invitees, **kwargs) -> Form:
     choices = [SelectChoice(code, label) for code, label in ATTENDANCE.items()]
     for invitee in invitees:
         label = invitee.user.display_name + (f" ({invitee.department.name})" if invitee.department else "")
-        setattr(PresenceForm, field_name(invitee), RadioField(label, choices=choices))
+        setattr(PresenceForm, field_name(invitee),
+                RadioField(label, choices=choices, validate_choice=False, validators=[_known_attendance]))
     data = {field_name(i): i.attendance for i in invitees}
     return PresenceForm(prefix="aanwezigheid", data=data, **kwargs)
