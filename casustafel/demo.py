@@ -318,7 +318,8 @@ def _world(users: dict) -> None:
     control = meetings.add_action(coordinator, item, type="integrale_controle", deadline=today - timedelta(days=1),
                                   owner_id=member.id, description="Integrale controle met politie en Enexis.")
     update_action(member, control, status="in_uitvoering", result="Controle gepland, netbeheerder gaat mee.")
-    meetings.close(coordinator, held)
+    meetings.record_attendance(coordinator, held, {member.id: "aanwezig", social.id: "afgemeld"})
+    meetings.close(coordinator, held, today=today)
     # Step 4: the case is the municipality's own; its plan of approach.
     record_plan(coordinator, hemp, PlanInput(
         goal="Het pand boven de winkel sluiten en de hennepteelt in de wijk blijvend stoppen.",

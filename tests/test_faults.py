@@ -701,12 +701,14 @@ def test_two_coordinators_saving_the_same_referral_at_once_get_one_save_and_one_
         referral_id = referral.id
         url = f"/verstrekkingen/{referral_id}"
         a, b = client_for(threaded_app, first), client_for(threaded_app, second)
-        forms = [loaded_form(a, url), loaded_form(b, url)]
+        form_url = f"{url}/versturen" if what == "send" else url  # sending: the confirmation page
+        forms = [loaded_form(a, form_url), loaded_form(b, form_url)]
 
     def save(client, form, reference):
         token, version = form
         if what == "send":
-            return client.post(f"{url}/versturen", data={"csrf_token": token, "version": version}).status_code
+            return client.post(f"{url}/versturen", data={"csrf_token": token, "version": version,
+                                                          "bevestigen": "ja"}).status_code
         return client.post(f"{url}/voortgang", data={"csrf_token": token, "version": version, "status": "ontvangen",
                                                       "recipient_reference": reference, "answer": ""}).status_code
 

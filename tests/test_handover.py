@@ -41,7 +41,7 @@ def _send(app, coordinator, officer, signal, **form) -> Referral:
     referral = db.session.scalars(select(Referral).where(Referral.signal_id == signal.id)
                                   .order_by(Referral.created_at.desc())).first()
     decide_2b(referral, ["beschrijving", "betrokkenen"], officer=officer)
-    assert post(client, f"/verstrekkingen/{referral.id}/versturen",
+    assert post(client, f"/verstrekkingen/{referral.id}/versturen", {"bevestigen": "ja"},
                 from_url=f"/verstrekkingen/{referral.id}").status_code == 302
     db.session.refresh(referral)
     assert referral.status == "verstuurd"
@@ -153,7 +153,8 @@ def test_a_handover_is_not_sent_while_the_signal_cannot_be_doorgezet(app, make_u
     decide_2b(referral, ["beschrijving"], officer=officer)
     transition(coordinator, db.session.get(Signal, signal.id), "aanvulling_gevraagd")
     db.session.commit()
-    response = post(client, f"/verstrekkingen/{referral.id}/versturen", from_url=f"/verstrekkingen/{referral.id}")
+    response = post(client, f"/verstrekkingen/{referral.id}/versturen", {"bevestigen": "ja"},
+                    from_url=f"/verstrekkingen/{referral.id}")
     assert response.status_code == 302
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "kan de melding niet worden doorgezet" in page
@@ -172,7 +173,7 @@ def test_a_meeting_decision_to_hand_over_waits_for_its_referral(app, make_user, 
     officer = make_user("privacy_officer")
     client = client_for(app, scene.coordinator)
     page = f"/overleggen/{scene.meeting.id}/agendapunten/{scene.item.id}"
-    response = post(client, f"{page}/besluit", {"decision-decision": decision,
+    response = post(client, f"{page}/besluit", {"decision-decision": decision, "bevestigen": "ja",
                                                 "decision-rationale": "Besproken; overdragen."}, page)
     assert response.status_code == 302 and _status(scene.signal) == "besproken"
     item_page = client.get(page).get_data(as_text=True)

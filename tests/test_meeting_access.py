@@ -12,6 +12,7 @@ from casustafel.meetings import services
 from tests.helpers.meetings import (
     ALL_FIELDS,
     add,
+    close_on_the_day,
     decide_2a,
     department,
     events,
@@ -111,7 +112,7 @@ def test_mijn_overleggen_lists_only_published_open_meetings_the_member_is_invite
     body = logged_in(app, scene.member).get("/overleggen/mijn").get_data(as_text=True)
     assert agenda_url(scene.meeting) in body
     assert str(concept.id) not in body and str(not_invited.id) not in body
-    services.close(scene.coordinator, scene.meeting)
+    close_on_the_day(scene.coordinator, scene.meeting)
     db.session.commit()
     body = logged_in(app, scene.member).get("/overleggen/mijn").get_data(as_text=True)
     assert "Er staat nu geen agenda voor u klaar." in body
@@ -135,7 +136,7 @@ def test_a_member_invited_to_x_gets_404_for_y_and_for_x_once_closed(app, make_us
     assert response.status_code == 404 and "Punt van overleg Y" not in response.get_data(as_text=True)
     assert [e.result for e in events("access.denied", y.id)] == ["denied"]
 
-    services.close(x.coordinator, x.meeting)
+    close_on_the_day(x.coordinator, x.meeting)
     db.session.commit()
     response = client.get(agenda_url(x.meeting))
     assert response.status_code == 404 and "Punt van overleg X" not in response.get_data(as_text=True)

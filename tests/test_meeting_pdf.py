@@ -13,7 +13,17 @@ from casustafel.extensions import db
 from casustafel.meetings import services
 from casustafel.models import UserSession
 from casustafel.web.pdf import NoFetching
-from tests.helpers.meetings import ALL_FIELDS, TODAY, add, decide_2a, events, logged_in, published_scene
+from tests.helpers.meetings import (
+    ALL_FIELDS,
+    TODAY,
+    add,
+    close_on_the_day,
+    decide_2a,
+    department,
+    events,
+    logged_in,
+    published_scene,
+)
 from tests.helpers.meetings_access import MARKERS, REPORTER, assert_only, marked_scene
 
 # Dates computed here (today, tomorrow, overdue, this year) are checked against the app's:
@@ -90,18 +100,31 @@ def test_every_download_is_logged_with_who_and_which_subjects(app, make_user, ma
     assert minutes.actor_id == scene.coordinator.id
 
 
-def test_the_minutes_hold_notes_decisions_and_actions(app, make_user, make_signal):
+def test_the_minutes_hold_presence_notes_decisions_and_actions(app, make_user, make_signal):
     scene = published_scene(make_user, make_signal)
+    social = department("Sociaal domein – Wmo")
+    excused = make_user("member", name="Şükrü Özdemir-Van den Berg", department_id=social.id)
+    silent = make_user("member", name="Zoë Niet-Gemeld", department_id=social.id)
+    for user in (excused, silent):
+        services.invite(scene.coordinator, scene.meeting, user)
+    services.record_attendance(scene.coordinator, scene.meeting, {scene.member.id: "aanwezig", excused.id: "afgemeld"})
     services.record_notes(scene.coordinator, scene.item, "Aantekening over het pand")
     services.record_decision(scene.coordinator, scene.item, "gemeentelijke_aanpak", "Integrale aanpak nodig")
-    services.add_action(scene.coordinator, scene.item, type="integrale_controle", deadline=TODAY + timedelta(days=9),
+    deadline = TODAY + timedelta(days=9)
+    services.add_action(scene.coordinator, scene.item, type="integrale_controle", deadline=deadline,
                         owner_id=scene.member.id, description="Controle met brandweer")
     db.session.commit()
     text = " ".join(pages_of(logged_in(app, scene.coordinator).get(minutes_pdf(scene.meeting))))
     for expected in ("Verslag casustafel", scene.signal.reference, "Aantekening over het pand",
-                     "Gemeentelijke casusaanpak", "Integrale aanpak nodig", "Integrale controle",
-                     "Controle met brandweer", "Deelnemer Daan", "Gedownload door Regie Rianne"):
-        assert expected in text
+                     "Gemeentelijke casusaanpak", "Integrale aanpak nodig", "Controle met brandweer",
+                     "Gedownload door Regie Rianne",
+                     # presence per invitee: name · department · what the chair recorded
+                     "Aanwezigheid", "Deelnemer Daan · Vergunningen · aanwezig",
+                     "Şükrü Özdemir-Van den Berg · Sociaal domein – Wmo · afwezig met bericht van verhindering",
+                     "Zoë Niet-Gemeld · Sociaal domein – Wmo · niet vastgelegd",
+                     # the action: type, owner, deadline
+                     f"Integrale controle · Deelnemer Daan · uiterste datum {deadline:%d-%m-%Y}"):
+        assert expected in text, expected
 
 
 def test_the_minutes_are_for_the_coordinator_only(app, make_user, make_signal):
@@ -115,7 +138,7 @@ def test_no_agenda_pdf_for_a_member_not_invited_or_after_closing(app, make_user,
     scene = published_scene(make_user, make_signal)
     outsider = make_user("member", department_id=scene.dept.id)
     assert logged_in(app, outsider).get(agenda_pdf(scene.meeting)).status_code == 404
-    services.close(scene.coordinator, scene.meeting)
+    close_on_the_day(scene.coordinator, scene.meeting)
     db.session.commit()
     assert logged_in(app, scene.member).get(agenda_pdf(scene.meeting)).status_code == 404
     assert len(events("access.denied", scene.meeting.id)) == 2

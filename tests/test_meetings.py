@@ -27,7 +27,17 @@ from casustafel.models import (
 from casustafel.privacy.services import open_check
 from casustafel.signals.workflow import TransitionError, transition, weighed_for_case_meeting
 from tests.conftest import TODAY, status_events
-from tests.helpers.meetings import add, decide_2a, department, events, logged_in, plan_meeting, post, published_scene
+from tests.helpers.meetings import (
+    add,
+    close_on_the_day,
+    decide_2a,
+    department,
+    events,
+    logged_in,
+    plan_meeting,
+    post,
+    published_scene,
+)
 
 # Dates computed here (today, tomorrow, overdue, this year) are checked against the app's:
 # both on the same pinned day (tests/conftest.py).
@@ -293,7 +303,7 @@ def test_a_decision_moves_the_signal_through_the_transition_table(
     scene = published_scene(make_user, make_signal)
     login_as(scene.coordinator)
     page = f"/overleggen/{scene.meeting.id}/agendapunten/{scene.item.id}"
-    response = post(client, f"{page}/besluit", {"decision-decision": decision,
+    response = post(client, f"{page}/besluit", {"decision-decision": decision, "bevestigen": "ja",
                                                 "decision-rationale": "Besproken met alle disciplines."}, page)
     assert response.status_code == 302
     db.session.expire_all()
@@ -320,8 +330,8 @@ def test_a_decision_needs_a_rationale_is_taken_once_and_not_before_publication(
     db.session.commit()
     body = post(client, f"{page}/besluit", {"decision-decision": "riec", "decision-rationale": ""}, page).data
     assert "Vul de onderbouwing van het besluit in." in body.decode()
-    assert post(client, f"{page}/besluit", {"decision-decision": "riec", "decision-rationale": "RIEC"},
-                page).status_code == 302
+    assert post(client, f"{page}/besluit", {"decision-decision": "riec", "decision-rationale": "RIEC",
+                                            "bevestigen": "ja"}, page).status_code == 302
     again = post(client, f"{page}/besluit", {"decision-decision": "geen_actie", "decision-rationale": "Toch niet"},
                  page)
     assert again.status_code == 200
@@ -336,7 +346,7 @@ def test_a_refused_transition_saves_nothing_and_explains(client, make_user, make
     db.session.commit()
     login_as(scene.coordinator)
     page = f"/overleggen/{scene.meeting.id}/agendapunten/{scene.item.id}"
-    body = post(client, f"{page}/besluit", {"decision-decision": "geen_actie",
+    body = post(client, f"{page}/besluit", {"decision-decision": "geen_actie", "bevestigen": "ja",
                                             "decision-rationale": "Mijn onderbouwing"}, page).get_data(as_text=True)
     assert "geen toegestane stap" in body
     assert "Mijn onderbouwing" in body  # what was typed is kept
@@ -485,7 +495,8 @@ def test_closing_carries_open_items_to_the_next_concept_meeting(client, make_use
     upcoming = plan_meeting(scene.coordinator, days_ahead=28)
     login_as(scene.coordinator)
     page = f"/overleggen/{scene.meeting.id}"
-    assert post(client, f"{page}/sluiten", {}, page).status_code == 302
+    assert post(client, f"{page}/sluiten", {"bevestigen": "ja", "override": "y",
+                                           "override_reason": "Vervroegd gehouden"}, page).status_code == 302
     db.session.expire_all()
     closed = db.session.get(Meeting, scene.meeting.id)
     assert closed.status == "gesloten" and closed.closed_at is not None
@@ -505,7 +516,7 @@ def test_closing_carries_open_items_to_the_next_concept_meeting(client, make_use
 
 def test_open_items_wait_for_the_next_meeting_that_is_created(make_user, make_signal):
     scene, later, undecided = _three_items(make_user, make_signal)
-    assert services.close(scene.coordinator, scene.meeting) == 0
+    assert close_on_the_day(scene.coordinator, scene.meeting) == 0
     db.session.commit()
     assert db.session.get(Signal, later.id).status == "besproken"
     next_meeting = plan_meeting(scene.coordinator, days_ahead=30)
@@ -518,7 +529,7 @@ def test_open_items_wait_for_the_next_meeting_that_is_created(make_user, make_si
 def test_only_a_published_meeting_can_be_closed(make_user, make_signal):
     scene = published_scene(make_user, make_signal, publish=False)
     with pytest.raises(services.MeetingError):
-        services.close(scene.coordinator, scene.meeting)
+        close_on_the_day(scene.coordinator, scene.meeting)
 
 
 def test_the_next_agenda_shows_overdue_actions_of_its_signals(client, make_user, make_signal, login_as):

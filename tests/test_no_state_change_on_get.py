@@ -11,10 +11,13 @@ from casustafel.breakglass.services import grant_access
 from casustafel.dates import utcnow
 from casustafel.demo import DEMO_PASSWORD
 from casustafel.extensions import db
-from casustafel.models import ActivationToken, Signal
+from casustafel.models import ActivationToken, Partner, Signal
+from casustafel.privacy.decisions import decide_privacy_check
+from casustafel.referrals.services import create_referral, privacy_check
 from casustafel.retention.destruction import run_retention
 from tests.conftest import login
 from tests.crawler import ACCOUNTS, Crawler
+from tests.helpers.powers import power_ids
 
 # What a read may write: its own access-log event (and the chain head), the session's activity,
 # and the anomaly counters (a cache derived from the log, brought up to date when read).
@@ -36,7 +39,7 @@ def snapshot() -> dict[str, list[tuple]]:
 
 
 def test_no_get_anywhere_changes_the_database(app, complete_world):
-    users, _ = complete_world
+    users, hostile = complete_world
     officer, member = users["privacy@casustafel.test"], users["deelnemer@casustafel.test"]
     run_retention(officer, utcnow(), dry_run=False, origin="test")  # so its statement PDF exists
     first = db.session.scalars(select(Signal).order_by(Signal.reference)).first()
@@ -49,7 +52,16 @@ def test_no_get_anywhere_changes_the_database(app, complete_world):
         clients[email] = app.test_client()
         assert login(clients[email], email, password=DEMO_PASSWORD).status_code == 200
     own = db.session.scalar(select(Signal.id).where(Signal.reporter_id == users["melder@casustafel.test"].id))
-    extra = {"melder@casustafel.test": [f"/mijn-meldingen/{own}/bevestiging"]}
+    # A referral ready to send (check 2B approved): its confirmation page is a GET, and sends nothing.
+    officer_decides = users["privacy@casustafel.test"]
+    ready = create_referral(users["voorzitter@casustafel.test"], hostile, partner=db.session.get(Partner, 1),
+                            purpose="Doel", legal_ground="wgs_riec", legal_ground_note=None,
+                            data_categories=["fenomeen"], channel="brief", feedback_due=None)
+    decide_privacy_check(officer_decides, privacy_check(ready), approved=True, rationale="Nodig",
+                         allowed_fields=["fenomeen"], powers=power_ids())
+    db.session.commit()
+    extra = {"melder@casustafel.test": [f"/mijn-meldingen/{own}/bevestiging"],
+             "voorzitter@casustafel.test": [f"/verstrekkingen/{ready.id}/versturen"]}
     before = snapshot()
 
     reached = set()

@@ -146,7 +146,18 @@ TABLE = {
         "POST", "/overleggen/{meeting}/deelnemers/{user}/verwijderen", only(404, "coordinator")
     ),
     "meetings.publish": ("POST", "/overleggen/{meeting}/publiceren", only(302, "coordinator")),
-    "meetings.close": ("POST", "/overleggen/{meeting}/sluiten", only(302, "coordinator")),
+    # Closing: GET shows the confirmation page; {meeting} is a concept, so back to the meeting.
+    "meetings.close": ("GET", "/overleggen/{meeting}/sluiten", only(302, "coordinator")),
+    # The chair's screen: the start goes to the first undecided item; an empty post comes back
+    # with its messages (200), nothing saved. Presence needs a published meeting: back (302).
+    "meetings.chair": ("GET", "/overleggen/{meeting}/voorzitten", only(302, "coordinator")),
+    "meetings.chair_item": ("GET", "/overleggen/{meeting}/voorzitten/{item}", only(200, "coordinator")),
+    "meetings.chair_notes": (
+        "POST", "/overleggen/{meeting}/voorzitten/{item}/aantekeningen", only(200, "coordinator")
+    ),
+    "meetings.chair_decision": ("POST", "/overleggen/{meeting}/voorzitten/{item}/besluit", only(200, "coordinator")),
+    "meetings.chair_action": ("POST", "/overleggen/{meeting}/voorzitten/{item}/acties", only(200, "coordinator")),
+    "meetings.presence": ("GET", "/overleggen/{meeting}/aanwezigheid", only(302, "coordinator")),
     "meetings.add_item": ("POST", "/overleggen/{meeting}/agendapunten", only(200, "coordinator")),
     "meetings.item": ("GET", "/overleggen/{meeting}/agendapunten/{item}", only(200, "coordinator")),
     "meetings.item_notes": (
@@ -201,7 +212,8 @@ TABLE = {
     "referrals.exception": ("GET", "/verstrekkingen/uitzonderingen/{received_exception}",
                             only(200, "privacy_officer")),
     "referrals.detail": ("GET", "/verstrekkingen/{referral}", only(200, "coordinator")),
-    "referrals.send": ("POST", "/verstrekkingen/{referral}/versturen", only(302, "coordinator")),
+    # GET shows the confirmation page (here: not yet possible, check 2B is open); only its button sends.
+    "referrals.send": ("GET", "/verstrekkingen/{referral}/versturen", only(200, "coordinator")),
     # A concept referral has no package yet; a progress update on a concept shows a message.
     "referrals.package": ("GET", "/verstrekkingen/{referral}/pakket.pdf", only(404, "coordinator")),
     "referrals.progress": ("POST", "/verstrekkingen/{referral}/voortgang", only(200, "coordinator")),

@@ -94,7 +94,7 @@ def test_police_information_never_appears_in_a_package_without_an_exception(app,
     referral = create(app, coordinator, signal, data_categories=every)
     decide_2b(referral, every, officer=officer)
     client = client_for(app, coordinator)
-    assert post(client, f"/verstrekkingen/{referral.id}/versturen").status_code == 302
+    assert post(client, f"/verstrekkingen/{referral.id}/versturen", {"bevestigen": "ja"}).status_code == 302
     text = pdf_text(client.get(f"/verstrekkingen/{referral.id}/pakket.pdf").data)
     assert "SUMMARYMARK" in text and "PERSONMARK" in text  # the package does hold everything approved
     assert "DESCRMARK" not in text  # the reporter's own words never go (the summary does)

@@ -133,7 +133,8 @@ def test_restricted_police_information_leaves_only_through_an_approved_exception
     assert "ALPHAMARK" not in package_text(app, db.session.get(Referral, other.id))
 
     # Sending through the page stores exactly that package.
-    assert post(coordinator_client, f"/verstrekkingen/{referral.id}/versturen").status_code == 302
+    assert post(coordinator_client, f"/verstrekkingen/{referral.id}/versturen",
+                {"bevestigen": "ja"}).status_code == 302
     stored = pdf_text(coordinator_client.get(f"/verstrekkingen/{referral.id}/pakket.pdf").data)
     assert "ALPHAMARK" in stored and "BETAMARK" not in stored
     provided = events("received_information.provided")

@@ -78,7 +78,7 @@ def test_a_riec_referral_with_two_approved_categories_is_sent_answered_closed_an
     assert check.kind == "2B" and check.status == "open"
 
     # Before the decision: no package.
-    post(client, f"/verstrekkingen/{referral.id}/versturen")
+    post(client, f"/verstrekkingen/{referral.id}/versturen", {"bevestigen": "ja"})
     db.session.refresh(referral)
     assert referral.status == "concept" and referral.package_digest is None
 
@@ -86,7 +86,7 @@ def test_a_riec_referral_with_two_approved_categories_is_sent_answered_closed_an
     # names and addresses: the package holds exactly descriptions and names.
     decide_2b(referral, ["beschrijving", "betrokkenen", "geboortedata"], officer=officer)
     assert services.approved_categories(referral) == ["beschrijving", "betrokkenen"]
-    assert post(client, f"/verstrekkingen/{referral.id}/versturen").status_code == 302
+    assert post(client, f"/verstrekkingen/{referral.id}/versturen", {"bevestigen": "ja"}).status_code == 302
     db.session.refresh(referral)
     assert referral.status == "verstuurd" and referral.sent_on == date.today()
     assert events("referral.sent", referral.id)
@@ -140,7 +140,7 @@ def send_through_the_pages(app, scene, approved) -> Referral:
     referral = create(app, coordinator, signal, data_categories=["betrokkenen", "adressen", "beschrijving"])
     decide_2b(referral, approved, officer=officer)
     client = client_for(app, coordinator)
-    assert post(client, f"/verstrekkingen/{referral.id}/versturen",
+    assert post(client, f"/verstrekkingen/{referral.id}/versturen", {"bevestigen": "ja"},
                 from_url=f"/verstrekkingen/{referral.id}").status_code == 302
     db.session.refresh(referral)
     assert referral.status == "verstuurd"
@@ -213,7 +213,7 @@ def test_a_rejected_check_2b_allows_no_package(app, scene):
     referral = create(app, coordinator, signal)
     decide_2b(referral, [], approved=False, officer=officer)
     client = client_for(app, coordinator)
-    response = post(client, f"/verstrekkingen/{referral.id}/versturen")
+    response = post(client, f"/verstrekkingen/{referral.id}/versturen", {"bevestigen": "ja"})
     assert response.status_code == 302
     db.session.refresh(referral)
     assert referral.status == "concept" and referral.package_digest is None

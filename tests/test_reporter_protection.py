@@ -117,7 +117,7 @@ def test_a_package_with_the_description_waits_for_the_summary_and_never_holds_th
     client = logged_in(app, coordinator)
     page = client.get(f"/verstrekkingen/{referral.id}").get_data(as_text=True)
     assert "nog geen geanonimiseerde samenvatting" in page
-    assert "Pakket maken en als verstuurd vastleggen" not in page
+    assert "Pakket maken en versturen" not in page
 
     # The service refuses too (a crafted post, or the CLI): nothing is stored, nothing logged as sent.
     with pytest.raises(referrals.ReferralError, match="geanonimiseerde samenvatting"):
@@ -127,7 +127,8 @@ def test_a_package_with_the_description_waits_for_the_summary_and_never_holds_th
     db.session.rollback()
     response = client.post(f"/verstrekkingen/{referral.id}/versturen",
                            data={"csrf_token": csrf_from(client.get(f"/verstrekkingen/{referral.id}")),
-                                 "version": str(db.session.get(Referral, referral.id).version)})
+                                 "version": str(db.session.get(Referral, referral.id).version),
+                                 "bevestigen": "ja"})
     assert response.status_code == 302
     flashed = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "De woorden van de melder gaan nooit mee" in flashed
@@ -137,7 +138,7 @@ def test_a_package_with_the_description_waits_for_the_summary_and_never_holds_th
     assert post_summary(client, signal, SUMMARY).status_code == 302
     client.post(f"/verstrekkingen/{referral.id}/versturen",
                 data={"csrf_token": csrf_from(client.get(f"/verstrekkingen/{referral.id}")),
-                      "version": str(db.session.get(Referral, referral.id).version)})
+                      "version": str(db.session.get(Referral, referral.id).version), "bevestigen": "ja"})
     db.session.expire_all()
     assert db.session.get(Referral, referral.id).status == "verstuurd"
     text = pdf_text(client.get(f"/verstrekkingen/{referral.id}/pakket.pdf").data)

@@ -12,7 +12,7 @@ from casustafel.dates import day_start_utc, utcnow
 from casustafel.extensions import db
 from casustafel.models import NEW_ACTION_TYPES, Action, PrivacyCheck, User, UserRole
 from casustafel.models.roles import Role
-from casustafel.notifications import notify
+from casustafel.notifications import app_link, notify
 from casustafel.processing import refuse_if_restricted
 from casustafel.signals.visibility import EVERYTHING
 
@@ -108,8 +108,9 @@ def notify_owners(actor, action: Action, *, created: bool) -> int:
     """Tell the owner(s), except the actor, that there is news; never what. Return the count."""
     subject, body = (OPEN_ACTION_SUBJECT, OPEN_ACTION_BODY) if created else (NEWS_SUBJECT, NEWS_BODY)
     recipients = [u for u in owners(action) if u.id != getattr(actor, "id", None)]
+    link = app_link("actions.mine") if recipients else None  # "Mijn acties": no id, no content
     for user in recipients:
-        notify(user, subject, body)
+        notify(user, subject, body, link=link)
     return len(recipients)
 
 

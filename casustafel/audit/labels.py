@@ -110,7 +110,8 @@ ACTIONS = {
     "keys": "added primary_changed rotated index_width_changed",
     "legal_ground": "created activated deactivated",
     "meeting": "listed own_listed viewed created updated member_invited member_uninvited published "
-               "agenda_downloaded minutes_downloaded closed cancelled calendar_downloaded cutoff_reminded",
+               "agenda_downloaded minutes_downloaded closed cancelled calendar_downloaded cutoff_reminded "
+               "attendance_recorded",
     "monitoring_period": "started extended",
     "partner": "created activated deactivated marked_internal marked_external",
     "phenomenon": "created activated deactivated",
@@ -194,6 +195,7 @@ OVERRIDES = {
     "meeting.minutes_downloaded": "Verslag van overleg gedownload",
     "meeting.cancelled": "Overleg afgezegd",
     "meeting.calendar_downloaded": "Agenda-uitnodiging (.ics) van overleg gedownload",
+    "meeting.attendance_recorded": "Aanwezigheid bij overleg vastgelegd",
     "partner.marked_internal": "Partner aangemerkt als intern",
     "partner.marked_external": "Partner aangemerkt als extern",
     "privacy_check.decided": "Besluit over privacytoets vastgelegd",

@@ -8,7 +8,7 @@ from flask_login import current_user
 from casustafel import dates
 from casustafel.audit_log import record
 from casustafel.extensions import db
-from casustafel.meetings import prepare_services, services, visibility
+from casustafel.meetings import confirm, prepare_services, services, visibility
 from casustafel.meetings.common import (
     CONFLICT,
     active_departments,
@@ -113,24 +113,14 @@ def item_notes(meeting_id, item_id):
 @routes.route("/<uuid:meeting_id>/agendapunten/<uuid:item_id>/besluit", methods=["POST"])
 @role_required(Role.COORDINATOR)
 def item_decision(meeting_id, item_id):
+    """The decision form shows a confirmation page first; only its button records the decision."""
     meeting = get_meeting_or_404(meeting_id)
     item = get_item_or_404(meeting, item_id)
-    form = DecisionForm(prefix="decision")
-    if form.validate_on_submit():
-        try:
-            services.record_decision(current_user, item, form.decision.data, form.rationale.data)
-        except REFUSED as error:
-            db.session.rollback()
-            form.form_errors.append(str(error))
-        else:
-            if commit_or_conflict():
-                then = (" Leg nu de overdracht vast; na het versturen is de melding doorgezet."
-                        if item.decision in HANDOVER_DECISIONS else "")
-                flash(f"Het besluit is vastgelegd. Melding {item.signal.reference} heeft nu de status "
-                      f"‘{item.signal.status_label.lower()}’.{then}", "success")
-                return redirect(url_for("meetings.item", meeting_id=meeting.id, item_id=item.id))
-            form.form_errors.append(CONFLICT)
-    return render_item(meeting, item, decision_form=form)
+    return confirm.decision_step(
+        meeting, item, action_url=url_for("meetings.item_decision", meeting_id=meeting.id, item_id=item.id),
+        render_form=lambda form: render_item(meeting, item, decision_form=form),
+        done_url=url_for("meetings.item", meeting_id=meeting.id, item_id=item.id),
+    )
 
 
 @routes.route("/<uuid:meeting_id>/agendapunten/<uuid:item_id>/acties", methods=["POST"])

@@ -11,11 +11,12 @@ from sqlalchemy import func, select
 
 from casustafel.actions import services as actions
 from casustafel.audit_log import record
-from casustafel.dates import utcnow
+from casustafel.dates import to_local, utcnow
 from casustafel.extensions import db
 from casustafel.meetings import calendar
 from casustafel.meetings.preparation import ask_2a_for_late_department
 from casustafel.models import (
+    ATTENDANCE,
     Action,
     AgendaItem,
     Meeting,
@@ -319,6 +320,21 @@ def record_decision(actor, item: AgendaItem, decision: str, rationale: str) -> N
     record(actor, "agenda_item.decided", item, reason_code=decision, purpose=PURPOSE)
 
 
+def record_attendance(actor, meeting: Meeting, attendance: dict) -> None:
+    """Record who is present (Attendance codes per invitee's user id; a missing one stays as it
+    was). Only while the meeting runs: published, not closed."""
+    if meeting.status != MeetingStatus.GEPUBLICEERD:
+        raise MeetingError("Aanwezigheid legt u vast nadat de agenda is gepubliceerd en voordat het overleg "
+                           "is gesloten.")
+    for invitee in meeting.invitees:
+        code = attendance.get(invitee.user_id)
+        if code is not None:
+            if code not in ATTENDANCE:
+                raise MeetingError("Kies per deelnemer aanwezig, afwezig met bericht van verhindering of afwezig.")
+            invitee.attendance = code
+    record(actor, "meeting.attendance_recorded", meeting, purpose=PURPOSE)
+
+
 def add_action(actor, item: AgendaItem, *, type: str, deadline: date, owner_id=None,
                owner_department_id=None, description: str | None = None) -> Action:
     """Create an action from an item, for an invited member or a department; tell the owners
@@ -364,14 +380,31 @@ def overdue_actions(meeting: Meeting, today: date) -> list[Action]:
 # --- closing and carrying over ----------------------------------------------------------
 
 
-def close(actor, meeting: Meeting) -> int:
+CLOSE_EARLY = "voor_datum"  # reason code: closed before the meeting's (Dutch) date, with a reason
+
+
+def close_too_early(meeting: Meeting, today: date) -> bool:
+    """Whether the meeting's date (in Dutch time) is still to come."""
+    return to_local(meeting.held_at).date() > today
+
+
+def close(actor, meeting: Meeting, *, today: date, override_reason: str | None = None) -> int:
     """Close the meeting (members lose access); carry its open items to the next concept
-    meeting if there is one, else to the next one created. Return how many moved now."""
+    meeting if there is one, else to the next one created. Return how many moved now.
+    Before the meeting's date only with an explicit override and its reason (stored, logged)."""
     if meeting.status != "gepubliceerd":
         raise MeetingError("Alleen een overleg met een gepubliceerde agenda kan worden gesloten.")
+    reason = (override_reason or "").strip() or None
+    early = close_too_early(meeting, today)
+    if early and reason is None:
+        raise MeetingError(
+            f"Dit overleg is pas op {to_local(meeting.held_at):%d-%m-%Y}. Sluit het na die datum, of kies "
+            "hieronder voor eerder sluiten en schrijf op waarom."
+        )
     meeting.status = "gesloten"
     meeting.closed_at = utcnow()
-    record(actor, "meeting.closed", meeting, purpose=PURPOSE)
+    meeting.close_override_reason = reason if early else None
+    record(actor, "meeting.closed", meeting, reason_code=CLOSE_EARLY if early else None, purpose=PURPOSE)
     db.session.flush()
     target = next_concept_meeting(exclude=meeting)
     return carry_over_pending(actor, target) if target is not None else 0

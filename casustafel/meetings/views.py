@@ -1,6 +1,7 @@
-"""The coordinator's meetings: the list, planning, invitations, publishing and closing.
+"""The coordinator's meetings: the list, planning, invitations and publishing.
 
-The agenda items live in agenda.py, the members' view in member.py, the PDFs in pdf.py.
+The agenda items live in agenda.py, chairing, presence and closing in chair.py, the members'
+view in member.py, the PDFs in pdf.py.
 """
 
 from datetime import datetime
@@ -12,7 +13,7 @@ from sqlalchemy import select
 from casustafel import dates
 from casustafel.audit_log import record, record_denial
 from casustafel.extensions import db
-from casustafel.meetings import agenda, groups, member, pdf, preparation, prepare, scheduling, services
+from casustafel.meetings import agenda, chair, groups, member, pdf, preparation, prepare, scheduling, services
 from casustafel.meetings.common import (
     CONFLICT,
     active_departments,
@@ -31,7 +32,7 @@ from casustafel.web.routes import register_routes
 from casustafel.wording import counted
 
 bp = Blueprint("meetings", __name__, url_prefix="/overleggen")
-register_routes(bp, agenda, member, pdf, scheduling, groups, prepare)
+register_routes(bp, agenda, chair, member, pdf, scheduling, groups, prepare)
 
 # --- the list and planning ---------------------------------------------------------------
 
@@ -153,7 +154,7 @@ def uninvite(meeting_id, user_id):
     return redirect(url_for("meetings.detail", meeting_id=meeting.id, _anchor="deelnemers"))
 
 
-# --- publishing and closing -------------------------------------------------------------
+# --- publishing (closing is in chair.py) ------------------------------------------------
 
 
 @bp.route("/<uuid:meeting_id>/publiceren", methods=["POST"])
@@ -169,21 +170,3 @@ def publish(meeting_id):
         db.session.commit()
         flash("De agenda is gepubliceerd. De deelnemers krijgen een uitnodiging voor hun agenda.", "success")
     return redirect(url_for("meetings.detail", meeting_id=meeting_id))
-
-
-@bp.route("/<uuid:meeting_id>/sluiten", methods=["POST"])
-@role_required(Role.COORDINATOR)
-def close(meeting_id):
-    meeting = get_meeting_or_404(meeting_id)
-    try:
-        moved = services.close(current_user, meeting)
-    except services.MeetingError as error:
-        db.session.rollback()
-        flash(str(error), "error")
-    else:
-        db.session.commit()
-        moved_text = counted(moved, "open agendapunt staat", "open agendapunten staan")
-        flash("Het overleg is gesloten. Deelnemers zien de agenda niet meer."
-              + (f" {moved_text} op het volgende overleg." if moved else ""), "success")
-    return redirect(url_for("meetings.detail", meeting_id=meeting_id))
-

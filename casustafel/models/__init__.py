@@ -250,6 +250,6 @@ __all__ = [
 ]
 
 # The vocabularies templates compare with (web.init_app makes them template globals).
-VOCABULARIES = (ActionStatus, CheckStatus, ExceptionStatus, ExceptionUse, FeedbackLevel, InformingOutcome,
-                MeetingStatus, NotificationMethod, ObjectionOutcome, ReferralStatus, SignalStatus,
+VOCABULARIES = (ActionStatus, Attendance, CheckStatus, ExceptionStatus, ExceptionUse, FeedbackLevel,
+                InformingOutcome, MeetingStatus, NotificationMethod, ObjectionOutcome, ReferralStatus, SignalStatus,
                 SubjectRequestStatus)

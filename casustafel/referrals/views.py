@@ -104,7 +104,7 @@ def _detail(referral: Referral, progress_form=None, status=200):
     return render_logged(
         "referrals/detail.html", referral=referral, signal=referral.signal, check=services.privacy_check(referral),
         privacy_status=services.privacy_status(referral), approved=services.approved_categories(referral),
-        fields=SHAREABLE_FIELDS, today=dates.today(), send_form=SendForm(formdata=None).for_row(referral),
+        fields=SHAREABLE_FIELDS, today=dates.today(),
         progress_form=progress_form or _progress_form(referral),
         summary_missing=referral.status == "concept" and services.summary_missing(referral),
     ), status
@@ -116,15 +116,32 @@ def detail(referral_id):
     return _detail(get_referral_or_404(referral_id))
 
 
-@bp.route("/<uuid:referral_id>/versturen", methods=["POST"])
+# The confirmation page's button (name="bevestigen"): without it nothing is sent.
+CONFIRM_FIELD, CONFIRM = "bevestigen", "ja"
+
+
+@bp.route("/<uuid:referral_id>/versturen", methods=["GET", "POST"])
 @role_required(Role.COORDINATOR)
 def send(referral_id):
+    """GET, and a post without the confirmation, say what will be sent to whom; only the
+    confirmation page's button makes the package and records it as sent."""
     referral = get_referral_or_404(referral_id)
+    if referral.status != "concept":
+        flash("Deze verstrekking is al verstuurd.", "error")
+        return redirect(url_for("referrals.detail", referral_id=referral.id))
     form = SendForm()
-    if not form.validate_on_submit():
-        abort(400)
-    if form.is_stale(referral):
-        return _conflict(referral, "referral.sent")
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400)
+        if form.is_stale(referral):
+            return _conflict(referral, "referral.sent")
+    if request.form.get(CONFIRM_FIELD) != CONFIRM:
+        record(current_user, "referral.viewed", referral, purpose=services.PURPOSE)
+        return render_logged(
+            "referrals/confirm_send.html", referral=referral, signal=referral.signal, form=form.for_row(referral),
+            approved=services.approved_categories(referral), fields=SHAREABLE_FIELDS,
+            summary_missing=services.summary_missing(referral),
+        )
     try:
         services.send_referral(
             current_user, referral, store=current_app.extensions["casustafel_store"],

@@ -290,6 +290,9 @@ def test_a_signal_goes_through_the_whole_casustafel_workflow(browser, open_brows
     page.get_by_label("Gemeentelijke casusaanpak").check()
     page.get_by_label("Onderbouwing").fill("Integrale aanpak van het pand.")
     page.get_by_role("button", name="Besluit vastleggen").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Besluit bevestigen")
+    coordinator.assert_accessible("besluit bevestigen")
+    page.get_by_role("button", name="Besluit vastleggen").click()
     _flash(coordinator, "heeft nu de status ‘in aanpak’")
     page.get_by_label("Soort actie").select_option(label="Adresonderzoek BRP")
     page.get_by_label("Eigenaar (deelnemer)").select_option(label="Daan Deelnemer")
@@ -308,7 +311,11 @@ def test_a_signal_goes_through_the_whole_casustafel_workflow(browser, open_brows
                       "personen (Wet BRP)").check()
     _decide(officer, "2B", "Voor het adresonderzoek is alleen het adres nodig.")
     coordinator.goto(meeting_page)
-    page.get_by_role("button", name="Overleg sluiten").click()
+    page.get_by_role("link", name="Overleg sluiten").click()
+    coordinator.assert_accessible("overleg sluiten bevestigen")
+    page.get_by_label("Toch nu sluiten, vóór de datum van het overleg").check()  # the meeting is ahead
+    page.get_by_label("Waarom sluit u het overleg eerder?").fill("Vervroegd gehouden.")
+    page.get_by_role("button", name="Overleg definitief sluiten").click()
     _flash(coordinator, "Het overleg is gesloten.")
     coordinator.assert_accessible("overleg gesloten")
 

@@ -105,13 +105,21 @@ def test_meeting_from_planning_to_closing(browser, make_user, make_signal):
     assert "5 januari 2026" in pdf_text(f"/overleggen/{meeting.id}/agenda.pdf")
     _logout(browser)
 
-    # The coordinator records notes, a decision and an action, and closes the meeting.
+    # The coordinator chairs the meeting from one screen: presence, notes, a decision (after its
+    # confirmation page) and an action, then closes the meeting (confirmed, before its date with a reason).
     _login(browser, coordinator.email)
     browser.goto(f"/overleggen/{meeting.id}")
-    page.get_by_role("link", name=signal.reference).click()
-    expect(page.get_by_role("heading", level=1)).to_contain_text(f"Agendapunt 1: {signal.reference}")
+    page.get_by_role("link", name="Overleg voorzitten").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Overleg voorzitten")
+    expect(page.get_by_role("link", name=signal.reference)).to_have_attribute("aria-current", "true")
     expect(page.locator("main")).to_contain_text("Waargenomen: 5 januari 2026 tot en met 28 februari 2026.")
-    browser.assert_accessible("agendapunt")
+    browser.assert_accessible("voorzitten")
+    page.get_by_role("link", name="Aanwezigheid vastleggen").click()
+    page.get_by_role("group", name="Deelnemer Daan (Vergunningen)").get_by_label("Aanwezig", exact=True).check()
+    browser.assert_accessible("aanwezigheid")
+    page.get_by_role("button", name="Aanwezigheid opslaan").click()
+    _flash(browser, "De aanwezigheid is vastgelegd.")
+    expect(page.locator("main")).to_contain_text("Aanwezigheid: 1 aanwezig.")
     page.get_by_label("Aantekeningen").fill("Pand is bekend bij handhaving.")
     page.get_by_role("button", name="Aantekeningen opslaan").click()
     _flash(browser, "De aantekeningen zijn opgeslagen.")
@@ -121,23 +129,38 @@ def test_meeting_from_planning_to_closing(browser, make_user, make_signal):
     page.get_by_label("Gemeentelijke casusaanpak").check()
     page.get_by_label("Onderbouwing").fill("Meerdere signalen over hetzelfde pand.")
     page.get_by_role("button", name="Besluit vastleggen").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Besluit bevestigen")
+    expect(page.locator("main")).to_contain_text("krijgt de status ‘in aanpak’")
+    browser.assert_accessible("besluit bevestigen")
+    page.get_by_role("button", name="Terug").click()  # the form again, as typed
+    expect(page.get_by_label("Onderbouwing")).to_have_value("Meerdere signalen over hetzelfde pand.")
+    page.get_by_role("button", name="Besluit vastleggen").click()
+    page.get_by_role("button", name="Besluit vastleggen").click()  # on the confirmation page
     _flash(browser, "heeft nu de status ‘in aanpak’")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Overleg voorzitten")  # back on the chair's screen
     page.get_by_label("Soort actie").select_option(label="Sluiting art. 13b Opiumwet")
     page.get_by_label("Eigenaar (deelnemer)").select_option(label="Deelnemer Daan")
     page.get_by_label("Uiterste datum").fill((date.today() + timedelta(days=30)).isoformat())
     page.get_by_label("Omschrijving").fill("Sluiting voorbereiden: bovenwoning Voorbeeldstraat")
     page.get_by_role("button", name="Actie vastleggen").click()
     _flash(browser, "De actie is vastgelegd.")
-    browser.assert_accessible("agendapunt met besluit en actie")
+    browser.assert_accessible("voorzitten met besluit en actie")
     db.session.expire_all()
     item = db.session.query(AgendaItem).one()
     assert item.decision == "gemeentelijke_aanpak" and item.notes == "Pand is bekend bij handhaving."
     assert db.session.get(Signal, signal.id).status == "in_aanpak"
     assert db.session.query(Action).one().owner_id == member.id
     assert "Karel Kwekers" in pdf_text(f"/overleggen/{meeting.id}/agenda.pdf")
-    assert "Pand is bekend bij handhaving." in pdf_text(f"/overleggen/{meeting.id}/verslag.pdf")
-    page.get_by_role("link", name="Terug naar het overleg").click()
-    page.get_by_role("button", name="Overleg sluiten").click()
+    minutes = pdf_text(f"/overleggen/{meeting.id}/verslag.pdf")
+    assert "Pand is bekend bij handhaving." in minutes and "Deelnemer Daan · Vergunningen · aanwezig" in minutes
+    page.get_by_role("link", name="Overleg sluiten").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Overleg sluiten")
+    page.get_by_role("button", name="Overleg definitief sluiten").click()  # before its date: refused
+    expect(page.locator("main")).to_contain_text("Dit overleg is pas op")
+    browser.assert_accessible("overleg sluiten vóór de datum")
+    page.get_by_label("Toch nu sluiten, vóór de datum van het overleg").check()
+    page.get_by_label("Waarom sluit u het overleg eerder?").fill("Het overleg is vervroegd gehouden.")
+    page.get_by_role("button", name="Overleg definitief sluiten").click()
     _flash(browser, "Het overleg is gesloten.")
     browser.assert_accessible("gesloten overleg")
     _logout(browser)

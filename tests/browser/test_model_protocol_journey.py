@@ -103,6 +103,8 @@ def test_five_weighings_three_checks_and_a_handover_to_the_riec(browser, open_br
     page.get_by_label("Melden bij het RIEC").check()
     page.get_by_label("Onderbouwing").fill("Protocol-B: georganiseerd; het RIEC neemt de regie.")
     page.get_by_role("button", name="Besluit vastleggen").click()
+    expect(page.locator("main")).to_contain_text("Dit kan niet ongedaan worden gemaakt.")
+    page.get_by_role("button", name="Besluit vastleggen").click()  # confirmed
     _flash(coordinator, "Leg nu de overdracht vast")
     coordinator.assert_accessible("protocol: besluit RIEC")
     db.session.expire_all()
@@ -140,6 +142,9 @@ def test_five_weighings_three_checks_and_a_handover_to_the_riec(browser, open_br
     page.get_by_role("button", name="Samenvatting opslaan").click()
     _flash(coordinator, "De geanonimiseerde samenvatting is opgeslagen")
     coordinator.goto(referral_page)
+    page.get_by_role("link", name="Pakket maken en versturen").click()
+    expect(page.locator("main")).to_contain_text("krijgt de status ‘doorgezet’")
+    coordinator.assert_accessible("protocol: pakket versturen bevestigen")
     page.get_by_role("button", name="Pakket maken en als verstuurd vastleggen").click()
     _flash(coordinator, "De melding is doorgezet.")
     db.session.expire_all()

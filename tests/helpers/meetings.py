@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from casustafel.dates import utcnow
+from casustafel.dates import to_local, utcnow
 from casustafel.extensions import db
 from casustafel.meetings import services
 from casustafel.models import AgendaItem, AuditEvent, Department, Meeting, PrivacyCheck, Signal
@@ -80,6 +80,16 @@ def published_scene(make_user, make_signal, *, fields=ALL_FIELDS, publish=True, 
         services.publish(coordinator, meeting)
         db.session.commit()
     return Scene(coordinator, member, dept, meeting, signal, item)
+
+
+def meeting_day(meeting):
+    """The meeting's date in Dutch time: from that day on it may be closed without an override."""
+    return to_local(meeting.held_at).date()
+
+
+def close_on_the_day(coordinator, meeting) -> int:
+    """Close the meeting as on its own date (before it, closing needs an override and a reason)."""
+    return services.close(coordinator, meeting, today=meeting_day(meeting))
 
 
 def post(client, url, data, from_url):
