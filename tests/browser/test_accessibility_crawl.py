@@ -35,7 +35,7 @@ STATIC_CACHE = {}
 ROLE_INDEPENDENT = {"auth.account", "auth.change_password", "auth.enrol_totp", "auth.reauthenticate"}
 SHARED_DONE = set()
 PAGES_PER_ROLE = 80  # cap on page types (and forms sent) per role; the coordinator has about 55 today
-DOWNLOAD_SUFFIXES = (".pdf", ".csv", ".xlsx", ".zip", ".json")
+DOWNLOAD_SUFFIXES = (".pdf", ".csv", ".xlsx", ".zip", ".json", ".ics")
 SKIP_ENDPOINTS = {"static", "healthz", "auth.logout", "signals.download"}
 # Words (of an endpoint name or path) that mark a form as destructive or irreversible.
 DESTRUCTIVE_WORDS = {
@@ -43,6 +43,7 @@ DESTRUCTIVE_WORDS = {
     "run", "proefrun", "uitvoeren", "vernietigen", "destroy", "purge", "wissen", "reset", "herstellen",
     "activate", "deactivate", "activeren", "deactiveren", "toggle", "wisselen", "gebruik", "internal", "intern",
     "publish", "publiceren", "legal", "hold", "revoke", "intrekken", "afsluiten", "stoppen", "anonimiseren",
+    "cancel", "afzeggen", "remove_item",
 }
 # Fields a form keeps when it is "sent empty": the CSRF token and other hidden fields.
 EMPTY_FORM_JS = """
