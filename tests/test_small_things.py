@@ -263,3 +263,28 @@ def test_a_2b_check_without_a_referral_opens_with_nothing_ticked(app, scene):
     check = request_privacy_check(coordinator, signal, "2B")
     db.session.commit()
     assert ticked(page(client_for(app, officer), check)) == set()
+
+
+def test_every_rule_of_app_css_stands_on_its_own():
+    """A missing closing brace does not break the file: the browser nests every rule after it
+    inside the open one (CSS nesting), so those rules silently stop matching. The saved filters
+    and the chair's screen lost their layout that way once."""
+    import tinycss2
+
+    def nested(rules, where="") -> list[str]:
+        found = []
+        for rule in rules:
+            if rule.type == "error":
+                found.append(f"{where} parse error: {rule.message}")
+            elif rule.type == "qualified-rule":
+                inner = tinycss2.parse_blocks_contents(rule.content, skip_whitespace=True, skip_comments=True)
+                found += [f"{tinycss2.serialize(rule.prelude).strip()} holds a rule" for r in inner
+                          if r.type in ("qualified-rule", "at-rule")]
+                found += [f"{where} parse error: {r.message}" for r in inner if r.type == "error"]
+            elif rule.type == "at-rule" and rule.content is not None and rule.lower_at_keyword in ("media", "supports"):
+                found += nested(tinycss2.parse_rule_list(rule.content, skip_whitespace=True, skip_comments=True),
+                                f"@{rule.lower_at_keyword}")
+        return found
+
+    sheet = tinycss2.parse_stylesheet(APP_CSS, skip_whitespace=True, skip_comments=True)
+    assert nested(sheet) == []
