@@ -48,7 +48,8 @@ ROLES = [
         Shot("coordinator-inbox", "/meldingen", "Coordinator: the inbox with search and saved filters"),
         Shot("coordinator-workspace", "/meldingen/{signal}", "Coordinator: the workspace of a signal well along"),
         Shot("coordinator-meeting", "/overleggen/{meeting}", "Coordinator: next week's meeting"),
-        Shot("coordinator-chair", "/overleggen/{meeting}/voorzitten", "Coordinator: chairing the meeting from one screen"),
+        Shot("coordinator-chair", "/overleggen/{meeting}/voorzitten",
+             "Coordinator: chairing the meeting from one screen"),
     ]),
     ("melder@casustafel.test", [
         Shot("reporter-meldpunt", "/meldpunt", "Reporter: the meldpunt form"),

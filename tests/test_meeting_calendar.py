@@ -377,7 +377,7 @@ def test_the_ics_is_for_invited_members_of_a_published_meeting_only(app, make_us
     assert "agenda.ics" in invited.get(f"/overleggen/{scene.meeting.id}/agenda").get_data(as_text=True)
     assert coordinator.get(url).status_code == 200
 
-    services.close(scene.coordinator, scene.meeting)
+    services.close(scene.coordinator, scene.meeting, today=TODAY, override_reason="Eerder gehouden.")
     db.session.commit()
     assert invited.get(url).status_code == 404  # closed: as the agenda page
 

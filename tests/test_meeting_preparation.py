@@ -334,7 +334,8 @@ def test_the_chair_may_reorder_a_published_agenda_but_not_a_closed_one(app, make
     assert positions(meeting) == [(b.id, 1), (a.id, 2)]
     assert "Van de agenda halen" not in body_of(client, detail)  # only until publication
 
-    services.close(coordinator, db.session.get(Meeting, meeting.id))
+    services.close(coordinator, db.session.get(Meeting, meeting.id), today=TODAY,
+                   override_reason="Eerder gehouden.")
     db.session.commit()
     post(client, f"{detail}/agendapunten/{first.id}/verplaatsen", {"richting": "omhoog"}, detail)
     assert "alleen worden gewijzigd tot het overleg is gesloten" in body_of(client, detail)
