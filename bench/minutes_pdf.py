@@ -58,7 +58,7 @@ def build_meeting(items: int):
     for n, item in enumerate(meeting.items):
         services.record_notes(coordinator, item, NOTES)
         services.record_decision(coordinator, item, "gemeentelijke_aanpak", f"Onderbouwing {n}: integrale aanpak.")
-        for kind in ("bibob", "integrale_controle"):
+        for kind in ("13b_opiumwet", "integrale_controle"):
             services.add_action(coordinator, item, type=kind, deadline=date.today() + timedelta(days=14),
                                 owner_id=member.id, description=f"Actie {kind} bij punt {n}")
     services.close(coordinator, meeting, today=date.today(), override_reason="Benchmark: vooraf gesloten.")
@@ -73,7 +73,7 @@ def main() -> None:
     parser.add_argument("--signals", type=int, default=1000, help="signals in the database")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        app = make_app(database_url_from_env(), Path(tmp))
+        app = make_app(database_url_from_env(), Path(tmp), rate_limits=True)
         with app.app_context():
             dialect = db.engine.dialect.name
             seed_signals(max(args.signals, args.items))
