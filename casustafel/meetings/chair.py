@@ -14,14 +14,18 @@ from casustafel.audit_log import record
 from casustafel.extensions import db
 from casustafel.meetings import confirm, services, visibility
 from casustafel.meetings.chair_forms import CONFIRM, CONFIRM_FIELD, CloseForm, field_name, presence_form
-from casustafel.meetings.common import CONFLICT, active_departments, get_item_or_404, get_meeting_or_404, parse_uuid
+from casustafel.meetings.common import (
+    active_departments,
+    get_item_or_404,
+    get_meeting_and_item_or_404,
+    get_meeting_or_404,
+)
 from casustafel.meetings.forms import ActionForm, DecisionForm, NotesForm
 from casustafel.models import SHAREABLE_FIELDS, MeetingStatus
 from casustafel.models.meeting import HANDOVER_DECISIONS
 from casustafel.models.roles import Role
 from casustafel.permissions import role_required
 from casustafel.web import render_logged
-from casustafel.web.locking import commit_or_conflict
 from casustafel.web.routes import Routes
 from casustafel.wording import counted
 
@@ -83,24 +87,8 @@ def chair_item(meeting_id, item_id):
 def chair_notes(meeting_id, item_id):
     meeting = get_meeting_or_404(meeting_id)
     item = get_item_or_404(meeting, item_id)
-    form = NotesForm(prefix="notes")
-    if not form.validate_on_submit():
-        return render_chair(meeting, item, notes_form=form)
-    if form.version.data == str(item.version):
-        try:
-            services.record_notes(current_user, item, form.notes.data)
-        except services.MeetingError as error:
-            db.session.rollback()
-            form.notes.errors = [*form.notes.errors, str(error)]
-            return render_chair(meeting, item, notes_form=form)
-        if commit_or_conflict():
-            flash("De aantekeningen zijn opgeslagen.", "success")
-            return redirect(_chair_url(meeting, item, "aantekeningen"))
-        meeting = get_meeting_or_404(meeting_id)
-        item = get_item_or_404(meeting, item_id)
-    # Someone saved in between: keep what was typed, show theirs, let the next save win.
-    form.version.data = str(item.version)
-    return render_chair(meeting, item, notes_form=form, conflict=CONFLICT, status=409)
+    return confirm.notes_step(meeting, item, render=render_chair, done_url=_chair_url(meeting, item, "aantekeningen"),
+                              reload=lambda: get_meeting_and_item_or_404(meeting_id, item_id))
 
 
 @routes.route("/<uuid:meeting_id>/voorzitten/<uuid:item_id>/besluit", methods=["POST"])
@@ -121,24 +109,7 @@ def chair_decision(meeting_id, item_id):
 def chair_action(meeting_id, item_id):
     meeting = get_meeting_or_404(meeting_id)
     item = get_item_or_404(meeting, item_id)
-    form = ActionForm(prefix="action")
-    form.fill(meeting.invitees, active_departments())
-    if form.validate_on_submit():
-        try:
-            services.add_action(
-                current_user, item, type=form.type.data, deadline=form.deadline.data,
-                owner_id=parse_uuid(form.owner_id.data) if form.owner_id.data else None,
-                owner_department_id=int(form.owner_department_id.data) if form.owner_department_id.data else None,
-                description=form.description.data,
-            )
-        except services.MeetingError as error:
-            db.session.rollback()
-            form.form_errors.append(str(error))
-        else:
-            db.session.commit()
-            flash("De actie is vastgelegd. De eigenaar krijgt een bericht zonder inhoud.", "success")
-            return redirect(_chair_url(meeting, item, "acties"))
-    return render_chair(meeting, item, action_form=form)
+    return confirm.action_step(meeting, item, render=render_chair, done_url=_chair_url(meeting, item, "acties"))
 
 
 # --- presence ---------------------------------------------------------------------------

@@ -34,6 +34,11 @@ def get_item_or_404(meeting: Meeting, item_id: uuid.UUID) -> AgendaItem:
     return load_or_404(AgendaItem, item_id, lambda _, item: item.meeting_id == meeting.id)
 
 
+def get_meeting_and_item_or_404(meeting_id: uuid.UUID, item_id: uuid.UUID) -> tuple[Meeting, AgendaItem]:
+    meeting = get_meeting_or_404(meeting_id)
+    return meeting, get_item_or_404(meeting, item_id)
+
+
 
 def active_departments() -> list[Department]:
     return list(db.session.scalars(select(Department).where(Department.active.is_(True)).order_by(Department.name)))

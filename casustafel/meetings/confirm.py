@@ -1,4 +1,6 @@
-"""Recording a decision, with its confirmation page: shared by the item page and the chair's screen.
+"""The steps on an agenda item shared by the item page and the chair's screen: notes, actions,
+and a decision with its confirmation page. Each view passes how to show its own page again
+(`render(meeting, item, **forms)`) and where to go after saving.
 
 A posted decision form first shows what will happen (the decision, the signal's status change,
 the rationale as typed) with the input in hidden fields; only the confirmation page's button
@@ -11,7 +13,8 @@ from flask_login import current_user
 from casustafel.extensions import db
 from casustafel.meetings import services
 from casustafel.meetings.chair_forms import CONFIRM, CONFIRM_FIELD
-from casustafel.meetings.forms import DecisionForm
+from casustafel.meetings.common import CONFLICT, active_departments, parse_uuid
+from casustafel.meetings.forms import ActionForm, DecisionForm, NotesForm
 from casustafel.models import DECISIONS, STATUSES, MeetingStatus
 from casustafel.models.meeting import HANDOVER_DECISIONS
 from casustafel.signals.workflow import CLOSED, TransitionError
@@ -67,3 +70,46 @@ def decision_step(meeting, item, *, action_url: str, render_form, done_url: str)
     flash(f"Het besluit is vastgelegd. Melding {item.signal.reference} heeft nu de status "
           f"‘{item.signal.status_label.lower()}’.{then}", "success")
     return redirect(done_url)
+
+
+def notes_step(meeting, item, *, render, done_url: str, reload):
+    """Save the posted notes; on a conflict keep what was typed and show theirs (`reload()`
+    gives the meeting and item as now stored), so the next save wins."""
+    form = NotesForm(prefix="notes")
+    if not form.validate_on_submit():
+        return render(meeting, item, notes_form=form)
+    if form.version.data == str(item.version):
+        try:
+            services.record_notes(current_user, item, form.notes.data)
+        except services.MeetingError as error:
+            db.session.rollback()
+            form.notes.errors = [*form.notes.errors, str(error)]
+            return render(meeting, item, notes_form=form)
+        if commit_or_conflict():
+            flash("De aantekeningen zijn opgeslagen.", "success")
+            return redirect(done_url)
+        meeting, item = reload()
+    form.version.data = str(item.version)
+    return render(meeting, item, notes_form=form, conflict=CONFLICT, status=409)
+
+
+def action_step(meeting, item, *, render, done_url: str):
+    """Create the posted action for an invited member or a department."""
+    form = ActionForm(prefix="action")
+    form.fill(meeting.invitees, active_departments())
+    if form.validate_on_submit():
+        try:
+            services.add_action(
+                current_user, item, type=form.type.data, deadline=form.deadline.data,
+                owner_id=parse_uuid(form.owner_id.data) if form.owner_id.data else None,
+                owner_department_id=int(form.owner_department_id.data) if form.owner_department_id.data else None,
+                description=form.description.data,
+            )
+        except services.MeetingError as error:
+            db.session.rollback()
+            form.form_errors.append(str(error))
+        else:
+            db.session.commit()
+            flash("De actie is vastgelegd. De eigenaar krijgt een bericht zonder inhoud.", "success")
+            return redirect(done_url)
+    return render(meeting, item, action_form=form)
