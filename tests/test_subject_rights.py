@@ -535,7 +535,8 @@ def test_restricted_signals_stay_off_new_agendas_and_meetings_are_still_closed_a
     assert (waiting.status, later.status) == ("geagendeerd", "besproken")
     next_one = meeting_helpers.plan_meeting(coordinator, days_ahead=14)
     client = client_for(app, coordinator)
-    closed = meeting_helpers.post(client, f"/overleggen/{meeting.id}/sluiten", {}, f"/overleggen/{meeting.id}")
+    closed = meeting_helpers.post(client, f"/overleggen/{meeting.id}/sluiten", {
+        "bevestigen": "ja", "override": "y", "override_reason": "Eerder gehouden."}, f"/overleggen/{meeting.id}")
     assert closed.status_code == 302
     db.session.expire_all()
     assert db.session.get(type(meeting), meeting.id).status == "gesloten"
