@@ -63,6 +63,9 @@ TABLE = {
     "audit.log": ("GET", "/logboek/", only(200, "privacy_officer")),
     "admin.users": ("GET", "/beheer/gebruikers", only(200, "admin")),
     "admin.user_new": ("GET", "/beheer/gebruikers/nieuw", only(200, "admin")),
+    "admin.users_bulk": ("GET", "/beheer/gebruikers/uitnodigen", only(200, "admin")),
+    # Without a checked file (content + seal) the confirmation sends the admin back to the upload.
+    "admin.users_bulk_confirm": ("POST", "/beheer/gebruikers/uitnodigen/bevestigen", only(302, "admin")),
     "admin.user_edit": ("GET", "/beheer/gebruikers/{user}", only(200, "admin")),
     "admin.user_deactivate": ("POST", "/beheer/gebruikers/{user}/deactiveren", only(302, "admin")),
     "admin.user_activate": ("POST", "/beheer/gebruikers/{user}/activeren", only(302, "admin")),

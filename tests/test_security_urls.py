@@ -186,7 +186,8 @@ def test_the_get_form_check_refuses_personal_unknown_or_unreadable_fields(tmp_pa
     assert not any("email" in p for p in found)  # POST forms may carry personal data
 
 
-@pytest.mark.parametrize("template", ["audit/subject_lookup.html", "subject_requests/new.html", "signals/_search.html"])
+@pytest.mark.parametrize("template", ["audit/subject_lookup.html", "subject_requests/new.html", "signals/_search.html",
+                                      "admin/users_bulk.html"])  # names and e-mail addresses of colleagues
 def test_subject_lookup_and_subject_request_forms_are_post(template):
     forms = FORM.findall((ROOT / "templates" / template).read_text(encoding="utf-8"))
     assert forms

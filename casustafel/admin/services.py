@@ -57,9 +57,11 @@ def find_user_by_email(email: str) -> User | None:
 
 
 def create_user(actor, email: str, display_name: str, roles, password: str | None,
-                department_id: int | None = None, must_change_password: bool = True) -> User:
+                department_id: int | None = None, must_change_password: bool = True,
+                password_hash: str | None = None) -> User:
     """An account with these roles as given (the command line, the demo, the tests; the admin
-    pages go through invite_user). Without a password the account waits for activation."""
+    pages go through invite_user). Without a password the account waits for activation
+    (`password_hash`: an unusable hash made once for many accounts, bulk_services)."""
     if find_user_by_email(email):
         raise UserError("Er bestaat al een account met dit e-mailadres.")
     check_role_combination(actor, None, {Role(r) for r in roles})
@@ -67,7 +69,7 @@ def create_user(actor, email: str, display_name: str, roles, password: str | Non
         email=email.strip().casefold(),
         display_name=display_name.strip(),
         department_id=department_id,
-        password_hash=hash_password(password) if password else unusable_password(),
+        password_hash=hash_password(password) if password else password_hash or unusable_password(),
         must_change_password=must_change_password,
     )
     user.roles = roles
@@ -161,14 +163,14 @@ def decide_request(actor, request: RoleRequest, approve: bool) -> None:
            reason_code=request.role or request.kind, purpose="beheer")
 
 
-def invite_user(actor, email: str, display_name: str, roles, department_id: int | None = None) -> tuple[
-        User, list[RoleRequest]]:
+def invite_user(actor, email: str, display_name: str, roles, department_id: int | None = None,
+                password_hash: str | None = None) -> tuple[User, list[RoleRequest]]:
     """An account made on the admin pages: no password anyone knows, the activation link by
     e-mail, and content roles as requests for a second person."""
     wanted = {Role(r) for r in roles}
     check_role_combination(actor, None, wanted)
     user = create_user(actor, email, display_name, wanted - CONTENT_ROLES, None, department_id=department_id,
-                       must_change_password=False)
+                       must_change_password=False, password_hash=password_hash)
     requested = [request_role(actor, user, role) for role in sorted(wanted & CONTENT_ROLES)]
     issue_activation(actor, user, "activate")
     return user, requested

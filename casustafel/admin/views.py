@@ -9,7 +9,17 @@ from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 from wtforms.fields.choices import SelectChoice
 
-from casustafel.admin import catalogue, criteria, legal_grounds, partners, powers, registers, services, settings
+from casustafel.admin import (
+    bulk_invite,
+    catalogue,
+    criteria,
+    legal_grounds,
+    partners,
+    powers,
+    registers,
+    services,
+    settings,
+)
 from casustafel.admin.forms import DepartmentForm, NewUserForm, UserForm, VersionForm
 from casustafel.audit_log import record
 from casustafel.extensions import db
@@ -22,7 +32,7 @@ from casustafel.web.locking import conflict_message
 from casustafel.web.routes import register_routes
 
 bp = Blueprint("admin", __name__, url_prefix="/beheer")
-register_routes(bp, catalogue, criteria, legal_grounds, partners, powers, registers, settings)
+register_routes(bp, bulk_invite, catalogue, criteria, legal_grounds, partners, powers, registers, settings)
 
 
 def _department_choices():

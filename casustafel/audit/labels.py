@@ -139,7 +139,7 @@ ACTIONS = {
                        "closed",
     "user": "listed viewed created updated activated deactivated activation_sent password_set password_reset "
             "roles_changed role_requested role_requests_listed role_approved role_refused second_factor_reset "
-            "second_factor_reset_requested",
+            "second_factor_reset_requested bulk_invited",
     "weighing_criterion": "created activated deactivated",
 }
 
@@ -247,6 +247,7 @@ OVERRIDES = {
     "subject_request.objection_weighed": "Bezwaar van een betrokkene gewogen",
     "subject_request.closed": "Verzoek van een betrokkene afgehandeld",
     "user.activation_sent": "Activeringslink verstuurd",
+    "user.bulk_invited": "Gebruikers uitgenodigd met een CSV-bestand",
     "user.password_set": "Wachtwoord ingesteld",
     "user.password_reset": "Wachtwoord hersteld",
     "user.roles_changed": "Rollen van gebruiker gewijzigd",
