@@ -270,8 +270,8 @@ def _check_row(line, cells, columns, width, departments, roles, existing, seen) 
     elif department_text:
         department = departments.get(_fold(department_text))
         if department is None:
-            problem("department", f"Onbekende afdeling ‘{department_text}’. Voeg haar eerst toe onder Afdelingen, "
-                                  "of gebruik de naam zoals die daar staat.")
+            problem("department", f"Onbekende afdeling ‘{department_text}’. Voeg de afdeling eerst toe onder "
+                                  "Afdelingen, of gebruik de naam zoals die daar staat.")
         elif not department.active:
             problem("department", f"De afdeling ‘{department.name}’ is niet meer in gebruik.")
         else:
