@@ -230,6 +230,15 @@ def undecided_items(meeting: Meeting) -> list[AgendaItem]:
     return [i for i in meeting.items if latest_decision(i.signal, "2A", meeting=meeting) is None]
 
 
+def restricted_items(meeting: Meeting) -> str:
+    """‘melding X is’ / ‘meldingen X, Y zijn’ for the items whose processing is restricted (art. 18
+    AVG), or ''."""
+    restricted = [i.signal.reference for i in meeting.items if is_restricted(i.signal)]
+    if not restricted:
+        return ""
+    return f"melding {restricted[0]} is" if len(restricted) == 1 else f"meldingen {', '.join(restricted)} zijn"
+
+
 def publish(actor, meeting: Meeting) -> None:
     """Publish the agenda once every item's check 2A is decided; each invitee gets the calendar
     invitation (date, time, place), never what is on the agenda."""
@@ -239,9 +248,8 @@ def publish(actor, meeting: Meeting) -> None:
         raise MeetingError("Zet eerst minstens één melding op de agenda.")
     if not meeting.invitees:
         raise MeetingError("Nodig eerst deelnemers uit.")
-    restricted = [i.signal.reference for i in meeting.items if is_restricted(i.signal)]
-    if restricted:
-        which = f"melding {restricted[0]} is" if len(restricted) == 1 else f"meldingen {', '.join(restricted)} zijn"
+    which = restricted_items(meeting)
+    if which:
         raise MeetingError(
             f"De agenda kan niet worden gepubliceerd: de verwerking van {which} beperkt (art. 18 AVG). Zolang "
             "de beperking geldt, wordt zo'n melding niet besproken; alleen de privacyfunctionaris kan de "
@@ -269,6 +277,11 @@ def cancel_refusal(meeting: Meeting) -> str | None:
         which = f"melding {held[0]}" if len(held) == 1 else f"meldingen {', '.join(held)}"
         return (f"Bij {which} is al een besluit, een aantekening of een actie vastgelegd: dit overleg kan niet "
                 "meer worden afgezegd. Sluit het na afloop.")
+    which = restricted_items(meeting)
+    if which:  # calling off returns each signal to its earlier status: not while restricted
+        return (f"Dit overleg kan niet worden afgezegd: de verwerking van {which} beperkt (art. 18 AVG), en "
+                "afzeggen zou de status van de melding wijzigen. Alleen de privacyfunctionaris kan de beperking "
+                "opheffen.")
     return None
 
 
