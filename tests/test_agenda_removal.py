@@ -3,6 +3,7 @@ check 2A for that meeting is withdrawn, both are logged; never by hand, never af
 
 import pytest
 
+from casustafel.dates import to_local
 from casustafel.extensions import db
 from casustafel.meetings import services
 from casustafel.models import AgendaItem, PrivacyCheck, Signal, SignalEvent
@@ -66,3 +67,36 @@ def test_off_the_agenda_is_no_step_by_hand(make_user, make_signal):
         transition(coordinator, signal, "bronnenonderzoek")
     with pytest.raises(TransitionError):
         transition(coordinator, signal, "in_aanpak", reason_code=OFF_AGENDA)
+
+
+def test_an_item_carried_over_after_volgende_keer_goes_back_to_besproken_when_removed(make_user, make_signal):
+    """‘Volgende keer opnieuw bespreken’ leaves the signal besproken; carried to the next meeting it
+    is geagendeerd again. Taking it off that agenda returns it to besproken, not to the status it
+    had before its first meeting."""
+    scene = published_scene(make_user, make_signal)
+    services.record_decision(scene.coordinator, scene.item, "volgende_keer", "Tijd was op — Ĳsbrand komt terug.")
+    db.session.commit()
+    services.close(scene.coordinator, scene.meeting, today=to_local(scene.meeting.held_at).date())
+    db.session.commit()
+    later = plan_meeting(scene.coordinator, days_ahead=42)
+    [carried] = later.items
+    assert carried.carried_from_id == scene.item.id
+    assert (carried.previous_status, scene.signal.status) == ("besproken", "geagendeerd")
+
+    services.remove_item(scene.coordinator, carried)
+    db.session.commit()
+    db.session.expire_all()
+    assert db.session.get(Signal, scene.signal.id).status == "besproken"
+
+
+def test_an_undecided_item_carried_over_goes_back_to_its_status_before_the_first_meeting(make_user, make_signal):
+    scene = published_scene(make_user, make_signal)  # bronnenonderzoek before the first meeting
+    services.close(scene.coordinator, scene.meeting, today=to_local(scene.meeting.held_at).date())
+    db.session.commit()
+    later = plan_meeting(scene.coordinator, days_ahead=42)
+    [carried] = later.items
+    assert carried.previous_status == "bronnenonderzoek"
+    services.remove_item(scene.coordinator, carried)
+    db.session.commit()
+    db.session.expire_all()
+    assert db.session.get(Signal, scene.signal.id).status == "bronnenonderzoek"

@@ -472,9 +472,11 @@ def carry_over_pending(actor, target: Meeting) -> int:
     moved = 0
     for old in pending_carry_over():
         signal = old.signal
+        # Decided ‘volgende keer’, the signal is besproken: taking it off the new agenda returns it
+        # there. Undecided, it is still geagendeerd: it returns to its status before the old agenda.
+        previous = "besproken" if signal.status == "besproken" else status_before_agenda(old)
         if signal.status == "besproken":
             transition(actor, signal, "geagendeerd", reason_code="overgebracht")
-        previous = "besproken" if signal.status == "besproken" else status_before_agenda(old)
         item = AgendaItem(signal_id=signal.id, position=_next_position(target), carried_from_id=old.id,
                           previous_status=previous)
         target.items.append(item)
