@@ -8,6 +8,7 @@ from casustafel.extensions import db
 from casustafel.meetings import services
 from casustafel.models import AgendaItem, PrivacyCheck, Signal, SignalEvent
 from casustafel.privacy.services import open_check
+from casustafel.signals import services as signal_services
 from casustafel.signals.workflow import OFF_AGENDA, TransitionError, next_states, transition
 from tests.helpers.meetings import add, events, plan_meeting, published_scene
 
@@ -100,3 +101,31 @@ def test_an_undecided_item_carried_over_goes_back_to_its_status_before_the_first
     db.session.commit()
     db.session.expire_all()
     assert db.session.get(Signal, scene.signal.id).status == "bronnenonderzoek"
+
+
+@pytest.mark.parametrize("how", ["remove", "cancel"])
+def test_an_item_taken_off_while_the_reporter_is_asked_a_question_returns_there_after_the_answer(
+        make_user, make_signal, how):
+    """A question to the reporter puts an agenda item's signal on hold (aanvulling gevraagd). Taken off
+    the agenda meanwhile, the answer must bring the signal back to its status before the agenda, not
+    to ‘geagendeerd’ without any agenda."""
+    coordinator = make_user("coordinator")
+    reporter = make_user("reporter", name="Melder Ŀucía")
+    meeting = plan_meeting(coordinator)
+    signal = make_signal(reporter, status="bronnenonderzoek")
+    item = add(coordinator, meeting, signal)
+    question = signal_services.ask_question(coordinator, signal, "Weet u nog het huisnummer van ‘De Ĳzeren Man’?")
+    db.session.commit()
+    assert signal.status == "aanvulling_gevraagd"
+
+    if how == "remove":
+        services.remove_item(coordinator, item)
+    else:
+        services.cancel_meeting(coordinator, meeting)
+    db.session.commit()
+    assert db.session.query(PrivacyCheck).filter_by(signal_id=signal.id, status="open").count() == 0
+
+    signal_services.answer_question(reporter, signal, question, "Nummer 7, achterom.")
+    db.session.commit()
+    db.session.expire_all()
+    assert db.session.get(Signal, signal.id).status == "bronnenonderzoek"

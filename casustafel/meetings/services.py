@@ -37,6 +37,7 @@ from casustafel.signals.workflow import (
     CLOSED,
     NEEDS_NEXT_STEP,
     OFF_AGENDA,
+    QUESTION,
     transition,
     weighed_for_case_meeting,
 )
@@ -195,6 +196,9 @@ def take_off_agenda(actor, item: AgendaItem, reason_code: str = "verwijderd") ->
         raise MeetingError(f"Over melding {signal.reference} is al besloten; dat punt blijft op de agenda.")
     if signal.status == "geagendeerd":
         transition(actor, signal, status_before_agenda(item), reason_code=OFF_AGENDA)
+    elif signal.status == QUESTION and signal.status_before_question == "geagendeerd":
+        # On hold for the reporter's answer: the answer brings it back to its status before the agenda.
+        signal.status_before_question = status_before_agenda(item)
     check = open_check(signal, "2A", meeting=meeting)
     if check is not None:
         record(actor, "privacy_check.withdrawn", check, purpose=PURPOSE)
