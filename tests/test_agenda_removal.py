@@ -129,3 +129,33 @@ def test_an_item_taken_off_while_the_reporter_is_asked_a_question_returns_there_
     db.session.commit()
     db.session.expire_all()
     assert db.session.get(Signal, signal.id).status == "bronnenonderzoek"
+
+
+@pytest.mark.parametrize("how", ["remove", "cancel"])
+def test_a_carried_item_taken_off_the_agenda_is_not_carried_back_on_by_a_new_meeting_or_a_close(
+        make_user, make_signal, how):
+    """The coordinator took the carried-over item off (or called that meeting off, whose page says to
+    put the signals on an agenda again by hand): planning another meeting or closing one (both carry
+    open items over) must not put it back on an agenda."""
+    scene = published_scene(make_user, make_signal)
+    services.record_decision(scene.coordinator, scene.item, "volgende_keer", "Geen tijd meer — volgende keer.")
+    db.session.commit()
+    services.close(scene.coordinator, scene.meeting, today=to_local(scene.meeting.held_at).date())
+    db.session.commit()
+    concept = plan_meeting(scene.coordinator, days_ahead=42)
+    [carried] = concept.items
+    if how == "remove":
+        services.remove_item(scene.coordinator, carried)
+    else:
+        services.cancel_meeting(scene.coordinator, concept)
+        concept = plan_meeting(scene.coordinator, days_ahead=50)
+    db.session.commit()
+    assert db.session.get(Signal, scene.signal.id).status == "besproken"
+
+    assert services.pending_carry_over() == []
+    later = plan_meeting(scene.coordinator, days_ahead=70)
+    assert later.items == [] and concept.items == []
+    assert db.session.get(Signal, scene.signal.id).status == "besproken"
+    # It can still be put on an agenda by hand.
+    add(scene.coordinator, concept, scene.signal)
+    assert [i.signal_id for i in concept.items] == [scene.signal.id]

@@ -437,7 +437,8 @@ def next_concept_meeting(exclude: Meeting | None = None) -> Meeting | None:
 def pending_carry_over() -> list[AgendaItem]:
     """Items of closed meetings without a decision or with 'volgende keer', whose signal has
     not been on any agenda since and is still waiting for discussion. A signal whose processing
-    is restricted (art. 18 AVG) waits where it is: it is carried over once the restriction is lifted."""
+    is restricted (art. 18 AVG) waits where it is: it is carried over once the restriction is lifted.
+    One taken off an agenda since (removed, meeting called off) waits until it is put on one by hand."""
     candidates = db.session.scalars(
         select(AgendaItem)
         .join(Meeting, AgendaItem.meeting_id == Meeting.id)
@@ -464,9 +465,21 @@ def pending_carry_over() -> list[AgendaItem]:
             )
             .limit(1)
         )
-        if later is None:
+        if later is None and not _taken_off_since(item):
             pending.append(item)
     return pending
+
+
+def _taken_off_since(item: AgendaItem) -> bool:
+    """Whether the signal was taken off an agenda (an item removed, a meeting called off) after
+    `item`'s meeting closed: the coordinator decided it waits, so it is not carried over again."""
+    closed = item.meeting.closed_at or item.meeting.held_at
+    return db.session.scalar(
+        select(SignalEvent.id)
+        .where(SignalEvent.signal_id == item.signal_id, SignalEvent.reason_code == OFF_AGENDA,
+               SignalEvent.occurred_at >= closed)
+        .limit(1)
+    ) is not None
 
 
 def carry_over_pending(actor, target: Meeting) -> int:
