@@ -159,3 +159,24 @@ def test_a_carried_item_taken_off_the_agenda_is_not_carried_back_on_by_a_new_mee
     # It can still be put on an agenda by hand.
     add(scene.coordinator, concept, scene.signal)
     assert [i.signal_id for i in concept.items] == [scene.signal.id]
+
+
+@pytest.mark.parametrize("how", ["remove", "cancel"])
+def test_a_signal_taken_off_the_agenda_can_go_on_an_agenda_again_without_a_new_weighing(
+        make_user, make_signal, how):
+    """Back in bronnenonderzoek after being taken off, the signal keeps its weging 4 for the casustafel:
+    it is in the list of candidates and goes on an agenda again (the cancel page says to do so)."""
+    coordinator = make_user("coordinator")
+    meeting = plan_meeting(coordinator)
+    signal = make_signal(status="bronnenonderzoek")
+    item = add(coordinator, meeting, signal)
+    if how == "remove":
+        services.remove_item(coordinator, item)
+    else:
+        services.cancel_meeting(coordinator, meeting)
+        meeting = plan_meeting(coordinator, days_ahead=14)
+    db.session.commit()
+    assert db.session.get(Signal, signal.id).status == "bronnenonderzoek"
+    assert signal.id in [s.id for s in services.agenda_candidates()]
+    again = add(coordinator, meeting, signal)
+    assert (again.previous_status, signal.status) == ("bronnenonderzoek", "geagendeerd")
