@@ -19,7 +19,15 @@ import tests.test_mail_smtp as smtp_tests
 from casustafel.dates import to_local
 from casustafel.extensions import db
 from casustafel.meetings import services
-from casustafel.models import AgendaItem, Meeting, Notification, Phenomenon, PrivacyCheck, Signal
+from casustafel.models import (
+    AgendaItem,
+    Meeting,
+    Notification,
+    Phenomenon,
+    PrivacyCheck,
+    ProcessingRestriction,
+    Signal,
+)
 from casustafel.notifications import deliver_pending
 from tests.conftest import TODAY
 from tests.helpers.meetings import add, decide_2a, department, events, logged_in, plan_meeting, post, published_scene
@@ -422,3 +430,25 @@ def test_a_place_longer_than_200_characters_is_refused_and_an_empty_one_is_none(
     meeting = plan_through_the_form(client, coordinator, location="   ", online_link="  ")
     assert (meeting.location, meeting.online_link) == (None, None)
     assert to_local(meeting.held_at).date() == date(2030, 1, 15) and date(2030, 1, 10) > TODAY
+
+
+def test_a_meeting_with_a_restricted_signal_is_not_called_off_and_nothing_changes(app, make_user, make_signal):
+    """A restriction set (art. 18 AVG) after the signal went on the agenda: calling the meeting off
+    would change the signal's status, which the restriction forbids. The page says so; no 500."""
+    scene = published_scene(make_user, make_signal)
+    other = make_signal(status="bronnenonderzoek")
+    db.session.add(ProcessingRestriction(signal_id=scene.signal.id))
+    db.session.commit()
+    client = logged_in(app, scene.coordinator)
+    page = f"/overleggen/{scene.meeting.id}/afzeggen"
+    shown = client.get(page).get_data(as_text=True)
+    assert f"melding {scene.signal.reference} is beperkt (art. 18 AVG)" in shown
+    assert "Ja, overleg afzeggen" not in shown
+    response = post(client, page, {}, f"/overleggen/{scene.meeting.id}")
+    assert response.status_code == 409
+    db.session.expire_all()
+    assert db.session.get(Meeting, scene.meeting.id).status == "gepubliceerd"
+    assert db.session.get(Signal, scene.signal.id).status == "geagendeerd"
+    assert db.session.get(Signal, other.id).status == "bronnenonderzoek"
+    assert calendars(method="CANCEL") == []
+    assert events("meeting.cancelled") == []

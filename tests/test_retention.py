@@ -566,3 +566,21 @@ def test_every_closing_reason_has_a_retention_term():
     from casustafel.signals.workflow import CLOSING_REASONS
 
     assert set(CLOSING_REASONS) == {*SHORT_REASONS, REFERRED_REASON, CASE_REASON}
+
+
+def test_a_meeting_is_named_by_its_dutch_date_in_the_overview_and_the_destruction_record(make_signal):
+    """held_at is UTC since 0030: a meeting at 00:30 Dutch summer time is stored on the day before."""
+    signal = make_signal(status="in_aanpak")
+    meeting = Meeting(held_at=datetime(2030, 5, 13, 22, 30), status="gesloten")  # 14-05-2030 00:30 CEST
+    item = AgendaItem(signal_id=signal.id, position=1, decision="gemeentelijke_aanpak")
+    item.notes = "Aantekening"
+    meeting.items.append(item)
+    db.session.add(meeting)
+    db.session.commit()
+    [due] = [row for row in services.overview(NOW)["due"] if row.code == "overleg"]
+    assert due.references == ["Overleg 14-05-2030"]
+    assert run(dry_run=True).summary["categories"]["overleg"]["references"] == ["Overleg 14-05-2030"]
+    result = run()
+    assert result.summary["categories"]["overleg"]["references"] == ["Overleg 14-05-2030"]
+    [record_] = db.session.scalars(select(DestructionRecord).where(DestructionRecord.category == "overleg")).all()
+    assert record_.due_since == date(2030, 5, 14)

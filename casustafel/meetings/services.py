@@ -37,6 +37,7 @@ from casustafel.signals.workflow import (
     CLOSED,
     NEEDS_NEXT_STEP,
     OFF_AGENDA,
+    QUESTION,
     transition,
     weighed_for_case_meeting,
 )
@@ -195,6 +196,9 @@ def take_off_agenda(actor, item: AgendaItem, reason_code: str = "verwijderd") ->
         raise MeetingError(f"Over melding {signal.reference} is al besloten; dat punt blijft op de agenda.")
     if signal.status == "geagendeerd":
         transition(actor, signal, status_before_agenda(item), reason_code=OFF_AGENDA)
+    elif signal.status == QUESTION and signal.status_before_question == "geagendeerd":
+        # On hold for the reporter's answer: the answer brings it back to its status before the agenda.
+        signal.status_before_question = status_before_agenda(item)
     check = open_check(signal, "2A", meeting=meeting)
     if check is not None:
         record(actor, "privacy_check.withdrawn", check, purpose=PURPOSE)
@@ -230,6 +234,15 @@ def undecided_items(meeting: Meeting) -> list[AgendaItem]:
     return [i for i in meeting.items if latest_decision(i.signal, "2A", meeting=meeting) is None]
 
 
+def restricted_items(meeting: Meeting) -> str:
+    """‘melding X is’ / ‘meldingen X, Y zijn’ for the items whose processing is restricted (art. 18
+    AVG), or ''."""
+    restricted = [i.signal.reference for i in meeting.items if is_restricted(i.signal)]
+    if not restricted:
+        return ""
+    return f"melding {restricted[0]} is" if len(restricted) == 1 else f"meldingen {', '.join(restricted)} zijn"
+
+
 def publish(actor, meeting: Meeting) -> None:
     """Publish the agenda once every item's check 2A is decided; each invitee gets the calendar
     invitation (date, time, place), never what is on the agenda."""
@@ -239,9 +252,8 @@ def publish(actor, meeting: Meeting) -> None:
         raise MeetingError("Zet eerst minstens één melding op de agenda.")
     if not meeting.invitees:
         raise MeetingError("Nodig eerst deelnemers uit.")
-    restricted = [i.signal.reference for i in meeting.items if is_restricted(i.signal)]
-    if restricted:
-        which = f"melding {restricted[0]} is" if len(restricted) == 1 else f"meldingen {', '.join(restricted)} zijn"
+    which = restricted_items(meeting)
+    if which:
         raise MeetingError(
             f"De agenda kan niet worden gepubliceerd: de verwerking van {which} beperkt (art. 18 AVG). Zolang "
             "de beperking geldt, wordt zo'n melding niet besproken; alleen de privacyfunctionaris kan de "
@@ -269,6 +281,11 @@ def cancel_refusal(meeting: Meeting) -> str | None:
         which = f"melding {held[0]}" if len(held) == 1 else f"meldingen {', '.join(held)}"
         return (f"Bij {which} is al een besluit, een aantekening of een actie vastgelegd: dit overleg kan niet "
                 "meer worden afgezegd. Sluit het na afloop.")
+    which = restricted_items(meeting)
+    if which:  # calling off returns each signal to its earlier status: not while restricted
+        return (f"Dit overleg kan niet worden afgezegd: de verwerking van {which} beperkt (art. 18 AVG), en "
+                "afzeggen zou de status van de melding wijzigen. Alleen de privacyfunctionaris kan de beperking "
+                "opheffen.")
     return None
 
 
@@ -420,7 +437,8 @@ def next_concept_meeting(exclude: Meeting | None = None) -> Meeting | None:
 def pending_carry_over() -> list[AgendaItem]:
     """Items of closed meetings without a decision or with 'volgende keer', whose signal has
     not been on any agenda since and is still waiting for discussion. A signal whose processing
-    is restricted (art. 18 AVG) waits where it is: it is carried over once the restriction is lifted."""
+    is restricted (art. 18 AVG) waits where it is: it is carried over once the restriction is lifted.
+    One taken off an agenda since (removed, meeting called off) waits until it is put on one by hand."""
     candidates = db.session.scalars(
         select(AgendaItem)
         .join(Meeting, AgendaItem.meeting_id == Meeting.id)
@@ -447,9 +465,21 @@ def pending_carry_over() -> list[AgendaItem]:
             )
             .limit(1)
         )
-        if later is None:
+        if later is None and not _taken_off_since(item):
             pending.append(item)
     return pending
+
+
+def _taken_off_since(item: AgendaItem) -> bool:
+    """Whether the signal was taken off an agenda (an item removed, a meeting called off) after
+    `item`'s meeting closed: the coordinator decided it waits, so it is not carried over again."""
+    closed = item.meeting.closed_at or item.meeting.held_at
+    return db.session.scalar(
+        select(SignalEvent.id)
+        .where(SignalEvent.signal_id == item.signal_id, SignalEvent.reason_code == OFF_AGENDA,
+               SignalEvent.occurred_at >= closed)
+        .limit(1)
+    ) is not None
 
 
 def carry_over_pending(actor, target: Meeting) -> int:
@@ -459,9 +489,11 @@ def carry_over_pending(actor, target: Meeting) -> int:
     moved = 0
     for old in pending_carry_over():
         signal = old.signal
+        # Decided ‘volgende keer’, the signal is besproken: taking it off the new agenda returns it
+        # there. Undecided, it is still geagendeerd: it returns to its status before the old agenda.
+        previous = "besproken" if signal.status == "besproken" else status_before_agenda(old)
         if signal.status == "besproken":
             transition(actor, signal, "geagendeerd", reason_code="overgebracht")
-        previous = "besproken" if signal.status == "besproken" else status_before_agenda(old)
         item = AgendaItem(signal_id=signal.id, position=_next_position(target), carried_from_id=old.id,
                           previous_status=previous)
         target.items.append(item)

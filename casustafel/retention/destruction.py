@@ -268,7 +268,7 @@ def _run_meetings(cut, now, run_id, dry_run, batch_size, say) -> dict:
     if dry_run:
         rows = db.session.execute(stmt.order_by(Meeting.held_at).limit(REFERENCE_SAMPLE)).all()
         return {"count": db.session.scalar(select(func.count()).select_from(stmt.subquery())),
-                "references": [f"Overleg {row.held_at:%d-%m-%Y}" for row in rows]}
+                "references": [f"Overleg {dates.short_date(row.held_at)}" for row in rows]}
     result = {"count": 0, "references": []}
     term = term_text("overleg")
     for rows in _batches(stmt, Meeting.id, batch_size):
@@ -282,12 +282,12 @@ def _run_meetings(cut, now, run_id, dry_run, batch_size, say) -> dict:
             ).rowcount
             db.session.add(DestructionRecord(
                 run_id=run_id, destroyed_at=now, category="overleg", object_type="meeting",
-                object_ref=str(row.id), term=term, due_since=row.held_at.date(),
+                object_ref=str(row.id), term=term, due_since=dates.to_local(row.held_at).date(),
                 selectielijst=selectielijst_text("overleg"), details=json.dumps({"agenda_items": cleared}),
             ))
             result["count"] += 1
             if len(result["references"]) < REFERENCE_SAMPLE:
-                result["references"].append(f"Overleg {row.held_at:%d-%m-%Y}")
+                result["references"].append(f"Overleg {dates.short_date(row.held_at)}")
         db.session.commit()
     if result["count"]:
         say(f"{CATEGORIES['overleg']}: {result['count']}")

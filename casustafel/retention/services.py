@@ -35,7 +35,7 @@ from datetime import datetime, time
 from sqlalchemy import and_, exists, func, not_, or_, select, update
 
 from casustafel.audit_log import SECURITY_ACTION_PREFIXES, record
-from casustafel.dates import add_months
+from casustafel.dates import add_months, short_date
 from casustafel.extensions import db
 from casustafel.models import (
     STATUSES,
@@ -455,7 +455,7 @@ def overview(now: datetime, sample: int = 50) -> dict:
     due.append(DueCategory(
         "overleg", CATEGORIES["overleg"], term_text("overleg"),
         db.session.scalar(select(func.count()).select_from(due_meetings(cut).subquery())),
-        [f"Overleg {held_at:%d-%m-%Y}" for _id, held_at in meetings],
+        [f"Overleg {short_date(held_at)}" for _id, held_at in meetings],
     ))
     requests = due_requests(cut)
     due.append(DueCategory(

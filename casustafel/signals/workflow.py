@@ -83,10 +83,12 @@ class TransitionError(ValueError):
 
 def weighed_for_case_meeting(signal) -> bool:
     """Weging 4 chose the casustafel since the signal last entered bronnenonderzoek: the only
-    way from the source checks onto an agenda."""
+    way from the source checks onto an agenda. Coming back from an agenda (OFF_AGENDA) is no new
+    entry: the weighing that put it there still holds."""
     entered = db.session.scalar(
         select(func.max(SignalEvent.occurred_at))
-        .where(SignalEvent.signal_id == signal.id, SignalEvent.to_status == "bronnenonderzoek")
+        .where(SignalEvent.signal_id == signal.id, SignalEvent.to_status == "bronnenonderzoek",
+               SignalEvent.reason_code.is_(None) | (SignalEvent.reason_code != OFF_AGENDA))
     )
     latest = db.session.scalar(
         select(Assessment).where(Assessment.signal_id == signal.id, Assessment.kind == "vervolgstap")
