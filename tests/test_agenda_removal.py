@@ -10,7 +10,7 @@ from casustafel.models import AgendaItem, PrivacyCheck, Signal, SignalEvent
 from casustafel.privacy.services import open_check
 from casustafel.signals import services as signal_services
 from casustafel.signals.workflow import OFF_AGENDA, TransitionError, next_states, transition
-from tests.helpers.meetings import add, events, plan_meeting, published_scene
+from tests.helpers.meetings import add, decide_2a, events, plan_meeting, published_scene
 
 
 @pytest.mark.parametrize("before", ["bronnenonderzoek", "besproken"])
@@ -180,3 +180,18 @@ def test_a_signal_taken_off_the_agenda_can_go_on_an_agenda_again_without_a_new_w
     assert signal.id in [s.id for s in services.agenda_candidates()]
     again = add(coordinator, meeting, signal)
     assert (again.previous_status, signal.status) == ("bronnenonderzoek", "geagendeerd")
+
+
+def test_a_signal_removed_and_added_again_waits_for_its_new_check_2a_before_publication(make_user, make_signal):
+    scene = published_scene(make_user, make_signal, publish=False)  # 2A decided for its item
+    services.remove_item(scene.coordinator, scene.item)
+    db.session.commit()
+    add(scene.coordinator, scene.meeting, scene.signal)  # asks 2A again
+    waiting = f"privacytoets 2A is nog niet besloten voor {scene.signal.reference}"
+    with pytest.raises(services.MeetingError, match=waiting):
+        services.publish(scene.coordinator, scene.meeting)
+    db.session.rollback()
+    decide_2a(scene.signal, scene.meeting, {scene.dept.id: ["fenomeen"]})
+    services.publish(scene.coordinator, scene.meeting)
+    db.session.commit()
+    assert scene.meeting.status == "gepubliceerd"

@@ -72,7 +72,10 @@ def open_2a_ids(meeting: Meeting) -> set:
 
 
 def waiting_for_2a(meeting: Meeting) -> list[AgendaItem]:
-    return [i for i in meeting.items if latest_decision(i.signal, "2A", meeting=meeting) is None]
+    """Items whose check 2A for this meeting is not decided, or was asked again (the signal
+    re-added after a removal, a department invited late) and waits for its new decision."""
+    return [i for i in meeting.items if latest_decision(i.signal, "2A", meeting=meeting) is None
+            or open_check(i.signal, "2A", meeting=meeting) is not None]
 
 
 def meetings_to_remind(today: date) -> list[Meeting]:

@@ -14,7 +14,7 @@ from casustafel.audit_log import record
 from casustafel.dates import to_local, utcnow
 from casustafel.extensions import db
 from casustafel.meetings import calendar
-from casustafel.meetings.preparation import ask_2a_for_late_department
+from casustafel.meetings.preparation import ask_2a_for_late_department, waiting_for_2a
 from casustafel.models import (
     ATTENDANCE,
     Action,
@@ -30,7 +30,7 @@ from casustafel.models import (
 from casustafel.models.roles import Role
 from casustafel.permissions import invitation
 from casustafel.privacy.decisions import notify_privacy_officers
-from casustafel.privacy.services import latest_decision, open_check, request_privacy_check
+from casustafel.privacy.services import open_check, request_privacy_check
 from casustafel.processing import is_restricted, refuse_if_restricted
 from casustafel.signals.workflow import (
     AGENDA_SOURCES,
@@ -230,8 +230,8 @@ def privacy_check_2a(item: AgendaItem) -> PrivacyCheck | None:
 
 
 def undecided_items(meeting: Meeting) -> list[AgendaItem]:
-    """Items whose privacy check 2A for this meeting is not decided yet."""
-    return [i for i in meeting.items if latest_decision(i.signal, "2A", meeting=meeting) is None]
+    """Items whose privacy check 2A for this meeting is not decided yet (or asked again)."""
+    return waiting_for_2a(meeting)
 
 
 def restricted_items(meeting: Meeting) -> str:
