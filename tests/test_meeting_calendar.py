@@ -452,3 +452,17 @@ def test_a_meeting_with_a_restricted_signal_is_not_called_off_and_nothing_change
     assert db.session.get(Signal, other.id).status == "bronnenonderzoek"
     assert calendars(method="CANCEL") == []
     assert events("meeting.cancelled") == []
+
+
+def test_a_new_chair_of_a_published_meeting_is_the_organiser_of_an_updated_invitation(make_user, make_signal):
+    scene = published_scene(make_user, make_signal)
+    successor = make_user("coordinator", name="Öykü Çelik-Voorzitter")
+    meeting = scene.meeting
+    services.update_meeting(scene.coordinator, meeting, held_at=meeting.held_at, kind=meeting.kind,
+                            chair_id=successor.id, agenda_cutoff=meeting.agenda_cutoff,
+                            location=meeting.location, online_link=meeting.online_link)
+    db.session.commit()
+    first, update = calendars(scene.member)
+    assert event_of(update).decoded("SEQUENCE") == 1
+    assert str(event_of(update)["ORGANIZER"]) == f"mailto:{successor.email}"
+    assert str(event_of(first)["ORGANIZER"]) == f"mailto:{scene.coordinator.email}"

@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import func, select
 
 from casustafel import dates
+from casustafel.dates import utcnow
 from casustafel.extensions import db
 from casustafel.meetings import preparation, prepare_services, services, visibility
 from casustafel.models import (
@@ -596,3 +597,16 @@ def test_the_reminders_timer_runs_the_cutoff_reminder():
 
     unit = (Path(__file__).resolve().parents[1] / "docs" / "deploy" / "systemd" / "casustafel-reminders.service")
     assert "flask --app casustafel meetings remind-cutoff" in unit.read_text()
+
+
+def test_a_new_cutoff_earns_a_new_reminder(make_user):
+    coordinator = make_user("coordinator")
+    meeting = plan_meeting(coordinator)
+    meeting.cutoff_reminded_at = utcnow()
+    db.session.commit()
+    services.update_meeting(coordinator, meeting, held_at=meeting.held_at, kind=meeting.kind,
+                            chair_id=coordinator.id, agenda_cutoff=meeting.agenda_cutoff)
+    assert meeting.cutoff_reminded_at is not None  # the same cut-off: reminded already
+    services.update_meeting(coordinator, meeting, held_at=meeting.held_at, kind=meeting.kind,
+                            chair_id=coordinator.id, agenda_cutoff=meeting.agenda_cutoff + timedelta(days=1))
+    assert meeting.cutoff_reminded_at is None

@@ -185,5 +185,6 @@ def uninvited(meeting: Meeting, user: User) -> None:
 
 
 def timing(meeting: Meeting) -> tuple:
-    """What an invitation says about when and where: a change of it is sent as an update."""
-    return meeting.held_at, meeting.location, meeting.online_link
+    """What an invitation says (when, where, who organises it, its title): a change of it is
+    sent as an update."""
+    return meeting.held_at, meeting.location, meeting.online_link, meeting.chair_id, meeting.kind

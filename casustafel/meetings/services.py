@@ -84,7 +84,10 @@ def update_meeting(actor, meeting: Meeting, *, held_at: datetime, kind: str, cha
     """Change the facts; once published, a new time or place goes to every invitee's calendar."""
     ensure_open(meeting)
     before = calendar.timing(meeting)
-    meeting.held_at, meeting.kind, meeting.chair_id = held_at, kind, chair_id
+    if agenda_cutoff != meeting.agenda_cutoff:
+        meeting.cutoff_reminded_at = None  # a new cut-off earns its own reminder
+    meeting.held_at, meeting.kind = held_at, kind
+    meeting.chair = db.session.get(User, chair_id) if chair_id else None  # the invitation's organiser
     meeting.agenda_cutoff = agenda_cutoff
     meeting.location, meeting.online_link = location, online_link
     record(actor, "meeting.updated", meeting, purpose=PURPOSE)
