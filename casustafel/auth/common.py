@@ -31,18 +31,19 @@ def safe_next(target: str | None) -> str:
     return url_for("main.home")
 
 
-def complete_login(user: User, *, sso_id_token: str | None = None, event: str | None = "auth.login"):
+def complete_login(user: User, *, sso_id_token: str | None = None, log_login: bool = True,
+                   target: str | None = None):
     """Start a new session (rotating the cookie) and log the user in. A login through single
     sign-on carries the provider's ID token (directly, or on the pending row of the second factor)."""
     pending = session.get(PENDING_KEY) or {}
-    target = pending.get("next")
+    target = target or pending.get("next")
     sso_id_token = sso_id_token or sessions.pending_sso_id_token(pending.get("token"))
     sessions.revoke_session(pending.get("token"))
     session.clear()
     sessions.start_session(user, sso_id_token)
     login_user(user)
     user.last_login_at = utcnow()
-    if event:
-        record(user, event, user)
+    if log_login:  # the SSO callback logged auth.sso_login already
+        record(user, "auth.login", user)
     db.session.commit()
     return redirect(safe_next(target))

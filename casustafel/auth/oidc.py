@@ -45,7 +45,7 @@ MESSAGES = {
     "provider_denied": "Het inloggen bij uw gemeenteaccount is afgebroken.",
     "provider_error": "Uw gemeenteaccount gaf een fout terug. Probeer het opnieuw.",
     "provider_unreachable": "Uw gemeenteaccount is nu niet bereikbaar. Probeer het later opnieuw.",
-    "token": "Het bewijs van uw gemeenteaccount is niet geldig. Begin opnieuw.",
+    "malformed": "Het bewijs van uw gemeenteaccount is niet geldig. Begin opnieuw.",
     "issuer": "Het bewijs van uw gemeenteaccount is niet geldig. Begin opnieuw.",
     "audience": "Het bewijs van uw gemeenteaccount is niet geldig. Begin opnieuw.",
     "expired": "Het bewijs van uw gemeenteaccount is verlopen. Begin opnieuw.",
@@ -196,11 +196,11 @@ def _reason(error: Exception) -> str:
     if isinstance(error, jose_errors.InvalidClaimError | jose_errors.MissingClaimError):
         claim = getattr(error, "claim", "")
         return {"iss": "issuer", "aud": "audience", "azp": "audience", "nonce": "nonce", "exp": "expired"}.get(
-            claim, "token")
+            claim, "malformed")
     if isinstance(error, jose_errors.BadSignatureError | jose_errors.UnsupportedAlgorithmError
                   | jose_errors.UnsupportedKeyAlgorithmError | jose_errors.MissingAlgorithmError):
         return "signature"
-    return "token"
+    return "malformed"
 
 
 def verify_callback(redirect_uri: str) -> tuple[dict, str]:
@@ -219,10 +219,10 @@ def verify_callback(redirect_uri: str) -> tuple[dict, str]:
     except jose_errors.JoseError as error:
         raise SsoError(_reason(error), status=400) from None
     except ValueError:  # a token that is no JWT at all
-        raise SsoError("token", status=400) from None
+        raise SsoError("malformed", status=400) from None
     claims = token.get("userinfo")
     if not claims or not token.get("id_token"):
-        raise SsoError("token", status=400)
+        raise SsoError("malformed", status=400)
     return dict(claims), token["id_token"]
 
 

@@ -34,9 +34,8 @@ def _refused(refusal: oidc.SsoError):
     record(refusal.user, "auth.sso_refused", refusal.user, result=RESULT_FAILED, reason_code=refusal.reason)
     db.session.commit()
     current_app.logger.warning("SSO-login geweigerd: %s", refusal.reason)
-    form = LoginForm(formdata=None)
-    form.form_errors.append(refusal.message)
-    return render_template("auth/login.html", form=form), refusal.status
+    return render_template("auth/login.html", form=LoginForm(formdata=None), sso_error=refusal.message), \
+        refusal.status
 
 
 @limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_IP"])
@@ -83,7 +82,7 @@ def sso_callback():
         session[PENDING_KEY] = {"token": sessions.start_pending(user, id_token), "next": flow.get("next")}
         db.session.commit()
         return redirect(url_for("auth.second_factor" if user.totp_enabled else "auth.enrol_totp"))
-    return complete_login(user, sso_id_token=id_token, event=None)
+    return complete_login(user, sso_id_token=id_token, log_login=False, target=flow.get("next"))
 
 
 def register(bp) -> None:
