@@ -37,6 +37,32 @@ class Config:
     PASSWORD_MIN_LENGTH = 12
     PASSWORD_MAX_BYTES = 1024
 
+    # Single sign-on with the municipality's account (OpenID Connect, casustafel/auth/oidc.py):
+    # off unless OIDC_ISSUER is set. README "Configuration" and docs/deployment.md give examples
+    # for Entra ID, ADFS and Keycloak.
+    OIDC_ISSUER = os.environ.get("OIDC_ISSUER") or None
+    # Default: OIDC_ISSUER + /.well-known/openid-configuration.
+    OIDC_DISCOVERY_URL = os.environ.get("OIDC_DISCOVERY_URL") or None
+    OIDC_CLIENT_ID = os.environ.get("OIDC_CLIENT_ID") or None
+    # A file holding the client secret (mode 0400); none: a public client (PKCE only).
+    OIDC_CLIENT_SECRET_FILE = os.environ.get("OIDC_CLIENT_SECRET_FILE") or None
+    OIDC_SCOPES = os.environ.get("OIDC_SCOPES", "openid email profile")
+    OIDC_EMAIL_CLAIM = os.environ.get("OIDC_EMAIL_CLAIM", "email")
+    OIDC_NAME_CLAIM = os.environ.get("OIDC_NAME_CLAIM", "name")
+    OIDC_GROUPS_CLAIM = os.environ.get("OIDC_GROUPS_CLAIM", "groups")
+    # Roles from the groups claim, "group=role,group=role" or a JSON object; empty: roles are
+    # granted in the app only. A mapped role other than reporter waits for approval the first time.
+    OIDC_GROUP_ROLE_MAP = os.environ.get("OIDC_GROUP_ROLE_MAP", "")
+    # `amr` values and `acr` values (comma-separated) that mean the provider did multi-factor
+    # authentication: then no local TOTP is asked.
+    OIDC_MFA_AMR = os.environ.get("OIDC_MFA_AMR", "mfa")
+    OIDC_MFA_ACR = os.environ.get("OIDC_MFA_ACR", "")
+    # 0: accounts linked to the municipality's account can no longer log in with a password
+    # (local accounts of partners and the emergency admin always can).
+    OIDC_LOCAL_PASSWORDS = os.environ.get("OIDC_LOCAL_PASSWORDS", "1") == "1"
+    # The button's text on the login page.
+    OIDC_BUTTON = os.environ.get("OIDC_BUTTON", "Inloggen met uw gemeenteaccount")
+
     # Rate limits: memory per process; production uses Redis so all workers share counts.
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = False
@@ -112,6 +138,7 @@ class TestConfig(Config):
         # hanging the run.
         SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "connect_args": {"options": "-c lock_timeout=60000"}}
     ARGON2_PROFILE = "CHEAPEST"
+    OIDC_ISSUER = None  # tests/test_oidc.py configures its own provider
     RATELIMIT_ENABLED = True
     RATELIMIT_STORAGE_URI = "memory://"
     # Fixed test keys: 32 bytes each, never used outside tests.
@@ -150,6 +177,13 @@ class ProductionConfig(Config):
             problems.append("sleutels in een omgevingsvariabele zijn in productie niet toegestaan")
         if app_config.get("DEBUG"):
             problems.append("debug staat aan")
+        if app_config.get("OIDC_ISSUER"):
+            if not app_config["OIDC_ISSUER"].startswith("https://"):
+                problems.append("OIDC_ISSUER moet een https-adres zijn")
+            if not app_config.get("OIDC_CLIENT_ID"):
+                problems.append("OIDC_CLIENT_ID ontbreekt")
+            if not app_config.get("OIDC_CLIENT_SECRET_FILE"):
+                problems.append("OIDC_CLIENT_SECRET_FILE (pad naar het clientgeheim) ontbreekt")
         if problems:
             raise RuntimeError("Productieconfiguratie onvolledig: " + "; ".join(problems))
 

@@ -25,6 +25,8 @@ PUBLIC_ENDPOINTS = frozenset(
         "auth.second_factor",
         "auth.enrol_totp",
         "auth.activate",
+        "auth.sso_start",
+        "auth.sso_callback",
     }
 )
 

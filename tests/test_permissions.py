@@ -59,6 +59,10 @@ TABLE = {
     "auth.account": ("GET", "/account", everyone(200)),
     "auth.change_password": ("GET", "/account/wachtwoord", everyone(200)),
     "auth.reauthenticate": ("GET", "/inloggen/bevestigen", everyone(200)),
+    # Single sign-on: public (the provider decides who logs in), 404 while not configured; the
+    # configured flow is tests/test_oidc.py.
+    "auth.sso_start": ("POST", "/inloggen/gemeenteaccount", {r: 404 for r in ALL}),
+    "auth.sso_callback": ("GET", "/inloggen/gemeenteaccount/terug?code=x&state=y", {r: 404 for r in ALL}),
     "main.home": ("GET", "/", everyone(200)),
     "audit.log": ("GET", "/logboek/", only(200, "privacy_officer")),
     "admin.users": ("GET", "/beheer/gebruikers", only(200, "admin")),
@@ -75,6 +79,9 @@ TABLE = {
     "admin.user_reset_password": (
         "POST", "/beheer/gebruikers/{user}/wachtwoord-herstellen", only(302, "admin")
     ),
+    "admin.user_block_sso": ("POST", "/beheer/gebruikers/{user}/sso-blokkeren", only(302, "admin")),
+    "admin.user_unblock_sso": ("POST", "/beheer/gebruikers/{user}/sso-deblokkeren", only(302, "admin")),
+    "admin.user_allow_sso_link": ("POST", "/beheer/gebruikers/{user}/sso-koppeling-toestaan", only(302, "admin")),
     "admin.departments": ("GET", "/beheer/afdelingen", only(200, "admin")),
     # Four eyes: the admins and the privacy officer see open requests; an unknown one is 404.
     "admin.role_requests": ("GET", "/beheer/goedkeuringen", only(200, "admin", "privacy_officer")),

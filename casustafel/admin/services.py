@@ -8,6 +8,7 @@ e-mail. The command line (the operator with the server's keys) acts directly.
 """
 
 import secrets
+from datetime import timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm.attributes import flag_modified
@@ -19,7 +20,7 @@ from casustafel.auth.passwords import hash_password
 from casustafel.auth.sessions import revoke_all_sessions
 from casustafel.extensions import db
 from casustafel.models import RoleRequest, User, UserRole
-from casustafel.models.roles import Role
+from casustafel.models.roles import CONTENT_ROLES, Role  # with the roles: the SSO login needs them too
 from casustafel.settings import get_setting
 
 
@@ -30,10 +31,6 @@ class UserError(ValueError):
         super().__init__(message)
         self.field = field
 
-
-# Roles that see signal content. An admin never does (README “Roles”), so no account holds
-# both, nobody grants themselves one, and granting one takes a second person.
-CONTENT_ROLES = frozenset({Role.COORDINATOR, Role.PRIVACY_OFFICER, Role.MEMBER})
 
 
 def check_role_combination(actor, user, wanted: set) -> None:
@@ -217,3 +214,28 @@ def reset_password(actor, user: User) -> None:
     revoke_all_sessions(user)
     record(actor, "user.password_reset", user)
     issue_activation(actor, user, "reset")
+
+
+# --- single sign-on ------------------------------------------------------------------------
+
+SSO_LINK_WINDOW_HOURS = 72
+
+
+def set_sso_blocked(actor, user: User, blocked: bool) -> None:
+    """Refuse (or allow again) this account's logins with the municipality's account; a block
+    ends its sessions at once. A password login, where the account has one, is not affected."""
+    if user.sso_blocked == blocked:
+        return
+    user.sso_blocked = blocked
+    if blocked:
+        revoke_all_sessions(user)
+    record(actor, "user.sso_blocked" if blocked else "user.sso_unblocked", user, purpose="beheer")
+
+
+def allow_sso_link(actor, user: User) -> None:
+    """Let the next login with the municipality's account that carries this account's e-mail
+    address link to it, within 72 hours (never automatically: docs/security.md)."""
+    if user.oidc_subject is not None:
+        raise UserError("Dit account is al gekoppeld aan een gemeenteaccount.", field="sso")
+    user.sso_link_until = dates.utcnow() + timedelta(hours=SSO_LINK_WINDOW_HOURS)
+    record(actor, "user.sso_link_allowed", user, purpose="beheer")

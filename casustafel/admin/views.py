@@ -191,6 +191,41 @@ def user_reset_password(user_id):
     return outcome
 
 
+@bp.route("/gebruikers/<uuid:user_id>/sso-blokkeren", methods=["POST"])
+@role_required(Role.ADMIN)
+@fresh_login_required
+def user_block_sso(user_id):
+    outcome = _user_action(user_id, lambda u: services.set_sso_blocked(current_user, u, True))
+    if isinstance(outcome, tuple):
+        flash("Inloggen met het gemeenteaccount is voor deze gebruiker geblokkeerd; alle sessies zijn beëindigd.",
+              "success")
+        return redirect(url_for("admin.user_edit", user_id=user_id))
+    return outcome
+
+
+@bp.route("/gebruikers/<uuid:user_id>/sso-deblokkeren", methods=["POST"])
+@role_required(Role.ADMIN)
+@fresh_login_required
+def user_unblock_sso(user_id):
+    outcome = _user_action(user_id, lambda u: services.set_sso_blocked(current_user, u, False))
+    if isinstance(outcome, tuple):
+        flash("De gebruiker kan weer inloggen met het gemeenteaccount.", "success")
+        return redirect(url_for("admin.user_edit", user_id=user_id))
+    return outcome
+
+
+@bp.route("/gebruikers/<uuid:user_id>/sso-koppeling-toestaan", methods=["POST"])
+@role_required(Role.ADMIN)
+@fresh_login_required
+def user_allow_sso_link(user_id):
+    outcome = _user_action(user_id, lambda u: services.allow_sso_link(current_user, u))
+    if isinstance(outcome, tuple):
+        flash(f"De eerstvolgende login met een gemeenteaccount met het e-mailadres {outcome[0].email} wordt binnen "
+              f"{services.SSO_LINK_WINDOW_HOURS} uur aan dit account gekoppeld.", "success")
+        return redirect(url_for("admin.user_edit", user_id=user_id))
+    return outcome
+
+
 @bp.route("/goedkeuringen")
 @role_required(Role.ADMIN, Role.PRIVACY_OFFICER)
 def role_requests():

@@ -96,7 +96,7 @@ ACTIONS = {
     "audit": "viewed timeline_viewed subject_lookup exported checkpoint_stored anomalies_viewed anomaly_viewed "
              "anomaly_reviewed",
     "auth": "login login_failed logout password_changed reauthenticated reauthenticate_failed second_factor_enrolled "
-            "second_factor_failed second_factor_secret_issued",
+            "second_factor_failed second_factor_secret_issued sso_login sso_refused",
     "bibob_record": "recorded updated viewed",
     "break_glass": "granted refused ended reason_viewed signal_viewed",
     "case_plan": "recorded",
@@ -139,7 +139,8 @@ ACTIONS = {
                        "closed",
     "user": "listed viewed created updated activated deactivated activation_sent password_set password_reset "
             "roles_changed role_requested role_requests_listed role_approved role_refused second_factor_reset "
-            "second_factor_reset_requested bulk_invited",
+            "second_factor_reset_requested bulk_invited sso_provisioned sso_linked sso_blocked sso_unblocked "
+            "sso_link_allowed",
     "weighing_criterion": "created activated deactivated",
 }
 
@@ -176,6 +177,8 @@ OVERRIDES = {
     "auth.second_factor_enrolled": "Tweede factor ingesteld",
     "auth.second_factor_failed": "Code van de tweede factor onjuist",
     "auth.second_factor_secret_issued": "Geheim voor de tweede factor uitgegeven",  # nosec B105 - a label, no secret
+    "auth.sso_login": "Ingelogd met gemeenteaccount",
+    "auth.sso_refused": "Inloggen met gemeenteaccount geweigerd",
     "bibob_record.recorded": "Bibob-gegevens vastgelegd",
     "break_glass.reason_viewed": "Reden van noodtoegang ingezien",
     "break_glass.signal_viewed": "Melding ingezien met noodtoegang",
@@ -257,6 +260,11 @@ OVERRIDES = {
     "user.role_refused": "Rolaanvraag afgewezen",
     "user.second_factor_reset": "Tweede factor opnieuw ingesteld",
     "user.second_factor_reset_requested": "Nieuwe tweede factor aangevraagd",
+    "user.sso_provisioned": "Account aangemaakt bij eerste login met gemeenteaccount",
+    "user.sso_linked": "Account gekoppeld aan gemeenteaccount",
+    "user.sso_blocked": "Inloggen met gemeenteaccount geblokkeerd",
+    "user.sso_unblocked": "Inloggen met gemeenteaccount weer toegestaan",
+    "user.sso_link_allowed": "Koppeling met gemeenteaccount toegestaan",
 }
 
 # The type of the object an event is about (its table), as a short word in the Object column.

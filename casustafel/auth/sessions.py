@@ -22,25 +22,38 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def start_session(user: User) -> str:
-    """Create a new session row for `user` and return its token."""
+def start_session(user: User, sso_id_token: str | None = None) -> str:
+    """Create a new session row for `user` and return its token (a login through single sign-on
+    keeps the provider's ID token, encrypted, for the logout there)."""
     token = secrets.token_urlsafe(32)
     row = UserSession(token_hash=_hash(token), user_id=user.id)
+    row.sso_id_token = sso_id_token
     db.session.add(row)
     user.current_session_token = token
     user.current_session = row
     return token
 
 
-def start_pending(user: User) -> str:
+def start_pending(user: User, sso_id_token: str | None = None) -> str:
     """Record that `user` gave the right password and now owes the second factor.
 
     The cookie gets only the random token; who is logging in is known from the database,
     so a forged cookie cannot skip the password step.
     """
     token = secrets.token_urlsafe(32)
-    db.session.add(UserSession(token_hash=_hash(token), user_id=user.id, second_factor_pending=True))
+    row = UserSession(token_hash=_hash(token), user_id=user.id, second_factor_pending=True)
+    row.sso_id_token = sso_id_token
+    db.session.add(row)
     return token
+
+
+def pending_sso_id_token(token: str | None) -> str | None:
+    """The provider's ID token a pending login through single sign-on carries, if any."""
+    if not token:
+        return None
+    row = db.session.scalar(select(UserSession).where(
+        UserSession.token_hash == _hash(token), UserSession.second_factor_pending.is_(True)))
+    return row.sso_id_token if row is not None else None
 
 
 def pending_user(token: str | None, max_age: timedelta) -> User | None:

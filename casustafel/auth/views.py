@@ -1,15 +1,18 @@
-"""Login with password and TOTP, logout, re-authentication and the own account page."""
+"""Login with password and TOTP, logout, re-authentication and the own account page (the login
+with the municipality's account: sso.py)."""
 
 from datetime import timedelta
-from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user, logout_user
 from markupsafe import Markup
 from sqlalchemy import func, select
 
 from casustafel.audit_log import RESULT_FAILED, record
-from casustafel.auth import activation, passwords, sessions, throttle, totp
+from casustafel.auth import activation, oidc, passwords, sessions, sso, throttle, totp
+from casustafel.auth.common import PENDING_KEY, PENDING_MAX_AGE
+from casustafel.auth.common import complete_login as _complete_login
+from casustafel.auth.common import safe_next as _safe_next
 from casustafel.auth.forms import ActivationForm, ChangePasswordForm, CodeForm, LoginForm, ReauthenticateForm
 from casustafel.dates import utcnow
 from casustafel.extensions import db, limiter
@@ -18,9 +21,8 @@ from casustafel.models import User
 from casustafel.notifications import notify
 
 bp = Blueprint("auth", __name__)
+sso.register(bp)
 
-PENDING_KEY = "pending_login"
-PENDING_MAX_AGE = 300  # seconds between password and second factor
 LOGIN_FAILED = "E-mailadres of wachtwoord is onjuist."
 FAILURES_SUBJECT = "Mislukte inlogpogingen op uw account in casustafel"
 FAILURES_BODY = ("Er is de afgelopen tijd vaak zonder succes geprobeerd met uw account in te loggen. Was u dat niet, "
@@ -30,35 +32,6 @@ FAILURES_BODY = ("Er is de afgelopen tijd vaak zonder succes geprobeerd met uw a
 def _pending_key() -> str:
     user = _pending_user() or (current_user if current_user.is_authenticated else None)
     return f"code:{getattr(user, 'id', None)}"
-
-
-def _safe_next(target: str | None) -> str:
-    """Follow `next` only to a path on this site."""
-    if target:
-        parts = urlsplit(target)
-        if (
-            not parts.scheme
-            and not parts.netloc
-            and target.startswith("/")
-            and not target.startswith("//")
-            and "\\" not in target
-        ):
-            return target
-    return url_for("main.home")
-
-
-def _complete_login(user: User):
-    """Start a new session (rotating the cookie) and log the user in."""
-    pending = session.get(PENDING_KEY) or {}
-    target = pending.get("next")
-    sessions.revoke_session(pending.get("token"))
-    session.clear()
-    sessions.start_session(user)
-    login_user(user)
-    user.last_login_at = utcnow()
-    record(user, "auth.login", user)
-    db.session.commit()
-    return redirect(_safe_next(target))
 
 
 def _pending_user() -> User | None:
@@ -88,6 +61,11 @@ def login():
             form.form_errors.append(LOGIN_FAILED)
             return render_template("auth/login.html", form=form), 200
         throttle.succeeded(email, address)
+        if user.uses_sso and oidc.enabled() and not current_app.config["OIDC_LOCAL_PASSWORDS"]:
+            record(None, "auth.login_failed", user, result=RESULT_FAILED, reason_code="sso_only")
+            db.session.commit()
+            form.form_errors.append("Log in met uw gemeenteaccount (de knop hieronder).")
+            return render_template("auth/login.html", form=form), 200
         if passwords.needs_rehash(user.password_hash):
             user.password_hash = passwords.hash_password(form.password.data)
         next_target = request.args.get("next")
@@ -178,13 +156,17 @@ def enrol_totp():
 @bp.route("/uitloggen", methods=["POST"])
 def logout():
     user = current_user._get_current_object()
+    id_token = user.current_session.sso_id_token if user.current_session is not None else None
     sessions.revoke_session(user.current_session_token)
     record(user, "auth.logout", user)
     db.session.commit()
     logout_user()
     session.clear()
     flash("U bent uitgelogd.", "success")
-    return redirect(url_for("auth.login"))
+    # Ended here in any case; a login through single sign-on also ends at the provider when
+    # it offers that (RP-initiated logout), which then sends the browser back to the login page.
+    at_provider = id_token and oidc.enabled() and oidc.logout_url(id_token, sso.external_url("auth.login"))
+    return redirect(at_provider or url_for("auth.login"))
 
 
 def _current_user_key() -> str:

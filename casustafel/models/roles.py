@@ -22,3 +22,8 @@ ROLE_LABELS = {
     Role.PRIVACY_OFFICER: "Privacyfunctionaris",
     Role.ADMIN: "Functioneel beheerder",
 }
+
+
+# Roles that see signal content. An admin never does (README “Roles”), so no account holds
+# both, nobody grants themselves one, and granting one takes a second person.
+CONTENT_ROLES = frozenset({Role.COORDINATOR, Role.PRIVACY_OFFICER, Role.MEMBER})

@@ -4,7 +4,7 @@ import uuid
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, LargeBinary, String, Uuid, select
+from sqlalchemy import ForeignKey, LargeBinary, String, UniqueConstraint, Uuid, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from casustafel.dates import utcnow
@@ -46,6 +46,13 @@ class User(UserMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column()
     version: Mapped[int] = mapped_column(default=1)
+    # Single sign-on (casustafel/auth/oidc.py): the identity at the municipality's provider this
+    # account belongs to, never found by e-mail address alone; an admin's local block of SSO
+    # logins; until when an existing account may be linked once by its e-mail address.
+    oidc_issuer: Mapped[str | None] = mapped_column(String(255))
+    oidc_subject: Mapped[str | None] = mapped_column(String(255))
+    sso_blocked: Mapped[bool] = mapped_column(default=False)
+    sso_link_until: Mapped[datetime | None] = mapped_column()
 
     department: Mapped[Department | None] = relationship()
     role_rows: Mapped[list[UserRole]] = relationship(
@@ -53,8 +60,15 @@ class User(UserMixin, db.Model):
     )
 
     __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (
+        UniqueConstraint("oidc_issuer", "oidc_subject", name="uq_user_account_oidc_issuer_oidc_subject"),
+    )
 
     totp_secret = Encrypted()
+
+    @property
+    def uses_sso(self) -> bool:
+        return self.oidc_subject is not None
 
     @property
     def roles(self) -> set[Role]:
@@ -99,8 +113,12 @@ class UserSession(db.Model):
     revoked_at: Mapped[datetime | None] = mapped_column()
     # True between the password and the second factor: such a row never logs anyone in.
     second_factor_pending: Mapped[bool] = mapped_column(default=False)
+    # A session started through single sign-on: the provider's ID token, for the logout there.
+    sso_id_token_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
 
     user: Mapped[User] = relationship()
+
+    sso_id_token = Encrypted()
 
 
 # What a second person approves before it takes effect (four eyes on content roles).
