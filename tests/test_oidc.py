@@ -415,3 +415,11 @@ def test_without_configuration_there_is_no_button_and_no_route(client):
     assert "gemeenteaccount" not in page.get_data(as_text=True)
     assert client.post("/inloggen/gemeenteaccount", data={"csrf_token": csrf_from(page)}).status_code == 404
     assert client.get("/inloggen/gemeenteaccount/terug?code=x&state=y").status_code == 404
+
+
+def test_the_login_and_logout_forms_may_end_at_the_provider_and_nowhere_else(client, sso):
+    """CSP form-action: a browser follows the login button's redirect to the provider only when
+    its origin is allowed (found by the browser journey; the test client ignores CSP)."""
+    policy = client.get("/inloggen").headers["Content-Security-Policy"]
+    form_action = next(d for d in policy.split(";") if d.strip().startswith("form-action")).split()
+    assert form_action == ["form-action", "'self'", sso.url]

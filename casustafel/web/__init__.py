@@ -1,6 +1,7 @@
 """Request-wide rules: request ids, the login gate, security headers, SQLite pragmas."""
 
 import uuid
+from urllib.parse import urlsplit
 
 from flask import abort, current_app, g, render_template, request
 from flask_login import current_user
@@ -57,8 +58,18 @@ def refuse_without_keyring() -> None:
         abort(503)
 
 
+def content_security_policy() -> str:
+    """CSP as above; with single sign-on the login and logout forms end in a redirect to the
+    identity provider, which `form-action` must allow (its issuer's origin, nothing more)."""
+    issuer = current_app.config.get("OIDC_ISSUER")
+    if not issuer:
+        return CSP
+    parts = urlsplit(issuer)
+    return f"{CSP} {parts.scheme}://{parts.netloc}"
+
+
 def security_headers(response):
-    response.headers["Content-Security-Policy"] = CSP
+    response.headers["Content-Security-Policy"] = content_security_policy()
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Referrer-Policy"] = "no-referrer"
     response.headers["X-Frame-Options"] = "DENY"
