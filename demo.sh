@@ -16,6 +16,10 @@ if [[ ${CASUSTAFEL_DEMO_SSO:-0} == 1 ]]; then
     .venv/bin/python -m pip install --quiet --disable-pip-version-check -r tests/requirements.txt
     sso_port=${CASUSTAFEL_DEMO_SSO_PORT:-5001}
     export OIDC_ISSUER="http://localhost:$sso_port" OIDC_CLIENT_ID=casustafel-demo
+    # The client secret comes from a file, as in production; the demo provider accepts any.
+    [[ -f instance/demo-oidc-secret ]] || .venv/bin/python -c "import secrets; print(secrets.token_urlsafe(32))" \
+        > instance/demo-oidc-secret
+    export OIDC_CLIENT_SECRET_FILE="$PWD/instance/demo-oidc-secret"
     export OIDC_GROUP_ROLE_MAP="casustafel-regie=coordinator"
     .venv/bin/python scripts/demo_sso_provider.py "$sso_port" &
     provider=$!
