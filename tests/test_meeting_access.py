@@ -53,7 +53,9 @@ def test_another_department_sees_nothing_the_check_did_not_open_to_it(app, make_
     scene = marked_scene(make_user, make_signal, ALL_FIELDS, publish=False)
     handhaving = department("Handhaving")
     colleague = make_user("member", department_id=handhaving.id)
-    services.invite(scene.coordinator, scene.meeting, colleague)
+    services.invite(scene.coordinator, scene.meeting, colleague)  # late: check 2A is asked again
+    db.session.commit()
+    decide_2a(scene.signal, scene.meeting, {scene.dept.id: ALL_FIELDS})  # again nothing for Handhaving
     services.publish(scene.coordinator, scene.meeting)
     db.session.commit()
     body = logged_in(app, colleague).get(agenda_url(scene.meeting)).get_data(as_text=True)

@@ -7,6 +7,7 @@ Check what a page shows with `expect(locator)…`, not `assert locator.is_visibl
 loading, and only `expect` waits for the page to get there.
 """
 
+import re
 import shutil
 import threading
 
@@ -71,6 +72,13 @@ class Browser:
     def goto(self, path):
         response = self.page.goto(self.origin + path)
         return response
+
+    def log_out(self):
+        """Press Uitloggen and wait until the login page has loaded: a navigation started while
+        the logout's own is still under way can leave Chromium without a load event (a goto that
+        then times out, seen on a busy CI machine)."""
+        self.page.get_by_role("button", name="Uitloggen").click()
+        self.page.wait_for_url(re.compile(r"/inloggen"))
 
     def log_in(self, email, password=PASSWORD):
         """Fill in and send the login form (the page after it is the caller's to check)."""

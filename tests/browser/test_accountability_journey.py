@@ -13,7 +13,7 @@ REASON = "Politie belt over een acute situatie op dit adres en de regisseur is o
 
 
 def _log_out(browser):
-    browser.page.get_by_role("button", name="Uitloggen").click()
+    browser.log_out()
 
 
 def test_a_reporter_breaks_the_glass_and_the_officer_finds_them_by_name(browser, make_user, make_signal):

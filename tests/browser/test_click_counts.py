@@ -42,7 +42,7 @@ class Clicks:
         expect(self.page.get_by_role("heading", level=1)).to_contain_text("Welkom", use_inner_text=True)
 
     def log_out(self):
-        self.page.get_by_role("button", name="Uitloggen").click()
+        self.browser.log_out()
 
 
 def _report(task, clicks, before):

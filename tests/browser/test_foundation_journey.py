@@ -32,7 +32,7 @@ def test_login_page_start_page_and_logout_are_accessible(browser, make_user):
     expect(browser.page.get_by_role("heading", level=1)).to_have_text("Welkom, Mila Melder", use_inner_text=True)
     browser.assert_accessible("start")
 
-    browser.page.get_by_role("button", name="Uitloggen").click()
+    browser.log_out()
     expect(browser.page.get_by_text("U bent uitgelogd.")).to_be_visible()
     browser.goto("/")
     assert "/inloggen" in browser.page.url
@@ -58,7 +58,7 @@ def test_second_factor_enrolment_and_login(app, browser, make_user):
         db.session.expire_all()
         assert db.session.get(User, user.id).totp_enabled
 
-        browser.page.get_by_role("button", name="Uitloggen").click()
+        browser.log_out()
         _login(browser, user.email)
         assert "/inloggen/code" in browser.page.url
         browser.assert_accessible("code invoeren")
@@ -86,7 +86,7 @@ def test_admin_creates_a_user_and_sees_no_signal_content(browser, make_user):
     assert browser.page.get_by_text("krijgt een e-mail met een link").is_visible()
     assert browser.page.locator(".app-secret").count() == 0  # the admin sees no password
     browser.assert_accessible("nieuwe gebruiker, rol wacht op goedkeuring")
-    browser.page.get_by_role("button", name="Uitloggen").click()
+    browser.log_out()
 
     # The new colleague chooses a password through the link in the e-mail.
     user = db.session.scalar(select(User).where(User.email == "nieuw@gemeente.test"))

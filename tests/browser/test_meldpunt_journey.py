@@ -87,7 +87,7 @@ def test_a_reporter_submits_a_signal_and_the_coordinator_opens_it(browser, make_
     assert [s.name for s in signal.subjects] == ["Jan de Vries", "Bakkerij De Korenschoof"]
     assert [a.filename for a in signal.attachments] == ["verslag.pdf"]
 
-    page.get_by_role("button", name="Uitloggen").click()
+    browser.log_out()
     _login(browser, coordinator.email)
     browser.goto("/meldingen")
     link = page.get_by_role("link", name=reference)

@@ -22,7 +22,7 @@ def _login(browser, email):
 
 
 def _logout(browser):
-    browser.page.get_by_role("button", name="Uitloggen").click()
+    browser.log_out()
 
 
 def _weigh(page, form_name, questions, outcome, rationale):

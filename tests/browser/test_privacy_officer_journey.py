@@ -21,7 +21,7 @@ from tests.conftest import PASSWORD
 
 
 def _log_out(browser):
-    browser.page.get_by_role("button", name="Uitloggen").click()
+    browser.log_out()
 
 
 def test_privacy_officer_reviews_access_runs_a_dry_run_and_answers_a_request(browser, make_user, make_signal):

@@ -20,7 +20,7 @@ def _login(browser, email):
 
 
 def _logout(browser):
-    browser.page.get_by_role("button", name="Uitloggen").click()
+    browser.log_out()
 
 
 def test_a_referral_to_the_riec_from_concept_to_the_register(browser, make_user, make_signal):

@@ -15,7 +15,7 @@ from tests.conftest import PASSWORD
 
 
 def _logout(browser):
-    browser.page.get_by_role("button", name="Uitloggen").click()
+    browser.log_out()
 
 
 def test_terms_overview_dry_run_and_destruction_records(browser, make_user, make_signal):

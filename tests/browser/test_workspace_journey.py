@@ -22,7 +22,7 @@ def _login(browser, email):
 
 
 def _logout(browser):
-    browser.page.get_by_role("button", name="Uitloggen").click()
+    browser.log_out()
 
 
 def test_the_coordinator_handles_a_signal_with_the_reporter(browser, make_user, make_signal):
