@@ -21,6 +21,9 @@ from config import TestConfig
 pytest_plugins = ("tests.helpers.referrals", "tests.helpers.rotation", "tests.helpers.signals")
 
 PASSWORD = "correct horse battery staple"
+# A UUID in text: random hex, so a test looking for digits (a birth year) in a page or a log row
+# strips them first.
+UUID_TEXT = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 ROLES = ("reporter", "member", "coordinator", "privacy_officer", "admin")
 CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
