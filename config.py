@@ -103,6 +103,24 @@ class Config:
     # The address users reach the app at; e-mail links use it, never the request's Host header.
     PUBLIC_URL = os.environ.get("CASUSTAFEL_PUBLIC_URL")
     HSTS = False
+    # The municipality's own name, letterhead and look on every page, e-mail and PDF (README
+    # "Huisstijl en briefpapier"). What the admin fills in at Instellingen → Huisstijl wins;
+    # these are the installation's defaults. An address has its lines separated by "|".
+    ORGANISATION_NAME = os.environ.get("CASUSTAFEL_ORGANISATION_NAME")
+    ORGANISATION_DEPARTMENT = os.environ.get("CASUSTAFEL_ORGANISATION_DEPARTMENT")
+    ORGANISATION_POSTAL_ADDRESS = os.environ.get("CASUSTAFEL_ORGANISATION_ADDRESS", "").replace("|", "\n") or None
+    ORGANISATION_WEBSITE = os.environ.get("CASUSTAFEL_ORGANISATION_WEBSITE")
+    ORGANISATION_CONTACT_NAME = os.environ.get("CASUSTAFEL_ORGANISATION_CONTACT_NAME")
+    ORGANISATION_CONTACT_ROLE = os.environ.get("CASUSTAFEL_ORGANISATION_CONTACT_ROLE")
+    ORGANISATION_CONTACT_PHONE = os.environ.get("CASUSTAFEL_ORGANISATION_CONTACT_PHONE")
+    ORGANISATION_CONTACT_EMAIL = os.environ.get("CASUSTAFEL_ORGANISATION_CONTACT_EMAIL")
+    ORGANISATION_SIGNATORY_NAME = os.environ.get("CASUSTAFEL_ORGANISATION_SIGNATORY_NAME")
+    ORGANISATION_SIGNATORY_ROLE = os.environ.get("CASUSTAFEL_ORGANISATION_SIGNATORY_ROLE")
+    # A theme: the class its design tokens are defined on, a local stylesheet loaded after
+    # casustafel's own (CSP 'self': served by the app) and a logo (PNG or JPEG), as file paths.
+    ORGANISATION_THEME_CLASS = os.environ.get("CASUSTAFEL_THEME_CLASS")
+    ORGANISATION_THEME_STYLESHEET = os.environ.get("CASUSTAFEL_THEME_STYLESHEET")
+    ORGANISATION_LOGO = os.environ.get("CASUSTAFEL_LOGO")
     # Notifications: SMTP when MAIL_SERVER is set; otherwise kept in the outbox and logged.
     MAIL_SERVER = os.environ.get("MAIL_SERVER")
     MAIL_PORT = int(os.environ.get("MAIL_PORT", "587"))

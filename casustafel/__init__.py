@@ -11,7 +11,7 @@ def create_app(config_class=None):
     # Imported here, not at the top: every module of the package runs this file first, and the
     # features import the package's shared modules, so the factory is the only place that may
     # know them all.
-    from casustafel import cli, errors, keys, storage, web
+    from casustafel import cli, errors, keys, organisation, storage, web
     from casustafel.actions.views import bp as actions
     from casustafel.admin.views import bp as admin
     from casustafel.audit.views import bp as audit
@@ -60,7 +60,7 @@ def create_app(config_class=None):
     web.init_app(app)
     # Helpers one feature's templates offer to every page (the workspace shows referrals and the
     # workflow panel, every page the break-glass banner), without importing each other.
-    for template_helpers in (signals_panel, referral_helpers, break_glass_helpers):
+    for template_helpers in (signals_panel, referral_helpers, break_glass_helpers, organisation.template_helpers):
         app.context_processor(template_helpers)
     errors.init_app(app)
     cli.init_app(app)

@@ -15,6 +15,7 @@ from datetime import date, datetime, time, timedelta
 
 import click
 from flask import current_app
+from PIL import Image, ImageDraw
 from sqlalchemy import select
 
 from casustafel import dates
@@ -25,8 +26,18 @@ from casustafel.breakglass.services import end_access, grant_access
 from casustafel.extensions import db
 from casustafel.meetings import prepare_services
 from casustafel.meetings import services as meetings
-from casustafel.models import Department, Indicator, Partner, Phenomenon, Power, Signal, SourceRegister
+from casustafel.models import (
+    Department,
+    Indicator,
+    OrganisationProfile,
+    Partner,
+    Phenomenon,
+    Power,
+    Signal,
+    SourceRegister,
+)
 from casustafel.models.roles import ROLE_LABELS, Role
+from casustafel.organisation import checked_logo
 from casustafel.privacy.decisions import decide_privacy_check
 from casustafel.privacy.services import open_check, request_privacy_check
 from casustafel.referrals.pdf import render_package
@@ -387,6 +398,36 @@ def _world(users: dict) -> None:
     run_retention(officer, now, dry_run=True, origin="demo")
 
 
+DEMO_ORGANISATION = {
+    "name": "Gemeente Voorbeeldstad",
+    "department": "Team Openbare Orde en Veiligheid",
+    "postal_address": "Postbus 1234\n1000 AB Voorbeeldstad",
+    "website": "https://www.voorbeeldstad.example",
+    "contact_name": "Özlem Jansen-de Vries",
+    "contact_role": "regisseur ondermijning",
+    "contact_phone": "030 123 45 67",
+    "contact_email": "ondermijning@voorbeeldstad.example",
+    "signatory_name": "mr. drs. Aïcha van den Berg-Ó Súilleabháin",
+    "signatory_role": "functionaris gegevensbescherming, namens de burgemeester van Voorbeeldstad",
+}
+
+
+def demo_logo() -> bytes:
+    """A logo drawn here (no file to ship): a blue shield with a white stripe."""
+    image = Image.new("RGBA", (240, 240), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(image)
+    draw.polygon([(20, 20), (220, 20), (220, 130), (120, 225), (20, 130)], fill=(21, 66, 115, 255))
+    draw.rectangle([(20, 95), (220, 125)], fill=(255, 255, 255, 255))
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    return checked_logo(out.getvalue())
+
+
+def _organisation() -> None:
+    if db.session.get(OrganisationProfile, 1) is None:
+        db.session.add(OrganisationProfile(id=1, logo_png=demo_logo(), updated_at=dates.utcnow(), **DEMO_ORGANISATION))
+
+
 def load_demo() -> list[tuple[str, str, str]]:
     """Create what is missing (idempotent) and return (email, roles, password) per account."""
     if current_app.config.get("ENV_NAME") == "production":
@@ -409,6 +450,7 @@ def load_demo() -> list[tuple[str, str, str]]:
         if (email, name, roles, department) in ACCOUNTS:
             result.append((email, ", ".join(ROLE_LABELS[Role(r)] for r in roles), DEMO_PASSWORD))
     db.session.flush()
+    _organisation()
     if db.session.scalar(select(Signal.id).limit(1)) is None:
         _world(users)
     db.session.commit()

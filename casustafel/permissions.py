@@ -21,6 +21,8 @@ PUBLIC_ENDPOINTS = frozenset(
     {
         "static",
         "healthz",
+        "main.logo",  # the organisation's look, shown on the login page too
+        "main.theme_css",
         "auth.login",
         "auth.second_factor",
         "auth.enrol_totp",

@@ -23,7 +23,9 @@ from tests.helpers.powers import power_ids
 # and the anomaly counters (a cache derived from the log, brought up to date when read).
 MAY_CHANGE = {"audit_event", "audit_head", "user_session", "audit_anomaly_count", "audit_anomaly_state"}
 # Pages outside the crawl: before login, between password and code, confirming the password.
-EXTRA = ["/inloggen", "/inloggen/code", "/inloggen/bevestigen", "/healthz"]
+# The organisation's logo (an image, which the crawler does not follow) and theme stylesheet
+# (the demo keeps the default theme, so no page links to it).
+EXTRA = ["/inloggen", "/inloggen/code", "/inloggen/bevestigen", "/healthz", "/huisstijl/logo.png", "/huisstijl/thema.css"]
 
 
 def snapshot() -> dict[str, list[tuple]]:

@@ -52,6 +52,9 @@ def everyone(status, anon=302):
 TABLE = {
     "static": ("GET", "/static/css/app.css", {r: 200 for r in ALL}),
     "healthz": ("GET", "/healthz", {r: 200 for r in ALL}),
+    # Public like the stylesheets (the login page shows them); 404 while none is set.
+    "main.logo": ("GET", "/huisstijl/logo.png", {r: 404 for r in ALL}),
+    "main.theme_css": ("GET", "/huisstijl/thema.css", {r: 404 for r in ALL}),
     "auth.login": ("GET", "/inloggen", {ANON: 200, **{r: 302 for r in ROLES}}),
     "auth.second_factor": ("GET", "/inloggen/code", {r: 302 for r in ALL}),
     "auth.enrol_totp": ("GET", "/inloggen/koppelen", {ANON: 302, **{r: 200 for r in ROLES}}),

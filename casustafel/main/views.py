@@ -8,13 +8,13 @@ and colleagues by name, nothing more; when it lists any signal the page is logge
 
 from datetime import date
 
-from flask import Blueprint, current_app, jsonify, render_template
+from flask import Blueprint, Response, abort, current_app, jsonify, render_template
 from flask_login import current_user
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import selectinload
 
-from casustafel import dates
+from casustafel import dates, organisation
 from casustafel.actions.services import visible_to
 from casustafel.audit_log import record
 from casustafel.extensions import db
@@ -123,6 +123,30 @@ def home():
         record(user, "signal.listed", object_type="signal", purpose="casustafel")
         db.session.commit()
     return page
+
+
+@bp.route("/huisstijl/logo.png")
+def logo():
+    """The organisation's logo (a PNG the app re-encoded) for the header and the login page:
+    public, like the stylesheets, and cacheable: its address changes with it."""
+    png = organisation.logo_png()
+    if png is None:
+        abort(404)
+    return _cacheable(Response(png, mimetype="image/png"))
+
+
+@bp.route("/huisstijl/thema.css")
+def theme_css():
+    """The organisation's own theme stylesheet, checked when it was set (casustafel/organisation.py)."""
+    css = organisation.theme_css()
+    if css is None:
+        abort(404)
+    return _cacheable(Response(css, mimetype="text/css"))
+
+
+def _cacheable(response: Response) -> Response:
+    response.headers["Cache-Control"] = "public, max-age=86400"
+    return response
 
 
 def healthz():

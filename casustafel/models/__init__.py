@@ -88,7 +88,7 @@ from casustafel.models.rights import (
 )
 from casustafel.models.roles import ROLE_LABELS, Role
 from casustafel.models.saved_filter import SAVED_FILTER_KEYS, SavedFilter
-from casustafel.models.setting import Setting
+from casustafel.models.setting import OrganisationProfile, Setting
 from casustafel.models.signal import (
     CHANNELS,
     FEEDBACK_MESSAGES,
@@ -211,6 +211,7 @@ __all__ = [
     "NotificationMethod",
     "ObjectionOutcome",
     "OpenJustification",
+    "OrganisationProfile",
     "Partner",
     "Phenomenon",
     "Power",

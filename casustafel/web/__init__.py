@@ -77,7 +77,9 @@ def security_headers(response):
     response.headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
     if current_app.config.get("HSTS"):
         response.headers["Strict-Transport-Security"] = "max-age=63072000; includeSubDomains"
-    if request.endpoint != "static":
+    # Nothing is cached but the stylesheets and what a view marks public itself (the
+    # organisation's logo and theme: main/views.py).
+    if request.endpoint != "static" and not response.headers.get("Cache-Control", "").startswith("public"):
         response.headers["Cache-Control"] = "no-store"
         response.headers["Pragma"] = "no-cache"
     if "request_id" in g:

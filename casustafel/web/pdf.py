@@ -1,7 +1,8 @@
 """PDFs with WeasyPrint, one way for every feature.
 
 WeasyPrint fetches nothing: the templates embed their CSS and the URL fetcher refuses every
-URL, so a name or a note can never make the server load a resource.
+URL but data: (the organisation's logo in the letterhead, embedded by the template), so a name
+or a note can never make the server load a resource.
 """
 
 from flask import Response, current_app, render_template
@@ -10,9 +11,12 @@ from weasyprint.urls import URLFetcher
 
 
 class NoFetching(URLFetcher):
-    """Refuse every external resource (images, fonts, stylesheets, file:// paths)."""
+    """Refuse every external resource (images, fonts, stylesheets, file:// paths); a data: URL
+    is content already in the document."""
 
     def fetch(self, url, headers=None):
+        if url.startswith("data:"):
+            return super().fetch(url, headers)
         raise ValueError("casustafel PDFs load no external resources")
 
 
