@@ -9,6 +9,10 @@ reset, toggle or run something are left alone. Pages added by other blueprints a
 automatically as soon as a link leads to them; the minimum sets below only grow with the
 endpoints the app has, so a broken crawler fails.
 
+The whole crawl runs twice: under the default EUPL voorbeeld theme and under a second theme
+with other colours (docs/huisstijl/gemeente-groen.css, a municipality's theme stylesheet set as
+the environment would set it), so a theme cannot break contrast, focus or reflow unseen.
+
 The login and second-factor pages and the 403/404 error pages get their own test.
 """
 
@@ -33,7 +37,14 @@ from casustafel.models import Meeting, ReceivedInformation, Signal, User
 STATIC_CACHE = {}
 # Pages that look the same for every role: checked once per test session, not once per role.
 ROLE_INDEPENDENT = {"auth.account", "auth.change_password", "auth.enrol_totp", "auth.reauthenticate"}
-SHARED_DONE = set()
+SHARED_DONE = {}  # theme: page types already checked under it
+ROOT = Path(__file__).resolve().parents[2]
+# name: (theme class, theme stylesheet, a token the theme sets and its value) or None (default).
+THEMES = {
+    "voorbeeld": None,
+    "gemeente-groen": ("gemeente-groen-theme", ROOT / "docs/huisstijl/gemeente-groen.css",
+                       "--basis-color-accent-1-color-default", "#12704f"),
+}
 PAGES_PER_ROLE = 80  # cap on page types (and forms sent) per role; the coordinator has about 55 today
 DOWNLOAD_SUFFIXES = (".pdf", ".csv", ".xlsx", ".zip", ".json", ".ics")
 SKIP_ENDPOINTS = {"static", "healthz", "auth.logout", "signals.download"}
@@ -180,7 +191,8 @@ def _demo_with_cases():
 
 
 class Crawler:
-    def __init__(self, app, browser):
+    def __init__(self, app, browser, theme="voorbeeld"):
+        self.shared_done = SHARED_DONE.setdefault(theme, set())
         self.browser = browser
         self.page = browser.page
         self.static = Path(app.static_folder)
@@ -248,11 +260,11 @@ class Crawler:
             if endpoint in SKIP_ENDPOINTS or kind in self.seen:
                 continue
             self.seen.add(kind)
-            if kind in SHARED_DONE:
+            if kind in self.shared_done:
                 self.visited.append((kind, "(al gecontroleerd bij een andere rol)"))
                 continue
             if endpoint in ROLE_INDEPENDENT:
-                SHARED_DONE.add(kind)
+                self.shared_done.add(kind)
             target = path + (f"?{query}" if query else "")
             response = self.browser.goto(target)
             if response.status >= 400:
@@ -311,12 +323,38 @@ class Crawler:
         self.check(f"{kind} leeg verstuurd")
 
 
+@pytest.fixture
+def theme(request, app):
+    """Set the theme as CASUSTAFEL_THEME_CLASS / CASUSTAFEL_THEME_STYLESHEET would (the demo's
+    organisation leaves both empty), and put it back afterwards."""
+    settings = THEMES[request.param]
+    keys = ("ORGANISATION_THEME_CLASS", "ORGANISATION_THEME_STYLESHEET")
+    saved = {key: app.config.get(key) for key in keys}
+    if settings is not None:
+        app.config.update(zip(keys, (settings[0], str(settings[1])), strict=True))
+    yield request.param
+    app.config.update(saved)
+
+
+def assert_theme_applies(page, theme):
+    """The crawl proves something about a theme only if the page really wears it."""
+    settings = THEMES[theme]
+    if settings is None:
+        expect(page.locator("body.voorbeeld-theme")).to_have_count(1)
+        return
+    css_class, _, token, value = settings
+    expect(page.locator(f"body.{css_class}")).to_have_count(1)
+    assert page.evaluate(f"getComputedStyle(document.body).getPropertyValue('{token}').trim()") == value
+
+
+@pytest.mark.parametrize("theme", list(THEMES), indirect=True)
 @pytest.mark.parametrize("email", list(MINIMUM))
-def test_every_page_type_of_a_role_has_no_serious_axe_violations(app, browser, email):
+def test_every_page_type_of_a_role_has_no_serious_axe_violations(app, browser, email, theme):
     _demo_with_cases()
     browser.log_in(email, DEMO_PASSWORD)
     expect(browser.page.get_by_role("heading", level=1)).to_contain_text("Welkom", use_inner_text=True)
-    crawler = Crawler(app, browser)
+    assert_theme_applies(browser.page, theme)
+    crawler = Crawler(app, browser, theme)
     started = time.monotonic()
     # The confirmation after sending a signal has no link to it: start there as well.
     reporter = db.session.scalar(db.select(User).where(User.email == "melder@casustafel.test"))
@@ -334,7 +372,7 @@ def test_every_page_type_of_a_role_has_no_serious_axe_violations(app, browser, e
     crawler.crawl(*starts)
 
     types = [kind for kind, _ in crawler.visited]
-    print(f"\n{email}: {len(types)} page types in {time.monotonic() - started:.1f}s"
+    print(f"\n{email} ({theme}): {len(types)} page types in {time.monotonic() - started:.1f}s"
           f" (axe {crawler.axe_seconds:.1f}s)\n  " + "\n  ".join(types))
     reached = {kind.split("?")[0] for kind in types}
     missing = (MINIMUM[email] & crawler.endpoints) - reached
