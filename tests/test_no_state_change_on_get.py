@@ -25,7 +25,8 @@ MAY_CHANGE = {"audit_event", "audit_head", "user_session", "audit_anomaly_count"
 # Pages outside the crawl: before login, between password and code, confirming the password.
 # The organisation's logo (an image, which the crawler does not follow) and theme stylesheet
 # (the demo keeps the default theme, so no page links to it).
-EXTRA = ["/inloggen", "/inloggen/code", "/inloggen/bevestigen", "/healthz", "/huisstijl/logo.png", "/huisstijl/thema.css"]
+EXTRA = ["/inloggen", "/inloggen/code", "/inloggen/bevestigen", "/healthz",
+         "/huisstijl/logo.png", "/huisstijl/thema.css"]
 
 
 def snapshot() -> dict[str, list[tuple]]:
