@@ -342,14 +342,18 @@ def test_a_new_signal_reaches_each_coordinator_over_starttls_and_auth_without_it
     for message in mailbox.received:
         parsed = message.parsed
         assert message.over_tls and message.authenticated
-        assert message.mail_from == SENDER and parsed["From"] == SENDER
+        # The envelope keeps MAIL_FROM; the header adds a display name (tests/test_organisation.py).
+        assert message.mail_from == SENDER and parsed["From"].addresses[0].addr_spec == SENDER
         assert parsed["To"] == message.rcpt_tos[0]
         assert parsed["Subject"] == "Nieuwe melding in casustafel"
         assert parsed["Auto-Submitted"] == "auto-generated"
         text = parsed.get_body(("plain",)).get_content()
         assert PUBLIC_URL in text
-        # The id once, as the link to the signal's page, and nowhere else in the message.
-        assert text.strip().endswith(f"{PUBLIC_URL.rstrip('/')}/meldingen/{signal.id}")
+        # The id once, as the link to the signal's page, and nowhere else in the message; after
+        # the link only the signature (who sends it), never anything of the signal.
+        news, signature = text.replace("\r\n", "\n").split("\n-- \n")
+        assert news.strip().endswith(f"{PUBLIC_URL.rstrip('/')}/meldingen/{signal.id}")
+        assert signature.strip() == "casustafel"
         decoded = "\n".join(f"{name}: {value}" for name, value in parsed.items()) + "\n" + text
         assert decoded.count(str(signal.id)) == 1
         for word in words:

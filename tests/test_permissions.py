@@ -150,6 +150,7 @@ TABLE = {
     "privacy.art30_pdf": ("GET", "/privacy/verwerkingen/register.pdf", only(200, "privacy_officer")),
     "privacy.dpia_pdf": ("GET", "/privacy/verwerkingen/dpia-bijlage.pdf", only(200, "privacy_officer")),
     "admin.settings": ("GET", "/beheer/instellingen", only(200, "admin")),
+    "admin.organisation_profile": ("GET", "/beheer/instellingen/huisstijl", only(200, "admin")),
     "meetings.index": ("GET", "/overleggen/", only(200, "coordinator")),
     "meetings.new": ("GET", "/overleggen/nieuw", only(200, "coordinator")),
     "meetings.detail": ("GET", "/overleggen/{meeting}", only(200, "coordinator")),

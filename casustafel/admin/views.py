@@ -14,6 +14,7 @@ from casustafel.admin import (
     catalogue,
     criteria,
     legal_grounds,
+    organisation,
     partners,
     powers,
     registers,
@@ -32,7 +33,8 @@ from casustafel.web.locking import conflict_message
 from casustafel.web.routes import register_routes
 
 bp = Blueprint("admin", __name__, url_prefix="/beheer")
-register_routes(bp, bulk_invite, catalogue, criteria, legal_grounds, partners, powers, registers, settings)
+register_routes(bp, bulk_invite, catalogue, criteria, legal_grounds, organisation, partners, powers, registers,
+                settings)
 
 
 def _department_choices():

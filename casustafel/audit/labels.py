@@ -34,6 +34,7 @@ OBJECTS = {
     "legal_ground": ("Grondslag", "grondslagen"),
     "meeting": ("Overleg", "overleggen"),
     "monitoring_period": ("Monitoringsperiode", "monitoringsperiodes"),
+    "organisation": ("Huisstijl", "huisstijl en briefpapier"),
     "partner": ("Partner", "partners"),
     "phenomenon": ("Fenomeen", "fenomenen"),
     "power": ("Bevoegdheid", "bevoegdheden"),
@@ -113,6 +114,7 @@ ACTIONS = {
                "agenda_downloaded minutes_downloaded closed cancelled calendar_downloaded cutoff_reminded "
                "attendance_recorded",
     "monitoring_period": "started extended",
+    "organisation": "changed",
     "partner": "created activated deactivated marked_internal marked_external",
     "phenomenon": "created activated deactivated",
     "power": "created activated deactivated",
@@ -293,6 +295,7 @@ OBJECT_TYPES = {
     "meeting": "Overleg",
     "monitoring_period": "Monitoringsperiode",
     "open_justification": "Motivering openhouden",
+    "organisation": "Huisstijl en briefpapier",
     "partner": "Partner",
     "phenomenon": "Fenomeen",
     "power": "Bevoegdheid",

@@ -93,6 +93,7 @@ OBJECT_ACTIVITIES = {
     "weighing_criterion": BEHEER,
     "source_register": BEHEER,
     "setting": BEHEER,
+    "organisation": BEHEER,
     "report": MANAGEMENTINFORMATIE,
 }
 # Where the object's kind names the step: privacy check 1 / 2A / 2B, weging 1-3 / 4.

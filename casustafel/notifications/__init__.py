@@ -18,11 +18,12 @@ import ssl
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.message import EmailMessage
-from email.utils import format_datetime, parseaddr
+from email.utils import format_datetime, formataddr, parseaddr
 
 from flask import current_app, url_for
 from sqlalchemy import func, select
 
+from casustafel import organisation
 from casustafel.dates import utcnow
 from casustafel.extensions import db
 from casustafel.models import Notification
@@ -109,6 +110,7 @@ def deliver_pending(limit: int = 100) -> DeliveryReport:
     kill), and whatever was delivered before that must stay marked as delivered.
     """
     config = current_app.config
+    organisation.forget()  # the organisation as it is now, also for mail queued before a change
     report = DeliveryReport()
     queued = db.session.scalars(
         select(Notification.id).where(*PENDING).order_by(Notification.created_at, Notification.id).limit(limit)
@@ -176,17 +178,36 @@ def _count_refusal(message: Notification, reason: str, max_attempts: int, report
 def _email(message: Notification, config) -> EmailMessage:
     sender = config["MAIL_FROM"]
     domain = parseaddr(sender)[1].rpartition("@")[2] or "casustafel.invalid"
+    sender_of = organisation.current()
     email = EmailMessage()
-    email["From"] = sender
+    email["From"] = _from_header(sender, sender_of)
     email["To"] = message.recipient.email
     email["Subject"] = message.subject
     email["Date"] = format_datetime(datetime.now(UTC))
     email["Message-ID"] = f"<{message.id}@{domain}>"  # the same on a repeat, so it can be recognised
     email["Auto-Submitted"] = "auto-generated"  # RFC 3834: no out-of-office replies
-    email.set_content(message.body)
+    email.set_content(f"{message.body}\n\n{_signature(sender_of)}\n")
     if message.calendar:
         _attach_calendar(email, message.calendar)
     return email
+
+
+def _from_header(sender: str, sender_of: organisation.Organisation) -> str:
+    """MAIL_FROM with "<organisation> – casustafel" as its display name, unless it has one of
+    its own. Built at send time, like the signature: a changed name applies to queued mail."""
+    name, address = parseaddr(sender)
+    if name or not address:
+        return sender
+    own = " ".join((sender_of.name or "").split())  # one line, whatever was stored
+    return formataddr((f"{own} – casustafel" if own else "casustafel", address))
+
+
+def _signature(sender_of: organisation.Organisation) -> str:
+    """Who sends the message and whom to ask: nothing about the news itself."""
+    lines = [sender_of.display_name, sender_of.department]
+    if sender_of.contact_line:
+        lines.append(f"Vragen? {sender_of.contact_line}")
+    return "\n".join(["-- ", *(" ".join(line.split()) for line in lines if line)])  # one line each
 
 
 def _attach_calendar(email: EmailMessage, calendar: str) -> None:
