@@ -64,6 +64,7 @@ ROLES = [
     ]),
     ("beheer@casustafel.test", [
         Shot("admin-users", "/beheer/gebruikers", "Admin: users and roles"),
+        Shot("admin-huisstijl", "/beheer/instellingen/huisstijl", "Admin: the municipality's own look and letterhead"),
     ]),
 ]
 
