@@ -32,6 +32,7 @@ MAX_LOGO_BYTES = 1024 * 1024
 MAX_LOGO_PIXELS = 2000  # per side
 LOGO_HEIGHT = 120  # pixels stored: enough for a letterhead at 300 dpi, small for every page
 MAX_THEME_CSS_BYTES = 256 * 1024
+POSTCODE_LINE = re.compile(r"^\d{4}\s?[A-Za-z]{2}\s+(\S.*)$")
 EXTERNAL = re.compile(r"^\s*(?:[a-z][a-z0-9+.-]*:|//)", re.IGNORECASE)
 
 
@@ -63,6 +64,13 @@ class Organisation:
     @property
     def address_lines(self) -> list[str]:
         return [line.strip() for line in (self.postal_address or "").splitlines() if line.strip()]
+
+    @property
+    def place(self) -> str | None:
+        """The place of the postal address ("1000 AB Voorbeeldstad" → "Voorbeeldstad"), for the
+        date line of a letter; None when the last line does not start with a postcode."""
+        found = POSTCODE_LINE.match(self.address_lines[-1]) if self.address_lines else None
+        return found.group(1) if found else None
 
     @property
     def contact_line(self) -> str:

@@ -254,7 +254,7 @@ def test_a_referral_keeps_its_ground_text_when_the_ground_is_retired_or_the_list
     assert RIEC_GROUND_TEXT in _plain(client.get("/verstrekkingen/"))
     rows = list(csv.reader(io.StringIO(client.get("/verstrekkingen/export.csv").data.decode("utf-8-sig")),
                            delimiter=";"))
-    assert rows[1][3] == RIEC_GROUND_TEXT
+    assert rows[1][4] == RIEC_GROUND_TEXT
     [step] = [s for s in weighing_record(signal) if s.title.startswith("Verstrekking aan")]
     assert ("Grondslag", RIEC_GROUND_TEXT) in step.details
     package = client.get(f"/verstrekkingen/{referral.id}/pakket.pdf")

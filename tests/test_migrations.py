@@ -585,3 +585,44 @@ def test_0030_moves_meeting_times_from_dutch_wall_clock_to_utc_and_back(fresh_ap
     assert stored() == {name: utc for name, (_, utc) in typed.items()}
     downgrade(revision="0029")
     assert stored() == {name: wall_clock for name, (wall_clock, _) in typed.items()}
+
+
+def test_0033_numbers_existing_referrals_per_year_in_the_order_they_were_recorded(fresh_app):
+    """Per year in the order recorded, not inserted: two referrals of 2025 get VS-2025-0001 and
+    VS-2025-0002, two of 2026 VS-2026-0001 and 0002; 31 December 2026 23:30 UTC is already 2027
+    in the Netherlands."""
+    upgrade(revision="0032")
+    _fill_empty_tables(0)
+    meta = MetaData()
+    meta.reflect(bind=db.engine, only=["referral"])
+    referral = meta.tables["referral"]
+
+    def key(value: uuid.UUID):
+        return value.hex if db.engine.dialect.name == "sqlite" else value
+
+    recorded = {  # name: created_at (UTC) → the reference 0033 must give
+        "later_in_2025": (_dt.datetime(2025, 11, 3, 9, 0), "VS-2025-0002"),
+        "first_of_2025": (_dt.datetime(2025, 2, 14, 16, 45), "VS-2025-0001"),
+        "dutch_new_year": (_dt.datetime(2026, 12, 31, 23, 30), "VS-2027-0001"),
+        "in_2026": (_dt.datetime(2026, 6, 1, 12, 0), "VS-2026-0002"),
+    }
+    ids = {name: uuid.uuid4() for name in recorded}
+    with db.engine.begin() as conn:
+        base = dict(conn.execute(referral.select()).first()._mapping)  # the filled row: 2 January 2026
+        for name, (created_at, _) in recorded.items():
+            conn.execute(referral.insert().values({**base, "id": key(ids[name]), "created_at": created_at}))
+    upgrade(revision="0033")
+    meta = MetaData()
+    meta.reflect(bind=db.engine, only=["referral"])
+    referral = meta.tables["referral"]
+    with db.engine.connect() as conn:
+        stored = {name: conn.execute(select_first(referral.c.reference).where(referral.c.id == key(ids[name]))).scalar()
+                  for name in recorded}
+        filled = conn.execute(select_first(referral.c.reference).where(referral.c.id == base["id"])).scalar()
+    assert stored == {name: expected for name, (_, expected) in recorded.items()}
+    assert filled == "VS-2026-0001"  # 2 January 2026 comes before 1 June
+    uniques = [u["column_names"] for u in inspect(db.engine).get_unique_constraints("referral")]
+    assert ["reference"] in uniques
+    assert not next(c for c in inspect(db.engine).get_columns("referral") if c["name"] == "reference")["nullable"]
+    downgrade(revision="0032")
+    assert "reference" not in {c["name"] for c in inspect(db.engine).get_columns("referral")}

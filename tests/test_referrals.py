@@ -161,14 +161,14 @@ def test_register_lists_only_categories_the_package_contained(app, scene):
 
     response = client.get("/verstrekkingen/export.csv")
     rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig")), delimiter=";"))
-    assert rows[0][4] == "Verstrekte gegevens"
-    assert rows[1][0] == reference and rows[1][4] == SENT_LABELS
+    assert rows[0][5] == "Verstrekte gegevens"
+    assert rows[1][:2] == [referral.reference, reference] and rows[1][5] == SENT_LABELS
     assert REFUSED_LABEL not in response.data.decode("utf-8-sig")
 
     sheet = load_workbook(io.BytesIO(client.get("/verstrekkingen/export.xlsx").data)).active
     cells = [[cell.value for cell in row] for row in sheet.iter_rows()]
-    assert cells[0][4] == "Verstrekte gegevens"
-    assert cells[1][0] == reference and cells[1][4] == SENT_LABELS
+    assert cells[0][5] == "Verstrekte gegevens"
+    assert cells[1][:2] == [referral.reference, reference] and cells[1][5] == SENT_LABELS
     assert not any(REFUSED_LABEL in str(value) for row in cells for value in row)
 
     # The referral page states what left; the refused category only as asked for, not sent.
@@ -197,7 +197,7 @@ def test_a_concept_is_not_in_the_register_and_is_shown_as_requested_only(app, sc
     page = plain(client.get("/verstrekkingen/"))
     register, concepts = page.split("Concepten: nog niet verstuurd")
     assert "Geen verstrekkingen gevonden" in register and signal.reference not in register
-    assert f"{signal.reference} aan RIEC RIEC" in concepts
+    assert f"{referral.reference} aan RIEC {signal.reference} RIEC" in concepts
     assert "Gevraagd: Beschrijving van de melding, Namen en rol van betrokkenen, Adressen en panden" in concepts
     rows = list(csv.reader(io.StringIO(client.get("/verstrekkingen/export.csv").data.decode("utf-8-sig")),
                            delimiter=";"))
@@ -302,17 +302,18 @@ def test_an_exported_formula_cell_is_neutralised_and_the_export_holds_no_persona
     response = client.get("/verstrekkingen/export.csv")
     assert response.status_code == 200 and response.headers["Cache-Control"] == "no-store"
     rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig")), delimiter=";"))
-    assert rows[0][0] == "Kenmerk melding" and len(rows) == 2
-    assert rows[1][1] == "'" + formula
-    assert rows[1][0] == scene[2].reference and rows[1][5] == "Verstuurd"
+    assert rows[0][:2] == ["Kenmerk verstrekking", "Kenmerk melding"] and len(rows) == 2
+    assert rows[1][2] == "'" + formula
+    assert rows[1][0] == referral.reference and rows[1][0].startswith("VS-")
+    assert rows[1][1] == scene[2].reference and rows[1][6] == "Verstuurd"
     body = response.data.decode("utf-8-sig")
     for mark in ("PURPOSEMARK", "ANSWERMARK", "PERSONMARK", "DESCRMARK", "SUMMARYMARK", "REPORTERMARK"):
         assert mark not in body
 
     response = client.get("/verstrekkingen/export.xlsx")
     sheet = load_workbook(io.BytesIO(response.data)).active
-    assert sheet.cell(row=2, column=2).value == "'" + formula
-    assert sheet.cell(row=2, column=2).data_type == "s"
+    assert sheet.cell(row=2, column=3).value == "'" + formula
+    assert sheet.cell(row=2, column=3).data_type == "s"
     assert [e.reason_code for e in events("referral.register_exported")] == ["csv", "xlsx"]
 
 

@@ -466,8 +466,11 @@ def test_a_full_restriction_says_only_what_article_41_allows(client, answered):
     text = decide_and_export(client, request, "volledig", "bescherming_anderen")
     assert "artikel 41 van de Uitvoeringswet AVG" in text and "bijvoorbeeld de melder" in text
     assert "niet meedelen of, en zo ja welke" in text
+    # The name the requester gave addresses the letter, and appears nowhere else.
+    addressee, letter = text.split("Ons kenmerk", 1)
+    assert "Jan Jansen" in addressee
     for absent in (signal.reference, "Jan Jansen", "RIEC", "waarin u voorkomt", "Hoe lang", *NEVER):
-        assert absent not in text, absent
+        assert absent not in letter, absent
 
 
 def test_the_package_needs_a_decision_and_a_recent_login(app, client, answered, officer):

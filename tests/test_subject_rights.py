@@ -755,7 +755,8 @@ def test_under_a_full_restriction_the_letter_tells_only_that_art_41_was_applied(
     db.session.commit()
     built = package.build(request, services.lookup(officer, request))
     assert built.objection_outcome is None and built.objection_reasoning is None
-    text = pdf_text(package.render(built))
+    addressee, text = pdf_text(package.render(built)).split("Ons kenmerk", 1)
+    assert PERSON[0] in addressee  # the name the requester gave addresses the letter, and nothing more
     assert "artikel 41 van de Uitvoeringswet AVG beperken wij uw recht volledig" in text
     assert "niet meedelen of, en zo ja welke, persoonsgegevens over u worden verwerkt" in text
     for told in ("Uw bezwaar tegen de verwerking", "artikel 21 AVG", "niet langer", "dwingende gerechtvaardigde",

@@ -9,10 +9,10 @@ models/received.py.
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import JSON, BigInteger, Date, ForeignKey, LargeBinary, String, Uuid, false
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import JSON, BigInteger, Date, ForeignKey, LargeBinary, String, Uuid, event, false, func, select
+from sqlalchemy.orm import Mapped, mapped_column, object_session, relationship
 
-from casustafel.dates import utcnow
+from casustafel.dates import to_local, utcnow
 from casustafel.extensions import db
 from casustafel.models.base import Encrypted, Vocabulary, new_uuid
 from casustafel.models.checks import SHAREABLE_FIELDS
@@ -62,6 +62,9 @@ class Referral(db.Model):
     __tablename__ = "referral"
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_uuid)
+    # VS-YYYY-NNNN: the year it was recorded (Dutch calendar) and its number in that year; given
+    # on insert (`_give_reference`), so every way of making a referral gets one.
+    reference: Mapped[str] = mapped_column(String(32), unique=True)
     signal_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("signal.id", ondelete="CASCADE"), index=True)
     partner_id: Mapped[int] = mapped_column(ForeignKey("partner.id"), index=True)
     status: Mapped[str] = mapped_column(String(16), default="concept", index=True)
@@ -143,3 +146,40 @@ class Referral(db.Model):
         if self.sent_categories is None:
             return []
         return [code for code in self.data_categories or [] if code not in self.sent_categories]
+
+
+REFERENCE_PREFIX = "VS"
+
+
+def reference_prefix(created_at: datetime) -> str:
+    return f"{REFERENCE_PREFIX}-{to_local(created_at).year}-"
+
+
+def reference_number(reference: str | None) -> int:
+    """The number in VS-2026-0007 (7); 0 for anything else."""
+    tail = (reference or "").rsplit("-", 1)[-1]
+    return int(tail) if tail.isdigit() else 0
+
+
+def next_reference(connection, created_at: datetime, pending=()) -> str:
+    """The year's next VS-YYYY-NNNN after the highest stored and those `pending` in this flush.
+    Two sessions may compute the same one: the unique index refuses the second
+    (referrals.services.create_referral then tries again)."""
+    prefix = reference_prefix(created_at)
+    highest = connection.execute(  # the longest, then highest: VS-2026-10000 comes after VS-2026-9999
+        select(Referral.reference).where(Referral.reference.like(f"{prefix}%"))
+        .order_by(func.length(Referral.reference).desc(), Referral.reference.desc()).limit(1)
+    ).scalar()
+    taken = [reference_number(highest)] + [reference_number(r) for r in pending if r and r.startswith(prefix)]
+    return f"{prefix}{max(taken) + 1:04d}"
+
+
+@event.listens_for(Referral, "before_insert")
+def _give_reference(mapper, connection, target: Referral) -> None:
+    if target.reference:
+        return
+    if target.created_at is None:
+        target.created_at = utcnow()
+    session = object_session(target)
+    pending = [r.reference for r in (session.new if session else ()) if isinstance(r, Referral) and r is not target]
+    target.reference = next_reference(connection, target.created_at, pending)

@@ -56,7 +56,8 @@ def exception_new(information_id):
     form = ExceptionRequestForm()
     referrals = services.open_referrals(item.signal)
     form.referral_id.choices = [SelectChoice("", "— geen verstrekking —")] + [
-        SelectChoice(str(r.id), f"{r.partner.name}, aangemaakt {r.created_at:%d-%m-%Y}") for r in referrals]
+        SelectChoice(str(r.id), f"{r.reference}: {r.partner.name}, aangemaakt {r.created_at:%d-%m-%Y}")
+        for r in referrals]
     if form.validate_on_submit():
         referral = next((r for r in referrals if str(r.id) == form.referral_id.data), None)
         try:

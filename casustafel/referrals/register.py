@@ -30,8 +30,8 @@ from casustafel.web.routes import Routes
 routes = Routes()
 
 PAGE_SIZE = 50
-EXPORT_HEADER = ["Kenmerk melding", "Ontvanger", "Verstuurd op", "Grondslag", "Verstrekte gegevens", "Status",
-                 "Terugkoppeling uiterlijk", "Beantwoord op"]
+EXPORT_HEADER = ["Kenmerk verstrekking", "Kenmerk melding", "Ontvanger", "Verstuurd op", "Grondslag",
+                 "Verstrekte gegevens", "Status", "Terugkoppeling uiterlijk", "Beantwoord op"]
 FORMATS = {
     "csv": ("text/csv; charset=utf-8", to_csv),
     "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -83,8 +83,8 @@ def register():
 
 def export_rows(referrals) -> list[list]:
     return [
-        [r.signal.reference, r.partner.name, _date(r.sent_on), r.legal_ground_label, r.disclosed_label, r.status_label,
-         _date(r.feedback_due), _date(r.answered_on)]
+        [r.reference, r.signal.reference, r.partner.name, _date(r.sent_on), r.legal_ground_label, r.disclosed_label,
+         r.status_label, _date(r.feedback_due), _date(r.answered_on)]
         for r in referrals
     ]
 

@@ -11,6 +11,7 @@ import io
 from datetime import date
 
 from sqlalchemy import func, or_, select, update
+from sqlalchemy.exc import IntegrityError
 
 from casustafel.audit_log import record
 from casustafel.dates import day_start_utc, utcnow
@@ -44,6 +45,7 @@ NO_HANDOVER_DECIDED = ("Een overdracht volgt op een besluit: weging 3, weging 4 
                        "besluit eerst vast; zonder besluit deelt een verstrekking alleen informatie.")
 
 PURPOSE = "verstrekking"
+REFERENCE_ATTEMPTS = 20
 
 # The statuses a referral may move to by hand once it is sent: forward only.
 NEXT_STATUSES = {
@@ -80,6 +82,10 @@ def referrals_of(signal) -> list[Referral]:
     ))
 
 
+def _reference_taken(reference: str | None) -> bool:
+    return bool(reference) and db.session.scalar(select(Referral.id).where(Referral.reference == reference)) is not None
+
+
 def create_referral(actor, signal, *, partner: Partner, purpose: str, legal_ground: str,
                     legal_ground_note: str | None, data_categories, channel: str,
                     feedback_due: date | None, hands_over: bool = False) -> Referral:
@@ -106,14 +112,23 @@ def create_referral(actor, signal, *, partner: Partner, purpose: str, legal_grou
         raise ReferralError(NO_HANDOVER_DECIDED)
     if hands_over and (decided == "intern") != partner.internal:
         raise ReferralError(INTERNAL_HANDOVER if decided == "intern" else EXTERNAL_HANDOVER)
-    referral = Referral(signal_id=signal.id, partner_id=partner.id, status="concept", legal_ground=ground.code,
-                        legal_ground_text=ground.full_label, data_categories=categories, channel=channel,
-                        feedback_due=feedback_due, hands_over=bool(hands_over),
-                        created_by_id=getattr(actor, "id", None))
-    referral.purpose = purpose
-    referral.legal_ground_note = legal_ground_note or None
-    db.session.add(referral)
-    db.session.flush()
+    for _ in range(REFERENCE_ATTEMPTS):
+        referral = Referral(signal_id=signal.id, partner_id=partner.id, status="concept", legal_ground=ground.code,
+                            legal_ground_text=ground.full_label, data_categories=categories, channel=channel,
+                            feedback_due=feedback_due, hands_over=bool(hands_over),
+                            created_by_id=getattr(actor, "id", None))
+        referral.purpose = purpose
+        referral.legal_ground_note = legal_ground_note or None
+        try:
+            with db.session.begin_nested():  # the insert gives the next VS-YYYY-NNNN (models/referral.py)
+                db.session.add(referral)
+        except IntegrityError:
+            if _reference_taken(referral.reference):
+                continue  # another coordinator took this number at the same moment: take the next one
+            raise
+        break
+    else:
+        raise ReferralError("Er kon geen kenmerk worden toegekend. Probeer het opnieuw.")
     record(actor, "referral.created", referral, purpose=PURPOSE)
     request_privacy_check(actor, signal, "2B", referral=referral)
     if actor is not None:  # notify_privacy_officers leaves out the actor, so it needs one

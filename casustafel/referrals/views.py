@@ -181,7 +181,7 @@ def package(referral_id):
     record(current_user, "referral.package_downloaded", referral, purpose=services.PURPOSE)
     db.session.commit()
     response = Response(content, mimetype="application/pdf")
-    response.headers["Content-Disposition"] = f'attachment; filename="verstrekking-{referral.signal.reference}.pdf"'
+    response.headers["Content-Disposition"] = f'attachment; filename="verstrekking-{referral.reference}.pdf"'
     response.headers["Cache-Control"] = "no-store"
     response.headers["Content-Length"] = str(len(content))
     return response

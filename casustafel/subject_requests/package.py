@@ -76,6 +76,9 @@ class AnswerPackage:
     objection_outcome: str | None = None
     objection_label: str | None = None
     objection_reasoning: str | None = None
+    # The letter's addressee, from the request itself (name or organisation, postcode and house
+    # number: the request stores no street or place). Never looked up in the signals.
+    addressee: tuple[str, ...] = ()
 
     @property
     def full(self) -> bool:
@@ -108,6 +111,20 @@ def _retention(signal) -> str:
     return "Volgens de bewaartermijnen hieronder."
 
 
+def addressee(request) -> tuple[str, ...]:
+    """Whom the letter is for, as the request recorded them."""
+    lines = []
+    if request.name:
+        lines.append(request.name)
+    elif request.kvk_number:
+        lines.append(f"KvK-nummer {request.kvk_number}")
+    if request.postcode and request.house_number:
+        lines.append(f"Postcode {request.postcode}, huisnummer {request.house_number}")
+    elif request.postcode:
+        lines.append(f"Postcode {request.postcode}")
+    return tuple(lines) or ("De verzoeker",)
+
+
 def build(request, findings: list[services.Finding]) -> AnswerPackage:
     package = AnswerPackage(
         number=request.number, type_label=SUBJECT_REQUEST_TYPES.get(request.type, request.type),
@@ -115,6 +132,7 @@ def build(request, findings: list[services.Finding]) -> AnswerPackage:
         restriction_label=services.RESTRICTIONS.get(request.restriction or "geen"),
         ground_label=services.RESTRICTION_GROUNDS.get(request.restriction_ground or ""),
         extended_from=services.due_date(request.received_on) if request.extended_at else None,
+        addressee=addressee(request),
     )
     if package.full:
         # art. 41 UAVG: not even whether there is data, so neither the objection's outcome ("we no
