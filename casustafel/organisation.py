@@ -144,30 +144,27 @@ def forget() -> None:
 
 
 def logo_png() -> bytes | None:
-    stored = db.session.scalar(select(OrganisationProfile.logo_png).where(OrganisationProfile.id == 1))
-    if stored:
-        return stored
-    path = current_app.config.get("ORGANISATION_LOGO")
-    if not path:
-        return None
-    try:
-        return checked_logo(Path(path).read_bytes())
-    except (OSError, RefusedFileError) as error:
-        current_app.logger.warning("CASUSTAFEL_LOGO %s is not used: %s", path, error)
-        return None
+    return _stored_or_file(OrganisationProfile.logo_png, "ORGANISATION_LOGO", "CASUSTAFEL_LOGO", checked_logo)
 
 
 def theme_css() -> str | None:
-    stored = db.session.scalar(select(OrganisationProfile.theme_css).where(OrganisationProfile.id == 1))
+    return _stored_or_file(OrganisationProfile.theme_css, "ORGANISATION_THEME_STYLESHEET",
+                           "CASUSTAFEL_THEME_STYLESHEET", checked_theme_css)
+
+
+def _stored_or_file(column, config_key: str, variable: str, check):
+    """What the admin uploaded, else the environment's file as `check` accepts it; a file it
+    refuses (or cannot read) is left out with a line in the application log, never a 500."""
+    stored = db.session.scalar(select(column).where(OrganisationProfile.id == 1))
     if stored:
         return stored
-    path = current_app.config.get("ORGANISATION_THEME_STYLESHEET")
+    path = current_app.config.get(config_key)
     if not path:
         return None
     try:
-        return checked_theme_css(Path(path).read_bytes())
+        return check(Path(path).read_bytes())
     except (OSError, RefusedFileError) as error:
-        current_app.logger.warning("CASUSTAFEL_THEME_STYLESHEET %s is not used: %s", path, error)
+        current_app.logger.warning("%s %s is not used: %s", variable, path, error)
         return None
 
 

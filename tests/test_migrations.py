@@ -4,6 +4,8 @@ Runs against a fresh database of the suite's dialect: a temp SQLite file, or a s
 PostgreSQL database next to TEST_DATABASE_URL.
 """
 
+import uuid
+
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -52,6 +54,11 @@ def _differences():
         return compare_metadata(context, db.metadata)
 
 
+def key(value: uuid.UUID):
+    """A uuid as a raw insert stores it: hex text on SQLite, the value itself on PostgreSQL."""
+    return value.hex if db.engine.dialect.name == "sqlite" else value
+
+
 def test_upgrade_to_head_gives_exactly_the_models_schema(fresh_app):
     upgrade()
     assert _differences() == []
@@ -75,7 +82,6 @@ def test_every_revision_downgrades_and_upgrades_again(fresh_app):
 # must come back identical and the rows of the older tables, ciphertext included, untouched.
 
 import datetime as _dt  # noqa: E402
-import uuid  # noqa: E402
 
 from alembic.script import ScriptDirectory  # noqa: E402
 from sqlalchemy import MetaData, types  # noqa: E402
@@ -253,9 +259,6 @@ def test_0007_backfills_sent_referrals_with_what_their_package_held(fresh_app):
     meta.reflect(bind=db.engine, only=["referral", "privacy_check"])
     referral, check = meta.tables["referral"], meta.tables["privacy_check"]
 
-    def key(value: uuid.UUID):
-        return value.hex if db.engine.dialect.name == "sqlite" else value
-
     chosen = ["adressen", "betrokkenen", "beschrijving"]
     cases = {  # name: (sent_on, check 2B as (status, approved, allowed) or None, expected sent_categories)
         "approved": (_dt.date(2026, 3, 4), ("besloten", True, ["betrokkenen", "adressen", "geboortedata"]),
@@ -303,9 +306,6 @@ def test_0011_gives_each_decided_check_the_role_its_decider_holds(fresh_app):
     meta.reflect(bind=db.engine, only=["privacy_check", "user_account", "user_role"])
     check, account, role = meta.tables["privacy_check"], meta.tables["user_account"], meta.tables["user_role"]
 
-    def key(value: uuid.UUID):
-        return value.hex if db.engine.dialect.name == "sqlite" else value
-
     with db.engine.begin() as conn:
         base_user = dict(conn.execute(account.select()).first()._mapping)
         base_check = dict(conn.execute(check.select()).first()._mapping)
@@ -343,9 +343,6 @@ def test_0013_marks_the_sent_referrals_of_referred_signals_as_handovers(fresh_ap
     meta = MetaData()
     meta.reflect(bind=db.engine, only=["referral", "signal"])
     referral, signal = meta.tables["referral"], meta.tables["signal"]
-
-    def key(value: uuid.UUID):
-        return value.hex if db.engine.dialect.name == "sqlite" else value
 
     cases = {  # name: (signal status, closing reason, referral status, expected hands_over)
         "doorgezet_sent": ("doorgezet", None, "verstuurd", True),
@@ -386,9 +383,6 @@ def test_0018_seeds_the_legal_grounds_and_keeps_the_former_text_of_each_referral
     meta = MetaData()
     meta.reflect(bind=db.engine, only=["referral"])
     referral = meta.tables["referral"]
-
-    def key(value: uuid.UUID):
-        return value.hex if db.engine.dialect.name == "sqlite" else value
 
     expected = {
         "avg_6_1_e_riec": "Art. 6 lid 1 sub e AVG en het RIEC-convenant",
@@ -491,9 +485,6 @@ def test_0025_gives_every_person_recorded_before_a_name_index(fresh_app):
     subject = meta.tables["subject"]
     person_id, organisation_id = uuid.uuid4(), uuid.uuid4()
 
-    def key(value: uuid.UUID):
-        return value.hex if db.engine.dialect.name == "sqlite" else value
-
     with db.engine.begin() as conn:
         base = dict(conn.execute(subject.select()).first()._mapping)
         conn.execute(subject.insert().values({
@@ -561,9 +552,6 @@ def test_0030_moves_meeting_times_from_dutch_wall_clock_to_utc_and_back(fresh_ap
     meta.reflect(bind=db.engine, only=["meeting"])
     meeting = meta.tables["meeting"]
 
-    def key(value: uuid.UUID):
-        return value.hex if db.engine.dialect.name == "sqlite" else value
-
     typed = {  # wall-clock time as typed → the UTC time 0030 must store
         "winter": (_dt.datetime(2026, 1, 13, 9, 30), _dt.datetime(2026, 1, 13, 8, 30)),
         "summer": (_dt.datetime(2026, 7, 14, 9, 30), _dt.datetime(2026, 7, 14, 7, 30)),
@@ -596,9 +584,6 @@ def test_0033_numbers_existing_referrals_per_year_in_the_order_they_were_recorde
     meta = MetaData()
     meta.reflect(bind=db.engine, only=["referral"])
     referral = meta.tables["referral"]
-
-    def key(value: uuid.UUID):
-        return value.hex if db.engine.dialect.name == "sqlite" else value
 
     recorded = {  # name: created_at (UTC) → the reference 0033 must give
         "later_in_2025": (_dt.datetime(2025, 11, 3, 9, 0), "VS-2025-0002"),
