@@ -10,14 +10,16 @@ parsed and refused when it imports another file or names an address outside the 
 """
 
 import base64
+import hashlib
 import io
+import os
 import re
 from dataclasses import dataclass, fields
 from pathlib import Path
 
 import tinycss2
 from flask import current_app, g, has_app_context
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageOps, UnidentifiedImageError
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -33,7 +35,8 @@ MAX_LOGO_PIXELS = 2000  # per side
 LOGO_HEIGHT = 120  # pixels stored: enough for a letterhead at 300 dpi, small for every page
 MAX_THEME_CSS_BYTES = 256 * 1024
 POSTCODE_LINE = re.compile(r"^\d{4}\s?[A-Za-z]{2}\s+(\S.*)$")
-EXTERNAL = re.compile(r"^\s*(?:[a-z][a-z0-9+.-]*:|//)", re.IGNORECASE)
+EXTERNAL = re.compile(r"^(?:[a-z][a-z0-9+.-]*:|//)", re.IGNORECASE)
+URL_IGNORED = re.compile(r"[\x00-\x20]")  # what a URL parser drops: spaces, tabs, line breaks
 
 
 class RefusedFileError(ValueError):
@@ -103,16 +106,54 @@ def _profile_row() -> dict:
         return {}
     values = dict(zip(TEXT_FIELDS, row[: len(TEXT_FIELDS)], strict=True))
     values["has_logo"], values["has_theme_css"], updated_at = row[len(TEXT_FIELDS):]
-    values["version"] = updated_at.strftime("%Y%m%d%H%M%S%f") if updated_at else "0"
+    values["version"] = updated_at.strftime("%Y%m%d%H%M%S%f") if updated_at else ""
     return values
 
 
 def _environment() -> dict:
     config = current_app.config
     values = {name: config.get(f"ORGANISATION_{name.upper()}") for name in TEXT_FIELDS}
-    values["has_logo"] = bool(config.get("ORGANISATION_LOGO"))
-    values["has_theme_css"] = bool(config.get("ORGANISATION_THEME_STYLESHEET"))
+    logo, logo_digest = _environment_file("ORGANISATION_LOGO", "CASUSTAFEL_LOGO", checked_logo)
+    css, css_digest = _environment_file("ORGANISATION_THEME_STYLESHEET", "CASUSTAFEL_THEME_STYLESHEET",
+                                        checked_theme_css)
+    values["has_logo"], values["has_theme_css"] = logo is not None, css is not None
+    values["version"] = "-".join(digest for digest in (logo_digest, css_digest) if digest)
     return values
+
+
+# config key: (path, mtime, size, checked content or None, digest): an environment file is read
+# and checked once per version of the file, not on every request or PDF.
+_FILES: dict[str, tuple] = {}
+
+
+def _environment_file(config_key: str, variable: str, check) -> tuple:
+    """(content as `check` accepts it, or None; a short digest of it) for the file the
+    environment names; a file it refuses or cannot read is left out with one line in the
+    application log, never a 500."""
+    path = current_app.config.get(config_key)
+    if not path:
+        return None, ""
+    try:
+        stat = os.stat(path)
+    except OSError as error:
+        content = error
+        stat = None
+    key = (path, stat.st_mtime_ns, stat.st_size) if stat else (path, None, None)
+    cached = _FILES.get(config_key)
+    if cached is not None and cached[:3] == key:
+        return cached[3], cached[4]
+    if stat is not None:
+        try:
+            content = check(Path(path).read_bytes())
+        except (OSError, RefusedFileError) as error:
+            content = error
+    if isinstance(content, Exception):
+        current_app.logger.warning("%s %s is not used: %s", variable, path, content)
+        content = None
+    raw = content.encode() if isinstance(content, str) else content
+    digest = hashlib.sha256(raw).hexdigest()[:12] if raw else ""
+    _FILES[config_key] = (*key, content, digest)
+    return content, digest
 
 
 def current() -> Organisation:
@@ -125,6 +166,8 @@ def current() -> Organisation:
         value = stored.get(field.name) or environment.get(field.name)
         if value:
             values[field.name] = value
+    # Changes with an upload and with the environment's files, so browsers fetch the new ones.
+    values["version"] = "-".join(part for part in (stored.get("version"), environment["version"]) if part) or "0"
     if values.get("theme_class") and not THEME_CLASS.match(values["theme_class"]):
         values.pop("theme_class")  # a bad class from the environment: the default theme instead
     organisation = Organisation(**values)
@@ -153,19 +196,11 @@ def theme_css() -> str | None:
 
 
 def _stored_or_file(column, config_key: str, variable: str, check):
-    """What the admin uploaded, else the environment's file as `check` accepts it; a file it
-    refuses (or cannot read) is left out with a line in the application log, never a 500."""
+    """What the admin uploaded, else the environment's file as `check` accepted it."""
     stored = db.session.scalar(select(column).where(OrganisationProfile.id == 1))
     if stored:
         return stored
-    path = current_app.config.get(config_key)
-    if not path:
-        return None
-    try:
-        return check(Path(path).read_bytes())
-    except (OSError, RefusedFileError) as error:
-        current_app.logger.warning("%s %s is not used: %s", variable, path, error)
-        return None
+    return _environment_file(config_key, variable, check)[0]
 
 
 def checked_logo(content: bytes) -> bytes:
@@ -178,13 +213,14 @@ def checked_logo(content: bytes) -> bytes:
         with Image.open(io.BytesIO(content)) as probe:
             kind = probe.format
             probe.verify()
-        if kind not in ("PNG", "JPEG"):
+        if kind not in ("PNG", "JPEG", "MPO"):  # MPO: the JPEG of many cameras and phones
             raise RefusedFileError("Het logo moet een PNG- of JPEG-bestand zijn.")
         with Image.open(io.BytesIO(content)) as image:
             if max(image.size) > MAX_LOGO_PIXELS:
                 raise RefusedFileError(f"Het logo is groter dan {MAX_LOGO_PIXELS} pixels breed of hoog.")
             image.load()
-            picture = image.convert("RGBA")
+            # Upright as the photo app shows it, before the metadata that says so is dropped.
+            picture = ImageOps.exif_transpose(image).convert("RGBA")
     except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError) as error:
         raise RefusedFileError("Dit is geen leesbare afbeelding (PNG of JPEG).") from error
     if picture.height > LOGO_HEIGHT:
@@ -193,6 +229,12 @@ def checked_logo(content: bytes) -> bytes:
     out = io.BytesIO()
     picture.save(out, format="PNG", optimize=True)
     return out.getvalue()
+
+
+def external(address: str) -> bool:
+    """An address outside the app as a browser reads it: with a scheme (https:, data:) or
+    protocol-relative, also when written with backslashes or broken by a tab or line break."""
+    return bool(EXTERNAL.match(URL_IGNORED.sub("", address).replace("\\", "/")))
 
 
 def checked_theme_css(content: bytes) -> str:
@@ -215,12 +257,12 @@ def checked_theme_css(content: bytes) -> str:
                 problems.append(f"een fout in de CSS op regel {token.source_line}")
             elif token.type == "at-rule" and token.lower_at_keyword == "import":
                 problems.append(f"@import op regel {token.source_line}")
-            elif token.type == "url" and EXTERNAL.match(token.value):
+            elif token.type == "url" and external(token.value):
                 problems.append(f"een adres buiten casustafel op regel {token.source_line}")
-            elif token.type == "function" and token.lower_name == "url":
-                argument = "".join(getattr(part, "value", "") for part in token.arguments if part.type == "string")
-                if EXTERNAL.match(argument):
-                    problems.append(f"een adres buiten casustafel op regel {token.source_line}")
+            elif token.type == "function" and any(
+                    part.type == "string" and external(part.value) for part in token.arguments):
+                # url("…"), image-set("…" 1x), src("…"), whatever a browser may learn to fetch.
+                problems.append(f"een adres buiten casustafel op regel {token.source_line}")
             for attribute in ("prelude", "content", "arguments"):
                 inner = getattr(token, attribute, None)
                 if isinstance(inner, list):

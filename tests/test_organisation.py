@@ -331,6 +331,17 @@ REFUSED_CSS = {
     "protocol-relative url": (b"body { background: url(//evil.example) }", "buiten casustafel"),
     "latin-1": ("body { font-family: 'Fryslân Sans'; }".encode("latin-1"), "geen UTF-8"),
     "html": (b"body{}</style><script>alert(1)</script>", "bevat HTML"),
+    # Ways a browser still reads as another site (the review of issue 15 found these passing).
+    "image-set": (b'body { background-image: image-set("https://evil.example/a.png" 1x) }', "buiten casustafel"),
+    "webkit image-set": (b'body { background-image: -webkit-image-set("//evil.example/a.png" 1x) }',
+                         "buiten casustafel"),
+    "src()": (b'body { background-image: src("https://evil.example/a.png") }', "buiten casustafel"),
+    # In the CSS: "\\/evil…" and /\\evil…, an escaped backslash that a URL parser reads as "/".
+    "backslash quoted": (b'body { background: url("\\\\/evil.example/a.png") }', "buiten casustafel"),
+    "backslash bare": (b"body { background: url(/\\\\evil.example/a.png) }", "buiten casustafel"),
+    "tab in scheme": (b'body { background: url("ht\\9tps://evil.example/a.png") }', "buiten casustafel"),
+    "inside @media": (b"@media print { body { background: url(https://evil.example/a.png) } }", "buiten casustafel"),
+    "data url": (b'body { background: url("data:image/png;base64,AAAA") }', "buiten casustafel"),
 }
 
 
@@ -394,3 +405,75 @@ def test_a_mail_from_with_its_own_display_name_keeps_it(app, make_user, smtp_ser
     message = email.message_from_bytes(mailbox.received[0].raw, policy=policy.default)
     assert message["From"].addresses[0].display_name == "Casustafel Snits"
     assert message.get_body(("plain",)).get_content().replace("\r\n", "\n").split("\n-- \n")[1].strip() == NAME
+
+
+# The public routes and the environment's files ------------------------------------------------
+
+
+def test_the_public_routes_are_cacheable_only_when_they_serve_and_never_sniffed(app, client, tmp_path):
+    css = tmp_path / "thema.css"
+    css.write_text(".gemeente-theme { --basis-color-accent-1-color-default: #12704f; }", encoding="utf-8")
+    for path in ("/huisstijl/logo.png", "/huisstijl/thema.css"):
+        missing = client.get(path)
+        assert missing.status_code == 404
+        assert missing.headers["Cache-Control"] == "no-store"
+    app.config["ORGANISATION_THEME_STYLESHEET"] = str(css)
+    try:
+        served = client.get("/huisstijl/thema.css")
+    finally:
+        app.config["ORGANISATION_THEME_STYLESHEET"] = None
+    assert served.status_code == 200
+    assert served.mimetype == "text/css"
+    assert served.headers["Cache-Control"] == "public, max-age=86400"
+    assert served.headers["X-Content-Type-Options"] == "nosniff"
+    assert served.headers["Content-Security-Policy"].startswith("default-src 'self'")
+
+
+def test_the_environment_files_are_checked_once_per_version_and_their_address_changes_with_them(
+        app, client, tmp_path, monkeypatch):
+    css = tmp_path / "thema.css"
+    css.write_text(".x-theme { color: #111; }", encoding="utf-8")
+    checks = []
+    real_check = organisation.checked_theme_css
+    monkeypatch.setattr(organisation, "checked_theme_css", lambda content: checks.append(1) or real_check(content))
+    app.config.update(ORGANISATION_THEME_STYLESHEET=str(css), ORGANISATION_THEME_CLASS="x-theme")
+    try:
+        first = client.get("/inloggen").get_data(as_text=True)
+        again = client.get("/inloggen").get_data(as_text=True)
+        assert client.get("/huisstijl/thema.css").get_data(as_text=True) == ".x-theme { color: #111; }"
+        assert len(checks) == 1  # three requests, one check
+        link = re.search(r'href="(/huisstijl/thema\.css\?v=[^"]+)"', first).group(1)
+        assert link in again
+        css.write_text(".x-theme { color: #222; }", encoding="utf-8")
+        os.utime(css, ns=(css.stat().st_atime_ns, css.stat().st_mtime_ns + 1_000_000_000))
+        changed = client.get("/inloggen").get_data(as_text=True)
+        assert link not in changed and "/huisstijl/thema.css?v=" in changed
+        assert client.get("/huisstijl/thema.css").get_data(as_text=True) == ".x-theme { color: #222; }"
+    finally:
+        app.config.update(ORGANISATION_THEME_STYLESHEET=None, ORGANISATION_THEME_CLASS=None)
+
+
+def test_a_refused_environment_stylesheet_is_not_linked_and_logged_once(app, client, tmp_path, caplog):
+    css = tmp_path / "thema.css"
+    css.write_text("@import url(https://evil.example/x.css);", encoding="utf-8")
+    app.config["ORGANISATION_THEME_STYLESHEET"] = str(css)
+    try:
+        with caplog.at_level("WARNING"):
+            pages = [client.get("/inloggen").get_data(as_text=True) for _ in range(3)]
+        assert all("/huisstijl/thema.css" not in page for page in pages)
+        assert client.get("/huisstijl/thema.css").status_code == 404
+        assert sum("CASUSTAFEL_THEME_STYLESHEET" in record.getMessage() for record in caplog.records) == 1
+    finally:
+        app.config["ORGANISATION_THEME_STYLESHEET"] = None
+
+
+def test_a_phone_photo_logo_is_stored_upright():
+    """A JPEG whose EXIF says "rotate 90°" (as phones write them) comes out as the photo app shows it."""
+    wide = Image.new("RGB", (200, 100), (20, 60, 110))
+    exif = Image.Exif()
+    exif[0x0112] = 6  # orientation: rotate 90° clockwise to view
+    out = io.BytesIO()
+    wide.save(out, format="JPEG", exif=exif)
+    stored = Image.open(io.BytesIO(organisation.checked_logo(out.getvalue())))
+    assert stored.format == "PNG"
+    assert stored.height == 120 and stored.width == 60  # upright: taller than wide

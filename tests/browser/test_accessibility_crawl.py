@@ -381,7 +381,8 @@ def test_every_page_type_of_a_role_has_no_serious_axe_violations(app, browser, e
     assert not crawler.failures, f"{len(crawler.failures)} problem(s) for {email}:\n" + "\n".join(crawler.failures)
 
 
-def test_login_second_factor_and_error_pages_have_no_serious_axe_violations(app, browser, make_user):
+@pytest.mark.parametrize("theme", list(THEMES), indirect=True)
+def test_login_second_factor_and_error_pages_have_no_serious_axe_violations(app, browser, make_user, theme):
     user = make_user("reporter", name="Mila Melder")
     page = browser.page
     failures = []
@@ -394,6 +395,7 @@ def test_login_second_factor_and_error_pages_have_no_serious_axe_violations(app,
             failures.append(f"{label}:\n    " + "\n    ".join(problems))
 
     check("404 zonder login", 404, browser.goto("/bestaat-niet"))
+    assert_theme_applies(page, theme)
     check("inloggen", 200, browser.goto("/inloggen"))
     page.get_by_role("button", name="Inloggen").click()  # empty
     expect(page.get_by_role("heading", name="Controleer het formulier")).to_be_visible()
