@@ -324,6 +324,7 @@ OBJECT_TYPES = {
 
 PURPOSE_LABELS = {
     "melding": "Registratie van een melding",
+    "migratie": "Overname uit het bestaande register (migratie)",
     "casustafel": "Weging en bespreking aan de casustafel",
     "privacytoets": "Privacytoets",
     "verstrekking": "Verstrekking aan een partner",

@@ -30,6 +30,7 @@ from casustafel.crypto.keyring import (
     normalize_kvk,
     normalize_postcode,
     normalize_text,
+    row_key,
     split_blob,
 )
 from casustafel.crypto.permutation import (
@@ -100,6 +101,7 @@ __all__ = [
     "normalize_postcode",
     "normalize_text",
     "permute",
+    "row_key",
     "safe_range",
     "split_blob",
     "unwrap_file_key",

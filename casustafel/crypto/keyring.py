@@ -344,6 +344,16 @@ def blind_index(keyring, name, *parts, bits=32, kid=None):
     return int.from_bytes(digest[:8], "big") >> (64 - bits)
 
 
+def row_key(keyring, *parts, kid=None):
+    """A stable, keyed name for an imported row: hex HMAC-SHA256(bidx subkey, lp(*parts)).
+
+    64 hex characters that say nothing about the row without the key (its parts hold names).
+    """
+    kid = keyring.primary_kid("bidx") if kid is None else kid
+    key = keyring.derive("bidx", kid, "import-row")
+    return hmac.new(key, length_prefixed(*parts), hashlib.sha256).hexdigest()
+
+
 def audit_mac(keyring, kid, prev_mac, payload):
     """Chain an audit entry: HMAC-SHA256(audit subkey, lp(prev_mac, payload))."""
     key = keyring.derive("audit", kid, "chain")

@@ -106,6 +106,9 @@ class Signal(db.Model):
     destroyed_at: Mapped[datetime | None] = mapped_column(index=True)
     # Open too long without activity: when the coordinators were last reminded (retention).
     long_open_reminded_at: Mapped[datetime | None] = mapped_column()
+    # Taken over from the municipality's former register (`flask import signals`): a keyed hash of
+    # the row, so rerunning the same file creates nothing twice. No personal data (an HMAC).
+    import_key: Mapped[str | None] = mapped_column(String(64), unique=True)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     version: Mapped[int] = mapped_column(default=1)
 

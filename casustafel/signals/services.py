@@ -128,13 +128,19 @@ def _fill_address(target, data: AddressInput) -> None:
 
 
 def build_signal(actor: User, data: SignalInput, channel: str = "meldpunt", store=None, files=(),
-                 saved=None) -> Signal:
+                 saved=None, *, received_at: datetime | None = None, purpose: str = "melding",
+                 notify_coordinators: bool = True) -> Signal:
     """Create a signal with its subjects, locations and attachments from validated data.
 
     The id of every file written to the store is appended to `saved`, so the caller can
-    remove the files when the transaction fails.
+    remove the files when the transaction fails. A signal taken over from the former register
+    (signals/importing.py) keeps its original `received_at` (its reference counts in that year),
+    is logged with its own `purpose` and tells no coordinator: they did the import.
     """
-    signal = Signal(reference=next_reference(), channel=channel, status="ingediend")
+    year = dates.to_local(received_at).year if received_at else None
+    signal = Signal(reference=next_reference(year), channel=channel, status="ingediend")
+    if received_at is not None:
+        signal.received_at = received_at
     signal.urgent = bool(data.urgent)
     signal.phenomenon_id = data.phenomenon_id
     signal.description = data.description
@@ -169,7 +175,10 @@ def build_signal(actor: User, data: SignalInput, channel: str = "meldpunt", stor
         location.bag_id = entry.bag_id
         linking.index_location(location)
     db.session.add(signal)
-    db.session.add(SignalEvent(signal=signal, actor_id=actor.id, from_status=None, to_status="ingediend"))
+    created = SignalEvent(signal=signal, actor_id=actor.id, from_status=None, to_status="ingediend")
+    if received_at is not None:
+        created.occurred_at = received_at
+    db.session.add(created)
     if channel == "meldpunt":
         db.session.add(Feedback(signal=signal, code="ontvangen", sent_by_id=None))
     db.session.flush()
@@ -178,10 +187,12 @@ def build_signal(actor: User, data: SignalInput, channel: str = "meldpunt", stor
         "signal.created",
         signal,
         subjects=[str(s.id) for s in signal.subjects],
-        purpose="melding",
+        purpose=purpose,
     )
     for upload in files:
         add_attachment(actor, signal, upload, store, saved)
+    if not notify_coordinators:
+        return signal
     link = app_link("signals.detail", signal_id=signal.id)  # the id only, never the reference
     for coordinator in active_with_role(Role.COORDINATOR):
         notify(

@@ -64,6 +64,7 @@ routes = Routes()
 REASON_LABELS = {
     **{code: label for code, (label, _) in CLOSING_REASONS.items()},
     "heropend": "Heropend",
+    "migratie": "Overgenomen uit het bestaande register",
     "aanvullende_vraag": "Aanvullende vraag aan de melder",
     "aanvulling_ontvangen": "Antwoord van de melder ontvangen",
     "vraag_ingetrokken": "Vraag aan de melder ingetrokken",
