@@ -197,6 +197,8 @@ class Crawler:
         self.page = browser.page
         self.static = Path(app.static_folder)
         self.page.route(f"{browser.origin}/static/**", self._serve_static)
+        self.page.route(f"{browser.origin}/huisstijl/**", self._serve_look)
+        self.look = {}
         self.origin = browser.origin
         self.adapter = app.url_map.bind(urlsplit(browser.origin).netloc)
         self.endpoints = set(app.view_functions)
@@ -217,6 +219,16 @@ class Crawler:
             STATIC_CACHE[relative] = path.read_bytes()
         content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
         route.fulfill(status=200, body=STATIC_CACHE[relative], content_type=content_type)
+
+    def _serve_look(self, route):
+        """The organisation's logo and theme stylesheet: fetched from the app once per address
+        (it changes with them), then served from memory like the static files."""
+        url = route.request.url
+        if url not in self.look:
+            response = route.fetch()
+            self.look[url] = (response.status, response.body(), response.headers.get("content-type", ""))
+        status, body, content_type = self.look[url]
+        route.fulfill(status=status, body=body, content_type=content_type)
 
     def resolve(self, url, method="GET"):
         """(endpoint, path) of a same-origin URL, or None for other sites and unknown paths."""
