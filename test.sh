@@ -21,7 +21,9 @@ logs=$(mktemp -d)
 echo "== tests op SQLite en op PostgreSQL, tegelijk (logs in $logs)"
 env -u TEST_DATABASE_URL .venv/bin/python -m pytest -q -p no:cacheprovider "$@" > "$logs/sqlite.log" 2>&1 &
 sqlite=$!
-.venv/bin/python -m pytest -q -p no:cacheprovider "$@" > "$logs/postgresql.log" 2>&1 &
+# The accessibility crawl under the second theme (colours only, which no database changes) runs
+# in the SQLite pass alone: the PostgreSQL pass is the longer one, and CI stays under 30 minutes.
+.venv/bin/python -m pytest -q -p no:cacheprovider -k "not gemeente-groen" "$@" > "$logs/postgresql.log" 2>&1 &
 postgresql=$!
 sqlite_rc=0
 postgresql_rc=0
