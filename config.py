@@ -93,6 +93,8 @@ class Config:
     # request at most MAX_CONTENT_LENGTH (a 413 page beyond that).
     MAX_ATTACHMENT_SIZE = int(os.environ.get("CASUSTAFEL_MAX_ATTACHMENT_MB", "20")) * 1024 * 1024
     MAX_CONTENT_LENGTH = 110 * 1024 * 1024
+    # A mail taken over on the registration page (.eml/.msg, attachments included): at most this.
+    MAIL_INTAKE_MAX_BYTES = int(os.environ.get("CASUSTAFEL_MAIL_INTAKE_MAX_MB", "20")) * 1024 * 1024
     # Encrypted attachment store and upload spool; default: folders in instance/.
     if os.environ.get("CASUSTAFEL_ATTACHMENT_DIR"):
         ATTACHMENT_DIR = os.environ["CASUSTAFEL_ATTACHMENT_DIR"]

@@ -104,6 +104,8 @@ TABLE = {
     "signals.mine": ("GET", "/mijn-meldingen", only(200, "reporter", "coordinator")),
     "signals.mine_detail": ("GET", "/mijn-meldingen/{signal}", only(404, "reporter", "coordinator")),
     "signals.register": ("GET", "/meldingen/registreren", only(200, "coordinator")),
+    # Without a file: the registration page with a message next to the file field.
+    "signals.register_from_mail": ("POST", "/meldingen/registreren/e-mail", only(200, "coordinator")),
     "signals.inbox": ("GET", "/meldingen", only(200, "coordinator")),
     # The search is a POST (nothing typed goes into a URL); with nothing filled in it answers
     # the page with its message.

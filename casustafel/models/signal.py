@@ -23,6 +23,7 @@ CHANNELS = {
     "politie": "Politie",
     "riec": "RIEC",
     "eigen_waarneming": "Eigen waarneming",
+    "email": "E-mail meldpunt",
 }
 
 class SignalStatus(Vocabulary):

@@ -8,7 +8,9 @@ import re
 
 from wtforms import (
     BooleanField,
+    FileField,
     FormField,
+    HiddenField,
     MultipleFileField,
     SelectField,
     SelectMultipleField,
@@ -283,6 +285,24 @@ class RegisterSignalForm(SignalForm):
         choices=[SelectChoice(k, v) for k, v in CHANNELS.items() if k != "meldpunt"],
         validators=[InputRequired("Kies hoe de melding binnenkwam.")],
     )
+
+
+class RegisterFromMailForm(RegisterSignalForm):
+    """The registration form filled from an e-mail: the channel is `email`, and the hidden
+    field carries the staged mail (signals/mail_register.py) to the confirming submit."""
+
+    channel = SelectField(
+        "Binnengekomen via",
+        choices=[SelectChoice("email", CHANNELS["email"])],
+        validators=[InputRequired("Kies hoe de melding binnenkwam.")],
+    )
+    mail_token = HiddenField()
+
+
+class MailIntakeForm(Form):
+    """The small form above the registration: one .eml or .msg file."""
+
+    mail = FileField("E-mail (.eml of Outlook .msg)")
 
 
 class AnswerForm(Form):

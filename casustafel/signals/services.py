@@ -129,13 +129,14 @@ def _fill_address(target, data: AddressInput) -> None:
 
 def build_signal(actor: User, data: SignalInput, channel: str = "meldpunt", store=None, files=(),
                  saved=None, *, received_at: datetime | None = None, purpose: str = "melding",
-                 notify_coordinators: bool = True) -> Signal:
+                 notify_coordinators: bool = True, reporter: User | None = None) -> Signal:
     """Create a signal with its subjects, locations and attachments from validated data.
 
     The id of every file written to the store is appended to `saved`, so the caller can
     remove the files when the transaction fails. A signal taken over from the former register
     (signals/importing.py) keeps its original `received_at` (its reference counts in that year),
-    is logged with its own `purpose` and tells no coordinator: they did the import.
+    is logged with its own `purpose` and tells no coordinator: they did the import. A signal
+    from an e-mail names the account that sent it as `reporter` (signals/mail_register.py).
     """
     year = dates.to_local(received_at).year if received_at else None
     signal = Signal(reference=next_reference(year), channel=channel, status="ingediend")
@@ -151,6 +152,9 @@ def build_signal(actor: User, data: SignalInput, channel: str = "meldpunt", stor
     if channel == "meldpunt" or channel == "eigen_waarneming":
         signal.reporter_id = actor.id
         signal.reporter_department_id = actor.department_id
+    elif reporter is not None:
+        signal.reporter_id = reporter.id
+        signal.reporter_department_id = reporter.department_id
     signal.registered_by_id = actor.id
     # A coordinator who registers a signal (phone, MMA, police, RIEC, own observation) holds it
     # until they hand it on; a signal from the meldpunt waits in the inbox without an owner.

@@ -22,6 +22,7 @@ from casustafel.signals import (
     case_summary,
     inbox,
     informing,
+    mail_register,
     plan,
     saved_filters,
     services,
@@ -29,7 +30,15 @@ from casustafel.signals import (
     weighing_report,
     workspace,
 )
-from casustafel.signals.forms import MAX_ROWS, AnswerForm, RegisterSignalForm, SignalForm
+from casustafel.signals.forms import (
+    MAX_ROWS,
+    AnswerForm,
+    MailIntakeForm,
+    RegisterFromMailForm,
+    RegisterSignalForm,
+    SignalForm,
+)
+from casustafel.signals.mail_intake import MailError
 from casustafel.signals.uploads import check_uploads
 from casustafel.web import render_logged
 from casustafel.web.access import load_or_404
@@ -108,20 +117,27 @@ def _remove_row(target, index: int) -> None:
     target.process(renumbered)
 
 
-def submit_form(form, channel: str, template: str):
-    """Shared by the meldpunt and the coordinator's registration: validate, store, confirm."""
+def submit_form(form, channel: str, template: str, *, create=None, on_saved=None, page=None):
+    """Shared by the meldpunt and the coordinator's registration: validate, store, confirm.
+
+    `create(form, uploads, saved)` builds the signal instead of `build_signal` (the mail
+    intake), `on_saved()` runs after the commit, `page` adds to the page's context."""
     fill_choices(form)
+    page = page or {}
     if request.method == "POST" and handle_row_buttons(form):
-        return render_template(template, **_form_page(form))
+        return render_template(template, **_form_page(form), **page)
     if form.validate_on_submit():
         uploads, problems = check_uploads(request.files.getlist(form.attachments.name))
         if not problems:
             store = current_app.extensions["casustafel_store"]
             stored_ids = []
             try:
-                signal = services.build_signal(
-                    current_user, form.to_input(), channel=channel, store=store, files=uploads, saved=stored_ids
-                )
+                if create is None:
+                    signal = services.build_signal(
+                        current_user, form.to_input(), channel=channel, store=store, files=uploads, saved=stored_ids
+                    )
+                else:
+                    signal = create(form, uploads, stored_ids)
                 db.session.commit()
             except Exception as error:
                 db.session.rollback()
@@ -133,13 +149,15 @@ def submit_form(form, channel: str, template: str):
                 current_app.logger.critical("ALERT disk full while storing an attachment (request %s)",
                                             g.get("request_id"))
                 form.attachments.errors = [*form.attachments.errors, DISK_FULL_MESSAGE]
-                return render_template(template, **_form_page(form)), 503
+                return render_template(template, **_form_page(form), **page), 503
+            if on_saved is not None:
+                on_saved()
             flash("Uw melding is verstuurd." if channel == "meldpunt" else "De melding is geregistreerd.", "success")
             return redirect(url_for("signals.confirmation", signal_id=signal.id))
         form.attachments.errors = [*form.attachments.errors, *problems]
     elif request.method == "POST":
         record(current_user, "signal.submit_refused", object_type="signal", result="failed", purpose="melding")
-    return render_logged(template, **_form_page(form))
+    return render_logged(template, **_form_page(form), **page)
 
 
 def _form_page(form) -> dict:
@@ -166,7 +184,54 @@ def new():
 def register():
     form = RegisterSignalForm()
     channel = form.channel.data if request.method == "POST" and form.channel.data else "telefoon"
-    return submit_form(form, channel, "signals/register.html")
+    return submit_form(form, channel, "signals/register.html", page={"intake": MailIntakeForm(formdata=None)})
+
+
+@bp.route("/meldingen/registreren/e-mail", methods=["POST"])
+@role_required(Role.COORDINATOR)
+def register_from_mail():
+    """Step 1: read the chosen mail and show the form filled from it (nothing saved).
+    Step 2 (the form with its hidden mail_token): register the signal with the mail."""
+    if "mail_token" in request.form:
+        return _confirm_mail()
+    intake = MailIntakeForm()
+    if intake.validate_on_submit():
+        try:
+            parsed = mail_register.read_upload(intake.mail.data)
+        except MailError as error:
+            intake.mail.errors = [error.message_nl]
+        else:
+            form = RegisterFromMailForm(formdata=None)
+            fill_choices(form)
+            mail = mail_register.prefill_register_form(form, parsed)
+            form.mail_token.data = mail_register.stage_mail(parsed, current_user)
+            return render_template("signals/register.html", **_form_page(form), mail=mail)
+    return _register_page_with(intake)
+
+
+def _register_page_with(intake):
+    """The empty registration page, with the intake form's message next to its file field."""
+    form = RegisterSignalForm(formdata=None)
+    fill_choices(form)
+    return render_template("signals/register.html", **_form_page(form), intake=intake)
+
+
+def _confirm_mail():
+    form = RegisterFromMailForm()
+    try:
+        parsed = mail_register.load_staged(form.mail_token.data, current_user)
+    except MailError as error:
+        intake = MailIntakeForm(formdata=None)
+        intake.mail.errors = [error.message_nl]
+        return _register_page_with(intake)
+
+    def create(form, uploads, saved):
+        return mail_register.register_from_mail(current_user, form.to_input(), parsed,
+                                                current_app.extensions["casustafel_store"], uploads, saved)
+
+    return submit_form(form, mail_register.CHANNEL, "signals/register.html", create=create,
+                       on_saved=lambda: mail_register.discard_staged(form.mail_token.data),
+                       page={"mail": mail_register.describe(parsed)})
 
 
 def get_own_signal_or_404(signal_id: uuid.UUID) -> Signal:

@@ -1,0 +1,327 @@
+"""Read an e-mail (.eml or Outlook .msg) for the coordinator's registration form.
+
+Pure: bytes in, plain data out, no Flask, nothing stored. `parse_mail` raises `MailError`
+with a Dutch message for anything it cannot read (not a mail, malformed, too deep, too big);
+the type and content checks of the attachments are the uploads' own (signals/uploads.py),
+done by the caller. HTML is never rendered: an HTML-only body is turned into plain text
+with BeautifulSoup's stdlib parser (scripts and styles dropped) and flagged, so the page
+can ask the coordinator to check it.
+"""
+
+import email
+import io
+import logging
+import mimetypes
+import re
+from datetime import UTC, datetime
+from email import policy
+from email.message import EmailMessage
+from email.utils import getaddresses, parseaddr
+from typing import NamedTuple
+
+from casustafel.storage import base_name
+
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+MAIL_EXTENSIONS = (".eml", ".msg")
+# A forwarded mail inside a forwarded mail inside ...: deeper than this is refused.
+MAX_DEPTH = 8
+MAX_ATTACHMENTS = 50
+_PARAGRAPHS = ["p", "table", "ul", "ol", "blockquote", "pre", "h1", "h2", "h3", "h4", "h5", "h6"]
+_LINES = ["div", "li", "tr"]
+_BLANK_LINES = re.compile(r"\n[ \t]*\n(?:[ \t]*\n)+")
+
+
+class MailError(ValueError):
+    """A mail that cannot be taken over; `message_nl` is shown next to the file field."""
+
+    def __init__(self, message_nl: str):
+        super().__init__(message_nl)
+        self.message_nl = message_nl
+
+
+class MailAttachment(NamedTuple):
+    filename: str
+    content_type: str
+    data: bytes
+
+
+class ParsedMail(NamedTuple):
+    subject: str
+    sender_name: str
+    sender_address: str
+    sent_at: datetime | None  # aware (UTC) or None when the mail has no usable date
+    body_text: str
+    body_from_html: bool
+    attachments: list[MailAttachment]
+    raw: bytes
+    raw_filename: str
+
+    @property
+    def sender(self) -> str:
+        """`Naam <adres>`, or whichever of the two the mail has."""
+        if self.sender_name and self.sender_address:
+            return f"{self.sender_name} <{self.sender_address}>"
+        return self.sender_name or self.sender_address
+
+
+def parse_mail(data: bytes, filename: str, max_bytes: int | None = None) -> ParsedMail:
+    """Parse an .eml (stdlib `email`, policy.default) or an Outlook .msg (extract-msg)."""
+    name = base_name(filename, "e-mail")
+    if max_bytes is not None and len(data) > max_bytes:
+        raise MailError(f"‘{name}’ is groter dan {max_bytes // (1024 * 1024)} MB. Een e-mail van die omvang kan "
+                        "niet worden overgenomen; registreer de melding met de hand en voeg de stukken los toe.")
+    if not data:
+        raise MailError(f"‘{name}’ is leeg.")
+    extension = name.lower().rsplit(".", 1)[-1] if "." in name else ""
+    if f".{extension}" not in MAIL_EXTENSIONS:
+        raise MailError(f"‘{name}’ is geen e-mail. Kies een e-mail als .eml-bestand of een Outlook-bericht (.msg).")
+    if extension == "msg":
+        return _parse_msg(data, name)
+    return _parse_eml(data, name)
+
+
+# --- .eml ----------------------------------------------------------------------------------
+
+
+def _parse_eml(data: bytes, name: str) -> ParsedMail:
+    if data.startswith(OLE_MAGIC) or b"\x00" in data[:4096]:
+        raise MailError(f"‘{name}’ is geen leesbare e-mail (.eml). Is het misschien een Outlook-bericht (.msg)?")
+    try:
+        message = email.message_from_bytes(data, policy=policy.default)
+        if not isinstance(message, EmailMessage) or not _has_mail_headers(message):
+            raise MailError(f"‘{name}’ is geen leesbare e-mail: de kopregels (afzender, datum, onderwerp) "
+                            "ontbreken.")
+        collected = _Collected()
+        body, from_html = _eml_message(message, collected, depth=0)
+        sender_name, sender_address = _sender(message)
+        return ParsedMail(
+            subject=_header(message, "Subject"),
+            sender_name=sender_name,
+            sender_address=sender_address,
+            sent_at=_date(message),
+            body_text=_join(body, collected.forwarded),
+            body_from_html=from_html,
+            attachments=collected.attachments,
+            raw=data,
+            raw_filename=name,
+        )
+    except MailError:
+        raise
+    except Exception as error:  # malformed MIME in any of a hundred ways: one clear message
+        logging.getLogger(__name__).info("unreadable .eml: %s", type(error).__name__)
+        raise MailError(f"‘{name}’ is geen leesbare e-mail: de opbouw van het bericht klopt niet.") from None
+
+
+def _has_mail_headers(message: EmailMessage) -> bool:
+    return any(message.get(h) is not None for h in ("From", "Date", "Subject", "Message-ID"))
+
+
+class _Collected:
+    def __init__(self):
+        self.attachments: list[MailAttachment] = []
+        self.forwarded: list[str] = []
+
+    def add(self, filename: str, content_type: str, data: bytes) -> None:
+        if len(self.attachments) >= MAX_ATTACHMENTS:
+            raise MailError(f"De e-mail heeft meer dan {MAX_ATTACHMENTS} bijlagen; neem die los over.")
+        self.attachments.append(MailAttachment(filename, content_type, data))
+
+
+def _eml_message(message: EmailMessage, collected: _Collected, depth: int) -> tuple[str, bool]:
+    """The message's body text (and whether it came from HTML); its attachments and
+    forwarded mails (message/rfc822, at any depth of multipart) into `collected`."""
+    if depth > MAX_DEPTH:
+        raise MailError("De e-mail bevat te veel doorgestuurde berichten in elkaar.")
+    body_part = message.get_body(preferencelist=("plain", "html"))
+    text, from_html = "", False
+    if body_part is not None:
+        text = _text_content(body_part)
+        if body_part.get_content_type() == "text/html":
+            text, from_html = html_to_text(text), True
+    _eml_parts(message, body_part, collected, depth)
+    return text, from_html
+
+
+def _eml_parts(part: EmailMessage, body_part, collected: _Collected, depth: int) -> None:
+    if depth > MAX_DEPTH:
+        raise MailError("De e-mail bevat te veel delen in elkaar.")
+    if part is body_part:
+        return
+    content_type = part.get_content_type()
+    if content_type == "message/rfc822":
+        inner = part.get_payload(0)
+        inner_text, _ = _eml_message(inner, collected, depth + 1)
+        collected.forwarded.append(_forwarded(_header(inner, "From"), _header(inner, "Subject"), inner_text))
+        return
+    if part.is_multipart():
+        for sub in part.iter_parts():
+            _eml_parts(sub, body_part, collected, depth + 1)
+        return
+    filename = part.get_filename()
+    disposition = part.get_content_disposition()
+    if not filename and disposition != "attachment" and content_type in ("text/plain", "text/html"):
+        return  # the other representation of the body (multipart/alternative)
+    data = part.get_payload(decode=True) or b""
+    collected.add(_attachment_name(filename, content_type, len(collected.attachments)), content_type, data)
+
+
+def _forwarded(sender: str, subject: str, text: str) -> str:
+    """A forwarded mail's text as it is added below the body."""
+    header = ["--- Doorgestuurd bericht ---", f"Van: {sender}" if sender else "",
+              f"Onderwerp: {' '.join(subject.split())}" if subject else ""]
+    return "\n".join([*(line for line in header if line), "", text.strip()])
+
+
+def _attachment_name(filename: str | None, content_type: str, index: int) -> str:
+    if filename:
+        return base_name(filename)
+    extension = mimetypes.guess_extension(content_type) or ""
+    return f"bijlage-{index + 1}{extension}"
+
+
+def _text_content(part: EmailMessage) -> str:
+    """The decoded text of a text part; an unknown charset is read as UTF-8 (replacing)."""
+    try:
+        return part.get_content()
+    except (LookupError, UnicodeError):
+        return (part.get_payload(decode=True) or b"").decode("utf-8", errors="replace")
+
+
+def _header(message: EmailMessage, name: str) -> str:
+    """A header as decoded text (=?utf-8?...?= included), or "" when absent or unreadable."""
+    try:
+        value = message.get(name)
+    except Exception:  # a defective header is left out rather than failing the mail
+        return ""
+    return " ".join(str(value).split()) if value is not None else ""
+
+
+def _sender(message: EmailMessage) -> tuple[str, str]:
+    try:
+        addresses = getattr(message.get("From"), "addresses", None) or ()
+    except Exception:  # a defective From header: read it as plain text below
+        addresses = ()
+    if addresses:
+        return addresses[0].display_name.strip(), addresses[0].addr_spec.strip()
+    raw = _header(message, "From")
+    pairs = getaddresses([raw]) if raw else []
+    return (pairs[0][0].strip(), pairs[0][1].strip()) if pairs else ("", "")
+
+
+def _date(message: EmailMessage) -> datetime | None:
+    try:
+        header = message.get("Date")
+        value = getattr(header, "datetime", None)
+    except Exception:
+        return None
+    return _aware(value)
+
+
+def _aware(value) -> datetime | None:
+    if not isinstance(value, datetime):
+        return None
+    if value.tzinfo is None:  # "-0000": the time is UTC, the zone unknown (RFC 5322)
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
+
+
+def _join(body: str, forwarded: list[str]) -> str:
+    text = "\n\n".join(part for part in [body.strip(), *forwarded] if part.strip())
+    return _BLANK_LINES.sub("\n\n", text.replace("\r\n", "\n").replace("\r", "\n")).strip()
+
+
+def html_to_text(html: str) -> str:
+    """Plain text of an HTML body: tags dropped, scripts and styles left out, never rendered."""
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(html, "html.parser")
+    for element in soup(["script", "style", "head", "title", "template"]):
+        element.decompose()
+    for br in soup.find_all("br"):
+        br.replace_with("\n")
+    for block in soup.find_all(_PARAGRAPHS):
+        block.append("\n\n")
+    for block in soup.find_all(_LINES):
+        block.append("\n")
+    text = soup.get_text()
+    lines = [" ".join(line.split()) for line in text.splitlines()]
+    return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
+
+
+# --- .msg ----------------------------------------------------------------------------------
+
+
+def _parse_msg(data: bytes, name: str) -> ParsedMail:
+    if not data.startswith(OLE_MAGIC):
+        raise MailError(f"‘{name}’ is geen Outlook-bericht: het bestand is geen .msg. Bewaar de e-mail opnieuw "
+                        "vanuit Outlook, of kies het .eml-bestand.")
+    try:
+        import extract_msg
+
+        # Always a stream: olefile reads a short `bytes` as a file name.
+        message = extract_msg.openMsg(io.BytesIO(data), strict=True)
+    except Exception as error:
+        logging.getLogger(__name__).info("unreadable .msg: %s", type(error).__name__)
+        raise MailError(f"‘{name}’ is geen leesbaar Outlook-bericht.") from None
+    try:
+        collected = _Collected()
+        body, from_html = _msg_message(message, collected, depth=0)
+        sender_name, sender_address = _msg_sender(message)
+        return ParsedMail(
+            subject=" ".join((message.subject or "").split()),
+            sender_name=sender_name,
+            sender_address=sender_address,
+            sent_at=_aware(message.date) if hasattr(message, "date") else None,
+            body_text=_join(body, collected.forwarded),
+            body_from_html=from_html,
+            attachments=collected.attachments,
+            raw=data,
+            raw_filename=name,
+        )
+    except MailError:
+        raise
+    except Exception as error:
+        logging.getLogger(__name__).info("unreadable .msg: %s", type(error).__name__)
+        raise MailError(f"‘{name}’ is geen leesbaar Outlook-bericht.") from None
+    finally:
+        message.close()
+
+
+def _msg_message(message, collected: _Collected, depth: int) -> tuple[str, bool]:
+    if depth > MAX_DEPTH:
+        raise MailError("De e-mail bevat te veel doorgestuurde berichten in elkaar.")
+    body = getattr(message, "body", None) or ""
+    from_html = False
+    if not body.strip():
+        html = getattr(message, "htmlBody", None)
+        if html:
+            body = html_to_text(html.decode("utf-8", errors="replace") if isinstance(html, bytes) else html)
+            from_html = True
+    for attachment in getattr(message, "attachments", []):
+        content = attachment.data
+        filename = attachment.longFilename or attachment.shortFilename or attachment.displayName or ""
+        if isinstance(content, bytes | bytearray):
+            content_type = attachment.mimetype or mimetypes.guess_type(filename)[0] or "application/octet-stream"
+            collected.add(_attachment_name(filename, content_type, len(collected.attachments)), content_type,
+                          bytes(content))
+        elif content is not None and hasattr(content, "attachments"):  # an Outlook item inside the message
+            inner_text, _ = _msg_message(content, collected, depth + 1)
+            collected.forwarded.append(_forwarded(getattr(content, "sender", None) or "",
+                                                  getattr(content, "subject", None) or "", inner_text))
+        else:
+            raise MailError(f"De bijlage ‘{base_name(filename)}’ van het Outlook-bericht kan niet worden gelezen.")
+    return body, from_html
+
+
+def _msg_sender(message) -> tuple[str, str]:
+    name = message.getStringStream("__substg1.0_0C1A") or message.getStringStream("__substg1.0_0042") or ""
+    address = ""
+    for stream in ("__substg1.0_5D01", "__substg1.0_0C1F", "__substg1.0_0065"):
+        value = message.getStringStream(stream) or ""
+        if "@" in value:  # an Exchange-internal sender has an X.500 name here, not an address
+            address = value
+            break
+    if not address and getattr(message, "headerInit", False):
+        header_name, header_address = parseaddr(message.header.get("from") or "")
+        name, address = name or header_name, header_address
+    return " ".join(name.split()), address.strip()
