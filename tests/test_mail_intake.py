@@ -150,6 +150,25 @@ def test_an_outlook_msg_with_only_html_is_read_as_text():
     assert parsed.body_from_html and parsed.body_text == MARKER
 
 
+def nested_multiparts(depth: int) -> bytes:
+    body = b"Content-Type: text/plain\r\n\r\nhallo\r\n"
+    for level in range(depth):
+        body = (f'Content-Type: multipart/mixed; boundary="grens{level}"\r\n\r\n--grens{level}\r\n'.encode()
+                + body + f"\r\n--grens{level}--\r\n".encode())
+    return b"From: a@voorbeeld.test\r\nSubject: diep\r\nMIME-Version: 1.0\r\n" + body
+
+
+def test_a_mail_nested_too_deep_or_with_too_many_attachments_is_refused():
+    assert parse_mail(nested_multiparts(5), "ondiep.eml").body_text == "hallo"
+    for depth in (12, 2000):
+        with pytest.raises(MailError) as refused:
+            parse_mail(nested_multiparts(depth), "diep.eml")
+        assert "te veel delen" in refused.value.message_nl or "opbouw" in refused.value.message_nl
+    many = plain_mail(attachments=[(f"stuk-{n}.pdf", DEMO_PDF) for n in range(51)])
+    with pytest.raises(MailError, match="meer dan 50 bijlagen"):
+        parse_mail(many, "veel.eml")
+
+
 @pytest.mark.parametrize(("data", "name", "expected"), [
     (b"", "leeg.eml", "is leeg"),
     (b"\x00\x01\x02 binaire rommel \xff\xfe", "rommel.eml", "geen leesbare e-mail"),

@@ -28,6 +28,11 @@ MAX_DEPTH = 8
 MAX_ATTACHMENTS = 50
 _PARAGRAPHS = ["p", "table", "ul", "ol", "blockquote", "pre", "h1", "h2", "h3", "h4", "h5", "h6"]
 _LINES = ["div", "li", "tr"]
+# extract-msg and the RTF decoder it uses log what they meet in a message (stream names, parts
+# of headers); none of it may reach the application's log.
+for _name in ("extract_msg", "RTFDE"):
+    logging.getLogger(_name).propagate = False
+    logging.getLogger(_name).addHandler(logging.NullHandler())
 _BLANK_LINES = re.compile(r"\n[ \t]*\n(?:[ \t]*\n)+")
 
 

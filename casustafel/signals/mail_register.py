@@ -22,6 +22,7 @@ import binascii
 import contextlib
 import io
 import json
+import os
 import re
 import struct
 import time
@@ -233,8 +234,7 @@ def stage_mail(parsed: ParsedMail, actor: User) -> str:
     header = json.dumps({"user": str(actor.id), "staged": time.time(), "name": parsed.raw_filename}).encode()
     plaintext = struct.pack(">I", len(header)) + header + parsed.raw
     path = folder / f"{STAGE_PREFIX}{token.hex}"
-    with open(path, "xb") as handle:
-        path.chmod(0o600)
+    with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as handle:
         crypto.encrypt_stream(key, token, io.BytesIO(plaintext), handle)
     return f"{token.hex}.{base64.urlsafe_b64encode(key).decode().rstrip('=')}"
 
