@@ -95,8 +95,8 @@ def read_upload(upload) -> ParsedMail:
 
 
 def read_mail(data: bytes, filename: str) -> ParsedMail:
-    """Parse the mail and check it and every attachment as an upload; MailError naming the
-    first refused file (the whole mail is refused: nothing is left out silently)."""
+    """Parse the mail and check it and every attachment as an upload; MailError naming each
+    refused file (the whole mail is refused: nothing is left out silently)."""
     parsed = parse_mail(data, filename, max_bytes=max_bytes())
     _checked(parsed)
     return parsed
@@ -113,7 +113,7 @@ def _checked(parsed: ParsedMail) -> list[CheckedUpload]:
     accepted, problems = check_uploads(files)
     if problems:
         raise MailError("De e-mail kan niet worden overgenomen: een bijlage wordt geweigerd. " + " ".join(problems))
-    if len(accepted) != len(files):  # an attachment without a name or content: say which
+    if len(accepted) != len(files):  # defensive: every part gets a name in mail_intake
         raise MailError("De e-mail kan niet worden overgenomen: een bijlage is leeg of heeft geen naam.")
     return accepted
 
