@@ -90,6 +90,10 @@ def import_signals(source, mapping_path, dry_run, skip_invalid, email, progress_
     click.echo(f"Klaar. {counts}" + (f" De {invalid} foute rijen zijn overgeslagen." if invalid else ""))
 
 
+def _size(size: int) -> str:
+    return f"{size / (1024 * 1024):n} MB" if size >= 1024 * 1024 else f"{size // 1024} kB"
+
+
 @click.command("fetch")
 @click.option("--limit", default=500, show_default=True, type=click.IntRange(min=1),
               help="Hoogstens zoveel e-mails per run; de rest volgt de volgende run.")
@@ -110,8 +114,8 @@ def mail_fetch(limit):
             f"{result.moved} verplaatst naar {folder}, {result.failed} mislukt.")
     click.echo(line)
     if result.too_large:
-        limit_mb = (config.get("MAIL_FETCH_MAX_BYTES") or 0) // (1024 * 1024)
-        click.echo(f"{counted(result.too_large, 'e-mail is', 'e-mails zijn')} groter dan {limit_mb} MB: "
+        click.echo(f"{counted(result.too_large, 'e-mail is', 'e-mails zijn')} groter dan "
+                   f"{_size(config.get('MAIL_FETCH_MAX_BYTES') or 0)}: "
                    f"alleen afzender, onderwerp en datum staan in het concept; de e-mail zelf staat in de map "
                    f"{folder} van de mailbox.")
     if result.reasons:

@@ -127,7 +127,7 @@ def read_password(path: str) -> str:
     return password
 
 
-def connect(settings: MailboxSettings) -> imaplib.IMAP4:
+def open_mailbox(settings: MailboxSettings) -> imaplib.IMAP4:
     """Log in over TLS (verified certificate and host name); MailboxError with a Dutch reason."""
     password = read_password(settings.password_file)
     try:
@@ -281,7 +281,7 @@ def _create(raw: bytes, size: int, too_large: bool, keys: list[str], headers, ra
     return concept
 
 
-def move(conn, uid: bytes, settings: MailboxSettings, capabilities: set[str]) -> bool:
+def move_message(conn, uid: bytes, settings: MailboxSettings, capabilities: set[str]) -> bool:
     """Move one e-mail to the processed folder: UID MOVE, else UID COPY + \\Deleted + expunge."""
     target = _quote(settings.processed_folder)
     if "MOVE" in capabilities:
@@ -298,8 +298,8 @@ def move(conn, uid: bytes, settings: MailboxSettings, capabilities: set[str]) ->
     return typ == "OK"
 
 
-def fetch(config, store, *, connect: Callable[[MailboxSettings], imaplib.IMAP4] = connect,
-          move: Callable = move, limit: int | None = None) -> FetchResult:
+def fetch(config, store, *, connect: Callable[[MailboxSettings], imaplib.IMAP4] | None = None,
+          move: Callable | None = None, limit: int | None = None) -> FetchResult:
     """Make a concept of every e-mail in the mailbox's folder, commit it, then move the e-mail.
 
     MailboxError when the mailbox cannot be used at all (nothing fetched). Logs the run as one
@@ -308,6 +308,7 @@ def fetch(config, store, *, connect: Callable[[MailboxSettings], imaplib.IMAP4] 
     """
     settings = MailboxSettings.from_config(config)
     result = FetchResult()
+    connect, move = connect or open_mailbox, move or move_message  # looked up now: tests replace them
     try:
         conn = connect(settings)
     except MailboxError:
