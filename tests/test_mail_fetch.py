@@ -379,6 +379,39 @@ def test_a_mail_over_the_limit_becomes_a_concept_without_its_content_and_stays_i
     assert big in imap.messages("Verwerkt")  # kept in the mailbox: nothing lost
 
 
+@pytest.mark.parametrize("capabilities", [{"IMAP4REV1", "UIDPLUS"}, {"IMAP4REV1"}], ids=["uid-expunge", "expunge"])
+def test_without_move_the_mail_is_copied_then_deleted_from_the_inbox(app, imap, mailbox_config, monkeypatch,
+                                                                     capabilities):
+    monkeypatch.setattr(mailbox, "_capabilities", lambda conn: capabilities)
+    sent = [mail("Eerste"), mail("Tweede", message_id=False)]
+    imap.deliver(*sent)
+
+    code, output = fetch_cli(app)
+
+    assert code == 0, output
+    assert "2 nieuwe e-mails als concept, 0 al bekend, 2 verplaatst naar Verwerkt, 0 mislukt." in output
+    assert imap.messages("INBOX") == []
+    assert sorted(imap.messages("Verwerkt")) == sorted(sent)
+
+
+def test_a_mail_that_cannot_be_moved_keeps_its_one_concept_and_the_next_run_moves_it(app, imap, mailbox_config,
+                                                                                      monkeypatch):
+    imap.deliver(mail())
+    real_move = mailbox.move_message
+    monkeypatch.setattr(mailbox, "move_message", lambda *args: False)
+    code, output = fetch_cli(app)
+    assert code == 1
+    assert "1 nieuwe e-mail als concept, 0 al bekend, 0 verplaatst naar Verwerkt, 1 mislukt." in output
+    assert "kon niet naar de map 'Verwerkt' worden verplaatst" in output
+    assert len(imap.messages("INBOX")) == 1 and len(concepts()) == 1
+
+    monkeypatch.setattr(mailbox, "move_message", real_move)
+    code, output = fetch_cli(app)
+    assert code == 0
+    assert "0 nieuwe e-mails als concept, 1 al bekend, 1 verplaatst naar Verwerkt, 0 mislukt." in output
+    assert len(concepts()) == 1 and imap.messages("INBOX") == []
+
+
 # --- 2. killed between the commit and the move --------------------------------------------------------
 
 KILLED_RUN = textwrap.dedent("""

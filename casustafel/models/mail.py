@@ -32,6 +32,7 @@ class MailConcept(db.Model):
     # Bigger than MAIL_FETCH_MAX_BYTES: only the headers were read; the mail stays in the
     # mailbox's processed folder and file_id is None.
     too_large: Mapped[bool] = mapped_column(default=False)
+    # Always the concept's own id (key rotation finds a wrapped_key's file by its row's id).
     file_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, unique=True)
     wrapped_key: Mapped[bytes | None] = mapped_column(LargeBinary)
     digest: Mapped[str | None] = mapped_column(String(64))

@@ -326,6 +326,9 @@ def fetch(config, store, *, connect: Callable[[MailboxSettings], imaplib.IMAP4] 
     except (imaplib.IMAP4.abort, OSError):
         db.session.rollback()
         result.fail("de verbinding met de mailserver viel weg; de rest blijft voor de volgende run")
+    except imaplib.IMAP4.error:  # a BAD answer: the server refused a command of this run
+        db.session.rollback()
+        result.fail("de mailserver weigerde een opdracht; de rest blijft voor de volgende run")
     finally:
         _close(conn)
     _finish(result)
