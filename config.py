@@ -135,6 +135,18 @@ class Config:
     MAIL_CA_FILE = os.environ.get("MAIL_CA_FILE")
     # Refusals of one message (RCPT or DATA) before it is given up; outages do not count.
     MAIL_MAX_ATTEMPTS = int(os.environ.get("MAIL_MAX_ATTEMPTS", "10"))
+    # The meldpunt mailbox as a channel (`flask mail fetch`): IMAP over TLS (implicit TLS, port
+    # 993; the certificate and host name are always verified, against MAIL_FETCH_CA_FILE or the
+    # system store). The password is read from a file, never from the environment.
+    MAIL_FETCH_HOST = os.environ.get("MAIL_FETCH_HOST") or None
+    MAIL_FETCH_PORT = int(os.environ.get("MAIL_FETCH_PORT", "993"))
+    MAIL_FETCH_USER = os.environ.get("MAIL_FETCH_USER") or None
+    MAIL_FETCH_PASSWORD_FILE = os.environ.get("MAIL_FETCH_PASSWORD_FILE") or None
+    MAIL_FETCH_CA_FILE = os.environ.get("MAIL_FETCH_CA_FILE") or None
+    MAIL_FETCH_FOLDER = os.environ.get("MAIL_FETCH_FOLDER", "INBOX")
+    MAIL_FETCH_PROCESSED_FOLDER = os.environ.get("MAIL_FETCH_PROCESSED_FOLDER", "Verwerkt")
+    # A bigger message becomes a concept without its content (marked "te groot"), see mailbox.py.
+    MAIL_FETCH_MAX_BYTES = int(os.environ.get("MAIL_FETCH_MAX_MB", "25")) * 1024 * 1024
 
 
 class DevelopmentConfig(Config):

@@ -20,6 +20,7 @@ from casustafel.models import (
     AuditEvent,
     BreakGlass,
     InviteeGroup,
+    MailConcept,
     Meeting,
     Partner,
     RetentionRun,
@@ -125,6 +126,8 @@ TABLE = {
     # {saved_filter} is another user's filter, so 404 even for a coordinator.
     "signals.save_filter": ("POST", "/meldingen/filters", only(200, "coordinator")),
     "signals.delete_filter": ("POST", "/meldingen/filters/{saved_filter}/verwijderen", only(404, "coordinator")),
+    "signals.mail_concepts": ("GET", "/meldingen/e-mail", only(200, "coordinator")),
+    "signals.discard_mail_concept": ("POST", "/meldingen/e-mail/{mail_concept}/verwijderen", only(302, "coordinator")),
     "signals.assessment": ("POST", "/meldingen/{signal}/weging/intake", only(200, "coordinator")),
     "signals.privacy_check_request": ("POST", "/meldingen/{signal}/privacytoets", only(302, "coordinator")),
     "signals.source_query": ("POST", "/meldingen/{signal}/bronnen", only(302, "coordinator")),
@@ -351,6 +354,12 @@ def placeholders(url, *, signal, target) -> dict:
         db.session.add(saved)
         db.session.flush()
         values["saved_filter"] = saved.id
+    if "{mail_concept}" in url:
+        concept = MailConcept(message_key="0" * 64, received_at=utcnow(), size=1234, too_large=True)
+        concept.subject = "Een e-mail van het meldpunt"
+        db.session.add(concept)
+        db.session.flush()
+        values["mail_concept"] = concept.id
     if "{run}" in url:
         now = utcnow()
         run = RetentionRun(started_at=now, finished_at=now, dry_run=False, origin="cli", summary=None)

@@ -63,7 +63,7 @@ def test_deployment_files_agree_with_the_app():
     assert re.search(r"^CASUSTAFEL_PROXY_HOPS=1$", env_example, re.M)
     assert re.search(r"^RATELIMIT_STORAGE_URI=redis://", env_example, re.M)
     units = {p.name: p.read_text() for p in (DEPLOY / "systemd").iterdir()}
-    for name in ("retention", "reminders", "mail", "audit-checkpoint"):
+    for name in ("retention", "reminders", "mail", "mail-fetch", "audit-checkpoint"):
         assert f"casustafel-{name}.timer" in units and f"casustafel-{name}.service" in units
     assert "audit checkpoint" in units["casustafel-audit-checkpoint.service"]
 

@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 IDENTIFIERS = {
     **{name: {"UUIDConverter"} for name in (
         "action_id", "attachment_id", "bibob_id", "check_id", "exception_id", "filter_id", "grant_id", "information_id",
-        "meeting_id", "referral_id", "request_id", "run_id", "signal_id", "user_id")},
+        "meeting_id", "referral_id", "request_id", "run_id", "signal_id", "user_id", "concept_id")},
     "item_id": {"UUIDConverter", "BoundedIntegerConverter"},  # agenda item (UUID), catalogue item (int)
     "partner_id": {"BoundedIntegerConverter"},
     "group_id": {"BoundedIntegerConverter"},  # a standing group of invitees

@@ -344,13 +344,14 @@ def blind_index(keyring, name, *parts, bits=32, kid=None):
     return int.from_bytes(digest[:8], "big") >> (64 - bits)
 
 
-def row_key(keyring, *parts, kid=None):
+def row_key(keyring, *parts, kid=None, context="import-row"):
     """A stable, keyed name for an imported row: hex HMAC-SHA256(bidx subkey, lp(*parts)).
 
     64 hex characters that say nothing about the row without the key (its parts hold names).
+    `context` separates the uses ("import-row", "mail-message"): each has its own subkey.
     """
     kid = keyring.primary_kid("bidx") if kid is None else kid
-    key = keyring.derive("bidx", kid, "import-row")
+    key = keyring.derive("bidx", kid, context)
     return hmac.new(key, length_prefixed(*parts), hashlib.sha256).hexdigest()
 
 

@@ -32,6 +32,7 @@ from casustafel.models.checks import (
     SourceQuery,
 )
 from casustafel.models.legal_ground import OTHER_GROUND, LegalGround
+from casustafel.models.mail import MailConcept
 from casustafel.models.meeting import (
     ATTENDANCE,
     DECISIONS,
@@ -203,6 +204,7 @@ __all__ = [
     "KeyCheck",
     "LegalGround",
     "Location",
+    "MailConcept",
     "Meeting",
     "MeetingInvitee",
     "MeetingStatus",

@@ -54,6 +54,9 @@ OBJECT_ACTIVITIES = {
     # A coordinator's saved inbox filter: how they select signals to work on (no data of anyone).
     "saved_filter": SIGNAALANALYSE,
     "attachment": SIGNAALANALYSE,
+    # The meldpunt mailbox: fetching e-mails as concepts, and the coordinator's review of them.
+    "mail": SIGNAALANALYSE,
+    "mail_concept": SIGNAALANALYSE,
     "feedback": SIGNAALANALYSE,
     "assessment": SIGNAALANALYSE,
     "source_query": BRONNENONDERZOEK,

@@ -1,8 +1,12 @@
 """`flask import signals FILE.xlsx|FILE.csv --mapping MAPPING.toml [--dry-run] [--skip-invalid] [--as EMAIL]`:
-take over the municipality's existing register (signals/importing.py)."""
+take over the municipality's existing register (signals/importing.py). `flask mail fetch`: the
+meldpunt mailbox as a channel (signals/mailbox.py; registered in the `mail` group by cli.py)."""
+
+import sys
 
 import click
-from flask.cli import AppGroup
+from flask import current_app
+from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
@@ -10,7 +14,8 @@ from casustafel.extensions import db
 from casustafel.models import User
 from casustafel.models.roles import Role
 from casustafel.models.user import active_with_role
-from casustafel.signals import importing
+from casustafel.signals import importing, mailbox
+from casustafel.wording import counted
 
 import_cli = AppGroup("import", help="Gegevens overnemen uit een bestaand register.")
 
@@ -83,3 +88,37 @@ def import_signals(source, mapping_path, dry_run, skip_invalid, email, progress_
         db.session.rollback()
         raise
     click.echo(f"Klaar. {counts}" + (f" De {invalid} foute rijen zijn overgeslagen." if invalid else ""))
+
+
+def _size(size: int) -> str:
+    return f"{size / (1024 * 1024):n} MB" if size >= 1024 * 1024 else f"{size // 1024} kB"
+
+
+@click.command("fetch")
+@click.option("--limit", default=500, show_default=True, type=click.IntRange(min=1),
+              help="Hoogstens zoveel e-mails per run; de rest volgt de volgende run.")
+@with_appcontext
+def mail_fetch(limit):
+    """Make every e-mail in the meldpunt mailbox a concept, then move it to the processed folder.
+
+    Run from a timer. Exit 1 when the mailbox could not be used or an e-mail failed.
+    """
+    config = current_app.config
+    try:
+        result = mailbox.fetch(config, current_app.extensions["casustafel_store"], limit=limit)
+    except mailbox.MailboxError as error:
+        click.echo(str(error), err=True)
+        sys.exit(1)
+    folder = config.get("MAIL_FETCH_PROCESSED_FOLDER") or "Verwerkt"
+    line = (f"{counted(result.new, 'nieuwe e-mail', 'nieuwe e-mails')} als concept, {result.already_known} al bekend, "
+            f"{result.moved} verplaatst naar {folder}, {result.failed} mislukt.")
+    click.echo(line)
+    if result.too_large:
+        click.echo(f"{counted(result.too_large, 'e-mail is', 'e-mails zijn')} groter dan "
+                   f"{_size(config.get('MAIL_FETCH_MAX_BYTES') or 0)}: "
+                   f"alleen afzender, onderwerp en datum staan in het concept; de e-mail zelf staat in de map "
+                   f"{folder} van de mailbox.")
+    if result.reasons:
+        click.echo("Mislukt: " + "; ".join(result.reasons) + ".", err=True)
+    if not result.ok:
+        sys.exit(1)

@@ -27,6 +27,7 @@ from casustafel.forms import AnyValue, FilterForm
 from casustafel.models import CHANNELS, STATUSES, Phenomenon, Signal, SignalEvent
 from casustafel.models.roles import Role
 from casustafel.permissions import role_required
+from casustafel.signals import mailbox
 from casustafel.signals.common import waiting_days, waiting_since, waits_too_long
 from casustafel.signals.filter_forms import SaveFilterForm
 from casustafel.signals.saved_filter_services import saved_filters
@@ -216,6 +217,7 @@ def _render(form: InboxFilterForm, signals, result=None, **context) -> str:
         filters=form.query_args(),
         saved_filters=saved_filters(current_user),
         my_workload=MY_WORKLOAD,
+        mail_waiting=mailbox.waiting_count(),
         **context,
     )
 

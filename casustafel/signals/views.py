@@ -22,6 +22,7 @@ from casustafel.signals import (
     case_summary,
     inbox,
     informing,
+    mail_concepts,
     mail_register,
     plan,
     saved_filters,
@@ -45,8 +46,8 @@ from casustafel.web.access import load_or_404
 from casustafel.web.routes import register_routes
 
 bp = Blueprint("signals", __name__)
-register_routes(bp, assessments, attachments, case_links, case_summary, informing, inbox, plan, saved_filters,
-                transfer, weighing_report, workspace)
+register_routes(bp, assessments, attachments, case_links, case_summary, informing, inbox, mail_concepts, plan,
+                saved_filters, transfer, weighing_report, workspace)
 
 DISK_FULL_MESSAGE = ("De bijlagen konden niet worden opgeslagen, omdat er op dit moment geen opslagruimte is. "
                      "Uw melding is nog niet verstuurd. Probeer het later opnieuw, of verstuur de melding "
