@@ -12,6 +12,8 @@ full state.
 import io
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from email.message import EmailMessage
+from email.utils import format_datetime
 
 import click
 from flask import current_app
@@ -50,6 +52,7 @@ from casustafel.referrals.services import (
 )
 from casustafel.retention.destruction import run_retention
 from casustafel.signals.case_link_services import CaseLinkInput, add_case_link
+from casustafel.signals.mailbox import add_concept
 from casustafel.signals.plan_services import PlanInput, record_plan
 from casustafel.signals.saved_filter_services import save_filter
 from casustafel.signals.services import (
@@ -395,6 +398,7 @@ def _world(users: dict) -> None:
     db.session.flush()
     end_access(member, grant, now + timedelta(minutes=5))
     db.session.flush()
+    _demo_mail(store, today)
     run_retention(officer, now, dry_run=True, origin="demo")
 
 
@@ -426,6 +430,22 @@ def demo_logo() -> bytes:
 def _organisation() -> None:
     if db.session.get(OrganisationProfile, 1) is None:
         db.session.add(OrganisationProfile(id=1, logo_png=demo_logo(), updated_at=dates.utcnow(), **DEMO_ORGANISATION))
+
+
+def _demo_mail(store, today: date) -> None:
+    """An e-mail to the meldpunt mailbox, waiting as a concept as `flask mail fetch` leaves it."""
+    message = EmailMessage()
+    message["From"] = "Fatima el Amrani <f.elamrani@ondernemer.test>"
+    message["To"] = "ondermijning@voorbeeldstad.test"
+    message["Subject"] = "Steeds wisselende huurders boven de kapsalon, Marktstraat"
+    message["Date"] = format_datetime(datetime.combine(today - timedelta(days=1), time(8, 40), dates.LOCAL_ZONE))
+    message["Message-ID"] = "<demo-meldpunt-1@ondernemer.test>"
+    message.set_content(
+        "Goedemorgen,\n\nBoven de kapsalon aan de Marktstraat wonen sinds de zomer steeds andere mensen;\n"
+        "’s avonds laat wordt er veel gesjouwd met dozen. Foto van de achterkant bijgevoegd.\n\n"
+        "Met vriendelijke groet,\nFatima el Amrani\nbuurtwinkel Marktstraat 3")
+    message.add_attachment(DEMO_PNG, maintype="image", subtype="png", filename="achterkant-marktstraat.png")
+    add_concept(bytes(message), store)
 
 
 def load_demo() -> list[tuple[str, str, str]]:

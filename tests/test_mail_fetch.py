@@ -22,6 +22,7 @@ import sys
 import textwrap
 import threading
 import time
+import uuid
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
@@ -256,6 +257,11 @@ def fetch_cli(app):
 def concepts() -> list[MailConcept]:
     db.session.expire_all()
     return list(db.session.scalars(select(MailConcept).order_by(MailConcept.received_at)))
+
+
+def waiting() -> list[MailConcept]:
+    """The concepts not yet registered or discarded (a handled one stays as a marker)."""
+    return [c for c in concepts() if c.handled_at is None]
 
 
 def events(action: str) -> list[AuditEvent]:
@@ -613,10 +619,14 @@ def test_the_coordinator_sees_the_mails_logged_and_discards_one_with_its_file(ap
 
     assert response.status_code == 200
     assert "De e-mail is verwijderd uit casustafel" in response.get_data(as_text=True)
-    assert [c.subject for c in concepts()] == ["Tweede e-mail"]
+    assert [c.subject for c in waiting()] == ["Tweede e-mail"]
     assert not path.exists()
     (discarded,) = events("mail_concept.discarded")
     assert (discarded.actor_id, discarded.object_id) == (coordinator.id, str(concept_id))
-    # An unknown (or already discarded) concept: 404, logged as a denial.
-    assert client.post(f"/meldingen/e-mail/{concept_id}/verwijderen", data={"csrf_token": token}).status_code == 404
-    assert [e.object_id for e in events("access.denied")] == [str(concept_id)]
+    # Discarded again: explained, nothing more happens.
+    again = client.post(f"/meldingen/e-mail/{concept_id}/verwijderen", data={"csrf_token": token})
+    assert again.status_code == 302 and len(events("mail_concept.discarded")) == 1
+    # An unknown concept: 404, logged as a denial.
+    unknown = uuid.uuid4()
+    assert client.post(f"/meldingen/e-mail/{unknown}/verwijderen", data={"csrf_token": token}).status_code == 404
+    assert [e.object_id for e in events("access.denied")] == [str(unknown)]

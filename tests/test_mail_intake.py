@@ -18,6 +18,7 @@ from casustafel.models import Attachment, Department
 from casustafel.signals import mail_register
 from casustafel.signals.mail_intake import MailError, parse_mail
 from tests.conftest import csrf_from, login
+from tests.helpers.mail import ADDRESS, MARKER, SENDER, SENT, SUBJECT, hidden, plain_mail, textarea
 from tests.helpers.msg_file import make_msg
 from tests.helpers.signals import (
     all_signals,
@@ -29,27 +30,7 @@ from tests.helpers.signals import (
     stored_files,
 )
 
-SENDER = "Zoë Çelik-van 't Hoff"
-ADDRESS = "Zoe.Celik@Voorbeeld.test"
-SUBJECT = "Verdachte situatie — Dorpsstraat 12 ✓"
-SENT = datetime(2026, 11, 30, 14, 5, tzinfo=UTC)
-MARKER = "Kanarie-Vlrbqz afgeplakte ramen achter de bakkerij"
 URL = "/meldingen/registreren/e-mail"
-
-
-def plain_mail(sender=f"{SENDER} <{ADDRESS}>", body=f"Goedemiddag,\n\n{MARKER}.\n\nMet groet,\nZoë",
-               attachments=(("plattegrond.pdf", DEMO_PDF), ("foto-voorgevel.png", DEMO_PNG))) -> bytes:
-    message = EmailMessage()
-    message["From"] = sender
-    message["To"] = "meldpunt@gemeente.test"
-    message["Subject"] = SUBJECT
-    message["Date"] = "Mon, 30 Nov 2026 15:05:00 +0100"
-    message.set_content(body)
-    for name, data in attachments:
-        maintype, subtype = {"pdf": ("application", "pdf"), "png": ("image", "png")}.get(
-            name.rsplit(".", 1)[-1], ("application", "octet-stream"))
-        message.add_attachment(data, maintype=maintype, subtype=subtype, filename=name)
-    return bytes(message)
 
 
 def nested_mail() -> bytes:
@@ -197,18 +178,6 @@ def upload(client, data: bytes, filename="melding.eml"):
     token = csrf_from(client.get("/meldingen/registreren"))
     return client.post(URL, data={"csrf_token": token, "mail": (io.BytesIO(data), filename)},
                        content_type="multipart/form-data")
-
-
-def hidden(text: str, name: str) -> str:
-    match = re.search(rf'<input[^>]*name="{name}"[^>]*value="([^"]*)"', text) or re.search(
-        rf'<input[^>]*value="([^"]*)"[^>]*name="{name}"', text)
-    assert match, name
-    return html.unescape(match.group(1))
-
-
-def textarea(text: str, field_id: str) -> str:
-    match = re.search(rf'<textarea[^>]*id="{field_id}"[^>]*>(.*?)</textarea>', text, re.DOTALL)
-    return html.unescape(match.group(1)).lstrip("\r\n")
 
 
 def confirm(client, shown: str, files=(), **fields):

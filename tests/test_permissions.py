@@ -127,6 +127,7 @@ TABLE = {
     "signals.save_filter": ("POST", "/meldingen/filters", only(200, "coordinator")),
     "signals.delete_filter": ("POST", "/meldingen/filters/{saved_filter}/verwijderen", only(404, "coordinator")),
     "signals.mail_concepts": ("GET", "/meldingen/e-mail", only(200, "coordinator")),
+    "signals.register_from_concept": ("GET", "/meldingen/e-mail/{mail_concept}/registreren", only(302, "coordinator")),
     "signals.discard_mail_concept": ("POST", "/meldingen/e-mail/{mail_concept}/verwijderen", only(302, "coordinator")),
     "signals.assessment": ("POST", "/meldingen/{signal}/weging/intake", only(200, "coordinator")),
     "signals.privacy_check_request": ("POST", "/meldingen/{signal}/privacytoets", only(302, "coordinator")),

@@ -113,7 +113,7 @@ ACTIONS = {
     "keys": "added primary_changed rotated index_width_changed",
     "legal_ground": "created activated deactivated",
     "mail": "fetched",
-    "mail_concept": "created listed discarded",
+    "mail_concept": "created listed discarded opened registered",
     "meeting": "listed own_listed viewed created updated member_invited member_uninvited published "
                "agenda_downloaded minutes_downloaded closed cancelled calendar_downloaded cutoff_reminded "
                "attendance_recorded",
@@ -200,6 +200,8 @@ OVERRIDES = {
     "mail_concept.created": "E-mail van het meldpunt als concept opgeslagen",
     "mail_concept.listed": "E-mails van het meldpunt bekeken",
     "mail_concept.discarded": "E-mail van het meldpunt verwijderd",
+    "mail_concept.opened": "E-mail van het meldpunt geopend om te registreren",
+    "mail_concept.registered": "Melding geregistreerd uit e-mail van het meldpunt",
     "meeting.own_listed": "Eigen overleggen bekeken",
     "meeting.member_invited": "Deelnemer uitgenodigd voor overleg",
     "meeting.member_uninvited": "Uitnodiging voor overleg ingetrokken",

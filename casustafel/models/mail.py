@@ -4,13 +4,14 @@ A concept is not a signal yet: the coordinator registers a signal from it or dis
 mail itself is in the encrypted file store under `file_id` (its key wrapped by the `file` key,
 as attachments); subject and sender are encrypted fields. `message_key` is a keyed hash (the
 `bidx` key, context "mail-message") of the Message-ID, or of the mail's SHA-256 when it has
-none: the same mail fetched again (a rerun after a crash) finds its concept and is not made twice.
+none: the same mail fetched again (a rerun after a crash) finds its concept and is not made twice,
+also after the concept was handled (then only that marker is left).
 """
 
 import uuid
 from datetime import datetime
 
-from sqlalchemy import BigInteger, LargeBinary, String, Uuid
+from sqlalchemy import BigInteger, ForeignKey, LargeBinary, String, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from casustafel.dates import utcnow
@@ -36,6 +37,10 @@ class MailConcept(db.Model):
     file_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, unique=True)
     wrapped_key: Mapped[bytes | None] = mapped_column(LargeBinary)
     digest: Mapped[str | None] = mapped_column(String(64))
+    # Registered as a signal or discarded: sender, subject and file are gone, the row stays as a
+    # marker (message_key and dates only), so the same e-mail fetched again is still known.
+    handled_at: Mapped[datetime | None] = mapped_column(index=True)
+    signal_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("signal.id", ondelete="SET NULL"))
 
     subject = Encrypted()
     sender = Encrypted()

@@ -38,6 +38,9 @@ def mail_concepts():
 @role_required(Role.COORDINATOR)
 def discard_mail_concept(concept_id):
     concept = load_or_404(MailConcept, concept_id)
+    if concept.handled_at is not None:
+        flash("Deze e-mail is al afgehandeld: er is een melding uit geregistreerd, of hij is verwijderd.", "info")
+        return redirect(url_for("signals.mail_concepts"))
     file_id = mailbox.discard(current_user, concept)
     db.session.commit()
     if file_id is not None:

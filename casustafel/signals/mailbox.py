@@ -26,6 +26,7 @@ import io
 import logging
 import re
 import ssl
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC
@@ -281,6 +282,15 @@ def _create(raw: bytes, size: int, too_large: bool, keys: list[str], headers, ra
     return concept
 
 
+def add_concept(raw: bytes, store) -> MailConcept | None:
+    """One whole e-mail as a concept, as `flask mail fetch` makes it (not committed): for the demo
+    and the tests. None when the same e-mail is known already."""
+    headers = BytesHeaderParser(policy=policy.default).parsebytes(raw)
+    raw_headers = BytesHeaderParser(policy=policy.compat32).parsebytes(raw)
+    keys = message_keys(_message_id(raw_headers), raw)
+    return None if _known(keys) else _create(raw, len(raw), False, keys, headers, raw_headers, store)
+
+
 def move_message(conn, uid: bytes, settings: MailboxSettings, capabilities: set[str]) -> bool:
     """Move one e-mail to the processed folder: UID MOVE, else UID COPY + \\Deleted + expunge."""
     target = _quote(settings.processed_folder)
@@ -404,18 +414,42 @@ def _finish(result: FetchResult) -> None:
 
 def waiting_count() -> int:
     """How many e-mails of the meldpunt wait as a concept (a count, no content)."""
-    return db.session.scalar(select(func.count()).select_from(MailConcept)) or 0
+    return db.session.scalar(
+        select(func.count()).select_from(MailConcept).where(MailConcept.handled_at.is_(None))) or 0
 
 
 def concepts_query():
-    """The concepts, the newest e-mail first."""
-    return select(MailConcept).order_by(MailConcept.received_at.desc(), MailConcept.id)
+    """The concepts still waiting, the newest e-mail first."""
+    return (select(MailConcept).where(MailConcept.handled_at.is_(None))
+            .order_by(MailConcept.received_at.desc(), MailConcept.id))
+
+
+def read_raw(concept: MailConcept, store) -> bytes:
+    """The e-mail itself, decrypted from the store (a concept that is too large has none)."""
+    return b"".join(store.open(concept.file_id, concept.wrapped_key, current_keyring()))
+
+
+def _handle(concept: MailConcept) -> uuid.UUID | None:
+    """Leave only the marker: the keyed Message-ID and the dates stay, so the same e-mail fetched
+    again is still known; sender, subject and the file go. Returns the file to delete after the
+    commit (so a failed commit never leaves a concept without its e-mail)."""
+    file_id = concept.file_id
+    concept.handled_at = utcnow()
+    concept.subject = None
+    concept.sender = None
+    concept.file_id = concept.wrapped_key = concept.digest = None
+    return file_id
 
 
 def discard(actor, concept: MailConcept):
-    """Delete a concept (not committed); return the id of its file, to delete after the commit
-    (so a failed commit never leaves a concept without its e-mail)."""
-    file_id = concept.file_id
+    """Discard a concept: nothing to register (not committed); return the id of its file."""
     record(actor, "mail_concept.discarded", concept, purpose="melding")
-    db.session.delete(concept)
-    return file_id
+    return _handle(concept)
+
+
+def mark_registered(actor, concept: MailConcept, signal) -> uuid.UUID | None:
+    """The coordinator registered `signal` from this concept (not committed); the e-mail is now
+    the signal's attachment. Returns the id of the concept's own file, to delete after the commit."""
+    concept.signal_id = signal.id
+    record(actor, "mail_concept.registered", concept, purpose="melding")
+    return _handle(concept)

@@ -7,11 +7,12 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import load_only, selectinload
 
+from casustafel import dates
 from casustafel.audit_log import record
 from casustafel.errors import DISK_FULL
 from casustafel.extensions import db
 from casustafel.forms import row_number
-from casustafel.models import Indicator, InformationRequest, Location, Phenomenon, Signal, Subject
+from casustafel.models import Indicator, InformationRequest, Location, MailConcept, Phenomenon, Signal, Subject
 from casustafel.models.roles import Role
 from casustafel.permissions import can_view_own_signal, role_required
 from casustafel.settings import feedback_level, reporter_summary_required
@@ -24,6 +25,7 @@ from casustafel.signals import (
     informing,
     mail_concepts,
     mail_register,
+    mailbox,
     plan,
     saved_filters,
     services,
@@ -233,6 +235,52 @@ def _confirm_mail():
     return submit_form(form, mail_register.CHANNEL, "signals/register.html", create=create,
                        on_saved=lambda: mail_register.discard_staged(form.mail_token.data),
                        page={"mail": mail_register.describe(parsed)})
+
+
+@bp.route("/meldingen/e-mail/<uuid:concept_id>/registreren", methods=["GET", "POST"])
+@role_required(Role.COORDINATOR)
+def register_from_concept(concept_id):
+    """A signal from an e-mail of the meldpunt mailbox: the same form as for a chosen .eml, filled
+    from the concept's mail (kept encrypted in the store, so nothing needs staging). Registering
+    leaves only the concept's marker; the e-mail becomes the signal's attachment."""
+    concept = load_or_404(MailConcept, concept_id)
+    if concept.handled_at is not None:
+        flash("Deze e-mail is al afgehandeld: er is een melding uit geregistreerd, of hij is verwijderd.", "info")
+        return redirect(url_for("signals.mail_concepts"))
+    if concept.too_large:
+        flash("Deze e-mail is te groot om over te nemen. Open hem in de mailbox en registreer de melding "
+              "met het gewone formulier.", "error")
+        return redirect(url_for("signals.mail_concepts"))
+    store = current_app.extensions["casustafel_store"]
+    name = f"e-mail-{dates.to_local(concept.received_at):%Y%m%d-%H%M}.eml"
+    try:
+        parsed = mail_register.read_mail(mailbox.read_raw(concept, store), name)
+    except MailError as error:
+        flash(f"Deze e-mail kan niet worden overgenomen: {error.message_nl} Registreer de melding met het "
+              "gewone formulier, of verwijder de e-mail.", "error")
+        return redirect(url_for("signals.mail_concepts"))
+    action = url_for("signals.register_from_concept", concept_id=concept.id)
+    if request.method == "GET":
+        form = RegisterFromMailForm(formdata=None)
+        fill_choices(form)
+        mail = mail_register.prefill_register_form(form, parsed)
+        record(current_user, "mail_concept.opened", concept, purpose="melding")
+        return render_logged("signals/register.html", **_form_page(form), mail=mail, mail_action=action)
+    concept_file = []
+
+    def create(form, uploads, saved):
+        signal = mail_register.register_from_mail(current_user, form.to_input(), parsed, store, uploads, saved)
+        db.session.flush()
+        concept_file.append(mailbox.mark_registered(current_user, concept, signal))
+        return signal
+
+    def forget_concept_file():
+        if concept_file and concept_file[0] is not None:
+            store.delete(concept_file[0])
+
+    return submit_form(RegisterFromMailForm(), mail_register.CHANNEL, "signals/register.html", create=create,
+                       on_saved=forget_concept_file,
+                       page={"mail": mail_register.describe(parsed), "mail_action": action})
 
 
 def get_own_signal_or_404(signal_id: uuid.UUID) -> Signal:

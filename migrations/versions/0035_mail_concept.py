@@ -1,6 +1,7 @@
 """The meldpunt mailbox as a channel: every e-mail fetched by `flask mail fetch` waits as a concept
 (subject and sender encrypted, the mail itself in the encrypted file store) until the coordinator
-registers a signal from it or discards it.
+registers a signal from it or discards it; then only a marker is left (the keyed Message-ID and
+the dates), so the same e-mail fetched again is still known.
 
 Revision ID: 0035
 Revises: 0034
@@ -28,15 +29,21 @@ def upgrade():
         sa.Column("file_id", sa.Uuid(), nullable=True),
         sa.Column("wrapped_key", sa.LargeBinary(), nullable=True),
         sa.Column("digest", sa.String(length=64), nullable=True),
+        sa.Column("handled_at", sa.DateTime(), nullable=True),
+        sa.Column("signal_id", sa.Uuid(), nullable=True),
+        sa.ForeignKeyConstraint(["signal_id"], ["signal.id"], name=op.f("fk_mail_concept_signal_id_signal"),
+                                ondelete="SET NULL"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_mail_concept")),
         sa.UniqueConstraint("message_key", name=op.f("uq_mail_concept_message_key")),
         sa.UniqueConstraint("file_id", name=op.f("uq_mail_concept_file_id")),
     )
     op.create_index("ix_mail_concept_fetched_at", "mail_concept", ["fetched_at"])
     op.create_index("ix_mail_concept_received_at", "mail_concept", ["received_at"])
+    op.create_index("ix_mail_concept_handled_at", "mail_concept", ["handled_at"])
 
 
 def downgrade():
+    op.drop_index("ix_mail_concept_handled_at", table_name="mail_concept")
     op.drop_index("ix_mail_concept_received_at", table_name="mail_concept")
     op.drop_index("ix_mail_concept_fetched_at", table_name="mail_concept")
     op.drop_table("mail_concept")
