@@ -151,3 +151,15 @@ def test_discarding_leaves_the_marker_and_deletes_the_mail(app, client, coordina
     assert mailbox.add_concept(raw, store) is None
     assert client.get(url(concept)).status_code == 302
     assert all_signals() == []
+
+
+def test_the_inbox_says_how_many_mails_wait_without_counting_the_table(app, client, coordinator, store, monkeypatch):
+    for n in range(3):
+        add(app, plain_mail(body=f"E-mail nummer {n} over de Ĳsselkade"))
+    assert "3 e-mails wachten op beoordeling" in page(client.get("/meldingen"))
+    monkeypatch.setattr(mailbox, "WAITING_BOUND", 2)
+    assert "meer dan 2 e-mails wachten op beoordeling" in page(client.get("/meldingen"))
+    concept = db.session.scalars(select(MailConcept)).first()
+    token = hidden(page(client.get("/meldingen/e-mail")), "csrf_token")
+    client.post(f"/meldingen/e-mail/{concept.id}/verwijderen", data={"csrf_token": token})
+    assert "2 e-mails wachten op beoordeling" in page(client.get("/meldingen"))  # a handled one no longer counts

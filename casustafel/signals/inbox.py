@@ -217,7 +217,7 @@ def _render(form: InboxFilterForm, signals, result=None, **context) -> str:
         filters=form.query_args(),
         saved_filters=saved_filters(current_user),
         my_workload=MY_WORKLOAD,
-        mail_waiting=mailbox.waiting_count(),
+        mail_waiting=mailbox.waiting_count(), mail_waiting_bound=mailbox.WAITING_BOUND,
         **context,
     )
 

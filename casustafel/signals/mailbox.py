@@ -35,7 +35,7 @@ from email.parser import BytesHeaderParser
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from casustafel import crypto
@@ -412,10 +412,15 @@ def _finish(result: FetchResult) -> None:
 # --- the coordinator's review -----------------------------------------------------------------
 
 
-def waiting_count() -> int:
-    """How many e-mails of the meldpunt wait as a concept (a count, no content)."""
-    return db.session.scalar(
-        select(func.count()).select_from(MailConcept).where(MailConcept.handled_at.is_(None))) or 0
+WAITING_BOUND = 99
+
+
+def waiting_count(bound: int | None = None) -> int:
+    """How many e-mails of the meldpunt wait as a concept (a number, no content), at most
+    `bound` + 1 ("more than `bound`"): like the inbox, a page never counts a whole table."""
+    bound = WAITING_BOUND if bound is None else bound
+    stmt = select(MailConcept.id).where(MailConcept.handled_at.is_(None)).limit(bound + 1)
+    return len(db.session.scalars(stmt).all())
 
 
 def concepts_query():
