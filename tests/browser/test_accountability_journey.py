@@ -3,6 +3,7 @@ role breaks the glass; the privacy officer finds them by name, reads their reaso
 anomaly off; an admin who makes a coordinator alone leaves an account without rights and an
 anomaly. axe-core on every page."""
 
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from casustafel.extensions import db
@@ -31,7 +32,7 @@ def test_a_reporter_breaks_the_glass_and_the_officer_finds_them_by_name(browser,
     page.get_by_label("Reden").fill(REASON)
     page.get_by_label("15 minuten").check()
     page.get_by_role("button", name="Noodtoegang aanvragen").click()
-    assert page.get_by_role("heading", level=1).inner_text() == f"Melding {signal.reference} (noodtoegang)"
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Melding {signal.reference} (noodtoegang)")
     _log_out(browser)
 
     # The privacy officer finds them by name, reads the reason and signs the anomaly off.
@@ -42,14 +43,15 @@ def test_a_reporter_breaks_the_glass_and_the_officer_finds_them_by_name(browser,
     assert "Bas Buitenstaander" in row.inner_text()
     row.get_by_role("link").first.click()
     main = page.get_by_role("main")
-    assert "Bas Buitenstaander" in main.inner_text() and REASON in main.inner_text()
-    assert "15 minuten" in main.inner_text() and "de melding ingezien" in main.inner_text()
+    for shown in ("Bas Buitenstaander", REASON, "15 minuten", "de melding ingezien"):
+        expect(main).to_contain_text(shown)
+    page.wait_for_load_state("load")
     assert "Rina Melder" not in main.inner_text()
     browser.assert_accessible("afwijking: noodtoegang")
     page.get_by_label("Verklaard, geen actie nodig").check()
     page.get_by_label("Toelichting").fill("Gebeld met de medewerker: politie stond voor de deur.")
     page.get_by_role("button", name="Beoordeling vastleggen").click()
-    assert page.get_by_text("De beoordeling is vastgelegd.").is_visible()
+    expect(page.get_by_text("De beoordeling is vastgelegd.")).to_be_visible()
     assert db.session.scalars(select(AnomalyReview)).one().reviewed_by_id == officer.id
     _log_out(browser)
 
@@ -60,8 +62,8 @@ def test_a_reporter_breaks_the_glass_and_the_officer_finds_them_by_name(browser,
     page.get_by_label("Naam").fill("Stro Man")
     page.get_by_label("Regisseur / voorzitter").check()
     page.get_by_role("button", name="Opslaan").click()
-    assert page.get_by_text("geldt pas als een tweede persoon die goedkeurt").is_visible()
-    assert page.get_by_role("heading", name="Wacht op goedkeuring").is_visible()
+    expect(page.get_by_text("geldt pas als een tweede persoon die goedkeurt")).to_be_visible()
+    expect(page.get_by_role("heading", name="Wacht op goedkeuring")).to_be_visible()
     browser.assert_accessible("nieuwe gebruiker wacht op goedkeuring")
     browser.goto("/beheer/goedkeuringen")
     assert "Een ander beslist." in page.get_by_role("main").inner_text()  # not by who asked
@@ -75,5 +77,5 @@ def test_a_reporter_breaks_the_glass_and_the_officer_finds_them_by_name(browser,
     row = page.get_by_role("row").filter(has_text="Rol met toegang")
     assert "Ali Beheer" in row.inner_text()
     row.get_by_role("link").first.click()
-    assert "Stro Man" in page.get_by_role("main").inner_text()
+    expect(page.get_by_role("main")).to_contain_text("Stro Man")
     browser.assert_accessible("afwijking: rol aangevraagd")

@@ -83,7 +83,8 @@ def test_admin_creates_a_user_and_sees_no_signal_content(browser, make_user):
     browser.page.get_by_label("Naam", exact=True).fill("Nina Nieuw")
     browser.page.get_by_label("Deelnemer casustafel").check()
     browser.page.get_by_role("button", name="Opslaan").click()
-    assert browser.page.get_by_text("krijgt een e-mail met een link").is_visible()
+    expect(browser.page.get_by_text("krijgt een e-mail met een link")).to_be_visible()
+    browser.page.wait_for_load_state("load")
     assert browser.page.locator(".app-secret").count() == 0  # the admin sees no password
     browser.assert_accessible("nieuwe gebruiker, rol wacht op goedkeuring")
     browser.log_out()
@@ -96,9 +97,9 @@ def test_admin_creates_a_user_and_sees_no_signal_content(browser, make_user):
     browser.page.get_by_label("Kies een wachtwoord").fill("een lange zin als wachtwoord")
     browser.page.get_by_label("Herhaal het wachtwoord").fill("een lange zin als wachtwoord")
     browser.page.get_by_role("button", name="Wachtwoord instellen").click()
-    assert browser.page.get_by_text("Uw wachtwoord is ingesteld.").is_visible()
+    expect(browser.page.get_by_text("Uw wachtwoord is ingesteld.")).to_be_visible()
     browser.log_in("nieuw@gemeente.test", "een lange zin als wachtwoord")
-    assert "Welkom" in browser.page.get_by_role("heading", level=1).inner_text()
+    expect(browser.page.get_by_role("heading", level=1)).to_contain_text("Welkom")
 
 
 def test_error_page_is_dutch_and_accessible(browser, make_user):
