@@ -6,12 +6,13 @@ fetched again is still known, nothing of its content stays with the concept."""
 from datetime import datetime
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
+from casustafel.dates import utcnow
 from casustafel.demo import DEMO_PDF
 from casustafel.extensions import db
 from casustafel.models import MailConcept
-from casustafel.signals import mailbox
+from casustafel.signals import mail_register, mailbox
 from tests.helpers.mail import MARKER, SENDER, SUBJECT, hidden, plain_mail, textarea
 from tests.helpers.signals import (
     all_signals,
@@ -105,6 +106,40 @@ def test_registering_keeps_the_mail_on_the_signal_and_leaves_only_the_marker(app
         page(client.get("/meldingen/registreren")), "csrf_token")})
     assert discard.status_code == 302 and events("mail_concept.discarded") == []
     assert len(all_signals()) == 1
+
+
+def handled_by_a_colleague(concept) -> None:
+    """What a colleague's registration of the same e-mail, committed a moment ago, leaves in the
+    row: this request loaded the concept before and still sees it waiting."""
+    db.session.execute(update(MailConcept).where(MailConcept.id == concept.id).values(handled_at=utcnow()))
+
+
+def test_two_coordinators_at_once_make_one_signal_of_one_mail(app, client, coordinator, store, monkeypatch):
+    concept = add(app, plain_mail())
+    shown = page(client.get(url(concept)))
+    files_before = stored_files(store)
+    original = mail_register.register_from_mail
+
+    def colleague_first(*args, **kwargs):
+        handled_by_a_colleague(concept)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(mail_register, "register_from_mail", colleague_first)
+    response = confirm(client, concept, shown)
+
+    assert response.status_code == 302 and response.headers["Location"].endswith("/meldingen/e-mail")
+    assert "al afgehandeld" in page(client.get("/meldingen/e-mail"))
+    assert all_signals() == []  # nothing of the second registration is kept
+    assert stored_files(store) == files_before  # nor its copies of the attachments
+    assert events("mail_concept.registered") == []
+
+
+def test_a_colleague_who_handled_the_mail_first_wins_over_a_discard(app, coordinator, store):
+    concept = add(app, plain_mail())
+    handled_by_a_colleague(concept)
+    with pytest.raises(mailbox.AlreadyHandledError):
+        mailbox.discard(coordinator, concept)
+    db.session.rollback()
 
 
 def test_a_refused_submit_keeps_what_was_typed_and_the_concept_waits(app, client, coordinator, store):

@@ -39,12 +39,21 @@ def mail_concepts():
 def discard_mail_concept(concept_id):
     concept = load_or_404(MailConcept, concept_id)
     if concept.handled_at is not None:
-        flash("Deze e-mail is al afgehandeld: er is een melding uit geregistreerd, of hij is verwijderd.", "info")
-        return redirect(url_for("signals.mail_concepts"))
-    file_id = mailbox.discard(current_user, concept)
+        return already_handled()
+    try:
+        file_id = mailbox.discard(current_user, concept)
+    except mailbox.AlreadyHandledError:
+        db.session.rollback()
+        return already_handled()
     db.session.commit()
     if file_id is not None:
         current_app.extensions["casustafel_store"].delete(file_id)
     flash("De e-mail is verwijderd uit casustafel. In de mailbox staat hij nog in de map voor verwerkte e-mail.",
           "success")
+    return redirect(url_for("signals.mail_concepts"))
+
+
+def already_handled():
+    """The e-mail was registered or discarded already, perhaps by a colleague a moment ago."""
+    flash("Deze e-mail is al afgehandeld: er is een melding uit geregistreerd, of hij is verwijderd.", "info")
     return redirect(url_for("signals.mail_concepts"))

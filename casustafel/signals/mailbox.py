@@ -35,7 +35,7 @@ from email.parser import BytesHeaderParser
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from casustafel import crypto
@@ -434,12 +434,29 @@ def read_raw(concept: MailConcept, store) -> bytes:
     return b"".join(store.open(concept.file_id, concept.wrapped_key, current_keyring()))
 
 
+class AlreadyHandledError(Exception):
+    """Someone else registered or discarded this e-mail first (two coordinators at once)."""
+
+
 def _handle(concept: MailConcept) -> uuid.UUID | None:
     """Leave only the marker: the keyed Message-ID and the dates stay, so the same e-mail fetched
     again is still known; sender, subject and the file go. Returns the file to delete after the
-    commit (so a failed commit never leaves a concept without its e-mail)."""
+    commit (so a failed commit never leaves a concept without its e-mail).
+
+    The concept is claimed with one conditional UPDATE: of two coordinators handling the same
+    e-mail at once, the second waits for the first's commit (PostgreSQL's row lock), finds it
+    handled and gets AlreadyHandledError, so one e-mail never becomes two signals."""
     file_id = concept.file_id
-    concept.handled_at = utcnow()
+    handled_at = utcnow()
+    claimed = db.session.execute(
+        update(MailConcept)
+        .where(MailConcept.id == concept.id, MailConcept.handled_at.is_(None))
+        .values(handled_at=handled_at)
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:
+        raise AlreadyHandledError
+    concept.handled_at = handled_at
     concept.subject = None
     concept.sender = None
     concept.file_id = concept.wrapped_key = concept.digest = None

@@ -245,8 +245,7 @@ def register_from_concept(concept_id):
     leaves only the concept's marker; the e-mail becomes the signal's attachment."""
     concept = load_or_404(MailConcept, concept_id)
     if concept.handled_at is not None:
-        flash("Deze e-mail is al afgehandeld: er is een melding uit geregistreerd, of hij is verwijderd.", "info")
-        return redirect(url_for("signals.mail_concepts"))
+        return mail_concepts.already_handled()
     if concept.too_large:
         flash("Deze e-mail is te groot om over te nemen. Open hem in de mailbox en registreer de melding "
               "met het gewone formulier.", "error")
@@ -278,9 +277,12 @@ def register_from_concept(concept_id):
         if concept_file and concept_file[0] is not None:
             store.delete(concept_file[0])
 
-    return submit_form(RegisterFromMailForm(), mail_register.CHANNEL, "signals/register.html", create=create,
-                       on_saved=forget_concept_file,
-                       page={"mail": mail_register.describe(parsed), "mail_action": action})
+    try:
+        return submit_form(RegisterFromMailForm(), mail_register.CHANNEL, "signals/register.html", create=create,
+                           on_saved=forget_concept_file,
+                           page={"mail": mail_register.describe(parsed), "mail_action": action})
+    except mailbox.AlreadyHandledError:  # a colleague was a moment earlier: nothing of this one is saved
+        return mail_concepts.already_handled()
 
 
 def get_own_signal_or_404(signal_id: uuid.UUID) -> Signal:
