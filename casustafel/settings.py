@@ -27,6 +27,7 @@ DEFAULTS = {
     "retention_case_months": "60",
     "retention_meeting_months": "12",
     "retention_request_months": "60",
+    "retention_mail_months": "12",
     "retention_long_open_months": "12",
     "retention_access_log_months": "60",
     "retention_security_log_months": "6",

@@ -6,7 +6,9 @@ import contextlib
 import io
 import os
 import tempfile
+import time
 import uuid
+from pathlib import Path
 
 from flask import Request, current_app
 
@@ -14,6 +16,24 @@ from casustafel import crypto
 
 UPLOAD_PREFIX = ".upload-"
 DIR_MODE = 0o700
+# An e-mail read for registration waits encrypted in UPLOAD_TMP_DIR as `.mail-<token>` for this
+# long (casustafel/signals/mail_register.py); the retention run sweeps what nobody came back for.
+STAGE_PREFIX = ".mail-"
+MAIL_STAGE_SECONDS = 2 * 3600
+
+
+def sweep_staged(folder: Path, older_than_seconds: float = MAIL_STAGE_SECONDS, *, remove: bool = True) -> int:
+    """Remove staged mails older than the limit; return the count (`remove=False`: count only,
+    for the retention run's dry run)."""
+    cutoff = time.time() - older_than_seconds
+    removed = 0
+    for path in folder.glob(f"{STAGE_PREFIX}*"):
+        with contextlib.suppress(FileNotFoundError):
+            if path.stat().st_mtime < cutoff:
+                if remove:
+                    path.unlink()
+                removed += 1
+    return removed
 
 
 class EncryptedSpool(io.BufferedIOBase):

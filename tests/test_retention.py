@@ -530,7 +530,7 @@ def test_the_admin_sets_the_terms_with_checks_and_a_log_event(client, make_user,
         ("retention_closed_months", "18"), ("retention_referred_months", "12"),
         ("retention_referral_record_months", "60"), ("retention_case_months", "60"),
         ("retention_meeting_months", "12"), ("retention_request_months", "60"),
-        ("retention_long_open_months", "12"), ("retention_access_log_months", "60"),
+        ("retention_mail_months", "12"), ("retention_long_open_months", "12"), ("retention_access_log_months", "60"),
         ("retention_security_log_months", "6")))
     bad = client.post("/beheer/bewaartermijnen",
                       data={**form, "retention_case_months": "0", "csrf_token": csrf_from(page)})

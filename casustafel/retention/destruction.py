@@ -1,17 +1,21 @@
 """Retention: destroying what is due (casustafel/retention/services.py says what is).
 
 Destruction works in batches with set-based statements, one commit per batch, so a run that
-stops halfway is resumed by the next one. Files (attachments, referral packages) are removed
+stops halfway is resumed by the next one. Files (attachments, referral packages, the e-mails of
+concepts nobody handled) are removed
 before the batch commits: a failed commit leaves rows whose files are gone, never files
 whose rows say they were destroyed. No "signal.destroyed" log event per signal: the
 destruction records (permanent, no personal data) are that record; the run itself is logged
-once as "retention.run" when it starts.
+once as "retention.run" when it starts. The run also removes registration stagings of
+e-mails (`.mail-*` in UPLOAD_TMP_DIR) past their life (signals/mail_register.py); they are
+transient copies under a key the server never kept, so they get no destruction record.
 """
 
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
+from pathlib import Path
 
 from flask import current_app
 from sqlalchemy import delete, func, insert, or_, select, update
@@ -33,6 +37,7 @@ from casustafel.models import (
     InformationRequest,
     InformingDecision,
     Location,
+    MailConcept,
     Meeting,
     MonitoringPeriod,
     OpenJustification,
@@ -58,6 +63,7 @@ from casustafel.retention.services import (
     REFERENCE_SAMPLE,
     SIGNAL_CATEGORIES,
     Cutoffs,
+    due_mail_concepts,
     due_meetings,
     due_referral_records,
     due_requests,
@@ -65,11 +71,13 @@ from casustafel.retention.services import (
     has_meeting_text,
     log_counts,
     long_open,
+    mail_reference,
     on_hold,
     remind_long_open,
     selectielijst_text,
     term_text,
 )
+from casustafel.spool import MAIL_STAGE_SECONDS, sweep_staged
 from casustafel.wording import counted
 
 
@@ -177,6 +185,8 @@ def run_retention(actor, now: datetime, *, dry_run: bool, origin: str, batch_siz
     summary["categories"]["verstrekking"] = _run_referral_records(cut, now, run_id, dry_run, batch_size, say)
     summary["categories"]["overleg"] = _run_meetings(cut, now, run_id, dry_run, batch_size, say)
     summary["categories"]["verzoek"] = _run_requests(cut, now, run_id, dry_run, batch_size, say)
+    summary["categories"]["e-mail"] = _run_mail_concepts(cut, now, run_id, dry_run, batch_size, say)
+    summary["staged_mail_removed"] = _sweep_staged_mail(dry_run, say)
     summary["categories"]["logboek"] = _run_log(cut, now, run_id, dry_run)
     summary["long_open"] = _remind_long_open(now, dry_run, say)
     summary["on_hold_skipped"] = sum(
@@ -358,6 +368,59 @@ def _run_requests(cut, now, run_id, dry_run, batch_size, say) -> dict:
     if result["count"]:
         say(f"{CATEGORIES['verzoek']}: {result['count']}")
     return result
+
+
+def destroy_mail_concepts(rows, now: datetime) -> None:
+    """Destroy e-mails nobody handled (set-based; the caller commits): the file goes from the
+    store first, then subject, sender and the file's key; `handled_at` is set, so the marker
+    (keyed Message-ID, dates) stays and the same e-mail fetched again is still known."""
+    store = _store()
+    for row in rows:
+        if row.file_id is not None:
+            store.delete(row.file_id)
+    db.session.execute(
+        update(MailConcept).where(MailConcept.id.in_([row.id for row in rows]), MailConcept.handled_at.is_(None))
+        .values(subject_enc=None, sender_enc=None, file_id=None, wrapped_key=None, digest=None, handled_at=now),
+        execution_options={"synchronize_session": False},
+    )
+
+
+def _run_mail_concepts(cut, now, run_id, dry_run, batch_size, say) -> dict:
+    stmt = due_mail_concepts(cut)
+    if dry_run:
+        rows = db.session.execute(stmt.order_by(MailConcept.received_at, MailConcept.id)
+                                  .limit(REFERENCE_SAMPLE)).all()
+        return {"count": db.session.scalar(select(func.count()).select_from(stmt.subquery())),
+                "references": [mail_reference(row.received_at) for row in rows]}
+    result = {"count": 0, "references": []}
+    term = term_text("e-mail")
+    for rows in _batches(stmt, MailConcept.id, batch_size):
+        destroy_mail_concepts(rows, now)
+        # The concept's id only: no sender, subject or Message-ID in the record.
+        db.session.execute(insert(DestructionRecord), [
+            {"run_id": run_id, "destroyed_at": now, "category": "e-mail", "object_type": "mail_concept",
+             "object_ref": str(row.id), "term": term, "due_since": dates.to_local(row.received_at).date(),
+             "selectielijst": selectielijst_text("e-mail"), "details": None} for row in rows
+        ])
+        db.session.commit()
+        result["count"] += len(rows)
+        room = REFERENCE_SAMPLE - len(result["references"])
+        result["references"].extend(mail_reference(row.received_at) for row in rows[:max(room, 0)])
+    if result["count"]:
+        say(f"{CATEGORIES['e-mail']}: {counted(result['count'], 'e-mail', 'e-mails')}")
+    return result
+
+
+def _sweep_staged_mail(dry_run, say) -> int:
+    """Remove (a dry run: count) e-mails staged for registration longer ago than their life."""
+    folder = Path(current_app.config["UPLOAD_TMP_DIR"])
+    if not folder.is_dir():
+        return 0
+    removed = sweep_staged(folder, MAIL_STAGE_SECONDS, remove=not dry_run)
+    if removed:
+        say(f"Klaargezette e-mails ouder dan {MAIL_STAGE_SECONDS // 3600} uur: {removed}"
+            f"{' (proefrun)' if dry_run else ' verwijderd'}.")
+    return removed
 
 
 def _remind_long_open(now, dry_run, say) -> dict:

@@ -14,6 +14,11 @@ Categories and where their term starts:
   signal and are destroyed with it, under the signal's own term.
 - "verzoek": a handled data-subject request file (name, date of birth, identifiers, texts; the
   found signals): from its handling. Number, type and dates stay.
+- "e-mail": an e-mail of the meldpunt mailbox that waits as a concept (MailConcept) and that
+  nobody registered or discarded: from its receipt. Its file, subject and sender go; the marker
+  (keyed Message-ID, dates) stays, so the same e-mail fetched again is still known. No legal
+  hold: it is no signal yet. The same run removes registration stagings (`.mail-*` in
+  UPLOAD_TMP_DIR) older than their life (signals/mail_register.py).
 - "logboek": access log (from the event) and security log (auth.*), by prune_log.
 Every category names its VNG Selectielijst result type (SELECTIELIJST), shown on the page, in
 the verklaring van vernietiging and in each destruction record.
@@ -48,6 +53,7 @@ from casustafel.models import (
     DestructionRecord,
     Feedback,
     InformationRequest,
+    MailConcept,
     Meeting,
     MonitoringPeriod,
     OpenJustification,
@@ -85,6 +91,7 @@ TERMS = {
     "retention_meeting_months": ("Aantekeningen bij overleggen, zonder de motivering van besluiten "
                                  "(maanden na het overleg)", 1, 120),
     "retention_request_months": ("Dossier van een verzoek van een betrokkene (maanden na afhandelen)", 1, 240),
+    "retention_mail_months": ("E-mail in de meldpunt-inbox, niet geregistreerd (maanden na ontvangst)", 1, 120),
     "retention_access_log_months": ("Logboek (maanden na de gebeurtenis)", 12, 240),
     "retention_security_log_months": ("Inlog- en beveiligingslog (maanden na de gebeurtenis)", 1, 120),
 }
@@ -103,6 +110,7 @@ CATEGORIES = {
     "verstrekking": "Registratie van verstrekkingen",
     "overleg": "Aantekeningen bij overleggen",
     "verzoek": "Dossiers van verzoeken van betrokkenen",
+    "e-mail": "E-mails in de meldpunt-inbox die niet zijn geregistreerd",
     "logboek": "Logboek en beveiligingslog",
 }
 SIGNAL_CATEGORIES = ("afgesloten", "doorgezet", "aanpak")
@@ -113,6 +121,7 @@ CATEGORY_TERM = {
     "verstrekking": "retention_referral_record_months",
     "overleg": "retention_meeting_months",
     "verzoek": "retention_request_months",
+    "e-mail": "retention_mail_months",
 }
 
 
@@ -139,6 +148,7 @@ SELECTIELIJST = {
     "verstrekking": SelectielijstReference("Toezicht uitgevoerd", "5 jaar", "te verifiëren"),
     "overleg": SelectielijstReference("Intern ambtelijk overleg", "1 jaar"),
     "verzoek": SelectielijstReference("Verzoeken – ingewilligd", "5 jaar"),
+    "e-mail": SelectielijstReference("Afgebroken", "1 jaar", "geen melding van gemaakt"),
     "logboek": SelectielijstReference("Login-gegevens", "6 maanden", "geldt voor het inloglog; logboek: te verifiëren"),
 }
 
@@ -163,7 +173,7 @@ def term_text(category: str) -> str:
     if key is None:
         return f"{months('retention_access_log_months')} mnd / {months('retention_security_log_months')} mnd"
     start = {"doorgezet": "verstrekking", "verstrekking": "verstrekking", "overleg": "overleg",
-             "verzoek": "afhandelen"}.get(category, "afsluiten")
+             "verzoek": "afhandelen", "e-mail": "ontvangst"}.get(category, "afsluiten")
     return f"{months(key)} maanden na {start}"
 
 
@@ -174,6 +184,7 @@ _CUTOFF_TERMS = {
     "case": "retention_case_months",
     "meeting": "retention_meeting_months",
     "request": "retention_request_months",
+    "mail": "retention_mail_months",
     "long_open": "retention_long_open_months",
     "access_log": "retention_access_log_months",
     "security_log": "retention_security_log_months",
@@ -188,6 +199,7 @@ class Cutoffs:
     case: datetime
     meeting: datetime
     request: datetime
+    mail: datetime
     long_open: datetime
     access_log: datetime
     security_log: datetime
@@ -266,6 +278,19 @@ def due_requests(cut: Cutoffs):
         SubjectRequest.status == SubjectRequestStatus.AFGEHANDELD.value, SubjectRequest.destroyed_at.is_(None),
         SubjectRequest.closed_at.is_not(None), SubjectRequest.closed_at < cut.request, not_(restriction_in_force),
     )
+
+
+def due_mail_concepts(cut: Cutoffs):
+    """E-mails of the meldpunt mailbox still waiting as a concept (nobody registered or discarded
+    them) and received before the term: (id, received_at, file_id)."""
+    return select(MailConcept.id, MailConcept.received_at, MailConcept.file_id).where(
+        MailConcept.handled_at.is_(None), MailConcept.received_at < cut.mail,
+    )
+
+
+def mail_reference(received_at: datetime) -> str:
+    """What a run's summary shows of a destroyed e-mail: its date only."""
+    return f"E-mail {short_date(received_at)}"
 
 
 # --- open too long ---------------------------------------------------------------------------
@@ -462,6 +487,13 @@ def overview(now: datetime, sample: int = 50) -> dict:
         "verzoek", CATEGORIES["verzoek"], term_text("verzoek"),
         db.session.scalar(select(func.count()).select_from(requests.subquery())),
         list(db.session.scalars(select(requests.subquery().c.number).order_by("number").limit(sample))),
+    ))
+    mails = due_mail_concepts(cut)
+    due.append(DueCategory(
+        "e-mail", CATEGORIES["e-mail"], term_text("e-mail"),
+        db.session.scalar(select(func.count()).select_from(mails.subquery())),
+        [mail_reference(row.received_at) for row in
+         db.session.execute(mails.order_by(MailConcept.received_at, MailConcept.id).limit(sample))],
     ))
     due.append(DueCategory("logboek", CATEGORIES["logboek"], term_text("logboek"), log_counts(cut)["total"]))
     held = db.session.execute(

@@ -7,6 +7,7 @@ from flask import current_app, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from casustafel.audit_log import record
+from casustafel.dates import utcnow
 from casustafel.extensions import db
 from casustafel.models import MailConcept
 from casustafel.models.roles import Role
@@ -25,8 +26,10 @@ PAGE_SIZE = 50
 @role_required(Role.COORDINATOR)
 def mail_concepts():
     pages = paginate(mailbox.concepts_query(), PAGE_SIZE)
+    now = utcnow()
     with db.session.no_autoflush:
-        html = render_template("signals/mail_concepts.html", pages=pages, concepts=pages.items,
+        html = render_template("signals/mail_concepts.html", pages=pages, concepts=pages.items, now=now,
+                               destroyed_at=mailbox.destruction_moments(pages.items, now),
                                processed_folder=current_app.config.get("MAIL_FETCH_PROCESSED_FOLDER") or "Verwerkt")
     # Rendered first, so the page leaves only when its log event is stored.
     record(current_user, "mail_concept.listed", object_type="mail_concept", purpose="melding")

@@ -43,11 +43,9 @@ from casustafel.signals import services
 from casustafel.signals.mail_intake import MailError, ParsedMail, parse_mail
 from casustafel.signals.services import SignalInput
 from casustafel.signals.uploads import CheckedUpload, check_uploads
-from casustafel.spool import DIR_MODE
+from casustafel.spool import DIR_MODE, MAIL_STAGE_SECONDS, STAGE_PREFIX, sweep_staged
 
 CHANNEL = "email"
-STAGE_PREFIX = ".mail-"
-MAIL_STAGE_SECONDS = 2 * 3600
 DESCRIPTION_MAX = 10000
 _VALUE_RE = re.compile(r"^([0-9a-f]{32})\.([A-Za-z0-9_-]{43})$")
 # A Date header that is ahead of the server clock by more than this, or before 2000, is not used.
@@ -211,18 +209,6 @@ def _folder() -> Path:
     folder = Path(current_app.config["UPLOAD_TMP_DIR"])
     folder.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
     return folder
-
-
-def sweep_staged(folder: Path, older_than_seconds: float = MAIL_STAGE_SECONDS) -> int:
-    """Remove staged mails older than the limit; return the count."""
-    cutoff = time.time() - older_than_seconds
-    removed = 0
-    for path in folder.glob(f"{STAGE_PREFIX}*"):
-        with contextlib.suppress(FileNotFoundError):
-            if path.stat().st_mtime < cutoff:
-                path.unlink()
-                removed += 1
-    return removed
 
 
 def stage_mail(parsed: ParsedMail, actor: User) -> str:

@@ -29,7 +29,7 @@ import ssl
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC
+from datetime import UTC, datetime, timedelta
 from email import policy
 from email.parser import BytesHeaderParser
 from email.utils import parsedate_to_datetime
@@ -40,7 +40,7 @@ from sqlalchemy.exc import IntegrityError
 
 from casustafel import crypto
 from casustafel.audit_log import record
-from casustafel.dates import utcnow
+from casustafel.dates import add_months, utcnow
 from casustafel.extensions import db
 from casustafel.models import MailConcept
 from casustafel.models.base import keyring as current_keyring
@@ -48,6 +48,7 @@ from casustafel.models.base import new_uuid
 from casustafel.models.roles import Role
 from casustafel.models.user import active_with_role
 from casustafel.notifications import app_link, notify
+from casustafel.settings import get_setting
 
 log = logging.getLogger(__name__)
 
@@ -427,6 +428,27 @@ def concepts_query():
     """The concepts still waiting, the newest e-mail first."""
     return (select(MailConcept).where(MailConcept.handled_at.is_(None))
             .order_by(MailConcept.received_at.desc(), MailConcept.id))
+
+
+# The inbox says when an e-mail nobody handles is destroyed, this many days ahead.
+DESTRUCTION_NOTICE_DAYS = 30
+# Its retention term (casustafel/retention: category "e-mail"); the key is named here because
+# the retention package imports this one, not the other way round.
+TERM_SETTING = "retention_mail_months"
+
+
+def destruction_moments(concepts, now: datetime | None = None,
+                        within_days: int = DESTRUCTION_NOTICE_DAYS) -> dict:
+    """{concept id: the moment its retention term runs out} for the waiting concepts whose term
+    runs out within `within_days` (or already ran out: the next retention run destroys them)."""
+    now = now or utcnow()
+    term = int(get_setting(TERM_SETTING))
+    horizon = now + timedelta(days=within_days)
+    found = {}
+    for concept in concepts:
+        if concept.handled_at is None and (moment := add_months(concept.received_at, term)) <= horizon:
+            found[concept.id] = moment
+    return found
 
 
 def read_raw(concept: MailConcept, store) -> bytes:

@@ -16,11 +16,12 @@ MARKER = "Kanarie-Vlrbqz afgeplakte ramen achter de bakkerij"
 
 
 def plain_mail(sender=f"{SENDER} <{ADDRESS}>", body=f"Goedemiddag,\n\n{MARKER}.\n\nMet groet,\nZoë",
-               attachments=(("plattegrond.pdf", DEMO_PDF), ("foto-voorgevel.png", DEMO_PNG))) -> bytes:
+               attachments=(("plattegrond.pdf", DEMO_PDF), ("foto-voorgevel.png", DEMO_PNG)),
+               subject=SUBJECT) -> bytes:
     message = EmailMessage()
     message["From"] = sender
     message["To"] = "meldpunt@gemeente.test"
-    message["Subject"] = SUBJECT
+    message["Subject"] = subject
     message["Date"] = "Mon, 30 Nov 2026 15:05:00 +0100"
     message.set_content(body)
     for name, data in attachments:
