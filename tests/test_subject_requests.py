@@ -4,6 +4,7 @@ the restriction decision, the answer package and closing."""
 import html
 import io
 import re
+import uuid
 from datetime import date, timedelta
 
 import pytest
@@ -30,7 +31,7 @@ from casustafel.privacy.decisions import decide_privacy_check
 from casustafel.referrals.services import create_referral, send_referral
 from casustafel.retention.services import on_hold
 from casustafel.subject_requests import services
-from casustafel.subject_requests.services import due_date
+from casustafel.subject_requests.services import SOURCE_EXTERNAL, SOURCE_INTERNAL, due_date, source_text
 from tests.conftest import UUID_TEXT, csrf_from, login
 from tests.helpers.legal_grounds import RIEC_GROUND_TEXT
 from tests.helpers.markers import assert_no_marker, new_marker, postgresql_dump, sqlite_dump
@@ -527,3 +528,16 @@ def test_the_subject_fields_of_a_request_are_not_in_a_database_dump(client, offi
         assert plaintext not in dump
     request = only_request()
     assert request.name == f"Bakkerij {name}" and request.restriction_note == f"Notitie {note}"
+
+
+@pytest.mark.parametrize(("channel", "from_a_colleague", "expected"), [
+    ("meldpunt", True, SOURCE_INTERNAL),
+    ("eigen_waarneming", False, SOURCE_INTERNAL),
+    ("email", True, SOURCE_INTERNAL),  # the sender's address is a colleague's account
+    ("email", False, SOURCE_EXTERNAL),  # an address nobody in the organisation has
+    ("telefoon", False, SOURCE_EXTERNAL),
+    ("riec", False, SOURCE_EXTERNAL),
+])
+def test_the_letter_names_the_source_by_channel_and_sender(channel, from_a_colleague, expected):
+    signal = Signal(channel=channel, reporter_id=uuid.uuid4() if from_a_colleague else None)
+    assert source_text(signal) == expected

@@ -260,7 +260,10 @@ def log_summary(findings: list[Finding]) -> list[tuple[date, str, int]]:
 
 
 def source_text(signal: Signal) -> str:
-    return SOURCE_INTERNAL if signal.channel in INTERNAL_CHANNELS else SOURCE_EXTERNAL
+    """Where the signal came from, in the category the answer letter may name. An e-mail to the
+    meldpunt from a colleague's address has that colleague's account as reporter: internal."""
+    internal = signal.channel in INTERNAL_CHANNELS or (signal.channel == "email" and signal.reporter_id is not None)
+    return SOURCE_INTERNAL if internal else SOURCE_EXTERNAL
 
 
 # --- decision and closing --------------------------------------------------------------------
