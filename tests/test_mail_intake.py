@@ -11,10 +11,11 @@ from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from casustafel.demo import DEMO_PDF, DEMO_PNG
 from casustafel.extensions import db
-from casustafel.models import Attachment, Department
+from casustafel.models import Attachment, Department, Notification
 from casustafel.signals import mail_register
 from casustafel.signals.mail_intake import MailError, parse_mail
 from tests.conftest import csrf_from, login
@@ -273,6 +274,11 @@ def test_a_sender_with_an_account_becomes_the_reporter_whatever_the_case_of_the_
     (signal,) = all_signals()
     assert (signal.reporter_id, signal.reporter_department_id) == (sender.id, department.id)
     assert "Afzender:" not in signal.description
+    # The colleague hears that the e-mail became a signal ("ontvangen"), by a notice without content.
+    assert [f.code for f in signal.feedback] == ["ontvangen"]
+    (notice,) = db.session.scalars(select(Notification).where(Notification.recipient_id == sender.id)).all()
+    assert notice.subject == "Nieuws over uw melding" and MARKER not in notice.body
+    assert signal.reference not in notice.body and SUBJECT not in notice.body
 
 
 def test_an_inactive_account_does_not_become_the_reporter(client, make_user, coordinator, store):
@@ -280,6 +286,7 @@ def test_an_inactive_account_does_not_become_the_reporter(client, make_user, coo
     response = confirm(client, page(upload(client, plain_mail())))
     assert response.status_code == 302
     assert all_signals()[0].reporter_id is None
+    assert all_signals()[0].feedback == []  # nobody to tell
 
 
 def test_an_outlook_msg_is_registered_with_the_msg_file_kept(app, client, coordinator, store):

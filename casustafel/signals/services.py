@@ -183,7 +183,9 @@ def build_signal(actor: User, data: SignalInput, channel: str = "meldpunt", stor
     if received_at is not None:
         created.occurred_at = received_at
     db.session.add(created)
-    if channel == "meldpunt":
+    if channel == "meldpunt" or reporter is not None:
+        # "Ontvangen" at every feedback level: on the meldpunt the reporter sent it themselves; a
+        # colleague whose e-mail the coordinator registered finds it under Mijn meldingen.
         db.session.add(Feedback(signal=signal, code="ontvangen", sent_by_id=None))
     db.session.flush()
     record(
@@ -193,6 +195,8 @@ def build_signal(actor: User, data: SignalInput, channel: str = "meldpunt", stor
         subjects=[str(s.id) for s in signal.subjects],
         purpose=purpose,
     )
+    if reporter is not None:
+        _tell_reporter(signal)  # only that there is news, never what
     for upload in files:
         add_attachment(actor, signal, upload, store, saved)
     if not notify_coordinators:
