@@ -173,11 +173,8 @@ def test_the_admin_gets_links_to_users_and_lists(client, make_user, login_as, se
 def test_the_privacy_checks_link_follows_the_page_and_the_setting(app, client, make_user, login_as):
     from flask import url_for
 
-    endpoint = next((e for e in ("privacy.index", "privacy.checks") if e in app.view_functions), None)
     with app.test_request_context():
-        href = f'href="{url_for(endpoint)}"' if endpoint else None
-    if href is None:
-        pytest.skip("no privacy checks page yet")
+        href = f'href="{url_for("privacy.checks")}"'
     assert href in login_as(make_user("privacy_officer")).get("/").get_data(as_text=True)
     client.post("/uitloggen", data={"csrf_token": csrf_from(client.get("/"))})
     client = login_as(make_user("coordinator"))
