@@ -207,10 +207,23 @@ def _sender(message: EmailMessage) -> tuple[str, str]:
     except Exception:  # a defective From header: read it as plain text below
         addresses = ()
     if addresses:
-        return addresses[0].display_name.strip(), addresses[0].addr_spec.strip()
+        return _unescaped(addresses[0].display_name).strip(), _unescaped(addresses[0].addr_spec).strip()
     raw = _header(message, "From")
     pairs = getaddresses([raw]) if raw else []
     return (pairs[0][0].strip(), pairs[0][1].strip()) if pairs else ("", "")
+
+
+def _unescaped(text: str) -> str:
+    """The email package keeps raw 8-bit bytes of a header (UTF-8 sent without encoded words, as
+    many mailers do) as surrogates in an address's display name; they cannot be shown or stored.
+    Read those bytes as UTF-8, else as Windows-1252."""
+    if not any("\udc80" <= char <= "\udcff" for char in text):
+        return text
+    data = text.encode("utf-8", errors="surrogateescape")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("cp1252", errors="replace")
 
 
 def _date(message: EmailMessage) -> datetime | None:
