@@ -51,3 +51,20 @@ def test_a_sender_name_in_raw_utf8_is_read_and_the_signal_registers(client, coor
     done = confirm(client, page(shown))
     assert done.status_code == 302
     assert len(all_signals()) == 1
+
+
+@pytest.mark.parametrize("content_type", [
+    b"",  # Outlook's 8-bit text with no charset at all
+    b"Content-Type: text/plain\r\nContent-Transfer-Encoding: 8bit\r\n",
+    b"Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n",  # a charset that lies
+    b"Content-Type: text/plain; charset=iso-8859-1\r\nContent-Transfer-Encoding: 8bit\r\n",  # with € and quotes
+])
+def test_a_windows_1252_body_without_a_true_charset_keeps_its_letters(content_type):
+    parsed = parse_mail(raw_mail(b"Jan <jan@gemeente.test>", TEXT.encode("cp1252"), content_type), "m.eml")
+    assert parsed.body_text == TEXT
+    assert "\ufffd" not in parsed.body_text
+
+
+def test_a_utf8_body_without_a_charset_keeps_its_letters():
+    parsed = parse_mail(raw_mail(b"Jan <jan@gemeente.test>", TEXT.encode()), "m.eml")
+    assert parsed.body_text == TEXT
