@@ -13,6 +13,7 @@ number or an address from the file: only dates of the signal, statuses, phenomen
 """
 
 import csv
+import io
 import tomllib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -264,10 +265,12 @@ def _open_csv(path: Path, mapping: Mapping) -> Sheet:
         raise MappingError(f"{path.name} is geen UTF-8-tekst. Sla het bestand op als ‘CSV UTF-8’.") from None
     except OSError as exc:
         raise MappingError(f"{path.name} kan niet worden gelezen ({exc.strerror}).") from None
-    lines = text.splitlines()
+    # Only \r and \n end a line (newline=""): str.splitlines would also break at U+2028, U+0085
+    # or a form feed, which text pasted into a cell can carry, and split its row in two.
+    lines = io.StringIO(text, newline="").readlines()
     first = lines[mapping.header_row - 1] if len(lines) >= mapping.header_row else ""
     delimiter = mapping.delimiter or (";" if first.count(";") >= first.count(",") else ",")
-    reader = csv.reader(text.splitlines(keepends=True)[mapping.header_row - 1:], delimiter=delimiter)
+    reader = csv.reader(lines[mapping.header_row - 1:], delimiter=delimiter)
     headers = [_header(v) for v in next(reader, [])]
 
     def data():

@@ -1,0 +1,52 @@
+"""Outside review of `flask import signals` (issue 16): a register as Dutch municipal staff
+really export it (Excel's CSV with ";", line breaks inside cells, odd cells)."""
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from casustafel.extensions import db
+from casustafel.models import Signal
+
+MAPPING = Path(__file__).resolve().parents[1] / "docs" / "examples" / "import-mapping.toml"
+HEADER = ("Nummer;Datum melding;Datum afgesloten;Status;Fenomeen;Omschrijving;Binnengekomen via;Melder;Bron;"
+          "Naam betrokkene;Geboortedatum;Bedrijf;KvK-nummer;Straat;Huisnummer;Postcode;Plaats")
+
+
+@pytest.fixture
+def coordinator(make_user):
+    return make_user("coordinator", email="regisseur@gemeente.test")
+
+
+def run(app, source, *options):
+    return app.test_cli_runner().invoke(args=["import", "signals", str(source), "--mapping", str(MAPPING),
+                                              "--as", "regisseur@gemeente.test", *options])
+
+
+def count() -> int:
+    db.session.rollback()
+    return db.session.scalar(select(func.count()).select_from(Signal))
+
+
+def test_a_line_or_page_separator_inside_a_cell_does_not_split_the_row(app, coordinator, tmp_path):
+    """Text pasted from a web page or PDF into a cell can carry U+2028 (line separator), U+0085 or a
+    form feed; Excel writes such a cell without quotes. Only a real line break ends a CSV row."""
+    text = "Omschrijving met\u2028een regelscheiding,\x0cpaginascheiding en\x85volgende regel"
+    rows = [
+        f"2024-001;3-1-2024 14:05;;Nieuw;hennep;{text};tel;;;Zoë Çelik-Ñúñez;;;;Dorpsstraat;12;1234 AB;Ons Dorp",
+        "2024-002;03-01-2024;;Nieuw;hennep;Tweede melding;tel;;;;;;;;;;",
+    ]
+    source = tmp_path / "register.csv"
+    source.write_text(HEADER + "\r\n" + "\r\n".join(rows) + "\r\n", encoding="utf-8-sig", newline="")
+
+    dry = run(app, source, "--dry-run")
+    assert "2 rijen: 2 nieuw, 0 al overgenomen of dubbel, 0 met fouten." in dry.output, dry.output
+    assert "rij 3: nieuwe melding: ontvangen 03-01-2024" in dry.output
+
+    done = run(app, source)
+    assert done.exit_code == 0, done.output
+    assert count() == 2
+    descriptions = {s.description for s in db.session.scalars(select(Signal))}
+    # A cell without a line break becomes one line: the separators are spaces, no word is lost.
+    assert descriptions == {" ".join(text.split()), "Tweede melding"}
