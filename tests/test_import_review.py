@@ -50,3 +50,17 @@ def test_a_line_or_page_separator_inside_a_cell_does_not_split_the_row(app, coor
     descriptions = {s.description for s in db.session.scalars(select(Signal))}
     # A cell without a line break becomes one line: the separators are spaces, no word is lost.
     assert descriptions == {" ".join(text.split()), "Tweede melding"}
+
+
+
+def test_a_dutch_date_with_seconds_is_read(app, coordinator, tmp_path):
+    """Dutch Excel writes a date-time cell to CSV as 3-1-2024 14:05:33; the ISO form with seconds
+    was accepted, the Dutch one was not."""
+    source = tmp_path / "register.csv"
+    source.write_text(HEADER + "\n2024-001;3-1-2024 14:05:33;;Nieuw;hennep;Pand met afgeplakte ramen;tel;;;"
+                      "Zoë Çelik-Ñúñez;;;;;;;\n", encoding="utf-8-sig")
+
+    dry = run(app, source, "--dry-run")
+    assert "1 rijen: 1 nieuw" in dry.output or "1 rij: 1 nieuw" in dry.output, dry.output
+    assert "rij 2: nieuwe melding: ontvangen 03-01-2024" in dry.output
+

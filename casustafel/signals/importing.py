@@ -43,7 +43,8 @@ MIGRATED = "migratie"  # the reason code of the step to the imported status
 OPEN_STATUSES = ("ingediend", "intake", "weging")
 DESCRIPTION_MAX = 10_000
 NOTE_MAX = 4000
-DATE_FORMATS = ("%d-%m-%Y", "%d/%m/%Y", "%d.%m.%Y", "%Y-%m-%d", "%d-%m-%Y %H:%M", "%Y-%m-%d %H:%M:%S")
+DATE_FORMATS = ("%d-%m-%Y", "%d/%m/%Y", "%d.%m.%Y", "%Y-%m-%d", "%d-%m-%Y %H:%M", "%d-%m-%Y %H:%M:%S",
+                "%Y-%m-%d %H:%M:%S")
 CHUNK = 500
 
 SIGNAL_COLUMNS = ("datum_melding", "datum_afsluiting", "status", "fenomeen", "omschrijving", "kanaal", "melder",
