@@ -64,3 +64,18 @@ def test_a_dutch_date_with_seconds_is_read(app, coordinator, tmp_path):
     assert "1 rijen: 1 nieuw" in dry.output or "1 rij: 1 nieuw" in dry.output, dry.output
     assert "rij 2: nieuwe melding: ontvangen 03-01-2024" in dry.output
 
+
+def test_a_street_or_city_longer_than_the_form_allows_is_reported(app, coordinator, tmp_path):
+    """The registration form takes a street of at most 120 and a place of at most 80 characters;
+    an imported row may not store more than the coordinator could then save again."""
+    street, city = "Burgemeester " + "Ñúñez-" * 30, "Ons " + "Dorp" * 30
+    source = tmp_path / "register.csv"
+    source.write_text(HEADER + f"\n2024-001;03-01-2024;;Nieuw;hennep;Pand;tel;;;Zoë Çelik-Ñúñez;;;;{street};12;"
+                      f"1234 AB;{city}\n", encoding="utf-8-sig")
+
+    dry = run(app, source, "--dry-run")
+    assert dry.exit_code == 1, dry.output
+    assert "rij 2, kolom 'Straat': gebruik hooguit 120 tekens voor de straat" in dry.output
+    assert "rij 2, kolom 'Plaats': gebruik hooguit 80 tekens voor de plaats" in dry.output
+    assert street not in dry.output and city not in dry.output
+    assert run(app, source).exit_code == 1 and count() == 0

@@ -43,6 +43,7 @@ MIGRATED = "migratie"  # the reason code of the step to the imported status
 OPEN_STATUSES = ("ingediend", "intake", "weging")
 DESCRIPTION_MAX = 10_000
 NOTE_MAX = 4000
+STREET_MAX, CITY_MAX = 120, 80
 DATE_FORMATS = ("%d-%m-%Y", "%d/%m/%Y", "%d.%m.%Y", "%Y-%m-%d", "%d-%m-%Y %H:%M", "%d-%m-%Y %H:%M:%S",
                 "%Y-%m-%d %H:%M:%S")
 CHUNK = 500
@@ -420,6 +421,9 @@ def _address(row: _Row, columns: dict[str, str], *, postcode_required: bool = Fa
         row.error(columns["huisnummer"], "vul ook het huisnummer in")
     if addition and len(addition) > 6:
         row.error(columns["toevoeging"], "gebruik hooguit 6 tekens voor de toevoeging")
+    for key, limit, what in (("straat", STREET_MAX, "de straat"), ("plaats", CITY_MAX, "de plaats")):
+        if values[key] and len(values[key]) > limit:  # the registration form's limits
+            row.error(columns[key], f"gebruik hooguit {limit} tekens voor {what}")
     return {"street": values["straat"], "house_number": number, "house_number_addition": addition,
             "postcode": postcode, "city": values["plaats"]}
 
