@@ -5,9 +5,14 @@ import io
 
 import pytest
 
+from casustafel.dates import utcnow
+from casustafel.extensions import db
+from casustafel.models import MailConcept
+from casustafel.retention import destruction
+from casustafel.signals import mailbox
 from casustafel.signals.mail_intake import parse_mail
 from tests.conftest import csrf_from
-from tests.helpers.mail import hidden, textarea
+from tests.helpers.mail import hidden, plain_mail, textarea
 from tests.helpers.signals import all_signals, page, phenomenon_id
 
 URL = "/meldingen/registreren/e-mail"
@@ -68,3 +73,27 @@ def test_a_windows_1252_body_without_a_true_charset_keeps_its_letters(content_ty
 def test_a_utf8_body_without_a_charset_keeps_its_letters():
     parsed = parse_mail(raw_mail(b"Jan <jan@gemeente.test>", TEXT.encode()), "m.eml")
     assert parsed.body_text == TEXT
+
+
+@pytest.mark.parametrize("date_header", [
+    "Thu, 01 Jan 1970 00:00:00 +0000",  # a sender's clock that was never set
+    "Mon, 01 Jan 1996 09:00:00 +0100",
+    "Tue, 01 Dec 2099 08:00:00 +0100",  # a clock, or a spammer, far ahead
+])
+def test_the_mailbox_does_not_take_a_sender_s_impossible_date_as_the_moment_of_receipt(app, store, date_header):
+    """Retention counts an unhandled e-mail's term from its moment of receipt. A Date header from
+    a wrong clock must not make a fresh e-mail due at once (destroyed before anyone saw it), nor
+    keep one forever."""
+    raw = plain_mail(sender=f"{NAME} <z.celik@gemeente.test>").replace(
+        b"Mon, 30 Nov 2026 15:05:00 +0100", date_header.encode())
+    before = utcnow()
+    concept = mailbox.add_concept(raw, store)
+    db.session.commit()
+    assert before <= concept.received_at <= utcnow()  # the moment it was fetched
+
+    destruction.run_retention(None, utcnow(), dry_run=False, origin="cli")
+    db.session.expire_all()
+    kept = db.session.get(MailConcept, concept.id)
+    assert kept.handled_at is None and kept.file_id is not None
+    assert kept.sender == f"{NAME} <z.celik@gemeente.test>"
+
