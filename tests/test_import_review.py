@@ -61,7 +61,7 @@ def test_a_dutch_date_with_seconds_is_read(app, coordinator, tmp_path):
                       "Zoë Çelik-Ñúñez;;;;;;;\n", encoding="utf-8-sig")
 
     dry = run(app, source, "--dry-run")
-    assert "1 rijen: 1 nieuw" in dry.output or "1 rij: 1 nieuw" in dry.output, dry.output
+    assert "1 rij: 1 nieuw, 0 al overgenomen of dubbel, 0 met fouten." in dry.output, dry.output
     assert "rij 2: nieuwe melding: ontvangen 03-01-2024" in dry.output
 
 
@@ -79,3 +79,14 @@ def test_a_street_or_city_longer_than_the_form_allows_is_reported(app, coordinat
     assert "rij 2, kolom 'Plaats': gebruik hooguit 80 tekens voor de plaats" in dry.output
     assert street not in dry.output and city not in dry.output
     assert run(app, source).exit_code == 1 and count() == 0
+
+
+def test_one_skipped_row_is_counted_in_the_singular(app, coordinator, tmp_path):
+    source = tmp_path / "register.csv"
+    source.write_text(HEADER + "\n2024-001;03-01-2024;;Nieuw;hennep;Pand met afgeplakte ramen;tel;;;;;;;;;;"
+                      "\n2024-002;31-02-2024;;Nieuw;hennep;Zoë Çelik-Ñúñez belt;tel;;;;;;;;;;\n", encoding="utf-8-sig")
+
+    done = run(app, source, "--skip-invalid")
+    assert done.exit_code == 0, done.output
+    assert "Klaar. 2 rijen: 1 nieuw, 0 al overgenomen of dubbel, 1 met fouten. De foute rij is overgeslagen." \
+        in done.output
