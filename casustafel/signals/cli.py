@@ -66,7 +66,7 @@ def import_signals(source, mapping_path, dry_run, skip_invalid, email, progress_
             click.echo(f"rij {outcome.number}: {importing.describe(outcome.row)}")
 
     rows, new, invalid, skipped = len(plan.outcomes), len(plan.new), len(plan.invalid), len(plan.skipped)
-    counts = f"{rows} rijen: {new} nieuw, {skipped} al overgenomen of dubbel, {invalid} met fouten."
+    counts = f"{counted(rows, 'rij', 'rijen')}: {new} nieuw, {skipped} al overgenomen of dubbel, {invalid} met fouten."
     if dry_run:
         click.echo(f"Proefrun, niets opgeslagen. {counts}")
         if invalid and not skip_invalid:
@@ -87,7 +87,8 @@ def import_signals(source, mapping_path, dry_run, skip_invalid, email, progress_
     except BaseException:
         db.session.rollback()
         raise
-    click.echo(f"Klaar. {counts}" + (f" De {invalid} foute rijen zijn overgeslagen." if invalid else ""))
+    skipped_rows = "De foute rij is" if invalid == 1 else f"De {invalid} foute rijen zijn"
+    click.echo(f"Klaar. {counts}" + (f" {skipped_rows} overgeslagen." if invalid else ""))
 
 
 def _size(size: int) -> str:

@@ -13,6 +13,7 @@ number or an address from the file: only dates of the signal, statuses, phenomen
 """
 
 import csv
+import io
 import tomllib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -42,7 +43,9 @@ MIGRATED = "migratie"  # the reason code of the step to the imported status
 OPEN_STATUSES = ("ingediend", "intake", "weging")
 DESCRIPTION_MAX = 10_000
 NOTE_MAX = 4000
-DATE_FORMATS = ("%d-%m-%Y", "%d/%m/%Y", "%d.%m.%Y", "%Y-%m-%d", "%d-%m-%Y %H:%M", "%Y-%m-%d %H:%M:%S")
+STREET_MAX, CITY_MAX = 120, 80
+DATE_FORMATS = ("%d-%m-%Y", "%d/%m/%Y", "%d.%m.%Y", "%Y-%m-%d", "%d-%m-%Y %H:%M", "%d-%m-%Y %H:%M:%S",
+                "%Y-%m-%d %H:%M:%S")
 CHUNK = 500
 
 SIGNAL_COLUMNS = ("datum_melding", "datum_afsluiting", "status", "fenomeen", "omschrijving", "kanaal", "melder",
@@ -264,10 +267,12 @@ def _open_csv(path: Path, mapping: Mapping) -> Sheet:
         raise MappingError(f"{path.name} is geen UTF-8-tekst. Sla het bestand op als ‘CSV UTF-8’.") from None
     except OSError as exc:
         raise MappingError(f"{path.name} kan niet worden gelezen ({exc.strerror}).") from None
-    lines = text.splitlines()
+    # Only \r and \n end a line (newline=""): str.splitlines would also break at U+2028, U+0085
+    # or a form feed, which text pasted into a cell can carry, and split its row in two.
+    lines = io.StringIO(text, newline="").readlines()
     first = lines[mapping.header_row - 1] if len(lines) >= mapping.header_row else ""
     delimiter = mapping.delimiter or (";" if first.count(";") >= first.count(",") else ",")
-    reader = csv.reader(text.splitlines(keepends=True)[mapping.header_row - 1:], delimiter=delimiter)
+    reader = csv.reader(lines[mapping.header_row - 1:], delimiter=delimiter)
     headers = [_header(v) for v in next(reader, [])]
 
     def data():
@@ -416,6 +421,9 @@ def _address(row: _Row, columns: dict[str, str], *, postcode_required: bool = Fa
         row.error(columns["huisnummer"], "vul ook het huisnummer in")
     if addition and len(addition) > 6:
         row.error(columns["toevoeging"], "gebruik hooguit 6 tekens voor de toevoeging")
+    for key, limit, what in (("straat", STREET_MAX, "de straat"), ("plaats", CITY_MAX, "de plaats")):
+        if values[key] and len(values[key]) > limit:  # the registration form's limits
+            row.error(columns[key], f"gebruik hooguit {limit} tekens voor {what}")
     return {"street": values["straat"], "house_number": number, "house_number_addition": addition,
             "postcode": postcode, "city": values["plaats"]}
 

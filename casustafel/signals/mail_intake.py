@@ -33,6 +33,7 @@ _LINES = ["div", "li", "tr"]
 for _name in ("extract_msg", "RTFDE"):
     logging.getLogger(_name).propagate = False
     logging.getLogger(_name).addHandler(logging.NullHandler())
+_LATIN_1 = {"iso-8859-1", "iso8859-1", "latin-1", "latin1", "windows-1252", "cp1252"}
 _BLANK_LINES = re.compile(r"\n[ \t]*\n(?:[ \t]*\n)+")
 
 
@@ -185,11 +186,19 @@ def _attachment_name(filename: str | None, content_type: str, index: int) -> str
 
 
 def _text_content(part: EmailMessage) -> str:
-    """The decoded text of a text part; an unknown charset is read as UTF-8 (replacing)."""
-    try:
-        return part.get_content()
-    except (LookupError, UnicodeError):
-        return (part.get_payload(decode=True) or b"").decode("utf-8", errors="replace")
+    """The decoded text of a text part: in its charset when the text is valid in it, else as
+    UTF-8, else as Windows-1252 (Outlook's 8-bit text often has no charset, or a wrong one).
+    ISO-8859-1 is read as Windows-1252, its superset (€ and curly quotes), as browsers do."""
+    data = part.get_payload(decode=True) or b""
+    charset = part.get_content_charset()
+    charset = "cp1252" if charset in _LATIN_1 else charset
+    for candidate in (charset, "utf-8"):
+        if candidate:
+            try:
+                return data.decode(candidate)
+            except (LookupError, UnicodeError):
+                continue
+    return data.decode("cp1252", errors="replace")
 
 
 def _header(message: EmailMessage, name: str) -> str:
@@ -207,10 +216,23 @@ def _sender(message: EmailMessage) -> tuple[str, str]:
     except Exception:  # a defective From header: read it as plain text below
         addresses = ()
     if addresses:
-        return addresses[0].display_name.strip(), addresses[0].addr_spec.strip()
+        return _unescaped(addresses[0].display_name).strip(), _unescaped(addresses[0].addr_spec).strip()
     raw = _header(message, "From")
     pairs = getaddresses([raw]) if raw else []
     return (pairs[0][0].strip(), pairs[0][1].strip()) if pairs else ("", "")
+
+
+def _unescaped(text: str) -> str:
+    """The email package keeps raw 8-bit bytes of a header (UTF-8 sent without encoded words, as
+    many mailers do) as surrogates in an address's display name; they cannot be shown or stored.
+    Read those bytes as UTF-8, else as Windows-1252."""
+    if not any("\udc80" <= char <= "\udcff" for char in text):
+        return text
+    data = text.encode("utf-8", errors="surrogateescape")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("cp1252", errors="replace")
 
 
 def _date(message: EmailMessage) -> datetime | None:

@@ -54,6 +54,9 @@ log = logging.getLogger(__name__)
 
 IMAP_TIMEOUT = 60  # seconds per IMAP command
 KEY_CONTEXT = "mail-message"
+# A Date header ahead of the clock by more than this, or before 2000, is not the moment of receipt.
+_CLOCK_SKEW = timedelta(minutes=10)
+_EARLIEST = datetime(2000, 1, 1)
 HEADER_LIMIT = 1000  # characters kept of a subject or sender
 NOTIFY_SUBJECT = "Nieuwe e-mail van het meldpunt in casustafel"
 NOTIFY_BODY = ("Er is nieuwe e-mail van het meldpunt binnengekomen in casustafel. "
@@ -252,15 +255,20 @@ def _header_text(headers, raw_headers, name: str) -> str | None:
 
 
 def _received_at(headers, fetched_at):
+    """The Date header as the moment of receipt, which the retention term counts from; the moment
+    of fetching when the sender's clock cannot be right (ahead of ours, or before 2000), as the
+    registration from a chosen mail does (mail_register.received_at)."""
     try:
         moment = parsedate_to_datetime(str(headers.get("Date", "")))
     except (TypeError, ValueError, IndexError, OverflowError):
         return fetched_at
     if moment is None:
         return fetched_at
-    if moment.tzinfo is None:  # "-0000": the time is UTC, the zone unknown
-        return moment
-    return moment.astimezone(UTC).replace(tzinfo=None)
+    if moment.tzinfo is not None:  # without one ("-0000"): the time is UTC, the zone unknown
+        moment = moment.astimezone(UTC).replace(tzinfo=None)
+    if moment > fetched_at + _CLOCK_SKEW or moment < _EARLIEST:
+        return fetched_at
+    return min(moment, fetched_at)
 
 
 def _known(keys: list[str]) -> bool:

@@ -1,0 +1,92 @@
+"""Outside review of `flask import signals` (issue 16): a register as Dutch municipal staff
+really export it (Excel's CSV with ";", line breaks inside cells, odd cells)."""
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from casustafel.extensions import db
+from casustafel.models import Signal
+
+MAPPING = Path(__file__).resolve().parents[1] / "docs" / "examples" / "import-mapping.toml"
+HEADER = ("Nummer;Datum melding;Datum afgesloten;Status;Fenomeen;Omschrijving;Binnengekomen via;Melder;Bron;"
+          "Naam betrokkene;Geboortedatum;Bedrijf;KvK-nummer;Straat;Huisnummer;Postcode;Plaats")
+
+
+@pytest.fixture
+def coordinator(make_user):
+    return make_user("coordinator", email="regisseur@gemeente.test")
+
+
+def run(app, source, *options):
+    return app.test_cli_runner().invoke(args=["import", "signals", str(source), "--mapping", str(MAPPING),
+                                              "--as", "regisseur@gemeente.test", *options])
+
+
+def count() -> int:
+    db.session.rollback()
+    return db.session.scalar(select(func.count()).select_from(Signal))
+
+
+def test_a_line_or_page_separator_inside_a_cell_does_not_split_the_row(app, coordinator, tmp_path):
+    """Text pasted from a web page or PDF into a cell can carry U+2028 (line separator), U+0085 or a
+    form feed; Excel writes such a cell without quotes. Only a real line break ends a CSV row."""
+    text = "Omschrijving met\u2028een regelscheiding,\x0cpaginascheiding en\x85volgende regel"
+    rows = [
+        f"2024-001;3-1-2024 14:05;;Nieuw;hennep;{text};tel;;;Zoë Çelik-Ñúñez;;;;Dorpsstraat;12;1234 AB;Ons Dorp",
+        "2024-002;03-01-2024;;Nieuw;hennep;Tweede melding;tel;;;;;;;;;;",
+    ]
+    source = tmp_path / "register.csv"
+    source.write_text(HEADER + "\r\n" + "\r\n".join(rows) + "\r\n", encoding="utf-8-sig", newline="")
+
+    dry = run(app, source, "--dry-run")
+    assert "2 rijen: 2 nieuw, 0 al overgenomen of dubbel, 0 met fouten." in dry.output, dry.output
+    assert "rij 3: nieuwe melding: ontvangen 03-01-2024" in dry.output
+
+    done = run(app, source)
+    assert done.exit_code == 0, done.output
+    assert count() == 2
+    descriptions = {s.description for s in db.session.scalars(select(Signal))}
+    # A cell without a line break becomes one line: the separators are spaces, no word is lost.
+    assert descriptions == {" ".join(text.split()), "Tweede melding"}
+
+
+
+def test_a_dutch_date_with_seconds_is_read(app, coordinator, tmp_path):
+    """Dutch Excel writes a date-time cell to CSV as 3-1-2024 14:05:33; the ISO form with seconds
+    was accepted, the Dutch one was not."""
+    source = tmp_path / "register.csv"
+    source.write_text(HEADER + "\n2024-001;3-1-2024 14:05:33;;Nieuw;hennep;Pand met afgeplakte ramen;tel;;;"
+                      "Zoë Çelik-Ñúñez;;;;;;;\n", encoding="utf-8-sig")
+
+    dry = run(app, source, "--dry-run")
+    assert "1 rij: 1 nieuw, 0 al overgenomen of dubbel, 0 met fouten." in dry.output, dry.output
+    assert "rij 2: nieuwe melding: ontvangen 03-01-2024" in dry.output
+
+
+def test_a_street_or_city_longer_than_the_form_allows_is_reported(app, coordinator, tmp_path):
+    """The registration form takes a street of at most 120 and a place of at most 80 characters;
+    an imported row may not store more than the coordinator could then save again."""
+    street, city = "Burgemeester " + "Ñúñez-" * 30, "Ons " + "Dorp" * 30
+    source = tmp_path / "register.csv"
+    source.write_text(HEADER + f"\n2024-001;03-01-2024;;Nieuw;hennep;Pand;tel;;;Zoë Çelik-Ñúñez;;;;{street};12;"
+                      f"1234 AB;{city}\n", encoding="utf-8-sig")
+
+    dry = run(app, source, "--dry-run")
+    assert dry.exit_code == 1, dry.output
+    assert "rij 2, kolom 'Straat': gebruik hooguit 120 tekens voor de straat" in dry.output
+    assert "rij 2, kolom 'Plaats': gebruik hooguit 80 tekens voor de plaats" in dry.output
+    assert street not in dry.output and city not in dry.output
+    assert run(app, source).exit_code == 1 and count() == 0
+
+
+def test_one_skipped_row_is_counted_in_the_singular(app, coordinator, tmp_path):
+    source = tmp_path / "register.csv"
+    source.write_text(HEADER + "\n2024-001;03-01-2024;;Nieuw;hennep;Pand met afgeplakte ramen;tel;;;;;;;;;;"
+                      "\n2024-002;31-02-2024;;Nieuw;hennep;Zoë Çelik-Ñúñez belt;tel;;;;;;;;;;\n", encoding="utf-8-sig")
+
+    done = run(app, source, "--skip-invalid")
+    assert done.exit_code == 0, done.output
+    assert "Klaar. 2 rijen: 1 nieuw, 0 al overgenomen of dubbel, 1 met fouten. De foute rij is overgeslagen." \
+        in done.output
