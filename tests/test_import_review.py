@@ -1,15 +1,14 @@
 """Outside review of `flask import signals` (issue 16): a register as Dutch municipal staff
 really export it (Excel's CSV with ";", line breaks inside cells, odd cells)."""
 
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
 from casustafel.extensions import db
 from casustafel.models import Signal
+from tests.helpers.importing import run_import
 
-MAPPING = Path(__file__).resolve().parents[1] / "docs" / "examples" / "import-mapping.toml"
 HEADER = ("Nummer;Datum melding;Datum afgesloten;Status;Fenomeen;Omschrijving;Binnengekomen via;Melder;Bron;"
           "Naam betrokkene;Geboortedatum;Bedrijf;KvK-nummer;Straat;Huisnummer;Postcode;Plaats")
 
@@ -17,11 +16,6 @@ HEADER = ("Nummer;Datum melding;Datum afgesloten;Status;Fenomeen;Omschrijving;Bi
 @pytest.fixture
 def coordinator(make_user):
     return make_user("coordinator", email="regisseur@gemeente.test")
-
-
-def run(app, source, *options):
-    return app.test_cli_runner().invoke(args=["import", "signals", str(source), "--mapping", str(MAPPING),
-                                              "--as", "regisseur@gemeente.test", *options])
 
 
 def count() -> int:
@@ -40,11 +34,11 @@ def test_a_line_or_page_separator_inside_a_cell_does_not_split_the_row(app, coor
     source = tmp_path / "register.csv"
     source.write_text(HEADER + "\r\n" + "\r\n".join(rows) + "\r\n", encoding="utf-8-sig", newline="")
 
-    dry = run(app, source, "--dry-run")
+    dry = run_import(app, source, "--dry-run")
     assert "2 rijen: 2 nieuw, 0 al overgenomen of dubbel, 0 met fouten." in dry.output, dry.output
     assert "rij 3: nieuwe melding: ontvangen 03-01-2024" in dry.output
 
-    done = run(app, source)
+    done = run_import(app, source)
     assert done.exit_code == 0, done.output
     assert count() == 2
     descriptions = {s.description for s in db.session.scalars(select(Signal))}
@@ -60,7 +54,7 @@ def test_a_dutch_date_with_seconds_is_read(app, coordinator, tmp_path):
     source.write_text(HEADER + "\n2024-001;3-1-2024 14:05:33;;Nieuw;hennep;Pand met afgeplakte ramen;tel;;;"
                       "Zoë Çelik-Ñúñez;;;;;;;\n", encoding="utf-8-sig")
 
-    dry = run(app, source, "--dry-run")
+    dry = run_import(app, source, "--dry-run")
     assert "1 rij: 1 nieuw, 0 al overgenomen of dubbel, 0 met fouten." in dry.output, dry.output
     assert "rij 2: nieuwe melding: ontvangen 03-01-2024" in dry.output
 
@@ -73,12 +67,12 @@ def test_a_street_or_city_longer_than_the_form_allows_is_reported(app, coordinat
     source.write_text(HEADER + f"\n2024-001;03-01-2024;;Nieuw;hennep;Pand;tel;;;Zoë Çelik-Ñúñez;;;;{street};12;"
                       f"1234 AB;{city}\n", encoding="utf-8-sig")
 
-    dry = run(app, source, "--dry-run")
+    dry = run_import(app, source, "--dry-run")
     assert dry.exit_code == 1, dry.output
     assert "rij 2, kolom 'Straat': gebruik hooguit 120 tekens voor de straat" in dry.output
     assert "rij 2, kolom 'Plaats': gebruik hooguit 80 tekens voor de plaats" in dry.output
     assert street not in dry.output and city not in dry.output
-    assert run(app, source).exit_code == 1 and count() == 0
+    assert run_import(app, source).exit_code == 1 and count() == 0
 
 
 def test_one_skipped_row_is_counted_in_the_singular(app, coordinator, tmp_path):
@@ -86,7 +80,7 @@ def test_one_skipped_row_is_counted_in_the_singular(app, coordinator, tmp_path):
     source.write_text(HEADER + "\n2024-001;03-01-2024;;Nieuw;hennep;Pand met afgeplakte ramen;tel;;;;;;;;;;"
                       "\n2024-002;31-02-2024;;Nieuw;hennep;Zoë Çelik-Ñúñez belt;tel;;;;;;;;;;\n", encoding="utf-8-sig")
 
-    done = run(app, source, "--skip-invalid")
+    done = run_import(app, source, "--skip-invalid")
     assert done.exit_code == 0, done.output
     assert "Klaar. 2 rijen: 1 nieuw, 0 al overgenomen of dubbel, 1 met fouten. De foute rij is overgeslagen." \
         in done.output

@@ -19,8 +19,8 @@ from casustafel.extensions import db
 from casustafel.models import AuditEvent, Signal, SignalEvent, SignalNote, Subject
 from casustafel.retention.services import Cutoffs, due_signals
 from casustafel.signals.search_services import SearchQuery, search
+from tests.helpers.importing import MAPPING, run_import
 
-MAPPING = Path(__file__).resolve().parents[1] / "docs" / "examples" / "import-mapping.toml"
 EXAMPLE_CSV = MAPPING.with_name("import-register.csv")
 HEADERS = ["Nummer", "Datum melding", "Datum afgesloten", "Status", "Fenomeen", "Omschrijving", "Binnengekomen via",
            "Melder", "Bron", "Naam betrokkene", "Geboortedatum", "Bedrijf", "KvK-nummer", "Straat", "Huisnummer",
@@ -90,11 +90,6 @@ def coordinator(make_user):
     return make_user("coordinator", email="regisseur@gemeente.test")
 
 
-def run(app, source, *options):
-    return app.test_cli_runner().invoke(args=["import", "signals", str(source), "--mapping", str(MAPPING),
-                                              "--as", "regisseur@gemeente.test", *options])
-
-
 def count(model) -> int:
     db.session.rollback()  # see what the command committed
     return db.session.scalar(select(func.count()).select_from(model))
@@ -104,7 +99,7 @@ def test_workbook_with_errors_all_or_none_then_skip_invalid_then_nothing_twice(a
     source = _workbook(tmp_path / "register.xlsx")
     logged = count(AuditEvent)  # the coordinator's account
 
-    dry = run(app, source, "--dry-run")
+    dry = run_import(app, source, "--dry-run")
     assert dry.exit_code == 1, dry.output
     for row, (column, message) in BROKEN.items():
         assert f"rij {row}, kolom '{column}': {message}" in dry.output
@@ -119,14 +114,14 @@ def test_workbook_with_errors_all_or_none_then_skip_invalid_then_nothing_twice(a
     assert "1234567" not in dry.output
     assert count(Signal) == 0 and count(AuditEvent) == logged
 
-    refused = run(app, source)
+    refused = run_import(app, source)
     assert refused.exit_code == 1
     assert "Niets overgenomen: 5 rijen hebben fouten." in refused.output
     assert "rij 777, kolom 'Omschrijving'" in refused.output
     assert count(Signal) == 0 and count(Subject) == 0 and count(SignalNote) == 0
     assert count(AuditEvent) == logged  # nothing half-imported, not even a log event
 
-    imported = run(app, source, "--skip-invalid", "--progress-every", "1000")
+    imported = run_import(app, source, "--skip-invalid", "--progress-every", "1000")
     assert imported.exit_code == 0, imported.output
     assert "1000 van 1995 meldingen aangemaakt" in imported.output
     assert "1995 van 1995 meldingen aangemaakt" in imported.output
@@ -135,7 +130,7 @@ def test_workbook_with_errors_all_or_none_then_skip_invalid_then_nothing_twice(a
     keys = set(db.session.scalars(select(Signal.import_key)))
     assert len(keys) == ROWS - len(BROKEN) and all(re.fullmatch(r"[0-9a-f]{64}", k) for k in keys)
 
-    again = run(app, source, "--skip-invalid")
+    again = run_import(app, source, "--skip-invalid")
     assert again.exit_code == 0, again.output
     assert f"{ROWS - len(BROKEN)} al overgenomen of dubbel" in again.output
     assert count(Signal) == ROWS - len(BROKEN)
@@ -158,9 +153,9 @@ def test_csv_with_bom_and_unicode_names_is_encrypted_searchable_dated_and_logged
         f"2024-300;{received_recent};{recent};Afgesloten - geen hit;Overig;Recent afgesloten zonder hit.;politie;;;"
         ";;;;;;;",
     ])
-    first = run(app, EXAMPLE_CSV)
+    first = run_import(app, EXAMPLE_CSV)
     assert first.exit_code == 0, first.output
-    assert run(app, extra).exit_code == 0
+    assert run_import(app, extra).exit_code == 0
     assert count(Signal) == 4
 
     # Decrypts, with the name exactly as typed; the address split as the form would.
@@ -207,10 +202,10 @@ def test_csv_with_bom_and_unicode_names_is_encrypted_searchable_dated_and_logged
     assert {e.reason_code for e in events if e.action == "signal.status_changed"} == {
         "geen_ondermijning", "migratie", "geen_hit"}
 
-    again = run(app, EXAMPLE_CSV, "--dry-run")
+    again = run_import(app, EXAMPLE_CSV, "--dry-run")
     assert again.exit_code == 0
     assert "rij 2: staat al in casustafel (eerder overgenomen); overgeslagen" in again.output
-    assert run(app, EXAMPLE_CSV).exit_code == 0
+    assert run_import(app, EXAMPLE_CSV).exit_code == 0
     assert count(Signal) == 4
 
 

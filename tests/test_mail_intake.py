@@ -19,7 +19,7 @@ from casustafel.models import Attachment, Department, Notification
 from casustafel.signals import mail_register
 from casustafel.signals.mail_intake import MailError, parse_mail
 from tests.conftest import csrf_from, login
-from tests.helpers.mail import ADDRESS, MARKER, SENDER, SENT, SUBJECT, hidden, plain_mail, textarea
+from tests.helpers.mail import ADDRESS, MARKER, SENDER, SENT, SUBJECT, hidden, plain_mail, textarea, upload
 from tests.helpers.msg_file import make_msg
 from tests.helpers.signals import (
     all_signals,
@@ -173,12 +173,6 @@ def coordinator(client, make_user, login_as, store):
     user = make_user("coordinator", name="Carla Coördinator")
     login_as(user)
     return user
-
-
-def upload(client, data: bytes, filename="melding.eml"):
-    token = csrf_from(client.get("/meldingen/registreren"))
-    return client.post(URL, data={"csrf_token": token, "mail": (io.BytesIO(data), filename)},
-                       content_type="multipart/form-data")
 
 
 def confirm(client, shown: str, files=(), **fields):

@@ -1,7 +1,6 @@
 """Outside review of issue 16's mail intake: real mails from Dutch municipal mailboxes, as
 Outlook and other mailers really send them (charsets missing or wrong, raw UTF-8 headers)."""
 
-import io
 
 import pytest
 
@@ -11,8 +10,7 @@ from casustafel.models import MailConcept
 from casustafel.retention import destruction
 from casustafel.signals import mailbox
 from casustafel.signals.mail_intake import parse_mail
-from tests.conftest import csrf_from
-from tests.helpers.mail import hidden, plain_mail, textarea
+from tests.helpers.mail import hidden, plain_mail, textarea, upload
 from tests.helpers.signals import all_signals, page, phenomenon_id
 
 URL = "/meldingen/registreren/e-mail"
@@ -30,12 +28,6 @@ def coordinator(client, make_user, login_as, store):
     user = make_user("coordinator", name="Carla Coördinator")
     login_as(user)
     return user
-
-
-def upload(client, data: bytes, filename="melding.eml"):
-    token = csrf_from(client.get("/meldingen/registreren"))
-    return client.post(URL, data={"csrf_token": token, "mail": (io.BytesIO(data), filename)},
-                       content_type="multipart/form-data")
 
 
 def confirm(client, shown: str):

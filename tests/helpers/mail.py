@@ -2,11 +2,13 @@
 shared by the tests of the mail intake and of the meldpunt mailbox's concepts."""
 
 import html
+import io
 import re
 from datetime import UTC, datetime
 from email.message import EmailMessage
 
 from casustafel.demo import DEMO_PDF, DEMO_PNG
+from tests.conftest import csrf_from
 
 SENDER = "Zoë Çelik-van 't Hoff"
 ADDRESS = "Zoe.Celik@Voorbeeld.test"
@@ -41,3 +43,13 @@ def hidden(text: str, name: str) -> str:
 def textarea(text: str, field_id: str) -> str:
     match = re.search(rf'<textarea[^>]*id="{field_id}"[^>]*>(.*?)</textarea>', text, re.DOTALL)
     return html.unescape(match.group(1)).lstrip("\r\n")
+
+
+INTAKE_URL = "/meldingen/registreren/e-mail"
+
+
+def upload(client, data: bytes, filename="melding.eml"):
+    """Choose an e-mail file on the registration page, as the coordinator does."""
+    token = csrf_from(client.get("/meldingen/registreren"))
+    return client.post(INTAKE_URL, data={"csrf_token": token, "mail": (io.BytesIO(data), filename)},
+                       content_type="multipart/form-data")
