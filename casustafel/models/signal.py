@@ -110,6 +110,10 @@ class Signal(db.Model):
     # Taken over from the municipality's former register (`flask import signals`): a keyed hash of
     # the row, so rerunning the same file creates nothing twice. No personal data (an HMAC).
     import_key: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # Made with a form: a keyed hash of the form's one-time submission key (signals/services.py
+    # `submission_hash`), so a second POST of the same form (a double click) creates nothing twice.
+    # Cleared when retention destroys the signal.
+    submission_key: Mapped[str | None] = mapped_column(String(64), unique=True)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     version: Mapped[int] = mapped_column(default=1)
 

@@ -135,7 +135,7 @@ def destroy_signals(ids: list, now: datetime, record_cutoff: date) -> dict:
     db.session.execute(
         update(Signal).where(Signal.id.in_(ids)).values(
             description_enc=None, indicator_explanation_enc=None, summary_enc=None, summary_recorded_at=None,
-            reporter_phone_enc=None, reporter_id=None,
+            reporter_phone_enc=None, reporter_id=None, submission_key=None,
             destroyed_at=now, version=Signal.version + 1,
         ), execution_options={"synchronize_session": False},
     )

@@ -5,6 +5,7 @@ one is explained next to its fields.
 """
 
 import re
+import secrets
 
 from wtforms import (
     BooleanField,
@@ -24,7 +25,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Re
 from casustafel.forms import DateField, FieldList, Form, not_in_future, strip_text
 from casustafel.linking import split_house_number
 from casustafel.models import CHANNELS, SUBJECT_KINDS, SUBJECT_ROLES
-from casustafel.signals.services import LocationInput, SignalInput, SubjectInput
+from casustafel.signals.services import SUBMISSION_KEY_MAX, LocationInput, SignalInput, SubjectInput
 
 POSTCODE_RE = re.compile(r"^[1-9][0-9]{3} ?(?!SA|SD|SS)[A-Z]{2}$")
 
@@ -242,6 +243,16 @@ class SignalForm(Form):
             Regexp(r"^[0-9 +()-]{6,20}$", message="Vul een telefoonnummer in, bijvoorbeeld 06 12345678."),
         ],
     )
+
+    # A new random key each time the form is first shown; a re-shown form keeps the posted one.
+    submission_key = HiddenField(default=lambda: secrets.token_urlsafe(24))
+
+    def submitted_key(self) -> str | None:
+        """The key this POST carried, or None without one (a post not from the form, or a value
+        this server never gave out): then nothing is checked or kept."""
+        raw = self.submission_key.raw_data
+        value = raw[0] if raw and isinstance(raw[0], str) else ""
+        return value if 0 < len(value) <= SUBMISSION_KEY_MAX else None
 
     def validate_observed_until(self, field):
         if field.data and self.observed_from.data and field.data < self.observed_from.data:

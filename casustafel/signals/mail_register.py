@@ -189,7 +189,7 @@ def _read_for_form(parsed: ParsedMail) -> tuple[MailForForm, str]:
 
 
 def register_from_mail(actor: User, data: SignalInput, parsed: ParsedMail, store, files=(),
-                       saved=None) -> Signal:
+                       saved=None, submission_key: str | None = None) -> Signal:
     """Create the signal from the confirmed form: channel `email`, received at the mail's
     date, the sender's account (if any) as reporter, the mail's attachments and the mail
     itself stored encrypted, then `files` the coordinator added. Checks the mail again;
@@ -199,6 +199,7 @@ def register_from_mail(actor: User, data: SignalInput, parsed: ParsedMail, store
     return services.build_signal(
         actor, data, channel=CHANNEL, store=store, files=[mail_file, *attachments, *files], saved=saved,
         received_at=received_at(parsed), reporter=find_reporter(parsed.sender_address),
+        submission_key=submission_key,
     )
 
 

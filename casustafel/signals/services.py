@@ -127,9 +127,34 @@ def _fill_address(target, data: AddressInput) -> None:
     target.city = data.city
 
 
+# --- the form's one-time submission key ------------------------------------------------------
+# The meldpunt and registration forms carry a random hidden `submission_key`; the signal keeps a
+# keyed hash of it (never the key), so the same form posted twice (a double click) finds the
+# signal the first POST made instead of making a second. Own context, so it is no import key.
+SUBMISSION_CONTEXT = "submission"
+SUBMISSION_KEY_MAX = 64  # a longer value is no key this server gave out: it is ignored
+
+
+def submission_hashes(token: str) -> list[str]:
+    """The token's keyed hash under every index key in the keyring (the primary first)."""
+    ring = current_app.extensions["casustafel_keyring"]
+    primary = ring.primary_kid("bidx")
+    kids = [primary, *(k for k in ring.kids("bidx") if k != primary)]
+    part = token.encode("utf-8", "surrogatepass")
+    return [crypto.row_key(ring, part, kid=kid, context=SUBMISSION_CONTEXT) for kid in kids]
+
+
+def submitted_signal(token: str | None) -> Signal | None:
+    """The signal a form with this submission key already made, whoever made it, or None."""
+    if not token:
+        return None
+    return db.session.scalars(select(Signal).where(Signal.submission_key.in_(submission_hashes(token)))).first()
+
+
 def build_signal(actor: User, data: SignalInput, channel: str = "meldpunt", store=None, files=(),
                  saved=None, *, received_at: datetime | None = None, purpose: str = "melding",
-                 notify_coordinators: bool = True, reporter: User | None = None) -> Signal:
+                 notify_coordinators: bool = True, reporter: User | None = None,
+                 submission_key: str | None = None) -> Signal:
     """Create a signal with its subjects, locations and attachments from validated data.
 
     The id of every file written to the store is appended to `saved`, so the caller can
@@ -137,9 +162,12 @@ def build_signal(actor: User, data: SignalInput, channel: str = "meldpunt", stor
     (signals/importing.py) keeps its original `received_at` (its reference counts in that year),
     is logged with its own `purpose` and tells no coordinator: they did the import. A signal
     from an e-mail names the account that sent it as `reporter` (signals/mail_register.py).
+    `submission_key` is the form's one-time key: the signal keeps its keyed hash.
     """
     year = dates.to_local(received_at).year if received_at else None
     signal = Signal(reference=next_reference(year), channel=channel, status="ingediend")
+    if submission_key:
+        signal.submission_key = submission_hashes(submission_key)[0]
     if received_at is not None:
         signal.received_at = received_at
     signal.urgent = bool(data.urgent)

@@ -5,6 +5,7 @@ import uuid
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import load_only, selectinload
 
 from casustafel import dates
@@ -123,12 +124,22 @@ def _remove_row(target, index: int) -> None:
 def submit_form(form, channel: str, template: str, *, create=None, on_saved=None, page=None):
     """Shared by the meldpunt and the coordinator's registration: validate, store, confirm.
 
-    `create(form, uploads, saved)` builds the signal instead of `build_signal` (the mail
-    intake), `on_saved()` runs after the commit, `page` adds to the page's context."""
+    `create(form, uploads, saved, submission_key)` builds the signal instead of `build_signal`
+    (the mail intake), `on_saved()` runs after the commit, `page` adds to the page's context.
+
+    The form's one-time `submission_key` makes a second POST of the same form (a double click)
+    land on the signal the first one made: found before any work, or, when both arrive at once,
+    by the unique column refusing the second signal."""
     fill_choices(form)
     page = page or {}
     if request.method == "POST" and handle_row_buttons(form):
         return render_template(template, **_form_page(form), **page)
+    key = form.submitted_key() if request.method == "POST" else None
+    earlier = services.submitted_signal(key)
+    if earlier is not None:
+        if earlier.registered_by_id == current_user.id:
+            return _saved(earlier)
+        key = None  # another account's key (never given to this one): a signal of its own, unkeyed
     if form.validate_on_submit():
         uploads, problems = check_uploads(request.files.getlist(form.attachments.name))
         if not problems:
@@ -137,15 +148,23 @@ def submit_form(form, channel: str, template: str, *, create=None, on_saved=None
             try:
                 if create is None:
                     signal = services.build_signal(
-                        current_user, form.to_input(), channel=channel, store=store, files=uploads, saved=stored_ids
+                        current_user, form.to_input(), channel=channel, store=store, files=uploads, saved=stored_ids,
+                        submission_key=key,
                     )
                 else:
-                    signal = create(form, uploads, stored_ids)
+                    signal = create(form, uploads, stored_ids, key)
                 db.session.commit()
             except Exception as error:
                 db.session.rollback()
                 for attachment_id in stored_ids:
                     store.delete(attachment_id)
+                if isinstance(error, IntegrityError) and key:
+                    # The same form's other POST committed first: nothing of this one is kept.
+                    earlier = services.submitted_signal(key)
+                    if earlier is not None and earlier.registered_by_id == current_user.id:
+                        return _saved(earlier)
+                    if earlier is not None:
+                        return _refused_repeat(form, template, page)
                 if not (isinstance(error, OSError) and error.errno in DISK_FULL):
                     raise
                 # Disk full: nothing is saved; say so next to the files and keep what was typed.
@@ -155,11 +174,33 @@ def submit_form(form, channel: str, template: str, *, create=None, on_saved=None
                 return render_template(template, **_form_page(form), **page), 503
             if on_saved is not None:
                 on_saved()
-            flash("Uw melding is verstuurd." if channel == "meldpunt" else "De melding is geregistreerd.", "success")
-            return redirect(url_for("signals.confirmation", signal_id=signal.id))
+            return _saved(signal)
         form.attachments.errors = [*form.attachments.errors, *problems]
     elif request.method == "POST":
         record(current_user, "signal.submit_refused", object_type="signal", result="failed", purpose="melding")
+    return render_logged(template, **_form_page(form), **page)
+
+
+def _saved(signal: Signal):
+    """The answer to a saved form, and to a repeat of it: the signal's confirmation."""
+    flash("Uw melding is verstuurd." if signal.channel == "meldpunt" else "De melding is geregistreerd.", "success")
+    return redirect(url_for("signals.confirmation", signal_id=signal.id))
+
+
+def _repeated_submit(form):
+    """The confirmation of the signal this account already made with this form, or None."""
+    earlier = services.submitted_signal(form.submitted_key())
+    if earlier is not None and earlier.registered_by_id == current_user.id:
+        return _saved(earlier)
+    return None
+
+
+def _refused_repeat(form, template: str, page: dict):
+    """Another account's signal holds this key (the key was not given to this one): nothing is
+    saved and nothing about that signal is shown; the form comes back with a fresh key."""
+    form.form_errors.append("Uw melding is nog niet verstuurd. Verstuur het formulier nog een keer.")
+    form.submission_key.data = form.submission_key.default()
+    record(current_user, "signal.submit_refused", object_type="signal", result="failed", purpose="melding")
     return render_logged(template, **_form_page(form), **page)
 
 
@@ -221,6 +262,9 @@ def _register_page_with(intake):
 
 def _confirm_mail():
     form = RegisterFromMailForm()
+    repeated = None if request.form.get("rij") else _repeated_submit(form)
+    if repeated is not None:  # registered by the first POST, which also removed the staged mail
+        return repeated
     try:
         parsed = mail_register.load_staged(form.mail_token.data, current_user)
     except MailError as error:
@@ -228,9 +272,10 @@ def _confirm_mail():
         intake.mail.errors = [error.message_nl]
         return _register_page_with(intake)
 
-    def create(form, uploads, saved):
+    def create(form, uploads, saved, submission_key):
         return mail_register.register_from_mail(current_user, form.to_input(), parsed,
-                                                current_app.extensions["casustafel_store"], uploads, saved)
+                                                current_app.extensions["casustafel_store"], uploads, saved,
+                                                submission_key=submission_key)
 
     return submit_form(form, mail_register.CHANNEL, "signals/register.html", create=create,
                        on_saved=lambda: mail_register.discard_staged(form.mail_token.data),
@@ -267,8 +312,9 @@ def register_from_concept(concept_id):
         return render_logged("signals/register.html", **_form_page(form), mail=mail, mail_action=action)
     concept_file = []
 
-    def create(form, uploads, saved):
-        signal = mail_register.register_from_mail(current_user, form.to_input(), parsed, store, uploads, saved)
+    def create(form, uploads, saved, submission_key):
+        signal = mail_register.register_from_mail(current_user, form.to_input(), parsed, store, uploads, saved,
+                                                  submission_key=submission_key)
         db.session.flush()
         concept_file.append(mailbox.mark_registered(current_user, concept, signal))
         return signal
