@@ -87,6 +87,7 @@ def assert_one_signal_twice(client, first, second, store, *, files=1):
     assert len(stored_files(store)) == files
     shown = page(client.get(second.headers["Location"]))
     assert signal.reference in shown
+    assert "Dit formulier was al verstuurd" in shown  # the repeat says that nothing new was made
     return signal, shown
 
 

@@ -138,7 +138,7 @@ def submit_form(form, channel: str, template: str, *, create=None, on_saved=None
     earlier = services.submitted_signal(key)
     if earlier is not None:
         if earlier.registered_by_id == current_user.id:
-            return _saved(earlier)
+            return _saved(earlier, repeated=True)
         key = None  # another account's key (never given to this one): a signal of its own, unkeyed
     if form.validate_on_submit():
         uploads, problems = check_uploads(request.files.getlist(form.attachments.name))
@@ -162,7 +162,7 @@ def submit_form(form, channel: str, template: str, *, create=None, on_saved=None
                     # The same form's other POST committed first: nothing of this one is kept.
                     earlier = services.submitted_signal(key)
                     if earlier is not None and earlier.registered_by_id == current_user.id:
-                        return _saved(earlier)
+                        return _saved(earlier, repeated=True)
                     if earlier is not None:
                         return _refused_repeat(form, template, page)
                 if not (isinstance(error, OSError) and error.errno in DISK_FULL):
@@ -181,9 +181,18 @@ def submit_form(form, channel: str, template: str, *, create=None, on_saved=None
     return render_logged(template, **_form_page(form), **page)
 
 
-def _saved(signal: Signal):
-    """The answer to a saved form, and to a repeat of it: the signal's confirmation."""
-    flash("Uw melding is verstuurd." if signal.channel == "meldpunt" else "De melding is geregistreerd.", "success")
+REPEATED = ("Dit formulier was al verstuurd: dit is de melding die ermee is gemaakt. Voor nog een melding "
+            "opent u het formulier opnieuw.")
+
+
+def _saved(signal: Signal, *, repeated: bool = False):
+    """The answer to a saved form, and to a repeat of it: the signal's confirmation. A repeat says
+    so, so that whoever sent an old form again on purpose knows nothing new was made."""
+    if repeated:
+        flash(REPEATED, "info")
+    else:
+        flash("Uw melding is verstuurd." if signal.channel == "meldpunt" else "De melding is geregistreerd.",
+              "success")
     return redirect(url_for("signals.confirmation", signal_id=signal.id))
 
 
@@ -191,7 +200,7 @@ def _repeated_submit(form):
     """The confirmation of the signal this account already made with this form, or None."""
     earlier = services.submitted_signal(form.submitted_key())
     if earlier is not None and earlier.registered_by_id == current_user.id:
-        return _saved(earlier)
+        return _saved(earlier, repeated=True)
     return None
 
 
