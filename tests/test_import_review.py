@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from casustafel.extensions import db
 from casustafel.models import Signal
-from tests.helpers.importing import run_import
+from tests.helpers.importing import MAPPING, run_import
 
 HEADER = ("Nummer;Datum melding;Datum afgesloten;Status;Fenomeen;Omschrijving;Binnengekomen via;Melder;Bron;"
           "Naam betrokkene;Geboortedatum;Bedrijf;KvK-nummer;Straat;Huisnummer;Postcode;Plaats")
@@ -84,3 +84,40 @@ def test_one_skipped_row_is_counted_in_the_singular(app, coordinator, tmp_path):
     assert done.exit_code == 0, done.output
     assert "Klaar. 2 rijen: 1 nieuw, 0 al overgenomen of dubbel, 1 met fouten. De foute rij is overgeslagen." \
         in done.output
+
+
+ANSI_ROW = "2024-001;03-01-2024;;Nieuw;hennep;Café ‘De Gracht’ betaalt € 500 contant;tel;;;Zoë Çelik-Núñez;;;;;;;"
+
+
+def _mapping_with(tmp_path, line: str):
+    mapping = tmp_path / "mapping.toml"
+    mapping.write_text(MAPPING.read_text(encoding="utf-8").replace("[bestand]\n", f"[bestand]\n{line}\n", 1),
+                       encoding="utf-8")
+    return mapping
+
+
+def test_excel_s_plain_csv_is_refused_with_advice_unless_the_mapping_names_windows_1252(app, coordinator, tmp_path):
+    """Dutch Excel's plain "CSV" is Windows-1252, not UTF-8. casustafel never guesses (a wrong guess
+    changes every é silently): it says how to save the file or to name the encoding in the mapping."""
+    source = tmp_path / "register.csv"
+    source.write_bytes((HEADER + "\r\n" + ANSI_ROW + "\r\n").encode("cp1252"))
+
+    refused = run_import(app, source, "--dry-run")
+    assert refused.exit_code != 0 and count() == 0
+    assert "geen UTF-8-tekst" in refused.output and 'tekenset = "windows-1252"' in refused.output
+
+    mapping = _mapping_with(tmp_path, 'tekenset = "windows-1252"')
+    done = run_import(app, source, mapping=mapping)
+    assert done.exit_code == 0, done.output
+    (signal,) = db.session.scalars(select(Signal)).all()
+    assert signal.description == "Café ‘De Gracht’ betaalt € 500 contant"
+    assert signal.subjects[0].name == "Zoë Çelik-Núñez"
+
+
+@pytest.mark.parametrize("line", ['tekenset = "latin-9"', "tekenset = 1252"])
+def test_an_unknown_encoding_in_the_mapping_is_explained(app, coordinator, tmp_path, line):
+    source = tmp_path / "register.csv"
+    source.write_text(HEADER + "\n" + ANSI_ROW + "\n", encoding="utf-8")
+    result = run_import(app, source, mapping=_mapping_with(tmp_path, line))
+    assert result.exit_code != 0 and count() == 0
+    assert "[bestand] tekenset is \"utf-8\" (standaard) of \"windows-1252\"" in result.output

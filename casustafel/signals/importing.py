@@ -44,6 +44,9 @@ OPEN_STATUSES = ("ingediend", "intake", "weging")
 DESCRIPTION_MAX = 10_000
 NOTE_MAX = 4000
 STREET_MAX, CITY_MAX = 120, 80
+# [bestand] tekenset: UTF-8 (with or without BOM) by default; Windows-1252 is what Dutch Excel
+# writes as its plain "CSV". Named, never guessed: a wrong guess would change every é silently.
+ENCODINGS = {"utf-8": "utf-8-sig", "windows-1252": "cp1252", "cp1252": "cp1252"}
 DATE_FORMATS = ("%d-%m-%Y", "%d/%m/%Y", "%d.%m.%Y", "%Y-%m-%d", "%d-%m-%Y %H:%M", "%d-%m-%Y %H:%M:%S",
                 "%Y-%m-%d %H:%M:%S")
 CHUNK = 500
@@ -89,6 +92,7 @@ class Mapping:
     sheet: str | None = None
     header_row: int = 1
     delimiter: str | None = None
+    encoding: str = "utf-8-sig"
     key_column: str | None = None
     date_formats: tuple[str, ...] = DATE_FORMATS
 
@@ -198,7 +202,7 @@ def load_mapping(path: str | Path) -> Mapping:
         raise MappingError("Geef [kolommen] status of [standaard] status op.")
 
     source = _table(doc, "bestand")
-    unknown = sorted(set(source) - {"blad", "kopregel", "scheidingsteken", "sleutel", "datumnotaties"})
+    unknown = sorted(set(source) - {"blad", "kopregel", "scheidingsteken", "tekenset", "sleutel", "datumnotaties"})
     if unknown:
         raise MappingError(f"Onbekende sleutel in [bestand]: {', '.join(unknown)}.")
     mapping.sheet = source.get("blad")
@@ -208,6 +212,10 @@ def load_mapping(path: str | Path) -> Mapping:
     mapping.delimiter = source.get("scheidingsteken")
     if mapping.delimiter is not None and len(mapping.delimiter) != 1:
         raise MappingError("[bestand] scheidingsteken is één teken, zoals \";\".")
+    encoding = source.get("tekenset", "utf-8")
+    if not isinstance(encoding, str) or encoding.lower() not in ENCODINGS:
+        raise MappingError("[bestand] tekenset is \"utf-8\" (standaard) of \"windows-1252\" (Excel's gewone ‘CSV’).")
+    mapping.encoding = ENCODINGS[encoding.lower()]
     mapping.key_column = source.get("sleutel")
     if "datumnotaties" in source:
         mapping.date_formats = tuple(source["datumnotaties"])
@@ -262,9 +270,12 @@ def _open_xlsx(path: Path, mapping: Mapping) -> Sheet:
 
 def _open_csv(path: Path, mapping: Mapping) -> Sheet:
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        text = path.read_text(encoding=mapping.encoding)
     except UnicodeDecodeError:
-        raise MappingError(f"{path.name} is geen UTF-8-tekst. Sla het bestand op als ‘CSV UTF-8’.") from None
+        if mapping.encoding != "utf-8-sig":
+            raise MappingError(f"{path.name} is geen Windows-1252-tekst. Controleer [bestand] tekenset.") from None
+        raise MappingError(f"{path.name} is geen UTF-8-tekst. Sla het bestand op als ‘CSV UTF-8’, of zet in de "
+                           "koppeling onder [bestand] tekenset = \"windows-1252\" (Excel's gewone ‘CSV’).") from None
     except OSError as exc:
         raise MappingError(f"{path.name} kan niet worden gelezen ({exc.strerror}).") from None
     # Only \r and \n end a line (newline=""): str.splitlines would also break at U+2028, U+0085

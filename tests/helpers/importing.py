@@ -6,7 +6,7 @@ from pathlib import Path
 MAPPING = Path(__file__).resolve().parents[2] / "docs" / "examples" / "import-mapping.toml"
 
 
-def run_import(app, source, *options):
+def run_import(app, source, *options, mapping=MAPPING):
     """The command as the coordinator "regisseur@gemeente.test" would type it."""
-    return app.test_cli_runner().invoke(args=["import", "signals", str(source), "--mapping", str(MAPPING),
+    return app.test_cli_runner().invoke(args=["import", "signals", str(source), "--mapping", str(mapping),
                                               "--as", "regisseur@gemeente.test", *options])
