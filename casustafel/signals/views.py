@@ -160,10 +160,10 @@ def submit_form(form, channel: str, template: str, *, create=None, on_saved=None
                     store.delete(attachment_id)
                 if isinstance(error, IntegrityError) and key:
                     # The same form's other POST committed first: nothing of this one is kept.
-                    earlier = services.submitted_signal(key)
-                    if earlier is not None and earlier.registered_by_id == current_user.id:
-                        return _saved(earlier, repeated=True)
-                    if earlier is not None:
+                    repeated = _repeated_submit(key)
+                    if repeated is not None:
+                        return repeated
+                    if services.submitted_signal(key) is not None:
                         return _refused_repeat(form, template, page)
                 if not (isinstance(error, OSError) and error.errno in DISK_FULL):
                     raise
@@ -196,9 +196,9 @@ def _saved(signal: Signal, *, repeated: bool = False):
     return redirect(url_for("signals.confirmation", signal_id=signal.id))
 
 
-def _repeated_submit(form):
-    """The confirmation of the signal this account already made with this form, or None."""
-    earlier = services.submitted_signal(form.submitted_key())
+def _repeated_submit(key: str | None):
+    """The confirmation of the signal this account already made with this form key, or None."""
+    earlier = services.submitted_signal(key)
     if earlier is not None and earlier.registered_by_id == current_user.id:
         return _saved(earlier, repeated=True)
     return None
@@ -271,7 +271,7 @@ def _register_page_with(intake):
 
 def _confirm_mail():
     form = RegisterFromMailForm()
-    repeated = None if request.form.get("rij") else _repeated_submit(form)
+    repeated = None if request.form.get("rij") else _repeated_submit(form.submitted_key())
     if repeated is not None:  # registered by the first POST, which also removed the staged mail
         return repeated
     try:
