@@ -44,10 +44,20 @@ def chromium():
         browser.close()
 
 
+def follow(page, locator):
+    """Click a link or a submit button and wait until the page it leads to has loaded. A click
+    returns once the next page has started loading; what is read or filled in right after it may
+    still be on the page before, or on the half-parsed next one (a CI run failed on that)."""
+    with page.expect_navigation(wait_until="load"):
+        locator.click()
+
+
 def reveal(page, target):
     """Open the closed <details> around `target` (a workspace section, a form behind its toggle),
     outermost first, by clicking their summaries as a user does; return `target`. A `get_by_role`
-    locator must say `include_hidden=True`: by default it does not see what is still closed."""
+    locator must say `include_hidden=True`: by default it does not see what is still closed.
+    Waits for `target` to be on the page first: the page may still be loading."""
+    target.first.wait_for(state="attached")
     for _ in range(5):
         closed = page.locator("details:not([open])", has=target)
         if not closed.count():
@@ -89,6 +99,9 @@ class Browser:
 
     def reveal(self, target):
         return reveal(self.page, target)
+
+    def follow(self, locator):
+        follow(self.page, locator)
 
     def open_details(self, summary_text):
         """Open the <details> whose summary reads `summary_text` (a workspace section or a form

@@ -33,8 +33,9 @@ class Clicks:
         self.count = 0
 
     def click(self, locator):
+        """Click and wait for the page it leads to."""
         self.count += 1
-        locator.click()
+        self.browser.follow(locator)
 
     def log_in(self, user):
         """Logging in is not counted: the count starts on the start page."""

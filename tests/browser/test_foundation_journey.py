@@ -75,7 +75,7 @@ def test_admin_creates_a_user_and_sees_no_signal_content(browser, make_user):
     _login(browser, admin.email)
     browser.page.get_by_role("link", name="Gebruikers").first.click()
     browser.assert_accessible("gebruikers")
-    browser.page.get_by_role("link", name="Nieuwe gebruiker toevoegen").click()
+    browser.follow(browser.page.get_by_role("link", name="Nieuwe gebruiker toevoegen"))
     browser.page.get_by_role("button", name="Opslaan").click()  # empty form
     expect(browser.page.get_by_role("heading", name="Controleer het formulier")).to_be_visible()
     browser.assert_accessible("nieuwe gebruiker met fouten")

@@ -114,7 +114,7 @@ def test_meeting_from_planning_to_closing(browser, make_user, make_signal):
     expect(page.get_by_role("link", name=signal.reference)).to_have_attribute("aria-current", "true")
     expect(page.locator("main")).to_contain_text("Waargenomen: 5 januari 2026 tot en met 28 februari 2026.")
     browser.assert_accessible("voorzitten")
-    page.get_by_role("link", name="Aanwezigheid vastleggen").click()
+    browser.follow(page.get_by_role("link", name="Aanwezigheid vastleggen"))
     page.get_by_role("group", name="Deelnemer Daan (Vergunningen)").get_by_label("Aanwezig", exact=True).check()
     browser.assert_accessible("aanwezigheid")
     page.get_by_role("button", name="Aanwezigheid opslaan").click()
@@ -134,7 +134,7 @@ def test_meeting_from_planning_to_closing(browser, make_user, make_signal):
     browser.assert_accessible("besluit bevestigen")
     page.get_by_role("button", name="Terug").click()  # the form again, as typed
     expect(page.get_by_label("Onderbouwing")).to_have_value("Meerdere signalen over hetzelfde pand.")
-    page.get_by_role("button", name="Besluit vastleggen").click()
+    browser.follow(page.get_by_role("button", name="Besluit vastleggen"))
     page.get_by_role("button", name="Besluit vastleggen").click()  # on the confirmation page
     _flash(browser, "heeft nu de status ‘in aanpak’")
     expect(page.get_by_role("heading", level=1)).to_contain_text("Overleg voorzitten")  # back on the chair's screen

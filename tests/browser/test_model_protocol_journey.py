@@ -81,7 +81,7 @@ def test_five_weighings_three_checks_and_a_handover_to_the_riec(browser, open_br
 
     # The casustafel: check 2A for the invited department, published, decision "RIEC".
     _nav(coordinator, "Overleggen")
-    page.get_by_role("link", name="Nieuw overleg plannen").click()
+    coordinator.follow(page.get_by_role("link", name="Nieuw overleg plannen"))
     page.get_by_label("Datum", exact=True).fill(day.isoformat())
     page.get_by_label("Begintijd").fill("10:00")
     page.get_by_label("Voorzitter").select_option(label="Vera Voorzitter")
@@ -89,7 +89,7 @@ def test_five_weighings_three_checks_and_a_handover_to_the_riec(browser, open_br
     page.get_by_role("button", name="Opslaan").click()
     _flash(coordinator, "Het overleg is aangemaakt.")
     page.get_by_label("Deelnemer", exact=True).select_option(label=f"Daan Deelnemer ({VTH})")
-    page.get_by_role("button", name="Uitnodigen", exact=True).click()
+    coordinator.follow(page.get_by_role("button", name="Uitnodigen", exact=True))
     page.get_by_role("checkbox", name=signal.reference, exact=True).check()
     page.get_by_role("button", name="Op de agenda zetten").click()
     _flash(coordinator, "Privacytoets 2A is aangevraagd.")
@@ -99,7 +99,7 @@ def test_five_weighings_three_checks_and_a_handover_to_the_riec(browser, open_br
     _decide(officer, "2A", "Protocol-T2A: alleen het adres.")
     page.get_by_role("button", name="Agenda publiceren").click()
     _flash(coordinator, "De agenda is gepubliceerd.")
-    page.get_by_role("link", name=reference).click()
+    coordinator.follow(page.get_by_role("link", name=reference))
     page.get_by_label("Melden bij het RIEC").check()
     page.get_by_label("Onderbouwing").fill("Protocol-B: georganiseerd; het RIEC neemt de regie.")
     page.get_by_role("button", name="Besluit vastleggen").click()

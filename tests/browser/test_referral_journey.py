@@ -76,7 +76,7 @@ def test_a_referral_to_the_riec_from_concept_to_the_register(browser, make_user,
     # The description goes only as the coordinator's anonymised summary: first write it.
     expect(page.get_by_text("nog geen geanonimiseerde samenvatting")).to_be_visible()
     expect(page.get_by_role("link", name="Pakket maken en versturen")).to_have_count(0)
-    page.get_by_role("link", name=f"Naar de samenvatting bij {signal.reference}").click()
+    browser.follow(page.get_by_role("link", name=f"Naar de samenvatting bij {signal.reference}"))
     summary = browser.reveal(page.get_by_label("Geanonimiseerde samenvatting"))
     summary.fill("Samenvatting SUMMARYMARK: contante betalingen")
     page.get_by_role("button", name="Samenvatting opslaan").click()
@@ -107,10 +107,10 @@ def test_a_referral_to_the_riec_from_concept_to_the_register(browser, make_user,
     expect(page.get_by_text("De voortgang van de verstrekking is vastgelegd.")).to_be_visible()
     expect(page.get_by_role("paragraph").filter(has_text="Status:")).to_contain_text("Afgerond", use_inner_text=True)
 
-    page.get_by_role("link", name="Naar het verstrekkingenregister").click()
+    browser.follow(page.get_by_role("link", name="Naar het verstrekkingenregister"))
     page.get_by_label("Ontvanger").select_option(label="RIEC")
     page.get_by_label("Status").select_option(label="Afgerond")
-    page.get_by_role("button", name="Filteren").click()
+    browser.follow(page.get_by_role("button", name="Filteren"))
     table = page.get_by_role("region", name="Verstrekkingen")
     expect(table).to_contain_text(signal.reference, use_inner_text=True)
     expect(table).to_contain_text("Afgerond", use_inner_text=True)

@@ -36,10 +36,10 @@ def test_the_coordinator_handles_a_signal_with_the_reporter(browser, make_user, 
     page = browser.page
 
     _login(browser, coordinator.email)
-    page.get_by_role("link", name="Meldingen", exact=True).click()
+    browser.follow(page.get_by_role("link", name="Meldingen", exact=True))
     page.get_by_label("Kanaal").select_option(label="Meldpunt (intern formulier)")
     page.get_by_label("Status").select_option(label="Alle open meldingen (niet afgesloten)")
-    page.get_by_role("button", name="Toon meldingen").click()
+    browser.follow(page.get_by_role("button", name="Toon meldingen"))
     rows = page.get_by_role("row")
     expect(rows).to_have_count(2)  # the header and the one signal
     row = rows.filter(has_text=signal.reference)
