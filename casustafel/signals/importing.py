@@ -15,6 +15,7 @@ number or an address from the file: only dates of the signal, statuses, phenomen
 import csv
 import io
 import tomllib
+import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
@@ -57,6 +58,8 @@ ADDRESS_COLUMNS = ("straat", "huisnummer", "toevoeging", "postcode", "plaats")
 SUBJECT_COLUMNS = ("naam", "geboortedatum", "kvk", *ADDRESS_COLUMNS)
 LOCATION_COLUMNS = (*ADDRESS_COLUMNS, "bag_id")
 SECTIONS = ("bestand", "kolommen", "adres", "betrokkenen", "statussen", "fenomenen", "kanalen", "standaard")
+# The start of an OLE file: Excel 97-2003 (.xls), and also any workbook saved with a password.
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 IMPORT_CHANNELS = {code: label for code, label in CHANNELS.items() if code != "meldpunt"}
 
 
@@ -250,15 +253,33 @@ def _open_xlsx(path: Path, mapping: Mapping) -> Sheet:
     from openpyxl.utils.exceptions import InvalidFileException
 
     try:
+        with open(path, "rb") as handle:
+            start = handle.read(len(OLE_MAGIC))
+    except OSError as exc:
+        raise MappingError(f"{path.name} kan niet worden gelezen ({exc.strerror}).") from None
+    if not start:
+        raise MappingError(f"{path.name} is leeg.")
+    if start == OLE_MAGIC:
+        raise MappingError(f"{path.name} is in de oude Excel-indeling (.xls) of met een wachtwoord beveiligd. Open het "
+                           "in Excel, haal een wachtwoord weg en sla het op als ‘Excel-werkmap (.xlsx)’.")
+    try:
         book = load_workbook(path, read_only=True, data_only=True)
+    except zipfile.BadZipFile:
+        raise MappingError(f"{path.name} is geen Excel-werkmap (.xlsx) of is beschadigd. Open het in Excel en sla "
+                           "het op als ‘Excel-werkmap (.xlsx)’.") from None
     except (OSError, InvalidFileException, KeyError, ValueError) as exc:
         raise MappingError(f"{path.name} kan niet als Excel-werkmap worden gelezen ({exc}).") from None
     if mapping.sheet is not None and mapping.sheet not in book.sheetnames:
         raise MappingError(f"Het blad ‘{mapping.sheet}’ staat niet in {path.name}. "
                            f"Bladen: {', '.join(book.sheetnames)}.")
     sheet = book[mapping.sheet] if mapping.sheet else book.worksheets[0]
-    rows = sheet.iter_rows(min_row=mapping.header_row, values_only=True)
-    headers = [_header(v) for v in next(rows, ())]
+    headers = [_header(v) for v in next(sheet.iter_rows(min_row=mapping.header_row, max_row=mapping.header_row,
+                                                        values_only=True), ())]
+    while headers and not headers[-1]:
+        headers.pop()
+    # Only as wide as the header: a sheet formatted down to Excel's last row claims 16,384 columns
+    # for each of its 1,048,576 rows.
+    rows = sheet.iter_rows(min_row=mapping.header_row + 1, max_col=max(len(headers), 1), values_only=True)
 
     def data():
         for number, cells in enumerate(rows, start=mapping.header_row + 1):
@@ -283,12 +304,32 @@ def _open_csv(path: Path, mapping: Mapping) -> Sheet:
     lines = io.StringIO(text, newline="").readlines()
     first = lines[mapping.header_row - 1] if len(lines) >= mapping.header_row else ""
     delimiter = mapping.delimiter or (";" if first.count(";") >= first.count(",") else ",")
-    reader = csv.reader(lines[mapping.header_row - 1:], delimiter=delimiter)
-    headers = [_header(v) for v in next(reader, [])]
+    # strict: a cell that opens a quote and never closes it is an error, not the rest of the file.
+    reader = csv.reader(lines[mapping.header_row - 1:], delimiter=delimiter, strict=True)
+    number = mapping.header_row
+
+    def rows():
+        nonlocal number
+        while True:
+            try:
+                cells = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:
+                problem = ("een cel is te lang (meer dan 131.072 tekens)" if "field limit" in str(exc) else
+                           "een cel begint met een aanhalingsteken (\") dat niet wordt gesloten, of er staat tekst "
+                           "direct na het sluitende aanhalingsteken")
+                raise MappingError(f"{path.name}, rij {number}: {problem}. Verbeter het bestand; er is niets "
+                                   "overgenomen.") from None
+            yield number, cells
+            number += 1
+
+    found = rows()
+    headers = [_header(v) for v in next(found, (0, []))[1]]
 
     def data():
-        for number, cells in enumerate(reader, start=mapping.header_row + 1):
-            yield number, [c if c.strip() else None for c in cells]
+        for row_number, cells in found:
+            yield row_number, [c if c.strip() else None for c in cells]
 
     return Sheet(headers, data())
 

@@ -1,0 +1,117 @@
+"""Outside review of `flask import signals` (issue 16) with the spreadsheets an OOV team really
+has: damaged or renamed workbooks, Excel's formatting down to the last row, a CSV cell that opens
+a quote and never closes it, several sheets, and a mapping with a wrong kind of value. Each gives
+a Dutch message or imports correctly: never a traceback, never rows lost without a word."""
+
+import re
+import time
+import zipfile
+from pathlib import Path
+
+import pytest
+from openpyxl import Workbook
+from sqlalchemy import func, select
+
+from casustafel.extensions import db
+from casustafel.models import Signal
+from tests.helpers.importing import run_import
+
+HEADERS = ["Nummer", "Datum melding", "Datum afgesloten", "Status", "Fenomeen", "Omschrijving", "Binnengekomen via",
+           "Melder", "Bron", "Naam betrokkene", "Geboortedatum", "Bedrijf", "KvK-nummer", "Straat", "Huisnummer",
+           "Postcode", "Plaats"]
+
+
+def _row(number: str, description: str = "Pand met afgeplakte ramen, ’s nachts bezoek") -> list:
+    return [number, "03-01-2024", None, "Nieuw", "hennep", description, "tel", None, None, "Zoë Çelik-Ñúñez", None,
+            None, None, "Dorpsstraat", "12", "1234 AB", "Ons Dorp"]
+
+
+def _csv_line(cells: list) -> str:
+    return ";".join(cell or "" for cell in cells)
+
+
+@pytest.fixture
+def coordinator(make_user):
+    return make_user("coordinator", email="regisseur@gemeente.test")
+
+
+def count() -> int:
+    db.session.rollback()
+    return db.session.scalar(select(func.count()).select_from(Signal))
+
+
+def _no_traceback(result) -> None:
+    assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
+    assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(("content", "hint"), [
+    (b"", "is leeg"),
+    (b"PK\x03\x04afgebroken download", "geen Excel-werkmap (.xlsx)"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600, "oude Excel-indeling (.xls) of met een wachtwoord"),
+])
+def test_an_empty_damaged_old_or_password_protected_workbook_is_refused_in_dutch(app, coordinator, tmp_path, content,
+                                                                                  hint):
+    """An .xls renamed to .xlsx, a workbook saved with a password (both OLE files), a download
+    broken off half-way or an empty file: openpyxl raises zipfile.BadZipFile, which was not caught."""
+    source = tmp_path / "register.xlsx"
+    source.write_bytes(content)
+    result = run_import(app, source, "--dry-run")
+    _no_traceback(result)
+    assert result.exit_code == 1 and hint in result.output, result.output
+    assert count() == 0
+
+
+def test_a_csv_cell_opening_a_quote_that_never_closes_stops_the_import_with_its_row(app, coordinator, tmp_path):
+    """A cell typed as "Pand met… without a closing quote swallowed every later row into that one
+    cell: three rows became one, and the other two were lost without a word."""
+    rows = [_row("2024-001", '"Pand met afgeplakte ramen'), _row("2024-002"), _row("2024-003")]
+    source = tmp_path / "register.csv"
+    source.write_text("\r\n".join([";".join(HEADERS), *map(_csv_line, rows)]) + "\r\n", encoding="utf-8")
+
+    for options in (["--dry-run"], []):
+        result = run_import(app, source, *options)
+        _no_traceback(result)
+        assert result.exit_code == 1, result.output
+        assert "rij 2: een cel begint met een aanhalingsteken (\") dat niet wordt gesloten" in result.output
+    assert count() == 0
+
+
+def test_a_csv_cell_longer_than_the_csv_reader_takes_is_reported_with_its_row(app, coordinator, tmp_path):
+    rows = [_row("2024-001"), _row("2024-002", "Zoë zag " + "veel verkeer " * 12_000)]
+    source = tmp_path / "register.csv"
+    source.write_text("\n".join([";".join(HEADERS), *map(_csv_line, rows)]) + "\n", encoding="utf-8")
+    result = run_import(app, source, "--dry-run")
+    _no_traceback(result)
+    assert result.exit_code == 1 and "rij 3: een cel is te lang" in result.output, result.output
+    assert count() == 0
+
+
+def _stretch_to_the_last_row(source: Path, target: Path) -> Path:
+    """What Excel leaves when a whole block down to row 1,048,576 was formatted: the sheet's
+    dimension covers every row and column (A1:XFD1048576) and an empty styled row at the bottom."""
+    with zipfile.ZipFile(source) as zin, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as zout:
+        for item in zin.infolist():
+            data = zin.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                text = re.sub(r'<dimension ref="[^"]+"', '<dimension ref="A1:XFD1048576"', data.decode())
+                data = text.replace("</sheetData>", '<row r="1048576" s="1" customFormat="1"/></sheetData>').encode()
+            zout.writestr(item, data)
+    return target
+
+
+def test_a_workbook_formatted_down_to_the_last_excel_row_is_read_in_seconds(app, coordinator, tmp_path):
+    """Rows were read as wide as the sheet's dimension (16,384 cells) for every one of the
+    1,048,576 rows: seven minutes for one signal."""
+    book = Workbook()
+    sheet = book.active
+    sheet.append(HEADERS)
+    sheet.append(_row("2024-001"))
+    book.save(tmp_path / "plain.xlsx")
+    source = _stretch_to_the_last_row(tmp_path / "plain.xlsx", tmp_path / "register.xlsx")
+
+    started = time.monotonic()
+    result = run_import(app, source)
+    assert result.exit_code == 0, result.output
+    assert time.monotonic() - started < 30
+    assert "1 rij: 1 nieuw" in result.output and count() == 1
