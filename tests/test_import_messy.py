@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from casustafel.extensions import db
 from casustafel.models import Signal
-from tests.helpers.importing import run_import
+from tests.helpers.importing import MAPPING, run_import
 
 HEADERS = ["Nummer", "Datum melding", "Datum afgesloten", "Status", "Fenomeen", "Omschrijving", "Binnengekomen via",
            "Melder", "Bron", "Naam betrokkene", "Geboortedatum", "Bedrijf", "KvK-nummer", "Straat", "Huisnummer",
@@ -115,3 +115,76 @@ def test_a_workbook_formatted_down_to_the_last_excel_row_is_read_in_seconds(app,
     assert result.exit_code == 0, result.output
     assert time.monotonic() - started < 30
     assert "1 rij: 1 nieuw" in result.output and count() == 1
+
+
+def _workbook(path: Path, sheets: dict[str, list[list]], hidden: tuple[str, ...] = ()) -> Path:
+    book = Workbook()
+    book.remove(book.active)
+    for title, rows in sheets.items():
+        sheet = book.create_sheet(title)
+        sheet.sheet_state = "hidden" if title in hidden else "visible"
+        for row in rows:
+            sheet.append(row)
+    book.save(path)
+    return path
+
+
+def test_a_workbook_with_several_sheets_of_data_asks_which_sheet(app, coordinator, tmp_path):
+    """A register kept per year on its own sheet ("2023", "2024") was read from the first sheet
+    only: the other years were left behind without a word."""
+    source = _workbook(tmp_path / "register.xlsx", {
+        "2023": [HEADERS, _row("2023-001")], "2024": [HEADERS, _row("2024-001"), _row("2024-002")], "Blad3": []})
+    result = run_import(app, source)
+    _no_traceback(result)
+    assert result.exit_code == 1, result.output
+    assert "register.xlsx heeft meer bladen met gegevens: ‘2023’, ‘2024’" in result.output
+    assert "[bestand] blad" in result.output and count() == 0
+
+    mapping = tmp_path / "mapping.toml"
+    mapping.write_text(MAPPING.read_text(encoding="utf-8").replace('# blad = "Register"', 'blad = "2024"'),
+                       encoding="utf-8")
+    done = run_import(app, source, mapping=mapping)
+    assert done.exit_code == 0, done.output
+    assert "2 rijen: 2 nieuw" in done.output and count() == 2
+
+
+def test_a_hidden_sheet_in_front_is_not_read_in_place_of_the_register(app, coordinator, tmp_path):
+    """A hidden first sheet (the lists behind drop-downs) was read as the register."""
+    source = _workbook(tmp_path / "register.xlsx", {
+        "Keuzelijsten": [["Status"], ["Nieuw"], ["In behandeling"]], "Register": [HEADERS, _row("2024-001")]},
+        hidden=("Keuzelijsten",))
+    result = run_import(app, source)
+    _no_traceback(result)
+    assert "‘Keuzelijsten’" in result.output and "[bestand] blad" in result.output, result.output
+    assert count() == 0
+
+
+@pytest.mark.parametrize(("old", "new", "message"), [
+    ('sleutel = "Nummer"', "sleutel = 1", "[bestand] sleutel is de naam van een kolom (tekst)"),
+    ('scheidingsteken = ";"', "scheidingsteken = 59", "[bestand] scheidingsteken is één teken"),
+    ("# datumnotaties", 'datumnotaties = "%d-%m-%Y"\n#', "[bestand] datumnotaties is een lijst"),
+    ("# datumnotaties", "datumnotaties = [20240103]\n#", "[bestand] datumnotaties is een lijst"),
+    ("# blad", "blad = 1\n#", "[bestand] blad is de naam van een blad (tekst)"),
+    ('soort = "organisatie"', 'soort = ["organisatie"]', "soort is ‘persoon’ of ‘organisatie’"),
+    ('rol = "vermoedelijk_betrokkene"', "rol = 1", "onbekende rol"),
+    ('kanaal = "telefoon"\n', 'kanaal = ["telefoon"]\n', "[standaard] kanaal: onbekend kanaal"),
+    ('"tel" = "telefoon"', '"tel" = ["telefoon"]', "[kanalen] ‘tel’ is een kanaal"),
+    ("# fenomeen", "fenomeen = 5\n#", "[standaard] fenomeen is de naam van een fenomeen (tekst)"),
+    ('"hennep" = "Drugs — Hennepteelt"', '"hennep" = ["Drugs — Hennepteelt"]',
+     "[fenomenen] ‘hennep’ is de naam van een fenomeen (tekst)"),
+    ('"Nieuw" = "ingediend"', '"Nieuw" = "ingediend"\n"nieuw " = "weging"',
+     "[statussen] ‘nieuw ’ is hetzelfde woord als ‘Nieuw’"),
+])
+def test_a_mapping_value_of_the_wrong_kind_is_explained_not_a_traceback(app, coordinator, tmp_path, old, new, message):
+    """A number where a column name belongs, a list where one word belongs, or one register word
+    twice (case and spaces do not count) with two meanings."""
+    source = tmp_path / "register.csv"
+    source.write_text(";".join(HEADERS) + "\n" + _csv_line(_row("2024-001")) + "\n", encoding="utf-8")
+    text = MAPPING.read_text(encoding="utf-8")
+    assert old in text
+    mapping = tmp_path / "mapping.toml"
+    mapping.write_text(text.replace(old, new, 1), encoding="utf-8")
+    result = run_import(app, source, mapping=mapping)
+    _no_traceback(result)
+    assert result.exit_code == 1 and message in result.output, result.output
+    assert count() == 0

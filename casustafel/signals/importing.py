@@ -141,6 +141,22 @@ def parse_status(value: str, where: str) -> tuple[str, str | None]:
     return status, None
 
 
+def _words(section: str, table: dict, what: str) -> dict[str, str]:
+    """[statussen], [fenomenen], [kanalen]: register word (folded) → one text value; one word twice
+    (case, accents and spaces do not count) is an error, not the last one silently winning."""
+    found: dict[str, str] = {}
+    words: dict[str, str] = {}
+    for word, value in table.items():
+        if not isinstance(value, str):
+            raise MappingError(f"[{section}] ‘{word}’ is {what} (tekst).")
+        folded = _fold(word)
+        if folded in words:
+            raise MappingError(f"[{section}] ‘{word}’ is hetzelfde woord als ‘{words[folded]}’ (hoofdletters, "
+                               "accenten en spaties tellen niet); laat er één staan.")
+        words[folded], found[folded] = word, value
+    return found
+
+
 def load_mapping(path: str | Path) -> Mapping:
     try:
         with open(path, "rb") as handle:
@@ -168,9 +184,9 @@ def load_mapping(path: str | Path) -> Mapping:
             raise MappingError(f"{where} moet een tabel zijn.")
         block = dict(block)
         kind, role = block.pop("soort", "persoon"), block.pop("rol", "vermoedelijk_betrokkene")
-        if kind not in SUBJECT_KINDS:
+        if not isinstance(kind, str) or kind not in SUBJECT_KINDS:
             raise MappingError(f"{where}: soort is ‘persoon’ of ‘organisatie’.")
-        if role not in SUBJECT_ROLES:
+        if not isinstance(role, str) or role not in SUBJECT_ROLES:
             raise MappingError(f"{where}: onbekende rol ‘{role}’. Mogelijk zijn: {', '.join(SUBJECT_ROLES)}.")
         cols = _columns("betrokkenen", block, SUBJECT_COLUMNS)
         if "naam" not in cols:
@@ -181,10 +197,10 @@ def load_mapping(path: str | Path) -> Mapping:
             raise MappingError(f"{where}: een organisatie heeft geen geboortedatum.")
         mapping.subjects.append(SubjectColumns(kind, role, cols))
 
-    for word, value in _table(doc, "statussen").items():
-        mapping.statuses[_fold(word)] = parse_status(value, f"[statussen] ‘{word}’")
-    mapping.phenomena = {_fold(word): str(name) for word, name in _table(doc, "fenomenen").items()}
-    for word, code in _table(doc, "kanalen").items():
+    for word, value in _words("statussen", _table(doc, "statussen"), "een status, zoals \"weging\"").items():
+        mapping.statuses[word] = parse_status(value, f"[statussen] ‘{word}’")
+    mapping.phenomena = _words("fenomenen", _table(doc, "fenomenen"), "de naam van een fenomeen")
+    for word, code in _words("kanalen", _table(doc, "kanalen"), "een kanaal, zoals \"telefoon\"").items():
         if code not in IMPORT_CHANNELS:
             raise MappingError(f"[kanalen] ‘{word}’: onbekend kanaal ‘{code}’. "
                                f"Mogelijk zijn: {', '.join(IMPORT_CHANNELS)}.")
@@ -197,8 +213,11 @@ def load_mapping(path: str | Path) -> Mapping:
     if "status" in defaults:
         mapping.default_status = parse_status(defaults["status"], "[standaard] status")
     mapping.default_phenomenon = defaults.get("fenomeen")
+    if mapping.default_phenomenon is not None and not isinstance(mapping.default_phenomenon, str):
+        raise MappingError("[standaard] fenomeen is de naam van een fenomeen (tekst).")
     mapping.default_channel = defaults.get("kanaal", "telefoon" if "kanaal" not in columns else None)
-    if mapping.default_channel is not None and mapping.default_channel not in IMPORT_CHANNELS:
+    if mapping.default_channel is not None and (not isinstance(mapping.default_channel, str)
+                                                or mapping.default_channel not in IMPORT_CHANNELS):
         raise MappingError(f"[standaard] kanaal: onbekend kanaal ‘{mapping.default_channel}’. "
                            f"Mogelijk zijn: {', '.join(IMPORT_CHANNELS)}.")
     if "status" not in columns and mapping.default_status is None:
@@ -209,19 +228,26 @@ def load_mapping(path: str | Path) -> Mapping:
     if unknown:
         raise MappingError(f"Onbekende sleutel in [bestand]: {', '.join(unknown)}.")
     mapping.sheet = source.get("blad")
+    if mapping.sheet is not None and not isinstance(mapping.sheet, str):
+        raise MappingError("[bestand] blad is de naam van een blad (tekst), zoals \"Register\".")
     mapping.header_row = source.get("kopregel", 1)
     if not isinstance(mapping.header_row, int) or mapping.header_row < 1:
         raise MappingError("[bestand] kopregel is het nummer van de rij met de kolomnamen (1 of hoger).")
     mapping.delimiter = source.get("scheidingsteken")
-    if mapping.delimiter is not None and len(mapping.delimiter) != 1:
+    if mapping.delimiter is not None and (not isinstance(mapping.delimiter, str) or len(mapping.delimiter) != 1):
         raise MappingError("[bestand] scheidingsteken is één teken, zoals \";\".")
     encoding = source.get("tekenset", "utf-8")
     if not isinstance(encoding, str) or encoding.lower() not in ENCODINGS:
         raise MappingError("[bestand] tekenset is \"utf-8\" (standaard) of \"windows-1252\" (Excel's gewone ‘CSV’).")
     mapping.encoding = ENCODINGS[encoding.lower()]
     mapping.key_column = source.get("sleutel")
+    if mapping.key_column is not None and (not isinstance(mapping.key_column, str) or not mapping.key_column.strip()):
+        raise MappingError("[bestand] sleutel is de naam van een kolom (tekst), zoals \"Nummer\".")
     if "datumnotaties" in source:
-        mapping.date_formats = tuple(source["datumnotaties"])
+        formats = source["datumnotaties"]
+        if not isinstance(formats, list) or not formats or not all(isinstance(f, str) and "%" in f for f in formats):
+            raise MappingError("[bestand] datumnotaties is een lijst van notaties, zoals [\"%d-%m-%Y\", \"%Y-%m-%d\"].")
+        mapping.date_formats = tuple(formats)
     return mapping
 
 
@@ -272,7 +298,19 @@ def _open_xlsx(path: Path, mapping: Mapping) -> Sheet:
     if mapping.sheet is not None and mapping.sheet not in book.sheetnames:
         raise MappingError(f"Het blad ‘{mapping.sheet}’ staat niet in {path.name}. "
                            f"Bladen: {', '.join(book.sheetnames)}.")
-    sheet = book[mapping.sheet] if mapping.sheet else book.worksheets[0]
+    if mapping.sheet:
+        sheet = book[mapping.sheet]
+    else:
+        # Never the first sheet by default when others hold data too (a register per year, a
+        # hidden sheet behind the drop-downs): the rest would be left behind without a word.
+        filled = [ws for ws in book.worksheets if any(
+            v is not None for row in ws.iter_rows(max_row=100, max_col=100, values_only=True) for v in row)]
+        if len(filled) > 1:
+            names = ", ".join(f"‘{ws.title}’" for ws in filled)
+            raise MappingError(f"{path.name} heeft meer bladen met gegevens: {names}. Zet in de koppeling onder "
+                               "[bestand] blad = \"…\" welk blad het register is; neem een ander blad over met een "
+                               "eigen import.")
+        sheet = filled[0] if filled else book.worksheets[0]
     headers = [_header(v) for v in next(sheet.iter_rows(min_row=mapping.header_row, max_row=mapping.header_row,
                                                         values_only=True), ())]
     while headers and not headers[-1]:
