@@ -188,3 +188,53 @@ def test_a_mapping_value_of_the_wrong_kind_is_explained_not_a_traceback(app, coo
     _no_traceback(result)
     assert result.exit_code == 1 and message in result.output, result.output
     assert count() == 0
+
+
+def test_a_column_the_mapping_does_not_name_is_reported_not_dropped_silently(app, coordinator, tmp_path):
+    """The register's own "Opmerkingen" and "Behandelaar" were left out without a word: the
+    coordinator must see which columns stay behind before deciding to import."""
+    source = tmp_path / "register.csv"
+    source.write_text(";".join([*HEADERS, "Opmerkingen", "Behandelaar"]) + "\n"
+                      + _csv_line([*_row("2024-001"), "Hond op het erf, niet alleen gaan", "Zoë Çelik-Ñúñez"]) + "\n",
+                      encoding="utf-8")
+    for options in (["--dry-run"], []):
+        result = run_import(app, source, *options)
+        assert result.exit_code == 0, result.output
+        assert ("Niet in de koppeling, dus niet overgenomen: de kolommen 'Opmerkingen', 'Behandelaar'."
+                in result.output)
+        assert "Hond op het erf" not in result.output
+    assert count() == 1
+
+
+def test_a_mapped_column_name_twice_in_the_header_is_refused(app, coordinator, tmp_path):
+    """Two columns "Omschrijving" (the intake and the follow-up): only the first was read."""
+    source = tmp_path / "register.csv"
+    source.write_text(";".join([*HEADERS, "omschrijving "]) + "\n"
+                      + _csv_line([*_row("2024-001"), "Vervolg: Zoë belde opnieuw"]) + "\n", encoding="utf-8")
+    result = run_import(app, source)
+    _no_traceback(result)
+    assert result.exit_code == 1, result.output
+    assert "De kolom 'Omschrijving' staat 2 keer in de kopregel (rij 1)" in result.output
+    assert count() == 0
+
+
+def test_a_value_in_a_column_without_a_name_is_an_error_of_its_row(app, coordinator, tmp_path):
+    """A ";" typed in a cell of a CSV made by hand (not quoted) pushes the rest of the row one
+    column on; the last value fell off the end without a word. A note typed next to the
+    table, in a column without a name, went the same way."""
+    rows = [_row("2024-001"), [*_row("2024-002"), "Let op: Zoë belt terug"]]
+    source = tmp_path / "register.csv"
+    source.write_text("\n".join([";".join(HEADERS), *map(_csv_line, rows)]) + "\n", encoding="utf-8")
+    result = run_import(app, source, "--dry-run")
+    assert result.exit_code == 1, result.output
+    assert ("rij 3, kolom R: een waarde in een kolom zonder naam in de kopregel; geef de kolom een naam of haal "
+            "de waarde weg") in result.output
+    assert "rij 2: nieuwe melding" in result.output and "Let op" not in result.output
+
+    book = _workbook(tmp_path / "register.xlsx", {"Register": [
+        [*HEADERS[:5], None, *HEADERS[6:]], _row("2024-001")]})
+    mapping = tmp_path / "mapping.toml"
+    mapping.write_text(MAPPING.read_text(encoding="utf-8").replace('omschrijving = "Omschrijving"',
+                                                                    'omschrijving = "Status"'), encoding="utf-8")
+    result = run_import(app, book, "--dry-run", mapping=mapping)
+    assert "rij 2, kolom F: een waarde in een kolom zonder naam in de kopregel" in result.output, result.output

@@ -671,6 +671,7 @@ def row_keys(cells: list, key_value: str | None) -> list[str]:
 @dataclass
 class Plan:
     outcomes: list[RowOutcome]
+    unmapped: list[str] = field(default_factory=list)  # named columns of the file the mapping leaves out
 
     @property
     def new(self) -> list[RowOutcome]:
@@ -694,7 +695,14 @@ def plan_import(path: str | Path, mapping: Mapping) -> Plan:
         found = ", ".join(f"'{h}'" for h in sheet.headers if h) or "geen"
         raise MappingError(f"Kolom {', '.join(repr(m) for m in missing)} staat niet in de kopregel (rij "
                            f"{mapping.header_row}). Gevonden kolommen: {found}.")
+    for name in mapping.used_columns():
+        times = sum(1 for header in sheet.headers if header.casefold() == name.casefold())
+        if times > 1:
+            raise MappingError(f"De kolom '{name}' staat {times} keer in de kopregel (rij {mapping.header_row}). "
+                               "Geef elke kolom een eigen naam, zodat duidelijk is welke wordt overgenomen.")
     positions = {name: index[name.casefold()] for name in mapping.used_columns()}
+    used = {name.casefold() for name in mapping.used_columns()}
+    unmapped = [header for header in dict.fromkeys(sheet.headers) if header and header.casefold() not in used]
     phenomena = _phenomena()
     outcomes: list[RowOutcome] = []
     seen: dict[str, int] = {}
@@ -705,6 +713,12 @@ def plan_import(path: str | Path, mapping: Mapping) -> Plan:
         by_name = {name: cells[pos] if pos < len(cells) else None for name, pos in positions.items()}
         row, errors = check_row(number, by_name, mapping, phenomena)
         outcome = RowOutcome(number, row=row, errors=errors)
+        for pos, cell in enumerate(cells):
+            nameless = pos >= len(sheet.headers) or not sheet.headers[pos]
+            if nameless and cell is not None and not (isinstance(cell, str) and not cell.strip()):
+                outcome.errors.append(f"rij {number}, kolom {_column_letter(pos + 1)}: een waarde in een kolom zonder "
+                                      "naam in de kopregel; geef de kolom een naam of haal de waarde weg")
+                outcome.row = None
         key_value = _key_part(by_name.get(mapping.key_column)) or None if mapping.key_column else None
         if mapping.key_column and key_value is None:
             outcome.errors.append(f"rij {number}, kolom '{mapping.key_column}': leeg; elke rij heeft een nummer")
@@ -728,7 +742,16 @@ def plan_import(path: str | Path, mapping: Mapping) -> Plan:
         chunk = found[start:start + CHUNK]
         for key in db.session.scalars(select(Signal.import_key).where(Signal.import_key.in_(chunk))):
             candidates[key].existing = True
-    return Plan(outcomes)
+    return Plan(outcomes, unmapped)
+
+
+def _column_letter(number: int) -> str:
+    """1 → A, 27 → AA: the column as Excel shows it."""
+    letters = ""
+    while number:
+        number, rest = divmod(number - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters
 
 
 def describe(row: ImportRow) -> str:
