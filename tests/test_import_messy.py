@@ -238,3 +238,49 @@ def test_a_value_in_a_column_without_a_name_is_an_error_of_its_row(app, coordina
                                                                     'omschrijving = "Status"'), encoding="utf-8")
     result = run_import(app, book, "--dry-run", mapping=mapping)
     assert "rij 2, kolom F: een waarde in een kolom zonder naam in de kopregel" in result.output, result.output
+
+
+def test_a_csv_that_starts_with_excel_s_sep_line_is_read_with_that_separator(app, coordinator, tmp_path):
+    """Exports meant for Dutch Excel often start with "sep=;" (or "sep=,"): Excel hides that line
+    and uses its separator. It was read as the header, and no column was found."""
+    rows = [["Nummer", "Datum melding", "Status", "Fenomeen", "Omschrijving"],
+            ["2024-001", "03-01-2024", "Nieuw", "hennep", "Zoë Çelik-Ñúñez meldt hennepgeur, ’s avonds"]]
+    source = tmp_path / "register.csv"
+    source.write_text("sep=,\r\n" + "\r\n".join(",".join(f'"{cell}"' for cell in row) for row in rows) + "\r\n",
+                      encoding="utf-8-sig")
+    mapping = tmp_path / "mapping.toml"
+    mapping.write_text('[bestand]\nsleutel = "Nummer"\n[kolommen]\ndatum_melding = "Datum melding"\n'
+                       'status = "Status"\nfenomeen = "Fenomeen"\nomschrijving = "Omschrijving"\n'
+                       '[statussen]\n"Nieuw" = "ingediend"\n[fenomenen]\n"hennep" = "Drugs — Hennepteelt"\n',
+                       encoding="utf-8")
+    result = run_import(app, source, mapping=mapping)
+    assert result.exit_code == 0, result.output
+    assert "1 rij: 1 nieuw" in result.output and count() == 1
+    assert db.session.scalar(select(Signal)).description == "Zoë Çelik-Ñúñez meldt hennepgeur, ’s avonds"
+
+
+@pytest.mark.parametrize("suffix", [".xlsx", ".csv"])
+def test_title_rows_above_the_header_are_met_with_the_row_to_name_as_kopregel(app, coordinator, tmp_path, suffix):
+    """A register with a title and a blank row above the column names: the message said only that
+    no column was found in row 1."""
+    rows = [["Meldingenregister OOV gemeente Ons Dorp 2024"], [], HEADERS, _row("2024-001")]
+    source = tmp_path / f"register{suffix}"
+    if suffix == ".xlsx":
+        _workbook(source, {"Register": rows})
+    else:
+        source.write_text("\n".join(_csv_line(row) for row in rows) + "\n", encoding="utf-8")
+    result = run_import(app, source, "--dry-run")
+    _no_traceback(result)
+    assert result.exit_code == 1
+    assert "De kolomnamen staan in rij 3: zet in de koppeling onder [bestand] kopregel = 3." in result.output, \
+        result.output
+
+
+def test_a_macro_enabled_workbook_is_read_like_an_xlsx(app, coordinator, tmp_path):
+    """Many registers are kept as .xlsm (with a macro for the next number); its sheets are the
+    same as an .xlsx, only the macros are left alone."""
+    source = _workbook(tmp_path / "Register OOV.xlsx", {"Register": [HEADERS, _row("2024-001")]})
+    source = source.rename(tmp_path / "Register OOV.xlsm")
+    result = run_import(app, source)
+    assert result.exit_code == 0, result.output
+    assert count() == 1

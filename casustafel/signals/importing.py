@@ -13,7 +13,9 @@ number or an address from the file: only dates of the signal, statuses, phenomen
 """
 
 import csv
+import dataclasses
 import io
+import re
 import tomllib
 import zipfile
 from collections.abc import Callable, Iterator
@@ -267,11 +269,11 @@ def _header(value) -> str:
 def open_sheet(path: str | Path, mapping: Mapping) -> Sheet:
     path = Path(path)
     suffix = path.suffix.lower()
-    if suffix == ".xlsx":
+    if suffix in (".xlsx", ".xlsm"):  # .xlsm: the same sheets; its macros are not read
         return _open_xlsx(path, mapping)
     if suffix in (".csv", ".txt"):
         return _open_csv(path, mapping)
-    raise MappingError(f"{path.name}: alleen .xlsx en .csv kunnen worden ingelezen.")
+    raise MappingError(f"{path.name}: alleen .xlsx, .xlsm en .csv kunnen worden ingelezen.")
 
 
 def _open_xlsx(path: Path, mapping: Mapping) -> Sheet:
@@ -340,8 +342,13 @@ def _open_csv(path: Path, mapping: Mapping) -> Sheet:
     # Only \r and \n end a line (newline=""): str.splitlines would also break at U+2028, U+0085
     # or a form feed, which text pasted into a cell can carry, and split its row in two.
     lines = io.StringIO(text, newline="").readlines()
+    # "sep=;" on the first line: Excel hides it and uses its separator; rows count without it.
+    sep = re.fullmatch(r"sep=(.)\r?\n?", lines[0]) if lines else None
+    if sep:
+        lines = lines[1:]
     first = lines[mapping.header_row - 1] if len(lines) >= mapping.header_row else ""
-    delimiter = mapping.delimiter or (";" if first.count(";") >= first.count(",") else ",")
+    delimiter = mapping.delimiter or (sep.group(1) if sep else None) or (
+        ";" if first.count(";") >= first.count(",") else ",")
     # strict: a cell that opens a quote and never closes it is an error, not the rest of the file.
     reader = csv.reader(lines[mapping.header_row - 1:], delimiter=delimiter, strict=True)
     number = mapping.header_row
@@ -693,8 +700,11 @@ def plan_import(path: str | Path, mapping: Mapping) -> Plan:
     missing = [name for name in mapping.used_columns() if name.casefold() not in index]
     if missing:
         found = ", ".join(f"'{h}'" for h in sheet.headers if h) or "geen"
+        row = _header_row(path, mapping)
+        hint = f" De kolomnamen staan in rij {row}: zet in de koppeling onder [bestand] kopregel = {row}." \
+            if row else ""
         raise MappingError(f"Kolom {', '.join(repr(m) for m in missing)} staat niet in de kopregel (rij "
-                           f"{mapping.header_row}). Gevonden kolommen: {found}.")
+                           f"{mapping.header_row}). Gevonden kolommen: {found}.{hint}")
     for name in mapping.used_columns():
         times = sum(1 for header in sheet.headers if header.casefold() == name.casefold())
         if times > 1:
@@ -743,6 +753,19 @@ def plan_import(path: str | Path, mapping: Mapping) -> Plan:
         for key in db.session.scalars(select(Signal.import_key).where(Signal.import_key.in_(chunk))):
             candidates[key].existing = True
     return Plan(outcomes, unmapped)
+
+
+def _header_row(path: str | Path, mapping: Mapping, rows: int = 15) -> int | None:
+    """The first of the top rows that holds every column the mapping names (a title above the
+    header is common), when the named kopregel does not."""
+    wanted = {name.casefold() for name in mapping.used_columns()}
+    for number in range(1, rows + 1):
+        if number == mapping.header_row:
+            continue
+        headers = open_sheet(path, dataclasses.replace(mapping, header_row=number)).headers
+        if wanted <= {header.casefold() for header in headers}:
+            return number
+    return None
 
 
 def _column_letter(number: int) -> str:
