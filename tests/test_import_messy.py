@@ -284,3 +284,25 @@ def test_a_macro_enabled_workbook_is_read_like_an_xlsx(app, coordinator, tmp_pat
     result = run_import(app, source)
     assert result.exit_code == 0, result.output
     assert count() == 1
+
+
+def test_an_excel_error_value_is_an_error_of_its_cell_not_a_name_or_description(app, coordinator, tmp_path):
+    """A lookup formula that found nothing leaves #N/A, a broken reference #REF!: read as text, a
+    person was named "#N/A" and a description was "#REF!"."""
+    book = Workbook()
+    sheet = book.active
+    sheet.append(HEADERS)
+    sheet.append(_row("2024-001"))
+    sheet.append(_row("2024-002"))
+    for cell, code in (("J2", "#N/A"), ("F3", "#REF!")):
+        sheet[cell] = code
+        sheet[cell].data_type = "e"
+    book.save(tmp_path / "register.xlsx")
+
+    result = run_import(app, tmp_path / "register.xlsx", "--dry-run")
+    assert result.exit_code == 1, result.output
+    assert ("rij 2, kolom 'Naam betrokkene': een Excel-fout (#N/A) in plaats van een waarde; verbeter de formule "
+            "of typ de waarde in") in result.output
+    assert "rij 3, kolom 'Omschrijving': een Excel-fout (#REF!)" in result.output
+    assert "rij 3, kolom 'Omschrijving': leeg" not in result.output
+    assert run_import(app, tmp_path / "register.xlsx").exit_code == 1 and count() == 0

@@ -53,6 +53,9 @@ ENCODINGS = {"utf-8": "utf-8-sig", "windows-1252": "cp1252", "cp1252": "cp1252"}
 DATE_FORMATS = ("%d-%m-%Y", "%d/%m/%Y", "%d.%m.%Y", "%Y-%m-%d", "%d-%m-%Y %H:%M", "%d-%m-%Y %H:%M:%S",
                 "%Y-%m-%d %H:%M:%S")
 CHUNK = 500
+# What Excel shows (and writes to a CSV) for a formula that failed, such as a lookup that found nothing.
+EXCEL_ERRORS = frozenset({"#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#GETTING_DATA",
+                          "#SPILL!", "#CALC!", "#FIELD!", "#BLOCKED!", "#CONNECT!", "#BUSY!", "#UNKNOWN!"})
 
 SIGNAL_COLUMNS = ("datum_melding", "datum_afsluiting", "status", "fenomeen", "omschrijving", "kanaal", "melder",
                   "bron")
@@ -415,14 +418,26 @@ class _Row:
 
     def __init__(self, number: int, cells: dict[str, object], formats: tuple[str, ...]):
         self.number, self.cells, self.formats, self.errors = number, cells, formats, []
+        self.failed: set[str] = set()
 
     def error(self, column: str, message: str) -> None:
-        self.errors.append(f"rij {self.number}, kolom '{column}': {message}")
+        if column not in self.failed:  # one message per cell: "leeg" adds nothing to an Excel error
+            self.errors.append(f"rij {self.number}, kolom '{column}': {message}")
+        self.failed.add(column)
+
+    def value(self, column: str | None):
+        """The cell's value; None, with an error, for an Excel error such as #N/A."""
+        value = self.cells.get(column) if column is not None else None
+        if isinstance(value, str) and value.strip() in EXCEL_ERRORS:
+            self.error(column, f"een Excel-fout ({value.strip()}) in plaats van een waarde; verbeter de formule of "
+                               "typ de waarde in")
+            return None
+        return value
 
     def text(self, column: str | None) -> str | None:
         if column is None:
             return None
-        value = self.cells.get(column)
+        value = self.value(column)
         if value is None:
             return None
         if isinstance(value, float) and value.is_integer():
@@ -440,7 +455,7 @@ class _Row:
         """(the day, the moment if the cell had a time) or None; an error when not a date."""
         if column is None:
             return None
-        value = self.cells.get(column)
+        value = self.value(column)
         if value is None or (isinstance(value, str) and not value.strip()):
             return None
         moment = None
