@@ -306,3 +306,25 @@ def test_an_excel_error_value_is_an_error_of_its_cell_not_a_name_or_description(
     assert "rij 3, kolom 'Omschrijving': een Excel-fout (#REF!)" in result.output
     assert "rij 3, kolom 'Omschrijving': leeg" not in result.output
     assert run_import(app, tmp_path / "register.xlsx").exit_code == 1 and count() == 0
+
+
+def test_a_formula_without_a_stored_result_is_an_error_not_an_empty_cell(app, coordinator, tmp_path):
+    """A workbook written by another program (an export, a script) can hold formulas without their
+    result; Excel computes them on opening, casustafel cannot. The name of a person was lost without
+    a word, a description was called empty."""
+    book = Workbook()
+    sheet = book.active
+    sheet.append(HEADERS)
+    sheet.append(_row("2024-001"))
+    sheet.append(_row("2024-002"))
+    sheet["J2"] = '=CONCATENATE("Zoë ","Çelik-Ñúñez")'
+    sheet["F3"] = '=CONCATENATE("Pand ","met afgeplakte ramen")'
+    book.save(tmp_path / "register.xlsx")
+
+    result = run_import(app, tmp_path / "register.xlsx", "--dry-run")
+    assert result.exit_code == 1, result.output
+    message = ("een formule zonder opgeslagen uitkomst; open het bestand in Excel en sla het op, dan bewaart Excel "
+               "de uitkomst")
+    assert f"rij 2, kolom 'Naam betrokkene': {message}" in result.output
+    assert f"rij 3, kolom 'Omschrijving': {message}" in result.output
+    assert "leeg" not in result.output

@@ -56,6 +56,8 @@ CHUNK = 500
 # What Excel shows (and writes to a CSV) for a formula that failed, such as a lookup that found nothing.
 EXCEL_ERRORS = frozenset({"#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#GETTING_DATA",
                           "#SPILL!", "#CALC!", "#FIELD!", "#BLOCKED!", "#CONNECT!", "#BUSY!", "#UNKNOWN!"})
+# A formula whose result the workbook does not hold (written by another program than Excel).
+NO_RESULT = "#FORMULE"
 
 SIGNAL_COLUMNS = ("datum_melding", "datum_afsluiting", "status", "fenomeen", "omschrijving", "kanaal", "melder",
                   "bron")
@@ -295,6 +297,7 @@ def _open_xlsx(path: Path, mapping: Mapping) -> Sheet:
                            "in Excel, haal een wachtwoord weg en sla het op als ‘Excel-werkmap (.xlsx)’.")
     try:
         book = load_workbook(path, read_only=True, data_only=True)
+        formulas = load_workbook(path, read_only=True, data_only=False)
     except zipfile.BadZipFile:
         raise MappingError(f"{path.name} is geen Excel-werkmap (.xlsx) of is beschadigd. Open het in Excel en sla "
                            "het op als ‘Excel-werkmap (.xlsx)’.") from None
@@ -322,12 +325,16 @@ def _open_xlsx(path: Path, mapping: Mapping) -> Sheet:
         headers.pop()
     # Only as wide as the header: a sheet formatted down to Excel's last row claims 16,384 columns
     # for each of its 1,048,576 rows.
-    rows = sheet.iter_rows(min_row=mapping.header_row + 1, max_col=max(len(headers), 1), values_only=True)
+    width = max(len(headers), 1)
+    rows = sheet.iter_rows(min_row=mapping.header_row + 1, max_col=width, values_only=True)
+    # The same rows as written: a formula there with nothing in `rows` has no stored result.
+    written = formulas[sheet.title].iter_rows(min_row=mapping.header_row + 1, max_col=width, values_only=True)
 
     def data():
-        for number, cells in enumerate(rows, start=mapping.header_row + 1):
-            yield number, list(cells)
+        for number, (cells, raw) in enumerate(zip(rows, written, strict=False), start=mapping.header_row + 1):
+            yield number, [NO_RESULT if c is None and r is not None else c for c, r in zip(cells, raw, strict=False)]
         book.close()
+        formulas.close()
 
     return Sheet(headers, data())
 
@@ -428,6 +435,10 @@ class _Row:
     def value(self, column: str | None):
         """The cell's value; None, with an error, for an Excel error such as #N/A."""
         value = self.cells.get(column) if column is not None else None
+        if value == NO_RESULT:
+            self.error(column, "een formule zonder opgeslagen uitkomst; open het bestand in Excel en sla het op, dan "
+                               "bewaart Excel de uitkomst")
+            return None
         if isinstance(value, str) and value.strip() in EXCEL_ERRORS:
             self.error(column, f"een Excel-fout ({value.strip()}) in plaats van een waarde; verbeter de formule of "
                                "typ de waarde in")
