@@ -328,3 +328,15 @@ def test_a_formula_without_a_stored_result_is_an_error_not_an_empty_cell(app, co
     assert f"rij 2, kolom 'Naam betrokkene': {message}" in result.output
     assert f"rij 3, kolom 'Omschrijving': {message}" in result.output
     assert "leeg" not in result.output
+
+
+def test_a_csv_with_commas_where_the_mapping_names_semicolons_gets_that_advice(app, coordinator, tmp_path):
+    """The example mapping names ";" (Dutch Excel); a CSV from another program uses ",". The
+    whole header then reads as one column name, and the message only listed that name."""
+    source = tmp_path / "register.csv"
+    source.write_text(",".join(HEADERS) + "\n" + ",".join(cell or "" for cell in _row("2024-001")) + "\n",
+                      encoding="utf-8")
+    result = run_import(app, source, "--dry-run")
+    assert result.exit_code == 1
+    assert "De kopregel bevat geen ‘;’ maar wel ‘,’: zet in de koppeling onder [bestand] scheidingsteken = \",\"." \
+        in result.output, result.output

@@ -729,6 +729,13 @@ def plan_import(path: str | Path, mapping: Mapping) -> Plan:
         row = _header_row(path, mapping)
         hint = f" De kolomnamen staan in rij {row}: zet in de koppeling onder [bestand] kopregel = {row}." \
             if row else ""
+        named = [h for h in sheet.headers if h]
+        if mapping.delimiter and len(named) == 1:
+            other = next((c for c in ";,\t|" if c != mapping.delimiter and c in named[0]), None)
+            if other:
+                shown = "\\t" if other == "\t" else other
+                hint += (f" De kopregel bevat geen ‘{mapping.delimiter}’ maar wel ‘{shown}’: zet in de koppeling onder "
+                         f"[bestand] scheidingsteken = \"{shown}\".")
         raise MappingError(f"Kolom {', '.join(repr(m) for m in missing)} staat niet in de kopregel (rij "
                            f"{mapping.header_row}). Gevonden kolommen: {found}.{hint}")
     for name in mapping.used_columns():
