@@ -49,16 +49,24 @@ def _no_traceback(result) -> None:
     (b"", "is leeg"),
     (b"PK\x03\x04afgebroken download", "geen Excel-werkmap (.xlsx)"),
     (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600, "oude Excel-indeling (.xls) of met een wachtwoord"),
+    ("ods", "geen Excel-werkmap (.xlsx) of is beschadigd"),
 ])
 def test_an_empty_damaged_old_or_password_protected_workbook_is_refused_in_dutch(app, coordinator, tmp_path, content,
                                                                                   hint):
     """An .xls renamed to .xlsx, a workbook saved with a password (both OLE files), a download
-    broken off half-way or an empty file: openpyxl raises zipfile.BadZipFile, which was not caught."""
+    broken off half-way or an empty file: openpyxl raises zipfile.BadZipFile, which was not caught.
+    An .ods renamed to .xlsx got the library's English message."""
     source = tmp_path / "register.xlsx"
-    source.write_bytes(content)
+    if content == "ods":  # a LibreOffice sheet renamed: a zip, but not a workbook
+        with zipfile.ZipFile(source, "w") as ods:
+            ods.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
+            ods.writestr("content.xml", "<office:document-content/>")
+    else:
+        source.write_bytes(content)
     result = run_import(app, source, "--dry-run")
     _no_traceback(result)
     assert result.exit_code == 1 and hint in result.output, result.output
+    assert "archive" not in result.output  # no English from the library
     assert count() == 0
 
 

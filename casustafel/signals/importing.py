@@ -298,11 +298,11 @@ def _open_xlsx(path: Path, mapping: Mapping) -> Sheet:
     try:
         book = load_workbook(path, read_only=True, data_only=True)
         formulas = load_workbook(path, read_only=True, data_only=False)
-    except zipfile.BadZipFile:
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError):
         raise MappingError(f"{path.name} is geen Excel-werkmap (.xlsx) of is beschadigd. Open het in Excel en sla "
                            "het op als ‘Excel-werkmap (.xlsx)’.") from None
-    except (OSError, InvalidFileException, KeyError, ValueError) as exc:
-        raise MappingError(f"{path.name} kan niet als Excel-werkmap worden gelezen ({exc}).") from None
+    except OSError as exc:
+        raise MappingError(f"{path.name} kan niet als Excel-werkmap worden gelezen ({exc.strerror or exc}).") from None
     if mapping.sheet is not None and mapping.sheet not in book.sheetnames:
         raise MappingError(f"Het blad ‘{mapping.sheet}’ staat niet in {path.name}. "
                            f"Bladen: {', '.join(book.sheetnames)}.")
