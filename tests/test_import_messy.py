@@ -247,6 +247,10 @@ def test_a_value_in_a_column_without_a_name_is_an_error_of_its_row(app, coordina
     result = run_import(app, book, "--dry-run", mapping=mapping)
     assert "rij 2, kolom F: een waarde in een kolom zonder naam in de kopregel" in result.output, result.output
 
+    beside = _workbook(tmp_path / "naast.xlsx", {"Register": [HEADERS, [*_row("2024-001"), None, "Zoë: terugbellen"]]})
+    result = run_import(app, beside, "--dry-run")
+    assert "rij 2, kolom S: een waarde in een kolom zonder naam in de kopregel" in result.output, result.output
+
 
 def test_a_csv_that_starts_with_excel_s_sep_line_is_read_with_that_separator(app, coordinator, tmp_path):
     """Exports meant for Dutch Excel often start with "sep=;" (or "sep=,"): Excel hides that line

@@ -53,6 +53,7 @@ ENCODINGS = {"utf-8": "utf-8-sig", "windows-1252": "cp1252", "cp1252": "cp1252"}
 DATE_FORMATS = ("%d-%m-%Y", "%d/%m/%Y", "%d.%m.%Y", "%Y-%m-%d", "%d-%m-%Y %H:%M", "%d-%m-%Y %H:%M:%S",
                 "%Y-%m-%d %H:%M:%S")
 CHUNK = 500
+MAX_COLUMNS = 1024  # a sheet claiming more columns is read as wide as its header
 # What Excel shows (and writes to a CSV) for a formula that failed, such as a lookup that found nothing.
 EXCEL_ERRORS = frozenset({"#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#GETTING_DATA",
                           "#SPILL!", "#CALC!", "#FIELD!", "#BLOCKED!", "#CONNECT!", "#BUSY!", "#UNKNOWN!"})
@@ -323,9 +324,10 @@ def _open_xlsx(path: Path, mapping: Mapping) -> Sheet:
                                                         values_only=True), ())]
     while headers and not headers[-1]:
         headers.pop()
-    # Only as wide as the header: a sheet formatted down to Excel's last row claims 16,384 columns
-    # for each of its 1,048,576 rows.
-    width = max(len(headers), 1)
+    # As wide as the sheet says (a row's content, and so its key without [bestand] sleutel, stays as
+    # it was), but only as wide as the header when it claims more than a register has: a sheet
+    # formatted to Excel's last cell claims 16,384 columns for each of its 1,048,576 rows.
+    width = sheet.max_column if sheet.max_column is None or sheet.max_column <= MAX_COLUMNS else max(len(headers), 1)
     rows = sheet.iter_rows(min_row=mapping.header_row + 1, max_col=width, values_only=True)
     # The same rows as written: a formula there with nothing in `rows` has no stored result.
     written = formulas[sheet.title].iter_rows(min_row=mapping.header_row + 1, max_col=width, values_only=True)
