@@ -352,3 +352,35 @@ def test_a_csv_with_commas_where_the_mapping_names_semicolons_gets_that_advice(a
     assert result.exit_code == 1
     assert "De kopregel bevat geen ‘;’ maar wel ‘,’: zet in de koppeling onder [bestand] scheidingsteken = \",\"." \
         in result.output, result.output
+
+
+def test_a_mapping_saved_by_notepad_with_a_bom_or_as_ansi_is_read_or_explained(app, coordinator, tmp_path):
+    """Windows Notepad saves UTF-8 with a byte-order mark, or "ANSI" (Windows-1252). The BOM gave
+    the English "Invalid statement (at line 1, column 1)", ANSI a traceback."""
+    source = tmp_path / "register.csv"
+    source.write_text(";".join(HEADERS) + "\n" + _csv_line(_row("2024-001")) + "\n", encoding="utf-8")
+    text = MAPPING.read_text(encoding="utf-8").replace(
+        '"Nieuw" = "ingediend"', '"Nieuw – geregistreerd" = "ingediend"\n"Nieuw" = "ingediend"')
+    mapping = tmp_path / "mapping.toml"
+    mapping.write_bytes(text.encode("utf-8-sig"))
+    result = run_import(app, source, "--dry-run", mapping=mapping)
+    assert result.exit_code == 0, result.output
+
+    mapping.write_bytes(text.encode("cp1252", errors="replace"))  # "–" becomes byte 0x96
+    result = run_import(app, source, "--dry-run", mapping=mapping)
+    _no_traceback(result)
+    assert result.exit_code == 1
+    assert "is geen UTF-8-tekst; sla de koppeling op met de codering UTF-8" in result.output, result.output
+
+
+def test_a_toml_mistake_names_its_line_in_dutch(app, coordinator, tmp_path):
+    source = tmp_path / "register.csv"
+    source.write_text(";".join(HEADERS) + "\n" + _csv_line(_row("2024-001")) + "\n", encoding="utf-8")
+    mapping = tmp_path / "mapping.toml"
+    mapping.write_text(MAPPING.read_text(encoding="utf-8").replace('status = "Status"', "status = Status"),
+                       encoding="utf-8")
+    result = run_import(app, source, "--dry-run", mapping=mapping)
+    assert result.exit_code == 1
+    line = 1 + MAPPING.read_text(encoding="utf-8").splitlines().index('status = "Status"')
+    assert f"is geen geldige TOML: controleer regel {line}" in result.output, result.output
+    assert "Invalid" not in result.output

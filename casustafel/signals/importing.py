@@ -167,12 +167,18 @@ def _words(section: str, table: dict, what: str) -> dict[str, str]:
 
 def load_mapping(path: str | Path) -> Mapping:
     try:
-        with open(path, "rb") as handle:
-            doc = tomllib.load(handle)
+        # utf-8-sig: Windows Notepad starts a UTF-8 file with a byte-order mark.
+        doc = tomllib.loads(Path(path).read_text(encoding="utf-8-sig"))
     except OSError as exc:
         raise MappingError(f"De koppeling {path} kan niet worden gelezen ({exc.strerror}).") from None
+    except UnicodeDecodeError:
+        raise MappingError(f"De koppeling {path} is geen UTF-8-tekst; sla de koppeling op met de codering UTF-8 "
+                           "(Kladblok: Opslaan als, Codering: UTF-8).") from None
     except tomllib.TOMLDecodeError as exc:
-        raise MappingError(f"De koppeling {path} is geen geldige TOML: {exc}.") from None
+        where = re.search(r"at line (\d+), column (\d+)", str(exc))
+        spot = f"controleer regel {where[1]} bij teken {where[2]}" if where else "controleer de opmaak"
+        raise MappingError(f"De koppeling {path} is geen geldige TOML: {spot}. Zet elke kolomnaam en elk woord "
+                           "tussen aanhalingstekens (\"…\") en elke sectie tussen [ ].") from None
     unknown = sorted(set(doc) - set(SECTIONS))
     if unknown:
         raise MappingError(f"Onbekende onderdelen in de koppeling: {', '.join(unknown)}. "
