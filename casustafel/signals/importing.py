@@ -15,6 +15,7 @@ number or an address from the file: only dates of the signal, statuses, phenomen
 import csv
 import dataclasses
 import io
+import itertools
 import re
 import tomllib
 import zipfile
@@ -800,11 +801,9 @@ def _header_row(path: str | Path, mapping: Mapping, rows: int = 15) -> int | Non
     """The first of the top rows that holds every column the mapping names (a title above the
     header is common), when the named kopregel does not."""
     wanted = {name.casefold() for name in mapping.used_columns()}
-    for number in range(1, rows + 1):
-        if number == mapping.header_row:
-            continue
-        headers = open_sheet(path, dataclasses.replace(mapping, header_row=number)).headers
-        if wanted <= {header.casefold() for header in headers}:
+    top = open_sheet(path, dataclasses.replace(mapping, header_row=1))
+    for number, cells in [(1, top.headers), *itertools.islice(top.rows, rows - 1)]:
+        if number != mapping.header_row and wanted <= {_header(cell).casefold() for cell in cells}:
             return number
     return None
 
