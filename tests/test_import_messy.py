@@ -384,3 +384,15 @@ def test_a_toml_mistake_names_its_line_in_dutch(app, coordinator, tmp_path):
     line = 1 + MAPPING.read_text(encoding="utf-8").splitlines().index('status = "Status"')
     assert f"is geen geldige TOML: controleer regel {line}" in result.output, result.output
     assert "Invalid" not in result.output
+
+
+def test_invisible_characters_in_a_column_name_do_not_hide_the_column(app, coordinator, tmp_path):
+    """A second byte-order mark (a file saved twice by different programs) or a zero-width space
+    copied along from a web page: the message said column 'Nummer' was missing and then listed
+    'Nummer' among the columns found."""
+    header = ";".join(HEADERS).replace("Status", "Sta\u200btus").replace("Plaats", "Plaats\u200e")
+    source = tmp_path / "register.csv"
+    source.write_bytes(("\ufeff\ufeff" + header + "\r\n" + _csv_line(_row("2024-001")) + "\r\n").encode())
+    result = run_import(app, source, "--dry-run")
+    assert result.exit_code == 0, result.output
+    assert "1 rij: 1 nieuw" in result.output

@@ -18,6 +18,7 @@ import io
 import itertools
 import re
 import tomllib
+import unicodedata
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -276,7 +277,10 @@ class Sheet:
 
 
 def _header(value) -> str:
-    return " ".join(str(value).split()) if value is not None else ""
+    """A column name on one line, without invisible characters (a byte-order mark, a zero-width space)."""
+    if value is None:
+        return ""
+    return " ".join("".join(c for c in str(value) if unicodedata.category(c) != "Cf").split())
 
 
 def open_sheet(path: str | Path, mapping: Mapping) -> Sheet:
