@@ -396,3 +396,17 @@ def test_invisible_characters_in_a_column_name_do_not_hide_the_column(app, coord
     result = run_import(app, source, "--dry-run")
     assert result.exit_code == 0, result.output
     assert "1 rij: 1 nieuw" in result.output
+
+
+def test_rows_with_values_only_outside_the_mapping_are_skipped_and_counted(app, coordinator, tmp_path):
+    """A helper column such as "Doorlooptijd" (=C2-B2) is often dragged down far below the last
+    signal; every such row gave three errors ("leeg") and refused the whole import."""
+    rows = [[*HEADERS, "Doorlooptijd"], [*_row("2024-001"), 12]]
+    rows += [[None] * len(HEADERS) + [0] for _ in range(4)]
+    source = _workbook(tmp_path / "register.xlsx", {"Register": rows})
+    result = run_import(app, source)
+    assert result.exit_code == 0, result.output
+    assert "leeg" not in result.output
+    assert ("4 rijen hebben alleen waarden in kolommen buiten de koppeling en zijn overgeslagen (de eerste is rij 3)."
+            in result.output)
+    assert "1 rij: 1 nieuw" in result.output and count() == 1

@@ -718,6 +718,8 @@ def row_keys(cells: list, key_value: str | None) -> list[str]:
 class Plan:
     outcomes: list[RowOutcome]
     unmapped: list[str] = field(default_factory=list)  # named columns of the file the mapping leaves out
+    # Rows with values only in those columns (a helper formula dragged down): skipped, counted.
+    unmapped_only: tuple[int, int | None] = (0, None)  # how many, the first row
 
     @property
     def new(self) -> list[RowOutcome]:
@@ -763,8 +765,14 @@ def plan_import(path: str | Path, mapping: Mapping) -> Plan:
     outcomes: list[RowOutcome] = []
     seen: dict[str, int] = {}
     candidates: dict[str, RowOutcome] = {}
+    unmapped_at = {pos for pos, header in enumerate(sheet.headers) if header and header.casefold() not in used}
+    unmapped_only: tuple[int, int | None] = (0, None)
     for number, cells in sheet.rows:
-        if all(c is None or (isinstance(c, str) and not c.strip()) for c in cells):
+        filled = [pos for pos, c in enumerate(cells) if not (c is None or (isinstance(c, str) and not c.strip()))]
+        if not filled:
+            continue
+        if all(pos in unmapped_at for pos in filled):
+            unmapped_only = (unmapped_only[0] + 1, unmapped_only[1] or number)
             continue
         by_name = {name: cells[pos] if pos < len(cells) else None for name, pos in positions.items()}
         row, errors = check_row(number, by_name, mapping, phenomena)
@@ -798,7 +806,7 @@ def plan_import(path: str | Path, mapping: Mapping) -> Plan:
         chunk = found[start:start + CHUNK]
         for key in db.session.scalars(select(Signal.import_key).where(Signal.import_key.in_(chunk))):
             candidates[key].existing = True
-    return Plan(outcomes, unmapped)
+    return Plan(outcomes, unmapped, unmapped_only)
 
 
 def _header_row(path: str | Path, mapping: Mapping, rows: int = 15) -> int | None:
