@@ -65,6 +65,14 @@ def import_signals(source, mapping_path, dry_run, skip_invalid, email, progress_
         else:
             click.echo(f"rij {outcome.number}: {importing.describe(outcome.row)}")
 
+    if plan.unmapped:
+        what = "de kolom" if len(plan.unmapped) == 1 else "de kolommen"
+        names = ", ".join(f"'{name}'" for name in plan.unmapped)
+        click.echo(f"Niet in de koppeling, dus niet overgenomen: {what} {names}.")
+    only, first = plan.unmapped_only
+    if only:
+        click.echo(f"{counted(only, 'rij heeft', 'rijen hebben')} alleen waarden in kolommen buiten de koppeling en "
+                   f"{'is' if only == 1 else 'zijn'} overgeslagen (de eerste is rij {first}).")
     rows, new, invalid, skipped = len(plan.outcomes), len(plan.new), len(plan.invalid), len(plan.skipped)
     counts = f"{counted(rows, 'rij', 'rijen')}: {new} nieuw, {skipped} al overgenomen of dubbel, {invalid} met fouten."
     if dry_run:

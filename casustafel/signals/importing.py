@@ -13,8 +13,13 @@ number or an address from the file: only dates of the signal, statuses, phenomen
 """
 
 import csv
+import dataclasses
 import io
+import itertools
+import re
 import tomllib
+import unicodedata
+import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
@@ -50,6 +55,12 @@ ENCODINGS = {"utf-8": "utf-8-sig", "windows-1252": "cp1252", "cp1252": "cp1252"}
 DATE_FORMATS = ("%d-%m-%Y", "%d/%m/%Y", "%d.%m.%Y", "%Y-%m-%d", "%d-%m-%Y %H:%M", "%d-%m-%Y %H:%M:%S",
                 "%Y-%m-%d %H:%M:%S")
 CHUNK = 500
+MAX_COLUMNS = 1024  # a sheet claiming more columns is read as wide as its header
+# What Excel shows (and writes to a CSV) for a formula that failed, such as a lookup that found nothing.
+EXCEL_ERRORS = frozenset({"#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#GETTING_DATA",
+                          "#SPILL!", "#CALC!", "#FIELD!", "#BLOCKED!", "#CONNECT!", "#BUSY!", "#UNKNOWN!"})
+# A formula whose result the workbook does not hold (written by another program than Excel).
+NO_RESULT = "#FORMULE"
 
 SIGNAL_COLUMNS = ("datum_melding", "datum_afsluiting", "status", "fenomeen", "omschrijving", "kanaal", "melder",
                   "bron")
@@ -57,6 +68,8 @@ ADDRESS_COLUMNS = ("straat", "huisnummer", "toevoeging", "postcode", "plaats")
 SUBJECT_COLUMNS = ("naam", "geboortedatum", "kvk", *ADDRESS_COLUMNS)
 LOCATION_COLUMNS = (*ADDRESS_COLUMNS, "bag_id")
 SECTIONS = ("bestand", "kolommen", "adres", "betrokkenen", "statussen", "fenomenen", "kanalen", "standaard")
+# The start of an OLE file: Excel 97-2003 (.xls), and also any workbook saved with a password.
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 IMPORT_CHANNELS = {code: label for code, label in CHANNELS.items() if code != "meldpunt"}
 
 
@@ -138,14 +151,36 @@ def parse_status(value: str, where: str) -> tuple[str, str | None]:
     return status, None
 
 
+def _words(section: str, table: dict, what: str) -> dict[str, str]:
+    """[statussen], [fenomenen], [kanalen]: register word (folded) → one text value; one word twice
+    (case, accents and spaces do not count) is an error, not the last one silently winning."""
+    found: dict[str, str] = {}
+    words: dict[str, str] = {}
+    for word, value in table.items():
+        if not isinstance(value, str):
+            raise MappingError(f"[{section}] ‘{word}’ is {what} (tekst).")
+        folded = _fold(word)
+        if folded in words:
+            raise MappingError(f"[{section}] ‘{word}’ is hetzelfde woord als ‘{words[folded]}’ (hoofdletters, "
+                               "accenten en spaties tellen niet); laat er één staan.")
+        words[folded], found[folded] = word, value
+    return found
+
+
 def load_mapping(path: str | Path) -> Mapping:
     try:
-        with open(path, "rb") as handle:
-            doc = tomllib.load(handle)
+        # utf-8-sig: Windows Notepad starts a UTF-8 file with a byte-order mark.
+        doc = tomllib.loads(Path(path).read_text(encoding="utf-8-sig"))
     except OSError as exc:
         raise MappingError(f"De koppeling {path} kan niet worden gelezen ({exc.strerror}).") from None
+    except UnicodeDecodeError:
+        raise MappingError(f"De koppeling {path} is geen UTF-8-tekst; sla de koppeling op met de codering UTF-8 "
+                           "(Kladblok: Opslaan als, Codering: UTF-8).") from None
     except tomllib.TOMLDecodeError as exc:
-        raise MappingError(f"De koppeling {path} is geen geldige TOML: {exc}.") from None
+        where = re.search(r"at line (\d+), column (\d+)", str(exc))
+        spot = f"controleer regel {where[1]} bij teken {where[2]}" if where else "controleer de opmaak"
+        raise MappingError(f"De koppeling {path} is geen geldige TOML: {spot}. Zet elke kolomnaam en elk woord "
+                           "tussen aanhalingstekens (\"…\") en elke sectie tussen [ ].") from None
     unknown = sorted(set(doc) - set(SECTIONS))
     if unknown:
         raise MappingError(f"Onbekende onderdelen in de koppeling: {', '.join(unknown)}. "
@@ -165,9 +200,9 @@ def load_mapping(path: str | Path) -> Mapping:
             raise MappingError(f"{where} moet een tabel zijn.")
         block = dict(block)
         kind, role = block.pop("soort", "persoon"), block.pop("rol", "vermoedelijk_betrokkene")
-        if kind not in SUBJECT_KINDS:
+        if not isinstance(kind, str) or kind not in SUBJECT_KINDS:
             raise MappingError(f"{where}: soort is ‘persoon’ of ‘organisatie’.")
-        if role not in SUBJECT_ROLES:
+        if not isinstance(role, str) or role not in SUBJECT_ROLES:
             raise MappingError(f"{where}: onbekende rol ‘{role}’. Mogelijk zijn: {', '.join(SUBJECT_ROLES)}.")
         cols = _columns("betrokkenen", block, SUBJECT_COLUMNS)
         if "naam" not in cols:
@@ -178,10 +213,10 @@ def load_mapping(path: str | Path) -> Mapping:
             raise MappingError(f"{where}: een organisatie heeft geen geboortedatum.")
         mapping.subjects.append(SubjectColumns(kind, role, cols))
 
-    for word, value in _table(doc, "statussen").items():
-        mapping.statuses[_fold(word)] = parse_status(value, f"[statussen] ‘{word}’")
-    mapping.phenomena = {_fold(word): str(name) for word, name in _table(doc, "fenomenen").items()}
-    for word, code in _table(doc, "kanalen").items():
+    for word, value in _words("statussen", _table(doc, "statussen"), "een status, zoals \"weging\"").items():
+        mapping.statuses[word] = parse_status(value, f"[statussen] ‘{word}’")
+    mapping.phenomena = _words("fenomenen", _table(doc, "fenomenen"), "de naam van een fenomeen")
+    for word, code in _words("kanalen", _table(doc, "kanalen"), "een kanaal, zoals \"telefoon\"").items():
         if code not in IMPORT_CHANNELS:
             raise MappingError(f"[kanalen] ‘{word}’: onbekend kanaal ‘{code}’. "
                                f"Mogelijk zijn: {', '.join(IMPORT_CHANNELS)}.")
@@ -194,8 +229,11 @@ def load_mapping(path: str | Path) -> Mapping:
     if "status" in defaults:
         mapping.default_status = parse_status(defaults["status"], "[standaard] status")
     mapping.default_phenomenon = defaults.get("fenomeen")
+    if mapping.default_phenomenon is not None and not isinstance(mapping.default_phenomenon, str):
+        raise MappingError("[standaard] fenomeen is de naam van een fenomeen (tekst).")
     mapping.default_channel = defaults.get("kanaal", "telefoon" if "kanaal" not in columns else None)
-    if mapping.default_channel is not None and mapping.default_channel not in IMPORT_CHANNELS:
+    if mapping.default_channel is not None and (not isinstance(mapping.default_channel, str)
+                                                or mapping.default_channel not in IMPORT_CHANNELS):
         raise MappingError(f"[standaard] kanaal: onbekend kanaal ‘{mapping.default_channel}’. "
                            f"Mogelijk zijn: {', '.join(IMPORT_CHANNELS)}.")
     if "status" not in columns and mapping.default_status is None:
@@ -206,19 +244,26 @@ def load_mapping(path: str | Path) -> Mapping:
     if unknown:
         raise MappingError(f"Onbekende sleutel in [bestand]: {', '.join(unknown)}.")
     mapping.sheet = source.get("blad")
+    if mapping.sheet is not None and not isinstance(mapping.sheet, str):
+        raise MappingError("[bestand] blad is de naam van een blad (tekst), zoals \"Register\".")
     mapping.header_row = source.get("kopregel", 1)
     if not isinstance(mapping.header_row, int) or mapping.header_row < 1:
         raise MappingError("[bestand] kopregel is het nummer van de rij met de kolomnamen (1 of hoger).")
     mapping.delimiter = source.get("scheidingsteken")
-    if mapping.delimiter is not None and len(mapping.delimiter) != 1:
+    if mapping.delimiter is not None and (not isinstance(mapping.delimiter, str) or len(mapping.delimiter) != 1):
         raise MappingError("[bestand] scheidingsteken is één teken, zoals \";\".")
     encoding = source.get("tekenset", "utf-8")
     if not isinstance(encoding, str) or encoding.lower() not in ENCODINGS:
         raise MappingError("[bestand] tekenset is \"utf-8\" (standaard) of \"windows-1252\" (Excel's gewone ‘CSV’).")
     mapping.encoding = ENCODINGS[encoding.lower()]
     mapping.key_column = source.get("sleutel")
+    if mapping.key_column is not None and (not isinstance(mapping.key_column, str) or not mapping.key_column.strip()):
+        raise MappingError("[bestand] sleutel is de naam van een kolom (tekst), zoals \"Nummer\".")
     if "datumnotaties" in source:
-        mapping.date_formats = tuple(source["datumnotaties"])
+        formats = source["datumnotaties"]
+        if not isinstance(formats, list) or not formats or not all(isinstance(f, str) and "%" in f for f in formats):
+            raise MappingError("[bestand] datumnotaties is een lijst van notaties, zoals [\"%d-%m-%Y\", \"%Y-%m-%d\"].")
+        mapping.date_formats = tuple(formats)
     return mapping
 
 
@@ -232,17 +277,20 @@ class Sheet:
 
 
 def _header(value) -> str:
-    return " ".join(str(value).split()) if value is not None else ""
+    """A column name on one line, without invisible characters (a byte-order mark, a zero-width space)."""
+    if value is None:
+        return ""
+    return " ".join("".join(c for c in str(value) if unicodedata.category(c) != "Cf").split())
 
 
 def open_sheet(path: str | Path, mapping: Mapping) -> Sheet:
     path = Path(path)
     suffix = path.suffix.lower()
-    if suffix == ".xlsx":
+    if suffix in (".xlsx", ".xlsm"):  # .xlsm: the same sheets; its macros are not read
         return _open_xlsx(path, mapping)
     if suffix in (".csv", ".txt"):
         return _open_csv(path, mapping)
-    raise MappingError(f"{path.name}: alleen .xlsx en .csv kunnen worden ingelezen.")
+    raise MappingError(f"{path.name}: alleen .xlsx, .xlsm en .csv kunnen worden ingelezen.")
 
 
 def _open_xlsx(path: Path, mapping: Mapping) -> Sheet:
@@ -250,20 +298,56 @@ def _open_xlsx(path: Path, mapping: Mapping) -> Sheet:
     from openpyxl.utils.exceptions import InvalidFileException
 
     try:
+        with open(path, "rb") as handle:
+            start = handle.read(len(OLE_MAGIC))
+    except OSError as exc:
+        raise MappingError(f"{path.name} kan niet worden gelezen ({exc.strerror}).") from None
+    if not start:
+        raise MappingError(f"{path.name} is leeg.")
+    if start == OLE_MAGIC:
+        raise MappingError(f"{path.name} is in de oude Excel-indeling (.xls) of met een wachtwoord beveiligd. Open het "
+                           "in Excel, haal een wachtwoord weg en sla het op als ‘Excel-werkmap (.xlsx)’.")
+    try:
         book = load_workbook(path, read_only=True, data_only=True)
-    except (OSError, InvalidFileException, KeyError, ValueError) as exc:
-        raise MappingError(f"{path.name} kan niet als Excel-werkmap worden gelezen ({exc}).") from None
+        formulas = load_workbook(path, read_only=True, data_only=False)
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError):
+        raise MappingError(f"{path.name} is geen Excel-werkmap (.xlsx) of is beschadigd. Open het in Excel en sla "
+                           "het op als ‘Excel-werkmap (.xlsx)’.") from None
+    except OSError as exc:
+        raise MappingError(f"{path.name} kan niet als Excel-werkmap worden gelezen ({exc.strerror or exc}).") from None
     if mapping.sheet is not None and mapping.sheet not in book.sheetnames:
         raise MappingError(f"Het blad ‘{mapping.sheet}’ staat niet in {path.name}. "
                            f"Bladen: {', '.join(book.sheetnames)}.")
-    sheet = book[mapping.sheet] if mapping.sheet else book.worksheets[0]
-    rows = sheet.iter_rows(min_row=mapping.header_row, values_only=True)
-    headers = [_header(v) for v in next(rows, ())]
+    if mapping.sheet:
+        sheet = book[mapping.sheet]
+    else:
+        # Never the first sheet by default when others hold data too (a register per year, a
+        # hidden sheet behind the drop-downs): the rest would be left behind without a word.
+        filled = [ws for ws in book.worksheets if any(
+            v is not None for row in ws.iter_rows(max_row=100, max_col=100, values_only=True) for v in row)]
+        if len(filled) > 1:
+            names = ", ".join(f"‘{ws.title}’" for ws in filled)
+            raise MappingError(f"{path.name} heeft meer bladen met gegevens: {names}. Zet in de koppeling onder "
+                               "[bestand] blad = \"…\" welk blad het register is; neem een ander blad over met een "
+                               "eigen import.")
+        sheet = filled[0] if filled else book.worksheets[0]
+    headers = [_header(v) for v in next(sheet.iter_rows(min_row=mapping.header_row, max_row=mapping.header_row,
+                                                        values_only=True), ())]
+    while headers and not headers[-1]:
+        headers.pop()
+    # As wide as the sheet says (a row's content, and so its key without [bestand] sleutel, stays as
+    # it was), but only as wide as the header when it claims more than a register has: a sheet
+    # formatted to Excel's last cell claims 16,384 columns for each of its 1,048,576 rows.
+    width = sheet.max_column if sheet.max_column is None or sheet.max_column <= MAX_COLUMNS else max(len(headers), 1)
+    rows = sheet.iter_rows(min_row=mapping.header_row + 1, max_col=width, values_only=True)
+    # The same rows as written: a formula there with nothing in `rows` has no stored result.
+    written = formulas[sheet.title].iter_rows(min_row=mapping.header_row + 1, max_col=width, values_only=True)
 
     def data():
-        for number, cells in enumerate(rows, start=mapping.header_row + 1):
-            yield number, list(cells)
+        for number, (cells, raw) in enumerate(zip(rows, written, strict=False), start=mapping.header_row + 1):
+            yield number, [NO_RESULT if c is None and r is not None else c for c, r in zip(cells, raw, strict=False)]
         book.close()
+        formulas.close()
 
     return Sheet(headers, data())
 
@@ -281,14 +365,39 @@ def _open_csv(path: Path, mapping: Mapping) -> Sheet:
     # Only \r and \n end a line (newline=""): str.splitlines would also break at U+2028, U+0085
     # or a form feed, which text pasted into a cell can carry, and split its row in two.
     lines = io.StringIO(text, newline="").readlines()
+    # "sep=;" on the first line: Excel hides it and uses its separator; rows count without it.
+    sep = re.fullmatch(r"sep=(.)\r?\n?", lines[0]) if lines else None
+    if sep:
+        lines = lines[1:]
     first = lines[mapping.header_row - 1] if len(lines) >= mapping.header_row else ""
-    delimiter = mapping.delimiter or (";" if first.count(";") >= first.count(",") else ",")
-    reader = csv.reader(lines[mapping.header_row - 1:], delimiter=delimiter)
-    headers = [_header(v) for v in next(reader, [])]
+    delimiter = mapping.delimiter or (sep.group(1) if sep else None) or (
+        ";" if first.count(";") >= first.count(",") else ",")
+    # strict: a cell that opens a quote and never closes it is an error, not the rest of the file.
+    reader = csv.reader(lines[mapping.header_row - 1:], delimiter=delimiter, strict=True)
+    number = mapping.header_row
+
+    def rows():
+        nonlocal number
+        while True:
+            try:
+                cells = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:
+                problem = ("een cel is te lang (meer dan 131.072 tekens)" if "field limit" in str(exc) else
+                           "een cel begint met een aanhalingsteken (\") dat niet wordt gesloten, of er staat tekst "
+                           "direct na het sluitende aanhalingsteken")
+                raise MappingError(f"{path.name}, rij {number}: {problem}. Verbeter het bestand; er is niets "
+                                   "overgenomen.") from None
+            yield number, cells
+            number += 1
+
+    found = rows()
+    headers = [_header(v) for v in next(found, (0, []))[1]]
 
     def data():
-        for number, cells in enumerate(reader, start=mapping.header_row + 1):
-            yield number, [c if c.strip() else None for c in cells]
+        for row_number, cells in found:
+            yield row_number, [c if c.strip() else None for c in cells]
 
     return Sheet(headers, data())
 
@@ -329,14 +438,30 @@ class _Row:
 
     def __init__(self, number: int, cells: dict[str, object], formats: tuple[str, ...]):
         self.number, self.cells, self.formats, self.errors = number, cells, formats, []
+        self.failed: set[str] = set()
 
     def error(self, column: str, message: str) -> None:
-        self.errors.append(f"rij {self.number}, kolom '{column}': {message}")
+        if column not in self.failed:  # one message per cell: "leeg" adds nothing to an Excel error
+            self.errors.append(f"rij {self.number}, kolom '{column}': {message}")
+        self.failed.add(column)
+
+    def value(self, column: str | None):
+        """The cell's value; None, with an error, for an Excel error such as #N/A."""
+        value = self.cells.get(column) if column is not None else None
+        if value == NO_RESULT:
+            self.error(column, "een formule zonder opgeslagen uitkomst; open het bestand in Excel en sla het op, dan "
+                               "bewaart Excel de uitkomst")
+            return None
+        if isinstance(value, str) and value.strip() in EXCEL_ERRORS:
+            self.error(column, f"een Excel-fout ({value.strip()}) in plaats van een waarde; verbeter de formule of "
+                               "typ de waarde in")
+            return None
+        return value
 
     def text(self, column: str | None) -> str | None:
         if column is None:
             return None
-        value = self.cells.get(column)
+        value = self.value(column)
         if value is None:
             return None
         if isinstance(value, float) and value.is_integer():
@@ -354,7 +479,7 @@ class _Row:
         """(the day, the moment if the cell had a time) or None; an error when not a date."""
         if column is None:
             return None
-        value = self.cells.get(column)
+        value = self.value(column)
         if value is None or (isinstance(value, str) and not value.strip()):
             return None
         moment = None
@@ -592,6 +717,9 @@ def row_keys(cells: list, key_value: str | None) -> list[str]:
 @dataclass
 class Plan:
     outcomes: list[RowOutcome]
+    unmapped: list[str] = field(default_factory=list)  # named columns of the file the mapping leaves out
+    # Rows with values only in those columns (a helper formula dragged down): skipped, counted.
+    unmapped_only: tuple[int, int | None] = (0, None)  # how many, the first row
 
     @property
     def new(self) -> list[RowOutcome]:
@@ -613,19 +741,48 @@ def plan_import(path: str | Path, mapping: Mapping) -> Plan:
     missing = [name for name in mapping.used_columns() if name.casefold() not in index]
     if missing:
         found = ", ".join(f"'{h}'" for h in sheet.headers if h) or "geen"
+        row = _header_row(path, mapping)
+        hint = f" De kolomnamen staan in rij {row}: zet in de koppeling onder [bestand] kopregel = {row}." \
+            if row else ""
+        named = [h for h in sheet.headers if h]
+        if mapping.delimiter and len(named) == 1:
+            other = next((c for c in ";,\t|" if c != mapping.delimiter and c in named[0]), None)
+            if other:
+                shown = "\\t" if other == "\t" else other
+                hint += (f" De kopregel bevat geen ‘{mapping.delimiter}’ maar wel ‘{shown}’: zet in de koppeling onder "
+                         f"[bestand] scheidingsteken = \"{shown}\".")
         raise MappingError(f"Kolom {', '.join(repr(m) for m in missing)} staat niet in de kopregel (rij "
-                           f"{mapping.header_row}). Gevonden kolommen: {found}.")
+                           f"{mapping.header_row}). Gevonden kolommen: {found}.{hint}")
+    for name in mapping.used_columns():
+        times = sum(1 for header in sheet.headers if header.casefold() == name.casefold())
+        if times > 1:
+            raise MappingError(f"De kolom '{name}' staat {times} keer in de kopregel (rij {mapping.header_row}). "
+                               "Geef elke kolom een eigen naam, zodat duidelijk is welke wordt overgenomen.")
     positions = {name: index[name.casefold()] for name in mapping.used_columns()}
+    used = {name.casefold() for name in mapping.used_columns()}
+    unmapped = [header for header in dict.fromkeys(sheet.headers) if header and header.casefold() not in used]
     phenomena = _phenomena()
     outcomes: list[RowOutcome] = []
     seen: dict[str, int] = {}
     candidates: dict[str, RowOutcome] = {}
+    unmapped_at = {pos for pos, header in enumerate(sheet.headers) if header and header.casefold() not in used}
+    unmapped_only: tuple[int, int | None] = (0, None)
     for number, cells in sheet.rows:
-        if all(c is None or (isinstance(c, str) and not c.strip()) for c in cells):
+        filled = [pos for pos, c in enumerate(cells) if not (c is None or (isinstance(c, str) and not c.strip()))]
+        if not filled:
+            continue
+        if all(pos in unmapped_at for pos in filled):
+            unmapped_only = (unmapped_only[0] + 1, unmapped_only[1] or number)
             continue
         by_name = {name: cells[pos] if pos < len(cells) else None for name, pos in positions.items()}
         row, errors = check_row(number, by_name, mapping, phenomena)
         outcome = RowOutcome(number, row=row, errors=errors)
+        for pos, cell in enumerate(cells):
+            nameless = pos >= len(sheet.headers) or not sheet.headers[pos]
+            if nameless and cell is not None and not (isinstance(cell, str) and not cell.strip()):
+                outcome.errors.append(f"rij {number}, kolom {_column_letter(pos + 1)}: een waarde in een kolom zonder "
+                                      "naam in de kopregel; geef de kolom een naam of haal de waarde weg")
+                outcome.row = None
         key_value = _key_part(by_name.get(mapping.key_column)) or None if mapping.key_column else None
         if mapping.key_column and key_value is None:
             outcome.errors.append(f"rij {number}, kolom '{mapping.key_column}': leeg; elke rij heeft een nummer")
@@ -649,7 +806,27 @@ def plan_import(path: str | Path, mapping: Mapping) -> Plan:
         chunk = found[start:start + CHUNK]
         for key in db.session.scalars(select(Signal.import_key).where(Signal.import_key.in_(chunk))):
             candidates[key].existing = True
-    return Plan(outcomes)
+    return Plan(outcomes, unmapped, unmapped_only)
+
+
+def _header_row(path: str | Path, mapping: Mapping, rows: int = 15) -> int | None:
+    """The first of the top rows that holds every column the mapping names (a title above the
+    header is common), when the named kopregel does not."""
+    wanted = {name.casefold() for name in mapping.used_columns()}
+    top = open_sheet(path, dataclasses.replace(mapping, header_row=1))
+    for number, cells in [(1, top.headers), *itertools.islice(top.rows, rows - 1)]:
+        if number != mapping.header_row and wanted <= {_header(cell).casefold() for cell in cells}:
+            return number
+    return None
+
+
+def _column_letter(number: int) -> str:
+    """1 → A, 27 → AA: the column as Excel shows it."""
+    letters = ""
+    while number:
+        number, rest = divmod(number - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters
 
 
 def describe(row: ImportRow) -> str:
