@@ -4,8 +4,11 @@ gone. Every such mail is read correctly or explained in Dutch; never a 500, neve
 
 import pytest
 
+from casustafel.extensions import db
+from casustafel.models import MailConcept
+from casustafel.signals import mailbox
 from tests.helpers.mail import hidden, plain_mail, textarea, upload
-from tests.helpers.signals import all_signals, field_error, page, phenomenon_id
+from tests.helpers.signals import all_signals, assert_nothing_saved, field_error, page, phenomenon_id
 
 URL = "/meldingen/registreren/e-mail"
 
@@ -42,3 +45,23 @@ def test_a_long_mail_of_many_lines_cut_to_the_limit_registers_as_the_browser_sen
     assert response.status_code == 302, field_error(page(response), "description")
     description = all_signals()[0].description
     assert "\r" not in description and description == textarea(shown, "description").strip()
+
+
+def test_a_meldpunt_mail_whose_file_was_just_destroyed_is_explained_not_a_500(app, client, coordinator, store):
+    """Retention removes a due e-mail's file from the store first and marks the concept handled
+    at its commit; a coordinator who opens the e-mail in between (or after the store lost the
+    file) is told it is no longer there."""
+    concept = mailbox.add_concept(plain_mail(), store)
+    db.session.commit()
+    store.delete(concept.file_id)  # retention's first step, its commit still to come
+    url = f"/meldingen/e-mail/{concept.id}/registreren"
+    token = hidden(page(client.get("/meldingen/e-mail")), "csrf_token")
+
+    for send in (lambda: client.get(url), lambda: client.post(url, data={"csrf_token": token})):
+        response = send()
+        assert response.status_code == 302 and response.headers["Location"].endswith("/meldingen/e-mail")
+        listed = page(client.get("/meldingen/e-mail"))
+        assert "niet meer beschikbaar" in listed
+    assert_nothing_saved(store)
+    db.session.expire_all()
+    assert db.session.get(MailConcept, concept.id).handled_at is None  # retention's commit decides
