@@ -2,15 +2,22 @@
 sends back, what a mail without readable text says, and a meldpunt e-mail whose stored file is
 gone. Every such mail is read correctly or explained in Dutch; never a 500, never a silent loss."""
 
+from email.message import EmailMessage
+
 import pytest
 
+from casustafel.demo import DEMO_PNG
 from casustafel.extensions import db
 from casustafel.models import MailConcept
 from casustafel.signals import mailbox
 from tests.helpers.mail import hidden, plain_mail, textarea, upload
+from tests.helpers.msg_file import make_msg
 from tests.helpers.signals import all_signals, assert_nothing_saved, field_error, page, phenomenon_id
 
 URL = "/meldingen/registreren/e-mail"
+NO_TEXT = "geen tekst die casustafel kan lezen"
+RTF_ONLY = rb"{\rtf1\ansi\ansicpg1252\deff0{\fonttbl{\f0\fswiss\fcharset0 Arial;}}\viewkind4\uc1\pard\f0\fs20 " \
+    rb"Zo\'eb \'c7elik zag de bestelbus weer bij de loods.\par}"
 
 
 @pytest.fixture
@@ -65,3 +72,29 @@ def test_a_meldpunt_mail_whose_file_was_just_destroyed_is_explained_not_a_500(ap
     assert_nothing_saved(store)
     db.session.expire_all()
     assert db.session.get(MailConcept, concept.id).handled_at is None  # retention's commit decides
+
+
+def image_only_mail() -> bytes:
+    message = EmailMessage()
+    message["From"] = "Zoë Çelik-Ñúñez <zoe@voorbeeld.test>"
+    message["Subject"] = "Foto"
+    message["Date"] = "Mon, 30 Nov 2026 15:05:00 +0100"
+    message.set_content(DEMO_PNG, maintype="image", subtype="png", disposition="inline")
+    return bytes(message)
+
+
+@pytest.mark.parametrize(("data", "name"), [
+    (make_msg(subject="Bestelbus", body=None, rtf_body=RTF_ONLY, sender_name="Zoë Çelik-Ñúñez",
+              sender_address="zoe@voorbeeld.test"), "melding.msg"),
+    (image_only_mail(), "foto.eml"),
+])
+def test_a_mail_without_text_that_can_be_read_says_so_above_the_form(client, coordinator, data, name):
+    """An Outlook message kept only as RTF, or a mail of one photo: the description has no body
+    text, and the page says why instead of leaving the coordinator to notice it is missing."""
+    shown = page(upload(client, data, name))
+    assert 'name="mail_token"' in shown
+    assert "zag de bestelbus" not in textarea(shown, "description")
+    assert NO_TEXT in shown
+
+    text_mail = page(upload(client, plain_mail()))
+    assert NO_TEXT not in text_mail

@@ -176,6 +176,10 @@ def _read_for_form(parsed: ParsedMail) -> tuple[MailForForm, str]:
         text = text[:DESCRIPTION_MAX].rstrip()
         notices.append("De tekst van de e-mail is langer dan 10.000 tekens; alleen het begin is overgenomen. "
                        "De volledige e-mail wordt als bijlage bewaard.")
+    if not parsed.body_text:
+        notices.append("In de e-mail staat geen tekst die casustafel kan lezen: hij heeft bijvoorbeeld alleen een "
+                       "afbeelding, of opgemaakte tekst uit Outlook (RTF). Vul de omschrijving zelf in; de e-mail "
+                       "zelf wordt als bijlage bewaard.")
     if parsed.body_from_html:
         notices.append("De e-mail had alleen een HTML-deel; de tekst is daaruit overgenomen — controleer de "
                        "omschrijving.")
