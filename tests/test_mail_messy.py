@@ -98,3 +98,21 @@ def test_a_mail_without_text_that_can_be_read_says_so_above_the_form(client, coo
 
     text_mail = page(upload(client, plain_mail()))
     assert NO_TEXT not in text_mail
+
+
+def raw_8bit_mail(encoding: str) -> bytes:
+    """Headers in 8-bit without encoded words, as older mailers and scripts send them."""
+    return ("From: Zoë Çelik-Ñúñez <zoe@voorbeeld.test>\r\nMessage-ID: <8bit-" + encoding + "@voorbeeld.test>\r\n"
+            "Date: Mon, 30 Nov 2026 15:05:00 +0100\r\nSubject: Één pand aan de Brink, huur € 950\r\n"
+            "Content-Type: text/plain; charset=" + encoding + "\r\n\r\nDe ramen zijn afgeplakt.\r\n").encode(encoding)
+
+
+@pytest.mark.parametrize("encoding", ["windows-1252", "utf-8"])
+def test_a_subject_in_raw_8_bit_keeps_its_letters_in_the_form_and_the_mailbox_list(
+        app, client, coordinator, encoding):
+    shown = page(upload(client, raw_8bit_mail(encoding)))
+    assert "Onderwerp: Één pand aan de Brink, huur € 950" in textarea(shown, "description")
+
+    mailbox.add_concept(raw_8bit_mail(encoding), app.extensions["casustafel_store"])
+    db.session.commit()
+    assert "Één pand aan de Brink, huur € 950" in page(client.get("/meldingen/e-mail"))

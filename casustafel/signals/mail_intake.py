@@ -207,7 +207,18 @@ def _header(message: EmailMessage, name: str) -> str:
         value = message.get(name)
     except Exception:  # a defective header is left out rather than failing the mail
         return ""
-    return " ".join(str(value).split()) if value is not None else ""
+    return " ".join(header_8bit(message, name, str(value)).split()) if value is not None else ""
+
+
+def header_8bit(message, name: str, text: str) -> str:
+    """A header's text, with raw 8-bit bytes (sent without encoded words) that are not UTF-8 read
+    as Windows-1252, as the body is: the email package has made them U+FFFD in `text`."""
+    if "\ufffd" not in text:
+        return text
+    raw = next((value for key, value in message.raw_items() if key.lower() == name.lower()), None)
+    if not isinstance(raw, str) or "=?" in raw:
+        return text
+    return _unescaped(raw)
 
 
 def _sender(message: EmailMessage) -> tuple[str, str]:

@@ -49,6 +49,7 @@ from casustafel.models.roles import Role
 from casustafel.models.user import active_with_role
 from casustafel.notifications import app_link, notify
 from casustafel.settings import get_setting
+from casustafel.signals.mail_intake import header_8bit
 
 log = logging.getLogger(__name__)
 
@@ -250,7 +251,7 @@ def _header_text(headers, raw_headers, name: str) -> str | None:
         value = raw_headers.get(name)
     if value is None:
         return None
-    text = " ".join(str(value).split())
+    text = " ".join(header_8bit(headers, name, str(value)).split())
     return text[:HEADER_LIMIT] or None
 
 
