@@ -18,6 +18,7 @@ URL = "/meldingen/registreren/e-mail"
 NO_TEXT = "geen tekst die casustafel kan lezen"
 RTF_ONLY = rb"{\rtf1\ansi\ansicpg1252\deff0{\fonttbl{\f0\fswiss\fcharset0 Arial;}}\viewkind4\uc1\pard\f0\fs20 " \
     rb"Zo\'eb \'c7elik zag de bestelbus weer bij de loods.\par}"
+RTF_TRIPS = rb"{\rtf1\ansi\deff0 {\fonttbl {\f0 Arial;}}\f0 Zo\'eb zag de bestelbus weer bij de loods.\par }"
 
 
 @pytest.fixture
@@ -87,6 +88,10 @@ def image_only_mail() -> bytes:
     (make_msg(subject="Bestelbus", body=None, rtf_body=RTF_ONLY, sender_name="Zoë Çelik-Ñúñez",
               sender_address="zoe@voorbeeld.test"), "melding.msg"),
     (image_only_mail(), "foto.eml"),
+    # RTF the RTF reader of extract-msg trips over (a font without a family: KeyError), as
+    # it does on real Outlook messages (TeamMsgExtractor/msg-extractor#271, #480).
+    (make_msg(subject="Bestelbus", body=None, rtf_body=RTF_TRIPS, sender_address="zoe@voorbeeld.test"),
+     "outlook-rtf.msg"),
 ])
 def test_a_mail_without_text_that_can_be_read_says_so_above_the_form(client, coordinator, data, name):
     """An Outlook message kept only as RTF, or a mail of one photo: the description has no body

@@ -296,8 +296,10 @@ def _parse_msg(data: bytes, name: str) -> ParsedMail:
     try:
         import extract_msg
 
-        # Always a stream: olefile reads a short `bytes` as a file name.
-        message = extract_msg.openMsg(io.BytesIO(data), strict=True)
+        # Always a stream: olefile reads a short `bytes` as a file name. RTF that extract-msg's RTF
+        # reader cannot parse gives no text (the page says so) rather than refusing the message.
+        message = extract_msg.openMsg(io.BytesIO(data), strict=True,
+                                      errorBehavior=extract_msg.enums.ErrorBehavior.RTFDE)
     except Exception as error:
         logging.getLogger(__name__).info("unreadable .msg: %s", type(error).__name__)
         raise MailError(f"‘{name}’ is geen leesbaar Outlook-bericht.") from None
