@@ -3,6 +3,9 @@ sends back, what a mail without readable text says, and a meldpunt e-mail whose 
 gone. Every such mail is read correctly or explained in Dutch; never a 500, never a silent loss."""
 
 from email.message import EmailMessage
+from email.mime.application import MIMEApplication
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
 
 import pytest
 
@@ -10,6 +13,7 @@ from casustafel.demo import DEMO_PNG
 from casustafel.extensions import db
 from casustafel.models import MailConcept
 from casustafel.signals import mailbox
+from casustafel.signals.mail_intake import parse_mail
 from tests.helpers.mail import hidden, plain_mail, textarea, upload
 from tests.helpers.msg_file import make_msg
 from tests.helpers.signals import all_signals, assert_nothing_saved, field_error, page, phenomenon_id
@@ -121,3 +125,63 @@ def test_a_subject_in_raw_8_bit_keeps_its_letters_in_the_form_and_the_mailbox_li
     mailbox.add_concept(raw_8bit_mail(encoding), app.extensions["casustafel_store"])
     db.session.commit()
     assert "Één pand aan de Brink, huur € 950" in page(client.get("/meldingen/e-mail"))
+
+
+def signed_mail() -> bytes:
+    """An S/MIME-signed mail (RFC 8551: multipart/signed, the text and then smime.p7s), as many
+    government senders' mail clients sign every mail."""
+    signed = MIMEMultipart("signed", protocol="application/pkcs7-signature", micalg="sha-256")
+    signed.attach(MIMEText("Zoë Çelik-Ñúñez meldt: de loods aan de Kade staat weer vol.", "plain", "utf-8"))
+    signature = MIMEApplication(b"0\x82\x05\x00" + bytes(300), "pkcs7-signature", name="smime.p7s")
+    signature.add_header("Content-Disposition", "attachment", filename="smime.p7s")
+    signed.attach(signature)
+    signed["From"] = "Piet Politie <piet@politie.test>"
+    signed["Subject"] = "Getekend: loods aan de Kade"
+    signed["Date"] = "Mon, 30 Nov 2026 15:05:00 +0100"
+    return signed.as_bytes()
+
+
+def test_a_signed_mail_is_taken_over_without_its_signature_as_an_attachment(client, coordinator):
+    """The signature is no document of the signal (and its type is refused as an upload); the mail
+    itself, signature included, is kept as the signal's attachment."""
+    parsed = parse_mail(signed_mail(), "getekend.eml")
+    assert parsed.body_text == "Zoë Çelik-Ñúñez meldt: de loods aan de Kade staat weer vol."
+    assert parsed.attachments == []
+
+    shown = page(upload(client, signed_mail()))
+    assert "de loods aan de Kade staat weer vol" in textarea(shown, "description")
+    assert confirm(client, shown).status_code == 302
+    assert [a.filename for a in all_signals()[0].attachments] == ["melding.eml"]
+
+
+def test_a_mail_whose_text_part_is_empty_takes_the_text_of_its_html_part():
+    message = EmailMessage()
+    message["From"] = "zoe@voorbeeld.test"
+    message["Subject"] = "Bestelbus"
+    message.set_content("\n")
+    message.add_alternative("<p>Zoë Çelik-Ñúñez zag de bestelbus weer bij de loods.</p>", subtype="html")
+
+    parsed = parse_mail(bytes(message), "melding.eml")
+
+    assert parsed.body_text == "Zoë Çelik-Ñúñez zag de bestelbus weer bij de loods."
+    assert parsed.body_from_html
+
+
+def test_every_text_part_of_a_mixed_mail_is_kept_in_order_not_only_the_first():
+    """A mail client that puts text, a photo and more text one after the other (multipart/mixed):
+    the second text is part of the message, not the other form of the first."""
+    mixed = MIMEMultipart("mixed")
+    mixed["From"] = "zoe@voorbeeld.test"
+    mixed["Subject"] = "Twee delen"
+    mixed.attach(MIMEText("Eerste deel: de bestelbus staat er weer.", "plain", "utf-8"))
+    photo = MIMEApplication(DEMO_PNG, "png", name="foto.png")
+    photo.replace_header("Content-Type", 'image/png; name="foto.png"')
+    photo.add_header("Content-Disposition", "inline", filename="foto.png")
+    mixed.attach(photo)
+    mixed.attach(MIMEText("Tweede deel: het adres is Dorpsstraat 12, bij Zoë Çelik-Ñúñez.", "plain", "utf-8"))
+
+    parsed = parse_mail(mixed.as_bytes(), "melding.eml")
+
+    assert parsed.body_text == ("Eerste deel: de bestelbus staat er weer.\n\n"
+                                "Tweede deel: het adres is Dorpsstraat 12, bij Zoë Çelik-Ñúñez.")
+    assert [a.filename for a in parsed.attachments] == ["foto.png"]

@@ -125,6 +125,7 @@ def _has_mail_headers(message: EmailMessage) -> bool:
 class _Collected:
     def __init__(self):
         self.attachments: list[MailAttachment] = []
+        self.texts: list[str] = []  # text parts after the body (multipart/mixed), in order
         self.forwarded: list[str] = []
 
     def add(self, filename: str, content_type: str, data: bytes) -> None:
@@ -139,16 +140,23 @@ def _eml_message(message: EmailMessage, collected: _Collected, depth: int) -> tu
     if depth > MAX_DEPTH:
         raise MailError("De e-mail bevat te veel doorgestuurde berichten in elkaar.")
     body_part = message.get_body(preferencelist=("plain", "html"))
+    if body_part is not None and body_part.get_content_type() == "text/plain" and not _text_content(body_part).strip():
+        body_part = message.get_body(preferencelist=("html",)) or body_part  # an empty text part beside the HTML
     text, from_html = "", False
     if body_part is not None:
         text = _text_content(body_part)
         if body_part.get_content_type() == "text/html":
             text, from_html = html_to_text(text), True
+    texts = collected.texts
+    collected.texts = []
     _eml_parts(message, body_part, collected, depth)
+    text, collected.texts = "\n\n".join([text, *collected.texts]), texts
     return text, from_html
 
 
-def _eml_parts(part: EmailMessage, body_part, collected: _Collected, depth: int) -> None:
+def _eml_parts(part: EmailMessage, body_part, collected: _Collected, depth: int, alternative: bool = False) -> None:
+    """Walk the parts; `alternative`: inside a multipart/alternative, where a text part is
+    another form of the body rather than more text."""
     if depth > MAX_DEPTH:
         raise MailError("De e-mail bevat te veel delen in elkaar.")
     if part is body_part:
@@ -160,13 +168,19 @@ def _eml_parts(part: EmailMessage, body_part, collected: _Collected, depth: int)
         collected.forwarded.append(_forwarded(_header(inner, "From"), _header(inner, "Subject"), inner_text))
         return
     if part.is_multipart():
-        for sub in part.iter_parts():
-            _eml_parts(sub, body_part, collected, depth + 1)
+        subs = list(part.iter_parts())
+        if content_type == "multipart/signed":
+            subs = subs[:1]  # the signed content; the signature (smime.p7s) stays in the kept mail
+        for sub in subs:
+            _eml_parts(sub, body_part, collected, depth + 1, alternative or content_type == "multipart/alternative")
         return
     filename = part.get_filename()
     disposition = part.get_content_disposition()
     if not filename and disposition != "attachment" and content_type in ("text/plain", "text/html"):
-        return  # the other representation of the body (multipart/alternative)
+        if not alternative:  # more text after the body (multipart/mixed), not another form of it
+            text = _text_content(part)
+            collected.texts.append(html_to_text(text) if content_type == "text/html" else text.strip())
+        return
     data = part.get_payload(decode=True) or b""
     collected.add(_attachment_name(filename, content_type, len(collected.attachments)), content_type, data)
 
