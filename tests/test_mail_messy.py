@@ -185,3 +185,14 @@ def test_every_text_part_of_a_mixed_mail_is_kept_in_order_not_only_the_first():
     assert parsed.body_text == ("Eerste deel: de bestelbus staat er weer.\n\n"
                                 "Tweede deel: het adres is Dorpsstraat 12, bij Zoë Çelik-Ñúñez.")
     assert [a.filename for a in parsed.attachments] == ["foto.png"]
+
+
+def test_a_mail_over_the_limit_is_named_without_its_folders_or_direction_marks(app, client, coordinator, monkeypatch):
+    """A client can send a path with the name; a name can hide its true extension behind a
+    right-to-left mark. The message names the file as it would be stored."""
+    monkeypatch.setitem(app.config, "MAIL_INTAKE_MAX_BYTES", 1024 * 1024)
+    data = plain_mail(attachments=(("scan.pdf", bytes(1024 * 1024)),))
+    response = upload(client, data, "../../home/zoë.çelik/Bureaublad/melding-\u202elmx.eml")
+    message = field_error(page(response), "mail")
+    assert "‘melding-lmx.eml’ is groter dan 1 MB" in message
+    assert "Bureaublad" not in message and "\u202e" not in message

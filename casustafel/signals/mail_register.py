@@ -44,6 +44,7 @@ from casustafel.signals.mail_intake import MailError, ParsedMail, parse_mail
 from casustafel.signals.services import SignalInput
 from casustafel.signals.uploads import CheckedUpload, check_uploads
 from casustafel.spool import DIR_MODE, MAIL_STAGE_SECONDS, STAGE_PREFIX, sweep_staged
+from casustafel.storage import base_name
 
 CHANNEL = "email"
 DESCRIPTION_MAX = 10000
@@ -86,9 +87,9 @@ def read_upload(upload) -> ParsedMail:
     size = upload.stream.seek(0, 2)
     upload.stream.seek(0)
     if size > limit:
-        raise MailError(f"‘{upload.filename[-200:]}’ is groter dan {limit // (1024 * 1024)} MB. Een e-mail van die "
-                        "omvang kan niet worden overgenomen; registreer de melding met de hand en voeg de stukken "
-                        "los toe.")
+        raise MailError(f"‘{base_name(upload.filename, 'e-mail')}’ is groter dan {limit // (1024 * 1024)} MB. Een "
+                        "e-mail van die omvang kan niet worden overgenomen; registreer de melding met de hand en voeg "
+                        "de stukken los toe.")
     return read_mail(upload.stream.read(limit + 1), upload.filename)
 
 
