@@ -28,6 +28,7 @@ MAX_DEPTH = 8
 MAX_ATTACHMENTS = 50
 _PARAGRAPHS = ["p", "table", "ul", "ol", "blockquote", "pre", "h1", "h2", "h3", "h4", "h5", "h6"]
 _LINES = ["div", "li", "tr"]
+_LEFT_OUT = {"script", "style", "head", "title", "template"}
 # extract-msg and the RTF decoder it uses log what they meet in a message (stream names, parts
 # of headers); none of it may reach the application's log.
 for _name in ("extract_msg", "RTFDE"):
@@ -283,20 +284,23 @@ def _join(body: str, forwarded: list[str]) -> str:
 
 
 def html_to_text(html: str) -> str:
-    """Plain text of an HTML body: tags dropped, scripts and styles left out, never rendered."""
-    from bs4 import BeautifulSoup
+    """Plain text of an HTML body: tags dropped, scripts and styles left out, never rendered.
+    One walk over the parsed tree, which is not changed: inserting the line breaks into the
+    tree costs a walk down each block, minutes for deeply nested HTML that anyone can mail."""
+    from bs4 import BeautifulSoup, CData, NavigableString
 
-    soup = BeautifulSoup(html, "html.parser")
-    for element in soup(["script", "style", "head", "title", "template"]):
-        element.decompose()
-    for br in soup.find_all("br"):
-        br.replace_with("\n")
-    for block in soup.find_all(_PARAGRAPHS):
-        block.append("\n\n")
-    for block in soup.find_all(_LINES):
-        block.append("\n")
-    text = soup.get_text()
-    lines = [" ".join(line.split()) for line in text.splitlines()]
+    parts, stack = [], [BeautifulSoup(html, "html.parser")]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, str):  # text (not a comment or doctype), or the line break after a block
+            if type(node) in (str, NavigableString, CData):
+                parts.append(str(node))
+        elif node.name == "br":
+            parts.append("\n")
+        elif node.name not in _LEFT_OUT:
+            stack.append("\n\n" if node.name in _PARAGRAPHS else "\n" if node.name in _LINES else "")
+            stack.extend(reversed(node.contents))
+    lines = [" ".join(line.split()) for line in "".join(parts).splitlines()]
     return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
 
 
