@@ -218,3 +218,20 @@ def test_html_becomes_text_with_its_paragraphs_lines_and_without_what_is_not_sho
             "<div>Laatste <b>regel</b> &amp; meer<![CDATA[ en cdata]]></div></body></html>")
     assert html_to_text(html) == ("Eerste alinea,\ntweede regel.\n\nZoë\nÇelik\n\nDorpsstraat12\n\n"
                                   "Laatste regel & meer en cdata")
+
+
+def mail_of_many_parts(count: int) -> bytes:
+    parts = "".join("--grens\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nZoë\r\n" for _ in range(count))
+    return ("From: zoe@voorbeeld.test\r\nSubject: Veel delen\r\nMIME-Version: 1.0\r\n"
+            "Content-Type: multipart/mixed; boundary=grens\r\n\r\n" + parts + "--grens--\r\n").encode()
+
+
+def test_a_mail_of_tens_of_thousands_of_parts_is_refused_at_once_with_a_message(client, coordinator):
+    """Under the size limit a mail can hold 200,000 empty parts, which the standard library takes
+    minutes to parse: refused before parsing. A mail with a few hundred parts is still read."""
+    started = time.monotonic()
+    response = upload(client, mail_of_many_parts(50_000), "veel-delen.eml")
+    assert time.monotonic() - started < 5
+    assert "‘veel-delen.eml’ heeft te veel delen" in field_error(page(response), "mail")
+
+    assert parse_mail(mail_of_many_parts(500), "melding.eml").body_text.count("Zoë") == 500
