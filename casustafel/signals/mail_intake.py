@@ -29,6 +29,9 @@ MAX_ATTACHMENTS = 50
 # Lines that may open a MIME part ("--boundary"): far more than any real mail has. The standard
 # library takes minutes for the 200,000 empty parts that fit under the size limit.
 MAX_PART_LINES = 5000
+# Decoding a header takes time with the square of its length (a minute for 1 MB of encoded words):
+# a header is read from its first characters only, far more than a real subject or sender has.
+MAX_HEADER_CHARS = 20_000
 _PARAGRAPHS = ["p", "table", "ul", "ol", "blockquote", "pre", "h1", "h2", "h3", "h4", "h5", "h6"]
 _LINES = ["div", "li", "tr"]
 _LEFT_OUT = {"script", "style", "head", "title", "template"}
@@ -126,7 +129,7 @@ def _parse_eml(data: bytes, name: str) -> ParsedMail:
 
 
 def _has_mail_headers(message: EmailMessage) -> bool:
-    return any(message.get(h) is not None for h in ("From", "Date", "Subject", "Message-ID"))
+    return any(h in message for h in ("From", "Date", "Subject", "Message-ID"))
 
 
 class _Collected:
@@ -225,10 +228,19 @@ def _text_content(part: EmailMessage) -> str:
 def _header(message: EmailMessage, name: str) -> str:
     """A header as decoded text (=?utf-8?...?= included), or "" when absent or unreadable."""
     try:
-        value = message.get(name)
+        value = parsed_header(message, name)
     except Exception:  # a defective header is left out rather than failing the mail
         return ""
     return " ".join(header_8bit(message, name, str(value)).split()) if value is not None else ""
+
+
+def parsed_header(message, name: str):
+    """The header as `message.get(name)` gives it, parsed from its first MAX_HEADER_CHARS
+    characters only; None when absent."""
+    for key, value in message.raw_items():
+        if key.lower() == name.lower():
+            return message.policy.header_fetch_parse(key, value[:MAX_HEADER_CHARS] if isinstance(value, str) else value)
+    return None
 
 
 def header_8bit(message, name: str, text: str) -> str:
@@ -244,7 +256,7 @@ def header_8bit(message, name: str, text: str) -> str:
 
 def _sender(message: EmailMessage) -> tuple[str, str]:
     try:
-        addresses = getattr(message.get("From"), "addresses", None) or ()
+        addresses = getattr(parsed_header(message, "From"), "addresses", None) or ()
     except Exception:  # a defective From header: read it as plain text below
         addresses = ()
     if addresses:
@@ -269,7 +281,7 @@ def _unescaped(text: str) -> str:
 
 def _date(message: EmailMessage) -> datetime | None:
     try:
-        header = message.get("Date")
+        header = parsed_header(message, "Date")
         value = getattr(header, "datetime", None)
     except Exception:
         return None
