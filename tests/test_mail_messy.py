@@ -260,3 +260,16 @@ def test_a_subject_of_a_megabyte_of_encoded_words_is_read_from_its_start_in_time
     description = textarea(page(response), "description")
     assert description.startswith("Afzender: Zoë <zoe@voorbeeld.test>\nOnderwerp: Zoë Çelik-Ñúñez")
     assert "De bestelbus staat er weer." in description
+
+
+def test_a_sender_of_nested_comments_becomes_a_concept_and_is_explained_when_opened(app, client, coordinator):
+    """RFC 5322 allows comments in comments; the email package parses them recursively and runs out
+    of stack. Such a mail failed every fetch and stayed in the mailbox for good."""
+    raw = ("From: " + "(" * 3000 + "zoe@voorbeeld.test" + ")" * 3000 + "\r\nSubject: Zoë Çelik-Ñúñez\r\n"
+           "Message-ID: <haakjes@voorbeeld.test>\r\n\r\nDe bestelbus staat er weer.\r\n").encode()
+    concept = mailbox.add_concept(raw, app.extensions["casustafel_store"])
+    db.session.commit()
+    assert concept.subject == "Zoë Çelik-Ñúñez" and concept.sender.startswith("(((")
+
+    shown = page(client.get(f"/meldingen/e-mail/{concept.id}/registreren"))
+    assert textarea(shown, "description") == "Onderwerp: Zoë Çelik-Ñúñez\n\nDe bestelbus staat er weer."

@@ -247,7 +247,7 @@ def _header_text(headers, raw_headers, name: str) -> str | None:
     """A header as text (encoded words decoded); the raw value when it is too malformed to decode."""
     try:
         value = parsed_header(headers, name)
-    except (ValueError, TypeError, IndexError, AttributeError, LookupError):
+    except (ValueError, TypeError, IndexError, AttributeError, LookupError, RecursionError):  # comments in comments
         value = raw_headers.get(name)
     if value is None:
         return None
