@@ -32,6 +32,9 @@ MAX_PART_LINES = 5000
 # Decoding a header takes time with the square of its length (a minute for 1 MB of encoded words):
 # a header is read from its first characters only, far more than a real subject or sender has.
 MAX_HEADER_CHARS = 20_000
+# A part's Content-* header with its folded lines: the parser reads it again at every look at the
+# part (its type, charset, name), minutes for a header of many parameters. None is this long.
+_CONTENT_HEADER = re.compile(rb"^content-[a-z-]*:[^\n]*(?:\n[ \t][^\n]*)*", re.IGNORECASE | re.MULTILINE)
 _PARAGRAPHS = ["p", "table", "ul", "ol", "blockquote", "pre", "h1", "h2", "h3", "h4", "h5", "h6"]
 _LINES = ["div", "li", "tr"]
 _LEFT_OUT = {"script", "style", "head", "title", "template"}
@@ -102,6 +105,9 @@ def _parse_eml(data: bytes, name: str) -> ParsedMail:
     if data.count(b"\n--") > MAX_PART_LINES:
         raise MailError(f"‘{name}’ heeft te veel delen om over te nemen. Registreer de melding met de hand en voeg de "
                         "stukken los toe.")
+    if any(len(header) > MAX_HEADER_CHARS for header in _CONTENT_HEADER.findall(data)):
+        raise MailError(f"‘{name}’ heeft een kopregel die te lang is om te lezen. Registreer de melding met de hand en "
+                        "voeg de stukken los toe.")
     try:
         message = email.message_from_bytes(data, policy=policy.default)
         if not isinstance(message, EmailMessage) or not _has_mail_headers(message):
