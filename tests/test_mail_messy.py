@@ -285,3 +285,20 @@ def test_a_content_type_of_thousands_of_parameters_is_refused_at_once_with_a_mes
     response = upload(client, raw, "parameters.eml")
     assert time.monotonic() - started < 5
     assert "‘parameters.eml’ heeft een kopregel die te lang is" in field_error(page(response), "mail")
+
+
+def test_an_html_mail_of_many_megabytes_is_read_from_its_start_and_says_so(client, coordinator):
+    """19 MB of HTML took a minute and gigabytes of memory to turn into text, at every opening.
+    Only its start is read (far more than the description holds), and the page says so."""
+    message = EmailMessage()
+    message["From"] = "zoe@voorbeeld.test"
+    message["Subject"] = "Nieuwsbrief"
+    message.set_content("<p>Zoë Çelik-Ñúñez zag de bestelbus.</p>" + "<p>x</p>" * 300_000, subtype="html")
+    started = time.monotonic()
+    parsed = parse_mail(bytes(message), "groot.eml")
+    assert time.monotonic() - started < 10
+    assert parsed.body_text.startswith("Zoë Çelik-Ñúñez zag de bestelbus.") and parsed.body_cut
+
+    shown = page(upload(client, bytes(message), "groot.eml"))
+    assert "te groot om helemaal als tekst over te nemen" in shown
+    assert not parse_mail(plain_mail(), "melding.eml").body_cut

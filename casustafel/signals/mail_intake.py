@@ -38,6 +38,9 @@ _CONTENT_HEADER = re.compile(rb"^content-[a-z-]*:[^\n]*(?:\n[ \t][^\n]*)*", re.I
 _PARAGRAPHS = ["p", "table", "ul", "ol", "blockquote", "pre", "h1", "h2", "h3", "h4", "h5", "h6"]
 _LINES = ["div", "li", "tr"]
 _LEFT_OUT = {"script", "style", "head", "title", "template"}
+# HTML beyond this is not turned into text (seconds and hundreds of MB per megabyte): far more
+# than the description holds; the page says that only the start was read.
+MAX_HTML_CHARS = 1_000_000
 # extract-msg and the RTF decoder it uses log what they meet in a message (stream names, parts
 # of headers); none of it may reach the application's log.
 for _name in ("extract_msg", "RTFDE"):
@@ -71,6 +74,7 @@ class ParsedMail(NamedTuple):
     attachments: list[MailAttachment]
     raw: bytes
     raw_filename: str
+    body_cut: bool = False  # an HTML part too long to read whole: only its start is in body_text
 
     @property
     def sender(self) -> str:
@@ -126,6 +130,7 @@ def _parse_eml(data: bytes, name: str) -> ParsedMail:
             attachments=collected.attachments,
             raw=data,
             raw_filename=name,
+            body_cut=collected.cut,
         )
     except MailError:
         raise
@@ -143,6 +148,12 @@ class _Collected:
         self.attachments: list[MailAttachment] = []
         self.texts: list[str] = []  # text parts after the body (multipart/mixed), in order
         self.forwarded: list[str] = []
+        self.cut = False
+
+    def html_text(self, html: str) -> str:
+        """The text of an HTML part, of its first MAX_HTML_CHARS characters."""
+        self.cut = self.cut or len(html) > MAX_HTML_CHARS
+        return html_to_text(html[:MAX_HTML_CHARS])
 
     def add(self, filename: str, content_type: str, data: bytes) -> None:
         if len(self.attachments) >= MAX_ATTACHMENTS:
@@ -162,7 +173,7 @@ def _eml_message(message: EmailMessage, collected: _Collected, depth: int) -> tu
     if body_part is not None:
         text = _text_content(body_part)
         if body_part.get_content_type() == "text/html":
-            text, from_html = html_to_text(text), True
+            text, from_html = collected.html_text(text), True
     texts = collected.texts
     collected.texts = []
     _eml_parts(message, body_part, collected, depth)
@@ -195,7 +206,7 @@ def _eml_parts(part: EmailMessage, body_part, collected: _Collected, depth: int,
     if not filename and disposition != "attachment" and content_type in ("text/plain", "text/html"):
         if not alternative:  # more text after the body (multipart/mixed), not another form of it
             text = _text_content(part)
-            collected.texts.append(html_to_text(text) if content_type == "text/html" else text.strip())
+            collected.texts.append(collected.html_text(text) if content_type == "text/html" else text.strip())
         return
     data = part.get_payload(decode=True) or b""
     collected.add(_attachment_name(filename, content_type, len(collected.attachments)), content_type, data)
@@ -359,6 +370,7 @@ def _parse_msg(data: bytes, name: str) -> ParsedMail:
             attachments=collected.attachments,
             raw=data,
             raw_filename=name,
+            body_cut=collected.cut,
         )
     except MailError:
         raise
@@ -377,7 +389,7 @@ def _msg_message(message, collected: _Collected, depth: int) -> tuple[str, bool]
     if not body.strip():
         html = getattr(message, "htmlBody", None)
         if html:
-            body = html_to_text(html.decode("utf-8", errors="replace") if isinstance(html, bytes) else html)
+            body = collected.html_text(html.decode("utf-8", errors="replace") if isinstance(html, bytes) else html)
             from_html = True
     for attachment in getattr(message, "attachments", []):
         content = attachment.data

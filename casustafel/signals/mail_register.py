@@ -181,6 +181,9 @@ def _read_for_form(parsed: ParsedMail) -> tuple[MailForForm, str]:
         notices.append("In de e-mail staat geen tekst die casustafel kan lezen: hij heeft bijvoorbeeld alleen een "
                        "afbeelding, of opgemaakte tekst uit Outlook (RTF). Vul de omschrijving zelf in; de e-mail "
                        "zelf wordt als bijlage bewaard.")
+    if parsed.body_cut:
+        notices.append("De e-mail is te groot om helemaal als tekst over te nemen; alleen het begin staat in de "
+                       "omschrijving. De volledige e-mail wordt als bijlage bewaard.")
     if parsed.body_from_html:
         notices.append("De e-mail had alleen een HTML-deel; de tekst is daaruit overgenomen — controleer de "
                        "omschrijving.")
