@@ -23,8 +23,10 @@ INT64_MAX = 2**63 - 1  # BIGINT columns, and the largest integer SQLite stores
 
 
 def strip_text(value):
-    """WTForms filter: drop surrounding spaces from text, leave other values alone."""
-    return value.strip() if isinstance(value, str) else value
+    """WTForms filter: drop surrounding spaces from text, leave other values alone. A browser
+    sends a textarea's line breaks as CR LF: kept as LF, so a line break counts as one character
+    in the length checks (as in a text the form was filled with)."""
+    return value.replace("\r\n", "\n").strip() if isinstance(value, str) else value
 
 
 def _with_nul(field) -> bool:

@@ -26,8 +26,21 @@ MAIL_EXTENSIONS = (".eml", ".msg")
 # A forwarded mail inside a forwarded mail inside ...: deeper than this is refused.
 MAX_DEPTH = 8
 MAX_ATTACHMENTS = 50
+# Lines that may open a MIME part ("--boundary"): far more than any real mail has. The standard
+# library takes minutes for the 200,000 empty parts that fit under the size limit.
+MAX_PART_LINES = 5000
+# Decoding a header takes time with the square of its length (a minute for 1 MB of encoded words):
+# a header is read from its first characters only, far more than a real subject or sender has.
+MAX_HEADER_CHARS = 20_000
+# A part's Content-* header with its folded lines: the parser reads it again at every look at the
+# part (its type, charset, name), minutes for a header of many parameters. None is this long.
+_CONTENT_HEADER = re.compile(rb"^content-[a-z-]*:[^\n]*(?:\n[ \t][^\n]*)*", re.IGNORECASE | re.MULTILINE)
 _PARAGRAPHS = ["p", "table", "ul", "ol", "blockquote", "pre", "h1", "h2", "h3", "h4", "h5", "h6"]
 _LINES = ["div", "li", "tr"]
+_LEFT_OUT = {"script", "style", "head", "title", "template"}
+# HTML beyond this is not turned into text (seconds and hundreds of MB per megabyte): far more
+# than the description holds; the page says that only the start was read.
+MAX_HTML_CHARS = 1_000_000
 # extract-msg and the RTF decoder it uses log what they meet in a message (stream names, parts
 # of headers); none of it may reach the application's log.
 for _name in ("extract_msg", "RTFDE"):
@@ -61,6 +74,7 @@ class ParsedMail(NamedTuple):
     attachments: list[MailAttachment]
     raw: bytes
     raw_filename: str
+    body_cut: bool = False  # an HTML part too long to read whole: only its start is in body_text
 
     @property
     def sender(self) -> str:
@@ -92,6 +106,12 @@ def parse_mail(data: bytes, filename: str, max_bytes: int | None = None) -> Pars
 def _parse_eml(data: bytes, name: str) -> ParsedMail:
     if data.startswith(OLE_MAGIC) or b"\x00" in data[:4096]:
         raise MailError(f"‘{name}’ is geen leesbare e-mail (.eml). Is het misschien een Outlook-bericht (.msg)?")
+    if data.count(b"\n--") > MAX_PART_LINES:
+        raise MailError(f"‘{name}’ heeft te veel delen om over te nemen. Registreer de melding met de hand en voeg de "
+                        "stukken los toe.")
+    if any(len(header) > MAX_HEADER_CHARS for header in _CONTENT_HEADER.findall(data)):
+        raise MailError(f"‘{name}’ heeft een kopregel die te lang is om te lezen. Registreer de melding met de hand en "
+                        "voeg de stukken los toe.")
     try:
         message = email.message_from_bytes(data, policy=policy.default)
         if not isinstance(message, EmailMessage) or not _has_mail_headers(message):
@@ -110,6 +130,7 @@ def _parse_eml(data: bytes, name: str) -> ParsedMail:
             attachments=collected.attachments,
             raw=data,
             raw_filename=name,
+            body_cut=collected.cut,
         )
     except MailError:
         raise
@@ -119,13 +140,20 @@ def _parse_eml(data: bytes, name: str) -> ParsedMail:
 
 
 def _has_mail_headers(message: EmailMessage) -> bool:
-    return any(message.get(h) is not None for h in ("From", "Date", "Subject", "Message-ID"))
+    return any(h in message for h in ("From", "Date", "Subject", "Message-ID"))
 
 
 class _Collected:
     def __init__(self):
         self.attachments: list[MailAttachment] = []
+        self.texts: list[str] = []  # text parts after the body (multipart/mixed), in order
         self.forwarded: list[str] = []
+        self.cut = False
+
+    def html_text(self, html: str) -> str:
+        """The text of an HTML part, of its first MAX_HTML_CHARS characters."""
+        self.cut = self.cut or len(html) > MAX_HTML_CHARS
+        return html_to_text(html[:MAX_HTML_CHARS])
 
     def add(self, filename: str, content_type: str, data: bytes) -> None:
         if len(self.attachments) >= MAX_ATTACHMENTS:
@@ -139,16 +167,23 @@ def _eml_message(message: EmailMessage, collected: _Collected, depth: int) -> tu
     if depth > MAX_DEPTH:
         raise MailError("De e-mail bevat te veel doorgestuurde berichten in elkaar.")
     body_part = message.get_body(preferencelist=("plain", "html"))
+    if body_part is not None and body_part.get_content_type() == "text/plain" and not _text_content(body_part).strip():
+        body_part = message.get_body(preferencelist=("html",)) or body_part  # an empty text part beside the HTML
     text, from_html = "", False
     if body_part is not None:
         text = _text_content(body_part)
         if body_part.get_content_type() == "text/html":
-            text, from_html = html_to_text(text), True
+            text, from_html = collected.html_text(text), True
+    texts = collected.texts
+    collected.texts = []
     _eml_parts(message, body_part, collected, depth)
+    text, collected.texts = "\n\n".join([text, *collected.texts]), texts
     return text, from_html
 
 
-def _eml_parts(part: EmailMessage, body_part, collected: _Collected, depth: int) -> None:
+def _eml_parts(part: EmailMessage, body_part, collected: _Collected, depth: int, alternative: bool = False) -> None:
+    """Walk the parts; `alternative`: inside a multipart/alternative, where a text part is
+    another form of the body rather than more text."""
     if depth > MAX_DEPTH:
         raise MailError("De e-mail bevat te veel delen in elkaar.")
     if part is body_part:
@@ -160,13 +195,19 @@ def _eml_parts(part: EmailMessage, body_part, collected: _Collected, depth: int)
         collected.forwarded.append(_forwarded(_header(inner, "From"), _header(inner, "Subject"), inner_text))
         return
     if part.is_multipart():
-        for sub in part.iter_parts():
-            _eml_parts(sub, body_part, collected, depth + 1)
+        subs = list(part.iter_parts())
+        if content_type == "multipart/signed":
+            subs = subs[:1]  # the signed content; the signature (smime.p7s) stays in the kept mail
+        for sub in subs:
+            _eml_parts(sub, body_part, collected, depth + 1, alternative or content_type == "multipart/alternative")
         return
     filename = part.get_filename()
     disposition = part.get_content_disposition()
     if not filename and disposition != "attachment" and content_type in ("text/plain", "text/html"):
-        return  # the other representation of the body (multipart/alternative)
+        if not alternative:  # more text after the body (multipart/mixed), not another form of it
+            text = _text_content(part)
+            collected.texts.append(collected.html_text(text) if content_type == "text/html" else text.strip())
+        return
     data = part.get_payload(decode=True) or b""
     collected.add(_attachment_name(filename, content_type, len(collected.attachments)), content_type, data)
 
@@ -204,15 +245,35 @@ def _text_content(part: EmailMessage) -> str:
 def _header(message: EmailMessage, name: str) -> str:
     """A header as decoded text (=?utf-8?...?= included), or "" when absent or unreadable."""
     try:
-        value = message.get(name)
+        value = parsed_header(message, name)
     except Exception:  # a defective header is left out rather than failing the mail
         return ""
-    return " ".join(str(value).split()) if value is not None else ""
+    return " ".join(header_8bit(message, name, str(value)).split()) if value is not None else ""
+
+
+def parsed_header(message, name: str):
+    """The header as `message.get(name)` gives it, parsed from its first MAX_HEADER_CHARS
+    characters only; None when absent."""
+    for key, value in message.raw_items():
+        if key.lower() == name.lower():
+            return message.policy.header_fetch_parse(key, value[:MAX_HEADER_CHARS] if isinstance(value, str) else value)
+    return None
+
+
+def header_8bit(message, name: str, text: str) -> str:
+    """A header's text, with raw 8-bit bytes (sent without encoded words) that are not UTF-8 read
+    as Windows-1252, as the body is: the email package has made them U+FFFD in `text`."""
+    if "\ufffd" not in text:
+        return text
+    raw = next((value for key, value in message.raw_items() if key.lower() == name.lower()), None)
+    if not isinstance(raw, str) or "=?" in raw:
+        return text
+    return _unescaped(raw)
 
 
 def _sender(message: EmailMessage) -> tuple[str, str]:
     try:
-        addresses = getattr(message.get("From"), "addresses", None) or ()
+        addresses = getattr(parsed_header(message, "From"), "addresses", None) or ()
     except Exception:  # a defective From header: read it as plain text below
         addresses = ()
     if addresses:
@@ -237,7 +298,7 @@ def _unescaped(text: str) -> str:
 
 def _date(message: EmailMessage) -> datetime | None:
     try:
-        header = message.get("Date")
+        header = parsed_header(message, "Date")
         value = getattr(header, "datetime", None)
     except Exception:
         return None
@@ -258,20 +319,23 @@ def _join(body: str, forwarded: list[str]) -> str:
 
 
 def html_to_text(html: str) -> str:
-    """Plain text of an HTML body: tags dropped, scripts and styles left out, never rendered."""
-    from bs4 import BeautifulSoup
+    """Plain text of an HTML body: tags dropped, scripts and styles left out, never rendered.
+    One walk over the parsed tree, which is not changed: inserting the line breaks into the
+    tree costs a walk down each block, minutes for deeply nested HTML that anyone can mail."""
+    from bs4 import BeautifulSoup, CData, NavigableString
 
-    soup = BeautifulSoup(html, "html.parser")
-    for element in soup(["script", "style", "head", "title", "template"]):
-        element.decompose()
-    for br in soup.find_all("br"):
-        br.replace_with("\n")
-    for block in soup.find_all(_PARAGRAPHS):
-        block.append("\n\n")
-    for block in soup.find_all(_LINES):
-        block.append("\n")
-    text = soup.get_text()
-    lines = [" ".join(line.split()) for line in text.splitlines()]
+    parts, stack = [], [BeautifulSoup(html, "html.parser")]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, str):  # text (not a comment or doctype), or the line break after a block
+            if type(node) in (str, NavigableString, CData):
+                parts.append(str(node))
+        elif node.name == "br":
+            parts.append("\n")
+        elif node.name not in _LEFT_OUT:
+            stack.append("\n\n" if node.name in _PARAGRAPHS else "\n" if node.name in _LINES else "")
+            stack.extend(reversed(node.contents))
+    lines = [" ".join(line.split()) for line in "".join(parts).splitlines()]
     return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
 
 
@@ -285,8 +349,10 @@ def _parse_msg(data: bytes, name: str) -> ParsedMail:
     try:
         import extract_msg
 
-        # Always a stream: olefile reads a short `bytes` as a file name.
-        message = extract_msg.openMsg(io.BytesIO(data), strict=True)
+        # Always a stream: olefile reads a short `bytes` as a file name. RTF that extract-msg's RTF
+        # reader cannot parse gives no text (the page says so) rather than refusing the message.
+        message = extract_msg.openMsg(io.BytesIO(data), strict=True,
+                                      errorBehavior=extract_msg.enums.ErrorBehavior.RTFDE)
     except Exception as error:
         logging.getLogger(__name__).info("unreadable .msg: %s", type(error).__name__)
         raise MailError(f"‘{name}’ is geen leesbaar Outlook-bericht.") from None
@@ -304,6 +370,7 @@ def _parse_msg(data: bytes, name: str) -> ParsedMail:
             attachments=collected.attachments,
             raw=data,
             raw_filename=name,
+            body_cut=collected.cut,
         )
     except MailError:
         raise
@@ -322,7 +389,7 @@ def _msg_message(message, collected: _Collected, depth: int) -> tuple[str, bool]
     if not body.strip():
         html = getattr(message, "htmlBody", None)
         if html:
-            body = html_to_text(html.decode("utf-8", errors="replace") if isinstance(html, bytes) else html)
+            body = collected.html_text(html.decode("utf-8", errors="replace") if isinstance(html, bytes) else html)
             from_html = True
     for attachment in getattr(message, "attachments", []):
         content = attachment.data

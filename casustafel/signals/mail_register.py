@@ -44,6 +44,7 @@ from casustafel.signals.mail_intake import MailError, ParsedMail, parse_mail
 from casustafel.signals.services import SignalInput
 from casustafel.signals.uploads import CheckedUpload, check_uploads
 from casustafel.spool import DIR_MODE, MAIL_STAGE_SECONDS, STAGE_PREFIX, sweep_staged
+from casustafel.storage import base_name
 
 CHANNEL = "email"
 DESCRIPTION_MAX = 10000
@@ -86,9 +87,9 @@ def read_upload(upload) -> ParsedMail:
     size = upload.stream.seek(0, 2)
     upload.stream.seek(0)
     if size > limit:
-        raise MailError(f"‘{upload.filename[-200:]}’ is groter dan {limit // (1024 * 1024)} MB. Een e-mail van die "
-                        "omvang kan niet worden overgenomen; registreer de melding met de hand en voeg de stukken "
-                        "los toe.")
+        raise MailError(f"‘{base_name(upload.filename, 'e-mail')}’ is groter dan {limit // (1024 * 1024)} MB. Een "
+                        "e-mail van die omvang kan niet worden overgenomen; registreer de melding met de hand en voeg "
+                        "de stukken los toe.")
     return read_mail(upload.stream.read(limit + 1), upload.filename)
 
 
@@ -176,6 +177,13 @@ def _read_for_form(parsed: ParsedMail) -> tuple[MailForForm, str]:
         text = text[:DESCRIPTION_MAX].rstrip()
         notices.append("De tekst van de e-mail is langer dan 10.000 tekens; alleen het begin is overgenomen. "
                        "De volledige e-mail wordt als bijlage bewaard.")
+    if not parsed.body_text:
+        notices.append("In de e-mail staat geen tekst die casustafel kan lezen: hij heeft bijvoorbeeld alleen een "
+                       "afbeelding, of opgemaakte tekst uit Outlook (RTF). Vul de omschrijving zelf in; de e-mail "
+                       "zelf wordt als bijlage bewaard.")
+    if parsed.body_cut:
+        notices.append("De e-mail is te groot om helemaal als tekst over te nemen; alleen het begin staat in de "
+                       "omschrijving. De volledige e-mail wordt als bijlage bewaard.")
     if parsed.body_from_html:
         notices.append("De e-mail had alleen een HTML-deel; de tekst is daaruit overgenomen — controleer de "
                        "omschrijving.")

@@ -49,6 +49,7 @@ from casustafel.models.roles import Role
 from casustafel.models.user import active_with_role
 from casustafel.notifications import app_link, notify
 from casustafel.settings import get_setting
+from casustafel.signals.mail_intake import header_8bit, parsed_header
 
 log = logging.getLogger(__name__)
 
@@ -245,12 +246,12 @@ def message_keys(message_id: str | None, raw: bytes) -> list[str]:
 def _header_text(headers, raw_headers, name: str) -> str | None:
     """A header as text (encoded words decoded); the raw value when it is too malformed to decode."""
     try:
-        value = headers.get(name)
-    except (ValueError, TypeError, IndexError, AttributeError, LookupError):
+        value = parsed_header(headers, name)
+    except (ValueError, TypeError, IndexError, AttributeError, LookupError, RecursionError):  # comments in comments
         value = raw_headers.get(name)
     if value is None:
         return None
-    text = " ".join(str(value).split())
+    text = " ".join(header_8bit(headers, name, str(value)).split())
     return text[:HEADER_LIMIT] or None
 
 

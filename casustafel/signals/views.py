@@ -307,7 +307,15 @@ def register_from_concept(concept_id):
     store = current_app.extensions["casustafel_store"]
     name = f"e-mail-{dates.to_local(concept.received_at):%Y%m%d-%H%M}.eml"
     try:
-        parsed = mail_register.read_mail(mailbox.read_raw(concept, store), name)
+        raw = mailbox.read_raw(concept, store)
+    except FileNotFoundError:  # destroyed by retention a moment ago (its commit still to come), or lost
+        current_app.logger.warning("mail concept %s has no file in the store", concept.id)
+        flash("Deze e-mail is niet meer beschikbaar in casustafel: hij is zojuist vernietigd omdat de "
+              "bewaartermijn voorbij is, of het bestand ontbreekt. Registreer de melding zo nodig met het "
+              "gewone formulier.", "error")
+        return redirect(url_for("signals.mail_concepts"))
+    try:
+        parsed = mail_register.read_mail(raw, name)
     except MailError as error:
         flash(f"Deze e-mail kan niet worden overgenomen: {error.message_nl} Registreer de melding met het "
               "gewone formulier, of verwijder de e-mail.", "error")

@@ -10,6 +10,7 @@ import io
 import struct
 from datetime import UTC, datetime
 
+import compressed_rtf
 from extract_msg import OleWriter
 
 PT_SYSTIME = 0x0040
@@ -34,16 +35,20 @@ def _fixed(tag_id: int, tag_type: int, value: int) -> bytes:
     return struct.pack("<IIQ", (tag_id << 16) | tag_type, 0x6, value)
 
 
-def make_msg(*, subject: str, body: str, sender_name: str = "", sender_address: str = "",
-             sent_at: datetime | None = None, html_body: bytes | None = None,
+def make_msg(*, subject: str, body: str | None, sender_name: str = "", sender_address: str = "",
+             sent_at: datetime | None = None, html_body: bytes | None = None, rtf_body: bytes | None = None,
              attachments: list[tuple[str, bytes]] = ()) -> bytes:
-    """The bytes of an Outlook message with these fields and attachments (by value)."""
+    """The bytes of an Outlook message with these fields and attachments (by value); `body=None`
+    leaves the plain text out, as a message Outlook keeps only as RTF (`rtf_body`, compressed here)."""
     writer = OleWriter()
     streams = {
         "__substg1.0_001A001F": _string("IPM.Note"),
         "__substg1.0_0037001F": _string(subject),
-        "__substg1.0_1000001F": _string(body),
     }
+    if body is not None:
+        streams["__substg1.0_1000001F"] = _string(body)
+    if rtf_body is not None:
+        streams["__substg1.0_10090102"] = compressed_rtf.compress(rtf_body)
     if html_body is not None:
         streams["__substg1.0_10130102"] = html_body
     if sender_name:
