@@ -260,9 +260,10 @@ def test_a_sender_with_an_account_becomes_the_reporter_whatever_the_case_of_the_
     sender = make_user("reporter", email="zoe.celik@voorbeeld.test", name=SENDER, department_id=department.id)
 
     shown = page(upload(client, plain_mail(sender=f"{SENDER} <ZOE.Celik@Voorbeeld.TEST>")))
-    assert f"De afzender is {SENDER} (Vergunningen): die wordt de melder" in html.unescape(shown)
+    assert f"Het adres van de afzender is dat van {SENDER} (Vergunningen)" in html.unescape(shown)
+    assert 'name="sender_is_reporter"' in shown and "checked" not in shown.split('name="sender_is_reporter"')[1][:40]
     assert not textarea(shown, "description").startswith("Afzender:")
-    response = confirm(client, shown)
+    response = confirm(client, shown, sender_is_reporter="y")  # the coordinator knows it is Zoë's
 
     assert response.status_code == 302
     (signal,) = all_signals()
@@ -275,9 +276,33 @@ def test_a_sender_with_an_account_becomes_the_reporter_whatever_the_case_of_the_
     assert signal.reference not in notice.body and SUBJECT not in notice.body
 
 
+def test_a_forged_sender_does_not_pin_the_signal_on_a_colleague_unless_the_coordinator_says_so(
+        client, make_user, coordinator, store):
+    """Anyone can write a colleague's address in From. Made the reporter by the address alone,
+    the colleague would be named as the source and see the stranger's text in Mijn meldingen."""
+    colleague = make_user("reporter", email=ADDRESS.upper(), name="Zoë Çelik-Ñúñez")
+    shown = page(upload(client, plain_mail(sender=f"Iemand Anders <{ADDRESS}>")))
+    assert 'name="sender_is_reporter"' in shown
+
+    assert confirm(client, shown).status_code == 302  # not ticked
+    (signal,) = all_signals()
+    assert signal.reporter_id is None and signal.feedback == []
+    assert db.session.scalars(select(Notification).where(Notification.recipient_id == colleague.id)).all() == []
+    reporter_client = client.application.test_client()
+    login(reporter_client, colleague.email)
+    assert signal.reference not in page(reporter_client.get("/mijn-meldingen"))
+
+
+def test_a_sender_without_an_account_is_offered_no_reporter_box(client, coordinator, store):
+    shown = page(upload(client, plain_mail()))
+    assert 'name="sender_is_reporter"' not in shown
+    assert confirm(client, shown, sender_is_reporter="y").status_code == 302  # a forged field changes nothing
+    assert all_signals()[0].reporter_id is None
+
+
 def test_an_inactive_account_does_not_become_the_reporter(client, make_user, coordinator, store):
     make_user("reporter", email=ADDRESS.lower(), active=False)
-    response = confirm(client, page(upload(client, plain_mail())))
+    response = confirm(client, page(upload(client, plain_mail())), sender_is_reporter="y")
     assert response.status_code == 302
     assert all_signals()[0].reporter_id is None
     assert all_signals()[0].feedback == []  # nobody to tell
@@ -378,16 +403,14 @@ def huge_mail() -> bytes:
     return plain_mail(attachments=(("scan.pdf", DEMO_PDF + bytes(25 * 1024 * 1024)),))
 
 
-def test_a_mail_over_the_limit_is_refused_quickly(app, client, coordinator, store, huge_mail):
+def test_a_mail_over_the_limit_is_refused_before_it_is_read(app, client, coordinator, store, huge_mail):
     assert len(huge_mail) > 25 * 1024 * 1024
-    started = time.monotonic()
     response = upload(client, huge_mail, "groot.eml")
 
     assert response.status_code == 200
     assert "‘groot.eml’ is groter dan 20 MB" in field_error(page(response), "mail")
     assert_nothing_saved(store)
     assert staged(app) == []
-    assert time.monotonic() - started < 10
 
 
 def test_a_refused_confirm_keeps_the_staged_mail(app, client, coordinator, store):

@@ -308,6 +308,9 @@ class RegisterFromMailForm(RegisterSignalForm):
         validators=[InputRequired("Kies hoe de melding binnenkwam.")],
     )
     mail_token = HiddenField()
+    # Shown only when the sender's address is an active account's: a From can be forged, so the
+    # coordinator decides, never the address alone (signals/mail_register.py).
+    sender_is_reporter = BooleanField("De afzender als melder vastleggen")
 
 
 class MailIntakeForm(Form):

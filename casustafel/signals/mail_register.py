@@ -167,7 +167,9 @@ def _read_for_form(parsed: ParsedMail) -> tuple[MailForForm, str]:
         )
     elif reporter is not None:
         department = f" ({reporter.department.name})" if reporter.department else ""
-        notices.append(f"De afzender is {reporter.display_name}{department}: die wordt de melder van deze melding.")
+        notices.append(f"Het adres van de afzender is dat van {reporter.display_name}{department}. Leg deze collega "
+                       "hieronder alleen als melder vast als u zeker weet dat de e-mail echt van hen komt: een "
+                       "afzender is na te maken.")
     if parsed.subject:
         lines.append(f"Onderwerp: {parsed.subject}")
     text = "\n".join(lines)
@@ -197,16 +199,18 @@ def _read_for_form(parsed: ParsedMail) -> tuple[MailForForm, str]:
 
 
 def register_from_mail(actor: User, data: SignalInput, parsed: ParsedMail, store, files=(),
-                       saved=None, submission_key: str | None = None) -> Signal:
+                       saved=None, submission_key: str | None = None, sender_is_reporter: bool = False) -> Signal:
     """Create the signal from the confirmed form: channel `email`, received at the mail's
-    date, the sender's account (if any) as reporter, the mail's attachments and the mail
-    itself stored encrypted, then `files` the coordinator added. Checks the mail again;
-    MailError when it no longer passes. Does not commit; `saved` gets every stored file's id."""
+    date, the sender's account as reporter when the coordinator said so (an address alone
+    proves nothing: a From can be forged), the mail's attachments and the mail itself stored
+    encrypted, then `files` the coordinator added. Checks the mail again; MailError when it no
+    longer passes. Does not commit; `saved` gets every stored file's id."""
     attachments = _checked(parsed)
     mail_file = attachments.pop()  # the mail itself: stored first, then what it carried
     return services.build_signal(
         actor, data, channel=CHANNEL, store=store, files=[mail_file, *attachments, *files], saved=saved,
-        received_at=received_at(parsed), reporter=find_reporter(parsed.sender_address),
+        received_at=received_at(parsed),
+        reporter=find_reporter(parsed.sender_address) if sender_is_reporter else None,
         submission_key=submission_key,
     )
 

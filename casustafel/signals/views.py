@@ -284,7 +284,8 @@ def _confirm_mail():
     def create(form, uploads, saved, submission_key):
         return mail_register.register_from_mail(current_user, form.to_input(), parsed,
                                                 current_app.extensions["casustafel_store"], uploads, saved,
-                                                submission_key=submission_key)
+                                                submission_key=submission_key,
+                                                sender_is_reporter=bool(form.sender_is_reporter.data))
 
     return submit_form(form, mail_register.CHANNEL, "signals/register.html", create=create,
                        on_saved=lambda: mail_register.discard_staged(form.mail_token.data),
@@ -331,7 +332,8 @@ def register_from_concept(concept_id):
 
     def create(form, uploads, saved, submission_key):
         signal = mail_register.register_from_mail(current_user, form.to_input(), parsed, store, uploads, saved,
-                                                  submission_key=submission_key)
+                                                  submission_key=submission_key,
+                                                  sender_is_reporter=bool(form.sender_is_reporter.data))
         db.session.flush()
         concept_file.append(mailbox.mark_registered(current_user, concept, signal))
         return signal
