@@ -2,6 +2,8 @@
 Outlook and other mailers really send them (charsets missing or wrong, raw UTF-8 headers)."""
 
 
+from datetime import UTC, datetime
+
 import pytest
 
 from casustafel.dates import utcnow
@@ -89,3 +91,22 @@ def test_the_mailbox_does_not_take_a_sender_s_impossible_date_as_the_moment_of_r
     assert kept.handled_at is None and kept.file_id is not None
     assert kept.sender == f"{NAME} <z.celik@gemeente.test>"
 
+
+
+@pytest.mark.parametrize(("date_header", "utc"), [
+    ("Mon, 30 Nov 2026 15:05:00 CET", datetime(2026, 11, 30, 14, 5)),  # a zone name, not an offset
+    ("Mon, 30 Nov 2026 15:05:00 MEZ", datetime(2026, 11, 30, 14, 5)),  # the same, in German
+    ("Mon, 30 Nov 2026 15:05:00 CEST", datetime(2026, 11, 30, 13, 5)),
+    ("Mon, 30 Nov 2026 15:05:00 +0100 (CET)", datetime(2026, 11, 30, 14, 5)),
+    ("Mon, 30 Nov 2026 15:05:00 -0000", datetime(2026, 11, 30, 15, 5)),  # UTC, the zone unknown
+    ("Mon, 30 Nov 2026 15:05:00 GMT", datetime(2026, 11, 30, 15, 5)),
+])
+def test_a_european_zone_name_in_the_date_counts_as_its_offset(app, store, date_header, utc):
+    """The standard library knows only American zone names: 15:05 CET was read as 15:05 UTC, so
+    the signal's received date and the retention term were an hour off (a day, near midnight)."""
+    raw = plain_mail(sender=f"{NAME} <z.celik@gemeente.test>").replace(
+        b"Mon, 30 Nov 2026 15:05:00 +0100", date_header.encode())
+    assert parse_mail(raw, "melding.eml").sent_at == utc.replace(tzinfo=UTC)
+    concept = mailbox.add_concept(raw, store)
+    db.session.commit()
+    assert concept.received_at == utc

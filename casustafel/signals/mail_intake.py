@@ -13,10 +13,10 @@ import io
 import logging
 import mimetypes
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 from email import policy
 from email.message import EmailMessage
-from email.utils import getaddresses, parseaddr
+from email.utils import getaddresses, parseaddr, parsedate_to_datetime
 from typing import NamedTuple
 
 from casustafel.storage import base_name
@@ -265,8 +265,8 @@ def header_8bit(message, name: str, text: str) -> str:
     as Windows-1252, as the body is: the email package has made them U+FFFD in `text`."""
     if "\ufffd" not in text:
         return text
-    raw = next((value for key, value in message.raw_items() if key.lower() == name.lower()), None)
-    if not isinstance(raw, str) or "=?" in raw:
+    raw = raw_header(message, name)
+    if raw is None or "=?" in raw:
         return text
     return _unescaped(raw)
 
@@ -296,13 +296,39 @@ def _unescaped(text: str) -> str:
         return data.decode("cp1252", errors="replace")
 
 
-def _date(message: EmailMessage) -> datetime | None:
+# Zone names a European mailer may write instead of an offset; the standard library knows only
+# the American ones and reads the rest as UTC (an hour or two off).
+_ZONE_NAMES = {"CET": 1, "MET": 1, "MEZ": 1, "CEST": 2, "MEST": 2, "MESZ": 2, "WET": 0, "WEST": 1, "BST": 1,
+               "EET": 2, "EEST": 3}
+
+
+def mail_date(text: str) -> datetime | None:
+    """A Date header as an aware moment in UTC; None when it cannot be read. Without a zone
+    ("-0000") the time is UTC (RFC 5322); a European zone name counts as its offset."""
+    text = text[:MAX_HEADER_CHARS]
     try:
-        header = parsed_header(message, "Date")
-        value = getattr(header, "datetime", None)
-    except Exception:
+        value = parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError, OverflowError):
         return None
-    return _aware(value)
+    if value.tzinfo is None:
+        words = text.split()
+        hours = _ZONE_NAMES.get(words[-1].strip("()").upper()) if words else None
+        value = value.replace(tzinfo=UTC if hours is None else timezone(timedelta(hours=hours)))
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        return None
+
+
+def raw_header(message, name: str) -> str | None:
+    """The header's value as sent (the parsed Date header has lost its zone name)."""
+    value = next((value for key, value in message.raw_items() if key.lower() == name.lower()), None)
+    return str(value) if value is not None else None
+
+
+def _date(message: EmailMessage) -> datetime | None:
+    value = raw_header(message, "Date")
+    return mail_date(" ".join(value.split())) if value is not None else None
 
 
 def _aware(value) -> datetime | None:

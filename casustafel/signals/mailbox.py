@@ -29,10 +29,9 @@ import ssl
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from email import policy
 from email.parser import BytesHeaderParser
-from email.utils import parsedate_to_datetime
 from pathlib import Path
 
 from sqlalchemy import select, update
@@ -49,7 +48,7 @@ from casustafel.models.roles import Role
 from casustafel.models.user import active_with_role
 from casustafel.notifications import app_link, notify
 from casustafel.settings import get_setting
-from casustafel.signals.mail_intake import header_8bit, parsed_header
+from casustafel.signals.mail_intake import header_8bit, mail_date, parsed_header, raw_header
 
 log = logging.getLogger(__name__)
 
@@ -259,14 +258,11 @@ def _received_at(headers, fetched_at):
     """The Date header as the moment of receipt, which the retention term counts from; the moment
     of fetching when the sender's clock cannot be right (ahead of ours, or before 2000), as the
     registration from a chosen mail does (mail_register.received_at)."""
-    try:
-        moment = parsedate_to_datetime(str(headers.get("Date", "")))
-    except (TypeError, ValueError, IndexError, OverflowError):
-        return fetched_at
+    value = raw_header(headers, "Date")
+    moment = mail_date(" ".join(value.split())) if value is not None else None
     if moment is None:
         return fetched_at
-    if moment.tzinfo is not None:  # without one ("-0000"): the time is UTC, the zone unknown
-        moment = moment.astimezone(UTC).replace(tzinfo=None)
+    moment = moment.replace(tzinfo=None)
     if moment > fetched_at + _CLOCK_SKEW or moment < _EARLIEST:
         return fetched_at
     return min(moment, fetched_at)
