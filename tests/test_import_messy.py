@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook
 from openpyxl.worksheet._read_only import ReadOnlyWorksheet
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from casustafel.extensions import db
 from casustafel.models import Signal
-from tests.helpers.importing import MAPPING, run_import
+from tests.helpers.importing import MAPPING, count, run_import
 
 HEADERS = ["Nummer", "Datum melding", "Datum afgesloten", "Status", "Fenomeen", "Omschrijving", "Binnengekomen via",
            "Melder", "Bron", "Naam betrokkene", "Geboortedatum", "Bedrijf", "KvK-nummer", "Straat", "Huisnummer",
@@ -33,11 +33,6 @@ def _csv_line(cells: list) -> str:
 @pytest.fixture
 def coordinator(make_user):
     return make_user("coordinator", email="regisseur@gemeente.test")
-
-
-def count() -> int:
-    db.session.rollback()
-    return db.session.scalar(select(func.count()).select_from(Signal))
 
 
 def _no_traceback(result) -> None:

@@ -3,11 +3,11 @@ really export it (Excel's CSV with ";", line breaks inside cells, odd cells)."""
 
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from casustafel.extensions import db
 from casustafel.models import Signal
-from tests.helpers.importing import MAPPING, run_import
+from tests.helpers.importing import MAPPING, count, run_import
 
 HEADER = ("Nummer;Datum melding;Datum afgesloten;Status;Fenomeen;Omschrijving;Binnengekomen via;Melder;Bron;"
           "Naam betrokkene;Geboortedatum;Bedrijf;KvK-nummer;Straat;Huisnummer;Postcode;Plaats")
@@ -16,11 +16,6 @@ HEADER = ("Nummer;Datum melding;Datum afgesloten;Status;Fenomeen;Omschrijving;Bi
 @pytest.fixture
 def coordinator(make_user):
     return make_user("coordinator", email="regisseur@gemeente.test")
-
-
-def count() -> int:
-    db.session.rollback()
-    return db.session.scalar(select(func.count()).select_from(Signal))
 
 
 def test_a_line_or_page_separator_inside_a_cell_does_not_split_the_row(app, coordinator, tmp_path):
