@@ -289,3 +289,28 @@ def test_an_html_mail_of_many_megabytes_is_read_from_its_start_and_says_so(clien
     shown = page(upload(client, bytes(message), "groot.eml"))
     assert "te groot om helemaal als tekst over te nemen" in shown
     assert not parse_mail(plain_mail(), "melding.eml").body_cut
+
+
+def test_an_invitation_and_outlook_packaging_stay_in_the_mail_and_do_not_refuse_it(client, coordinator, store):
+    """A forwarded meeting invitation (text/calendar, as Outlook sends it: an alternative of the
+    body without a name) and Outlook's winmail.dat are no allowed upload type: the whole mail was
+    refused. They are no document of the signal; they stay inside the mail, which is kept."""
+    message = EmailMessage()
+    message["From"] = "Zoë Çelik-Ñúñez <z.celik@politie.test>"
+    message["Subject"] = "FW: Uitnodiging casusoverleg Dorpsstraat 12"
+    message["Date"] = "Mon, 30 Nov 2026 15:05:00 +0100"
+    message.set_content("Zie de uitnodiging; de bestelbus stond er weer.")
+    message.add_alternative("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nEND:VCALENDAR\r\n", subtype="calendar")
+    message.add_attachment(b"\x78\x9f\x3e\x22" + bytes(60), maintype="application", subtype="ms-tnef",
+                           filename="winmail.dat")
+    message.add_attachment(DEMO_PNG, maintype="image", subtype="png", filename="bestelbus.png")
+
+    parsed = parse_mail(bytes(message), "uitnodiging.eml")
+    assert [a.filename for a in parsed.attachments] == ["bestelbus.png"]
+    assert len(parsed.left_in_mail) == 2 and "winmail.dat" in parsed.left_in_mail
+
+    shown = page(upload(client, bytes(message), "uitnodiging.eml"))
+    assert "blijft in de bewaarde e-mail zelf" in shown and "winmail.dat" in shown
+    assert confirm(client, shown).status_code == 302
+    (signal,) = all_signals()
+    assert [a.filename for a in signal.attachments] == ["uitnodiging.eml", "bestelbus.png"]

@@ -75,6 +75,7 @@ class ParsedMail(NamedTuple):
     raw: bytes
     raw_filename: str
     body_cut: bool = False  # an HTML part too long to read whole: only its start is in body_text
+    left_in_mail: tuple[str, ...] = ()  # parts kept only inside the mail itself (KEPT_IN_MAIL)
 
     @property
     def sender(self) -> str:
@@ -131,6 +132,7 @@ def _parse_eml(data: bytes, name: str) -> ParsedMail:
             raw=data,
             raw_filename=name,
             body_cut=collected.cut,
+            left_in_mail=tuple(collected.left_in_mail),
         )
     except MailError:
         raise
@@ -143,9 +145,17 @@ def _has_mail_headers(message: EmailMessage) -> bool:
     return any(h in message for h in ("From", "Date", "Subject", "Message-ID"))
 
 
+# Parts a mailer adds that are no document of the signal: a meeting invitation (text/calendar)
+# and Outlook's own packaging (winmail.dat, TNEF). Not stored as attachments (they are no allowed
+# upload type), never a reason to refuse the mail: they stay inside the mail, which is kept.
+KEPT_IN_MAIL_TYPES = frozenset({"text/calendar", "application/ics", "application/ms-tnef", "application/vnd.ms-tnef"})
+KEPT_IN_MAIL_NAMES = (".ics", ".vcs", "winmail.dat")
+
+
 class _Collected:
     def __init__(self):
         self.attachments: list[MailAttachment] = []
+        self.left_in_mail: list[str] = []
         self.texts: list[str] = []  # text parts after the body (multipart/mixed), in order
         self.forwarded: list[str] = []
         self.cut = False
@@ -156,6 +166,9 @@ class _Collected:
         return html_to_text(html[:MAX_HTML_CHARS])
 
     def add(self, filename: str, content_type: str, data: bytes) -> None:
+        if content_type.lower() in KEPT_IN_MAIL_TYPES or filename.lower().endswith(KEPT_IN_MAIL_NAMES):
+            self.left_in_mail.append(filename)
+            return
         if len(self.attachments) >= MAX_ATTACHMENTS:
             raise MailError(f"De e-mail heeft meer dan {MAX_ATTACHMENTS} bijlagen; neem die los over.")
         self.attachments.append(MailAttachment(filename, content_type, data))
@@ -397,6 +410,7 @@ def _parse_msg(data: bytes, name: str) -> ParsedMail:
             raw=data,
             raw_filename=name,
             body_cut=collected.cut,
+            left_in_mail=tuple(collected.left_in_mail),
         )
     except MailError:
         raise

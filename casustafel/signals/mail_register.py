@@ -186,6 +186,10 @@ def _read_for_form(parsed: ParsedMail) -> tuple[MailForForm, str]:
     if parsed.body_cut:
         notices.append("De e-mail is te groot om helemaal als tekst over te nemen; alleen het begin staat in de "
                        "omschrijving. De volledige e-mail wordt als bijlage bewaard.")
+    if parsed.left_in_mail:
+        names = ", ".join(parsed.left_in_mail)
+        notices.append(f"Een agenda-uitnodiging of Outlook-opmaak (winmail.dat) wordt niet als losse bijlage bewaard, "
+                       f"maar blijft in de bewaarde e-mail zelf: {names}.")
     if parsed.body_from_html:
         notices.append("De e-mail had alleen een HTML-deel; de tekst is daaruit overgenomen — controleer de "
                        "omschrijving.")
