@@ -14,6 +14,7 @@ from casustafel.dates import add_months, utcnow
 from casustafel.extensions import db
 from casustafel.models import MailConcept
 from casustafel.signals import mailbox
+from tests.helpers.importing import run_import
 from tests.helpers.mail import ADDRESS, plain_mail, upload
 from tests.helpers.signals import page
 
@@ -91,6 +92,28 @@ def test_the_destruction_note_is_on_its_own_line_not_run_on_after_the_date(app, 
     assert "app-hint" in cell.group(3).split()
     # A class the stylesheet does not define does nothing: the note would run on after the date.
     assert re.search(r"\.app-hint \{[^}]*display: block", CSS.read_text(encoding="utf-8"))
+
+
+# --- the import ---------------------------------------------------------------------------------
+
+
+def test_the_import_names_missing_columns_in_plural(app, coordinator, tmp_path):
+    source = tmp_path / "register.csv"
+    source.write_text("Nummer;Datum melding\n1;01-02-2024\n", encoding="utf-8")
+    result = run_import(app, source)
+    assert result.exit_code == 1
+    assert "De kolommen " in result.output and " staan niet in de kopregel (rij 1)." in result.output
+    assert "Kolom '" not in result.output
+
+
+def test_the_import_names_one_missing_column_in_singular(app, coordinator, tmp_path):
+    mapping = tmp_path / "mapping.toml"
+    mapping.write_text('[kolommen]\ndatum_melding = "Ontvangen op"\nomschrijving = "Omschrijving"\n'
+                       '[standaard]\nstatus = "ingediend"\n', encoding="utf-8")
+    source = tmp_path / "register.csv"
+    source.write_text("Datum melding;Omschrijving\n01-02-2024;Afgeplakte ramen\n", encoding="utf-8")
+    result = run_import(app, source, mapping=mapping)
+    assert "De kolom 'Ontvangen op' staat niet in de kopregel (rij 1)." in result.output
 
 
 # --- from the start page to an e-mail, and back after deleting one --------------------------------
