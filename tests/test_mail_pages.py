@@ -173,3 +173,11 @@ def test_the_form_from_a_mailbox_e_mail_leads_back_to_the_list(app, client, coor
     assert ('<a class="utrecht-link utrecht-link--html-a" href="/meldingen/e-mail">Terug naar E-mails van het '
             "meldpunt</a> (er wordt niets opgeslagen)") in shown
     assert "Terug naar E-mails" not in page(upload(client, plain_mail()))  # a chosen file: no list to go back to
+
+
+def test_the_import_names_one_found_column_in_singular(app, coordinator, tmp_path):
+    source = tmp_path / "register.csv"
+    source.write_text("Datum melding\n01-02-2024\n", encoding="utf-8")
+    result = run_import(app, source)
+    assert "Gevonden kolom: 'Datum melding'." in result.output
+    assert "Gevonden kolommen" not in result.output
