@@ -15,8 +15,8 @@ from casustafel.extensions import db
 from casustafel.models import MailConcept
 from casustafel.signals import mailbox
 from tests.helpers.importing import run_import
-from tests.helpers.mail import ADDRESS, plain_mail, upload
-from tests.helpers.signals import page
+from tests.helpers.mail import ADDRESS, hidden, plain_mail, textarea, upload
+from tests.helpers.signals import page, phenomenon_id
 
 CSS = Path(__file__).resolve().parents[1] / "static" / "css" / "app.css"
 COLLEAGUE = "Zoë Çelik-Ñúñez"
@@ -181,3 +181,48 @@ def test_the_import_names_one_found_column_in_singular(app, coordinator, tmp_pat
     result = run_import(app, source)
     assert "Gevonden kolom: 'Datum melding'." in result.output
     assert "Gevonden kolommen" not in result.output
+
+
+# --- after registering: what the coordinator reads ----------------------------------------------
+
+
+def register_concept(app, client, raw: bytes, **fields) -> str:
+    concept = mailbox.add_concept(raw, app.extensions["casustafel_store"])
+    db.session.commit()
+    url = f"/meldingen/e-mail/{concept.id}/registreren"
+    shown = page(client.get(url))
+    data = {"csrf_token": hidden(shown, "csrf_token"), "submission_key": hidden(shown, "submission_key"),
+            "channel": "email", "phenomenon_id": str(phenomenon_id()), "description": textarea(shown, "description"),
+            "subjects-0-kind": "persoon", "subjects-0-role": "vermoedelijk_betrokkene", **fields}
+    response = client.post(url, data=data, content_type="multipart/form-data", follow_redirects=True)
+    assert response.status_code == 200
+    return text_of(page(response))
+
+
+def test_after_registering_a_colleagues_e_mail_the_coordinator_reads_what_happens(app, client, coordinator,
+                                                                                  make_user):
+    make_user("reporter", name=COLLEAGUE, email=ADDRESS)
+    shown = register_concept(app, client, plain_mail(), sender_is_reporter="y")
+    assert "De melding is geregistreerd onder kenmerk SIG-" in shown
+    assert "U bent de regisseur van deze melding" in shown
+    assert f"{COLLEAGUE} is als melder vastgelegd en ziet de melding bij ‘Mijn meldingen’." in shown
+    assert "Dank u wel" not in shown and "Heeft de regisseur een vraag" not in shown
+    assert "Naar E-mails van het meldpunt" in shown  # on to the next e-mail
+
+
+def test_after_registering_a_strangers_e_mail_no_melder_is_named(app, client, coordinator):
+    shown = register_concept(app, client, plain_mail(sender="Onbekende Buurtbewoner <buurt@voorbeeld.test>"))
+    assert "De melding heeft geen melder met een account in casustafel." in shown
+    assert "U bent de regisseur van deze melding" in shown
+
+
+def test_a_reporter_still_reads_the_reporters_confirmation(client, make_user, login_as):
+    login_as(make_user("reporter", name=COLLEAGUE))
+    form = page(client.get("/meldpunt"))
+    response = client.post("/meldpunt", data={
+        "csrf_token": hidden(form, "csrf_token"), "submission_key": hidden(form, "submission_key"),
+        "phenomenon_id": str(phenomenon_id()), "description": "Afgeplakte ramen achter de bakkerij, ’s nachts licht.",
+        "subjects-0-kind": "persoon", "subjects-0-role": "vermoedelijk_betrokkene"}, follow_redirects=True)
+    shown = text_of(page(response))
+    assert "Dank u wel. De melding is ontvangen onder kenmerk SIG-" in shown
+    assert "U bent de regisseur" not in shown and "Naar E-mails van het meldpunt" not in shown
