@@ -5,6 +5,7 @@ list of e-mails at 320 px, and the import's messages."""
 import html
 import re
 from datetime import timedelta
+from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
@@ -226,3 +227,24 @@ def test_a_reporter_still_reads_the_reporters_confirmation(client, make_user, lo
     shown = text_of(page(response))
     assert "Dank u wel. De melding is ontvangen onder kenmerk SIG-" in shown
     assert "U bent de regisseur" not in shown and "Naar E-mails van het meldpunt" not in shown
+
+
+def test_an_e_mail_past_its_term_is_named_in_its_note(app, client, coordinator):
+    concept = mailbox.add_concept(plain_mail(), app.extensions["casustafel_store"])
+    db.session.execute(update(MailConcept).where(MailConcept.id == concept.id)
+                       .values(received_at=add_months(utcnow(), -12) - timedelta(days=2)))
+    db.session.commit()
+    assert ("De bewaartermijn is verlopen: de e-mail wordt bij de volgende vernietigingsronde vernietigd als "
+            "niemand hem registreert.") in html.unescape(page(client.get("/meldingen/e-mail")))
+
+
+def test_a_mail_of_only_html_is_explained_without_jargon(client, coordinator):
+    message = EmailMessage()
+    message["From"] = "Onbekende Buurtbewoner <buurt@voorbeeld.test>"
+    message["Subject"] = "Alleen opgemaakte tekst"
+    message["Date"] = "Mon, 30 Nov 2026 15:05:00 +0100"
+    message.set_content("<p>Zoë zag de bestelbus weer bij de loods.</p>", subtype="html")
+    shown = html.unescape(page(upload(client, bytes(message))))
+    assert "HTML-deel" not in shown
+    assert ("De e-mail had alleen opgemaakte tekst (HTML); casustafel heeft daar gewone tekst van gemaakt. "
+            "Controleer de omschrijving.") in shown
