@@ -227,7 +227,7 @@ def test_without_key_column_identical_rows_count_once_and_a_rerun_creates_nothin
     ('[statussen]\n"Klaar" = "afgesloten"\n', "een afgesloten melding heeft een reden"),
     ('[kolommen]\nomschrijving = "Omschrijving"\n', "[kolommen] datum_melding ontbreekt"),
     ('[kolommen]\ndatum_melding = "Ontvangen op"\nomschrijving = "Omschrijving"\nstatus = "Status"\n',
-     "Kolom 'Ontvangen op' staat niet in de kopregel"),
+     "De kolom 'Ontvangen op' staat niet in de kopregel"),
     ("[kolommen\n", "is geen geldige TOML"),
 ])
 def test_a_bad_mapping_is_explained_in_dutch_and_writes_nothing(app, coordinator, tmp_path, mapping_text, message):

@@ -293,7 +293,7 @@ def test_three_mails_become_three_encrypted_concepts_and_move_to_the_processed_f
     code, output = fetch_cli(app)
 
     assert code == 0, output
-    assert "3 nieuwe e-mails als concept, 0 al bekend, 3 verplaatst naar Verwerkt, 0 mislukt." in output
+    assert "3 nieuwe e-mails opgehaald, 0 al bekend, 3 verplaatst naar Verwerkt, 0 mislukt." in output
     assert imap.messages("INBOX") == []
     assert sorted(imap.messages("Verwerkt")) == sorted(sent)
     found = concepts()
@@ -331,7 +331,7 @@ def test_three_mails_become_three_encrypted_concepts_and_move_to_the_processed_f
     # A rerun finds nothing new and makes nothing twice.
     code, output = fetch_cli(app)
     assert code == 0
-    assert "0 nieuwe e-mails als concept, 0 al bekend, 0 verplaatst naar Verwerkt, 0 mislukt." in output
+    assert "0 nieuwe e-mails opgehaald, 0 al bekend, 0 verplaatst naar Verwerkt, 0 mislukt." in output
     assert len(concepts()) == 3
     assert db.session.scalar(select(func.count()).select_from(Notification)) == 1
 
@@ -352,7 +352,7 @@ def test_a_mail_the_store_cannot_take_stays_in_the_mailbox_alone_and_the_next_ru
     code, output = fetch_cli(app)
 
     assert code == 1
-    assert "2 nieuwe e-mails als concept, 0 al bekend, 2 verplaatst naar Verwerkt, 1 mislukt." in output
+    assert "2 nieuwe e-mails opgehaald, 0 al bekend, 2 verplaatst naar Verwerkt, 1 mislukt." in output
     assert "een e-mail kon niet worden opgeslagen; die blijft in de mailbox" in output
     assert sorted(c.subject for c in concepts()) == ["Derde", "Eerste"]
     assert [m for m in imap.messages("INBOX") if b"Subject: Tweede" in m]
@@ -362,7 +362,7 @@ def test_a_mail_the_store_cannot_take_stays_in_the_mailbox_alone_and_the_next_ru
     monkeypatch.setattr(store, "save", real_save)
     code, output = fetch_cli(app)
     assert code == 0
-    assert "1 nieuwe e-mail als concept, 0 al bekend, 1 verplaatst naar Verwerkt, 0 mislukt." in output
+    assert "1 nieuwe e-mail opgehaald, 0 al bekend, 1 verplaatst naar Verwerkt, 0 mislukt." in output
     assert sorted(c.subject for c in concepts()) == ["Derde", "Eerste", "Tweede"]
     assert imap.messages("INBOX") == []
 
@@ -377,8 +377,8 @@ def test_a_mail_over_the_limit_becomes_a_concept_without_its_content_and_stays_i
     code, output = fetch_cli(app)
 
     assert code == 0, output
-    assert "2 nieuwe e-mails als concept" in output
-    assert "1 e-mail is groter dan 50 kB: alleen afzender, onderwerp en datum staan in het concept" in output
+    assert "2 nieuwe e-mails opgehaald" in output
+    assert "1 e-mail is groter dan 50 kB: alleen afzender, onderwerp en datum staan in casustafel" in output
     (large,) = [c for c in concepts() if c.too_large]
     assert (large.subject, large.sender, large.size, large.file_id, large.wrapped_key) == (
         "Grote bijlage", f"{SENDER_NAME} <zoe.celik@example.nl>", len(big), None, None)
@@ -395,7 +395,7 @@ def test_without_move_the_mail_is_copied_then_deleted_from_the_inbox(app, imap, 
     code, output = fetch_cli(app)
 
     assert code == 0, output
-    assert "2 nieuwe e-mails als concept, 0 al bekend, 2 verplaatst naar Verwerkt, 0 mislukt." in output
+    assert "2 nieuwe e-mails opgehaald, 0 al bekend, 2 verplaatst naar Verwerkt, 0 mislukt." in output
     assert imap.messages("INBOX") == []
     assert sorted(imap.messages("Verwerkt")) == sorted(sent)
 
@@ -407,14 +407,14 @@ def test_a_mail_that_cannot_be_moved_keeps_its_one_concept_and_the_next_run_move
     monkeypatch.setattr(mailbox, "move_message", lambda *args: False)
     code, output = fetch_cli(app)
     assert code == 1
-    assert "1 nieuwe e-mail als concept, 0 al bekend, 0 verplaatst naar Verwerkt, 1 mislukt." in output
+    assert "1 nieuwe e-mail opgehaald, 0 al bekend, 0 verplaatst naar Verwerkt, 1 mislukt." in output
     assert "kon niet naar de map 'Verwerkt' worden verplaatst" in output
     assert len(imap.messages("INBOX")) == 1 and len(concepts()) == 1
 
     monkeypatch.setattr(mailbox, "move_message", real_move)
     code, output = fetch_cli(app)
     assert code == 0
-    assert "0 nieuwe e-mails als concept, 1 al bekend, 1 verplaatst naar Verwerkt, 0 mislukt." in output
+    assert "0 nieuwe e-mails opgehaald, 1 al bekend, 1 verplaatst naar Verwerkt, 0 mislukt." in output
     assert len(concepts()) == 1 and imap.messages("INBOX") == []
 
 
@@ -483,7 +483,7 @@ def test_killed_between_commit_and_move_the_rerun_makes_exactly_one_concept_per_
                            cwd=Path(__file__).resolve().parents[1], text=True)
 
     assert rerun.returncode == 0, rerun.stderr
-    assert "2 nieuwe e-mails als concept, 1 al bekend, 3 verplaatst naar Verwerkt, 0 mislukt." in rerun.stdout
+    assert "2 nieuwe e-mails opgehaald, 1 al bekend, 3 verplaatst naar Verwerkt, 0 mislukt." in rerun.stdout
     rows = stored()
     assert len(rows) == 3 and len({key for key, _ in rows}) == 3
     assert imap.messages("INBOX") == []
@@ -554,7 +554,7 @@ def test_a_mail_without_message_id_is_known_by_its_content_and_a_reused_message_
     code, output = fetch_cli(app)
 
     assert code == 0
-    assert "1 nieuwe e-mail als concept, 2 al bekend, 3 verplaatst naar Verwerkt, 0 mislukt." in output
+    assert "1 nieuwe e-mail opgehaald, 2 al bekend, 3 verplaatst naar Verwerkt, 0 mislukt." in output
     assert sorted(c.subject for c in concepts()) == ["Met Message-ID", "Zonder Message-ID",
                                                      "Zonder Message-ID, andere tekst"]
     assert imap.messages("INBOX") == []

@@ -340,8 +340,9 @@ def test_an_html_only_mail_is_taken_over_as_text_with_a_notice(client, coordinat
 
     shown = page(upload(client, bytes(message)))
 
-    assert ("De e-mail had alleen een HTML-deel; de tekst is daaruit overgenomen — controleer de omschrijving"
-            in html.unescape(shown))
+    assert ("De e-mail had alleen opgemaakte tekst (HTML); casustafel heeft daar gewone tekst van gemaakt. "
+            "Controleer de omschrijving." in html.unescape(shown))
+    assert "HTML-deel" not in shown
     description = textarea(shown, "description")
     assert description.endswith(MARKER) and "script" not in description and "kwaad" not in shown
     assert confirm(client, shown).status_code == 302

@@ -22,6 +22,7 @@ from casustafel.main.services import coordinator_worklist, shows_signals
 from casustafel.models import Action, Meeting, MeetingInvitee, PrivacyCheck, Signal
 from casustafel.models.roles import Role
 from casustafel.permissions import coordinator_records_privacy_checks
+from casustafel.signals import mailbox
 from casustafel.signals.common import WAITING_STATES, waiting_days, waiting_since
 from casustafel.signals.services import waiting_questions
 
@@ -56,6 +57,9 @@ def coordinator_overview(today: date) -> dict:
     overdue = unfinished.where(Action.deadline < today)
     return {
         "new_signals": _count(new),
+        # A number only, bounded like the inbox's: the e-mails themselves are in their own list.
+        "mail_waiting": mailbox.waiting_count(),
+        "mail_waiting_bound": mailbox.WAITING_BOUND,
         "waiting_days": days,
         # The same rule as the inbox's marker: new or in intake, received before the threshold.
         "waiting_too_long": _count(waiting.where(Signal.received_at < waiting_since(days))),

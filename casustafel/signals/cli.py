@@ -119,13 +119,13 @@ def mail_fetch(limit):
         click.echo(str(error), err=True)
         sys.exit(1)
     folder = config.get("MAIL_FETCH_PROCESSED_FOLDER") or "Verwerkt"
-    line = (f"{counted(result.new, 'nieuwe e-mail', 'nieuwe e-mails')} als concept, {result.already_known} al bekend, "
+    line = (f"{counted(result.new, 'nieuwe e-mail', 'nieuwe e-mails')} opgehaald, {result.already_known} al bekend, "
             f"{result.moved} verplaatst naar {folder}, {result.failed} mislukt.")
     click.echo(line)
     if result.too_large:
         click.echo(f"{counted(result.too_large, 'e-mail is', 'e-mails zijn')} groter dan "
                    f"{_size(config.get('MAIL_FETCH_MAX_BYTES') or 0)}: "
-                   f"alleen afzender, onderwerp en datum staan in het concept; de e-mail zelf staat in de map "
+                   f"alleen afzender, onderwerp en datum staan in casustafel; de e-mail zelf staat in de map "
                    f"{folder} van de mailbox.")
     if result.reasons:
         click.echo("Mislukt: " + "; ".join(result.reasons) + ".", err=True)

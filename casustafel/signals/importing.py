@@ -740,7 +740,8 @@ def plan_import(path: str | Path, mapping: Mapping) -> Plan:
     index = {name.casefold(): i for i, name in reversed(list(enumerate(sheet.headers))) if name}
     missing = [name for name in mapping.used_columns() if name.casefold() not in index]
     if missing:
-        found = ", ".join(f"'{h}'" for h in sheet.headers if h) or "geen"
+        headers = [f"'{h}'" for h in sheet.headers if h]
+        found = ("Gevonden kolom: " if len(headers) == 1 else "Gevonden kolommen: ") + (", ".join(headers) or "geen")
         row = _header_row(path, mapping)
         hint = f" De kolomnamen staan in rij {row}: zet in de koppeling onder [bestand] kopregel = {row}." \
             if row else ""
@@ -751,8 +752,10 @@ def plan_import(path: str | Path, mapping: Mapping) -> Plan:
                 shown = "\\t" if other == "\t" else other
                 hint += (f" De kopregel bevat geen ‘{mapping.delimiter}’ maar wel ‘{shown}’: zet in de koppeling onder "
                          f"[bestand] scheidingsteken = \"{shown}\".")
-        raise MappingError(f"Kolom {', '.join(repr(m) for m in missing)} staat niet in de kopregel (rij "
-                           f"{mapping.header_row}). Gevonden kolommen: {found}.{hint}")
+        names = [f"'{m}'" for m in missing]
+        what = f"De kolom {names[0]} staat" if len(names) == 1 else \
+            f"De kolommen {', '.join(names[:-1])} en {names[-1]} staan"
+        raise MappingError(f"{what} niet in de kopregel (rij {mapping.header_row}). {found}.{hint}")
     for name in mapping.used_columns():
         times = sum(1 for header in sheet.headers if header.casefold() == name.casefold())
         if times > 1:

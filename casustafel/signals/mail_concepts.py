@@ -51,8 +51,8 @@ def discard_mail_concept(concept_id):
     db.session.commit()
     if file_id is not None:
         current_app.extensions["casustafel_store"].delete(file_id)
-    flash("De e-mail is verwijderd uit casustafel. In de mailbox staat hij nog in de map voor verwerkte e-mail.",
-          "success")
+    folder = current_app.config.get("MAIL_FETCH_PROCESSED_FOLDER") or "Verwerkt"
+    flash(f"De e-mail is verwijderd uit casustafel. In de mailbox staat hij nog in de map ‘{folder}’.", "success")
     return redirect(url_for("signals.mail_concepts"))
 
 

@@ -191,8 +191,8 @@ def _read_for_form(parsed: ParsedMail) -> tuple[MailForForm, str]:
         notices.append(f"Een agenda-uitnodiging of Outlook-opmaak (winmail.dat) wordt niet als losse bijlage bewaard, "
                        f"maar blijft in de bewaarde e-mail zelf: {names}.")
     if parsed.body_from_html:
-        notices.append("De e-mail had alleen een HTML-deel; de tekst is daaruit overgenomen — controleer de "
-                       "omschrijving.")
+        notices.append("De e-mail had alleen opgemaakte tekst (HTML); casustafel heeft daar gewone tekst van gemaakt. "
+                       "Controleer de omschrijving.")
     when = received_at(parsed)
     if when is None:
         notices.append("De e-mail heeft geen bruikbare datum; de melding krijgt de datum en tijd van registreren.")

@@ -318,8 +318,9 @@ def register_from_concept(concept_id):
     try:
         parsed = mail_register.read_mail(raw, name)
     except MailError as error:
-        flash(f"Deze e-mail kan niet worden overgenomen: {error.message_nl} Registreer de melding met het "
-              "gewone formulier, of verwijder de e-mail.", "error")
+        # The reason is a whole sentence of its own (often "De e-mail kan niet worden overgenomen: …").
+        flash(f"{error.message_nl} Registreer de melding zo nodig met het gewone formulier, of verwijder de e-mail.",
+              "error")
         return redirect(url_for("signals.mail_concepts"))
     action = url_for("signals.register_from_concept", concept_id=concept.id)
     if request.method == "GET":

@@ -194,7 +194,7 @@ def test_the_coordinator_sees_the_fetched_mails_as_concepts(browser, make_user, 
     browser.goto("/meldingen/e-mail")
     expect(page.get_by_role("heading", level=1)).to_have_text("E-mails van het meldpunt", use_inner_text=True)
     table = page.get_by_role("table")
-    expect(table.locator("caption")).to_have_text("1 e-mail wacht op beoordeling", use_inner_text=True)
+    expect(table.locator("caption")).to_have_text("1 e-mail wacht op beoordeling, nieuwste eerst", use_inner_text=True)
     row = table.locator("tbody tr")
     expect(row).to_have_count(1)
     for shown in (SENT_SHOWN, f"{SENDER} <{ADDRESS}>", SUBJECT):
