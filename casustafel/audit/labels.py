@@ -197,7 +197,7 @@ OVERRIDES = {
     "keys.rotated": "Gegevens opnieuw versleuteld met nieuwe sleutel",
     "keys.index_width_changed": "Blinde indexen herberekend op nieuwe breedte",
     "mail.fetched": "Mailbox van het meldpunt opgehaald",
-    "mail_concept.created": "E-mail van het meldpunt als concept opgeslagen",
+    "mail_concept.created": "E-mail van het meldpunt opgehaald en bewaard",
     "mail_concept.listed": "E-mails van het meldpunt bekeken",
     "mail_concept.discarded": "E-mail van het meldpunt verwijderd",
     "mail_concept.opened": "E-mail van het meldpunt geopend om te registreren",

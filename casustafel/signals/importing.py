@@ -736,6 +736,8 @@ class Plan:
 
 def plan_import(path: str | Path, mapping: Mapping) -> Plan:
     """Read and check every row; find the rows imported before. Writes nothing."""
+    from openpyxl.utils import get_column_letter  # 1 → A, 27 → AA: the column as Excel shows it
+
     sheet = open_sheet(path, mapping)
     index = {name.casefold(): i for i, name in reversed(list(enumerate(sheet.headers))) if name}
     missing = [name for name in mapping.used_columns() if name.casefold() not in index]
@@ -783,8 +785,8 @@ def plan_import(path: str | Path, mapping: Mapping) -> Plan:
         for pos, cell in enumerate(cells):
             nameless = pos >= len(sheet.headers) or not sheet.headers[pos]
             if nameless and cell is not None and not (isinstance(cell, str) and not cell.strip()):
-                outcome.errors.append(f"rij {number}, kolom {_column_letter(pos + 1)}: een waarde in een kolom zonder "
-                                      "naam in de kopregel; geef de kolom een naam of haal de waarde weg")
+                outcome.errors.append(f"rij {number}, kolom {get_column_letter(pos + 1)}: een waarde in een kolom "
+                                      "zonder naam in de kopregel; geef de kolom een naam of haal de waarde weg")
                 outcome.row = None
         key_value = _key_part(by_name.get(mapping.key_column)) or None if mapping.key_column else None
         if mapping.key_column and key_value is None:
@@ -822,14 +824,6 @@ def _header_row(path: str | Path, mapping: Mapping, rows: int = 15) -> int | Non
             return number
     return None
 
-
-def _column_letter(number: int) -> str:
-    """1 → A, 27 → AA: the column as Excel shows it."""
-    letters = ""
-    while number:
-        number, rest = divmod(number - 1, 26)
-        letters = chr(ord("A") + rest) + letters
-    return letters
 
 
 def describe(row: ImportRow) -> str:
