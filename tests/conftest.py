@@ -30,7 +30,10 @@ CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 # The property tests check correctness, never speed. Hypothesis' per-example deadline
 # (200 ms) and its too-slow health check fail a test when a loaded machine deschedules one
 # example ("Unreliable test timings" once the rerun is fast): off for the whole suite.
-settings.register_profile("casustafel", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# Derandomized: the same examples on every run, so a CI run passes or fails on the code, never on
+# the draw (one CI run drew a house-number case no run before had: now an @example of its test).
+settings.register_profile("casustafel", deadline=None, derandomize=True,
+                          suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile("casustafel")
 
 # The day the suite started. Tests that put dates they compute (today, tomorrow, overdue,

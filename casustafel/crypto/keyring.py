@@ -323,7 +323,9 @@ def normalize_housenumber(number, addition=""):
     No leading zeros; the addition is upper-cased without whitespace or "-". A digit
     addition keeps one "-" ("12", "3" -> "12-3"), so it cannot collide with 123.
     """
-    digits, rest = re.fullmatch(r"\s*([0-9]*)(.*)", str(number), re.DOTALL).groups()
+    digits, rest = re.fullmatch(r"[\s-]*([0-9]*)(.*)", str(number), re.DOTALL).groups()
+    if not digits and addition:  # no number: what was typed is read as one house number
+        return normalize_housenumber(f"{number}{addition}")
     number_part = digits.lstrip("0") or digits[:1]
     rest = re.sub(r"[\s-]", "", f"{rest}{addition or ''}".upper())
     separator = "-" if number_part and re.match(r"[0-9]", rest) else ""
